@@ -1,0 +1,51 @@
+"""fluxion: differentiable scientific modeling in plain Python.
+
+Write a model as ordinary NumPy code; fluxion gives exact derivatives of any order
+(:func:`grad`, :func:`jvp`, :func:`vjp`, :func:`hessian`, ...) over pytrees of arrays.
+"""
+
+import fluxion._src.numpy.core  # noqa: F401  (installs the tracer operators)
+from fluxion._src.api import checkpoint as checkpoint
+from fluxion._src.api import custom_jvp as custom_jvp
+from fluxion._src.api import custom_vjp as custom_vjp
+from fluxion._src.api import elementwise_grad as elementwise_grad
+from fluxion._src.api import grad as grad
+from fluxion._src.api import hessian as hessian
+from fluxion._src.api import hvp as hvp
+from fluxion._src.api import jacfwd as jacfwd
+from fluxion._src.api import jacobian as jacobian
+from fluxion._src.api import jacrev as jacrev
+from fluxion._src.api import jvp as jvp
+from fluxion._src.api import linearize as linearize
+from fluxion._src.api import stop_gradient as stop_gradient
+from fluxion._src.api import value_and_grad as value_and_grad
+from fluxion._src.api import vjp as vjp
+from fluxion._src.core import ConcretizationError as ConcretizationError
+from fluxion._src.core import UnexpectedTracerError as UnexpectedTracerError
+
+from . import numpy as numpy  # noqa: E402
+from . import tree as tree  # noqa: E402
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConcretizationError",
+    "UnexpectedTracerError",
+    "checkpoint",
+    "custom_jvp",
+    "custom_vjp",
+    "elementwise_grad",
+    "grad",
+    "hessian",
+    "hvp",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
+    "linearize",
+    "numpy",
+    "stop_gradient",
+    "tree",
+    "value_and_grad",
+    "vjp",
+]

@@ -1,0 +1,363 @@
+"""Forward mode (JVPTrace) and reverse mode (VJPTrace with an eager tape and one backward pass).
+
+Reverse mode records, per primitive applied to one of its tracers, a :class:`Node`
+``(prim, params, args, ans, parents)`` on the trace's tape: no closure per operation, no partial
+evaluation. The backward pass walks the tape once in reverse creation order (creation order is a
+topological order), calls each primitive's ``vjp`` rule, and sums every cotangent down to its
+argument's shape centrally, so no rule un-broadcasts by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .core import (
+    Primitive,
+    ShapedArray,
+    Trace,
+    Tracer,
+    Zero,
+    _state,
+    aval_of,
+    bind_at,
+)
+
+__all__ = [
+    "JVPTrace",
+    "JVPTracer",
+    "VJPTrace",
+    "VJPTracer",
+    "Node",
+    "MissingRule",
+    "backward_pass",
+    "nondiff_jvp",
+    "nondiff_vjp",
+    "sum_to_shape",
+]
+
+
+def _is_inexact(x: Any) -> bool:
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        return type(x) in (float, complex)
+    return dtype.kind in "fc"
+
+
+def _missing_rule(kind: str, prim: Primitive) -> NotImplementedError:
+    return NotImplementedError(
+        f"{kind} rule for primitive '{prim.name}' is not defined; add it in "
+        "_src/prims/<family>.py, or for a user primitive with fluxion.extend.def" + kind
+    )
+
+
+# Markers for non-differentiable primitives (comparisons, floor, argmax, ...): their outputs are
+# returned untraced, so no derivative flows and no node is recorded.
+def nondiff_jvp(primals: Any, tangents: Any, **params: Any) -> Any:  # pragma: no cover - marker
+    raise AssertionError("nondiff_jvp is a marker and is never called")
+
+
+def nondiff_vjp(g: Any, ans: Any, *args: Any, **params: Any) -> Any:  # pragma: no cover - marker
+    raise AssertionError("nondiff_vjp is a marker and is never called")
+
+
+class MissingRule:
+    """A cotangent placeholder returned for an argument whose vjp rule the user did not define.
+
+    The backward pass raises ``NotImplementedError`` only if that cotangent is actually needed.
+    """
+
+    __slots__ = ("prim_name", "argnum")
+
+    def __init__(self, prim_name: str, argnum: int) -> None:
+        self.prim_name = prim_name
+        self.argnum = argnum
+
+    def error(self) -> NotImplementedError:
+        return NotImplementedError(
+            f"vjp rule for primitive '{self.prim_name}' (argument {self.argnum}) is not defined; "
+            "add it with fluxion.extend.defvjp"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Forward mode
+# --------------------------------------------------------------------------------------------
+
+
+class JVPTracer(Tracer):
+    """A value and its tangent inside :func:`fluxion.jvp` (the tangent may be ``Zero``)."""
+
+    __slots__ = ("primal", "tangent")
+
+    def __init__(self, trace: JVPTrace, primal: Any, tangent: Any) -> None:
+        self._trace = trace
+        self.primal = primal
+        self.tangent = tangent
+
+    @property
+    def aval(self) -> ShapedArray:
+        return aval_of(self.primal)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.primal.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.primal.dtype
+
+    def primal_value(self) -> Any:
+        return self.primal
+
+    def _become(self, other: Any) -> None:
+        if type(other) is JVPTracer and other._trace is self._trace:
+            self.primal, self.tangent = other.primal, other.tangent
+        else:
+            self.primal, self.tangent = other, Zero(other)
+
+
+class JVPTrace(Trace):
+    """Forward-mode differentiation: propagates tangents alongside values."""
+
+    __slots__ = ()
+
+    def process_primitive(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        primals = []
+        tangents = []
+        found = False
+        for x in args:
+            if type(x) is JVPTracer and x._trace is self:
+                primals.append(x.primal)
+                tangents.append(x.tangent)
+                found = True
+            else:
+                primals.append(x)
+                tangents.append(Zero(x))
+        parent = self.parent
+        if not found:
+            return bind_at(parent, prim, args, params)
+        rule = prim.jvp
+        if rule is nondiff_jvp:
+            return bind_at(parent, prim, primals, params)
+        if rule is None:
+            raise _missing_rule("jvp", prim)
+        previous = _state.trace
+        _state.trace = parent
+        try:
+            out, out_tangent = rule(primals, tangents, **params)
+        finally:
+            _state.trace = previous
+        if prim.multiple_results:
+            return tuple(self._wrap(o, t) for o, t in zip(out, out_tangent, strict=True))
+        return self._wrap(out, out_tangent)
+
+    def _wrap(self, out: Any, tangent: Any) -> Any:
+        if type(tangent) is Zero or not _is_inexact(out):
+            return out
+        return JVPTracer(self, out, tangent)
+
+    def new_input(self, primal: Any, tangent: Any) -> JVPTracer:
+        return JVPTracer(self, primal, tangent)
+
+
+# --------------------------------------------------------------------------------------------
+# Reverse mode
+# --------------------------------------------------------------------------------------------
+
+
+class Node:
+    """One tape entry: ``ans = prim(*args, **params)``; ``parents[i]`` is args[i]'s node or None."""
+
+    __slots__ = ("prim", "params", "args", "ans", "parents")
+
+    def __init__(self, prim: Any, params: dict, args: Any, ans: Any, parents: Any) -> None:
+        self.prim = prim
+        self.params = params
+        self.args = args
+        self.ans = ans
+        self.parents = parents
+
+    def __repr__(self) -> str:
+        name = "input" if self.prim is None else getattr(self.prim, "name", self.prim)
+        return f"Node({name}, {aval_of(self.ans)})"
+
+
+# Selects output ``index`` of a multiple-results node; handled by the backward pass itself.
+_SELECT = "select"
+
+
+class VJPTracer(Tracer):
+    """A value inside :func:`fluxion.vjp`/:func:`fluxion.grad`, with its tape node."""
+
+    __slots__ = ("primal", "node")
+
+    def __init__(self, trace: VJPTrace, primal: Any, node: Node | None) -> None:
+        self._trace = trace
+        self.primal = primal
+        self.node = node
+
+    @property
+    def aval(self) -> ShapedArray:
+        return aval_of(self.primal)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.primal.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.primal.dtype
+
+    def primal_value(self) -> Any:
+        return self.primal
+
+    def _become(self, other: Any) -> None:
+        if type(other) is VJPTracer and other._trace is self._trace:
+            self.primal, self.node = other.primal, other.node
+        else:
+            self.primal, self.node = other, None
+
+
+class VJPTrace(Trace):
+    """Reverse-mode differentiation: evaluates eagerly and records a tape of nodes."""
+
+    __slots__ = ("tape",)
+
+    def __init__(self, parent: Trace | None, transform: str) -> None:
+        super().__init__(parent, transform)
+        self.tape: list[Node] = []
+
+    def new_input(self, primal: Any) -> VJPTracer:
+        return VJPTracer(self, primal, Node(None, None, (), primal, ()))
+
+    def process_primitive(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        primals = []
+        parents = []
+        found = False
+        for x in args:
+            if type(x) is VJPTracer and x._trace is self:
+                primals.append(x.primal)
+                parents.append(x.node)
+                found = True
+            else:
+                primals.append(x)
+                parents.append(None)
+        parent = self.parent
+        if not found:
+            return bind_at(parent, prim, args, params)
+        rule = prim.vjp
+        if rule is nondiff_vjp:
+            return bind_at(parent, prim, primals, params)
+        if rule is None:
+            raise _missing_rule("vjp", prim)
+        if prim.fwd is not None:
+            previous = _state.trace
+            _state.trace = parent
+            try:
+                ans, residuals = prim.fwd(*primals, **params)
+            finally:
+                _state.trace = previous
+            params = dict(params, residuals=residuals)
+        else:
+            ans = bind_at(parent, prim, primals, params)
+        node = Node(prim, params, primals, ans, parents)
+        self.tape.append(node)
+        if prim.multiple_results:
+            outs = []
+            n = len(ans)
+            for i, a in enumerate(ans):
+                if _is_inexact(a):
+                    select = Node(_SELECT, {"index": i, "n": n}, (), a, (node,))
+                    self.tape.append(select)
+                    outs.append(VJPTracer(self, a, select))
+                else:
+                    outs.append(a)
+            return tuple(outs)
+        if not _is_inexact(ans):
+            self.tape.pop()
+            return ans
+        return VJPTracer(self, ans, node)
+
+
+def sum_to_shape(ct: Any, shape: tuple[int, ...]) -> Any:
+    """Sum a broadcast cotangent down to ``shape`` (the inverse of NumPy broadcasting)."""
+    from .prims.reduce import reduce_sum
+    from .prims.shape import reshape
+
+    ct_shape = ct.shape
+    lead = len(ct_shape) - len(shape)
+    axes = list(range(lead))
+    for i, n in enumerate(shape):
+        if n == 1 and ct_shape[lead + i] != 1:
+            axes.append(lead + i)
+    if axes:
+        ct = reduce_sum(ct, tuple(axes))
+    if ct.shape != shape:
+        ct = reshape(ct, shape)
+    return ct
+
+
+def _fit_cotangent(ct: Any, like: Any) -> Any:
+    """Make ``ct`` the shape and dtype of the primal ``like`` (un-broadcast, cast)."""
+    from .prims.elementwise import convert_element_type, real
+
+    shape = like.shape
+    ct_shape = getattr(ct, "shape", ())
+    if ct_shape != shape:
+        if type(ct) in (float, int, complex):
+            ct = np.full(shape, ct)
+        elif len(ct_shape) < len(shape):
+            from .prims.shape import broadcast_to
+
+            ct = broadcast_to(ct, shape)
+        else:
+            ct = sum_to_shape(ct, shape)
+    dtype = like.dtype
+    ct_dtype = getattr(ct, "dtype", None)
+    if ct_dtype != dtype:
+        if ct_dtype is not None and ct_dtype.kind == "c" and dtype.kind != "c":
+            ct = real(ct)
+        ct = convert_element_type(ct, dtype)
+    return ct
+
+
+def _add_cotangents(a: Any, b: Any) -> Any:
+    from .prims.elementwise import add
+
+    return add(a, b)
+
+
+def backward_pass(tape: list[Node], seeds: dict) -> dict:
+    """Run the vjp rules over ``tape`` in reverse, starting from ``seeds`` {node: cotangent}.
+
+    Returns the dict of cotangents left for nodes that are not on the tape (the inputs).
+    """
+    cts = dict(seeds)
+    pop = cts.pop
+    for node in reversed(tape):
+        g = pop(node, None)
+        if g is None:
+            continue
+        prim = node.prim
+        if prim is _SELECT:
+            parent = node.parents[0]
+            slots = cts.get(parent)
+            if slots is None:
+                slots = cts[parent] = [None] * node.params["n"]
+            i = node.params["index"]
+            slots[i] = g if slots[i] is None else _add_cotangents(slots[i], g)
+            continue
+        if prim.multiple_results:
+            g = tuple(Zero(a) if c is None else c for c, a in zip(g, node.ans, strict=True))
+        cts_in = prim.vjp(g, node.ans, *node.args, **node.params)
+        for parent, ct in zip(node.parents, cts_in):
+            if parent is None or ct is None or type(ct) is Zero:
+                continue
+            if type(ct) is MissingRule:
+                raise ct.error()
+            ct = _fit_cotangent(ct, parent.ans)
+            prev = cts.get(parent)
+            cts[parent] = ct if prev is None else _add_cotangents(prev, ct)
+    return cts

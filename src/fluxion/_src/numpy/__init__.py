@@ -1,0 +1,1 @@
+"""The implementation of ``fluxion.numpy`` (public names are re-exported from there)."""

@@ -1,0 +1,3 @@
+"""Differentiable ``numpy.linalg`` functions (filled in with the linalg primitives)."""
+
+__all__: list[str] = []

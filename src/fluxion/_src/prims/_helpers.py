@@ -1,0 +1,82 @@
+"""Table helpers shared by the primitive families: linear rules and shape-rule utilities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core import Primitive, ShapedArray, Zero, bind_at, current_trace
+
+_WEAK_PY_TYPE = {"f": float, "i": int, "u": int, "b": bool, "c": complex}
+
+
+def dtype_for_promotion(aval: ShapedArray) -> Any:
+    """What to hand NumPy's dtype resolution for ``aval``: a Python type if weak, else its dtype."""
+    if aval.weak_type:
+        return _WEAK_PY_TYPE.get(aval.dtype.kind, aval.dtype)
+    return aval.dtype
+
+
+def fmt_avals(avals: Any) -> str:
+    return ", ".join(str(a) for a in avals)
+
+
+def normalize_axis(axis: int, ndim: int, op: str) -> int:
+    """Turn a possibly negative axis into a non-negative one, with a clear error if out of range."""
+    if not isinstance(axis, int | np.integer):
+        raise TypeError(f"{op}: expected an integer axis, got {axis!r} ({type(axis).__name__})")
+    if not -ndim <= axis < max(ndim, 1) or (ndim == 0 and axis not in (0, -1)):
+        raise ValueError(f"{op}: axis {axis} is out of bounds for an array of dimension {ndim}")
+    return int(axis) % max(ndim, 1)
+
+
+def normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
+    """``None`` -> all axes; an int or a sequence -> a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, int | np.integer):
+        axis = (axis,)
+    axes = tuple(normalize_axis(a, ndim, op) for a in axis)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{op}: repeated axis in {axis!r}")
+    return tuple(sorted(axes))
+
+
+def instantiate_zeros(tangents: Any) -> list:
+    """Materialise symbolic zeros (for rules that must apply an op to every tangent)."""
+    return [t.instantiate() if type(t) is Zero else t for t in tangents]
+
+
+def deflinear(prim: Primitive, transpose: Any, linear_argnums: tuple[int, ...] | None = None) -> None:
+    """Declare ``prim`` linear in its array arguments ``linear_argnums`` jointly (default: all).
+
+    The other positional arguments (index arrays, say) are passed through unchanged in the
+    tangent computation. ``transpose(g, *args, **params) -> tuple`` gives one cotangent per
+    argument (``None`` for the non-linear ones).
+    """
+
+    def jvp(primals: Any, tangents: Any, **params: Any) -> Any:
+        trace = current_trace()
+        ans = bind_at(trace, prim, primals, params)
+        lin = range(len(primals)) if linear_argnums is None else linear_argnums
+        if all(type(tangents[i]) is Zero for i in lin):
+            return ans, Zero(ans)
+        args = list(primals)
+        for i in lin:
+            t = tangents[i]
+            args[i] = t.instantiate() if type(t) is Zero else t
+        return ans, bind_at(trace, prim, args, params)
+
+    def vjp(g: Any, ans: Any, *args: Any, **params: Any) -> Any:
+        return transpose(g, *args, **params)
+
+    prim.jvp = jvp
+    prim.vjp = vjp
+    prim.transpose = transpose
+
+
+def shape_of(x: Any) -> tuple[int, ...]:
+    """The shape of an array, tracer or scalar, without converting tracers."""
+    shape = getattr(x, "shape", None)
+    return tuple(shape) if shape is not None else np.shape(x)

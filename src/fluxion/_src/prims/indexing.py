@@ -1,0 +1,234 @@
+"""Indexing primitives: gather (``x[index]``), its transpose scatter-add, and functional update.
+
+An index is split into a static ``spec`` (hashable: ints, slices, None, Ellipsis, and the
+positions of index arrays) and the index arrays themselves, which are positional operands (so a
+staged compiler can treat them as data). Boolean masks become integer arrays (``nonzero``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core import Primitive, ShapedArray, Tracer
+from ._helpers import deflinear, shape_of
+
+# spec entries: ("i", int) | ("s", start, stop, step) | ("n",) | ("e",) | ("a", k)
+
+
+def parse_index(index: Any, op: str = "getitem") -> tuple[tuple, list]:
+    """Split a NumPy index into a hashable spec and the list of index arrays."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    spec: list[tuple] = []
+    arrays: list[Any] = []
+    for item in index:
+        if item is None:
+            spec.append(("n",))
+        elif item is Ellipsis:
+            spec.append(("e",))
+        elif isinstance(item, slice):
+            spec.append(("s", _static_int(item.start, op), _static_int(item.stop, op),
+                         _static_int(item.step, op)))
+        elif isinstance(item, bool | np.bool_):
+            arrays.append(np.asarray(item))
+            spec.append(("a", len(arrays) - 1))
+        elif isinstance(item, int | np.integer):
+            spec.append(("i", int(item)))
+        else:
+            if isinstance(item, Tracer):
+                if item.dtype.kind not in "iub":
+                    raise IndexError(
+                        f"{op}: index arrays must be integers or booleans, got a traced "
+                        f"{item.aval}; use x.astype(int) on a non-differentiable value"
+                    )
+                arr = item
+            else:
+                arr = np.asarray(item)
+                if arr.dtype.kind not in "iub":
+                    if arr.size == 0:
+                        arr = arr.astype(np.intp)
+                    else:
+                        raise IndexError(
+                            f"{op}: only integers, slices, None, Ellipsis and integer or "
+                            f"boolean arrays are valid indices, got {arr.dtype} {item!r}"
+                        )
+            if arr.dtype.kind == "b" and not isinstance(arr, Tracer) and arr.ndim > 0:
+                for part in np.nonzero(arr):
+                    arrays.append(part)
+                    spec.append(("a", len(arrays) - 1))
+            else:
+                arrays.append(arr)
+                spec.append(("a", len(arrays) - 1))
+    return tuple(spec), arrays
+
+
+def _static_int(v: Any, op: str) -> int | None:
+    if v is None:
+        return None
+    if isinstance(v, Tracer):
+        raise IndexError(f"{op}: slice bounds must be static integers, got a traced {v.aval}")
+    return int(v)
+
+
+def build_index(spec: tuple, arrays: Any) -> tuple:
+    """Rebuild the NumPy index from a spec and its arrays."""
+    out = []
+    for entry in spec:
+        kind = entry[0]
+        if kind == "i":
+            out.append(entry[1])
+        elif kind == "s":
+            out.append(slice(entry[1], entry[2], entry[3]))
+        elif kind == "n":
+            out.append(None)
+        elif kind == "e":
+            out.append(Ellipsis)
+        else:
+            out.append(arrays[entry[1]])
+    return tuple(out)
+
+
+def _has_arrays(spec: tuple) -> bool:
+    return any(entry[0] == "a" for entry in spec)
+
+
+def _index_shape(shape: tuple[int, ...], dtype: Any, idx_avals: Any, spec: tuple, op: str) -> Any:
+    dummy = np.broadcast_to(np.zeros((), dtype), shape)
+    fake = [np.zeros(a.shape, a.dtype) for a in idx_avals]
+    try:
+        return dummy[build_index(spec, fake)].shape
+    except IndexError as err:
+        raise IndexError(f"{op}: invalid index for an array of shape {shape}: {err}") from None
+
+
+# --------------------------------------------------------------------------------------------
+# gather: x[index]
+# --------------------------------------------------------------------------------------------
+
+
+def _getitem_impl(x: Any, *arrays: Any, spec: tuple) -> Any:
+    return x[build_index(spec, arrays)]
+
+
+def _getitem_abstract_eval(aval: ShapedArray, *idx: ShapedArray, spec: tuple) -> ShapedArray:
+    shape = _index_shape(aval.shape, aval.dtype, idx, spec, "getitem")
+    return ShapedArray(shape, aval.dtype, aval.weak_type)
+
+
+getitem_p = Primitive("getitem", _getitem_impl)
+getitem_p.abstract_eval = _getitem_abstract_eval
+
+
+def getitem(x: Any, index: Any) -> Any:
+    """``x[index]`` for any NumPy basic or advanced index."""
+    spec, arrays = parse_index(index)
+    return getitem_p.bind(x, *arrays, spec=spec)
+
+
+def getitem_static(x: Any, index: tuple) -> Any:
+    """``x[index]`` for an index of ints, slices, None and Ellipsis only."""
+    return getitem(x, index)
+
+
+def slice_along(x: Any, axis: int, start: int, stop: int) -> Any:
+    """``x[..., start:stop, ...]`` along ``axis``."""
+    index = [slice(None)] * len(shape_of(x))
+    index[axis] = slice(start, stop)
+    return getitem(x, tuple(index))
+
+
+def _getitem_transpose(g: Any, x: Any, *arrays: Any, spec: tuple) -> Any:
+    # transpose of a gather: scatter-add the cotangent into zeros of x's shape
+    ct = scatter_add_p.bind(g, *arrays, spec=spec, shape=shape_of(x))
+    return (ct,) + (None,) * len(arrays)
+
+
+deflinear(getitem_p, _getitem_transpose, linear_argnums=(0,))
+
+
+# --------------------------------------------------------------------------------------------
+# scatter-add: zeros(shape)[index] += g
+# --------------------------------------------------------------------------------------------
+
+
+def _scatter_add_impl(g: Any, *arrays: Any, spec: tuple, shape: tuple[int, ...]) -> Any:
+    out = np.zeros(shape, dtype=np.result_type(g))
+    index = build_index(spec, arrays)
+    if _has_arrays(spec):
+        np.add.at(out, index, g)  # repeated indices accumulate
+    else:
+        out[index] = g  # basic indexing never repeats an element
+    return out
+
+
+def _scatter_add_abstract_eval(
+    aval: ShapedArray, *idx: ShapedArray, spec: tuple, shape: tuple[int, ...]
+) -> ShapedArray:
+    target = _index_shape(shape, aval.dtype, idx, spec, "scatter_add")
+    try:
+        np.broadcast_shapes(aval.shape, target)
+    except ValueError:
+        raise ValueError(
+            f"scatter_add: updates {aval} do not broadcast to the indexed shape {target}"
+        ) from None
+    return ShapedArray(shape, aval.dtype)
+
+
+scatter_add_p = Primitive("scatter_add", _scatter_add_impl)
+scatter_add_p.abstract_eval = _scatter_add_abstract_eval
+
+
+def _scatter_add_transpose(ct: Any, g: Any, *arrays: Any, spec: tuple, shape: Any) -> Any:
+    # transpose of scatter-add: gather
+    return (getitem_p.bind(ct, *arrays, spec=spec),) + (None,) * len(arrays)
+
+
+deflinear(scatter_add_p, _scatter_add_transpose, linear_argnums=(0,))
+
+
+# --------------------------------------------------------------------------------------------
+# functional update: out = x.copy(); out[index] = v
+# --------------------------------------------------------------------------------------------
+
+
+def _update_impl(x: Any, v: Any, *arrays: Any, spec: tuple) -> Any:
+    out = np.array(x, dtype=np.result_type(x, v), copy=True)
+    out[build_index(spec, arrays)] = v
+    return out
+
+
+def _update_abstract_eval(
+    aval: ShapedArray, v: ShapedArray, *idx: ShapedArray, spec: tuple
+) -> ShapedArray:
+    target = _index_shape(aval.shape, aval.dtype, idx, spec, "setitem")
+    try:
+        if np.broadcast_shapes(v.shape, target) != target:
+            raise ValueError
+    except ValueError:
+        raise ValueError(
+            f"setitem: could not assign a value of shape {v.shape} into x[index] of shape "
+            f"{target} (x is {aval})"
+        ) from None
+    return ShapedArray(aval.shape, np.result_type(aval.dtype, v.dtype), aval.weak_type)
+
+
+update_p = Primitive("update", _update_impl)
+update_p.abstract_eval = _update_abstract_eval
+
+
+def update(x: Any, index: Any, v: Any) -> Any:
+    """The array ``x`` with ``x[index]`` replaced by ``v`` (a functional ``x[index] = v``)."""
+    spec, arrays = parse_index(index, "setitem")
+    return update_p.bind(x, v, *arrays, spec=spec)
+
+
+def _update_transpose(g: Any, x: Any, v: Any, *arrays: Any, spec: tuple) -> Any:
+    # the overwritten entries of x get no cotangent; v gets the cotangent of its slots
+    g_x = update_p.bind(g, 0.0, *arrays, spec=spec)
+    g_v = getitem_p.bind(g, *arrays, spec=spec)
+    return (g_x, g_v) + (None,) * len(arrays)
+
+
+deflinear(update_p, _update_transpose, linear_argnums=(0, 1))

@@ -1,0 +1,283 @@
+"""Reductions and scans: sum, prod, max, min, argmax, argmin, all, any, cumsum, cumprod.
+
+Reductions take ``axes`` as a sorted tuple of non-negative ints and drop those axes (the numpy
+layer adds ``keepdims`` with a reshape). ``mean``, ``var`` and ``std`` are composites in
+``fluxion.numpy``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core import Primitive, ShapedArray, Zero, bind_at, current_trace
+from .elementwise import (
+    add,
+    convert_element_type,
+    defnondiff,
+    divide,
+    equal,
+    multiply,
+    where_p,
+)
+from ._helpers import deflinear, shape_of
+from .shape import broadcast_to, concatenate, flip, reshape, transpose
+
+
+def _reduce_abstract_eval(name: str, out_dtype: Any = None) -> Any:
+    def abstract_eval(aval: ShapedArray, *, axes: tuple[int, ...]) -> ShapedArray:
+        for a in axes:
+            if not 0 <= a < aval.ndim:
+                raise ValueError(f"{name}: axis {a} is out of bounds for {aval}")
+        shape = tuple(d for i, d in enumerate(aval.shape) if i not in axes)
+        dtype = aval.dtype if out_dtype is None else out_dtype(aval.dtype)
+        return ShapedArray(shape, dtype, aval.weak_type)
+
+    return abstract_eval
+
+
+def _sum_dtype(dtype: np.dtype) -> np.dtype:
+    # NumPy sums booleans and small integers in the platform integer.
+    if dtype.kind in "biu" and dtype.itemsize < 8:
+        return np.dtype(np.int64) if dtype.kind != "u" else np.dtype(np.uint64)
+    return dtype
+
+
+def keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    """``shape`` with the reduced ``axes`` kept as size 1."""
+    return tuple(1 if i in axes else d for i, d in enumerate(shape))
+
+
+def expand_reduced(g: Any, shape: tuple[int, ...], axes: tuple[int, ...]) -> Any:
+    """Broadcast a reduction's output-shaped ``g`` back over the reduced ``axes`` of ``shape``."""
+    return broadcast_to(reshape(g, keepdims_shape(shape, axes)), shape)
+
+
+# --------------------------------------------------------------------------------------------
+# sum (linear)
+# --------------------------------------------------------------------------------------------
+
+sum_p = Primitive("sum", lambda x, *, axes: np.sum(x, axis=axes))
+sum_p.abstract_eval = _reduce_abstract_eval("sum", _sum_dtype)
+sum_p.templates["numpy"] = "np.sum({0}, axis={axes})"
+
+
+def reduce_sum(x: Any, axes: tuple[int, ...] | None) -> Any:
+    """Sum over ``axes`` (``None``: all axes)."""
+    if axes is None:
+        axes = tuple(range(len(shape_of(x))))
+    return sum_p.bind(x, axes=tuple(axes))
+
+
+# transpose of a sum: broadcast the cotangent back over the summed axes
+deflinear(sum_p, lambda g, x, *, axes: (expand_reduced(g, shape_of(x), axes),))
+
+
+# --------------------------------------------------------------------------------------------
+# prod
+# --------------------------------------------------------------------------------------------
+
+prod_p = Primitive("prod", lambda x, *, axes: np.prod(x, axis=axes))
+prod_p.abstract_eval = _reduce_abstract_eval("prod", _sum_dtype)
+prod_p.templates["numpy"] = "np.prod({0}, axis={axes})"
+
+
+def _move_axes_last(x: Any, axes: tuple[int, ...]) -> tuple[Any, tuple[int, ...]]:
+    """Transpose ``axes`` to the end and merge them into one axis; return it and the perm."""
+    shape = shape_of(x)
+    keep = tuple(i for i in range(len(shape)) if i not in axes)
+    perm = keep + tuple(axes)
+    moved = transpose(x, perm)
+    n = int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    return reshape(moved, tuple(shape[i] for i in keep) + (n,)), perm
+
+
+def _exclusive_products(x: Any) -> Any:
+    """out[..., i] = prod_{k != i} x[..., k] along the last axis, exact with zeros."""
+    n = shape_of(x)[-1]
+    ones = np.ones(shape_of(x)[:-1] + (1,))
+    left = cumprod(concatenate([ones, x[..., : n - 1]], -1), -1)  # prod_{k < i}
+    right = flip(cumprod(flip(concatenate([x[..., 1:], ones], -1), (-1 % len(shape_of(x)),)), -1),
+                 (len(shape_of(x)) - 1,))  # prod_{k > i}
+    return multiply(left, right)
+
+
+def _prod_partials(x: Any, axes: tuple[int, ...]) -> Any:
+    """d prod(x, axes) / d x, shaped like x (the product of all the other reduced elements)."""
+    shape = shape_of(x)
+    if not axes:
+        return np.ones(shape)
+    merged, perm = _move_axes_last(x, axes)
+    partial = _exclusive_products(merged)
+    keep_shape = tuple(shape[i] for i in perm)
+    return transpose(reshape(partial, keep_shape), tuple(np.argsort(perm)))
+
+
+def _prod_jvp(primals: Any, tangents: Any, *, axes: tuple[int, ...]) -> Any:
+    # d prod = sum_i (prod_{k != i} x_k) dx_i
+    (x,), (t,) = primals, tangents
+    ans = bind_at(current_trace(), prod_p, (x,), {"axes": axes})
+    if type(t) is Zero:
+        return ans, Zero(ans)
+    return ans, reduce_sum(multiply(t, _prod_partials(x, axes)), axes)
+
+
+prod_p.jvp = _prod_jvp
+prod_p.vjp = lambda g, ans, x, *, axes: (
+    multiply(expand_reduced(g, shape_of(x), axes), _prod_partials(x, axes)),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# max and min (ties share the derivative evenly)
+# --------------------------------------------------------------------------------------------
+
+
+def _extremum(name: str, fn: Any) -> Primitive:
+    prim = Primitive(name, lambda x, *, axes: fn(x, axis=axes))
+    prim.abstract_eval = _reduce_abstract_eval(name)
+    prim.templates["numpy"] = f"np.{fn.__name__}({{0}}, axis={{axes}})"
+
+    def share(ans: Any, x: Any, axes: tuple[int, ...]) -> Any:
+        # 1/k on each of the k positions that attain the extremum, 0 elsewhere
+        hit = convert_element_type(equal(x, expand_reduced(ans, shape_of(x), axes)), x.dtype)
+        count = reduce_sum(hit, axes)
+        return divide(hit, expand_reduced(count, shape_of(x), axes))
+
+    def jvp(primals: Any, tangents: Any, *, axes: tuple[int, ...]) -> Any:
+        (x,), (t,) = primals, tangents
+        ans = bind_at(current_trace(), prim, (x,), {"axes": axes})
+        if type(t) is Zero:
+            return ans, Zero(ans)
+        return ans, reduce_sum(multiply(t, share(ans, x, axes)), axes)
+
+    prim.jvp = jvp
+    prim.vjp = lambda g, ans, x, *, axes: (
+        multiply(expand_reduced(g, shape_of(x), axes), share(ans, x, axes)),
+    )
+    return prim
+
+
+max_p = _extremum("max", np.max)
+min_p = _extremum("min", np.min)
+
+
+# --------------------------------------------------------------------------------------------
+# argmax, argmin, all, any (integer or boolean outputs: no derivative)
+# --------------------------------------------------------------------------------------------
+
+
+def _arg_abstract_eval(name: str) -> Any:
+    def abstract_eval(aval: ShapedArray, *, axis: int | None, keepdims: bool) -> ShapedArray:
+        if axis is None:
+            shape = (1,) * aval.ndim if keepdims else ()
+        else:
+            if not 0 <= axis < aval.ndim:
+                raise ValueError(f"{name}: axis {axis} is out of bounds for {aval}")
+            shape = keepdims_shape(aval.shape, (axis,)) if keepdims else tuple(
+                d for i, d in enumerate(aval.shape) if i != axis
+            )
+        if aval.size == 0:
+            raise ValueError(f"{name}: attempt to get {name} of an empty sequence ({aval})")
+        return ShapedArray(shape, np.int64)
+
+    return abstract_eval
+
+
+argmax_p = Primitive(
+    "argmax", lambda x, *, axis, keepdims: np.argmax(x, axis=axis, keepdims=keepdims)
+)
+argmax_p.abstract_eval = _arg_abstract_eval("argmax")
+argmin_p = Primitive(
+    "argmin", lambda x, *, axis, keepdims: np.argmin(x, axis=axis, keepdims=keepdims)
+)
+argmin_p.abstract_eval = _arg_abstract_eval("argmin")
+all_p = Primitive("all", lambda x, *, axes: np.all(x, axis=axes))
+all_p.abstract_eval = _reduce_abstract_eval("all", lambda d: np.dtype(bool))
+any_p = Primitive("any", lambda x, *, axes: np.any(x, axis=axes))
+any_p.abstract_eval = _reduce_abstract_eval("any", lambda d: np.dtype(bool))
+defnondiff(argmax_p, argmin_p, all_p, any_p)
+
+
+# --------------------------------------------------------------------------------------------
+# cumsum (linear) and cumprod
+# --------------------------------------------------------------------------------------------
+
+
+def _scan_abstract_eval(name: str) -> Any:
+    def abstract_eval(aval: ShapedArray, *, axis: int) -> ShapedArray:
+        if not 0 <= axis < max(aval.ndim, 1):
+            raise ValueError(f"{name}: axis {axis} is out of bounds for {aval}")
+        return ShapedArray(aval.shape, _sum_dtype(aval.dtype), aval.weak_type)
+
+    return abstract_eval
+
+
+cumsum_p = Primitive("cumsum", lambda x, *, axis: np.cumsum(x, axis=axis))
+cumsum_p.abstract_eval = _scan_abstract_eval("cumsum")
+cumsum_p.templates["numpy"] = "np.cumsum({0}, axis={axis})"
+
+
+def cumsum(x: Any, axis: int) -> Any:
+    return cumsum_p.bind(x, axis=axis % max(len(shape_of(x)), 1))
+
+
+# transpose of a running sum: the reversed running sum of the cotangent
+deflinear(
+    cumsum_p,
+    lambda g, x, *, axis: (flip(cumsum(flip(g, (axis,)), axis), (axis,)),),
+)
+
+cumprod_p = Primitive("cumprod", lambda x, *, axis: np.cumprod(x, axis=axis))
+cumprod_p.abstract_eval = _scan_abstract_eval("cumprod")
+cumprod_p.templates["numpy"] = "np.cumprod({0}, axis={axis})"
+
+
+def cumprod(x: Any, axis: int) -> Any:
+    return cumprod_p.bind(x, axis=axis % max(len(shape_of(x)), 1))
+
+
+def _cumprod_partials(x: Any, axis: int) -> tuple[Any, tuple[int, ...]]:
+    """D[..., i, j] = d cumprod(x)[j] / d x[i] along ``axis`` moved last; exact with zeros.
+
+    Row i is the running product of x with x_i replaced by one, masked to j >= i. This is
+    O(n^2) in the scanned length, the price of exactness when x contains zeros.
+    """
+    ndim = len(shape_of(x))
+    perm = tuple(i for i in range(ndim) if i != axis) + (axis,)
+    xl = transpose(x, perm)
+    n = shape_of(xl)[-1]
+    eye = np.eye(n, dtype=bool)
+    rows = where_p.bind(eye, 1.0, broadcast_to(reshape(xl, shape_of(xl)[:-1] + (1, n)),
+                                               shape_of(xl)[:-1] + (n, n)))
+    upper = np.triu(np.ones((n, n), dtype=bool))  # j >= i
+    return where_p.bind(upper, cumprod(rows, len(shape_of(rows)) - 1), 0.0), perm
+
+
+def _cumprod_jvp(primals: Any, tangents: Any, *, axis: int) -> Any:
+    # d cumprod(x)_j = sum_{i <= j} (prod_{k <= j, k != i} x_k) dx_i
+    (x,), (t,) = primals, tangents
+    ans = bind_at(current_trace(), cumprod_p, (x,), {"axis": axis})
+    if type(t) is Zero:
+        return ans, Zero(ans)
+    partials, perm = _cumprod_partials(x, axis)
+    tl = transpose(t, perm)
+    tl = reshape(tl, shape_of(tl) + (1,))
+    out = reduce_sum(multiply(tl, partials), (len(shape_of(partials)) - 2,))
+    return ans, transpose(out, tuple(np.argsort(perm)))
+
+
+def _cumprod_vjp(g: Any, ans: Any, x: Any, *, axis: int) -> Any:
+    # g_x[i] = sum_{j >= i} D[i, j] g[j]
+    partials, perm = _cumprod_partials(x, axis)
+    gl = transpose(g, perm)
+    gl = reshape(gl, shape_of(gl)[:-1] + (1,) + shape_of(gl)[-1:])
+    out = reduce_sum(multiply(partials, gl), (len(shape_of(partials)) - 1,))
+    return (transpose(out, tuple(np.argsort(perm))),)
+
+
+cumprod_p.jvp = _cumprod_jvp
+cumprod_p.vjp = _cumprod_vjp
+
+__all__ = ["add", "reduce_sum", "cumsum", "cumprod", "expand_reduced", "keepdims_shape"]

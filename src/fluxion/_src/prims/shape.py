@@ -1,0 +1,228 @@
+"""Shape primitives: reshape, transpose, broadcast_to, concatenate, flip, roll, pad.
+
+All of them are linear, so each block is ``impl``, the shape rule, and the transpose (which is
+also the vjp). Composite shape functions (squeeze, expand_dims, stack, split, tile, repeat, the
+non-constant pad modes) are written on these in ``fluxion.numpy``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core import Primitive, ShapedArray
+from ._helpers import deflinear, fmt_avals, shape_of
+
+# --------------------------------------------------------------------------------------------
+# reshape
+# --------------------------------------------------------------------------------------------
+
+
+def _reshape_abstract_eval(aval: ShapedArray, *, shape: tuple[int, ...]) -> ShapedArray:
+    size = int(np.prod(shape, dtype=np.int64))
+    if size != aval.size or any(d < 0 for d in shape):
+        raise ValueError(
+            f"reshape: cannot reshape an array of size {aval.size} ({aval}) into shape {shape}"
+        )
+    return ShapedArray(shape, aval.dtype, aval.weak_type)
+
+
+reshape_p = Primitive("reshape", lambda x, *, shape: np.reshape(x, shape))
+reshape_p.abstract_eval = _reshape_abstract_eval
+reshape_p.templates["numpy"] = "np.reshape({0}, {shape})"
+
+
+def reshape(x: Any, shape: tuple[int, ...]) -> Any:
+    """Reshape to a fully specified ``shape`` (no -1; the numpy layer resolves it)."""
+    return reshape_p.bind(x, shape=tuple(shape))
+
+
+deflinear(reshape_p, lambda g, x, *, shape: (reshape(g, shape_of(x)),))
+
+
+# --------------------------------------------------------------------------------------------
+# transpose
+# --------------------------------------------------------------------------------------------
+
+
+def _transpose_abstract_eval(aval: ShapedArray, *, axes: tuple[int, ...]) -> ShapedArray:
+    if sorted(axes) != list(range(aval.ndim)):
+        raise ValueError(
+            f"transpose: axes {axes} are not a permutation of the {aval.ndim} axes of {aval}"
+        )
+    return ShapedArray(tuple(aval.shape[a] for a in axes), aval.dtype, aval.weak_type)
+
+
+transpose_p = Primitive("transpose", lambda x, *, axes: np.transpose(x, axes))
+transpose_p.abstract_eval = _transpose_abstract_eval
+transpose_p.templates["numpy"] = "np.transpose({0}, {axes})"
+
+
+def transpose(x: Any, axes: tuple[int, ...]) -> Any:
+    return transpose_p.bind(x, axes=tuple(axes))
+
+
+deflinear(transpose_p, lambda g, x, *, axes: (transpose(g, tuple(np.argsort(axes))),))
+
+
+# --------------------------------------------------------------------------------------------
+# broadcast_to
+# --------------------------------------------------------------------------------------------
+
+
+def _broadcast_to_abstract_eval(aval: ShapedArray, *, shape: tuple[int, ...]) -> ShapedArray:
+    lead = len(shape) - aval.ndim
+    ok = lead >= 0 and all(d in (1, s) for d, s in zip(aval.shape, shape[lead:]))
+    if not ok:
+        raise ValueError(f"broadcast_to: cannot broadcast {aval} to shape {shape}")
+    return ShapedArray(shape, aval.dtype, aval.weak_type)
+
+
+broadcast_to_p = Primitive("broadcast_to", lambda x, *, shape: np.broadcast_to(x, shape))
+broadcast_to_p.abstract_eval = _broadcast_to_abstract_eval
+broadcast_to_p.templates["numpy"] = "np.broadcast_to({0}, {shape})"
+
+
+def broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
+    return broadcast_to_p.bind(x, shape=tuple(shape))
+
+
+def _broadcast_to_transpose(g: Any, x: Any, *, shape: tuple[int, ...]) -> Any:
+    from ..ad import sum_to_shape
+
+    return (sum_to_shape(g, shape_of(x)),)
+
+
+deflinear(broadcast_to_p, _broadcast_to_transpose)
+
+
+# --------------------------------------------------------------------------------------------
+# concatenate
+# --------------------------------------------------------------------------------------------
+
+
+def _concatenate_abstract_eval(*avals: ShapedArray, axis: int) -> ShapedArray:
+    if not avals:
+        raise ValueError("concatenate: expected at least one array, got none")
+    first = avals[0]
+    for a in avals[1:]:
+        if a.ndim != first.ndim or any(
+            d1 != d2 for i, (d1, d2) in enumerate(zip(a.shape, first.shape)) if i != axis
+        ):
+            raise ValueError(
+                f"concatenate: all shapes must match except along axis {axis}, got "
+                f"{fmt_avals(avals)}"
+            )
+    size = sum(a.shape[axis] for a in avals)
+    shape = first.shape[:axis] + (size,) + first.shape[axis + 1 :]
+    dtype = np.result_type(*(a.dtype for a in avals))
+    return ShapedArray(shape, dtype, all(a.weak_type for a in avals))
+
+
+concatenate_p = Primitive("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis))
+concatenate_p.abstract_eval = _concatenate_abstract_eval
+concatenate_p.templates["numpy"] = "np.concatenate(({args},), axis={axis})"
+
+
+def concatenate(xs: Any, axis: int) -> Any:
+    return concatenate_p.bind(*xs, axis=axis)
+
+
+def _concatenate_transpose(g: Any, *xs: Any, axis: int) -> Any:
+    from .indexing import slice_along
+
+    cts = []
+    start = 0
+    for x in xs:
+        n = shape_of(x)[axis]
+        cts.append(slice_along(g, axis, start, start + n))
+        start += n
+    return tuple(cts)
+
+
+deflinear(concatenate_p, _concatenate_transpose)
+
+
+# --------------------------------------------------------------------------------------------
+# flip and roll
+# --------------------------------------------------------------------------------------------
+
+
+def _same_aval(aval: ShapedArray, **params: Any) -> ShapedArray:
+    for a in params.get("axes", ()):
+        if not 0 <= a < aval.ndim:
+            raise ValueError(f"axis {a} is out of bounds for {aval}")
+    return aval
+
+
+flip_p = Primitive("flip", lambda x, *, axes: np.flip(x, axes))
+flip_p.abstract_eval = _same_aval
+flip_p.templates["numpy"] = "np.flip({0}, {axes})"
+
+
+def flip(x: Any, axes: tuple[int, ...]) -> Any:
+    return flip_p.bind(x, axes=tuple(axes))
+
+
+deflinear(flip_p, lambda g, x, *, axes: (flip(g, axes),))
+
+roll_p = Primitive("roll", lambda x, *, shifts, axes: np.roll(x, shifts, axes))
+roll_p.abstract_eval = _same_aval
+roll_p.templates["numpy"] = "np.roll({0}, {shifts}, {axes})"
+
+
+def roll(x: Any, shifts: tuple[int, ...], axes: tuple[int, ...]) -> Any:
+    return roll_p.bind(x, shifts=tuple(shifts), axes=tuple(axes))
+
+
+deflinear(
+    roll_p,
+    lambda g, x, *, shifts, axes: (roll(g, tuple(-s for s in shifts), axes),),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# pad (constant mode; the value is an operand, so pad is linear in (x, value) jointly)
+# --------------------------------------------------------------------------------------------
+
+
+def _pad_impl(x: Any, value: Any, *, widths: tuple[tuple[int, int], ...]) -> Any:
+    out = np.pad(x, widths, mode="constant", constant_values=0)
+    if np.ndim(value) != 0 or value != 0:
+        mask = np.pad(np.zeros(np.shape(x), dtype=bool), widths, constant_values=True)
+        out = np.where(mask, value, out)
+    return out
+
+
+def _pad_abstract_eval(
+    aval: ShapedArray, value: ShapedArray, *, widths: tuple[tuple[int, int], ...]
+) -> ShapedArray:
+    if len(widths) != aval.ndim or any(lo < 0 or hi < 0 for lo, hi in widths):
+        raise ValueError(f"pad: expected {aval.ndim} non-negative (before, after) pairs, got {widths}")
+    if value.ndim != 0:
+        raise ValueError(f"pad: expected a scalar constant value, got {value}")
+    shape = tuple(n + lo + hi for n, (lo, hi) in zip(aval.shape, widths))
+    return ShapedArray(shape, aval.dtype, aval.weak_type)
+
+
+pad_p = Primitive("pad", _pad_impl)
+pad_p.abstract_eval = _pad_abstract_eval
+
+
+def pad_constant(x: Any, value: Any, widths: tuple[tuple[int, int], ...]) -> Any:
+    return pad_p.bind(x, value, widths=tuple(tuple(map(int, w)) for w in widths))
+
+
+def _pad_transpose(g: Any, x: Any, value: Any, *, widths: tuple[tuple[int, int], ...]) -> Any:
+    from .elementwise import subtract
+    from .indexing import getitem_static
+    from .reduce import reduce_sum
+
+    inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, shape_of(x)))
+    g_x = getitem_static(g, inner)
+    g_value = subtract(reduce_sum(g, None), reduce_sum(g_x, None))
+    return g_x, g_value
+
+
+deflinear(pad_p, _pad_transpose)

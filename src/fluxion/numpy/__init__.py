@@ -1,0 +1,13 @@
+"""``fluxion.numpy``: a differentiable NumPy namespace.
+
+Use it as ``import fluxion.numpy as fnp`` (or ``as np``); every function matches the NumPy function
+of the same name and works on plain arrays (returning plain ``numpy.ndarray``) and, inside
+transforms, on traced values. Plain ``numpy`` calls on traced values are routed here too.
+"""
+
+from fluxion._src.numpy.core import *  # noqa: F403  (re-export; the list is core.__all__)
+from fluxion._src.numpy.core import __all__ as _core_all
+
+from . import linalg as linalg
+
+__all__ = list(_core_all) + ["linalg"]
