@@ -47,8 +47,8 @@ def _is_inexact(x: Any) -> bool:
 
 def _missing_rule(kind: str, prim: Primitive) -> NotImplementedError:
     return NotImplementedError(
-        f"{kind} rule for primitive '{prim.name}' is not defined; add it in "
-        "_src/prims/<family>.py, or for a user primitive with fluxion.extend.def" + kind
+        f"{kind} rule for primitive '{prim.name}' is not defined; for a user primitive define "
+        f"it with fluxion.extend.def{kind}, for a built-in add it in _src/prims/<family>.py"
     )
 
 
@@ -233,20 +233,38 @@ class VJPTrace(Trace):
         return VJPTracer(self, primal, Node(None, None, (), primal, ()))
 
     def process_primitive(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        primals = []
-        parents = []
-        found = False
-        for x in args:
-            if type(x) is VJPTracer and x._trace is self:
-                primals.append(x.primal)
-                parents.append(x.node)
-                found = True
-            else:
-                primals.append(x)
-                parents.append(None)
+        # Unpack our tracers; the one- and two-argument cases (most ops) avoid list building.
+        n = len(args)
+        if n == 1:
+            x = args[0]
+            if type(x) is not VJPTracer or x._trace is not self:
+                return bind_at(self.parent, prim, args, params)
+            primals = (x.primal,)
+            parents = (x.node,)
+        elif n == 2:
+            x, y = args
+            own_x = type(x) is VJPTracer and x._trace is self
+            own_y = type(y) is VJPTracer and y._trace is self
+            if not (own_x or own_y):
+                return bind_at(self.parent, prim, args, params)
+            primals = (x.primal if own_x else x, y.primal if own_y else y)
+            parents = (x.node if own_x else None, y.node if own_y else None)
+        else:
+            found = False
+            primals_l = []
+            parents_l = []
+            for x in args:
+                if type(x) is VJPTracer and x._trace is self:
+                    primals_l.append(x.primal)
+                    parents_l.append(x.node)
+                    found = True
+                else:
+                    primals_l.append(x)
+                    parents_l.append(None)
+            if not found:
+                return bind_at(self.parent, prim, args, params)
+            primals, parents = tuple(primals_l), tuple(parents_l)
         parent = self.parent
-        if not found:
-            return bind_at(parent, prim, args, params)
         rule = prim.vjp
         if rule is nondiff_vjp:
             return bind_at(parent, prim, primals, params)
@@ -260,86 +278,119 @@ class VJPTrace(Trace):
             finally:
                 _state.trace = previous
             params = dict(params, residuals=residuals)
+        elif parent is None:
+            try:
+                ans = prim.impl(*primals, **params)
+            except Exception:
+                ans = bind_at(None, prim, primals, params)  # re-raise with the clear message
         else:
-            ans = bind_at(parent, prim, primals, params)
-        node = Node(prim, params, primals, ans, parents)
-        self.tape.append(node)
+            ans = parent.process_primitive(prim, primals, params)
         if prim.multiple_results:
+            node = Node(prim, params, primals, ans, parents)
+            self.tape.append(node)
             outs = []
-            n = len(ans)
+            n_out = len(ans)
             for i, a in enumerate(ans):
                 if _is_inexact(a):
-                    select = Node(_SELECT, {"index": i, "n": n}, (), a, (node,))
+                    select = Node(_SELECT, {"index": i, "n": n_out}, (), a, (node,))
                     self.tape.append(select)
                     outs.append(VJPTracer(self, a, select))
                 else:
                     outs.append(a)
             return tuple(outs)
-        if not _is_inexact(ans):
-            self.tape.pop()
+        dtype = getattr(ans, "dtype", None)
+        if dtype is None:
+            if type(ans) not in (float, complex):
+                return ans
+        elif dtype.kind not in "fc":
             return ans
+        node = Node(prim, params, primals, ans, parents)
+        self.tape.append(node)
         return VJPTracer(self, ans, node)
 
 
 def sum_to_shape(ct: Any, shape: tuple[int, ...]) -> Any:
-    """Sum a broadcast cotangent down to ``shape`` (the inverse of NumPy broadcasting)."""
-    from .prims.reduce import reduce_sum
-    from .prims.shape import reshape
+    """Sum a broadcast cotangent down to ``shape`` (the inverse of NumPy broadcasting).
 
+    Leading extra axes are summed away; axes where ``shape`` has size 1 are summed with the size
+    kept; axes where ``ct`` has size 1 (or that it lacks) are broadcast back up.
+    """
     ct_shape = ct.shape
     lead = len(ct_shape) - len(shape)
-    axes = list(range(lead))
-    for i, n in enumerate(shape):
-        if n == 1 and ct_shape[lead + i] != 1:
-            axes.append(lead + i)
-    if axes:
-        ct = reduce_sum(ct, tuple(axes))
+    if lead > 0:
+        ct = _reduce_sum(ct, tuple(range(lead)))
+        ct_shape = ct.shape
+    offset = len(shape) - len(ct_shape)
+    inner = tuple(
+        i
+        for i, n in enumerate(ct_shape)
+        if n != 1 and shape[i + offset] == 1
+    )
+    if inner:
+        kept = tuple(1 if i in inner else n for i, n in enumerate(ct_shape))
+        ct = _reshape(_reduce_sum(ct, inner), kept)
     if ct.shape != shape:
-        ct = reshape(ct, shape)
+        ct = _broadcast_to(ct, shape)
     return ct
 
 
 def _fit_cotangent(ct: Any, like: Any) -> Any:
     """Make ``ct`` the shape and dtype of the primal ``like`` (un-broadcast, cast)."""
-    from .prims.elementwise import convert_element_type, real
-
     shape = like.shape
-    ct_shape = getattr(ct, "shape", ())
-    if ct_shape != shape:
-        if type(ct) in (float, int, complex):
-            ct = np.full(shape, ct)
-        elif len(ct_shape) < len(shape):
-            from .prims.shape import broadcast_to
-
-            ct = broadcast_to(ct, shape)
-        else:
-            ct = sum_to_shape(ct, shape)
     dtype = like.dtype
-    ct_dtype = getattr(ct, "dtype", None)
+    ct_shape = getattr(ct, "shape", None)
+    if ct_shape is None:  # a Python scalar from a rule
+        return np.full(shape, ct, dtype)
+    if ct_shape != shape:
+        ct = sum_to_shape(ct, shape)
+    ct_dtype = ct.dtype
     if ct_dtype != dtype:
-        if ct_dtype is not None and ct_dtype.kind == "c" and dtype.kind != "c":
-            ct = real(ct)
-        ct = convert_element_type(ct, dtype)
+        if ct_dtype.kind == "c" and dtype.kind != "c":
+            ct = _real(ct)
+        ct = _convert(ct, dtype)
     return ct
 
 
 def _add_cotangents(a: Any, b: Any) -> Any:
-    from .prims.elementwise import add
+    return _add(a, b)
 
-    return add(a, b)
+
+def _late_imports() -> None:
+    """Bind the primitive helpers the backward pass needs (prims import this module first)."""
+    global _reduce_sum, _reshape, _broadcast_to, _real, _convert, _add, _getitem_p, _build_index
+    from .prims.elementwise import add, convert_element_type, real
+    from .prims.indexing import build_index, getitem_p
+    from .prims.reduce import reduce_sum
+    from .prims.shape import broadcast_to, reshape
+
+    _reduce_sum, _reshape, _broadcast_to = reduce_sum, reshape, broadcast_to
+    _real, _convert, _add = real, convert_element_type, add
+    _getitem_p, _build_index = getitem_p, build_index
+
+
+_reduce_sum = _reshape = _broadcast_to = _real = _convert = _add = None
+_getitem_p = _build_index = None
 
 
 def backward_pass(tape: list[Node], seeds: dict) -> dict:
     """Run the vjp rules over ``tape`` in reverse, starting from ``seeds`` {node: cotangent}.
 
     Returns the dict of cotangents left for nodes that are not on the tape (the inputs).
+
+    Outside any transform (first-order gradients, the common case) cotangent buffers that this
+    pass allocated itself are "owned": further contributions are added into them in place, and
+    the cotangent of an indexing operation is scattered straight into its argument's buffer
+    (``theta[0]``, ``theta[1]``, ... then cost no temporary arrays).
     """
     cts = dict(seeds)
     pop = cts.pop
+    eager = _state.trace is None
+    owned: dict = {}  # node -> the ndarray this pass allocated for its cotangent
     for node in reversed(tape):
         g = pop(node, None)
         if g is None:
             continue
+        owned.pop(node, None)
         prim = node.prim
         if prim is _SELECT:
             parent = node.parents[0]
@@ -348,6 +399,8 @@ def backward_pass(tape: list[Node], seeds: dict) -> dict:
                 slots = cts[parent] = [None] * node.params["n"]
             i = node.params["index"]
             slots[i] = g if slots[i] is None else _add_cotangents(slots[i], g)
+            continue
+        if eager and prim is _getitem_p and _scatter_in_place(node, g, cts, owned):
             continue
         if prim.multiple_results:
             g = tuple(Zero(a) if c is None else c for c, a in zip(g, node.ans, strict=True))
@@ -359,5 +412,35 @@ def backward_pass(tape: list[Node], seeds: dict) -> dict:
                 raise ct.error()
             ct = _fit_cotangent(ct, parent.ans)
             prev = cts.get(parent)
-            cts[parent] = ct if prev is None else _add_cotangents(prev, ct)
+            if prev is None:
+                cts[parent] = ct
+            elif eager and owned.get(parent) is prev and type(ct) is np.ndarray:
+                np.add(prev, ct, out=prev)
+            else:
+                total = _add_cotangents(prev, ct)
+                cts[parent] = total
+                if eager and type(total) is np.ndarray:
+                    owned[parent] = total
     return cts
+
+
+def _scatter_in_place(node: Node, g: Any, cts: dict, owned: dict) -> bool:
+    """Eager fast path for ``x[index]``: add ``g`` into x's owned cotangent buffer."""
+    parent = node.parents[0]
+    like = parent.ans if parent is not None else None
+    if like is None or type(like) is not np.ndarray or getattr(g, "dtype", None) != like.dtype:
+        return False
+    buf = owned.get(parent)
+    if buf is None:
+        buf = np.zeros(like.shape, like.dtype)
+        prev = cts.get(parent)
+        if prev is not None:
+            buf += prev
+        cts[parent] = owned[parent] = buf
+    spec = node.params["spec"]
+    index = _build_index(spec, node.args[1:])
+    if any(entry[0] == "a" for entry in spec):
+        np.add.at(buf, index, g)  # repeated indices accumulate
+    else:
+        buf[index] += g
+    return True

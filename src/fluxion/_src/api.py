@@ -66,6 +66,8 @@ def _check_callable(name: str, fun: Any) -> None:
 
 
 def _normalize_argnums(name: str, argnums: Any, nargs: int) -> tuple[int, ...]:
+    if type(argnums) is int and 0 <= argnums < nargs:
+        return (argnums,)
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for a in nums:
         if not isinstance(a, int) or not -nargs <= a < nargs:
@@ -78,6 +80,8 @@ def _normalize_argnums(name: str, argnums: Any, nargs: int) -> tuple[int, ...]:
 
 def _to_diff_leaf(name: str, x: Any, where: str, allow_int: bool) -> Any:
     """Check (and convert) one leaf we differentiate with respect to."""
+    if type(x) is np.ndarray and x.dtype.kind in "fc":
+        return x
     if isinstance(x, Tracer):
         if x.dtype.kind not in "fc":
             raise TypeError(f"{name}: expected a float input {where}, got a traced {x.aval}")
@@ -238,7 +242,7 @@ def _make_value_and_grad(name: str, fun: Callable, argnums: Any, has_aux: bool,
                 f"{name}: f must return a real scalar, got {aval_of(out)}; take the real part "
                 "or use vjp for holomorphic functions"
             )
-        ct = np.ones((), dtype=out.dtype) if hasattr(out, "dtype") else 1.0
+        ct = out.dtype.type(1) if hasattr(out, "dtype") else 1.0
         grads = _pullback(trace, [out], [ct], inputs, flat)
         trees_out = [tree_unflatten(tree, g) for tree, g in zip(trees, grads)]
         value = _strip_tracer(trace)(out)

@@ -1591,5 +1591,11 @@ def _dispatch_function(func: Any, args: Any, kwargs: dict) -> Any:
     return fn(*args, **kwargs)
 
 
+# Contractions live in their own module (they need nothing from this one).
+from .contract import *  # noqa: E402, F403
+from .contract import __all__ as _contract_all  # noqa: E402
+
+__all__ += _contract_all
+
 register_numpy_dispatch(globals(), __all__)
 core._fnp = __import__(__name__, fromlist=["_"])

@@ -294,6 +294,7 @@ defderiv(exp_p, lambda ans, x: ans)  # d exp(x) = exp(x)
 defderiv(exp2_p, lambda ans, x: multiply(ans, _LOG2))  # d 2^x = 2^x log 2
 defderiv(expm1_p, lambda ans, x: add(ans, 1.0))  # d (e^x - 1) = e^x
 defderiv(log_p, lambda ans, x: reciprocal(x))  # d log x = 1/x
+log_p.vjp = lambda g, ans, x: (divide(g, x),)  # same rule, one operation
 defderiv(log2_p, lambda ans, x: reciprocal(multiply(x, _LOG2)))  # 1/(x log 2)
 defderiv(log10_p, lambda ans, x: reciprocal(multiply(x, _LOG10)))  # 1/(x log 10)
 defderiv(log1p_p, lambda ans, x: reciprocal(add(x, 1.0)))  # 1/(1 + x)
@@ -370,6 +371,8 @@ def _where(c: Any, x: Any, y: Any) -> Any:
 
 def _power_dx(ans: Any, x: Any, y: Any) -> Any:
     # d x^y / dx = y x^(y-1), taken as 0 where y == 0 (so 0**0 has derivative 0, not nan)
+    if type(y) in _PY_SCALARS:
+        return 0.0 if y == 0 else multiply(y, power(x, y - 1))
     safe = power(x, where_p.bind(equal(y, 0), 1.0, subtract(y, 1)))
     return _where(equal(y, 0), 0.0, multiply(y, safe))
 
@@ -381,6 +384,27 @@ def _power_dy(ans: Any, x: Any, y: Any) -> Any:
 
 
 defderiv(power_p, _power_dx, _power_dy)
+
+
+def _power_vjp(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    if type(y) in _PY_SCALARS:
+        # constant exponent (x**2, x**0.5): d x^c / dx = c x^(c-1), no guards needed for c != 0
+        if y == 0:
+            return (None, None)
+        if y == 1:
+            return (g, None)
+        if y == 2:
+            return (multiply(g, multiply(2.0, x)), None)
+        return (multiply(g, multiply(y, power(x, y - 1))), None)
+    g_x = None if type(x) in _PY_SCALARS else multiply(g, _power_dx(ans, x, y))
+    # log(x) of a negative base is NaN (the derivative in y does not exist there); it is only
+    # used if y is being differentiated, so keep NumPy quiet about it.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        g_y = multiply(g, _power_dy(ans, x, y))
+    return g_x, g_y
+
+
+power_p.vjp = _power_vjp
 
 
 def _atan2_denominator(x1: Any, x2: Any) -> Any:
