@@ -28,6 +28,14 @@ from . import tree as tree  # noqa: E402
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):  # lazy submodules: importing SciPy costs ~0.2 s
+    if name in ("scipy", "test_util", "extend"):
+        import importlib
+
+        return importlib.import_module(f"fluxion.{name}")
+    raise AttributeError(f"module 'fluxion' has no attribute '{name}'")
+
 __all__ = [
     "ConcretizationError",
     "UnexpectedTracerError",

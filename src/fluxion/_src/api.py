@@ -834,7 +834,10 @@ class custom_jvp:  # noqa: N801 (JAX's name)
             p = tree_unflatten(in_tree, list(primals))
             t = tree_unflatten(in_tree, list(tangents))
             out, out_t = rule(*static, p, t) if static else rule(p, t)
-            return tuple(tree_flatten(out)[0]), tuple(tree_flatten(out_t)[0])
+            out_flat, out_tree = tree_flatten(out)
+            if not store:  # the rule ran instead of fun (forward mode): record the structure
+                store.append(out_tree)
+            return tuple(out_flat), tuple(tree_flatten(out_t)[0])
 
         out = custom_jvp_call_p.bind(
             *flat, fun=_flat_fun(call, in_tree, store), rule=flat_rule

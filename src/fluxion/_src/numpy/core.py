@@ -211,6 +211,27 @@ def positive(x: ArrayLike, /) -> Array:
 
 
 @_export
+def sinc(x: ArrayLike, /) -> Array:
+    """Normalised sinc, sin(pi x) / (pi x), elementwise (1 at x = 0).
+
+    Differentiable; matches ``numpy.sinc``.
+
+    Parameters
+    ----------
+    x : array_like
+        Input, any shape.
+
+    Returns
+    -------
+    Array
+        Same shape as ``x``.
+    """
+    from ..prims.special import sinc_p  # the special-function family loads SciPy lazily
+
+    return sinc_p.bind(x)
+
+
+@_export
 def where(condition: ArrayLike, x: ArrayLike = None, y: ArrayLike = None, /) -> Array:
     """Choose elements from ``x`` where ``condition`` holds, else from ``y``.
 
@@ -1555,6 +1576,20 @@ def _describe(args: Any) -> str:
     return ", ".join(str(a.aval) if isinstance(a, Tracer) else type(a).__name__ for a in args)
 
 
+_scipy_dispatch_loaded = False
+
+
+def _load_scipy_dispatch() -> bool:
+    """Register scipy.special's ufuncs on first need (importing SciPy costs ~0.2 s)."""
+    global _scipy_dispatch_loaded
+    if _scipy_dispatch_loaded:
+        return False
+    _scipy_dispatch_loaded = True
+    import fluxion._src.scipy.special  # noqa: F401  (registers itself)
+
+    return True
+
+
 def _dispatch_ufunc(ufunc: Any, method: str, inputs: Any, kwargs: dict) -> Any:
     name = ufunc.__name__
     if kwargs.get("out") is not None:
@@ -1565,6 +1600,8 @@ def _dispatch_ufunc(ufunc: Any, method: str, inputs: Any, kwargs: dict) -> Any:
     kwargs = {k: v for k, v in kwargs.items() if k != "out"}
     if method == "__call__":
         fn = _UFUNC_MAP.get(ufunc)
+        if fn is None and _load_scipy_dispatch():
+            fn = _UFUNC_MAP.get(ufunc)
         if fn is not None and not kwargs:
             return fn(*inputs)
     elif method == "reduce" and name in _UFUNC_REDUCE:

@@ -1,0 +1,369 @@
+"""Special-function primitives: gamma family, error functions, normal CDF, logistic, Bessel.
+
+Each primitive's ``impl`` is the ``scipy.special`` ufunc itself (declared with the
+:func:`~fluxion._src.prims.elementwise.elementwise` table helper); one :func:`defderiv` line gives
+its jvp and vjp. Every derivative is written with primitives, so it can be differentiated again
+(``digamma``'s derivative is ``polygamma(1, x)``, whose derivative is ``polygamma(2, x)``, ...).
+
+Functions that are not plain ufunc calls (``polygamma`` with its static order, ``sinc`` from
+NumPy) declare their shape rule by hand. Composites (``logsumexp``, ``softmax``, ``multigammaln``)
+live in ``fluxion._src.scipy.special``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import scipy.special as sc
+
+from ..ad import MissingRule
+from ..core import Primitive, ShapedArray, Zero, bind_at, current_trace
+from ._helpers import dtype_for_promotion
+from .elementwise import (
+    add,
+    cos,
+    defderiv,
+    divide,
+    elementwise,
+    equal,
+    exp,
+    greater,
+    log,
+    log1p_p,
+    logical_and_p,
+    logical_or_p,
+    multiply,
+    negative,
+    reciprocal,
+    sign,
+    square,
+    subtract,
+    where_p,
+)
+
+_SQRT_PI = math.sqrt(math.pi)
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
+_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+def _scipy_ufunc(name: str, ufunc: Any = None) -> Primitive:
+    """An elementwise primitive evaluated by ``scipy.special.<name>``."""
+    ufunc = getattr(sc, name) if ufunc is None else ufunc
+    args = ", ".join(f"{{{i}}}" for i in range(ufunc.nin))
+    return elementwise(name, ufunc, template=f"scipy.special.{name}({args})")
+
+
+def _where(c: Any, x: Any, y: Any) -> Any:
+    return where_p.bind(c, x, y)
+
+
+def _logical_and(x: Any, y: Any) -> Any:
+    return logical_and_p.bind(x, y)
+
+
+def _less_equal_zero(x: Any) -> Any:
+    return logical_or_p.bind(greater(0.0, x), equal(x, 0.0))
+
+
+# --------------------------------------------------------------------------------------------
+# Gamma family
+# --------------------------------------------------------------------------------------------
+
+gammaln_p = _scipy_ufunc("gammaln")
+digamma_p = _scipy_ufunc("digamma", sc.psi)
+gamma_p = _scipy_ufunc("gamma")
+
+
+def _polygamma_impl(x: Any, *, n: int) -> Any:
+    return sc.polygamma(n, x)
+
+
+def _polygamma_abstract_eval(aval: ShapedArray, *, n: int) -> ShapedArray:
+    if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 0:
+        raise TypeError(f"polygamma: expected a non-negative integer order n, got {n!r}")
+    if aval.dtype.kind not in "biuf":
+        raise TypeError(f"polygamma: expected a real input, got {aval}")
+    return ShapedArray(aval.shape, np.float64, aval.weak_type)
+
+
+polygamma_p = Primitive("polygamma", _polygamma_impl)
+polygamma_p.abstract_eval = _polygamma_abstract_eval
+polygamma_p.templates["numpy"] = "scipy.special.polygamma({n}, {0})"
+
+
+def gammaln(x: Any) -> Any:
+    return gammaln_p.bind(x)
+
+
+def digamma(x: Any) -> Any:
+    return digamma_p.bind(x)
+
+
+def polygamma(n: int, x: Any) -> Any:
+    """``polygamma(n, x)`` for a static integer order ``n`` (``n == 0`` is ``digamma``)."""
+    if n == 0:
+        return digamma_p.bind(x)
+    return polygamma_p.bind(x, n=int(n))
+
+
+def _polygamma_jvp(primals: Any, tangents: Any, *, n: int) -> Any:
+    # d psi^(n)(x) = psi^(n+1)(x) dx
+    (x,), (t,) = primals, tangents
+    ans = bind_at(current_trace(), polygamma_p, (x,), {"n": n})
+    if type(t) is Zero:
+        return ans, Zero(ans)
+    return ans, multiply(t, polygamma(n + 1, x))
+
+
+polygamma_p.jvp = _polygamma_jvp
+polygamma_p.vjp = lambda g, ans, x, *, n: (multiply(g, polygamma(n + 1, x)),)
+
+defderiv(gammaln_p, lambda ans, x: digamma(x))  # d lnGamma(x) = psi(x)
+defderiv(digamma_p, lambda ans, x: polygamma(1, x))  # d psi(x) = psi^(1)(x)
+defderiv(gamma_p, lambda ans, x: multiply(ans, digamma(x)))  # d Gamma(x) = Gamma(x) psi(x)
+
+betaln_p = _scipy_ufunc("betaln")
+beta_p = _scipy_ufunc("beta")
+
+
+def _digamma_diff(a: Any, b: Any) -> Any:
+    # psi(a) - psi(a + b)
+    return subtract(digamma(a), digamma(add(a, b)))
+
+
+# d ln B(a, b) / da = psi(a) - psi(a + b); symmetric in b
+defderiv(betaln_p, lambda ans, a, b: _digamma_diff(a, b), lambda ans, a, b: _digamma_diff(b, a))
+# d B(a, b) / da = B(a, b) (psi(a) - psi(a + b)); symmetric in b
+defderiv(
+    beta_p,
+    lambda ans, a, b: multiply(ans, _digamma_diff(a, b)),
+    lambda ans, a, b: multiply(ans, _digamma_diff(b, a)),
+)
+
+gammainc_p = _scipy_ufunc("gammainc")
+gammaincc_p = _scipy_ufunc("gammaincc")
+
+
+def _gammainc_dx(ans: Any, a: Any, x: Any) -> Any:
+    # d P(a, x) / dx = x^(a-1) e^(-x) / Gamma(a) = exp(xlogy(a - 1, x) - x - lnGamma(a))
+    return exp(subtract(subtract(xlogy(subtract(a, 1.0), x), x), gammaln(a)))
+
+
+def _forbid_shape_derivative(prim: Primitive) -> None:
+    """Make differentiating ``prim`` in its shape argument ``a`` an error, not a silent zero."""
+    jvp, vjp = prim.jvp, prim.vjp
+
+    def jvp_checked(primals: Any, tangents: Any, **params: Any) -> Any:
+        if type(tangents[0]) is not Zero:
+            raise NotImplementedError(
+                f"{prim.name}: the derivative in the shape parameter a is not implemented; "
+                "differentiate with respect to x only and hold a fixed (pass it as a constant "
+                "or through fluxion.stop_gradient)"
+            )
+        return jvp(primals, tangents, **params)
+
+    def vjp_checked(g: Any, ans: Any, a: Any, x: Any, **params: Any) -> Any:
+        # The placeholder raises in the backward pass only if a was traced.
+        return (MissingRule(prim.name, 0), vjp(g, ans, a, x, **params)[1])
+
+    prim.jvp = jvp_checked
+    prim.vjp = vjp_checked
+
+
+# The derivative in the shape parameter a has no closed form: differentiating in a is an error.
+defderiv(gammainc_p, None, _gammainc_dx)
+defderiv(gammaincc_p, None, lambda ans, a, x: negative(_gammainc_dx(ans, a, x)))
+_forbid_shape_derivative(gammainc_p)
+_forbid_shape_derivative(gammaincc_p)
+
+
+# --------------------------------------------------------------------------------------------
+# Error functions and the normal distribution
+# --------------------------------------------------------------------------------------------
+
+erf_p = _scipy_ufunc("erf")
+erfc_p = _scipy_ufunc("erfc")
+erfinv_p = _scipy_ufunc("erfinv")
+erfcinv_p = _scipy_ufunc("erfcinv")
+ndtr_p = _scipy_ufunc("ndtr")
+ndtri_p = _scipy_ufunc("ndtri")
+log_ndtr_p = _scipy_ufunc("log_ndtr")
+
+
+def _gauss(x: Any) -> Any:
+    # e^(-x^2)
+    return exp(negative(square(x)))
+
+
+def _normal_pdf(x: Any) -> Any:
+    # phi(x) = e^(-x^2/2) / sqrt(2 pi)
+    return divide(exp(multiply(square(x), -0.5)), _SQRT_2PI)
+
+
+defderiv(erf_p, lambda ans, x: multiply(_gauss(x), 2.0 / _SQRT_PI))  # 2/sqrt(pi) e^(-x^2)
+defderiv(erfc_p, lambda ans, x: multiply(_gauss(x), -2.0 / _SQRT_PI))  # -2/sqrt(pi) e^(-x^2)
+# erfinv'(y) = sqrt(pi)/2 e^(erfinv(y)^2)
+defderiv(erfinv_p, lambda ans, x: multiply(exp(square(ans)), _SQRT_PI / 2.0))
+# erfcinv'(y) = -sqrt(pi)/2 e^(erfcinv(y)^2)
+defderiv(erfcinv_p, lambda ans, x: multiply(exp(square(ans)), -_SQRT_PI / 2.0))
+defderiv(ndtr_p, lambda ans, x: _normal_pdf(x))  # Phi'(x) = phi(x)
+# (Phi^-1)'(p) = sqrt(2 pi) e^(ans^2 / 2)
+defderiv(ndtri_p, lambda ans, x: multiply(exp(multiply(square(ans), 0.5)), _SQRT_2PI))
+# d log Phi(x) = phi(x) / Phi(x) = exp(-x^2/2 - log Phi(x) - log sqrt(2 pi))
+defderiv(
+    log_ndtr_p,
+    lambda ans, x: exp(subtract(multiply(square(x), -0.5), add(ans, _LOG_SQRT_2PI))),
+)
+
+
+def erf(x: Any) -> Any:
+    return erf_p.bind(x)
+
+
+def ndtr(x: Any) -> Any:
+    return ndtr_p.bind(x)
+
+
+# --------------------------------------------------------------------------------------------
+# Logistic functions
+# --------------------------------------------------------------------------------------------
+
+expit_p = _scipy_ufunc("expit")
+logit_p = _scipy_ufunc("logit")
+
+defderiv(expit_p, lambda ans, x: multiply(ans, subtract(1.0, ans)))  # s'(x) = s (1 - s)
+defderiv(logit_p, lambda ans, x: reciprocal(multiply(x, subtract(1.0, x))))  # 1/(x (1 - x))
+
+log_expit_p = _scipy_ufunc("log_expit")
+# d log s(x) = 1 - s(x) = s(-x)
+defderiv(log_expit_p, lambda ans, x: expit(negative(x)))
+
+
+def expit(x: Any) -> Any:
+    return expit_p.bind(x)
+
+
+# --------------------------------------------------------------------------------------------
+# x log y, x log1p y, entropy (zero where x == 0, with finite derivatives there)
+# --------------------------------------------------------------------------------------------
+
+xlogy_p = _scipy_ufunc("xlogy")
+xlog1py_p = _scipy_ufunc("xlog1py")
+entr_p = _scipy_ufunc("entr")
+
+
+def xlogy(x: Any, y: Any) -> Any:
+    return xlogy_p.bind(x, y)
+
+
+def _xlog_dx(x: Any, y: Any, log_fn: Any, y_min: float) -> Any:
+    # d/dx x log(y) = log(y); where x == 0 and log(y) is undefined (y <= y_min) the function is
+    # identically 0 in x's neighbourhood convention, so take 0. Double where: the untaken branch
+    # sees a safe y, so its derivative stays finite.
+    bad = _logical_and(equal(x, 0.0), _less_equal_zero(subtract(y, y_min)))
+    safe_y = _where(bad, y_min + 1.0, y)
+    return _where(bad, 0.0, log_fn(safe_y))
+
+
+def _xlog_dy(x: Any, y: Any, y_min: float) -> Any:
+    # d/dy x log(y - y_min) = x / (y - y_min), taken as 0 where x == 0 (double where)
+    zero_x = equal(x, 0.0)
+    safe_y = _where(zero_x, y_min + 1.0, y)
+    return _where(zero_x, 0.0, divide(x, subtract(safe_y, y_min)))
+
+
+defderiv(
+    xlogy_p,
+    lambda ans, x, y: _xlog_dx(x, y, log, 0.0),
+    lambda ans, x, y: _xlog_dy(x, y, 0.0),
+)
+defderiv(
+    xlog1py_p,
+    lambda ans, x, y: _xlog_dx(x, y, log1p_p.bind, -1.0),
+    lambda ans, x, y: _xlog_dy(x, y, -1.0),
+)
+# entr(x) = -x log x: d/dx = -(log x + 1)  (-inf at 0, as the true slope)
+defderiv(entr_p, lambda ans, x: negative(add(log(x), 1.0)))
+
+
+# --------------------------------------------------------------------------------------------
+# Exponentially scaled modified Bessel functions
+# --------------------------------------------------------------------------------------------
+
+i0e_p = _scipy_ufunc("i0e")
+i1e_p = _scipy_ufunc("i1e")
+
+
+def i0e(x: Any) -> Any:
+    return i0e_p.bind(x)
+
+
+def i1e(x: Any) -> Any:
+    return i1e_p.bind(x)
+
+
+def _i1e_over_x(ans: Any, x: Any) -> Any:
+    # i1e(x) / x, whose limit at 0 is 1/2 (double where keeps the untaken branch finite)
+    zero_x = equal(x, 0.0)
+    return _where(zero_x, 0.5, divide(ans, _where(zero_x, 1.0, x)))
+
+
+# i0e(x) = e^-|x| I0(x): d/dx = i1e(x) - sign(x) i0e(x)
+defderiv(i0e_p, lambda ans, x: subtract(i1e(x), multiply(sign(x), ans)))
+# i1e(x) = e^-|x| I1(x): d/dx = i0e(x) - sign(x) i1e(x) - i1e(x) / x
+defderiv(
+    i1e_p,
+    lambda ans, x: subtract(subtract(i0e(x), multiply(sign(x), ans)), _i1e_over_x(ans, x)),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# sinc (NumPy's normalised sinc: sin(pi x) / (pi x)); not a ufunc, so its shape rule is by hand
+# --------------------------------------------------------------------------------------------
+
+
+def _sinc_abstract_eval(aval: ShapedArray) -> ShapedArray:
+    dtype = np.result_type(dtype_for_promotion(aval), 1.0)
+    if dtype.kind not in "fc":
+        raise TypeError(f"sinc: expected a numeric input, got {aval}")
+    return ShapedArray(aval.shape, dtype, aval.weak_type)
+
+
+sinc_p = Primitive("sinc", np.sinc)
+sinc_p.abstract_eval = _sinc_abstract_eval
+sinc_p.templates["numpy"] = "np.sinc({0})"
+
+# Below this |x| the closed-form derivative loses digits to cancellation; use its Maclaurin series
+# (|pi x| < 0.3: the 9 terms kept are exact to double precision, and it has all higher derivatives).
+_SINC_SERIES_RADIUS = 0.1
+_SINC_SERIES_TERMS = 9
+
+
+def _sinc_deriv_series(x: Any) -> Any:
+    # sinc'(x) = sum_{k>=1} (-1)^k pi^(2k) 2k x^(2k-1) / (2k+1)!, evaluated by Horner in x^2
+    x2 = square(x)
+    coeffs = [
+        (-1.0) ** k * math.pi ** (2 * k) * 2 * k / math.factorial(2 * k + 1)
+        for k in range(1, _SINC_SERIES_TERMS + 1)
+    ]
+    acc = coeffs[-1]
+    for c in reversed(coeffs[:-1]):
+        acc = add(multiply(acc, x2), c)
+    return multiply(acc, x)
+
+
+def _sinc_deriv(ans: Any, x: Any) -> Any:
+    # sinc'(x) = (cos(pi x) - sinc(x)) / x, by its series near 0 (double where)
+    near_zero = greater(_SINC_SERIES_RADIUS, multiply(x, sign(x)))
+    safe_x = _where(near_zero, 1.0, x)
+    closed = divide(subtract(cos(multiply(safe_x, math.pi)), sinc(safe_x)), safe_x)
+    return _where(near_zero, _sinc_deriv_series(x), closed)
+
+
+def sinc(x: Any) -> Any:
+    return sinc_p.bind(x)
+
+
+defderiv(sinc_p, _sinc_deriv)

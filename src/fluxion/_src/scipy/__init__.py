@@ -1,0 +1,1 @@
+"""Implementation of ``fluxion.scipy``: differentiable counterparts of SciPy functions."""

@@ -1,0 +1,6 @@
+"""``fluxion.scipy``: differentiable counterparts of SciPy functions.
+
+``fluxion.scipy.special`` holds the special functions (``gammaln``, ``logsumexp``, ``xlogy``, ...).
+"""
+
+from . import special as special

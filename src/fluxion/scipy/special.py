@@ -1,0 +1,10 @@
+"""``fluxion.scipy.special``: differentiable special functions matching ``scipy.special``.
+
+Use it as ``from fluxion.scipy import special``; plain ``scipy.special.<ufunc>`` calls on traced
+values are routed here too.
+"""
+
+from fluxion._src.scipy.special import *  # noqa: F403  (re-export; the list is __all__)
+from fluxion._src.scipy.special import __all__ as _special_all
+
+__all__ = list(_special_all)
