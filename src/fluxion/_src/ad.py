@@ -316,6 +316,8 @@ def sum_to_shape(ct: Any, shape: tuple[int, ...]) -> Any:
     kept; axes where ``ct`` has size 1 (or that it lacks) are broadcast back up.
     """
     ct_shape = ct.shape
+    if not shape:  # to a scalar: one full reduction
+        return _reduce_sum(ct, tuple(range(len(ct_shape))))
     lead = len(ct_shape) - len(shape)
     if lead > 0:
         ct = _reduce_sum(ct, tuple(range(lead)))
@@ -390,7 +392,8 @@ def backward_pass(tape: list[Node], seeds: dict) -> dict:
         g = pop(node, None)
         if g is None:
             continue
-        owned.pop(node, None)
+        if owned:
+            owned.pop(node, None)
         prim = node.prim
         if prim is _SELECT:
             parent = node.parents[0]
@@ -410,7 +413,12 @@ def backward_pass(tape: list[Node], seeds: dict) -> dict:
                 continue
             if type(ct) is MissingRule:
                 raise ct.error()
-            ct = _fit_cotangent(ct, parent.ans)
+            like = parent.ans
+            if (
+                getattr(ct, "shape", None) != like.shape
+                or getattr(ct, "dtype", None) != like.dtype
+            ):
+                ct = _fit_cotangent(ct, like)
             prev = cts.get(parent)
             if prev is None:
                 cts[parent] = ct
@@ -437,9 +445,9 @@ def _scatter_in_place(node: Node, g: Any, cts: dict, owned: dict) -> bool:
         if prev is not None:
             buf += prev
         cts[parent] = owned[parent] = buf
-    spec = node.params["spec"]
-    index = _build_index(spec, node.args[1:])
-    if any(entry[0] == "a" for entry in spec):
+    arrays = node.args[1:]
+    index = _build_index(node.params["spec"], arrays)
+    if arrays:
         np.add.at(buf, index, g)  # repeated indices accumulate
     else:
         buf[index] += g

@@ -110,10 +110,18 @@ def _diff_leaves(name: str, args: tuple, argnums: tuple[int, ...], allow_int: bo
     flat = []
     trees = []
     for i in argnums:
-        leaves, tree = tree_flatten(args[i])
+        x = args[i]
+        if type(x) is np.ndarray and x.dtype.kind in "fc":  # one array: no tree to walk
+            flat.append([x])
+            trees.append(_LEAF_TREE)
+            continue
+        leaves, tree = tree_flatten(x)
         flat.append([_to_diff_leaf(name, x, f"(argument {i})", allow_int) for x in leaves])
         trees.append(tree)
     return flat, trees
+
+
+_LEAF_TREE = tree_structure(0.0)
 
 
 def _zeros_like_leaf(x: Any) -> Any:

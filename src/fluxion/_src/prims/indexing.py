@@ -12,13 +12,15 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, ShapedArray, Tracer
-from ._helpers import deflinear, shape_of
+from ._helpers import deflinear, result_type_operand, shape_of
 
 # spec entries: ("i", int) | ("s", start, stop, step) | ("n",) | ("e",) | ("a", k)
 
 
 def parse_index(index: Any, op: str = "getitem") -> tuple[tuple, list]:
     """Split a NumPy index into a hashable spec and the list of index arrays."""
+    if type(index) is int:  # the commonest case: theta[0]
+        return (("i", index),), []
     if not isinstance(index, tuple):
         index = (index,)
     spec: list[tuple] = []
@@ -72,8 +74,20 @@ def _static_int(v: Any, op: str) -> int | None:
     return int(v)
 
 
+_STATIC_INDEX: dict = {}
+
+
 def build_index(spec: tuple, arrays: Any) -> tuple:
-    """Rebuild the NumPy index from a spec and its arrays."""
+    """Rebuild the NumPy index from a spec and its arrays (memoized for array-free specs)."""
+    if not arrays:
+        index = _STATIC_INDEX.get(spec)
+        if index is None:
+            index = _STATIC_INDEX[spec] = _build_index(spec, ())
+        return index
+    return _build_index(spec, arrays)
+
+
+def _build_index(spec: tuple, arrays: Any) -> tuple:
     out = []
     for entry in spec:
         kind = entry[0]
@@ -90,7 +104,8 @@ def build_index(spec: tuple, arrays: Any) -> tuple:
     return tuple(out)
 
 
-def _has_arrays(spec: tuple) -> bool:
+def has_arrays(spec: tuple) -> bool:
+    """Whether the index has advanced (array) parts, whose scatter must accumulate repeats."""
     return any(entry[0] == "a" for entry in spec)
 
 
@@ -156,7 +171,7 @@ deflinear(getitem_p, _getitem_transpose, linear_argnums=(0,))
 def _scatter_add_impl(g: Any, *arrays: Any, spec: tuple, shape: tuple[int, ...]) -> Any:
     out = np.zeros(shape, dtype=np.result_type(g))
     index = build_index(spec, arrays)
-    if _has_arrays(spec):
+    if has_arrays(spec):
         np.add.at(out, index, g)  # repeated indices accumulate
     else:
         out[index] = g  # basic indexing never repeats an element
@@ -211,7 +226,8 @@ def _update_abstract_eval(
             f"setitem: could not assign a value of shape {v.shape} into x[index] of shape "
             f"{target} (x is {aval})"
         ) from None
-    return ShapedArray(aval.shape, np.result_type(aval.dtype, v.dtype), aval.weak_type)
+    dtype = np.result_type(result_type_operand(aval), result_type_operand(v))
+    return ShapedArray(aval.shape, dtype, aval.weak_type)
 
 
 update_p = Primitive("update", _update_impl)
@@ -228,6 +244,17 @@ def _update_transpose(g: Any, x: Any, v: Any, *arrays: Any, spec: tuple) -> Any:
     # the overwritten entries of x get no cotangent; v gets the cotangent of its slots
     g_x = update_p.bind(g, 0.0, *arrays, spec=spec)
     g_v = getitem_p.bind(g, *arrays, spec=spec)
+    if has_arrays(spec):
+        # A repeated index is written several times and only the last write survives (NumPy
+        # assigns in order): the earlier writes get no cotangent. Find the survivors by writing
+        # each slot's own number and reading back which number stuck.
+        from .elementwise import equal, where_p
+
+        slots = np.arange(1, int(np.prod(shape_of(g_v), dtype=np.int64)) + 1)
+        slots = slots.reshape(shape_of(g_v))
+        written = update_p.bind(np.zeros(shape_of(g), np.int64), slots, *arrays, spec=spec)
+        survived = equal(getitem_p.bind(written, *arrays, spec=spec), slots)
+        g_v = where_p.bind(survived, g_v, 0.0)
     return (g_x, g_v) + (None,) * len(arrays)
 
 
