@@ -308,3 +308,12 @@ def test_prod_and_cumprod_with_zeros():
 def test_int_allowed_when_asked():
     g = fluxion.grad(lambda x: fnp.sum(x * 2.0), allow_int=True)(np.array([1, 2]))
     np.testing.assert_allclose(g, [2.0, 2.0])
+
+
+def test_item_assignment_into_an_input():
+    def f(x):
+        x[0] = x[1] * 3.0  # overwrites the input's first entry
+        return fnp.sum(x**2)
+
+    # f = (3 x1)^2 + x1^2 + x2^2 -> df/dx0 = 0
+    np.testing.assert_allclose(fluxion.grad(f)(np.array([5.0, 1.0, 2.0])), [0.0, 20.0, 4.0])

@@ -25,6 +25,7 @@ from .tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
 def _size(x: Any) -> int:
     return int(np.prod(shape_of(x), dtype=np.int64))
 
+
 __all__ = [
     "grad",
     "value_and_grad",
@@ -55,14 +56,15 @@ def _check_kwargs(name: str, unknown: dict, known: Sequence[str]) -> None:
         hint = difflib.get_close_matches(bad, known, n=1)
         fix = f"; did you mean '{hint[0]}'?" if hint else ""
         raise TypeError(
-            f"{name}: unexpected keyword argument '{bad}'; expected one of "
-            f"{', '.join(known)}{fix}"
+            f"{name}: unexpected keyword argument '{bad}'; expected one of {', '.join(known)}{fix}"
         )
 
 
 def _check_callable(name: str, fun: Any) -> None:
     if not callable(fun):
-        raise TypeError(f"{name}: expected a callable as the first argument, got {type(fun).__name__}")
+        raise TypeError(
+            f"{name}: expected a callable as the first argument, got {type(fun).__name__}"
+        )
 
 
 def _normalize_argnums(name: str, argnums: Any, nargs: int) -> tuple[int, ...]:
@@ -101,8 +103,7 @@ def _to_diff_leaf(name: str, x: Any, where: str, allow_int: bool) -> Any:
             "use allow_int=True"
         )
     raise TypeError(
-        f"{name}: expected an array of numbers to differentiate {where}, got "
-        f"{type(x).__name__}"
+        f"{name}: expected an array of numbers to differentiate {where}, got {type(x).__name__}"
     )
 
 
@@ -134,7 +135,12 @@ def _zeros_like_leaf(x: Any) -> Any:
 
 
 def _vjp_core(
-    name: str, fun: Callable, args: tuple, kwargs: dict, argnums: tuple, has_aux: bool,
+    name: str,
+    fun: Callable,
+    args: tuple,
+    kwargs: dict,
+    argnums: tuple,
+    has_aux: bool,
     allow_int: bool,
 ) -> Any:
     """Run ``fun`` under a fresh VJPTrace; return (out, aux, pullback-ingredients)."""
@@ -144,6 +150,8 @@ def _vjp_core(
         call_args = list(args)
         for i, tree, tracers in zip(argnums, trees, inputs):
             call_args[i] = tree_unflatten(tree, tracers)
+        # the input nodes, kept apart: `x[0] = v` inside fun rebinds the tracer x to a new node
+        input_nodes = [[t.node for t in tracers] for tracers in inputs]
         result = fun(*call_args, **kwargs)
     if has_aux:
         if not (isinstance(result, tuple | list) and len(result) == 2):
@@ -155,7 +163,7 @@ def _vjp_core(
         aux = tree_map(_strip_tracer(trace), aux)
     else:
         aux = None
-    return result, aux, trace, inputs, trees, flat
+    return result, aux, trace, input_nodes, trees, flat
 
 
 def _strip_tracer(trace: VJPTrace) -> Callable:
@@ -167,21 +175,22 @@ def _strip_tracer(trace: VJPTrace) -> Callable:
     return strip
 
 
-def _pullback(trace: VJPTrace, out_flat: list, cts_flat: list, inputs: list, flat: list) -> list:
+def _pullback(
+    trace: VJPTrace, out_flat: list, cts_flat: list, input_nodes: list, flat: list
+) -> list:
     seeds: dict = {}
     for out, ct in zip(out_flat, cts_flat):
         if type(out) is VJPTracer and out._trace is trace and out.node is not None:
             prev = seeds.get(out.node)
             seeds[out.node] = ct if prev is None else prev + ct
     remaining = backward_pass(trace.tape, seeds) if seeds else {}
-    grads = []
-    for tracers, leaves in zip(inputs, flat):
-        grads.append([
-            remaining.get(t.node, None) if t.node is not None else None for t in tracers
-        ])
+    # an input the output does not depend on gets zeros of its own shape and dtype
     return [
-        [_zeros_like_leaf(x) if g is None else g for g, x in zip(gs, leaves)]
-        for gs, leaves in zip(grads, flat)
+        [
+            _zeros_like_leaf(x) if (g := remaining.get(node)) is None else g
+            for node, x in zip(nodes, leaves)
+        ]
+        for nodes, leaves in zip(input_nodes, flat)
     ]
 
 
@@ -230,8 +239,9 @@ def value_and_grad(
     return _make_value_and_grad("value_and_grad", fun, argnums, has_aux, allow_int)
 
 
-def _make_value_and_grad(name: str, fun: Callable, argnums: Any, has_aux: bool,
-                         allow_int: bool) -> Callable:
+def _make_value_and_grad(
+    name: str, fun: Callable, argnums: Any, has_aux: bool, allow_int: bool
+) -> Callable:
     single = isinstance(argnums, int)
 
     @functools.wraps(fun)
@@ -348,9 +358,7 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False, **unknown: Any) -> 
     _check_kwargs("vjp", unknown, ("has_aux",))
     _check_callable("vjp", fun)
     nums = tuple(range(len(primals)))
-    out, aux, trace, inputs, trees, flat = _vjp_core(
-        "vjp", fun, primals, {}, nums, has_aux, False
-    )
+    out, aux, trace, inputs, trees, flat = _vjp_core("vjp", fun, primals, {}, nums, has_aux, False)
     out_flat, out_tree = tree_flatten(out)
     strip = _strip_tracer(trace)
     out_value = tree_unflatten(out_tree, [strip(o) for o in out_flat])
@@ -365,8 +373,7 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False, **unknown: Any) -> 
         for o, c in zip(out_flat, cts_flat):
             if shape_of(c) != shape_of(o):
                 raise ValueError(
-                    f"vjp_fun: expected a cotangent of shape {shape_of(o)}, got shape "
-                    f"{shape_of(c)}"
+                    f"vjp_fun: expected a cotangent of shape {shape_of(o)}, got shape {shape_of(c)}"
                 )
         grads = _pullback(trace, out_flat, cts_flat, inputs, flat)
         return tuple(tree_unflatten(tree, g) for tree, g in zip(trees, grads))
@@ -712,8 +719,9 @@ def stop_gradient(x: Any) -> Any:
     """
     from .prims.elementwise import stop_gradient_p
 
-    return tree_map(lambda leaf: stop_gradient_p.bind(leaf) if isinstance(leaf, Tracer) else leaf,
-                    x)
+    return tree_map(
+        lambda leaf: stop_gradient_p.bind(leaf) if isinstance(leaf, Tracer) else leaf, x
+    )
 
 
 def _call_primitive(name: str) -> Primitive:
@@ -847,9 +855,7 @@ class custom_jvp:  # noqa: N801 (JAX's name)
                 store.append(out_tree)
             return tuple(out_flat), tuple(tree_flatten(out_t)[0])
 
-        out = custom_jvp_call_p.bind(
-            *flat, fun=_flat_fun(call, in_tree, store), rule=flat_rule
-        )
+        out = custom_jvp_call_p.bind(*flat, fun=_flat_fun(call, in_tree, store), rule=flat_rule)
         return tree_unflatten(store[0], list(out))
 
 
@@ -971,8 +977,15 @@ def _custom_vjp_call_jvp(primals: Any, tangents: Any, *, fun: Callable, **rules:
     return tuple(out), tuple(out_t)
 
 
-def _custom_vjp_call_vjp(g: Any, ans: Any, *args: Any, fun: Callable, fwd_rule: Callable,
-                         bwd_rule: Callable, residuals: Any) -> Any:
+def _custom_vjp_call_vjp(
+    g: Any,
+    ans: Any,
+    *args: Any,
+    fun: Callable,
+    fwd_rule: Callable,
+    bwd_rule: Callable,
+    residuals: Any,
+) -> Any:
     g = tuple(t.instantiate() if type(t) is Zero else t for t in g)
     return bwd_rule(residuals, g)
 

@@ -3,4 +3,5 @@
 ``fluxion.scipy.special`` holds the special functions (``gammaln``, ``logsumexp``, ``xlogy``, ...).
 """
 
+from . import linalg as linalg
 from . import special as special

@@ -14,6 +14,7 @@ from ..core import Tracer
 from ..numpy import linalg as fla
 from ..prims import linalg as la
 from ..prims._helpers import shape_of
+from ..prims.shape import reshape
 
 ArrayLike = Any
 Array = Any
@@ -41,12 +42,12 @@ def _triangular(a: Any, b: Any, lower: bool, transpose_a: bool, unit_diagonal: b
         raise ValueError("solve_triangular: expected b of shape (n,) or (..., n, k), got a scalar")
     vec = len(shape_of(b)) == 1
     if vec:
-        b = la.reshape(b, shape_of(b) + (1,))
+        b = reshape(b, shape_of(b) + (1,))
     x = la.triangular_solve(
         a, b, lower=lower, transpose_a=transpose_a, unit_diagonal=unit_diagonal
     )
     if vec:
-        x = la.reshape(x, shape_of(x)[:-1])
+        x = reshape(x, shape_of(x)[:-1])
     return x
 
 

@@ -1,0 +1,725 @@
+"""Linear-algebra primitives: matmul, einsum, solve, inv, cholesky, triangular_solve, det,
+slogdet and eigh.
+
+Every primitive works on stacks of matrices (leading batch dimensions broadcast as in NumPy).
+The derivative rules are written with these same primitives (and the shape and elementwise ones),
+never with raw NumPy, so they can be differentiated again; raw NumPy appears only in ``impl`` and
+for static constants (masks, identity matrices). The rules are for real inputs.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+import numpy as np
+
+from ..core import Primitive, ShapedArray, Zero
+from ._helpers import dtype_for_promotion, fmt_avals, shape_of
+from .elementwise import add, divide, multiply, negative, where_p
+from .reduce import reduce_sum
+from .shape import broadcast_to, reshape, transpose
+
+__all__ = [
+    "matmul_p",
+    "einsum_p",
+    "solve_p",
+    "inv_p",
+    "cholesky_p",
+    "triangular_solve_p",
+    "det_p",
+    "slogdet_p",
+    "eigh_p",
+    "matmul",
+    "einsum",
+    "solve",
+    "inv",
+    "cholesky",
+    "triangular_solve",
+    "det",
+    "slogdet",
+    "eigh",
+    "matrix_transpose",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers (all differentiable: built on primitives)
+# --------------------------------------------------------------------------------------------
+
+
+def _ndim(x: Any) -> int:
+    return len(shape_of(x))
+
+
+def matrix_transpose(x: Any) -> Any:
+    """Swap the last two axes."""
+    nd = _ndim(x)
+    return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+_mT = matrix_transpose
+
+
+def _sym(x: Any) -> Any:
+    # sym(X) = (X + X^T) / 2
+    return multiply(0.5, add(x, _mT(x)))
+
+
+def _expand_last(x: Any) -> Any:
+    return reshape(x, shape_of(x) + (1,))
+
+
+def _drop_axis(x: Any, axis: int) -> Any:
+    """Remove a size-1 ``axis`` (negative allowed)."""
+    shape = list(shape_of(x))
+    del shape[axis]
+    return reshape(x, tuple(shape))
+
+
+def _sum_last2(x: Any) -> Any:
+    nd = _ndim(x)
+    return reduce_sum(x, (nd - 2, nd - 1))
+
+
+def _as_matrices(x: Any) -> Any:
+    """Append two unit axes: a batch of scalars becomes a batch of 1x1 matrices."""
+    return reshape(x, shape_of(x) + (1, 1))
+
+
+def _broadcast_like(t: Any, shape: tuple[int, ...]) -> Any:
+    return t if shape_of(t) == tuple(shape) else broadcast_to(t, shape)
+
+
+def _linalg_dtype(op: str, *avals: ShapedArray) -> np.dtype:
+    """NumPy's linalg result dtype: integers and booleans compute in float64."""
+    dtype = np.result_type(*(dtype_for_promotion(a) for a in avals))
+    if dtype.kind in "biu":
+        return np.dtype(np.float64)
+    if dtype.kind not in "fc":
+        raise TypeError(f"{op}: expected numeric arrays, got {fmt_avals(avals)}")
+    return dtype
+
+
+def _check_square(op: str, aval: ShapedArray, what: str = "a") -> int:
+    if aval.ndim < 2 or aval.shape[-1] != aval.shape[-2]:
+        raise ValueError(
+            f"{op}: expected a square matrix (..., n, n) for {what}, got {aval}"
+        )
+    return aval.shape[-1]
+
+
+def _batch_shape(op: str, *avals: ShapedArray) -> tuple[int, ...]:
+    try:
+        return tuple(np.broadcast_shapes(*(a.shape[:-2] for a in avals)))
+    except ValueError:
+        raise ValueError(
+            f"{op}: batch dimensions could not be broadcast together, got {fmt_avals(avals)}"
+        ) from None
+
+
+# --------------------------------------------------------------------------------------------
+# matmul
+# --------------------------------------------------------------------------------------------
+
+
+def _matmul_abstract_eval(a: ShapedArray, b: ShapedArray) -> ShapedArray:
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(
+            f"matmul: expected operands with at least one dimension, got {fmt_avals((a, b))}; "
+            "use multiply for scalars"
+        )
+    a_shape = (1,) + a.shape if a.ndim == 1 else a.shape
+    b_shape = b.shape + (1,) if b.ndim == 1 else b.shape
+    if a_shape[-1] != b_shape[-2]:
+        raise ValueError(
+            f"matmul: expected the last axis of a to match the "
+            f"{'only' if b.ndim == 1 else 'second-to-last'} axis of b, got {fmt_avals((a, b))}"
+        )
+    try:
+        batch = tuple(np.broadcast_shapes(a_shape[:-2], b_shape[:-2]))
+    except ValueError:
+        raise ValueError(
+            f"matmul: batch dimensions could not be broadcast together, got {fmt_avals((a, b))}"
+        ) from None
+    shape = batch
+    if a.ndim > 1:
+        shape += (a_shape[-2],)
+    if b.ndim > 1:
+        shape += (b_shape[-1],)
+    dtype = np.result_type(dtype_for_promotion(a), dtype_for_promotion(b))
+    return ShapedArray(shape, dtype, a.weak_type and b.weak_type)
+
+
+matmul_p = Primitive("matmul", np.matmul)
+matmul_p.abstract_eval = _matmul_abstract_eval
+matmul_p.templates["numpy"] = "np.matmul({0}, {1})"
+
+
+def matmul(a: Any, b: Any) -> Any:
+    return matmul_p.bind(a, b)
+
+
+def _matmul_jvp(primals: Any, tangents: Any) -> Any:
+    # d(a @ b) = da @ b + a @ db
+    a, b = primals
+    ta, tb = tangents
+    ans = matmul(a, b)
+    out = None
+    if type(ta) is not Zero:
+        out = matmul(ta, b)
+    if type(tb) is not Zero:
+        term = matmul(a, tb)
+        out = term if out is None else add(out, term)
+    if out is None:
+        return ans, Zero(ans)
+    return ans, _broadcast_like(out, shape_of(ans))
+
+
+def _matmul_vjp(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    # a_bar = g @ b^T, b_bar = a^T @ g; 1-D operands are promoted to matrices and back
+    a_vec = _ndim(a) == 1
+    b_vec = _ndim(b) == 1
+    if a_vec and b_vec:
+        return multiply(g, b), multiply(g, a)
+    a2 = reshape(a, (1,) + shape_of(a)) if a_vec else a
+    b2 = _expand_last(b) if b_vec else b
+    gs = shape_of(g)
+    if a_vec:
+        g2 = reshape(g, gs[:-1] + (1,) + gs[-1:])
+    elif b_vec:
+        g2 = _expand_last(g)
+    else:
+        g2 = g
+    ga = matmul(g2, _mT(b2))
+    gb = matmul(_mT(a2), g2)
+    if a_vec:
+        ga = _drop_axis(ga, -2)
+    if b_vec:
+        gb = _drop_axis(gb, -1)
+    return ga, gb
+
+
+matmul_p.jvp = _matmul_jvp
+matmul_p.vjp = _matmul_vjp
+matmul_p.transpose = _matmul_vjp
+
+
+# --------------------------------------------------------------------------------------------
+# einsum (explicit subscripts only: 'ij,jk->ik'; the numpy layer resolves '...' and implicit
+# outputs)
+# --------------------------------------------------------------------------------------------
+
+_LABELS = string.ascii_letters
+
+
+def parse_explicit(subscripts: str, op: str = "einsum") -> tuple[list[str], str]:
+    """Split explicit subscripts ``'ij,jk->ik'`` into ``(['ij', 'jk'], 'ik')``."""
+    if not isinstance(subscripts, str) or subscripts.count("->") != 1:
+        raise ValueError(f"{op}: expected explicit subscripts such as 'ij,jk->ik', got "
+                         f"{subscripts!r}")
+    inputs, output = subscripts.split("->")
+    ins = inputs.split(",")
+    for labels in ins + [output]:
+        bad = [c for c in labels if c not in _LABELS]
+        if bad:
+            raise ValueError(f"{op}: invalid subscript characters {bad} in {subscripts!r}; "
+                             "expected letters a-z, A-Z")
+    return ins, output
+
+
+def _einsum_abstract_eval(*avals: ShapedArray, subscripts: str) -> ShapedArray:
+    ins, out = parse_explicit(subscripts)
+    if len(ins) != len(avals):
+        raise ValueError(
+            f"einsum: subscripts {subscripts!r} name {len(ins)} operands, got {len(avals)} "
+            f"({fmt_avals(avals)})"
+        )
+    sizes: dict[str, int] = {}
+    for labels, aval in zip(ins, avals):
+        if len(labels) != aval.ndim:
+            raise ValueError(
+                f"einsum: operand {labels!r} of {subscripts!r} expects {len(labels)} "
+                f"dimensions, got {aval}"
+            )
+        for pos, (label, n) in enumerate(zip(labels, aval.shape)):
+            if label in labels[:pos] and sizes[label] != n:
+                raise ValueError(
+                    f"einsum: repeated label {label!r} in operand {labels!r} needs equal "
+                    f"dimensions, got {aval}"
+                )
+            prev = sizes.get(label)
+            if prev is None or prev == 1:
+                sizes[label] = n
+            elif n not in (1, prev):
+                raise ValueError(
+                    f"einsum: label {label!r} has inconsistent sizes {prev} and {n} in "
+                    f"{subscripts!r} (operands {fmt_avals(avals)})"
+                )
+    if len(set(out)) != len(out) or any(label not in sizes for label in out):
+        raise ValueError(
+            f"einsum: output subscripts {out!r} must be distinct labels that appear in the "
+            f"inputs of {subscripts!r}"
+        )
+    dtype = np.result_type(*(dtype_for_promotion(a) for a in avals))
+    return ShapedArray(tuple(sizes[label] for label in out), dtype,
+                       all(a.weak_type for a in avals))
+
+
+def _einsum_impl(*operands: Any, subscripts: str) -> Any:
+    return np.einsum(subscripts, *operands, optimize=len(operands) > 2)
+
+
+einsum_p = Primitive("einsum", _einsum_impl)
+einsum_p.abstract_eval = _einsum_abstract_eval
+
+
+def einsum(subscripts: str, *operands: Any) -> Any:
+    """``einsum`` with explicit subscripts (``'ij,jk->ik'``)."""
+    return einsum_p.bind(*operands, subscripts=subscripts)
+
+
+def _einsum_jvp(primals: Any, tangents: Any, *, subscripts: str) -> Any:
+    # multilinear: d einsum(x_1..x_m) = sum_k einsum(x_1, .., dx_k, .., x_m)
+    ans = einsum(subscripts, *primals)
+    out = None
+    for k, t in enumerate(tangents):
+        if type(t) is Zero:
+            continue
+        args = list(primals)
+        args[k] = t
+        term = einsum(subscripts, *args)
+        out = term if out is None else add(out, term)
+    if out is None:
+        return ans, Zero(ans)
+    return ans, _broadcast_like(out, shape_of(ans))
+
+
+def _einsum_vjp(g: Any, ans: Any, *operands: Any, subscripts: str) -> Any:
+    # x_k_bar = einsum(g, x_j (j != k) -> labels_k); a label repeated within an operand (a
+    # diagonal) is renamed and tied back with an identity matrix, so every operand has distinct
+    # labels; labels found nowhere else are broadcast over.
+    ins, out = parse_explicit(subscripts)
+    free = iter(c for c in _LABELS if c not in subscripts)
+    dtype = getattr(g, "dtype", np.float64)
+    renamed: list[str] = []
+    deltas: list[tuple[str, Any]] = []
+    for labels, x in zip(ins, operands):
+        new = []
+        for pos, label in enumerate(labels):
+            if label in labels[:pos]:
+                fresh = next(free, None)
+                if fresh is None:
+                    raise NotImplementedError(
+                        f"einsum: the vjp of {subscripts!r} needs more distinct labels than "
+                        "the 52 letters available"
+                    )
+                deltas.append((label + fresh, np.eye(shape_of(x)[pos], dtype=dtype)))
+                new.append(fresh)
+            else:
+                new.append(label)
+        renamed.append("".join(new))
+    cts = []
+    for k, labels_k in enumerate(renamed):
+        terms = [(out, g)]
+        terms += [(renamed[j], operands[j]) for j in range(len(operands)) if j != k]
+        terms += deltas
+        present = set("".join(lab for lab, _ in terms))
+        keep = "".join(c for c in labels_k if c in present)
+        spec = ",".join(lab for lab, _ in terms) + "->" + keep
+        ct = einsum(spec, *(x for _, x in terms))
+        if keep != labels_k:
+            shape_k = shape_of(operands[k])
+            sizes = iter(shape_of(ct))
+            mid = tuple(next(sizes) if c in present else 1 for c in labels_k)
+            target = tuple(m if c in present else n for c, m, n in zip(labels_k, mid, shape_k))
+            ct = broadcast_to(reshape(ct, mid), target)
+        cts.append(ct)
+    return tuple(cts)
+
+
+einsum_p.jvp = _einsum_jvp
+einsum_p.vjp = _einsum_vjp
+einsum_p.transpose = _einsum_vjp
+
+
+# --------------------------------------------------------------------------------------------
+# solve: a x = b, with NumPy 2 semantics (b is a vector only when b.ndim == 1)
+# --------------------------------------------------------------------------------------------
+
+
+def _solve_abstract_eval(a: ShapedArray, b: ShapedArray) -> ShapedArray:
+    n = _check_square("solve", a)
+    dtype = _linalg_dtype("solve", a, b)
+    if b.ndim == 1:
+        if b.shape[0] != n:
+            raise ValueError(
+                f"solve: expected b of shape ({n},) or (..., {n}, k) to match a {a}, got {b}"
+            )
+        return ShapedArray(a.shape[:-1], dtype)
+    if b.ndim < 1 or b.shape[-2] != n:
+        raise ValueError(
+            f"solve: expected b of shape ({n},) or (..., {n}, k) to match a {a}, got {b}"
+        )
+    batch = _batch_shape("solve", a, b)
+    return ShapedArray(batch + b.shape[-2:], dtype)
+
+
+def _solve_impl(a: Any, b: Any) -> Any:
+    return np.linalg.solve(a, b)
+
+
+solve_p = Primitive("solve", _solve_impl)
+solve_p.abstract_eval = _solve_abstract_eval
+
+
+def solve(a: Any, b: Any) -> Any:
+    return solve_p.bind(a, b)
+
+
+def _solve_jvp(primals: Any, tangents: Any) -> Any:
+    # dx = a^-1 (db - da x)
+    a, b = primals
+    ta, tb = tangents
+    ans = solve(a, b)
+    vec = _ndim(b) == 1
+    rhs = None
+    if type(tb) is not Zero:
+        rhs = _expand_last(tb) if vec else tb
+    if type(ta) is not Zero:
+        x2 = _expand_last(ans) if vec else ans
+        term = negative(matmul(ta, x2))
+        rhs = term if rhs is None else add(rhs, term)
+    if rhs is None:
+        return ans, Zero(ans)
+    dx = solve(a, rhs)
+    if vec:
+        dx = _drop_axis(dx, -1)
+    return ans, _broadcast_like(dx, shape_of(ans))
+
+
+def _solve_vjp(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    # b_bar = a^-T g, a_bar = -b_bar x^T
+    vec = _ndim(b) == 1
+    g2 = _expand_last(g) if vec else g
+    x2 = _expand_last(ans) if vec else ans
+    gb = solve(_mT(a), g2)
+    ga = negative(matmul(gb, _mT(x2)))
+    if vec:
+        gb = _drop_axis(gb, -1)
+    return ga, gb
+
+
+solve_p.jvp = _solve_jvp
+solve_p.vjp = _solve_vjp
+
+
+# --------------------------------------------------------------------------------------------
+# inv
+# --------------------------------------------------------------------------------------------
+
+
+def _square_abstract_eval(op: str) -> Any:
+    def abstract_eval(a: ShapedArray) -> ShapedArray:
+        _check_square(op, a)
+        return ShapedArray(a.shape, _linalg_dtype(op, a))
+
+    return abstract_eval
+
+
+inv_p = Primitive("inv", np.linalg.inv)
+inv_p.abstract_eval = _square_abstract_eval("inv")
+
+
+def inv(a: Any) -> Any:
+    return inv_p.bind(a)
+
+
+def _inv_jvp(primals: Any, tangents: Any) -> Any:
+    # d a^-1 = -a^-1 da a^-1
+    (a,), (t,) = primals, tangents
+    ans = inv(a)
+    if type(t) is Zero:
+        return ans, Zero(ans)
+    return ans, negative(matmul(ans, matmul(t, ans)))
+
+
+inv_p.jvp = _inv_jvp
+# a_bar = -a^-T g a^-T
+inv_p.vjp = lambda g, ans, a: (negative(matmul(_mT(ans), matmul(g, _mT(ans)))),)
+
+
+# --------------------------------------------------------------------------------------------
+# triangular_solve: op(a) x = b, op(a) = a or a^T, reading only one triangle of a
+# --------------------------------------------------------------------------------------------
+
+
+def _triangular_solve_abstract_eval(
+    a: ShapedArray, b: ShapedArray, *, lower: bool, transpose_a: bool, unit_diagonal: bool
+) -> ShapedArray:
+    n = _check_square("triangular_solve", a)
+    if b.ndim < 2 or b.shape[-2] != n:
+        raise ValueError(
+            f"triangular_solve: expected b of shape (..., {n}, k) to match a {a}, got {b}"
+        )
+    batch = _batch_shape("triangular_solve", a, b)
+    return ShapedArray(batch + b.shape[-2:], _linalg_dtype("triangular_solve", a, b))
+
+
+def _triangular_solve_impl(
+    a: Any, b: Any, *, lower: bool, transpose_a: bool, unit_diagonal: bool
+) -> Any:
+    from scipy.linalg import solve_triangular
+
+    a = np.asarray(a)
+    b = np.asarray(b)
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = np.broadcast_to(a, batch + a.shape[-2:])
+    b = np.broadcast_to(b, batch + b.shape[-2:])
+    dtype = np.result_type(a.dtype, b.dtype)
+    if dtype.kind in "biu":
+        dtype = np.dtype(np.float64)
+    out = np.empty(batch + b.shape[-2:], dtype=dtype)
+    trans = 1 if transpose_a else 0
+    for idx in np.ndindex(*batch):
+        out[idx] = solve_triangular(
+            a[idx], b[idx], trans=trans, lower=lower, unit_diagonal=unit_diagonal
+        )
+    return out
+
+
+triangular_solve_p = Primitive("triangular_solve", _triangular_solve_impl)
+triangular_solve_p.abstract_eval = _triangular_solve_abstract_eval
+
+
+def triangular_solve(
+    a: Any, b: Any, *, lower: bool, transpose_a: bool = False, unit_diagonal: bool = False
+) -> Any:
+    return triangular_solve_p.bind(
+        a, b, lower=bool(lower), transpose_a=bool(transpose_a), unit_diagonal=bool(unit_diagonal)
+    )
+
+
+def _triangle(x: Any, lower: bool, unit_diagonal: bool) -> Any:
+    """Keep the triangle of ``x`` that a triangular solve reads (strict when unit_diagonal)."""
+    n = shape_of(x)[-1]
+    k = -1 if unit_diagonal else 0
+    mask = np.tri(n, n, k, dtype=bool) if lower else ~np.tri(n, n, -1 - k, dtype=bool)
+    return where_p.bind(mask, x, 0.0)
+
+
+def _triangular_solve_jvp(primals: Any, tangents: Any, **params: Any) -> Any:
+    # dx = op(a)^-1 (db - op(da) x), da restricted to the triangle that is read
+    a, b = primals
+    ta, tb = tangents
+    ans = triangular_solve(a, b, **params)
+    rhs = None if type(tb) is Zero else tb
+    if type(ta) is not Zero:
+        da = _triangle(ta, params["lower"], params["unit_diagonal"])
+        if params["transpose_a"]:
+            da = _mT(da)
+        term = negative(matmul(da, ans))
+        rhs = term if rhs is None else add(rhs, term)
+    if rhs is None:
+        return ans, Zero(ans)
+    dx = triangular_solve(a, rhs, **params)
+    return ans, _broadcast_like(dx, shape_of(ans))
+
+
+def _triangular_solve_vjp(
+    g: Any, ans: Any, a: Any, b: Any, *, lower: bool, transpose_a: bool, unit_diagonal: bool
+) -> Any:
+    # b_bar = op(a)^-T g; op(a)_bar = -b_bar x^T (transposed back when op is a transpose)
+    gb = triangular_solve(
+        a, g, lower=lower, transpose_a=not transpose_a, unit_diagonal=unit_diagonal
+    )
+    if transpose_a:
+        ga = negative(matmul(ans, _mT(gb)))
+    else:
+        ga = negative(matmul(gb, _mT(ans)))
+    return _triangle(ga, lower, unit_diagonal), gb
+
+
+triangular_solve_p.jvp = _triangular_solve_jvp
+triangular_solve_p.vjp = _triangular_solve_vjp
+
+
+# --------------------------------------------------------------------------------------------
+# cholesky (lower factor: a = L L^T)
+# --------------------------------------------------------------------------------------------
+
+cholesky_p = Primitive("cholesky", np.linalg.cholesky)
+cholesky_p.abstract_eval = _square_abstract_eval("cholesky")
+
+
+def cholesky(a: Any) -> Any:
+    return cholesky_p.bind(a)
+
+
+def _phi(x: Any) -> Any:
+    # Phi(X): the lower triangle of X with its diagonal halved
+    n = shape_of(x)[-1]
+    mask = np.tril(np.ones((n, n)), -1) + 0.5 * np.eye(n)
+    return multiply(x, mask.astype(x.dtype))
+
+
+def _cholesky_jvp(primals: Any, tangents: Any) -> Any:
+    # dL = L Phi(L^-1 sym(da) L^-T)
+    (a,), (t,) = primals, tangents
+    chol = cholesky(a)
+    if type(t) is Zero:
+        return chol, Zero(chol)
+    y = triangular_solve(chol, _sym(t), lower=True)  # L^-1 S
+    x = _mT(triangular_solve(chol, _mT(y), lower=True))  # L^-1 S L^-T
+    return chol, matmul(chol, _phi(x))
+
+
+def _cholesky_vjp(g: Any, ans: Any, a: Any) -> Any:
+    # a_bar = sym(L^-T Phi(L^T L_bar) L^-1)
+    p = _phi(matmul(_mT(ans), g))
+    z = triangular_solve(ans, p, lower=True, transpose_a=True)  # L^-T P
+    w = _mT(triangular_solve(ans, _mT(z), lower=True, transpose_a=True))  # L^-T P L^-1
+    return (_sym(w),)
+
+
+cholesky_p.jvp = _cholesky_jvp
+cholesky_p.vjp = _cholesky_vjp
+
+
+# --------------------------------------------------------------------------------------------
+# det and slogdet
+# --------------------------------------------------------------------------------------------
+
+
+def _det_abstract_eval(a: ShapedArray) -> ShapedArray:
+    _check_square("det", a)
+    return ShapedArray(a.shape[:-2], _linalg_dtype("det", a))
+
+
+det_p = Primitive("det", np.linalg.det)
+det_p.abstract_eval = _det_abstract_eval
+
+
+def det(a: Any) -> Any:
+    return det_p.bind(a)
+
+
+def _inv_transpose(a: Any) -> Any:
+    return _mT(inv(a))
+
+
+def _det_jvp(primals: Any, tangents: Any) -> Any:
+    # d det(a) = det(a) tr(a^-1 da)
+    (a,), (t,) = primals, tangents
+    ans = det(a)
+    if type(t) is Zero:
+        return ans, Zero(ans)
+    return ans, multiply(ans, _sum_last2(multiply(_inv_transpose(a), t)))
+
+
+det_p.jvp = _det_jvp
+# a_bar = g det(a) a^-T
+det_p.vjp = lambda g, ans, a: (multiply(_as_matrices(multiply(g, ans)), _inv_transpose(a)),)
+
+
+def _slogdet_abstract_eval(a: ShapedArray) -> tuple[ShapedArray, ShapedArray]:
+    _check_square("slogdet", a)
+    dtype = _linalg_dtype("slogdet", a)
+    real = np.empty((), dtype).real.dtype
+    return ShapedArray(a.shape[:-2], dtype), ShapedArray(a.shape[:-2], real)
+
+
+slogdet_p = Primitive("slogdet", lambda a: tuple(np.linalg.slogdet(a)), multiple_results=True)
+slogdet_p.abstract_eval = _slogdet_abstract_eval
+
+
+def slogdet(a: Any) -> tuple[Any, Any]:
+    return slogdet_p.bind(a)
+
+
+def _slogdet_jvp(primals: Any, tangents: Any) -> Any:
+    # d log|det a| = tr(a^-1 da); the sign is piecewise constant
+    (a,), (t,) = primals, tangents
+    sign, logabsdet = slogdet(a)
+    if type(t) is Zero:
+        return (sign, logabsdet), (Zero(sign), Zero(logabsdet))
+    return (sign, logabsdet), (Zero(sign), _sum_last2(multiply(_inv_transpose(a), t)))
+
+
+def _slogdet_vjp(g: Any, ans: Any, a: Any) -> Any:
+    # a_bar = g_logabsdet a^-T
+    _, g_logabsdet = g
+    if type(g_logabsdet) is Zero:
+        return (None,)
+    return (multiply(_as_matrices(g_logabsdet), _inv_transpose(a)),)
+
+
+slogdet_p.jvp = _slogdet_jvp
+slogdet_p.vjp = _slogdet_vjp
+
+
+# --------------------------------------------------------------------------------------------
+# eigh (symmetric eigendecomposition: a = v diag(w) v^T, ascending w)
+# --------------------------------------------------------------------------------------------
+
+
+def _eigh_abstract_eval(a: ShapedArray) -> tuple[ShapedArray, ShapedArray]:
+    _check_square("eigh", a)
+    dtype = _linalg_dtype("eigh", a)
+    real = np.empty((), dtype).real.dtype
+    return ShapedArray(a.shape[:-1], real), ShapedArray(a.shape, dtype)
+
+
+def _eigh_impl(a: Any) -> tuple[Any, Any]:
+    w, v = np.linalg.eigh(a)
+    return w, v
+
+
+eigh_p = Primitive("eigh", _eigh_impl, multiple_results=True)
+eigh_p.abstract_eval = _eigh_abstract_eval
+
+
+def eigh(a: Any) -> tuple[Any, Any]:
+    return eigh_p.bind(a)
+
+
+def _eigh_gaps(w: Any) -> Any:
+    # F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it
+    shape = shape_of(w)
+    n = shape[-1]
+    diff = add(reshape(w, shape[:-1] + (1, n)), negative(reshape(w, shape + (1,))))
+    eye = np.eye(n, dtype=bool)
+    return where_p.bind(eye, 0.0, divide(1.0, where_p.bind(eye, 1.0, diff)))
+
+
+def _eigh_jvp(primals: Any, tangents: Any) -> Any:
+    # with S = v^T sym(da) v: dw = diag(S), dv = v (F o S)
+    (a,), (t,) = primals, tangents
+    w, v = eigh(a)
+    if type(t) is Zero:
+        return (w, v), (Zero(w), Zero(v))
+    n = shape_of(w)[-1]
+    s = matmul(_mT(v), matmul(_sym(t), v))
+    dw = reduce_sum(multiply(s, np.eye(n, dtype=s.dtype)), (_ndim(s) - 1,))
+    dv = matmul(v, multiply(_eigh_gaps(w), s))
+    return (w, v), (dw, dv)
+
+
+def _eigh_vjp(g: Any, ans: Any, a: Any) -> Any:
+    # a_bar = sym(v (diag(w_bar) + F o (v^T v_bar)) v^T)
+    gw, gv = g
+    w, v = ans
+    inner = None
+    if type(gw) is not Zero:
+        n = shape_of(w)[-1]
+        inner = multiply(reshape(gw, shape_of(gw)[:-1] + (1, n)), np.eye(n, dtype=v.dtype))
+    if type(gv) is not Zero:
+        term = multiply(_eigh_gaps(w), matmul(_mT(v), gv))
+        inner = term if inner is None else add(inner, term)
+    if inner is None:
+        return (None,)
+    return (_sym(matmul(v, matmul(inner, _mT(v)))),)
+
+
+eigh_p.jvp = _eigh_jvp
+eigh_p.vjp = _eigh_vjp
