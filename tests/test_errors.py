@@ -22,7 +22,9 @@ def test_grad_with_respect_to_integer_array():
 
 
 def test_shape_mismatch_in_a_binary_op_eager_and_traced():
-    with pytest.raises(ValueError, match=r"add: operands could not be broadcast.*f64\[3\].*f64\[4\]"):
+    with pytest.raises(
+        ValueError, match=r"add: operands could not be broadcast.*f64\[3\].*f64\[4\]"
+    ):
         fnp.add(np.ones(3), np.ones(4))
     with pytest.raises(ValueError, match=r"multiply: operands could not be broadcast"):
         fluxion.grad(lambda x: fnp.sum(x * np.ones(4)))(np.ones(3))

@@ -37,8 +37,16 @@ def well(rng: np.random.Generator, shape: tuple) -> np.ndarray:
 
 @pytest.mark.parametrize(
     "sa, sb",
-    [((3, 4), (4, 5)), ((4,), (4, 5)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4, 5)),
-     ((4,), (2, 4, 5)), ((2, 1, 3, 4), (5, 4, 2)), ((2, 3, 4), (4,))],
+    [
+        ((3, 4), (4, 5)),
+        ((4,), (4, 5)),
+        ((3, 4), (4,)),
+        ((4,), (4,)),
+        ((2, 3, 4), (4, 5)),
+        ((4,), (2, 4, 5)),
+        ((2, 1, 3, 4), (5, 4, 2)),
+        ((2, 3, 4), (4,)),
+    ],
 )
 def test_matmul_values(sa: tuple, sb: tuple) -> None:
     rng = _rng()
@@ -50,8 +58,16 @@ def test_matmul_values(sa: tuple, sb: tuple) -> None:
 
 @pytest.mark.parametrize(
     "sa, sb",
-    [((), (3,)), ((3,), ()), ((4,), (4,)), ((3, 4), (4,)), ((4,), (4, 5)), ((3, 4), (4, 5)),
-     ((2, 3, 4), (5, 4, 6)), ((2, 3, 4), (4,))],
+    [
+        ((), (3,)),
+        ((3,), ()),
+        ((4,), (4,)),
+        ((3, 4), (4,)),
+        ((4,), (4, 5)),
+        ((3, 4), (4, 5)),
+        ((2, 3, 4), (5, 4, 6)),
+        ((2, 3, 4), (4,)),
+    ],
 )
 def test_dot_values(sa: tuple, sb: tuple) -> None:
     rng = _rng(1)
@@ -61,8 +77,13 @@ def test_dot_values(sa: tuple, sb: tuple) -> None:
 
 @pytest.mark.parametrize(
     "sa, sb, axes",
-    [((3, 4, 5), (4, 5, 2), 2), ((3, 4), (4, 2), 1), ((3, 4), (5,), 0),
-     ((3, 4, 5), (5, 2, 3), ([0, 2], [2, 0])), ((3, 4), (2, 4), (1, 1))],
+    [
+        ((3, 4, 5), (4, 5, 2), 2),
+        ((3, 4), (4, 2), 1),
+        ((3, 4), (5,), 0),
+        ((3, 4, 5), (5, 2, 3), ([0, 2], [2, 0])),
+        ((3, 4), (2, 4), (1, 1)),
+    ],
 )
 def test_tensordot_values(sa: tuple, sb: tuple, axes: object) -> None:
     rng = _rng(2)
@@ -225,16 +246,24 @@ GRAD_CASES = {
     "matmul_vec_right": (fnp.matmul, (_R.standard_normal((2, 3, 4)), _V)),
     "matmul_vec_vec": (fnp.matmul, (_V, _V + 1.0)),
     "dot_nd": (fnp.dot, (_R.standard_normal((2, 3)), _R.standard_normal((4, 3, 2)))),
-    "tensordot": (lambda a, b: fnp.tensordot(a, b, ([0, 2], [2, 0])),
-                  (_R.standard_normal((3, 4, 5)), _R.standard_normal((5, 2, 3)))),
-    "einsum_batched": (lambda a, b: fnp.einsum("...ij,...jk", a, b),
-                       (_R.standard_normal((1, 3, 4)), _R.standard_normal((2, 4, 5)))),
+    "tensordot": (
+        lambda a, b: fnp.tensordot(a, b, ([0, 2], [2, 0])),
+        (_R.standard_normal((3, 4, 5)), _R.standard_normal((5, 2, 3))),
+    ),
+    "einsum_batched": (
+        lambda a, b: fnp.einsum("...ij,...jk", a, b),
+        (_R.standard_normal((1, 3, 4)), _R.standard_normal((2, 4, 5))),
+    ),
     "einsum_diag_trace": (lambda a, b: fnp.einsum("ii,ij,j", a, b, _V), (_A[0], _A[1])),
-    "einsum_broadcast_label": (lambda a, b: fnp.einsum("ij,ij->j", a, b),
-                               (_R.standard_normal((1, 3)), _R.standard_normal((2, 3)))),
+    "einsum_broadcast_label": (
+        lambda a, b: fnp.einsum("ij,ij->j", a, b),
+        (_R.standard_normal((1, 3)), _R.standard_normal((2, 3))),
+    ),
     "einsum_summed_alone": (lambda a, b: fnp.einsum("ij,k->jk", a, b), (_B, _V)),
-    "outer_inner_kron": (lambda a, b: [fnp.outer(a, b), fnp.inner(a, b), fnp.kron(a, b)],
-                         (_V, _V[::-1].copy())),
+    "outer_inner_kron": (
+        lambda a, b: [fnp.outer(a, b), fnp.inner(a, b), fnp.kron(a, b)],
+        (_V, _V[::-1].copy()),
+    ),
     "vander_at_zero": (lambda x: fnp.vander(x, 4), (np.array([0.0, 0.5, -1.5]),)),
     "solve_vec": (fnp.linalg.solve, (_A, _V)),
     "solve_mat": (fnp.linalg.solve, (_A, _B)),
@@ -248,18 +277,29 @@ GRAD_CASES = {
     "eigh": (lambda a: [fnp.linalg.eigh(a)[0], fnp.linalg.eigh(a)[1] ** 2], (_S,)),
     "eigh_upper": (lambda a: fnp.linalg.eigh(a, "U")[1] ** 2, (_S,)),
     "eigh_reconstruct": (
-        lambda a: (lambda w, v: v @ (fnp.exp(w)[..., None] * v.mT))(*fnp.linalg.eigh(a)), (_S,)
+        lambda a: (lambda w, v: v @ (fnp.exp(w)[..., None] * v.mT))(*fnp.linalg.eigh(a)),
+        (_S,),
     ),
     "solve_triangular": (lambda a, b: fsl.solve_triangular(a, b, lower=True), (_L, _B)),
     "solve_triangular_trans": (lambda a, b: fsl.solve_triangular(a, b, trans=1), (_L.T, _V)),
     "solve_triangular_unit": (
-        lambda a, b: fsl.solve_triangular(a, b, lower=True, unit_diagonal=True), (_L / 4, _B)
+        lambda a, b: fsl.solve_triangular(a, b, lower=True, unit_diagonal=True),
+        (_L / 4, _B),
     ),
     "cho_solve": (lambda a, b: fsl.cho_solve(fsl.cho_factor(a), b), (_S[0], _B)),
-    "norm_vector": (lambda x: [fnp.linalg.norm(x), fnp.linalg.norm(x, 3), fnp.linalg.norm(x, 1)],
-                    (_V,)),
-    "norm_matrix": (lambda x: [fnp.linalg.norm(x, "fro"), fnp.linalg.norm(x, 2),
-                               fnp.linalg.norm(x, "nuc"), fnp.linalg.norm(x, -2)], (_B,)),
+    "norm_vector": (
+        lambda x: [fnp.linalg.norm(x), fnp.linalg.norm(x, 3), fnp.linalg.norm(x, 1)],
+        (_V,),
+    ),
+    "norm_matrix": (
+        lambda x: [
+            fnp.linalg.norm(x, "fro"),
+            fnp.linalg.norm(x, 2),
+            fnp.linalg.norm(x, "nuc"),
+            fnp.linalg.norm(x, -2),
+        ],
+        (_B,),
+    ),
     "matrix_power": (lambda a: fnp.linalg.matrix_power(a, -3), (_A,)),
     "multi_dot": (lambda a, b: fnp.linalg.multi_dot([_V, a, b]), (_A[0], _B)),
 }
@@ -285,8 +325,11 @@ def _fd_jacobian(f, x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
 @pytest.mark.parametrize(
     "name, f, x",
     [
-        ("logdet_cholesky", lambda a: 2 * fnp.sum(fnp.log(fnp.diagonal(fnp.linalg.cholesky(a)))),
-         _S[0]),
+        (
+            "logdet_cholesky",
+            lambda a: 2 * fnp.sum(fnp.log(fnp.diagonal(fnp.linalg.cholesky(a)))),
+            _S[0],
+        ),
         ("inv_trace", lambda a: fnp.trace(fnp.linalg.inv(a) @ a.T), _A[0]),
         ("eigh_top", lambda a: fnp.linalg.eigvalsh(a)[-1], _S[0]),
         ("det", lambda a: fnp.linalg.det(a), _A[0]),
@@ -365,11 +408,17 @@ def test_numpy_dispatch_contractions() -> None:
         (fnp.matmul, (np.ones((2, 3, 4)), np.ones((3, 4, 5))), "matmul: batch dimensions"),
         (fnp.matmul, (np.ones(()), np.ones(3)), "matmul: expected operands"),
         (fnp.tensordot, (np.ones((3, 4)), np.ones((3, 4)), 1), "tensordot: shape mismatch"),
-        (lambda a, b: fnp.einsum("ij,jk", a, b), (np.ones((3, 4)), np.ones((5, 2))),
-         "einsum: label 'j' has inconsistent sizes"),
+        (
+            lambda a, b: fnp.einsum("ij,jk", a, b),
+            (np.ones((3, 4)), np.ones((5, 2))),
+            "einsum: label 'j' has inconsistent sizes",
+        ),
         (lambda a: fnp.einsum("ijk", a), (np.ones((3, 4)),), "einsum: operand 'ijk'"),
-        (lambda a, b: fsl.solve_triangular(a, b), (np.ones((3, 3)), np.ones(4)),
-         "triangular_solve: expected b of shape"),
+        (
+            lambda a, b: fsl.solve_triangular(a, b),
+            (np.ones((3, 3)), np.ones(4)),
+            "triangular_solve: expected b of shape",
+        ),
     ],
 )
 def test_errors(fn, args: tuple, message: str) -> None:
@@ -388,10 +437,12 @@ def test_shape_rules_direct() -> None:
     from fluxion._src.core import ShapedArray
 
     f64 = np.dtype(np.float64)
-    assert la.matmul_p.abstract_eval(ShapedArray((4,), f64), ShapedArray((2, 4, 5), f64)) == \
-        ShapedArray((2, 5), f64)
-    assert la.solve_p.abstract_eval(ShapedArray((2, 3, 3), f64), ShapedArray((3,), f64)) == \
-        ShapedArray((2, 3), f64)
+    assert la.matmul_p.abstract_eval(
+        ShapedArray((4,), f64), ShapedArray((2, 4, 5), f64)
+    ) == ShapedArray((2, 5), f64)
+    assert la.solve_p.abstract_eval(
+        ShapedArray((2, 3, 3), f64), ShapedArray((3,), f64)
+    ) == ShapedArray((2, 3), f64)
     w, v = la.eigh_p.abstract_eval(ShapedArray((2, 3, 3), np.dtype(np.int64)))
     assert w == ShapedArray((2, 3), f64) and v == ShapedArray((2, 3, 3), f64)
     with pytest.raises(ValueError, match=r"solve: expected a square matrix .* got f64\[3,4\]"):

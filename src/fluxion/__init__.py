@@ -36,6 +36,7 @@ def __getattr__(name: str):  # lazy submodules: importing SciPy costs ~0.2 s
         return importlib.import_module(f"fluxion.{name}")
     raise AttributeError(f"module 'fluxion' has no attribute '{name}'")
 
+
 __all__ = [
     "ConcretizationError",
     "UnexpectedTracerError",

@@ -12,8 +12,12 @@ import numpy as np
 def _demo(args: argparse.Namespace) -> int:
     import fluxion
     import fluxion.numpy as fnp
-    from fluxion._src.demo import TRUE_PARAMS, line_log_likelihood, line_log_prob
-    from fluxion._src.demo import simulate_line_data
+    from fluxion._src.demo import (
+        TRUE_PARAMS,
+        line_log_likelihood,
+        line_log_prob,
+        simulate_line_data,
+    )
 
     x, y = simulate_line_data(args.n, args.seed)
     p = np.array(TRUE_PARAMS)

@@ -5,8 +5,8 @@ autograd's rule makers; ``deflinear`` declares a multilinear function.
 """
 
 from fluxion._src.core import Primitive as Primitive
-from fluxion._src.extend import deflinear as deflinear
 from fluxion._src.extend import defjvp as defjvp
+from fluxion._src.extend import deflinear as deflinear
 from fluxion._src.extend import defvjp as defvjp
 from fluxion._src.extend import primitive as primitive
 

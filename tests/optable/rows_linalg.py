@@ -27,8 +27,9 @@ Maker = Callable[[np.random.Generator], Any]
 ROWS: list[OpCase] = []
 
 
-def row(name: str, fn: Callable, ref: Callable | None, make: Callable, prims: tuple,
-        **kw: Any) -> None:
+def row(
+    name: str, fn: Callable, ref: Callable | None, make: Callable, prims: tuple, **kw: Any
+) -> None:
     ROWS.append(OpCase(name=name, fn=fn, ref=ref, make_args=make, prims=tuple(prims), **kw))
 
 
@@ -84,27 +85,58 @@ MATMUL_SHAPES = [
 ]
 for sa, sb in MATMUL_SHAPES:
     row(f"matmul-{sa}-{sb}", fnp.matmul, np.matmul, args(normal(sa), normal(sb)), (la.matmul_p,))
-row("matmul-f32-(3,4)-(4,2)", fnp.matmul, np.matmul,
-    args(normal((3, 4), F32), normal((4, 2), F32)), (la.matmul_p,), rtol=1e-5, atol=1e-5)
-row("matmul-operator-(2,3,4)-(4,5)", lambda a, b: a @ b, np.matmul,
-    args(normal((2, 3, 4)), normal((4, 5))), (la.matmul_p,))
+row(
+    "matmul-f32-(3,4)-(4,2)",
+    fnp.matmul,
+    np.matmul,
+    args(normal((3, 4), F32), normal((4, 2), F32)),
+    (la.matmul_p,),
+    rtol=1e-5,
+    atol=1e-5,
+)
+row(
+    "matmul-operator-(2,3,4)-(4,5)",
+    lambda a, b: a @ b,
+    np.matmul,
+    args(normal((2, 3, 4)), normal((4, 5))),
+    (la.matmul_p,),
+)
 
 for sa, sb in [((), (3,)), ((3, 4), (4,)), ((3, 4), (4, 2)), ((2, 3, 4), (5, 4, 2))]:
     row(f"dot-{sa}-{sb}", fnp.dot, np.dot, args(normal(sa), normal(sb)), ())
-row("tensordot-int", lambda a, b: fnp.tensordot(a, b, 2), lambda a, b: np.tensordot(a, b, 2),
-    args(normal((3, 4, 5)), normal((4, 5, 2))), (la.matmul_p,))
-row("tensordot-pairs", lambda a, b: fnp.tensordot(a, b, ([0, 2], [2, 0])),
+row(
+    "tensordot-int",
+    lambda a, b: fnp.tensordot(a, b, 2),
+    lambda a, b: np.tensordot(a, b, 2),
+    args(normal((3, 4, 5)), normal((4, 5, 2))),
+    (la.matmul_p,),
+)
+row(
+    "tensordot-pairs",
+    lambda a, b: fnp.tensordot(a, b, ([0, 2], [2, 0])),
     lambda a, b: np.tensordot(a, b, ([0, 2], [2, 0])),
-    args(normal((3, 4, 5)), normal((5, 2, 3))), (la.matmul_p,))
+    args(normal((3, 4, 5)), normal((5, 2, 3))),
+    (la.matmul_p,),
+)
 row("outer-(2,2)-(3,)", fnp.outer, np.outer, args(normal((2, 2)), normal((3,))), ())
 row("inner-(2,3)-(4,3)", fnp.inner, np.inner, args(normal((2, 3)), normal((4, 3))), ())
 row("vdot-(2,3)-(6,)", fnp.vdot, np.vdot, args(normal((2, 3)), normal((6,))), (la.matmul_p,))
 row("kron-(2,3)-(2,2)", fnp.kron, np.kron, args(normal((2, 3)), normal((2, 2))), ())
 row("kron-(3,)-(2,2)", fnp.kron, np.kron, args(normal((3,)), normal((2, 2))), ())
-row("vander-decreasing", lambda x: fnp.vander(x, 4), lambda x: np.vander(x, 4),
-    args(normal((3,))), ())
-row("vander-at-zero", lambda x: fnp.vander(x, 3, increasing=True),
-    lambda x: np.vander(x, 3, increasing=True), lambda rng: (np.array([0.0, 0.7, -1.2]),), ())
+row(
+    "vander-decreasing",
+    lambda x: fnp.vander(x, 4),
+    lambda x: np.vander(x, 4),
+    args(normal((3,))),
+    (),
+)
+row(
+    "vander-at-zero",
+    lambda x: fnp.vander(x, 3, increasing=True),
+    lambda x: np.vander(x, 3, increasing=True),
+    lambda rng: (np.array([0.0, 0.7, -1.2]),),
+    (),
+)
 
 # --------------------------------------------------------------------------------------------
 # einsum
@@ -122,52 +154,107 @@ EINSUM_CASES = [
     ("ij->", [(2, 3)]),
 ]
 for spec, shapes in EINSUM_CASES:
-    row(f"einsum-{spec}-{'-'.join(map(str, shapes))}",
+    row(
+        f"einsum-{spec}-{'-'.join(map(str, shapes))}",
         lambda *xs, spec=spec: fnp.einsum(spec, *xs),
         lambda *xs, spec=spec: np.einsum(spec, *xs),
-        args(*(normal(s) for s in shapes)), (la.einsum_p,))
+        args(*(normal(s) for s in shapes)),
+        (la.einsum_p,),
+    )
 
 # --------------------------------------------------------------------------------------------
 # solve, inv, det, slogdet
 # --------------------------------------------------------------------------------------------
 
-row("solve-vector-b", fnp.linalg.solve, np.linalg.solve, args(well((4, 4)), normal((4,))),
-    (la.solve_p,))
-row("solve-batched-a-vector-b", fnp.linalg.solve, np.linalg.solve,
-    args(well((2, 4, 4)), normal((4,))), (la.solve_p,))
-row("solve-matrix-b", fnp.linalg.solve, np.linalg.solve, args(well((4, 4)), normal((4, 3))),
-    (la.solve_p,))
-row("solve-broadcast-batch", fnp.linalg.solve, np.linalg.solve,
-    args(well((2, 1, 3, 3)), normal((4, 3, 2))), (la.solve_p,))
-row("solve-f32", fnp.linalg.solve, np.linalg.solve,
-    args(well((3, 3), F32), normal((3, 2), F32)), (la.solve_p,), rtol=1e-5, atol=1e-5)
+row(
+    "solve-vector-b",
+    fnp.linalg.solve,
+    np.linalg.solve,
+    args(well((4, 4)), normal((4,))),
+    (la.solve_p,),
+)
+row(
+    "solve-batched-a-vector-b",
+    fnp.linalg.solve,
+    np.linalg.solve,
+    args(well((2, 4, 4)), normal((4,))),
+    (la.solve_p,),
+)
+row(
+    "solve-matrix-b",
+    fnp.linalg.solve,
+    np.linalg.solve,
+    args(well((4, 4)), normal((4, 3))),
+    (la.solve_p,),
+)
+row(
+    "solve-broadcast-batch",
+    fnp.linalg.solve,
+    np.linalg.solve,
+    args(well((2, 1, 3, 3)), normal((4, 3, 2))),
+    (la.solve_p,),
+)
+row(
+    "solve-f32",
+    fnp.linalg.solve,
+    np.linalg.solve,
+    args(well((3, 3), F32), normal((3, 2), F32)),
+    (la.solve_p,),
+    rtol=1e-5,
+    atol=1e-5,
+)
 row("inv-(3,3)", fnp.linalg.inv, np.linalg.inv, args(well((3, 3))), (la.inv_p,))
 row("inv-(2,3,3)", fnp.linalg.inv, np.linalg.inv, args(well((2, 3, 3))), (la.inv_p,))
 row("det-(3,3)", fnp.linalg.det, np.linalg.det, args(well((3, 3))), (la.det_p,))
 row("det-(2,4,4)", fnp.linalg.det, np.linalg.det, args(well((2, 4, 4))), (la.det_p,))
-row("slogdet-(2,3,3)", lambda a: tuple(fnp.linalg.slogdet(a)),
-    lambda a: tuple(np.linalg.slogdet(a)), args(well((2, 3, 3))), (la.slogdet_p,))
-row("slogdet-negative-det", lambda a: tuple(fnp.linalg.slogdet(a)),
+row(
+    "slogdet-(2,3,3)",
+    lambda a: tuple(fnp.linalg.slogdet(a)),
     lambda a: tuple(np.linalg.slogdet(a)),
-    lambda rng: (well((3, 3))(rng) * np.array([[-1.0], [1.0], [1.0]]),), (la.slogdet_p,))
+    args(well((2, 3, 3))),
+    (la.slogdet_p,),
+)
+row(
+    "slogdet-negative-det",
+    lambda a: tuple(fnp.linalg.slogdet(a)),
+    lambda a: tuple(np.linalg.slogdet(a)),
+    lambda rng: (well((3, 3))(rng) * np.array([[-1.0], [1.0], [1.0]]),),
+    (la.slogdet_p,),
+)
 
 # --------------------------------------------------------------------------------------------
 # cholesky and triangular solves
 # --------------------------------------------------------------------------------------------
 
-row("cholesky-(4,4)", fnp.linalg.cholesky, np.linalg.cholesky, args(spd((4, 4))),
-    (la.cholesky_p,))
-row("cholesky-(2,3,3)", fnp.linalg.cholesky, np.linalg.cholesky, args(spd((2, 3, 3))),
-    (la.cholesky_p,))
-row("cholesky-upper", lambda a: fnp.linalg.cholesky(a, upper=True),
-    lambda a: np.linalg.cholesky(a, upper=True), args(spd((3, 3))), (la.cholesky_p,))
-row("cholesky-primitive-of-gram",
+row("cholesky-(4,4)", fnp.linalg.cholesky, np.linalg.cholesky, args(spd((4, 4))), (la.cholesky_p,))
+row(
+    "cholesky-(2,3,3)",
+    fnp.linalg.cholesky,
+    np.linalg.cholesky,
+    args(spd((2, 3, 3))),
+    (la.cholesky_p,),
+)
+row(
+    "cholesky-upper",
+    lambda a: fnp.linalg.cholesky(a, upper=True),
+    lambda a: np.linalg.cholesky(a, upper=True),
+    args(spd((3, 3))),
+    (la.cholesky_p,),
+)
+row(
+    "cholesky-primitive-of-gram",
     lambda a: la.cholesky(a @ la.matrix_transpose(a) + np.eye(3)),
     lambda a: np.linalg.cholesky(a @ np.swapaxes(a, -1, -2) + np.eye(3)),
-    args(normal((2, 3, 3))), (la.cholesky_p, la.matmul_p))
-row("cho_solve", lambda a, b: fsl.cho_solve(fsl.cho_factor(a), b),
+    args(normal((2, 3, 3))),
+    (la.cholesky_p, la.matmul_p),
+)
+row(
+    "cho_solve",
+    lambda a, b: fsl.cho_solve(fsl.cho_factor(a), b),
     lambda a, b: scipy.linalg.cho_solve(scipy.linalg.cho_factor(a), b),
-    args(spd((4, 4)), normal((4, 2))), (la.cholesky_p, la.triangular_solve_p))
+    args(spd((4, 4)), normal((4, 2))),
+    (la.cholesky_p, la.triangular_solve_p),
+)
 
 TRIANGULAR_CASES = [
     ("lower", lower((4, 4)), normal((4, 2)), {"lower": True}),
@@ -178,14 +265,20 @@ TRIANGULAR_CASES = [
     ("upper-unit-trans", upper((3, 3)), normal((3, 2)), {"unit_diagonal": True, "trans": 1}),
 ]
 for label, make_a, make_b, kw in TRIANGULAR_CASES:
-    row(f"solve_triangular-{label}",
+    row(
+        f"solve_triangular-{label}",
         lambda a, b, kw=kw: fsl.solve_triangular(a, b, **kw),
         lambda a, b, kw=kw: scipy.linalg.solve_triangular(a, b, **kw),
-        args(make_a, make_b), (la.triangular_solve_p,))
-row("triangular_solve-batched",
+        args(make_a, make_b),
+        (la.triangular_solve_p,),
+    )
+row(
+    "triangular_solve-batched",
     lambda a, b: la.triangular_solve(a, b, lower=True, transpose_a=True),
     lambda a, b: np.linalg.solve(np.swapaxes(a, -1, -2), b),
-    args(lower((2, 1, 3, 3)), normal((4, 3, 2))), (la.triangular_solve_p,))
+    args(lower((2, 1, 3, 3)), normal((4, 3, 2))),
+    (la.triangular_solve_p,),
+)
 
 # --------------------------------------------------------------------------------------------
 # eigh
@@ -208,30 +301,70 @@ def _eigh_reconstruct(eigh: Callable, exp: Callable) -> Callable:
     return fn
 
 
-row("eigh-(4,4)", _eigh_sign_free(fnp.linalg.eigh), _eigh_sign_free(np.linalg.eigh),
-    args(spd((4, 4))), (la.eigh_p,), atol=1e-8)
-row("eigh-upper-(3,3)", _eigh_sign_free(lambda a: fnp.linalg.eigh(a, "U")),
-    _eigh_sign_free(lambda a: np.linalg.eigh(a, "U")), args(spd((3, 3))), (la.eigh_p,),
-    atol=1e-8)
-row("eigh-reconstruct-(2,3,3)", _eigh_reconstruct(fnp.linalg.eigh, fnp.exp),
-    _eigh_reconstruct(np.linalg.eigh, np.exp), args(spd((2, 3, 3))), (la.eigh_p,), atol=1e-8)
-row("eigvalsh-(3,3)", fnp.linalg.eigvalsh, np.linalg.eigvalsh, args(normal((3, 3))),
-    (la.eigh_p,))
+row(
+    "eigh-(4,4)",
+    _eigh_sign_free(fnp.linalg.eigh),
+    _eigh_sign_free(np.linalg.eigh),
+    args(spd((4, 4))),
+    (la.eigh_p,),
+    atol=1e-8,
+)
+row(
+    "eigh-upper-(3,3)",
+    _eigh_sign_free(lambda a: fnp.linalg.eigh(a, "U")),
+    _eigh_sign_free(lambda a: np.linalg.eigh(a, "U")),
+    args(spd((3, 3))),
+    (la.eigh_p,),
+    atol=1e-8,
+)
+row(
+    "eigh-reconstruct-(2,3,3)",
+    _eigh_reconstruct(fnp.linalg.eigh, fnp.exp),
+    _eigh_reconstruct(np.linalg.eigh, np.exp),
+    args(spd((2, 3, 3))),
+    (la.eigh_p,),
+    atol=1e-8,
+)
+row("eigvalsh-(3,3)", fnp.linalg.eigvalsh, np.linalg.eigvalsh, args(normal((3, 3))), (la.eigh_p,))
 
 # --------------------------------------------------------------------------------------------
 # Composites in fluxion.numpy.linalg
 # --------------------------------------------------------------------------------------------
 
 for ord_ in [None, 1, 3.0, np.inf]:
-    row(f"norm-vector-{ord_}", lambda x, o=ord_: fnp.linalg.norm(x, o),
-        lambda x, o=ord_: np.linalg.norm(x, o), args(normal((5,))), ())
+    row(
+        f"norm-vector-{ord_}",
+        lambda x, o=ord_: fnp.linalg.norm(x, o),
+        lambda x, o=ord_: np.linalg.norm(x, o),
+        args(normal((5,))),
+        (),
+    )
 for ord_ in ["fro", 1, np.inf, 2, -2, "nuc"]:
-    row(f"norm-matrix-{ord_}", lambda x, o=ord_: fnp.linalg.norm(x, o, axis=(1, 2)),
-        lambda x, o=ord_: np.linalg.norm(x, o, axis=(1, 2)), args(normal((2, 4, 3))), ())
-row("matrix_power-5", lambda a: fnp.linalg.matrix_power(a, 5),
-    lambda a: np.linalg.matrix_power(a, 5), args(well((3, 3))), (la.matmul_p,))
-row("matrix_power-neg2", lambda a: fnp.linalg.matrix_power(a, -2),
-    lambda a: np.linalg.matrix_power(a, -2), args(well((2, 3, 3))), (la.inv_p, la.matmul_p))
-row("multi_dot", lambda a, b, c: fnp.linalg.multi_dot([a, b, c]),
+    row(
+        f"norm-matrix-{ord_}",
+        lambda x, o=ord_: fnp.linalg.norm(x, o, axis=(1, 2)),
+        lambda x, o=ord_: np.linalg.norm(x, o, axis=(1, 2)),
+        args(normal((2, 4, 3))),
+        (),
+    )
+row(
+    "matrix_power-5",
+    lambda a: fnp.linalg.matrix_power(a, 5),
+    lambda a: np.linalg.matrix_power(a, 5),
+    args(well((3, 3))),
+    (la.matmul_p,),
+)
+row(
+    "matrix_power-neg2",
+    lambda a: fnp.linalg.matrix_power(a, -2),
+    lambda a: np.linalg.matrix_power(a, -2),
+    args(well((2, 3, 3))),
+    (la.inv_p, la.matmul_p),
+)
+row(
+    "multi_dot",
+    lambda a, b, c: fnp.linalg.multi_dot([a, b, c]),
     lambda a, b, c: np.linalg.multi_dot([a, b, c]),
-    args(normal((3,)), normal((3, 4)), normal((4, 2))), (la.matmul_p,))
+    args(normal((3,)), normal((3, 4)), normal((4, 2))),
+    (la.matmul_p,),
+)

@@ -323,11 +323,7 @@ def sum_to_shape(ct: Any, shape: tuple[int, ...]) -> Any:
         ct = _reduce_sum(ct, tuple(range(lead)))
         ct_shape = ct.shape
     offset = len(shape) - len(ct_shape)
-    inner = tuple(
-        i
-        for i, n in enumerate(ct_shape)
-        if n != 1 and shape[i + offset] == 1
-    )
+    inner = tuple(i for i, n in enumerate(ct_shape) if n != 1 and shape[i + offset] == 1)
     if inner:
         kept = tuple(1 if i in inner else n for i, n in enumerate(ct_shape))
         ct = _reshape(_reduce_sum(ct, inner), kept)
@@ -414,10 +410,7 @@ def backward_pass(tape: list[Node], seeds: dict) -> dict:
             if type(ct) is MissingRule:
                 raise ct.error()
             like = parent.ans
-            if (
-                getattr(ct, "shape", None) != like.shape
-                or getattr(ct, "dtype", None) != like.dtype
-            ):
+            if getattr(ct, "shape", None) != like.shape or getattr(ct, "dtype", None) != like.dtype:
                 ct = _fit_cotangent(ct, like)
             prev = cts.get(parent)
             if prev is None:

@@ -121,8 +121,12 @@ class ShapedArray:
         return repr(self)
 
 
-_PY_SCALAR_DTYPE = {bool: np.dtype(bool), int: np.dtype(np.int64), float: np.dtype(np.float64),
-                    complex: np.dtype(np.complex128)}
+_PY_SCALAR_DTYPE = {
+    bool: np.dtype(bool),
+    int: np.dtype(np.int64),
+    float: np.dtype(np.float64),
+    complex: np.dtype(np.complex128),
+}
 
 
 def aval_of(x: Any) -> ShapedArray:

@@ -257,10 +257,11 @@ def deflinear(f: Any, transpose: Callable | None = None) -> None:
     f = _check_user_prim("deflinear", f)
     n_max = 64
     f.jvp_makers = tuple(
-        (lambda t, ans, *args, _i=i, **kw: f(*args[:_i], t, *args[_i + 1:], **kw))
+        (lambda t, ans, *args, _i=i, **kw: f(*args[:_i], t, *args[_i + 1 :], **kw))
         for i in range(n_max)
     )
     if transpose is not None:
+
         def vjp(g: Any, ans: Any, *args: Any, **kwargs: Any) -> tuple:
             return tuple(transpose(g, *args, **kwargs))
 

@@ -154,8 +154,7 @@ def _normalize_tensordot_axes(a: Any, b: Any, axes: Any) -> tuple[list[int], lis
             a_axes, b_axes = axes
         except (TypeError, ValueError):
             raise TypeError(
-                "tensordot: expected axes as an int or a pair of sequences of ints, got "
-                f"{axes!r}"
+                f"tensordot: expected axes as an int or a pair of sequences of ints, got {axes!r}"
             ) from None
         a_axes = [a_axes] if isinstance(a_axes, int | np.integer) else list(a_axes)
         b_axes = [b_axes] if isinstance(b_axes, int | np.integer) else list(b_axes)
@@ -297,7 +296,7 @@ def parse_einsum(subscripts: str, shapes: list[tuple[int, ...]]) -> str:
         raise ValueError("einsum: too many broadcast dimensions for the available labels")
     ell = "".join(free[:n_ell])
     resolved = [
-        term.replace("...", ell[n_ell - e:]) if "..." in term else term
+        term.replace("...", ell[n_ell - e :]) if "..." in term else term
         for term, e in zip(terms, ell_dims)
     ]
     if rhs is None:

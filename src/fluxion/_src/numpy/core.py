@@ -455,7 +455,9 @@ def array(obj: Any, dtype: Any = None, copy: bool = True, ndmin: int = 0) -> Arr
 
 def _like(a: Any, dtype: Any, shape: Any) -> tuple[tuple[int, ...], Any]:
     shape = shape_of(a) if shape is None else (shape if isinstance(shape, tuple) else (shape,))
-    dtype = dtype if dtype is not None else getattr(a, "dtype", np.asarray(a).dtype)
+    if dtype is None:  # never np.asarray a tracer (getattr's default is evaluated eagerly)
+        dtype = getattr(a, "dtype", None)
+        dtype = dtype if dtype is not None else np.asarray(a).dtype
     return shape, dtype
 
 
@@ -624,7 +626,8 @@ def size(a: ArrayLike, axis: int | None = None) -> int:
 @_export
 def iscomplexobj(x: ArrayLike) -> bool:
     """True if ``x`` has a complex dtype. Matches ``numpy.iscomplexobj``."""
-    return np.dtype(getattr(x, "dtype", np.asarray(x).dtype)).kind == "c"
+    dtype = getattr(x, "dtype", None)  # never np.asarray a tracer
+    return np.dtype(dtype if dtype is not None else np.asarray(x).dtype).kind == "c"
 
 
 # --------------------------------------------------------------------------------------------
@@ -797,7 +800,9 @@ def _argext(name: str, prim: core.Primitive, a: Any, axis: Any, keepdims: bool) 
 
 
 @_export
-def argmax(a: ArrayLike, axis: int | None = None, out: Any = None, *, keepdims: bool = False) -> Array:
+def argmax(
+    a: ArrayLike, axis: int | None = None, out: Any = None, *, keepdims: bool = False
+) -> Array:
     """Index of the maximum (not differentiable). Matches ``numpy.argmax``.
 
     Parameters
@@ -816,7 +821,9 @@ def argmax(a: ArrayLike, axis: int | None = None, out: Any = None, *, keepdims: 
 
 
 @_export
-def argmin(a: ArrayLike, axis: int | None = None, out: Any = None, *, keepdims: bool = False) -> Array:
+def argmin(
+    a: ArrayLike, axis: int | None = None, out: Any = None, *, keepdims: bool = False
+) -> Array:
     """Index of the minimum (not differentiable). Matches ``numpy.argmin``.
 
     Parameters
@@ -1111,8 +1118,11 @@ def swapaxes(a: ArrayLike, axis1: int, axis2: int) -> Array:
 def moveaxis(a: ArrayLike, source: Any, destination: Any) -> Array:
     """Move axes to new positions. Differentiable; matches ``numpy.moveaxis``."""
     nd = _ndim(a)
-    src = normalize_axes(source, nd, "moveaxis") if not isinstance(source, int) else (
-        normalize_axis(source, nd, "moveaxis"),)
+    src = (
+        normalize_axes(source, nd, "moveaxis")
+        if not isinstance(source, int)
+        else (normalize_axis(source, nd, "moveaxis"),)
+    )
     if isinstance(source, Sequence):
         src = tuple(normalize_axis(s, nd, "moveaxis") for s in source)
     dst = (destination,) if isinstance(destination, int) else tuple(destination)
@@ -1221,7 +1231,9 @@ def concatenate(arrays: Sequence[ArrayLike], axis: int | None = 0, out: Any = No
         axis = 0
     nd = _ndim(arrays[0])
     if nd == 0:
-        raise ValueError("fluxion.numpy.concatenate: zero-dimensional arrays cannot be concatenated")
+        raise ValueError(
+            "fluxion.numpy.concatenate: zero-dimensional arrays cannot be concatenated"
+        )
     arrays = [a if hasattr(a, "shape") else np.asarray(a) for a in arrays]
     return sh.concatenate(arrays, normalize_axis(axis, nd, "concatenate"))
 
@@ -1249,8 +1261,7 @@ def stack(arrays: Sequence[ArrayLike], axis: int = 0, out: Any = None) -> Array:
     shapes = {shape_of(a) for a in arrays}
     if len(shapes) != 1:
         raise ValueError(
-            f"fluxion.numpy.stack: all input arrays must have the same shape, got "
-            f"{sorted(shapes)}"
+            f"fluxion.numpy.stack: all input arrays must have the same shape, got {sorted(shapes)}"
         )
     nd = _ndim(arrays[0]) + 1
     axis = normalize_axis(axis, nd, "stack")
@@ -1319,7 +1330,9 @@ def _split(ary: Any, sections: Any, axis: int, op: str, strict: bool) -> list:
         bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
     else:
         bounds = [0] + [builtins.min(builtins.max(int(i), 0), n) for i in sections] + [n]
-    return [ix.slice_along(ary, axis, a, builtins.max(a, b)) for a, b in zip(bounds[:-1], bounds[1:])]
+    return [
+        ix.slice_along(ary, axis, a, builtins.max(a, b)) for a, b in zip(bounds[:-1], bounds[1:])
+    ]
 
 
 @_export
@@ -1365,8 +1378,7 @@ def roll(a: ArrayLike, shift: Any, axis: Any = None) -> Array:
         shifts = shifts * len(axes)
     if len(shifts) != len(axes):
         raise ValueError(
-            f"fluxion.numpy.roll: shift and axis must have the same length, got {shifts} and "
-            f"{axes}"
+            f"fluxion.numpy.roll: shift and axis must have the same length, got {shifts} and {axes}"
         )
     axes = tuple(normalize_axis(x, nd, "roll") for x in axes)
     return sh.roll(a, tuple(int(s) for s in shifts), axes)
@@ -1511,8 +1523,7 @@ def diag(v: ArrayLike, k: int = 0) -> Array:
         raise ValueError(f"fluxion.numpy.diag: expected a 1-D or 2-D input, got {nd}-D")
     n = shape_of(v)[0] + builtins.abs(k)
     rows = np.arange(shape_of(v)[0]) + builtins.max(0, -k)
-    return ix.update(np.zeros((n, n), dtype=getattr(v, "dtype", np.float64)),
-                     (rows, rows + k), v)
+    return ix.update(np.zeros((n, n), dtype=getattr(v, "dtype", np.float64)), (rows, rows + k), v)
 
 
 @_export
@@ -1554,8 +1565,14 @@ def _setitem(x: Any, index: Any, value: Any) -> Array:
 
 _UFUNC_MAP: dict = {}
 _FUNCTION_MAP: dict = {}
-_UFUNC_REDUCE = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min",
-                 "logical_and": "all", "logical_or": "any"}
+_UFUNC_REDUCE = {
+    "add": "sum",
+    "multiply": "prod",
+    "maximum": "max",
+    "minimum": "min",
+    "logical_and": "all",
+    "logical_or": "any",
+}
 _UFUNC_ACCUMULATE = {"add": "cumsum", "multiply": "cumprod"}
 
 

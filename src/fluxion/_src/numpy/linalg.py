@@ -81,9 +81,7 @@ def _require_matrix(name: str, a: Any) -> None:
 def _require_square(name: str, a: Any) -> None:
     shape = shape_of(a)
     if len(shape) < 2 or shape[-1] != shape[-2]:
-        raise ValueError(
-            f"{name}: expected a square matrix (..., n, n), got shape {shape}"
-        )
+        raise ValueError(f"{name}: expected a square matrix (..., n, n), got shape {shape}")
 
 
 def _from_triangle(a: Any, lower: bool) -> Any:
@@ -416,7 +414,12 @@ def _abs_square(x: Any) -> Any:
 
 
 def vector_norm(
-    x: ArrayLike, /, *, axis: Any = None, keepdims: bool = False, ord: Any = 2  # noqa: A002
+    x: ArrayLike,
+    /,
+    *,
+    axis: Any = None,
+    keepdims: bool = False,
+    ord: Any = 2,  # noqa: A002
 ) -> Array:
     """Vector norm over ``axis`` (all axes by default); matches ``numpy.linalg.vector_norm``.
 
@@ -453,8 +456,7 @@ def vector_norm(
     if ord == -np.inf:
         return fnp.min(ax, axis=axis, keepdims=keepdims)
     if ord == 0:
-        return fnp.sum(fnp.astype(fnp.not_equal(x, 0), x.real.dtype), axis=axis,
-                       keepdims=keepdims)
+        return fnp.sum(fnp.astype(fnp.not_equal(x, 0), x.real.dtype), axis=axis, keepdims=keepdims)
     if ord == 1:
         return fnp.sum(ax, axis=axis, keepdims=keepdims)
     total = fnp.sum(fnp.power(ax, float(ord)), axis=axis, keepdims=keepdims)

@@ -18,6 +18,19 @@ def dtype_for_promotion(aval: ShapedArray) -> Any:
     return aval.dtype
 
 
+def result_type_operand(aval: ShapedArray) -> Any:
+    """What to hand ``np.result_type`` for ``aval``: a Python zero if weak, else its dtype.
+
+    ``np.result_type`` treats Python scalar *values* as weak but the types ``float``/``int`` as
+    float64/int64, so a weak aval is passed as a value of its kind.
+    """
+    if aval.weak_type:
+        py_type = _WEAK_PY_TYPE.get(aval.dtype.kind)
+        if py_type is not None:
+            return py_type(0)
+    return aval.dtype
+
+
 def fmt_avals(avals: Any) -> str:
     return ", ".join(str(a) for a in avals)
 
@@ -48,7 +61,20 @@ def instantiate_zeros(tangents: Any) -> list:
     return [t.instantiate() if type(t) is Zero else t for t in tangents]
 
 
-def deflinear(prim: Primitive, transpose: Any, linear_argnums: tuple[int, ...] | None = None) -> None:
+def _instantiate_tangent(t: Any) -> Any:
+    """Materialise a symbolic zero tangent; a weak (Python scalar) zero stays a weak ``0.0``,
+    so it does not upcast a float32 operand the way a float64 zero array would."""
+    if type(t) is not Zero:
+        return t
+    aval = t.aval
+    if aval.weak_type and aval.shape == () and aval.dtype.kind in "fc":
+        return _WEAK_PY_TYPE[aval.dtype.kind](0)
+    return t.instantiate()
+
+
+def deflinear(
+    prim: Primitive, transpose: Any, linear_argnums: tuple[int, ...] | None = None
+) -> None:
     """Declare ``prim`` linear in its array arguments ``linear_argnums`` jointly (default: all).
 
     The other positional arguments (index arrays, say) are passed through unchanged in the
@@ -64,8 +90,7 @@ def deflinear(prim: Primitive, transpose: Any, linear_argnums: tuple[int, ...] |
             return ans, Zero(ans)
         args = list(primals)
         for i in lin:
-            t = tangents[i]
-            args[i] = t.instantiate() if type(t) is Zero else t
+            args[i] = _instantiate_tangent(tangents[i])
         return ans, bind_at(trace, prim, args, params)
 
     def vjp(g: Any, ans: Any, *args: Any, **params: Any) -> Any:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..ad import nondiff_jvp, nondiff_vjp
 from ..core import Primitive, ShapedArray, Zero, bind_at, current_trace
-from ._helpers import dtype_for_promotion, fmt_avals
+from ._helpers import dtype_for_promotion, fmt_avals, result_type_operand
 
 # --------------------------------------------------------------------------------------------
 # Table helpers
@@ -37,9 +37,7 @@ def _ufunc_abstract_eval(name: str, ufunc: Any) -> Any:
                 tuple(dtype_for_promotion(a) for a in avals) + (None,) * ufunc.nout
             )
         except (TypeError, np._core._exceptions._UFuncNoLoopError) as err:  # type: ignore[attr-defined]
-            raise TypeError(
-                f"{name}: not defined for inputs {fmt_avals(avals)} ({err})"
-            ) from None
+            raise TypeError(f"{name}: not defined for inputs {fmt_avals(avals)} ({err})") from None
         weak = all(a.weak_type for a in avals)
         return ShapedArray(shape, dtypes[-1], weak)
 
@@ -370,11 +368,13 @@ def _where(c: Any, x: Any, y: Any) -> Any:
 
 
 def _power_dx(ans: Any, x: Any, y: Any) -> Any:
-    # d x^y / dx = y x^(y-1), taken as 0 where y == 0 (so 0**0 has derivative 0, not nan)
+    # d x^y / dx = y x^(y-1), taken as 0 where x == 0 and y == 0 (0**0: 0, not 0 * inf = nan).
+    # Elsewhere the formula stays whole, so its own derivative in y is right at y == 0 too.
     if type(y) in _PY_SCALARS:
         return 0.0 if y == 0 else multiply(y, power(x, y - 1))
-    safe = power(x, where_p.bind(equal(y, 0), 1.0, subtract(y, 1)))
-    return _where(equal(y, 0), 0.0, multiply(y, safe))
+    origin = logical_and_p.bind(equal(x, 0), equal(y, 0))
+    safe = power(x, subtract(_where(origin, 1.0, y), 1))
+    return _where(origin, 0.0, multiply(y, safe))
 
 
 def _power_dy(ans: Any, x: Any, y: Any) -> Any:
@@ -519,7 +519,7 @@ def _where_abstract_eval(cond: ShapedArray, x: ShapedArray, y: ShapedArray) -> S
             f"where: condition, x and y could not be broadcast together, got "
             f"{fmt_avals((cond, x, y))}"
         ) from None
-    dtype = np.result_type(dtype_for_promotion(x), dtype_for_promotion(y))
+    dtype = np.result_type(result_type_operand(x), result_type_operand(y))
     return ShapedArray(shape, dtype, x.weak_type and y.weak_type)
 
 
@@ -578,6 +578,7 @@ def _convert_jvp(primals: Any, tangents: Any, *, dtype: Any, weak: bool = False)
 convert_element_type_p.jvp = _convert_jvp
 # The backward pass casts the cotangent back to the argument's dtype centrally.
 convert_element_type_p.vjp = lambda g, ans, x, *, dtype, weak=False: (g,)
+
 
 def _complex_part(name: str, fn: Any) -> Primitive:
     prim = Primitive(name, fn)

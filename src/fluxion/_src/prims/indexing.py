@@ -31,8 +31,14 @@ def parse_index(index: Any, op: str = "getitem") -> tuple[tuple, list]:
         elif item is Ellipsis:
             spec.append(("e",))
         elif isinstance(item, slice):
-            spec.append(("s", _static_int(item.start, op), _static_int(item.stop, op),
-                         _static_int(item.step, op)))
+            spec.append(
+                (
+                    "s",
+                    _static_int(item.start, op),
+                    _static_int(item.stop, op),
+                    _static_int(item.step, op),
+                )
+            )
         elif isinstance(item, bool | np.bool_):
             arrays.append(np.asarray(item))
             spec.append(("a", len(arrays) - 1))

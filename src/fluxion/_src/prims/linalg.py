@@ -103,9 +103,7 @@ def _linalg_dtype(op: str, *avals: ShapedArray) -> np.dtype:
 
 def _check_square(op: str, aval: ShapedArray, what: str = "a") -> int:
     if aval.ndim < 2 or aval.shape[-1] != aval.shape[-2]:
-        raise ValueError(
-            f"{op}: expected a square matrix (..., n, n) for {what}, got {aval}"
-        )
+        raise ValueError(f"{op}: expected a square matrix (..., n, n) for {what}, got {aval}")
     return aval.shape[-1]
 
 
@@ -216,15 +214,18 @@ _LABELS = string.ascii_letters
 def parse_explicit(subscripts: str, op: str = "einsum") -> tuple[list[str], str]:
     """Split explicit subscripts ``'ij,jk->ik'`` into ``(['ij', 'jk'], 'ik')``."""
     if not isinstance(subscripts, str) or subscripts.count("->") != 1:
-        raise ValueError(f"{op}: expected explicit subscripts such as 'ij,jk->ik', got "
-                         f"{subscripts!r}")
+        raise ValueError(
+            f"{op}: expected explicit subscripts such as 'ij,jk->ik', got {subscripts!r}"
+        )
     inputs, output = subscripts.split("->")
     ins = inputs.split(",")
     for labels in ins + [output]:
         bad = [c for c in labels if c not in _LABELS]
         if bad:
-            raise ValueError(f"{op}: invalid subscript characters {bad} in {subscripts!r}; "
-                             "expected letters a-z, A-Z")
+            raise ValueError(
+                f"{op}: invalid subscript characters {bad} in {subscripts!r}; "
+                "expected letters a-z, A-Z"
+            )
     return ins, output
 
 
@@ -262,8 +263,7 @@ def _einsum_abstract_eval(*avals: ShapedArray, subscripts: str) -> ShapedArray:
             f"inputs of {subscripts!r}"
         )
     dtype = np.result_type(*(dtype_for_promotion(a) for a in avals))
-    return ShapedArray(tuple(sizes[label] for label in out), dtype,
-                       all(a.weak_type for a in avals))
+    return ShapedArray(tuple(sizes[label] for label in out), dtype, all(a.weak_type for a in avals))
 
 
 def _einsum_impl(*operands: Any, subscripts: str) -> Any:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, ShapedArray, Zero, bind_at, current_trace
+from ._helpers import deflinear, shape_of
 from .elementwise import (
     add,
     convert_element_type,
@@ -21,7 +22,6 @@ from .elementwise import (
     multiply,
     where_p,
 )
-from ._helpers import deflinear, shape_of
 from .shape import broadcast_to, concatenate, flip, reshape, transpose
 
 
@@ -59,6 +59,7 @@ def expand_reduced(g: Any, shape: tuple[int, ...], axes: tuple[int, ...]) -> Any
 # --------------------------------------------------------------------------------------------
 # sum (linear)
 # --------------------------------------------------------------------------------------------
+
 
 def _sum_impl(x: Any, *, axes: tuple[int, ...]) -> Any:
     # the ndarray method skips np.sum's Python-level dispatch (3x faster on small arrays)
@@ -105,10 +106,12 @@ def _move_axes_last(x: Any, axes: tuple[int, ...]) -> tuple[Any, tuple[int, ...]
 def _exclusive_products(x: Any) -> Any:
     """out[..., i] = prod_{k != i} x[..., k] along the last axis, exact with zeros."""
     n = shape_of(x)[-1]
-    ones = np.ones(shape_of(x)[:-1] + (1,))
+    ones = np.ones(shape_of(x)[:-1] + (1,), getattr(x, "dtype", np.float64))
     left = cumprod(concatenate([ones, x[..., : n - 1]], -1), -1)  # prod_{k < i}
-    right = flip(cumprod(flip(concatenate([x[..., 1:], ones], -1), (-1 % len(shape_of(x)),)), -1),
-                 (len(shape_of(x)) - 1,))  # prod_{k > i}
+    right = flip(
+        cumprod(flip(concatenate([x[..., 1:], ones], -1), (-1 % len(shape_of(x)),)), -1),
+        (len(shape_of(x)) - 1,),
+    )  # prod_{k > i}
     return multiply(left, right)
 
 
@@ -116,7 +119,9 @@ def _prod_partials(x: Any, axes: tuple[int, ...]) -> Any:
     """d prod(x, axes) / d x, shaped like x (the product of all the other reduced elements)."""
     shape = shape_of(x)
     if not axes:
-        return np.ones(shape)
+        return np.ones(shape, getattr(x, "dtype", np.float64))
+    if any(shape[a] == 0 for a in axes):  # an empty product has no factors to differentiate
+        return np.zeros(shape, getattr(x, "dtype", np.float64))
     merged, perm = _move_axes_last(x, axes)
     partial = _exclusive_products(merged)
     keep_shape = tuple(shape[i] for i in perm)
@@ -184,8 +189,10 @@ def _arg_abstract_eval(name: str) -> Any:
         else:
             if not 0 <= axis < aval.ndim:
                 raise ValueError(f"{name}: axis {axis} is out of bounds for {aval}")
-            shape = keepdims_shape(aval.shape, (axis,)) if keepdims else tuple(
-                d for i, d in enumerate(aval.shape) if i != axis
+            shape = (
+                keepdims_shape(aval.shape, (axis,))
+                if keepdims
+                else tuple(d for i, d in enumerate(aval.shape) if i != axis)
             )
         if aval.size == 0:
             raise ValueError(f"{name}: attempt to get {name} of an empty sequence ({aval})")
@@ -258,8 +265,9 @@ def _cumprod_partials(x: Any, axis: int) -> tuple[Any, tuple[int, ...]]:
     xl = transpose(x, perm)
     n = shape_of(xl)[-1]
     eye = np.eye(n, dtype=bool)
-    rows = where_p.bind(eye, 1.0, broadcast_to(reshape(xl, shape_of(xl)[:-1] + (1, n)),
-                                               shape_of(xl)[:-1] + (n, n)))
+    rows = where_p.bind(
+        eye, 1.0, broadcast_to(reshape(xl, shape_of(xl)[:-1] + (1, n)), shape_of(xl)[:-1] + (n, n))
+    )
     upper = np.triu(np.ones((n, n), dtype=bool))  # j >= i
     return where_p.bind(upper, cumprod(rows, len(shape_of(rows)) - 1), 0.0), perm
 

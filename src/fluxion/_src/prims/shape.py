@@ -212,7 +212,9 @@ def _pad_abstract_eval(
     aval: ShapedArray, value: ShapedArray, *, widths: tuple[tuple[int, int], ...]
 ) -> ShapedArray:
     if len(widths) != aval.ndim or any(lo < 0 or hi < 0 for lo, hi in widths):
-        raise ValueError(f"pad: expected {aval.ndim} non-negative (before, after) pairs, got {widths}")
+        raise ValueError(
+            f"pad: expected {aval.ndim} non-negative (before, after) pairs, got {widths}"
+        )
     if value.ndim != 0:
         raise ValueError(f"pad: expected a scalar constant value, got {value}")
     shape = tuple(n + lo + hi for n, (lo, hi) in zip(aval.shape, widths))

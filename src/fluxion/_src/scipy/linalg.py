@@ -43,9 +43,7 @@ def _triangular(a: Any, b: Any, lower: bool, transpose_a: bool, unit_diagonal: b
     vec = len(shape_of(b)) == 1
     if vec:
         b = reshape(b, shape_of(b) + (1,))
-    x = la.triangular_solve(
-        a, b, lower=lower, transpose_a=transpose_a, unit_diagonal=unit_diagonal
-    )
+    x = la.triangular_solve(a, b, lower=lower, transpose_a=transpose_a, unit_diagonal=unit_diagonal)
     if vec:
         x = reshape(x, shape_of(x)[:-1])
     return x
@@ -91,8 +89,9 @@ def solve_triangular(
         If ``a`` is not square, ``b`` does not match it, or ``trans`` is invalid.
     """
     if trans not in _TRANS:
-        raise ValueError(f"solve_triangular: expected trans in (0, 1, 2, 'N', 'T', 'C'), got "
-                         f"{trans!r}")
+        raise ValueError(
+            f"solve_triangular: expected trans in (0, 1, 2, 'N', 'T', 'C'), got {trans!r}"
+        )
     return _triangular(a, b, bool(lower), _TRANS[trans], bool(unit_diagonal))
 
 

@@ -1,0 +1,330 @@
+"""The op table: one row per (primitive, shape case), and the checks every row goes through.
+
+A row (:class:`OpCase`) names a fluxion function, a NumPy/SciPy reference, an input maker and the
+primitives it covers. ``tests/test_op_table.py`` collects ``ROWS`` from every
+``tests/optable/rows_*.py`` module and runs each row through the checks defined here:
+
+- ``impl``: the result equals the reference (values, shape, dtype), both eagerly and with every
+  operation bound as a primitive (under a pass-through trace, so wrappers that call NumPy
+  directly on the eager path are checked on their primitive path too);
+- ``shape_rule``: every call of a covered primitive returns what its ``abstract_eval`` predicts;
+- ``jvp``: forward mode against central differences (:func:`fluxion.test_util.check_jvp`);
+- ``vjp``: ``<u, jvp(v)> == <vjp(u), v>`` (:func:`fluxion.test_util.check_vjp`);
+- ``higher_order``: :func:`fluxion.test_util.check_grads` with the row's ``order``;
+- for ``nondiff`` rows, ``jvp`` and ``vjp`` instead assert derivatives that are exactly zero.
+
+Derivatives are taken with respect to the floating-point arguments of ``fn``; integer and
+boolean arguments (index arrays, masks) are held fixed.
+
+The batching (vmap vs a loop) and jit (compiled vs eager) columns of the table are not here yet:
+the next issue, which adds those transforms, adds them as checks over the same rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+import fluxion
+from fluxion._src import core
+from fluxion._src.core import Primitive, Trace, aval_of, bind_at, new_trace
+from fluxion._src.tree_util import tree_flatten
+from fluxion.test_util import check_grads, check_jvp, check_vjp
+
+__all__ = ["OpCase", "CHECKS", "applicable", "run_check"]
+
+
+@dataclasses.dataclass
+class OpCase:
+    """One row of the op table.
+
+    ``xfail`` marks a known, reported defect: a string applies to every check of the row; a dict
+    maps check names (``impl``, ``shape_rule``, ``jvp``, ``vjp``, ``higher_order``) to reasons.
+    The marks are strict, so a fix makes the test fail until the mark is removed.
+    """
+
+    name: str  # test id
+    fn: Callable  # fluxion function, called as fn(*args)
+    ref: Callable | None  # NumPy/SciPy reference with the same args (None: skip)
+    make_args: Callable[[np.random.Generator], tuple]  # inputs inside the smooth domain
+    prims: tuple = ()  # Primitive objects this row covers
+    order: int = 2
+    modes: tuple = ("fwd", "rev")
+    rtol: float = 1e-6  # for the impl-vs-ref comparison
+    atol: float = 1e-6
+    nondiff: bool = False  # derivative is identically zero (comparisons, floor...)
+    xfail: str | dict[str, str] | None = None
+
+
+CHECKS = ("impl", "shape_rule", "jvp", "vjp", "higher_order")
+
+
+def applicable(row: OpCase, check: str) -> bool:
+    """Whether ``check`` applies to ``row`` (inapplicable pairs are not generated at all)."""
+    if check == "impl":
+        return row.ref is not None
+    if check == "shape_rule":
+        return bool(row.prims)
+    if not _has_float_args(row):
+        return False
+    if check == "jvp":
+        return row.nondiff or "fwd" in row.modes
+    if check == "vjp":
+        return row.nondiff or "rev" in row.modes
+    if check == "higher_order":
+        return not row.nondiff and row.order >= 2 and bool(row.modes)
+    raise ValueError(f"unknown check {check!r}")
+
+
+def xfail_reason(row: OpCase, check: str) -> str | None:
+    if row.xfail is None:
+        return None
+    if isinstance(row.xfail, str):
+        return row.xfail
+    return row.xfail.get(check)
+
+
+def make_args(row: OpCase) -> tuple:
+    """The row's inputs, from a generator seeded by the row's name (reproducible per row)."""
+    args = row.make_args(np.random.default_rng(zlib.crc32(row.name.encode())))
+    if not isinstance(args, tuple):
+        raise TypeError(f"row {row.name}: make_args must return a tuple, got {type(args)}")
+    return args
+
+
+def run_check(row: OpCase, check: str) -> None:
+    args = make_args(row)
+    {
+        "impl": _check_impl,
+        "shape_rule": _check_shape_rule,
+        "jvp": _check_jvp,
+        "vjp": _check_vjp,
+        "higher_order": _check_higher_order,
+    }[check](row, args)
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _is_float_leaf(x: Any) -> bool:
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        return type(x) is float
+    return np.dtype(dtype).kind == "f"
+
+
+def _float_positions(args: tuple) -> list[int]:
+    """Positions of the arguments whose leaves are all floating point (the ones we perturb)."""
+    positions = []
+    for i, a in enumerate(args):
+        leaves, _ = tree_flatten(a)
+        if leaves and all(_is_float_leaf(x) for x in leaves):
+            positions.append(i)
+    return positions
+
+
+def _has_float_args(row: OpCase) -> bool:
+    return bool(_float_positions(make_args(row)))
+
+
+def _restrict(fn: Callable, args: tuple) -> tuple[Callable, tuple]:
+    """``fn`` as a function of its float arguments only, the others held fixed."""
+    positions = _float_positions(args)
+
+    def restricted(*float_args: Any) -> Any:
+        call = list(args)
+        for i, x in zip(positions, float_args):
+            call[i] = x
+        return fn(*call)
+
+    return restricted, tuple(args[i] for i in positions)
+
+
+class _PassTrace(Trace):
+    """A trace with no tracers: every ``bind`` reaches ``process_primitive``, which evaluates it.
+
+    Running a function under it sends each operation through its primitive (``fluxion.numpy``
+    wrappers call NumPy directly only when no trace is active).
+    """
+
+    __slots__ = ()
+
+    def process_primitive(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        return bind_at(self.parent, prim, args, params)
+
+
+def _run_bound(fn: Callable, args: tuple) -> Any:
+    with new_trace(_PassTrace, "op_table"):
+        return fn(*args)
+
+
+def _leaves(tree: Any) -> list:
+    leaves, _ = tree_flatten(tree)
+    return leaves
+
+
+def _assert_matches_ref(row: OpCase, out: Any, expected: Any, how: str) -> None:
+    got_leaves, expected_leaves = _leaves(out), _leaves(expected)
+    assert len(got_leaves) == len(expected_leaves), (
+        f"{row.name} ({how}): {len(got_leaves)} output leaves, reference has {len(expected_leaves)}"
+    )
+    for k, (g, e) in enumerate(zip(got_leaves, expected_leaves)):
+        assert not isinstance(g, core.Tracer), f"{row.name} ({how}): leaked tracer {g!r}"
+        g_arr, e_arr = np.asarray(g), np.asarray(e)
+        where = f"{row.name} ({how}), output leaf {k}"
+        assert g_arr.shape == e_arr.shape, f"{where}: shape {g_arr.shape}, reference {e_arr.shape}"
+        assert g_arr.dtype == e_arr.dtype, f"{where}: dtype {g_arr.dtype}, reference {e_arr.dtype}"
+        np.testing.assert_allclose(g_arr, e_arr, rtol=row.rtol, atol=row.atol, err_msg=where)
+
+
+# --------------------------------------------------------------------------------------------
+# The checks
+# --------------------------------------------------------------------------------------------
+
+
+def _check_impl(row: OpCase, args: tuple) -> None:
+    expected = row.ref(*args)
+    _assert_matches_ref(row, row.fn(*args), expected, "eager")
+    _assert_matches_ref(row, _run_bound(row.fn, args), expected, "bound as primitives")
+
+
+def _record_calls(row: OpCase, args: tuple) -> list[tuple[Primitive, tuple, dict, Any]]:
+    """Run ``row.fn`` with every covered primitive's ``impl`` wrapped to record its calls.
+
+    The function runs eagerly, under a pass-through trace, and under ``fluxion.jvp`` (for
+    wrappers that take the primitive path only for tracers, like ``fluxion.stop_gradient``).
+    """
+    calls: list = []
+    saved = {}
+
+    def recorder(prim: Primitive, impl: Callable) -> Callable:
+        @functools.wraps(impl)
+        def recording_impl(*a: Any, **params: Any) -> Any:
+            result = impl(*a, **params)
+            calls.append((prim, a, params, result))
+            return result
+
+        return recording_impl
+
+    prims = list(dict.fromkeys(row.prims))
+    try:
+        for prim in prims:
+            saved[prim] = prim.impl
+            prim.impl = recorder(prim, prim.impl)
+        row.fn(*args)
+        _run_bound(row.fn, args)
+        f, float_args = _restrict(row.fn, args)
+        if float_args:
+            tangents = tuple(
+                fluxion.tree.map(lambda x: np.ones_like(np.asarray(x)), a) for a in float_args
+            )
+            fluxion.jvp(f, float_args, tangents)
+    finally:
+        for prim, impl in saved.items():
+            prim.impl = impl
+    return calls
+
+
+def _check_shape_rule(row: OpCase, args: tuple) -> None:
+    calls = _record_calls(row, args)
+    called = {id(prim) for prim, *_ in calls}
+    missing = [p.name for p in row.prims if id(p) not in called]
+    assert not missing, f"{row.name}: the row never called primitive(s) {missing}"
+    for prim, call_args, params, result in calls:
+        assert prim.abstract_eval is not None, (
+            f"{row.name}: primitive '{prim.name}' has no abstract_eval (shape rule)"
+        )
+        in_avals = [aval_of(a) for a in call_args]
+        predicted = prim.abstract_eval(*in_avals, **params)
+        results = result if prim.multiple_results else (result,)
+        predicted = predicted if prim.multiple_results else (predicted,)
+        assert len(predicted) == len(results), (
+            f"{row.name}: '{prim.name}' shape rule gives {len(predicted)} outputs, impl "
+            f"{len(results)}"
+        )
+        for p, r in zip(predicted, results):
+            actual = aval_of(r)
+            assert (p.shape, p.dtype) == (actual.shape, actual.dtype), (
+                f"{row.name}: shape rule of '{prim.name}' on ({', '.join(map(str, in_avals))}) "
+                f"with {params} predicts {p}, impl returned {actual}"
+            )
+
+
+def _check_tangent_dtypes(row: OpCase, f: Callable, float_args: tuple) -> None:
+    """Tangents have the outputs' dtypes, cotangents the inputs' (float32 stays float32)."""
+    tangents = tuple(fluxion.tree.map(np.ones_like, a) for a in float_args)
+    out, out_t = fluxion.jvp(f, float_args, tangents)
+    for o, t in zip(_leaves(out), _leaves(out_t)):
+        if _is_float_leaf(np.asarray(o)):
+            assert np.asarray(t).dtype == np.asarray(o).dtype, (
+                f"{row.name}: jvp tangent dtype {np.asarray(t).dtype} for an output of dtype "
+                f"{np.asarray(o).dtype}"
+            )
+
+
+def _check_cotangent_dtypes(row: OpCase, f: Callable, float_args: tuple) -> None:
+    out, pullback = fluxion.vjp(f, *float_args)
+    cts = pullback(fluxion.tree.map(lambda o: np.ones_like(np.asarray(o)), out))
+    for x, ct in zip(_leaves(float_args), _leaves(cts)):
+        assert np.asarray(ct).dtype == np.asarray(x).dtype, (
+            f"{row.name}: cotangent dtype {np.asarray(ct).dtype} for an input of dtype "
+            f"{np.asarray(x).dtype}"
+        )
+
+
+def _check_jvp(row: OpCase, args: tuple) -> None:
+    f, float_args = _restrict(row.fn, args)
+    rng = np.random.default_rng(1)
+    if row.nondiff:
+        tangents = tuple(
+            fluxion.tree.map(lambda x: rng.standard_normal(np.shape(x)).astype(x.dtype), a)
+            for a in _as_arrays(float_args)
+        )
+        _, out_t = fluxion.jvp(f, _as_arrays(float_args), tangents)
+        for t in _leaves(out_t):
+            assert not np.any(np.asarray(t)), f"{row.name}: nonzero jvp {t!r} of a nondiff op"
+        return
+    check_jvp(f, functools.partial(fluxion.jvp, f), float_args, rng=rng)
+    _check_tangent_dtypes(row, f, _as_arrays(float_args))
+
+
+def _check_vjp(row: OpCase, args: tuple) -> None:
+    f, float_args = _restrict(row.fn, args)
+    float_args = _as_arrays(float_args)
+    rng = np.random.default_rng(2)
+    if row.nondiff:
+        out, pullback = fluxion.vjp(f, *float_args)
+        cts = pullback(
+            fluxion.tree.map(
+                lambda o: rng.standard_normal(np.shape(o)).astype(
+                    np.asarray(o).dtype if _is_float_leaf(np.asarray(o)) else np.float64
+                ),
+                out,
+            )
+        )
+        for ct in _leaves(cts):
+            assert not np.any(np.asarray(ct)), f"{row.name}: nonzero vjp {ct!r} of a nondiff op"
+        return
+    f_jvp = functools.partial(fluxion.jvp, f) if "fwd" in row.modes else None
+    check_vjp(f, functools.partial(fluxion.vjp, f), float_args, rng=rng, f_jvp=f_jvp)
+    _check_cotangent_dtypes(row, f, float_args)
+
+
+def _check_higher_order(row: OpCase, args: tuple) -> None:
+    f, float_args = _restrict(row.fn, args)
+    check_grads(
+        f, _as_arrays(float_args), order=row.order, modes=row.modes, rng=np.random.default_rng(3)
+    )
+
+
+def _as_arrays(float_args: tuple) -> tuple:
+    return tuple(
+        fluxion.tree.map(lambda x: np.float64(x) if type(x) is float else x, a) for a in float_args
+    )

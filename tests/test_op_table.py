@@ -1,0 +1,95 @@
+"""The systematic op table: every primitive through impl, shape rule, jvp, vjp and second order.
+
+Rows come from every ``tests/optable/rows_*.py`` module (each defines ``ROWS``); the checks are in
+``tests/optable/__init__.py``. A new primitive is one row there. The vmap and jit columns are
+added by the next issue, together with those transforms.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
+
+import pytest
+from optable import OpCase, applicable, run_check, xfail_reason
+
+import fluxion._src.api
+import fluxion._src.prims
+from fluxion._src.core import Primitive
+
+_ROW_MODULES = sorted(p.stem for p in (Path(__file__).parent / "optable").glob("rows_*.py"))
+
+
+def _collect_rows() -> list[OpCase]:
+    rows: list[OpCase] = []
+    for stem in _ROW_MODULES:
+        module = importlib.import_module(f"optable.{stem}")
+        rows.extend(module.ROWS)
+    names = [row.name for row in rows]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"op table: duplicate row names {duplicates}")
+    return rows
+
+
+ROWS = _collect_rows()
+
+
+def _params(check: str) -> list:
+    params = []
+    for row in ROWS:
+        if not applicable(row, check):
+            continue
+        reason = xfail_reason(row, check)
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        params.append(pytest.param(row, id=row.name, marks=marks))
+    return params
+
+
+@pytest.mark.parametrize("row", _params("impl"))
+def test_impl_vs_reference(row: OpCase) -> None:
+    run_check(row, "impl")
+
+
+@pytest.mark.parametrize("row", _params("shape_rule"))
+def test_shape_rule(row: OpCase) -> None:
+    run_check(row, "shape_rule")
+
+
+@pytest.mark.parametrize("row", _params("jvp"))
+def test_jvp(row: OpCase) -> None:
+    run_check(row, "jvp")
+
+
+@pytest.mark.parametrize("row", _params("vjp"))
+def test_vjp(row: OpCase) -> None:
+    run_check(row, "vjp")
+
+
+@pytest.mark.parametrize("row", _params("higher_order"))
+def test_higher_order(row: OpCase) -> None:
+    run_check(row, "higher_order")
+
+
+def _all_primitives() -> dict[int, tuple[str, Primitive]]:
+    """Every Primitive bound to a module attribute of fluxion._src.prims.* and fluxion._src.api."""
+    modules = [fluxion._src.api]
+    for info in pkgutil.iter_modules(fluxion._src.prims.__path__):
+        modules.append(importlib.import_module(f"fluxion._src.prims.{info.name}"))
+    found: dict[int, tuple[str, Primitive]] = {}
+    for module in modules:
+        for attr, value in vars(module).items():
+            if isinstance(value, Primitive) and id(value) not in found:
+                found[id(value)] = (f"{module.__name__}.{attr}", value)
+    return found
+
+
+def test_every_primitive_has_a_row() -> None:
+    covered = {id(p) for row in ROWS for p in row.prims}
+    missing = sorted(name for key, (name, _) in _all_primitives().items() if key not in covered)
+    assert not missing, (
+        f"op table: {len(missing)} primitive(s) have no row (add one to a "
+        f"tests/optable/rows_*.py module; row modules present: {_ROW_MODULES}):\n  "
+        + "\n  ".join(missing)
+    )
