@@ -265,7 +265,7 @@ class VJPTrace(Trace):
                 return bind_at(self.parent, prim, args, params)
             primals, parents = tuple(primals_l), tuple(parents_l)
         parent = self.parent
-        rule = prim.vjp
+        rule = prim._vjp
         if rule is nondiff_vjp:
             return bind_at(parent, prim, primals, params)
         if rule is None:
@@ -384,6 +384,25 @@ def backward_pass(tape: list[Node], seeds: dict) -> dict:
     pop = cts.pop
     eager = _state.trace is None
     owned: dict = {}  # node -> the ndarray this pass allocated for its cotangent
+
+    def accumulate(parent: Node, ct: Any) -> None:
+        if ct is None or type(ct) is Zero:
+            return
+        if type(ct) is MissingRule:
+            raise ct.error()
+        like = parent.ans
+        if getattr(ct, "shape", None) != like.shape or getattr(ct, "dtype", None) != like.dtype:
+            ct = _fit_cotangent(ct, like)
+        prev = cts.get(parent)
+        if prev is None:
+            cts[parent] = ct
+        elif eager and owned.get(parent) is prev and type(ct) is np.ndarray:
+            np.add(prev, ct, out=prev)
+        else:
+            total = _add_cotangents(prev, ct)
+            cts[parent] = total
+            if eager and type(total) is np.ndarray:
+                owned[parent] = total
     for node in reversed(tape):
         g = pop(node, None)
         if g is None:
@@ -403,25 +422,17 @@ def backward_pass(tape: list[Node], seeds: dict) -> dict:
             continue
         if prim.multiple_results:
             g = tuple(Zero(a) if c is None else c for c, a in zip(g, node.ans, strict=True))
+        parts = prim.vjp_parts
+        if parts is not None:  # per-argument rules: only the cotangents that are needed
+            args = node.args
+            for i, parent in enumerate(node.parents):
+                if parent is not None and parts[i] is not None:
+                    accumulate(parent, parts[i](g, node.ans, *args, **node.params))
+            continue
         cts_in = prim.vjp(g, node.ans, *node.args, **node.params)
         for parent, ct in zip(node.parents, cts_in):
-            if parent is None or ct is None or type(ct) is Zero:
-                continue
-            if type(ct) is MissingRule:
-                raise ct.error()
-            like = parent.ans
-            if getattr(ct, "shape", None) != like.shape or getattr(ct, "dtype", None) != like.dtype:
-                ct = _fit_cotangent(ct, like)
-            prev = cts.get(parent)
-            if prev is None:
-                cts[parent] = ct
-            elif eager and owned.get(parent) is prev and type(ct) is np.ndarray:
-                np.add(prev, ct, out=prev)
-            else:
-                total = _add_cotangents(prev, ct)
-                cts[parent] = total
-                if eager and type(total) is np.ndarray:
-                    owned[parent] = total
+            if parent is not None:
+                accumulate(parent, ct)
     return cts
 
 

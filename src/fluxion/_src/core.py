@@ -226,7 +226,11 @@ class Primitive:
     whole definition sits in one block: ``impl``, ``abstract_eval``, ``jvp``, ``vjp``,
     ``transpose`` (linear primitives), ``batch``, ``templates`` (codegen), ``fwd`` (optional:
     ``fwd(*args, **params) -> (ans, residuals)`` for primitives whose vjp needs residuals saved on
-    the forward pass; the vjp rule then receives them as the keyword ``residuals``).
+    the forward pass; the vjp rule then receives them as the keyword ``residuals``),
+    ``vjp_parts`` (optional: one function per positional argument with the vjp signature that
+    returns just that argument's cotangent; the backward pass then computes only the cotangents
+    it needs — a constant operand costs nothing. Set it with ``defvjp_parts``, which also
+    builds the tuple-returning ``vjp``).
     """
 
     __slots__ = (
@@ -234,13 +238,14 @@ class Primitive:
         "impl",
         "abstract_eval",
         "jvp",
-        "vjp",
+        "_vjp",
         "transpose",
         "batch",
         "templates",
         "nondiff_argnums",
         "multiple_results",
         "fwd",
+        "vjp_parts",
         "__weakref__",
     )
 
@@ -249,13 +254,25 @@ class Primitive:
         self.impl = impl
         self.abstract_eval = None
         self.jvp = None
-        self.vjp = None
+        self._vjp = None
         self.transpose = None
         self.batch = None
         self.templates = {}
         self.nondiff_argnums = ()
         self.multiple_results = multiple_results
         self.fwd = None
+        self.vjp_parts = None
+
+    @property
+    def vjp(self) -> Any:
+        """The reverse-mode rule ``vjp(g, ans, *args, **params) -> tuple`` (or None)."""
+        return self._vjp
+
+    @vjp.setter
+    def vjp(self, rule: Any) -> None:
+        # A new tuple rule replaces any per-argument parts (defvjp_parts sets parts after this).
+        self._vjp = rule
+        self.vjp_parts = None
 
     def bind(self, *args: Any, **params: Any) -> Any:
         """Apply the primitive: ``impl`` at once outside transforms, else the current trace."""

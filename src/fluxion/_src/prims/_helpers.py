@@ -105,3 +105,21 @@ def shape_of(x: Any) -> tuple[int, ...]:
     """The shape of an array, tracer or scalar, without converting tracers."""
     shape = getattr(x, "shape", None)
     return tuple(shape) if shape is not None else np.shape(x)
+
+
+def defvjp_parts(prim: Primitive, *parts: Any) -> None:
+    """Give ``prim`` one vjp function per positional argument (``None``: not differentiable).
+
+    ``parts[i](g, ans, *args, **params)`` returns the cotangent of argument ``i``. The backward
+    pass calls only the parts whose argument is being differentiated; ``prim.vjp`` (the
+    tuple-returning rule of CONVENTIONS.md) is built from them for every other use.
+    """
+
+    def vjp(g: Any, ans: Any, *args: Any, **params: Any) -> tuple:
+        return tuple(
+            None if part is None else part(g, ans, *args, **params)
+            for part, _ in zip(parts, args)
+        )
+
+    prim.vjp = vjp
+    prim.vjp_parts = tuple(parts)

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..ad import nondiff_jvp, nondiff_vjp
 from ..core import Primitive, ShapedArray, Zero, bind_at, current_trace
-from ._helpers import dtype_for_promotion, fmt_avals, result_type_operand
+from ._helpers import defvjp_parts, dtype_for_promotion, fmt_avals, result_type_operand
 
 # --------------------------------------------------------------------------------------------
 # Table helpers
@@ -104,15 +104,13 @@ def defderiv(prim: Primitive, *derivs: Any) -> None:
             return ans, Zero(ans)
         return ans, _broadcast_like(out_t, ans.shape)
 
-    def vjp(g: Any, ans: Any, *args: Any, **params: Any) -> Any:
-        # Python scalars are constants: skip their (never needed) cotangents.
-        return tuple(
-            None if d is None or type(a) in _PY_SCALARS else multiply(g, d(ans, *args))
-            for d, a in zip(derivs, args)
-        )
+    def part(d: Any) -> Any:
+        if d is None:
+            return None
+        return lambda g, ans, *args, **params: multiply(g, d(ans, *args))
 
     prim.jvp = jvp
-    prim.vjp = vjp
+    defvjp_parts(prim, *(part(d) for d in derivs))
 
 
 # --------------------------------------------------------------------------------------------
@@ -205,18 +203,20 @@ def _negative_jvp(primals: Any, tangents: Any) -> Any:
 
 
 add_p.jvp = _add_jvp
-add_p.vjp = lambda g, ans, x, y: (g, g)
+# Per-argument vjp parts: the backward pass computes only the cotangents it needs.
+defvjp_parts(add_p, lambda g, ans, x, y: g, lambda g, ans, x, y: g)
 subtract_p.jvp = _subtract_jvp
-subtract_p.vjp = lambda g, ans, x, y: (g, negative(g))
+defvjp_parts(subtract_p, lambda g, ans, x, y: g, lambda g, ans, x, y: negative(g))
 multiply_p.jvp = _multiply_jvp
-multiply_p.vjp = lambda g, ans, x, y: (multiply(g, y), multiply(g, x))
+defvjp_parts(multiply_p, lambda g, ans, x, y: multiply(g, y), lambda g, ans, x, y: multiply(g, x))
 true_divide_p.jvp = _divide_jvp
-true_divide_p.vjp = lambda g, ans, x, y: (
-    divide(g, y),
-    negative(multiply(g, divide(ans, y))),
+defvjp_parts(
+    true_divide_p,
+    lambda g, ans, x, y: divide(g, y),  # d(x/y)/dx = 1/y
+    lambda g, ans, x, y: multiply(g, divide(ans, negative(y))),  # d(x/y)/dy = -(x/y)/y
 )
 negative_p.jvp = _negative_jvp
-negative_p.vjp = lambda g, ans, x: (negative(g),)
+defvjp_parts(negative_p, lambda g, ans, x: negative(g))
 
 
 # --------------------------------------------------------------------------------------------
@@ -292,7 +292,7 @@ defderiv(exp_p, lambda ans, x: ans)  # d exp(x) = exp(x)
 defderiv(exp2_p, lambda ans, x: multiply(ans, _LOG2))  # d 2^x = 2^x log 2
 defderiv(expm1_p, lambda ans, x: add(ans, 1.0))  # d (e^x - 1) = e^x
 defderiv(log_p, lambda ans, x: reciprocal(x))  # d log x = 1/x
-log_p.vjp = lambda g, ans, x: (divide(g, x),)  # same rule, one operation
+defvjp_parts(log_p, lambda g, ans, x: divide(g, x))  # the same rule in one operation
 defderiv(log2_p, lambda ans, x: reciprocal(multiply(x, _LOG2)))  # 1/(x log 2)
 defderiv(log10_p, lambda ans, x: reciprocal(multiply(x, _LOG10)))  # 1/(x log 10)
 defderiv(log1p_p, lambda ans, x: reciprocal(add(x, 1.0)))  # 1/(1 + x)
@@ -386,25 +386,26 @@ def _power_dy(ans: Any, x: Any, y: Any) -> Any:
 defderiv(power_p, _power_dx, _power_dy)
 
 
-def _power_vjp(g: Any, ans: Any, x: Any, y: Any) -> Any:
+def _power_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
     if type(y) in _PY_SCALARS:
-        # constant exponent (x**2, x**0.5): d x^c / dx = c x^(c-1), no guards needed for c != 0
+        # constant exponent (x**2, x**0.5): d x^c / dx = c x^(c-1), no guards needed
         if y == 0:
-            return (None, None)
+            return None
         if y == 1:
-            return (g, None)
+            return g
         if y == 2:
-            return (multiply(g, multiply(2.0, x)), None)
-        return (multiply(g, multiply(y, power(x, y - 1))), None)
-    g_x = None if type(x) in _PY_SCALARS else multiply(g, _power_dx(ans, x, y))
-    # log(x) of a negative base is NaN (the derivative in y does not exist there); it is only
-    # used if y is being differentiated, so keep NumPy quiet about it.
+            return multiply(multiply(g, 2.0), x)
+        return multiply(g, multiply(y, power(x, y - 1)))
+    return multiply(g, _power_dx(ans, x, y))
+
+
+def _power_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    # log(x) of a negative base is NaN (the derivative in y does not exist there)
     with np.errstate(invalid="ignore", divide="ignore"):
-        g_y = multiply(g, _power_dy(ans, x, y))
-    return g_x, g_y
+        return multiply(g, _power_dy(ans, x, y))
 
 
-power_p.vjp = _power_vjp
+defvjp_parts(power_p, _power_vjp_x, _power_vjp_y)
 
 
 def _atan2_denominator(x1: Any, x2: Any) -> Any:
