@@ -403,6 +403,7 @@ def backward_pass(tape: list[Node], seeds: dict) -> dict:
             cts[parent] = total
             if eager and type(total) is np.ndarray:
                 owned[parent] = total
+
     for node in reversed(tape):
         g = pop(node, None)
         if g is None:

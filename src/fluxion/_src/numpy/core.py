@@ -93,7 +93,7 @@ is returned untraced."""
 
 
 def _make_unary(name: str, prim: core.Primitive, summary: str, nondiff: bool = False) -> Any:
-    ufunc = prim.impl
+    ufunc = ew.UFUNC_OF.get(prim, prim.impl)
 
     def fn(x: ArrayLike, /) -> Array:
         if _state.trace is None:
@@ -109,11 +109,15 @@ def _make_unary(name: str, prim: core.Primitive, summary: str, nondiff: bool = F
 
 
 def _make_binary(name: str, prim: core.Primitive, summary: str, nondiff: bool = False) -> Any:
-    ufunc = prim.impl
-    bind = prim.bind
+    ufunc = ew.UFUNC_OF[prim]
 
     def fn(x1: ArrayLike, x2: ArrayLike, /) -> Array:
-        return bind(x1, x2)
+        if _state.trace is None:
+            try:
+                return ufunc(x1, x2)
+            except Exception as err:
+                raise core._explain_impl_error(prim, (x1, x2), {}, err) from err
+        return prim.bind(x1, x2)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = _BINARY_DOC.format(

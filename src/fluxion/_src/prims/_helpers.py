@@ -117,8 +117,7 @@ def defvjp_parts(prim: Primitive, *parts: Any) -> None:
 
     def vjp(g: Any, ans: Any, *args: Any, **params: Any) -> tuple:
         return tuple(
-            None if part is None else part(g, ans, *args, **params)
-            for part, _ in zip(parts, args)
+            None if part is None else part(g, ans, *args, **params) for part, _ in zip(parts, args)
         )
 
     prim.vjp = vjp
