@@ -2,22 +2,13 @@
 
 import numpy as np
 import pytest
+from conftest import central_difference_gradient as central_difference
 
 import fluxion
 import fluxion.numpy as fnp
 from fluxion.extend import defjvp, defvjp, primitive
 
 RNG = np.random.default_rng(0)
-
-
-def central_difference(f, x, eps=1e-6):
-    """Full finite-difference gradient of a scalar function of a flat float array."""
-    g = np.zeros_like(x)
-    for i in range(x.size):
-        e = np.zeros_like(x)
-        e.flat[i] = eps
-        g.flat[i] = (f(x + e) - f(x - e)) / (2 * eps)
-    return g
 
 
 # -- the tanh MLP with parameters as a list of (W, b) tuples --------------------------------

@@ -2,18 +2,10 @@
 
 import numpy as np
 import pytest
+from conftest import central_difference_gradient as numeric_grad
 
 import fluxion
 import fluxion.numpy as fnp
-
-
-def numeric_grad(f, x, eps=1e-6):
-    g = np.zeros_like(x)
-    for i in range(x.size):
-        e = np.zeros_like(x)
-        e.flat[i] = eps
-        g.flat[i] = (f(x + e) - f(x - e)) / (2 * eps)
-    return g
 
 
 def test_methods_and_properties():

@@ -86,15 +86,10 @@ class MissingRule:
 # --------------------------------------------------------------------------------------------
 
 
-class JVPTracer(Tracer):
-    """A value and its tangent inside :func:`fluxion.jvp` (the tangent may be ``Zero``)."""
+class PrimalTracer(Tracer):
+    """A tracer that carries its concrete (or outer-level) value: the JVP and VJP tracers."""
 
-    __slots__ = ("primal", "tangent")
-
-    def __init__(self, trace: JVPTrace, primal: Any, tangent: Any) -> None:
-        self._trace = trace
-        self.primal = primal
-        self.tangent = tangent
+    __slots__ = ("primal",)
 
     @property
     def aval(self) -> ShapedArray:
@@ -110,6 +105,17 @@ class JVPTracer(Tracer):
 
     def primal_value(self) -> Any:
         return self.primal
+
+
+class JVPTracer(PrimalTracer):
+    """A value and its tangent inside :func:`fluxion.jvp` (the tangent may be ``Zero``)."""
+
+    __slots__ = ("tangent",)
+
+    def __init__(self, trace: JVPTrace, primal: Any, tangent: Any) -> None:
+        self._trace = trace
+        self.primal = primal
+        self.tangent = tangent
 
     def _become(self, other: Any) -> None:
         if type(other) is JVPTracer and other._trace is self._trace:
@@ -188,30 +194,15 @@ class Node:
 _SELECT = "select"
 
 
-class VJPTracer(Tracer):
+class VJPTracer(PrimalTracer):
     """A value inside :func:`fluxion.vjp`/:func:`fluxion.grad`, with its tape node."""
 
-    __slots__ = ("primal", "node")
+    __slots__ = ("node",)
 
     def __init__(self, trace: VJPTrace, primal: Any, node: Node | None) -> None:
         self._trace = trace
         self.primal = primal
         self.node = node
-
-    @property
-    def aval(self) -> ShapedArray:
-        return aval_of(self.primal)
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.primal.shape
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.primal.dtype
-
-    def primal_value(self) -> Any:
-        return self.primal
 
     def _become(self, other: Any) -> None:
         if type(other) is VJPTracer and other._trace is self._trace:
