@@ -20,6 +20,10 @@ from fluxion._src.api import linearize as linearize
 from fluxion._src.api import stop_gradient as stop_gradient
 from fluxion._src.api import value_and_grad as value_and_grad
 from fluxion._src.api import vjp as vjp
+from fluxion._src.ir.staging import make_graph as make_graph
+from fluxion._src.jit import jit as jit
+from fluxion._src.config import config as config
+from fluxion._src.config import disable_jit as disable_jit
 from fluxion._src.core import ConcretizationError as ConcretizationError
 from fluxion._src.core import UnexpectedTracerError as UnexpectedTracerError
 
@@ -41,6 +45,10 @@ __all__ = [
     "ConcretizationError",
     "UnexpectedTracerError",
     "checkpoint",
+    "config",
+    "disable_jit",
+    "jit",
+    "make_graph",
     "custom_jvp",
     "custom_vjp",
     "elementwise_grad",

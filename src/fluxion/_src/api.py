@@ -994,3 +994,15 @@ custom_vjp_call_p.jvp = _custom_vjp_call_jvp
 custom_vjp_call_p.vjp = _custom_vjp_call_vjp
 
 _ = (core, tree_structure)
+
+
+# Under jit these call primitives are traced through (their Python functions are inlined).
+def _register_inlines() -> None:
+    from .ir.staging import register_inline
+
+    register_inline(checkpoint_p)
+    register_inline(custom_jvp_call_p)
+    register_inline(custom_vjp_call_p)
+
+
+_register_inlines()

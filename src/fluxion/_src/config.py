@@ -1,0 +1,63 @@
+"""``fluxion.config``: explicit global switches (no environment variables)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+__all__ = ["config", "disable_jit"]
+
+
+class Config:
+    """Global settings. Change one with ``fluxion.config.update("disable_jit", True)``.
+
+    Attributes
+    ----------
+    disable_jit : bool
+        Run jitted functions eagerly, op by op (for debugging with print and pdb).
+    jit_guard_limit : int
+        How many value-guarded specializations one jitted function may build before its
+        Python branches on traced values are treated as errors.
+    """
+
+    _defaults = {"disable_jit": False, "jit_guard_limit": 8}
+
+    def __init__(self) -> None:
+        for k, v in self._defaults.items():
+            object.__setattr__(self, k, v)
+
+    def update(self, name: str, value: Any) -> None:
+        """Set the option ``name`` to ``value``."""
+        if name not in self._defaults:
+            raise KeyError(
+                f"fluxion.config.update: unknown option {name!r}; expected one of "
+                f"{', '.join(sorted(self._defaults))}"
+            )
+        object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self.update(name, value)
+
+    def __repr__(self) -> str:
+        return "Config(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self._defaults) + ")"
+
+
+config = Config()
+
+
+@contextlib.contextmanager
+def disable_jit(disable: bool = True) -> Iterator[None]:
+    """Context manager: run jitted functions eagerly inside the block.
+
+    Parameters
+    ----------
+    disable : bool, optional
+        False re-enables jit inside an outer ``disable_jit()`` block.
+    """
+    previous = config.disable_jit
+    config.update("disable_jit", disable)
+    try:
+        yield
+    finally:
+        config.update("disable_jit", previous)

@@ -1,0 +1,500 @@
+"""``fluxion.jit``: trace once per input signature, optimize the graph, run generated code.
+
+Cache key: (tree structure, leaf shapes and dtypes, static arguments). A hit costs one
+flatten and one dictionary lookup. Each cache entry holds one or more *specializations*: the
+graph traced on the first call, plus one more per outcome of a Python branch on a traced value.
+While tracing, ``bool(x)`` / ``int(x)`` of a staged value is answered with the value the traced
+call actually has, and a *guard* equation records the assumption; the generated code checks it
+and, when a later call disagrees, a new specialization is traced for that outcome (up to
+``fluxion.config.jit_guard_limit``, then a ConcretizationError says to use lax.cond). Python
+control flow therefore never gives a silently wrong answer under jit.
+
+Under an outer transform (``grad(jit(f))``, ``jvp``, ``vmap``) the jitted function is the call
+primitive ``jit_call``; its rules are themselves jitted functions of the transformed original
+function (jvp, vjp with rematerialization, vmap), each with its own cache.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .config import config
+from .core import (
+    ConcretizationError,
+    Primitive,
+    ShapedArray,
+    Tracer,
+    Zero,
+    _state,
+    aval_of,
+    run_at,
+)
+from .ir.graph import Eqn, Graph, Lit
+from .ir.passes import optimize
+from .ir.staging import StagingTracer, register_inline, trace_to_graph
+from .tree_util import tree_flatten, tree_unflatten
+
+__all__ = ["jit", "JitFunction", "GuardFailure", "jit_call_p", "guard_p"]
+
+
+class GuardFailure(Exception):
+    """Raised by generated code when a value guard does not hold (internal)."""
+
+
+# --------------------------------------------------------------------------------------------
+# guard primitive: checks the value a Python branch assumed while tracing
+# --------------------------------------------------------------------------------------------
+
+
+def _guard_impl(x: Any, *, kind: str, expected: Any) -> None:
+    value = bool(x) if kind == "bool" else int(x)
+    if value != expected:
+        raise GuardFailure(kind, expected)
+
+
+guard_p = Primitive("guard", _guard_impl)
+guard_p.abstract_eval = lambda aval, *, kind, expected: ShapedArray((), np.dtype(bool))
+
+
+# --------------------------------------------------------------------------------------------
+# jit_call: a jitted function under an outer transform
+# --------------------------------------------------------------------------------------------
+
+jit_call_p = Primitive("jit_call", multiple_results=True)
+jit_call_p.impl = lambda *args, entry: entry.run(args)
+jit_call_p.abstract_eval = lambda *avals, entry: list(entry.out_avals(avals))
+
+
+def _jit_call_inline(*args: Any, entry: Any) -> Any:
+    # under staging (jit inside jit): trace the original function inline
+    return tuple(entry.flat_fun(*args))
+
+
+register_inline(jit_call_p, _jit_call_inline)
+
+
+def _jit_call_jvp(primals: Any, tangents: Any, *, entry: Any) -> Any:
+    tangents = [t.instantiate() if type(t) is Zero else t for t in tangents]
+    outs, out_ts = entry.jvp_jit()(tuple(primals), tuple(tangents))
+    return tuple(outs), tuple(out_ts)
+
+
+def _jit_call_vjp(g: Any, ans: Any, *args: Any, entry: Any) -> Any:
+    cts = tuple(t.instantiate() if type(t) is Zero else t for t in g)
+    return tuple(entry.vjp_jit()(tuple(args), cts))
+
+
+jit_call_p.jvp = _jit_call_jvp
+jit_call_p.vjp = _jit_call_vjp
+
+
+# --------------------------------------------------------------------------------------------
+# Specializations and cache entries
+# --------------------------------------------------------------------------------------------
+
+
+class Specialization:
+    """One traced graph of an entry (one outcome of its Python branches) and its code."""
+
+    __slots__ = ("graph", "raw_graph", "code", "guards", "run")
+
+    def __init__(self, graph: Graph, raw_graph: Graph, code: Any) -> None:
+        self.graph = graph
+        self.raw_graph = raw_graph
+        self.code = code
+        self.guards = sum(1 for e in graph.eqns if e.prim is guard_p)
+        self.run = code.fn
+
+
+class _GuardRecorder:
+    """The staging trace's guard hook: evaluates the partial graph on the concrete inputs."""
+
+    def __init__(self, trace_args: list) -> None:
+        self.args = trace_args
+        self.values: dict[int, Any] = {}
+        self.done = 0
+        self.trace = None
+
+    def __call__(self, tracer: StagingTracer, kind: str) -> Any:
+        trace = tracer._trace
+        if not self.values:
+            for v, x in zip(trace.in_vars, self.args, strict=True):
+                self.values[id(v)] = x
+        with run_at(None), np.errstate(all="ignore"):
+            for eqn in trace.eqns[self.done :]:
+                if eqn.prim is guard_p:
+                    continue
+                ins = [a.val if type(a) is Lit else self.values[id(a)] for a in eqn.inputs]
+                out = eqn.prim.impl(*ins, **eqn.params)
+                if eqn.prim.multiple_results:
+                    for v, o in zip(eqn.outs, out, strict=True):
+                        self.values[id(v)] = o
+                else:
+                    self.values[id(eqn.outs[0])] = out
+        self.done = len(trace.eqns)
+        var = tracer.var
+        concrete = var.val if type(var) is Lit else self.values[id(var)]
+        value = bool(concrete) if kind == "bool" else int(concrete)
+        trace.eqns.append(Eqn(guard_p, [var], {"kind": kind, "expected": value}, []))
+        self.done = len(trace.eqns)
+        return value
+
+
+class CacheEntry:
+    """Everything jit keeps for one input signature."""
+
+    __slots__ = (
+        "owner",
+        "flat_fun",
+        "in_avals",
+        "out_tree",
+        "specs",
+        "_jvp",
+        "_vjp",
+        "_batch",
+        "_out_avals",
+    )
+
+    def __init__(self, owner: JitFunction, flat_fun: Callable, in_avals: list) -> None:
+        self.owner = owner
+        self.flat_fun = flat_fun
+        self.in_avals = in_avals
+        self.out_tree = None
+        self.specs: list[Specialization] = []
+        self._jvp = self._vjp = None
+        self._batch: dict = {}
+        self._out_avals = None
+
+    def trace(self, concrete_args: list | None) -> Specialization:
+        """Trace the function once more (with guards from ``concrete_args`` if given)."""
+        from .codegen.numpy_tier import compile_numpy
+
+        owner = self.owner
+        recorder = _GuardRecorder(concrete_args) if concrete_args is not None else None
+        owner.trace_count += 1
+        raw, _ = trace_to_graph(
+            lambda *a: self.flat_fun(*a),
+            self.in_avals,
+            tree_flatten(tuple(self.in_avals))[1],
+            transform="jit",
+            guard_hook=recorder,
+        )
+        self.out_tree = self.flat_fun.out_tree  # the user function's own output structure
+        graph = optimize(raw)
+        code = compile_numpy(graph, owner.__name__)
+        owner.compile_count += 1
+        spec = Specialization(graph, raw, code)
+        self.specs.append(spec)
+        self._out_avals = graph.out_avals
+        return spec
+
+    def out_avals(self, avals: Any) -> list:
+        if self._out_avals is None:
+            self.trace(None)
+        return self._out_avals
+
+    def run(self, args: Sequence) -> tuple:
+        specs = self.specs
+        for spec in specs:
+            try:
+                return spec.run(*args)
+            except GuardFailure:
+                continue
+        if len(specs) >= config.jit_guard_limit:
+            raise ConcretizationError(
+                f"jit({self.owner.__name__}): a Python branch on traced values took a new "
+                f"path after {len(specs)} specializations (fluxion.config.jit_guard_limit); "
+                "use fluxion.lax.cond / fnp.where for value-dependent branches"
+            )
+        if specs:
+            warnings.warn(
+                f"jit({self.owner.__name__}): a Python branch on a traced value went the other "
+                f"way; tracing specialization {len(specs) + 1} for it",
+                stacklevel=3,
+            )
+        concrete = [_concrete(a) for a in args]
+        spec = self.trace(concrete)
+        return spec.run(*args)
+
+    # -- derived functions for outer transforms -------------------------------------------
+    def jvp_jit(self) -> JitFunction:
+        if self._jvp is None:
+            from .api import jvp
+
+            flat_fun = self.flat_fun
+
+            def jvp_fun(primals: tuple, tangents: tuple) -> Any:
+                outs, out_ts = jvp(lambda *p: tuple(flat_fun(*p)), primals, tangents)
+                return tuple(outs), tuple(out_ts)
+
+            self._jvp = JitFunction(jvp_fun, name=f"jvp_{self.owner.__name__}")
+        return self._jvp
+
+    def vjp_jit(self) -> JitFunction:
+        if self._vjp is None:
+            from .api import vjp
+
+            flat_fun = self.flat_fun
+
+            def vjp_fun(primals: tuple, cts: tuple) -> Any:
+                # the forward pass is recomputed inside (rematerialized), all compiled
+                _, pullback = vjp(lambda *p: tuple(flat_fun(*p)), *primals)
+                return pullback(cts)
+
+            self._vjp = JitFunction(vjp_fun, name=f"vjp_{self.owner.__name__}")
+        return self._vjp
+
+
+def _concrete(x: Any) -> Any:
+    while isinstance(x, Tracer):
+        x = x.primal_value()
+    return x
+
+
+# --------------------------------------------------------------------------------------------
+# The user-facing jitted function
+# --------------------------------------------------------------------------------------------
+
+
+def _leaf_key(x: Any) -> Any:
+    t = type(x)
+    if t is np.ndarray:
+        return (x.shape, x.dtype)
+    if t is float or t is int or t is bool or t is complex:
+        return t
+    if isinstance(x, Tracer):
+        aval = x.aval
+        return (aval.shape, aval.dtype)
+    if isinstance(x, np.generic):
+        return ((), x.dtype)
+    return None
+
+
+def _leaf_aval(x: Any, where: str) -> ShapedArray:
+    try:
+        aval = aval_of(x)
+    except TypeError:
+        aval = None
+    if aval is None or aval.dtype == object:
+        raise TypeError(
+            f"jit: expected arrays or numbers as dynamic arguments, got {type(x).__name__} "
+            f"{where}; mark the argument static with static_argnums / static_argnames"
+        )
+    return aval
+
+
+class JitFunction:
+    """A function compiled by :func:`jit` (call it like the original).
+
+    Attributes
+    ----------
+    trace_count, compile_count, cache_hits : int
+        How often the function was traced, compiled, and found in the cache (for tests).
+    """
+
+    def __init__(
+        self,
+        fun: Callable,
+        static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = (),
+        name: str | None = None,
+    ) -> None:
+        self.fun = fun
+        self.static_argnums = (
+            (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+        )
+        self.static_argnames = (
+            (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+        )
+        self.__name__ = name or getattr(fun, "__name__", "fun")
+        self.__doc__ = getattr(fun, "__doc__", None)
+        self.__wrapped__ = fun
+        self._cache: dict = {}
+        self.trace_count = 0
+        self.compile_count = 0
+        self.cache_hits = 0
+
+    def _split(self, args: tuple, kwargs: dict) -> tuple[tuple, dict, tuple]:
+        nums = self.static_argnums
+        if nums:
+            n = len(args)
+            nums_n = {a % n for a in nums if -n <= a < n}
+            static = tuple((i, args[i]) for i in sorted(nums_n))
+            dyn = tuple(a for i, a in enumerate(args) if i not in nums_n)
+        else:
+            static = ()
+            dyn = args
+        if kwargs:
+            names = self.static_argnames
+            static += tuple((k, kwargs[k]) for k in sorted(kwargs) if k in names)
+            dyn_kw = {k: v for k, v in kwargs.items() if k not in names}
+        else:
+            dyn_kw = {}
+        try:
+            hash(static)
+        except TypeError:
+            bad = next(v for _, v in static if not _hashable(v))
+            raise TypeError(
+                f"jit({self.__name__}): static arguments must be hashable, got "
+                f"{type(bad).__name__}; pass a tuple instead of a list, or make it dynamic"
+            ) from None
+        return dyn, dyn_kw, static
+
+    def _entry(self, args: tuple, kwargs: dict) -> tuple[CacheEntry, list]:
+        dyn, dyn_kw, static = self._split(args, kwargs)
+        flat, in_tree = tree_flatten((dyn, dyn_kw))
+        key = (in_tree, static, tuple(_leaf_key(x) for x in flat))
+        entry = self._cache.get(key)
+        if entry is not None:
+            self.cache_hits += 1
+            return entry, flat
+        in_avals = [_leaf_aval(x, f"(leaf {i})") for i, x in enumerate(flat)]
+        entry = CacheEntry(self, self._make_flat_fun(in_tree, static, len(args)), in_avals)
+        self._cache[key] = entry
+        return entry, flat
+
+    def _make_flat_fun(self, in_tree: Any, static: tuple, nargs: int) -> Callable:
+        fun = self.fun
+        static_pos = {k: v for k, v in static if isinstance(k, int)}
+        static_kw = {k: v for k, v in static if isinstance(k, str)}
+
+        def flat_fun(*leaves: Any) -> list:
+            dyn, dyn_kw = tree_unflatten(in_tree, list(leaves))
+            it = iter(dyn)
+            call = [static_pos[i] if i in static_pos else next(it) for i in range(nargs)]
+            out = fun(*call, **dyn_kw, **static_kw)
+            out_flat, out_tree = tree_flatten(out)
+            flat_fun.out_tree = out_tree
+            return out_flat
+
+        return flat_fun
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if config.disable_jit:
+            return self.fun(*args, **kwargs)
+        entry, flat = self._entry(args, kwargs)
+        if _state.trace is None:
+            outs = entry.run(flat)
+        else:
+            outs = jit_call_p.bind(*flat, entry=entry)
+        return tree_unflatten(entry.out_tree, list(outs))
+
+    def lower(self, *args: Any, **kwargs: Any) -> Lowered:
+        """Trace and compile for these arguments; return the graphs and generated source."""
+        entry, flat = self._entry(args, kwargs)
+        if not entry.specs:
+            entry.trace([_concrete(a) for a in flat])
+        return Lowered(self.__name__, entry)
+
+    def clear_cache(self) -> None:
+        """Forget every compiled specialization."""
+        self._cache.clear()
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:  # jit on methods
+        return self if obj is None else functools.partial(self, obj)
+
+    def __repr__(self) -> str:
+        return f"fluxion.jit({self.__name__})"
+
+
+def _hashable(v: Any) -> bool:
+    try:
+        hash(v)
+    except TypeError:
+        return False
+    return True
+
+
+class Lowered:
+    """What :meth:`JitFunction.lower` returns: the graph(s) and each tier's source."""
+
+    def __init__(self, name: str, entry: CacheEntry) -> None:
+        self.name = name
+        self.entry = entry
+
+    @property
+    def graph(self) -> Graph:
+        """The optimized graph of the first specialization."""
+        return self.entry.specs[0].graph
+
+    @property
+    def unoptimized_graph(self) -> Graph:
+        """The graph as traced, before the passes."""
+        return self.entry.specs[0].raw_graph
+
+    @property
+    def source(self) -> str:
+        """Tier 0: the generated Python/NumPy source."""
+        return self.entry.specs[0].code.source
+
+    def as_text(self) -> str:
+        parts = [f"# jit({self.name}): {len(self.entry.specs)} specialization(s)"]
+        for i, spec in enumerate(self.entry.specs):
+            parts.append(f"# specialization {i}: graph ({spec.guards} guards)")
+            parts.append(spec.graph.pretty())
+            parts.append("# tier 0 source")
+            parts.append(spec.code.source)
+        return "\n".join(parts)
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+
+def jit(
+    fun: Callable | None = None,
+    *,
+    static_argnums: int | Sequence[int] = (),
+    static_argnames: str | Sequence[str] = (),
+    **unknown: Any,
+) -> Any:
+    """Compile ``fun``: trace it once per input signature and run generated code.
+
+    Parameters
+    ----------
+    fun : callable
+        Takes pytrees of arrays (and static arguments), returns a pytree of arrays. Python
+        control flow on traced values is allowed: each outcome gets its own guarded
+        specialization (see Notes).
+    static_argnums : int or sequence of int, optional
+        Positional arguments passed as Python values (hashable); a new value re-traces.
+    static_argnames : str or sequence of str, optional
+        Keyword arguments passed as Python values.
+
+    Returns
+    -------
+    JitFunction
+        Same signature and results as ``fun`` (to floating-point rounding: operations are
+        the same NumPy calls). ``.lower(*args)`` shows the graph and generated source;
+        ``.trace_count`` counts traces.
+
+    Notes
+    -----
+    Works under and over every transform: ``jit(grad(f))``, ``grad(jit(f))``, ``jvp(jit(f))``.
+    ``fluxion.config.update("disable_jit", True)`` (or ``with fluxion.disable_jit():``) runs the
+    original function instead, for debugging.
+
+    Examples
+    --------
+    >>> import fluxion, fluxion.numpy as fnp
+    >>> f = fluxion.jit(lambda x: fnp.sum(fnp.sin(x) ** 2))
+    >>> float(f(fnp.ones(3))) == float(f(fnp.ones(3)))
+    True
+    >>> f.trace_count
+    1
+    """
+    if unknown:
+        from .api import _check_kwargs
+
+        _check_kwargs("jit", unknown, ("static_argnums", "static_argnames"))
+    if fun is None:
+        return functools.partial(
+            jit, static_argnums=static_argnums, static_argnames=static_argnames
+        )
+    if not callable(fun):
+        raise TypeError(f"jit: expected a callable, got {type(fun).__name__}")
+    return JitFunction(fun, static_argnums=static_argnums, static_argnames=static_argnames)
