@@ -20,12 +20,12 @@ from fluxion._src.api import linearize as linearize
 from fluxion._src.api import stop_gradient as stop_gradient
 from fluxion._src.api import value_and_grad as value_and_grad
 from fluxion._src.api import vjp as vjp
-from fluxion._src.ir.staging import make_graph as make_graph
-from fluxion._src.jit import jit as jit
 from fluxion._src.config import config as config
 from fluxion._src.config import disable_jit as disable_jit
 from fluxion._src.core import ConcretizationError as ConcretizationError
 from fluxion._src.core import UnexpectedTracerError as UnexpectedTracerError
+from fluxion._src.ir.staging import make_graph as make_graph
+from fluxion._src.jit import jit as jit
 
 from . import numpy as numpy  # noqa: E402
 from . import tree as tree  # noqa: E402

@@ -213,8 +213,8 @@ class CacheEntry:
             )
         if specs:
             warnings.warn(
-                f"jit({self.owner.__name__}): a Python branch on a traced value went the other "
-                f"way; tracing specialization {len(specs) + 1} for it",
+                f"jit({self.owner.__name__}): a Python branch (or int()) on a traced value took a "
+                f"new path; tracing specialization {len(specs) + 1} for it",
                 stacklevel=3,
             )
         concrete = [_concrete(a) for a in args]
@@ -280,7 +280,7 @@ def _leaf_aval(x: Any, where: str) -> ShapedArray:
         aval = aval_of(x)
     except TypeError:
         aval = None
-    if aval is None or aval.dtype == object:
+    if aval is None or aval.dtype.kind not in "biufc":
         raise TypeError(
             f"jit: expected arrays or numbers as dynamic arguments, got {type(x).__name__} "
             f"{where}; mark the argument static with static_argnums / static_argnames"

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..ir.graph import Graph, Lit, Var
+from ..ir.graph import Graph, Lit
 
 __all__ = ["generate_numpy", "compile_numpy", "NumpyCode"]
 
@@ -55,9 +55,11 @@ def _py_scalar_source(val: Any) -> str | None:
             return repr(val)
         return f"float('{val}')"
     if t is complex:
-        return f"complex({val.real!r}, {val.imag!r})" if all(
-            math.isfinite(p) for p in (val.real, val.imag)
-        ) else None
+        return (
+            f"complex({val.real!r}, {val.imag!r})"
+            if all(math.isfinite(p) for p in (val.real, val.imag))
+            else None
+        )
     return None
 
 

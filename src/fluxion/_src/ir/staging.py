@@ -212,7 +212,10 @@ def abstract_eval(prim: Primitive, avals: list, params: dict) -> Any:
 
 
 def trace_to_graph(
-    fun: Callable, in_avals: list[ShapedArray], in_tree: Any, transform: str = "jit",
+    fun: Callable,
+    in_avals: list[ShapedArray],
+    in_tree: Any,
+    transform: str = "jit",
     guard_hook: Callable | None = None,
 ) -> tuple[Graph, Any]:
     """Trace ``fun`` on abstract inputs; return its graph and the output tree structure."""

@@ -1,0 +1,267 @@
+"""jit: tracing, caching, tier-0 code, value guards, composition with the other transforms."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import fluxion
+import fluxion.numpy as fnp
+from fluxion._src.demo import line_log_prob, simulate_line_data
+
+X, Y = simulate_line_data()
+THETA = np.array([-0.4, 0.03, np.log(0.1)])
+
+
+def seed_log_prob(theta):
+    return line_log_prob(theta, X, Y)
+
+
+def test_jit_value_and_grad_of_the_seed_matches_eager_and_traces_once():
+    eager = fluxion.value_and_grad(seed_log_prob)
+    compiled = fluxion.jit(eager)
+    rng = np.random.default_rng(0)
+    for k in range(5):
+        theta = THETA + 0.1 * rng.standard_normal(3) * (k > 0)
+        v0, g0 = eager(theta)
+        v1, g1 = compiled(theta)
+        assert v1 == pytest.approx(v0, rel=1e-12)
+        np.testing.assert_allclose(g1, g0, rtol=1e-12)
+    assert compiled.trace_count == 1 and compiled.cache_hits == 4
+
+
+def test_make_graph_prints_readable_graphs():
+    text = str(fluxion.make_graph(seed_log_prob)(THETA))
+    assert text.startswith("{ lambda a:f64[3] .")
+    for op in ("getitem", "exp", "multiply", "sum[axes=(0,)]", "log", "in ("):
+        assert op in text
+    grad_text = str(fluxion.make_graph(fluxion.grad(seed_log_prob))(THETA))
+    assert "scatter_add" in grad_text and grad_text.count("\n") > text.count("\n")
+
+
+def test_lower_shows_graph_and_source():
+    lowered = fluxion.jit(fluxion.grad(seed_log_prob)).lower(THETA)
+    assert "def " in lowered.source and "return" in lowered.source
+    fluxion._src.ir.typecheck(lowered.graph)
+    assert len(lowered.graph.eqns) < len(lowered.unoptimized_graph.eqns)  # passes did work
+    assert "tier 0 source" in lowered.as_text()
+
+
+def test_retrace_on_new_shapes_and_static_args():
+    f = fluxion.jit(lambda x, n: fnp.sum(x**n), static_argnums=1)
+    assert float(f(np.ones(3), 2)) == 3.0
+    assert float(f(np.ones(3), 2)) == 3.0
+    assert f.trace_count == 1
+    f(np.ones(4), 2)
+    f(np.ones(3), 3)
+    assert f.trace_count == 3
+    with pytest.raises(TypeError, match=r"static arguments must be hashable, got list"):
+        f(np.ones(3), [2])
+
+
+def test_static_argnames_and_pytrees():
+    @fluxion.jit
+    def f(params, scale=1.0):
+        return {"out": params["w"] * scale, "pair": (params["b"], params["w"].sum())}
+
+    out = f({"w": np.arange(3.0), "b": 2.0}, scale=2.0)
+    np.testing.assert_allclose(out["out"], [0, 2, 4])
+    assert out["pair"][0] == 2.0 and out["pair"][1] == 3.0
+
+    g = fluxion.jit(lambda x, mode: x * (2.0 if mode == "double" else 1.0), static_argnames="mode")
+    assert float(g(1.5, mode="double")) == 3.0 and float(g(1.5, mode="same")) == 1.5
+
+
+def test_composition_with_grad_jvp_hessian_and_nesting():
+    def f(x):
+        return fnp.sum(fnp.tanh(x) * fnp.exp(-(x**2)))
+
+    jf = fluxion.jit(f)
+    x = np.array([0.3, -1.1, 0.7])
+    v = np.array([1.0, 0.5, -2.0])
+    np.testing.assert_allclose(fluxion.grad(jf)(x), fluxion.grad(f)(x), rtol=1e-12)
+    np.testing.assert_allclose(
+        fluxion.jvp(jf, (x,), (v,))[1], fluxion.jvp(f, (x,), (v,))[1], rtol=1e-12
+    )
+    np.testing.assert_allclose(fluxion.hessian(jf)(x), fluxion.hessian(f)(x), rtol=1e-12)
+    np.testing.assert_allclose(fluxion.jit(fluxion.grad(jf))(x), fluxion.grad(f)(x), rtol=1e-12)
+    outer = fluxion.jit(lambda x: jf(x) * 2 + jf(2 * x))
+    assert float(outer(x)) == pytest.approx(2 * f(x) + f(2 * x), rel=1e-12)
+
+
+def test_disable_jit_runs_the_python_function():
+    calls = []
+
+    def f(x):
+        calls.append(type(x).__name__)
+        return x * 2
+
+    jf = fluxion.jit(f)
+    with fluxion.disable_jit():
+        jf(np.ones(2))
+    assert calls == ["ndarray"]
+    jf(np.ones(2))
+    assert calls[-1] == "StagingTracer"
+    fluxion.config.update("disable_jit", True)
+    try:
+        jf(np.ones(2))
+        assert calls[-1] == "ndarray"
+    finally:
+        fluxion.config.update("disable_jit", False)
+    with pytest.raises(KeyError, match="unknown option 'disable_jitt'"):
+        fluxion.config.update("disable_jitt", True)
+
+
+def branchy(x):
+    if fnp.sum(x) > 0:  # a Python branch on a traced value
+        return fnp.sum(x**2)
+    return fnp.sum(-x)
+
+
+def test_value_dependent_if_gives_the_right_answer_on_both_branches():
+    jf = fluxion.jit(branchy)
+    pos, neg = np.array([1.0, 2.0]), np.array([-1.0, -3.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for x in (pos, neg, pos, neg):
+            assert float(jf(x)) == float(branchy(x))
+            np.testing.assert_allclose(fluxion.grad(jf)(x), fluxion.grad(branchy)(x))
+    assert jf.trace_count == 2  # one specialization per branch, then cache hits
+    assert "guard" in jf.lower(pos).as_text()
+
+
+def test_guard_limit_gives_a_concretization_error_with_the_fix():
+    def f(x):
+        return x * 2.0 if x > 0 else x * 3.0
+
+    jf = fluxion.jit(f)
+    fluxion.config.update("jit_guard_limit", 1)
+    try:
+        assert float(jf(1.0)) == 2.0
+        with pytest.raises(fluxion.ConcretizationError, match=r"lax.cond"):
+            jf(-1.0)
+    finally:
+        fluxion.config.update("jit_guard_limit", 8)
+
+
+def test_branch_without_guards_raises_concretization_error_naming_the_line():
+    with pytest.raises(fluxion.ConcretizationError, match=r"test_jit.py:\d+ \(branchy\).*lax.cond"):
+        fluxion.make_graph(branchy)(np.ones(2))
+
+
+def test_int_of_a_traced_value_specializes():
+    def f(x, n):
+        total = 0.0
+        for _ in range(int(n)):
+            total = total + x
+        return total
+
+    jf = fluxion.jit(f)
+    assert float(jf(2.0, 3.0)) == 6.0
+    with pytest.warns(UserWarning, match="specialization 2"):
+        assert float(jf(2.0, 4.0)) == 8.0
+
+
+def test_closing_over_an_outer_tracer_is_a_clear_error():
+    def f(x):
+        return fluxion.jit(lambda y: x * y)(2.0)
+
+    with pytest.raises(fluxion.UnexpectedTracerError, match=r"closes over.*pass that value"):
+        fluxion.grad(f)(1.0)
+
+
+def test_non_array_dynamic_argument():
+    with pytest.raises(TypeError, match=r"jit: expected arrays or numbers.*static_argnums"):
+        fluxion.jit(lambda x, s: x)(1.0, "text")
+
+
+def test_constant_folding_and_cse_in_the_graph():
+    def f(x):
+        a = fnp.sin(x) * (np.float64(2.0) * 3.0)
+        b = fnp.sin(x) * (np.float64(2.0) * 3.0)
+        return a + b + 0.0
+
+    graph = fluxion.jit(f).lower(np.ones(3)).graph
+    names = [e.prim.name for e in graph.eqns]
+    assert names.count("sin") == 1 and names.count("multiply") == 1 and "add" in names
+
+
+# -- the autograd seed's fluid simulation, under jit ----------------------------------------
+
+
+def project(vx, vy):
+    p = np.zeros(vx.shape)
+    h = 1.0 / vx.shape[0]
+    div = (
+        -0.5
+        * h
+        * (
+            np.roll(vx, -1, axis=0)
+            - np.roll(vx, 1, axis=0)
+            + np.roll(vy, -1, axis=1)
+            - np.roll(vy, 1, axis=1)
+        )
+    )
+    for _ in range(10):
+        p = (
+            div
+            + np.roll(p, 1, axis=0)
+            + np.roll(p, -1, axis=0)
+            + np.roll(p, 1, axis=1)
+            + np.roll(p, -1, axis=1)
+        ) / 4.0
+    vx = vx - 0.5 * (np.roll(p, -1, axis=0) - np.roll(p, 1, axis=0)) / h
+    vy = vy - 0.5 * (np.roll(p, -1, axis=1) - np.roll(p, 1, axis=1)) / h
+    return vx, vy
+
+
+def advect(f, vx, vy):
+    rows, cols = f.shape
+    cell_ys, cell_xs = np.meshgrid(np.arange(rows), np.arange(cols))
+    center_xs = (cell_xs - vx).ravel()
+    center_ys = (cell_ys - vy).ravel()
+    left_ix = np.floor(center_xs).astype(int)
+    top_ix = np.floor(center_ys).astype(int)
+    rw = center_xs - left_ix
+    bw = center_ys - top_ix
+    left_ix = np.mod(left_ix, rows)
+    right_ix = np.mod(left_ix + 1, rows)
+    top_ix = np.mod(top_ix, cols)
+    bot_ix = np.mod(top_ix + 1, cols)
+    flat_f = (1 - rw) * ((1 - bw) * f[left_ix, top_ix] + bw * f[left_ix, bot_ix]) + rw * (
+        (1 - bw) * f[right_ix, top_ix] + bw * f[right_ix, bot_ix]
+    )
+    return np.reshape(flat_f, (rows, cols))
+
+
+def simulate(vx, vy, smoke, num_time_steps):
+    for _ in range(num_time_steps):
+        vx_updated = advect(vx, vx, vy)
+        vy_updated = advect(vy, vx, vy)
+        vx, vy = project(vx_updated, vy_updated)
+        smoke = advect(smoke, vx, vy)
+    return smoke
+
+
+def fluid_loss(init_vel, smoke, target, steps=4):
+    n = smoke.shape[0]
+    vx = np.reshape(init_vel[: n * n], (n, n))
+    vy = np.reshape(init_vel[n * n :], (n, n))
+    final = simulate(vx, vy, smoke, steps)
+    return np.mean((final - target) ** 2)
+
+
+def test_fluid_simulation_gradient_under_jit_equals_eager():
+    n = 32
+    rng = np.random.default_rng(7)
+    yy, xx = np.mgrid[0:n, 0:n] / n
+    smoke = np.exp(-((xx - 0.5) ** 2 + (yy - 0.3) ** 2) * 40)
+    target = np.exp(-((xx - 0.5) ** 2 + (yy - 0.7) ** 2) * 40)
+    init_vel = 0.5 * rng.standard_normal(2 * n * n)
+    eager = fluxion.value_and_grad(fluid_loss)
+    compiled = fluxion.jit(eager)
+    v0, g0 = eager(init_vel, smoke, target)
+    v1, g1 = compiled(init_vel, smoke, target)
+    assert v1 == pytest.approx(v0, rel=1e-12)
+    np.testing.assert_allclose(g1, g0, rtol=1e-10, atol=1e-14)
+    assert np.abs(g0).max() > 0
