@@ -27,6 +27,7 @@ from fluxion._src.core import UnexpectedTracerError as UnexpectedTracerError
 from fluxion._src.ir.staging import make_graph as make_graph
 from fluxion._src.jit import jit as jit
 
+from . import lax as lax  # noqa: E402
 from . import numpy as numpy  # noqa: E402
 from . import tree as tree  # noqa: E402
 
@@ -59,6 +60,7 @@ __all__ = [
     "jacobian",
     "jacrev",
     "jvp",
+    "lax",
     "linearize",
     "numpy",
     "stop_gradient",

@@ -229,7 +229,14 @@ class CacheEntry:
             flat_fun = self.flat_fun
 
             def jvp_fun(primals: tuple, tangents: tuple) -> Any:
-                outs, out_ts = jvp(lambda *p: tuple(flat_fun(*p)), primals, tangents)
+                idx = _float_positions(primals)
+
+                def f(*float_vals: Any) -> tuple:
+                    return tuple(flat_fun(*_fill(primals, idx, float_vals)))
+
+                outs, out_ts = jvp(
+                    f, tuple(primals[i] for i in idx), tuple(tangents[i] for i in idx)
+                )
                 return tuple(outs), tuple(out_ts)
 
             self._jvp = JitFunction(jvp_fun, name=f"jvp_{self.owner.__name__}")
@@ -243,11 +250,32 @@ class CacheEntry:
 
             def vjp_fun(primals: tuple, cts: tuple) -> Any:
                 # the forward pass is recomputed inside (rematerialized), all compiled
-                _, pullback = vjp(lambda *p: tuple(flat_fun(*p)), *primals)
-                return pullback(cts)
+                idx = _float_positions(primals)
+
+                def f(*float_vals: Any) -> tuple:
+                    return tuple(flat_fun(*_fill(primals, idx, float_vals)))
+
+                _, pullback = vjp(f, *(primals[i] for i in idx))
+                grads = pullback(tuple(cts))
+                out: list = [None] * len(primals)
+                for i, g in zip(idx, grads):
+                    out[i] = g
+                return tuple(out)
 
             self._vjp = JitFunction(vjp_fun, name=f"vjp_{self.owner.__name__}")
         return self._vjp
+
+
+def _float_positions(values: Sequence) -> list[int]:
+    """Positions of the float/complex values (the ones transforms differentiate)."""
+    return [i for i, v in enumerate(values) if aval_of(v).dtype.kind in "fc"]
+
+
+def _fill(values: Sequence, positions: list[int], replacements: Sequence) -> list:
+    out = list(values)
+    for i, r in zip(positions, replacements):
+        out[i] = r
+    return out
 
 
 def _concrete(x: Any) -> Any:
@@ -381,6 +409,8 @@ class JitFunction:
         if _state.trace is None:
             outs = entry.run(flat)
         else:
+            if entry.out_tree is None:  # learn the output structure (and compile) once
+                entry.trace([_concrete(a) for a in flat])
             outs = jit_call_p.bind(*flat, entry=entry)
         return tree_unflatten(entry.out_tree, list(outs))
 

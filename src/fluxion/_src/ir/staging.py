@@ -123,7 +123,7 @@ class StagingTracer(Tracer):
 class StagingTrace(Trace):
     """Records every primitive applied to staged values into a list of equations."""
 
-    __slots__ = ("eqns", "in_vars", "guard_hook")
+    __slots__ = ("eqns", "in_vars", "guard_hook", "captured", "captured_vars")
 
     def __init__(self, parent: Trace | None, transform: str) -> None:
         super().__init__(parent, transform)
@@ -131,6 +131,10 @@ class StagingTrace(Trace):
         self.in_vars: list[Var] = []
         # called with (tracer, kind) when Python needs a concrete value; returns it or raises
         self.guard_hook: Callable | None = None
+        # closure conversion (sub-graphs of control flow): outer tracers become extra inputs;
+        # None means capturing is an error (a jitted function must take them as arguments)
+        self.captured: list | None = None
+        self.captured_vars: dict[int, Var] = {}
 
     def new_arg(self, aval: ShapedArray) -> StagingTracer:
         var = Var(aval)
@@ -138,11 +142,16 @@ class StagingTrace(Trace):
         return StagingTracer(self, var)
 
     def to_atom(self, x: Any) -> Any:
-        if type(x) is StagingTracer:
-            if x._trace is self:
-                return x.var
-        elif isinstance(x, Tracer):
-            raise _foreign_tracer(self, x)
+        if type(x) is StagingTracer and x._trace is self:
+            return x.var
+        if isinstance(x, Tracer):
+            if self.captured is None or not x._trace.alive:
+                raise _foreign_tracer(self, x)
+            var = self.captured_vars.get(id(x))
+            if var is None:
+                var = self.captured_vars[id(x)] = Var(x.aval)
+                self.captured.append((x, var))
+            return var
         if isinstance(x, list | tuple):
             x = np.asarray(x)
         return Lit(x)
@@ -226,6 +235,23 @@ def trace_to_graph(
         out_flat, out_tree = tree_flatten(out)
         outs = [trace.to_atom(o) for o in out_flat]
     return Graph(trace.in_vars, trace.eqns, outs), out_tree
+
+
+def trace_subgraph(fun: Callable, in_avals: list[ShapedArray], transform: str) -> tuple:
+    """Trace ``fun`` (flat args -> flat list of outputs) for a control-flow body.
+
+    Values the function closes over that are traced by outer transforms are *captured*: they
+    become the graph's first inputs. Returns ``(graph, captured_tracers)``; the graph's inputs are
+    ``captured + args``.
+    """
+    with new_trace(StagingTrace, transform) as trace:
+        trace.captured = []
+        args = [trace.new_arg(a) for a in in_avals]
+        out = fun(*args)
+        outs = [trace.to_atom(o) for o in out]
+    captured = [t for t, _ in trace.captured]
+    in_vars = [v for _, v in trace.captured] + trace.in_vars
+    return Graph(in_vars, trace.eqns, outs), captured
 
 
 def make_graph(fun: Callable, static_argnums: int | tuple[int, ...] = ()) -> Callable:

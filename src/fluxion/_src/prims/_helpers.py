@@ -151,8 +151,8 @@ def per_example_shape(x: Any, bdim: int | None) -> tuple[int, ...]:
 def per_example_aval(x: Any, bdim: int | None) -> ShapedArray:
     """The abstract value of one example of ``x``."""
     dtype = getattr(x, "dtype", None)
-    aval = ShapedArray((), np.result_type(x)) if dtype is None else None
-    dtype = aval.dtype if aval is not None else dtype
+    if dtype is None:
+        dtype = np.result_type(x)
     return ShapedArray(per_example_shape(x, bdim), dtype)
 
 

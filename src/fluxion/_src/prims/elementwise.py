@@ -17,7 +17,13 @@ import numpy as np
 
 from ..ad import nondiff_jvp, nondiff_vjp
 from ..core import Primitive, ShapedArray, Zero, bind_at, current_trace
-from ._helpers import defvjp_parts, dtype_for_promotion, fmt_avals, result_type_operand
+from ._helpers import (
+    batch_elementwise,
+    defvjp_parts,
+    dtype_for_promotion,
+    fmt_avals,
+    result_type_operand,
+)
 
 # --------------------------------------------------------------------------------------------
 # Table helpers
@@ -69,6 +75,7 @@ def elementwise(name: str, ufunc: Any, *, template: str | None = None) -> Primit
         args = ", ".join(f"{{{i}}}" for i in range(ufunc.nin))
         template = f"np.{ufunc.__name__}({args})"
     prim.templates["numpy"] = template
+    prim.batch = batch_elementwise(prim)
     return prim
 
 
@@ -353,6 +360,7 @@ round_p = Primitive("round", lambda x, *, decimals: np.round(x, decimals))
 round_p.abstract_eval = lambda aval, *, decimals: aval
 round_p.templates["numpy"] = "np.round({0}, {decimals})"
 defnondiff(round_p)
+round_p.batch = batch_elementwise(round_p)
 
 
 # --------------------------------------------------------------------------------------------
@@ -564,6 +572,7 @@ where_p.vjp = lambda g, ans, cond, x, y: (
     where_p.bind(cond, 0.0, g),
 )
 where_p.transpose = where_p.vjp
+where_p.batch = batch_elementwise(where_p)
 
 
 def _convert_impl(x: Any, *, dtype: Any, weak: bool = False) -> Any:
@@ -595,6 +604,7 @@ def _convert_jvp(primals: Any, tangents: Any, *, dtype: Any, weak: bool = False)
 convert_element_type_p.jvp = _convert_jvp
 # The backward pass casts the cotangent back to the argument's dtype centrally.
 convert_element_type_p.vjp = lambda g, ans, x, *, dtype, weak=False: (g,)
+convert_element_type_p.batch = batch_elementwise(convert_element_type_p)
 
 
 def _complex_part(name: str, fn: Any) -> Primitive:
@@ -603,6 +613,7 @@ def _complex_part(name: str, fn: Any) -> Primitive:
         aval.shape, np.empty((), aval.dtype).real.dtype, aval.weak_type
     )
     prim.templates["numpy"] = f"np.{name}({{0}})"
+    prim.batch = batch_elementwise(prim)
     return prim
 
 
@@ -637,9 +648,11 @@ copy_p.abstract_eval = lambda aval: aval
 copy_p.templates["numpy"] = "np.copy({0})"
 copy_p.jvp = lambda primals, tangents: (copy_p.bind(primals[0]), tangents[0])
 copy_p.vjp = lambda g, ans, x: (g,)
+copy_p.batch = batch_elementwise(copy_p)
 
 # stop_gradient: the identity whose derivative is zero.
 stop_gradient_p = Primitive("stop_gradient", lambda x: x)
 stop_gradient_p.abstract_eval = lambda aval: aval
 stop_gradient_p.templates["numpy"] = "{0}"
 defnondiff(stop_gradient_p)
+stop_gradient_p.batch = batch_elementwise(stop_gradient_p)

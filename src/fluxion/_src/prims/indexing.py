@@ -12,7 +12,14 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, ShapedArray, Tracer
-from ._helpers import deflinear, result_type_operand, shape_of
+from ._helpers import (
+    deflinear,
+    fit_batched,
+    moveaxis,
+    per_example_aval,
+    result_type_operand,
+    shape_of,
+)
 
 # spec entries: ("i", int) | ("s", start, stop, step) | ("n",) | ("e",) | ("a", k)
 
@@ -125,6 +132,78 @@ def _index_shape(shape: tuple[int, ...], dtype: Any, idx_avals: Any, spec: tuple
 
 
 # --------------------------------------------------------------------------------------------
+# Batching an index (shared by the gather, scatter-add and update batch rules)
+#
+# NumPy places the dimensions of the advanced (array) part of an index where that part is if its
+# entries are adjacent, and first otherwise; integers count as advanced entries when arrays are
+# present. An unbatched index on a batched array gets a leading full slice. Batched index arrays
+# are joined by an ``arange(axis_size)`` index on the array's batch axis, inserted right before
+# the first advanced entry, so each example reads its own slice.
+# --------------------------------------------------------------------------------------------
+
+_FULL_SLICE = ("s", None, None, None)
+
+
+def _advanced_layout(spec: tuple, ndim: int) -> tuple[int, bool, int, int]:
+    """For an index with arrays on an ``ndim``-d array: the spec position of the first advanced
+    entry, whether the advanced entries are adjacent, the array axis that entry indexes and the
+    output position of the advanced dimensions when they are adjacent."""
+    advanced = [k for k, entry in enumerate(spec) if entry[0] in "ai"]
+    first = advanced[0]
+    adjacent = advanced[-1] - first + 1 == len(advanced)
+    ellipsis = ndim - sum(1 for entry in spec if entry[0] in "isa")
+    axis = out_pos = 0
+    for entry in spec[:first]:
+        if entry[0] == "s":
+            axis += 1
+            out_pos += 1
+        elif entry[0] == "n":
+            out_pos += 1
+        elif entry[0] == "e":
+            axis += ellipsis
+            out_pos += ellipsis
+    return first, adjacent, axis, out_pos
+
+
+def _batch_index(
+    spec: tuple, arrays: Any, dims: Any, ndim: int, axis_size: int
+) -> tuple[tuple, list, int, int]:
+    """Batch an index on an array whose examples have ``ndim`` dimensions.
+
+    Returns ``(spec, arrays, axis, pos)``: the index for the batched array, whose batch axis
+    must be at ``axis``, and the position ``pos`` of the batch axis in the indexed result.
+    """
+    if all(d is None for d in dims):
+        if has_arrays(spec):
+            _, adjacent, _, _ = _advanced_layout(spec, ndim)
+            if not adjacent:  # the advanced dimensions come first, the batch axis after them
+                index_shape = np.broadcast_shapes(*(shape_of(a) for a in arrays))
+                return (_FULL_SLICE,) + spec, list(arrays), 0, len(index_shape)
+        return (_FULL_SLICE,) + spec, list(arrays), 0, 0
+    ranks = [len(shape_of(a)) - (d is not None) for a, d in zip(arrays, dims)]
+    rank = max(ranks)
+    batched = []
+    for a, d, r in zip(arrays, dims, ranks):
+        if d is not None:
+            a = moveaxis(a, d, 0)
+            if r < rank:
+                a = reshape_for_index(a, rank)
+        batched.append(a)
+    first, adjacent, axis, out_pos = _advanced_layout(spec, ndim)
+    batch_index = np.arange(axis_size).reshape((axis_size,) + (1,) * rank)
+    new_spec = spec[:first] + (("a", len(batched)),) + spec[first:]
+    return new_spec, batched + [batch_index], axis, (out_pos if adjacent else 0)
+
+
+def reshape_for_index(a: Any, rank: int) -> Any:
+    """Insert size-1 axes after the leading batch axis of an index array up to ``rank``."""
+    from .shape import reshape
+
+    shape = shape_of(a)
+    return reshape(a, shape[:1] + (1,) * (rank - len(shape) + 1) + shape[1:])
+
+
+# --------------------------------------------------------------------------------------------
 # gather: x[index]
 # --------------------------------------------------------------------------------------------
 
@@ -169,6 +248,30 @@ def _getitem_transpose(g: Any, x: Any, *arrays: Any, spec: tuple) -> Any:
 deflinear(getitem_p, _getitem_transpose, linear_argnums=(0,))
 
 
+def _getitem_batch(args: Any, dims: Any, *, axis_size: int, spec: tuple) -> Any:
+    x, *arrays = args
+    xd, *adims = dims
+    ndim = len(shape_of(x)) - (xd is not None)
+    new_spec, new_arrays, axis, pos = _batch_index(spec, arrays, adims, ndim, axis_size)
+    if xd is None and any(d is not None for d in adims):
+        # only the index is batched: x is shared, the batched arrays alone select per example
+        return getitem_p.bind(x, *new_arrays[:-1], spec=spec), pos
+    x = moveaxis(x, xd, axis) if xd is not None else _broadcast_at(x, axis, axis_size)
+    return getitem_p.bind(x, *new_arrays, spec=new_spec), pos
+
+
+def _broadcast_at(x: Any, axis: int, axis_size: int) -> Any:
+    """``x`` repeated along a new batch axis at position ``axis``."""
+    from .shape import broadcast_to, reshape
+
+    shape = shape_of(x)
+    x = reshape(x, shape[:axis] + (1,) + shape[axis:])
+    return broadcast_to(x, shape[:axis] + (axis_size,) + shape[axis:])
+
+
+getitem_p.batch = _getitem_batch
+
+
 # --------------------------------------------------------------------------------------------
 # scatter-add: zeros(shape)[index] += g
 # --------------------------------------------------------------------------------------------
@@ -207,6 +310,24 @@ def _scatter_add_transpose(ct: Any, g: Any, *arrays: Any, spec: tuple, shape: An
 
 
 deflinear(scatter_add_p, _scatter_add_transpose, linear_argnums=(0,))
+
+
+def _scatter_add_batch(
+    args: Any, dims: Any, *, axis_size: int, spec: tuple, shape: tuple[int, ...]
+) -> Any:
+    # scatter into a batched zeros array (batch axis where the batched index wants it), with
+    # the updates laid out like the indexed region
+    g, *arrays = args
+    gd, *adims = dims
+    idx_avals = [per_example_aval(a, d) for a, d in zip(arrays, adims)]
+    region = _index_shape(shape, np.result_type(g), idx_avals, spec, "scatter_add")
+    new_spec, new_arrays, axis, pos = _batch_index(spec, arrays, adims, len(shape), axis_size)
+    g = fit_batched(g, gd, len(region), pos, axis_size)
+    out_shape = tuple(shape[:axis]) + (axis_size,) + tuple(shape[axis:])
+    return scatter_add_p.bind(g, *new_arrays, spec=new_spec, shape=out_shape), axis
+
+
+scatter_add_p.batch = _scatter_add_batch
 
 
 # --------------------------------------------------------------------------------------------
@@ -265,3 +386,20 @@ def _update_transpose(g: Any, x: Any, v: Any, *arrays: Any, spec: tuple) -> Any:
 
 
 deflinear(update_p, _update_transpose, linear_argnums=(0, 1))
+
+
+def _update_batch(args: Any, dims: Any, *, axis_size: int, spec: tuple) -> Any:
+    # write into x with its batch axis where the batched index wants it (an unbatched x is
+    # broadcast first), the value laid out like the indexed region
+    x, v, *arrays = args
+    xd, vd, *adims = dims
+    x_aval = per_example_aval(x, xd)
+    idx_avals = [per_example_aval(a, d) for a, d in zip(arrays, adims)]
+    region = _index_shape(x_aval.shape, x_aval.dtype, idx_avals, spec, "setitem")
+    new_spec, new_arrays, axis, pos = _batch_index(spec, arrays, adims, x_aval.ndim, axis_size)
+    x = moveaxis(x, xd, axis) if xd is not None else _broadcast_at(x, axis, axis_size)
+    v = fit_batched(v, vd, len(region), pos, axis_size)
+    return update_p.bind(x, v, *new_arrays, spec=new_spec), axis
+
+
+update_p.batch = _update_batch

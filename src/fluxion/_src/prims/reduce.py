@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, ShapedArray, Zero, bind_at, current_trace
-from ._helpers import deflinear, shape_of
+from ._helpers import batch_axis_param, batch_reduce_axes, deflinear, moveaxis, shape_of
 from .elementwise import (
     add,
     convert_element_type,
@@ -82,6 +82,7 @@ def reduce_sum(x: Any, axes: tuple[int, ...] | None) -> Any:
 
 # transpose of a sum: broadcast the cotangent back over the summed axes
 deflinear(sum_p, lambda g, x, *, axes: (expand_reduced(g, shape_of(x), axes),))
+sum_p.batch = batch_reduce_axes(sum_p)
 
 
 # --------------------------------------------------------------------------------------------
@@ -141,6 +142,7 @@ prod_p.jvp = _prod_jvp
 prod_p.vjp = lambda g, ans, x, *, axes: (
     multiply(expand_reduced(g, shape_of(x), axes), _prod_partials(x, axes)),
 )
+prod_p.batch = batch_reduce_axes(prod_p)
 
 
 # --------------------------------------------------------------------------------------------
@@ -170,6 +172,7 @@ def _extremum(name: str, fn: Any) -> Primitive:
     prim.vjp = lambda g, ans, x, *, axes: (
         multiply(expand_reduced(g, shape_of(x), axes), share(ans, x, axes)),
     )
+    prim.batch = batch_reduce_axes(prim)
     return prim
 
 
@@ -216,6 +219,31 @@ any_p.abstract_eval = _reduce_abstract_eval("any", lambda d: np.dtype(bool))
 defnondiff(argmax_p, argmin_p, all_p, any_p)
 
 
+def _arg_batch(prim: Primitive) -> Any:
+    # argmax/argmin along a per-example axis: the axis is shifted past the batch axis; over
+    # the flattened example (axis=None): batch axis first, one row per example
+    def batch(args: Any, dims: Any, *, axis_size: int, axis: int | None, keepdims: bool) -> Any:
+        (x,), (d,) = args, dims
+        if axis is None:
+            shape = shape_of(x)
+            per_example = shape[:d] + shape[d + 1 :]
+            rows = reshape(moveaxis(x, d, 0), (axis_size, int(np.prod(per_example, dtype=int))))
+            out = prim.bind(rows, axis=1, keepdims=False)
+            if keepdims:
+                out = reshape(out, (axis_size,) + (1,) * len(per_example))
+            return out, 0
+        out_dim = d if keepdims else d - (axis < d)
+        return prim.bind(x, axis=axis + (axis >= d), keepdims=keepdims), out_dim
+
+    return batch
+
+
+argmax_p.batch = _arg_batch(argmax_p)
+argmin_p.batch = _arg_batch(argmin_p)
+all_p.batch = batch_reduce_axes(all_p)
+any_p.batch = batch_reduce_axes(any_p)
+
+
 # --------------------------------------------------------------------------------------------
 # cumsum (linear) and cumprod
 # --------------------------------------------------------------------------------------------
@@ -244,6 +272,7 @@ deflinear(
     cumsum_p,
     lambda g, x, *, axis: (flip(cumsum(flip(g, (axis,)), axis), (axis,)),),
 )
+cumsum_p.batch = batch_axis_param(cumsum_p)
 
 cumprod_p = Primitive("cumprod", lambda x, *, axis: np.cumprod(x, axis=axis))
 cumprod_p.abstract_eval = _scan_abstract_eval("cumprod")
@@ -296,5 +325,6 @@ def _cumprod_vjp(g: Any, ans: Any, x: Any, *, axis: int) -> Any:
 
 cumprod_p.jvp = _cumprod_jvp
 cumprod_p.vjp = _cumprod_vjp
+cumprod_p.batch = batch_axis_param(cumprod_p)
 
 __all__ = ["add", "reduce_sum", "cumsum", "cumprod", "expand_reduced", "keepdims_shape"]

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, ShapedArray
-from ._helpers import deflinear, fmt_avals, shape_of
+from ._helpers import bdim_to_front, deflinear, fmt_avals, moveaxis, shape_of
 
 # --------------------------------------------------------------------------------------------
 # reshape
@@ -47,6 +47,15 @@ def reshape(x: Any, shape: tuple[int, ...]) -> Any:
 deflinear(reshape_p, lambda g, x, *, shape: (reshape(g, shape_of(x)),))
 
 
+def _reshape_batch(args: Any, dims: Any, *, axis_size: int, shape: tuple[int, ...]) -> Any:
+    # batch axis first, then each example reshaped
+    (x,), (d,) = args, dims
+    return reshape(moveaxis(x, d, 0), (axis_size,) + tuple(shape)), 0
+
+
+reshape_p.batch = _reshape_batch
+
+
 # --------------------------------------------------------------------------------------------
 # transpose
 # --------------------------------------------------------------------------------------------
@@ -70,6 +79,15 @@ def transpose(x: Any, axes: tuple[int, ...]) -> Any:
 
 
 deflinear(transpose_p, lambda g, x, *, axes: (transpose(g, tuple(np.argsort(axes))),))
+
+
+def _transpose_batch(args: Any, dims: Any, *, axis_size: int, axes: tuple[int, ...]) -> Any:
+    # the batch axis goes first; the example's axes are renumbered around it
+    (x,), (d,) = args, dims
+    return transpose(x, (d,) + tuple(a + (a >= d) for a in axes)), 0
+
+
+transpose_p.batch = _transpose_batch
 
 
 # --------------------------------------------------------------------------------------------
@@ -108,6 +126,20 @@ def _broadcast_to_transpose(g: Any, x: Any, *, shape: tuple[int, ...]) -> Any:
 
 
 deflinear(broadcast_to_p, _broadcast_to_transpose)
+
+
+def _broadcast_to_batch(args: Any, dims: Any, *, axis_size: int, shape: tuple[int, ...]) -> Any:
+    # batch axis first, size-1 axes after it up to the target rank, then broadcast
+    (x,), (d,) = args, dims
+    x = moveaxis(x, d, 0)
+    per_example = shape_of(x)[1:]
+    missing = len(shape) - len(per_example)
+    if missing > 0:
+        x = reshape(x, (axis_size,) + (1,) * missing + per_example)
+    return broadcast_to(x, (axis_size,) + tuple(shape)), 0
+
+
+broadcast_to_p.batch = _broadcast_to_batch
 
 
 # --------------------------------------------------------------------------------------------
@@ -157,6 +189,15 @@ def _concatenate_transpose(g: Any, *xs: Any, axis: int) -> Any:
 deflinear(concatenate_p, _concatenate_transpose)
 
 
+def _concatenate_batch(args: Any, dims: Any, *, axis_size: int, axis: int) -> Any:
+    # every operand with its batch axis first (unbatched ones broadcast), joined along axis + 1
+    xs = [bdim_to_front(x, d, axis_size) for x, d in zip(args, dims)]
+    return concatenate(xs, axis + 1), 0
+
+
+concatenate_p.batch = _concatenate_batch
+
+
 # --------------------------------------------------------------------------------------------
 # flip and roll
 # --------------------------------------------------------------------------------------------
@@ -180,6 +221,15 @@ def flip(x: Any, axes: tuple[int, ...]) -> Any:
 
 deflinear(flip_p, lambda g, x, *, axes: (flip(g, axes),))
 
+
+def _flip_batch(args: Any, dims: Any, *, axis_size: int, axes: tuple[int, ...]) -> Any:
+    # the axes are renumbered around the batch axis, which stays where it is
+    (x,), (d,) = args, dims
+    return flip(x, tuple(a + (a >= d) for a in axes)), d
+
+
+flip_p.batch = _flip_batch
+
 roll_p = Primitive("roll", lambda x, *, shifts, axes: np.roll(x, shifts, axes))
 roll_p.abstract_eval = _same_aval
 roll_p.templates["numpy"] = "np.roll({0}, {shifts}, {axes})"
@@ -193,6 +243,15 @@ deflinear(
     roll_p,
     lambda g, x, *, shifts, axes: (roll(g, tuple(-s for s in shifts), axes),),
 )
+
+
+def _roll_batch(args: Any, dims: Any, *, axis_size: int, shifts: Any, axes: Any) -> Any:
+    # the axes are renumbered around the batch axis, which stays where it is
+    (x,), (d,) = args, dims
+    return roll(x, shifts, tuple(a + (a >= d) for a in axes)), d
+
+
+roll_p.batch = _roll_batch
 
 
 # --------------------------------------------------------------------------------------------
@@ -241,3 +300,26 @@ def _pad_transpose(g: Any, x: Any, value: Any, *, widths: tuple[tuple[int, int],
 
 
 deflinear(pad_p, _pad_transpose)
+
+
+def _pad_batch(args: Any, dims: Any, *, axis_size: int, widths: Any) -> Any:
+    # batch axis first and not padded; a batched constant is written into the border with a
+    # mask: pad(x, v) = where(border, v, pad(x, 0))
+    from .elementwise import convert_element_type, where_p
+
+    (x, value), (xd, vd) = args, dims
+    x = bdim_to_front(x, xd, axis_size)
+    batched_widths = ((0, 0),) + tuple(widths)
+    if vd is None:
+        return pad_p.bind(x, value, widths=batched_widths), 0
+    padded = pad_p.bind(x, 0.0, widths=batched_widths)
+    per_example = shape_of(x)[1:]
+    border = np.pad(np.zeros(per_example, dtype=bool), widths, constant_values=True)
+    value = reshape(value, (axis_size,) + (1,) * len(per_example))
+    out = where_p.bind(border, value, padded)
+    if out.dtype != padded.dtype:
+        out = convert_element_type(out, padded.dtype)
+    return out, 0
+
+
+pad_p.batch = _pad_batch

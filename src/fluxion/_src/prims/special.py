@@ -20,7 +20,7 @@ import scipy.special as sc
 
 from ..ad import MissingRule
 from ..core import Primitive, ShapedArray, Zero, bind_at, current_trace
-from ._helpers import dtype_for_promotion
+from ._helpers import batch_elementwise, dtype_for_promotion
 from .elementwise import (
     add,
     cos,
@@ -119,6 +119,7 @@ def _polygamma_jvp(primals: Any, tangents: Any, *, n: int) -> Any:
 
 polygamma_p.jvp = _polygamma_jvp
 polygamma_p.vjp = lambda g, ans, x, *, n: (multiply(g, polygamma(n + 1, x)),)
+polygamma_p.batch = batch_elementwise(polygamma_p)
 
 defderiv(gammaln_p, lambda ans, x: digamma(x))  # d lnGamma(x) = psi(x)
 defderiv(digamma_p, lambda ans, x: polygamma(1, x))  # d psi(x) = psi^(1)(x)
@@ -367,3 +368,4 @@ def sinc(x: Any) -> Any:
 
 
 defderiv(sinc_p, _sinc_deriv)
+sinc_p.batch = batch_elementwise(sinc_p)
