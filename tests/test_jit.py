@@ -265,3 +265,52 @@ def test_fluid_simulation_gradient_under_jit_equals_eager():
     assert v1 == pytest.approx(v0, rel=1e-12)
     np.testing.assert_allclose(g1, g0, rtol=1e-10, atol=1e-14)
     assert np.abs(g0).max() > 0
+
+
+# -- tier 1 (numba) -------------------------------------------------------------------------
+
+numba = pytest.importorskip("numba")
+
+
+def test_tier1_value_and_grad_of_the_seed_matches_eager():
+    eager = fluxion.value_and_grad(seed_log_prob)
+    compiled = fluxion.jit(eager, tier=1)
+    v1, g1 = compiled(THETA)
+    assert compiled.tier == 1, compiled.tier_info()
+    v0, g0 = eager(THETA)
+    assert v1 == pytest.approx(v0, rel=1e-12)
+    np.testing.assert_allclose(g1, g0, rtol=1e-12)
+    assert type(v1) is np.float64
+    theta2 = THETA + 0.05
+    np.testing.assert_allclose(compiled(theta2)[1], eager(theta2)[1], rtol=1e-12)
+    assert compiled.trace_count == 1
+
+
+def test_promotion_after_hot_calls_and_explicit_compile():
+    f = fluxion.jit(lambda x: fnp.sum(fnp.exp(x) * x))
+    x = np.linspace(0, 1, 7)
+    f(x)
+    assert f.tier == 0
+    f.compile(tier=1)
+    assert f.tier == 1
+    assert float(f(x)) == pytest.approx(float(np.sum(np.exp(x) * x)), rel=1e-12)
+
+
+def test_tier1_guards_still_choose_the_right_branch():
+    jf = fluxion.jit(branchy, tier=1)
+    pos, neg = np.array([1.0, 2.0]), np.array([-1.0, -3.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for x in (pos, neg, pos, neg):
+            assert float(jf(x)) == float(branchy(x))
+    assert jf.tier == 1
+
+
+def test_graphs_numba_cannot_lower_stay_on_tier0_and_say_why():
+    import fluxion.scipy.special as fs
+
+    f = fluxion.jit(lambda x: fnp.sum(fs.gammaln(x)), tier=1)
+    assert float(f(np.array([1.5, 2.5]))) == pytest.approx(
+        float(np.sum(__import__("scipy").special.gammaln([1.5, 2.5])))
+    )
+    assert f.tier == 0 and "gammaln" in f.tier_info()[0]

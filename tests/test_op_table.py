@@ -1,8 +1,8 @@
-"""The systematic op table: every primitive through impl, shape rule, jvp, vjp and second order.
+"""The systematic op table: every primitive through impl, shape rule, jvp, vjp, second order and
+vmap (against a loop, with in_axes 0, 1 and a mix with None).
 
 Rows come from every ``tests/optable/rows_*.py`` module (each defines ``ROWS``); the checks are in
-``tests/optable/__init__.py``. A new primitive is one row there. The vmap and jit columns are
-added by the next issue, together with those transforms.
+``tests/optable/__init__.py``. A new primitive is one row there.
 """
 
 from __future__ import annotations
@@ -70,6 +70,21 @@ def test_vjp(row: OpCase) -> None:
 @pytest.mark.parametrize("row", _params("higher_order"))
 def test_higher_order(row: OpCase) -> None:
     run_check(row, "higher_order")
+
+
+@pytest.mark.parametrize("row", _params("vmap_axis0"))
+def test_vmap_axis0(row: OpCase) -> None:
+    run_check(row, "vmap_axis0")
+
+
+@pytest.mark.parametrize("row", _params("vmap_axis1"))
+def test_vmap_axis1(row: OpCase) -> None:
+    run_check(row, "vmap_axis1")
+
+
+@pytest.mark.parametrize("row", _params("vmap_none"))
+def test_vmap_none(row: OpCase) -> None:
+    run_check(row, "vmap_none")
 
 
 def _all_primitives() -> dict[int, tuple[str, Primitive]]:

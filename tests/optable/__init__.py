@@ -16,8 +16,18 @@ primitives it covers. ``tests/test_op_table.py`` collects ``ROWS`` from every
 Derivatives are taken with respect to the floating-point arguments of ``fn``; integer and
 boolean arguments (index arrays, masks) are held fixed.
 
-The batching (vmap vs a loop) and jit (compiled vs eager) columns of the table are not here yet:
-the next issue, which adds those transforms, adds them as checks over the same rows.
+The batching columns compare :func:`fluxion.vmap` of the row's function with a Python loop over
+three independently drawn inputs (the row's ``make_args`` with three seeds), stacked:
+
+- ``vmap_axis0``: every array input mapped along axis 0, results stacked along axis 0;
+- ``vmap_axis1``: inputs of rank >= 1 mapped along axis 1 (0-d inputs along axis 0), results
+  stacked along the last axis (``out_axes=-1``);
+- ``vmap_none``: a mix of mapped and unmapped (``in_axes=None``) inputs, both ways round for
+  rows with several inputs (every input unmapped, with ``axis_size``, for one-input rows).
+
+Python scalars among the inputs stay unmapped (a stacked scalar would be a strong-typed array).
+A row opts out of a column only where it is truly inapplicable, with the reason in
+``OpCase.inapplicable``.
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ import numpy as np
 
 import fluxion
 from fluxion._src import core
+from fluxion._src.batching import vmap
 from fluxion._src.core import Primitive, Trace, aval_of, bind_at, new_trace
 from fluxion._src.tree_util import tree_flatten
 from fluxion.test_util import check_grads, check_jvp, check_vjp
@@ -59,13 +70,20 @@ class OpCase:
     atol: float = 1e-6
     nondiff: bool = False  # derivative is identically zero (comparisons, floor...)
     xfail: str | dict[str, str] | None = None
+    # check name -> why the check cannot apply to this row (the check is then not generated)
+    inapplicable: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
-CHECKS = ("impl", "shape_rule", "jvp", "vjp", "higher_order")
+VMAP_CHECKS = ("vmap_axis0", "vmap_axis1", "vmap_none")
+CHECKS = ("impl", "shape_rule", "jvp", "vjp", "higher_order") + VMAP_CHECKS
 
 
 def applicable(row: OpCase, check: str) -> bool:
     """Whether ``check`` applies to ``row`` (inapplicable pairs are not generated at all)."""
+    if check in row.inapplicable:
+        return False
+    if check in VMAP_CHECKS:
+        return True
     if check == "impl":
         return row.ref is not None
     if check == "shape_rule":
@@ -105,6 +123,9 @@ def run_check(row: OpCase, check: str) -> None:
         "jvp": _check_jvp,
         "vjp": _check_vjp,
         "higher_order": _check_higher_order,
+        "vmap_axis0": _check_vmap_axis0,
+        "vmap_axis1": _check_vmap_axis1,
+        "vmap_none": _check_vmap_none,
     }[check](row, args)
 
 
@@ -328,3 +349,86 @@ def _as_arrays(float_args: tuple) -> tuple:
     return tuple(
         fluxion.tree.map(lambda x: np.float64(x) if type(x) is float else x, a) for a in float_args
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The batching columns: vmap equals a Python loop
+# --------------------------------------------------------------------------------------------
+
+VMAP_BATCH = 3
+_PY_SCALARS = (bool, int, float, complex)
+
+
+def _draws(row: OpCase) -> list[tuple]:
+    """``VMAP_BATCH`` independent draws of the row's inputs (the first is ``make_args(row)``)."""
+    seed = zlib.crc32(row.name.encode())
+    return [row.make_args(np.random.default_rng(seed + k)) for k in range(VMAP_BATCH)]
+
+
+def _mappable(leaf: Any) -> bool:
+    return type(leaf) not in _PY_SCALARS and isinstance(leaf, np.ndarray | np.generic)
+
+
+def _run_vmap_check(row: OpCase, arg_axes: list[Callable[[Any], int | None]], out_axis: int):
+    """Compare ``vmap(row.fn)`` with a loop. ``arg_axes[i](leaf)`` is the mapped axis of a leaf
+    of argument ``i`` (None: unmapped); results are stacked along ``out_axis``."""
+    draws = _draws(row)
+    n_args = len(draws[0])
+    in_axes = []
+    stacked = []
+    per_example: list[list] = [[] for _ in range(VMAP_BATCH)]
+    for i in range(n_args):
+        flat = [tree_flatten(d[i]) for d in draws]
+        leaves0, tree = flat[0]
+        axes = []
+        arg_stacked = []
+        for j, leaf in enumerate(leaves0):
+            axis = arg_axes[i](leaf) if _mappable(leaf) else None
+            axes.append(axis)
+            if axis is None:
+                arg_stacked.append(leaf)
+            else:
+                arg_stacked.append(np.stack([np.asarray(f[0][j]) for f in flat], axis=axis))
+        in_axes.append(tree.unflatten(axes))
+        stacked.append(tree.unflatten(arg_stacked))
+        for k in range(VMAP_BATCH):
+            leaves_k = [f if a is None else g for f, g, a in zip(leaves0, flat[k][0], axes)]
+            per_example[k].append(tree.unflatten(leaves_k))
+    expected_outs = [row.fn(*per_example[k]) for k in range(VMAP_BATCH)]
+    got = vmap(row.fn, in_axes=tuple(in_axes), out_axes=out_axis, axis_size=VMAP_BATCH)(*stacked)
+    how = f"vmap in_axes={tuple(in_axes)}"
+    got_leaves = _leaves(got)
+    per_out = [_leaves(o) for o in expected_outs]
+    assert len(got_leaves) == len(per_out[0]), (
+        f"{row.name} ({how}): {len(got_leaves)} output leaves, the loop gives {len(per_out[0])}"
+    )
+    for k, g in enumerate(got_leaves):
+        assert not isinstance(g, core.Tracer), f"{row.name} ({how}): leaked tracer {g!r}"
+        e_arr = np.stack([np.asarray(o[k]) for o in per_out], axis=out_axis)
+        g_arr = np.asarray(g)
+        where = f"{row.name} ({how}), output leaf {k}"
+        assert g_arr.shape == e_arr.shape, f"{where}: shape {g_arr.shape}, loop {e_arr.shape}"
+        assert g_arr.dtype == e_arr.dtype, f"{where}: dtype {g_arr.dtype}, loop {e_arr.dtype}"
+        if e_arr.dtype.kind in "fc":
+            single = e_arr.dtype in (np.float32, np.complex64)
+            rtol, atol = (1e-5, 1e-6) if single else (1e-9, 1e-12)
+            np.testing.assert_allclose(g_arr, e_arr, rtol=rtol, atol=atol, err_msg=where)
+        else:
+            np.testing.assert_array_equal(g_arr, e_arr, err_msg=where)
+
+
+def _check_vmap_axis0(row: OpCase, args: tuple) -> None:
+    _run_vmap_check(row, [lambda leaf: 0] * len(args), 0)
+
+
+def _check_vmap_axis1(row: OpCase, args: tuple) -> None:
+    _run_vmap_check(row, [lambda leaf: 1 if np.ndim(leaf) >= 1 else 0] * len(args), -1)
+
+
+def _check_vmap_none(row: OpCase, args: tuple) -> None:
+    mapped = [lambda leaf: 0, lambda leaf: None]
+    if len(args) <= 1:
+        _run_vmap_check(row, [mapped[1]] * len(args), 0)
+        return
+    for offset in (0, 1):  # odd arguments unmapped, then even ones
+        _run_vmap_check(row, [mapped[(i + offset) % 2] for i in range(len(args))], 0)

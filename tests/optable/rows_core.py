@@ -1255,6 +1255,63 @@ row(
     lambda x, i: x[i],
     lambda rng: (uniform((4, 2))(rng), rng.integers(0, 4, 5)),
     (ix.getitem_p,),
+    inapplicable={
+        "vmap_none": "with x unmapped, x[i] is NumPy's ndarray indexing, which cannot take a "
+        "traced index (fnp.take(x, i) can); x mapped with i mapped is the vmap_axis0/1 columns"
+    },
+)
+# index arrays as arguments: mapped by the vmap columns (each example reads its own indices)
+_ix_2x3x4 = lambda rng: (  # noqa: E731
+    uniform((2, 3, 4))(rng),
+    rng.integers(0, 3, 2),
+    rng.integers(-4, 4, (3, 2)),
+)
+for _name, _index in [
+    ("adjacent-late", lambda i, j: (slice(None), i, j)),
+    ("split", lambda i, j: (j[0] % 2, i, slice(None))),
+    ("split-slice", lambda i, j: (i[:1] % 2, slice(None), j)),
+    ("ellipsis", lambda i, j: (Ellipsis, j)),
+    ("newaxis-int", lambda i, j: (None, 1, slice(1, None), j)),
+]:
+    row(
+        f"getitem-index-args-{_name}",
+        lambda x, i, j, _i=_index: ix.getitem(x, _i(i, j)),
+        lambda x, i, j, _i=_index: x[_i(i, j)],
+        _ix_2x3x4,
+        (ix.getitem_p,),
+    )
+row(
+    "scatter_add-index-arg",
+    lambda g, i: _scatter_add(g, (slice(None), i), (2, 4)),
+    lambda g, i: _scatter_add_ref(g, (slice(None), i), (2, 4)),
+    lambda rng: (uniform((2, 5))(rng), rng.integers(0, 4, 5)),
+    (ix.scatter_add_p,),
+)
+row(
+    "scatter_add-split-index-args",
+    lambda g, i, j: _scatter_add(g, (i, slice(None), j), (3, 2, 4)),
+    lambda g, i, j: _scatter_add_ref(g, (i, slice(None), j), (3, 2, 4)),
+    lambda rng: (uniform((5, 2))(rng), rng.integers(0, 3, 5), rng.integers(0, 4, 5)),
+    (ix.scatter_add_p,),
+)
+row(
+    "update-index-arg",
+    lambda x, v, i: ix.update(x, (slice(None), i), v),
+    lambda x, v, i: _update_ref(x, (slice(None), i), v),
+    lambda rng: (uniform((2, 4))(rng), uniform((2,))(rng), rng.permutation(4)[:2]),
+    (ix.update_p,),
+)
+row(
+    "update-split-index-args",
+    lambda x, v, i, j: ix.update(x, (i, slice(None), j), v),
+    lambda x, v, i, j: _update_ref(x, (i, slice(None), j), v),
+    lambda rng: (
+        uniform((3, 2, 4))(rng),
+        uniform((2, 2))(rng),
+        rng.permutation(3)[:2],
+        rng.permutation(4)[:2],
+    ),
+    (ix.update_p,),
 )
 row(
     "take-axis1",
@@ -1381,6 +1438,10 @@ row(
     lambda x, v: _update_ref(x, 1, v),
     args(uniform((3,)), uniform(())),
     (ix.update_p,),
+    inapplicable={
+        "vmap_none": "with x unmapped, y = x.copy() is a plain ndarray and y[1] = v is NumPy's "
+        "item assignment, which cannot store a traced value"
+    },
 )
 row(
     "update-f32",

@@ -30,6 +30,7 @@ from .core import (
     ShapedArray,
     Trace,
     Tracer,
+    _check_active,
     _state,
     aval_of,
     bind_at,
@@ -116,6 +117,23 @@ class BatchTracer(Tracer):
 
     def __index__(self) -> int:
         raise _not_concrete(self.aval, "use as a Python index (__index__)")
+
+    def __float__(self) -> float:
+        raise _not_concrete(
+            self.aval,
+            "float() (also reached when a mapped value is stored into a NumPy array, "
+            "y[i] = v with y a plain ndarray)",
+        )
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        _check_active(self, "numpy conversion")
+        raise TypeError(
+            f"numpy.asarray of a batched {self.aval} inside vmap: a plain NumPy array cannot "
+            "hold a mapped value. This happens with np.array/np.asarray of it, when it indexes "
+            "a NumPy array (y[i] with y an ndarray: use fluxion.numpy.take(y, i)), or when it "
+            "is stored into one (y[i] = v: map y too, or build the result with fluxion.numpy "
+            "operations such as fnp.where or fnp.concatenate)"
+        )
 
     def __repr__(self) -> str:
         return f"BatchTracer<{self.aval}>(bdim={self.bdim}, val={self.val!r})"

@@ -19,9 +19,22 @@ class Config:
     jit_guard_limit : int
         How many value-guarded specializations one jitted function may build before its
         Python branches on traced values are treated as errors.
+    jit_hot_calls : int
+        After this many calls a specialization is promoted from tier 0 (NumPy source) to
+        tier 1 (numba), compiled in a background thread; 0 disables promotion.
+    jit_tier : int or None
+        Force every jitted function to one tier (0 or 1); None lets each choose.
+    cache_dir : str
+        Where compiled kernels are kept between processes (numba's disk cache).
     """
 
-    _defaults = {"disable_jit": False, "jit_guard_limit": 8}
+    _defaults = {
+        "disable_jit": False,
+        "jit_guard_limit": 8,
+        "jit_hot_calls": 20,
+        "jit_tier": None,
+        "cache_dir": "~/.cache/fluxion",
+    }
 
     def __init__(self) -> None:
         for k, v in self._defaults.items():

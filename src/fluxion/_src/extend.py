@@ -18,17 +18,19 @@ import numpy as np
 
 from .ad import MissingRule
 from .core import Primitive, Zero
-from .prims._helpers import shape_of
+from .prims._helpers import batch_elementwise, shape_of
 
-__all__ = ["primitive", "defvjp", "defjvp", "deflinear", "Primitive"]
+__all__ = ["primitive", "defvjp", "defjvp", "deflinear", "defbatch", "Primitive"]
 
 
 class _UserPrimitive:
     """The callable returned by :func:`primitive`: binds the underlying :class:`Primitive`."""
 
-    def __init__(self, fn: Callable) -> None:
+    def __init__(self, fn: Callable, elementwise: bool = False) -> None:
         self.fn = fn
         self.prim = Primitive(getattr(fn, "__name__", "user_primitive"), self._impl)
+        if elementwise:
+            self.prim.batch = batch_elementwise(self.prim)
         self.vjp_makers: tuple | None = None
         self.jvp_makers: tuple | None = None
         # No shape rule: fluxion does not look inside a user function (the staging compiler
@@ -45,7 +47,7 @@ class _UserPrimitive:
         return f"fluxion.extend.primitive({self.prim.name})"
 
 
-def primitive(fn: Callable) -> Any:
+def primitive(fn: Callable | None = None, *, elementwise: bool = False) -> Any:
     """Wrap ``fn`` as a fluxion primitive whose derivatives the user defines.
 
     Parameters
@@ -53,6 +55,11 @@ def primitive(fn: Callable) -> Any:
     fn : callable
         ``fn(*arrays, **kwargs) -> array``. Positional arguments may be differentiated; keyword
         arguments are static parameters.
+    elementwise : bool, optional
+        Declare ``fn`` elementwise with NumPy broadcasting (like a ufunc), so that
+        :func:`fluxion.vmap` calls it once on the whole batch. Otherwise vmap calls it once per
+        example (with a warning) unless a batch rule is given with :func:`defbatch`. Use as
+        ``@primitive(elementwise=True)``.
 
     Returns
     -------
@@ -73,9 +80,11 @@ def primitive(fn: Callable) -> Any:
     >>> fluxion.grad(logsumexp)(np.zeros(2))
     array([0.5, 0.5])
     """
+    if fn is None:
+        return functools.partial(primitive, elementwise=elementwise)
     if not callable(fn):
         raise TypeError(f"primitive: expected a callable, got {type(fn).__name__}")
-    return _UserPrimitive(fn)
+    return _UserPrimitive(fn, elementwise=elementwise)
 
 
 def _check_user_prim(name: str, f: Any) -> _UserPrimitive:
@@ -270,3 +279,34 @@ def deflinear(f: Any, transpose: Callable | None = None) -> None:
         f.prim.transpose = vjp
     else:
         _install(f)
+
+
+def defbatch(f: Any, rule: Callable) -> None:
+    """Define how :func:`fluxion.vmap` batches a user primitive.
+
+    Parameters
+    ----------
+    f : primitive
+        A function made with :func:`primitive`.
+    rule : callable
+        ``rule(args, dims, *, axis_size, **kwargs) -> (out, out_dim)``: ``args`` are the
+        stacked arrays, ``dims[i]`` the axis of ``args[i]`` holding the examples (``None``:
+        not batched, the same for every example), ``axis_size`` the number of examples;
+        ``out`` is the stacked result and ``out_dim`` its batch axis. Write it with
+        ``fluxion.numpy`` (or call ``f`` itself on the stacked arrays) so it can be
+        differentiated.
+
+    Examples
+    --------
+    >>> import numpy as np, fluxion.numpy as fnp
+    >>> from fluxion.extend import primitive, defbatch
+    >>> @primitive
+    ... def rowsum(x):
+    ...     return np.sum(x, axis=-1)
+    >>> defbatch(rowsum, lambda args, dims, *, axis_size: (
+    ...     rowsum(fnp.moveaxis(args[0], dims[0], 0)), 0))
+    """
+    f = _check_user_prim("defbatch", f)
+    if not callable(rule):
+        raise TypeError(f"defbatch: expected a callable rule, got {type(rule).__name__}")
+    f.prim.batch = rule

@@ -99,16 +99,74 @@ jit_call_p.vjp = _jit_call_vjp
 
 
 class Specialization:
-    """One traced graph of an entry (one outcome of its Python branches) and its code."""
+    """One traced graph of an entry (one outcome of its Python branches) and its code.
 
-    __slots__ = ("graph", "raw_graph", "code", "guards", "run")
+    ``run`` is the active tier's function: tier 0 (NumPy source) at first, swapped for the
+    numba kernel (tier 1) once it is compiled.
+    """
 
-    def __init__(self, graph: Graph, raw_graph: Graph, code: Any) -> None:
+    __slots__ = (
+        "graph",
+        "raw_graph",
+        "code",
+        "guards",
+        "run",
+        "tier",
+        "calls",
+        "numba_code",
+        "promotion",
+        "name",
+    )
+
+    def __init__(self, graph: Graph, raw_graph: Graph, code: Any, name: str) -> None:
         self.graph = graph
         self.raw_graph = raw_graph
         self.code = code
         self.guards = sum(1 for e in graph.eqns if e.prim is guard_p)
         self.run = code.fn
+        self.tier = 0
+        self.calls = 0
+        self.numba_code = None
+        self.promotion: str | None = None  # None, "running", "done" or the reason it failed
+        self.name = name
+
+    def promote(self, example_args: Sequence, background: bool) -> None:
+        """Compile tier 1 (numba) and switch to it; in a thread if ``background``."""
+        if self.promotion is not None:
+            return
+        from .codegen.numba_tier import lowerable, numba_available
+
+        if not numba_available():
+            self.promotion = "numba is not installed (pip install numba)"
+            return
+        missing = lowerable(self.graph)
+        if missing:
+            self.promotion = f"no numba lowering for {', '.join(missing)}"
+            return
+        self.promotion = "running"
+        args = tuple(example_args)
+        if background:
+            import threading
+
+            threading.Thread(target=self._compile_tier1, args=(args,), daemon=True).start()
+        else:
+            self._compile_tier1(args)
+
+    def _compile_tier1(self, args: tuple) -> None:
+        from .codegen.numba_tier import compile_numba
+
+        try:
+            code = compile_numba(self.graph, self.name)
+            code.fn(*args)  # numba compiles for these argument types now
+        except GuardFailure:
+            pass  # compiled; these arguments just take another specialization
+        except Exception as err:  # keep running tier 0; say why on .tier_info
+            self.promotion = f"numba failed: {type(err).__name__}: {err}"
+            return
+        self.numba_code = code
+        self.run = code.fn
+        self.tier = 1
+        self.promotion = "done"
 
 
 class _GuardRecorder:
@@ -158,6 +216,7 @@ class CacheEntry:
         "_vjp",
         "_batch",
         "_out_avals",
+        "example_args",
     )
 
     def __init__(self, owner: JitFunction, flat_fun: Callable, in_avals: list) -> None:
@@ -169,6 +228,7 @@ class CacheEntry:
         self._jvp = self._vjp = None
         self._batch: dict = {}
         self._out_avals = None
+        self.example_args: list | None = None
 
     def trace(self, concrete_args: list | None) -> Specialization:
         """Trace the function once more (with guards from ``concrete_args`` if given)."""
@@ -176,6 +236,8 @@ class CacheEntry:
 
         owner = self.owner
         recorder = _GuardRecorder(concrete_args) if concrete_args is not None else None
+        if concrete_args is not None and self.example_args is None:
+            self.example_args = list(concrete_args)
         owner.trace_count += 1
         raw, _ = trace_to_graph(
             lambda *a: self.flat_fun(*a),
@@ -188,9 +250,11 @@ class CacheEntry:
         graph = optimize(raw)
         code = compile_numpy(graph, owner.__name__)
         owner.compile_count += 1
-        spec = Specialization(graph, raw, code)
+        spec = Specialization(graph, raw, code, owner.__name__)
         self.specs.append(spec)
         self._out_avals = graph.out_avals
+        if owner.requested_tier() == 1 and concrete_args is not None:
+            spec.promote(concrete_args, background=False)
         return spec
 
     def out_avals(self, avals: Any) -> list:
@@ -202,9 +266,14 @@ class CacheEntry:
         specs = self.specs
         for spec in specs:
             try:
-                return spec.run(*args)
+                out = spec.run(*args)
             except GuardFailure:
                 continue
+            if spec.tier == 0:
+                spec.calls += 1
+                if spec.calls == self.owner.hot_calls and spec.promotion is None:
+                    spec.promote(args, background=True)
+            return out
         if len(specs) >= config.jit_guard_limit:
             raise ConcretizationError(
                 f"jit({self.owner.__name__}): a Python branch on traced values took a new "
@@ -331,8 +400,12 @@ class JitFunction:
         static_argnums: int | Sequence[int] = (),
         static_argnames: str | Sequence[str] = (),
         name: str | None = None,
+        tier: int | None = None,
     ) -> None:
+        if tier not in (None, 0, 1):
+            raise ValueError(f"jit: expected tier None, 0 or 1, got {tier!r}")
         self.fun = fun
+        self._tier = tier
         self.static_argnums = (
             (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
         )
@@ -421,6 +494,53 @@ class JitFunction:
             entry.trace([_concrete(a) for a in flat])
         return Lowered(self.__name__, entry)
 
+    def requested_tier(self) -> int | None:
+        return self._tier if self._tier is not None else config.jit_tier
+
+    @property
+    def hot_calls(self) -> int:
+        """Calls of a specialization before it is promoted to tier 1 (0: never)."""
+        if self.requested_tier() == 0:
+            return 0
+        return config.jit_hot_calls
+
+    @property
+    def tier(self) -> int:
+        """The tier of the most recently compiled specialization (0: NumPy, 1: numba)."""
+        specs = [s for e in self._cache.values() for s in e.specs]
+        return specs[-1].tier if specs else 0
+
+    def tier_info(self) -> list[str]:
+        """For each specialization: its tier and, if not promoted, why."""
+        return [
+            f"{i}: tier {s.tier}"
+            + (f" ({s.promotion})" if s.promotion not in (None, "done") else "")
+            for i, s in enumerate(s for e in self._cache.values() for s in e.specs)
+        ]
+
+    def compile(self, *args: Any, tier: int = 1, **kwargs: Any) -> JitFunction:
+        """Compile now: with arguments, for their signature; then promote to ``tier``.
+
+        ``compile(x, tier=1)`` traces for ``x`` if needed and blocks until numba has compiled
+        every specialization (and future ones compile to tier 1 directly). Returns self.
+        """
+        if tier not in (0, 1):
+            raise ValueError(f"compile: expected tier 0 or 1, got {tier!r}")
+        self._tier = tier
+        if args or kwargs:
+            entry, flat = self._entry(args, kwargs)
+            if not entry.specs:
+                entry.trace([_concrete(a) for a in flat])
+        if tier == 1:
+            for entry in self._cache.values():
+                for spec in entry.specs:
+                    if spec.tier == 0 and spec.promotion in (None, "running"):
+                        spec.promotion = None
+                        example = entry.example_args
+                        if example is not None:
+                            spec.promote(example, background=False)
+        return self
+
     def clear_cache(self) -> None:
         """Forget every compiled specialization."""
         self._cache.clear()
@@ -480,6 +600,7 @@ def jit(
     *,
     static_argnums: int | Sequence[int] = (),
     static_argnames: str | Sequence[str] = (),
+    tier: int | None = None,
     **unknown: Any,
 ) -> Any:
     """Compile ``fun``: trace it once per input signature and run generated code.
@@ -494,6 +615,12 @@ def jit(
         Positional arguments passed as Python values (hashable); a new value re-traces.
     static_argnames : str or sequence of str, optional
         Keyword arguments passed as Python values.
+    tier : {None, 0, 1}, optional
+        None (default): start on tier 0 (generated NumPy source, ready in milliseconds) and
+        promote a specialization to tier 1 (one numba kernel for the whole graph) in a
+        background thread once it has been called ``fluxion.config.jit_hot_calls`` times.
+        0: never promote. 1: compile tier 1 on the first call (blocking). Graphs with an
+        operation numba cannot lower stay on tier 0 (``.tier_info()`` says why).
 
     Returns
     -------
@@ -520,11 +647,13 @@ def jit(
     if unknown:
         from .api import _check_kwargs
 
-        _check_kwargs("jit", unknown, ("static_argnums", "static_argnames"))
+        _check_kwargs("jit", unknown, ("static_argnums", "static_argnames", "tier"))
     if fun is None:
         return functools.partial(
-            jit, static_argnums=static_argnums, static_argnames=static_argnames
+            jit, static_argnums=static_argnums, static_argnames=static_argnames, tier=tier
         )
     if not callable(fun):
         raise TypeError(f"jit: expected a callable, got {type(fun).__name__}")
-    return JitFunction(fun, static_argnums=static_argnums, static_argnames=static_argnames)
+    return JitFunction(
+        fun, static_argnums=static_argnums, static_argnames=static_argnames, tier=tier
+    )

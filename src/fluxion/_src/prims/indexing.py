@@ -256,8 +256,7 @@ def _getitem_batch(args: Any, dims: Any, *, axis_size: int, spec: tuple) -> Any:
     if xd is None and any(d is not None for d in adims):
         # only the index is batched: x is shared, the batched arrays alone select per example
         return getitem_p.bind(x, *new_arrays[:-1], spec=spec), pos
-    x = moveaxis(x, xd, axis) if xd is not None else _broadcast_at(x, axis, axis_size)
-    return getitem_p.bind(x, *new_arrays, spec=new_spec), pos
+    return getitem_p.bind(moveaxis(x, xd, axis), *new_arrays, spec=new_spec), pos
 
 
 def _broadcast_at(x: Any, axis: int, axis_size: int) -> Any:

@@ -15,7 +15,15 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, ShapedArray, Zero
-from ._helpers import dtype_for_promotion, fmt_avals, shape_of
+from ._helpers import (
+    batch_leading,
+    dtype_for_promotion,
+    fmt_avals,
+    moveaxis,
+    pad_batched_rank,
+    per_example_aval,
+    shape_of,
+)
 from .elementwise import add, divide, multiply, negative, where_p
 from .reduce import reduce_sum
 from .shape import broadcast_to, reshape, transpose
@@ -203,6 +211,31 @@ matmul_p.vjp = _matmul_vjp
 matmul_p.transpose = _matmul_vjp
 
 
+def _matmul_batch(args: Any, dims: Any, *, axis_size: int) -> Any:
+    # Batched operands get their batch axis first; a batched 1-D example becomes a 1-row (a) or
+    # 1-column (b) matrix, so the batch axis is never taken for a matrix axis, and the unit
+    # axis is dropped from the result. Unbatched operands broadcast as they are.
+    (a, b), (ad, bd) = args, dims
+    out_shape = _matmul_abstract_eval(per_example_aval(a, ad), per_example_aval(b, bd)).shape
+    ops = []
+    for x, d, is_a in ((a, ad, True), (b, bd, False)):
+        if d is not None:
+            x = moveaxis(x, d, 0)
+            if len(shape_of(x)) == 2:
+                shape = shape_of(x)
+                x = reshape(x, (shape[0], 1, shape[1]) if is_a else shape + (1,))
+        ops.append((x, d))
+    rank = max(len(shape_of(x)) - (d is not None) for x, d in ops if len(shape_of(x)) > 1)
+    a2, b2 = (pad_batched_rank(x, rank) if d is not None else x for x, d in ops)
+    out = matmul(a2, b2)
+    if shape_of(out) != (axis_size,) + out_shape:
+        out = reshape(out, (axis_size,) + out_shape)
+    return out, 0
+
+
+matmul_p.batch = _matmul_batch
+
+
 # --------------------------------------------------------------------------------------------
 # einsum (explicit subscripts only: 'ij,jk->ik'; the numpy layer resolves '...' and implicit
 # outputs)
@@ -343,6 +376,24 @@ einsum_p.vjp = _einsum_vjp
 einsum_p.transpose = _einsum_vjp
 
 
+def _einsum_batch(args: Any, dims: Any, *, axis_size: int, subscripts: str) -> Any:
+    # a fresh label for the batch axis, on the batched operands and first in the output
+    ins, out = parse_explicit(subscripts)
+    label = next(c for c in _LABELS if c not in subscripts)
+    operands = []
+    new_ins = []
+    for x, d, labels in zip(args, dims, ins):
+        if d is not None:
+            x = moveaxis(x, d, 0)
+            labels = label + labels
+        operands.append(x)
+        new_ins.append(labels)
+    return einsum(",".join(new_ins) + "->" + label + out, *operands), 0
+
+
+einsum_p.batch = _einsum_batch
+
+
 # --------------------------------------------------------------------------------------------
 # solve: a x = b, with NumPy 2 semantics (b is a vector only when b.ndim == 1)
 # --------------------------------------------------------------------------------------------
@@ -414,6 +465,24 @@ solve_p.jvp = _solve_jvp
 solve_p.vjp = _solve_vjp
 
 
+def _solve_batch(args: Any, dims: Any, *, axis_size: int) -> Any:
+    # a batched vector b becomes a stack of one-column matrices (NumPy 2 reads a 2-D b as a
+    # matrix); then leading dimensions broadcast as for any stack of matrices
+    (a, b), (ad, bd) = args, dims
+    if bd is not None and len(shape_of(b)) == 2:
+        out_shape = _solve_abstract_eval(per_example_aval(a, ad), per_example_aval(b, bd)).shape
+        b = _expand_last(moveaxis(b, bd, 0))
+        out, _ = _solve_stack_batch((a, b), (ad, 0), axis_size=axis_size)
+        return reshape(out, (axis_size,) + out_shape), 0
+    if bd is None and len(shape_of(b)) == 1:  # a stack of systems, one shared vector b
+        return solve(moveaxis(a, ad, 0), b), 0
+    return _solve_stack_batch(args, dims, axis_size=axis_size)
+
+
+_solve_stack_batch = batch_leading(solve_p, (2, 2))
+solve_p.batch = _solve_batch
+
+
 # --------------------------------------------------------------------------------------------
 # inv
 # --------------------------------------------------------------------------------------------
@@ -447,6 +516,7 @@ def _inv_jvp(primals: Any, tangents: Any) -> Any:
 inv_p.jvp = _inv_jvp
 # a_bar = -a^-T g a^-T
 inv_p.vjp = lambda g, ans, a: (negative(matmul(_mT(ans), matmul(g, _mT(ans)))),)
+inv_p.batch = batch_leading(inv_p, (2,))
 
 
 # --------------------------------------------------------------------------------------------
@@ -542,6 +612,7 @@ def _triangular_solve_vjp(
 
 triangular_solve_p.jvp = _triangular_solve_jvp
 triangular_solve_p.vjp = _triangular_solve_vjp
+triangular_solve_p.batch = batch_leading(triangular_solve_p, (2, 2))
 
 
 # --------------------------------------------------------------------------------------------
@@ -584,6 +655,7 @@ def _cholesky_vjp(g: Any, ans: Any, a: Any) -> Any:
 
 cholesky_p.jvp = _cholesky_jvp
 cholesky_p.vjp = _cholesky_vjp
+cholesky_p.batch = batch_leading(cholesky_p, (2,))
 
 
 # --------------------------------------------------------------------------------------------
@@ -620,6 +692,7 @@ def _det_jvp(primals: Any, tangents: Any) -> Any:
 det_p.jvp = _det_jvp
 # a_bar = g det(a) a^-T
 det_p.vjp = lambda g, ans, a: (multiply(_as_matrices(multiply(g, ans)), _inv_transpose(a)),)
+det_p.batch = batch_leading(det_p, (2,))
 
 
 def _slogdet_abstract_eval(a: ShapedArray) -> tuple[ShapedArray, ShapedArray]:
@@ -656,6 +729,7 @@ def _slogdet_vjp(g: Any, ans: Any, a: Any) -> Any:
 
 slogdet_p.jvp = _slogdet_jvp
 slogdet_p.vjp = _slogdet_vjp
+slogdet_p.batch = batch_leading(slogdet_p, (2,))
 
 
 # --------------------------------------------------------------------------------------------
@@ -723,3 +797,4 @@ def _eigh_vjp(g: Any, ans: Any, a: Any) -> Any:
 
 eigh_p.jvp = _eigh_jvp
 eigh_p.vjp = _eigh_vjp
+eigh_p.batch = batch_leading(eigh_p, (2,))

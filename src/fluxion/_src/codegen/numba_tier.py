@@ -1,0 +1,334 @@
+"""Tier 1: the whole graph as one numba-compiled function (no Python between operations).
+
+A graph is lowered when every equation has a numba lowering (arithmetic, NumPy ufuncs,
+reductions over all axes or one axis, static indexing and its scatter, reshape, transpose,
+broadcast, where, casts, matmul, concatenate, guards). Array constants become extra arguments
+(numba would otherwise freeze them into the machine code). Large problems (an array of 10^5
+elements or more) are compiled with ``parallel=True``: numba's ParallelAccelerator fuses
+elementwise expressions into loops and runs them on every core.
+
+The generated source is written to a file in the cache directory (named by its hash) so that
+numba's on-disk cache (``cache=True``) serves the compiled kernel to later processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import itertools
+import math
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..ir.graph import Graph, Lit
+
+__all__ = ["numba_available", "lowerable", "compile_numba", "NumbaCode"]
+
+PARALLEL_MIN_SIZE = 100_000
+
+_UFUNCS = {
+    "exp",
+    "exp2",
+    "expm1",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "sqrt",
+    "cbrt",
+    "square",
+    "reciprocal",
+    "sin",
+    "cos",
+    "tan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "absolute",
+    "sign",
+    "floor",
+    "ceil",
+    "trunc",
+    "rint",
+    "arctan2",
+    "hypot",
+    "logaddexp",
+    "logaddexp2",
+    "maximum",
+    "minimum",
+    "copysign",
+    "less",
+    "less_equal",
+    "greater",
+    "greater_equal",
+    "equal",
+    "not_equal",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "logical_not",
+    "isfinite",
+    "isnan",
+    "isinf",
+    "remainder",
+    "floor_divide",
+    "negative",
+    "invert",
+}
+_OPERATORS = {
+    "add": "({0} + {1})",
+    "subtract": "({0} - {1})",
+    "multiply": "({0} * {1})",
+    "true_divide": "({0} / {1})",
+    "power": "({0} ** {1})",
+    "negative": "(-{0})",
+}
+
+
+def numba_available() -> bool:
+    """Whether numba can be imported (tier 1 needs it; tier 0 does not)."""
+    return importlib.util.find_spec("numba") is not None
+
+
+class NumbaCode:
+    """Tier-1 code: the source, the numba dispatcher and the wrapper that adds constants."""
+
+    __slots__ = ("source", "kernel", "fn", "path", "parallel")
+
+    def __init__(self, source: str, kernel: Any, fn: Callable, path: str, parallel: bool):
+        self.source = source
+        self.kernel = kernel
+        self.fn = fn
+        self.path = path
+        self.parallel = parallel
+
+
+def _index_ok(spec: tuple) -> bool:
+    return sum(1 for e in spec if e[0] == "a") <= 1 and not any(e[0] in "ne" for e in spec)
+
+
+def _lowering(eqn: Any) -> str | None:
+    """A format string for the equation (``{0}``... operands), or None if not lowerable."""
+    name = eqn.prim.name
+    p = eqn.params
+    in_avals = [a.aval for a in eqn.inputs]
+    if name in _OPERATORS and not p:
+        return _OPERATORS[name]
+    if name in _UFUNCS and not p:
+        return f"np.{name}(" + ", ".join(f"{{{i}}}" for i in range(len(in_avals))) + ")"
+    if name == "mod" and not p:
+        return "np.remainder({0}, {1})"
+    if name == "abs" and not p:
+        return "np.abs({0})"
+    if name == "conjugate" and not p:
+        return "np.conj({0})"
+    if name in ("sum", "prod", "max", "min"):
+        fn = {"sum": "np.sum", "prod": "np.prod", "max": "np.max", "min": "np.min"}[name]
+        axes = p["axes"]
+        nd = in_avals[0].ndim
+        if len(axes) == nd:
+            return f"{fn}({{0}})"
+        if len(axes) == 1 and name in ("sum", "prod"):
+            return f"{fn}({{0}}, axis={axes[0]})"
+        return None
+    if name == "getitem":
+        return "IDX" if _index_ok(p["spec"]) else None
+    if name == "scatter_add":
+        spec = p["spec"]
+        arrays = [e for e in spec if e[0] == "a"]
+        if not arrays:
+            return "SCATTER" if _index_ok(spec) else None
+        # one 1-D index array into a 1-D target (x[idx] on a vector): an accumulating loop
+        ok = spec == (("a", 0),) and len(p["shape"]) == 1 and in_avals[0].ndim == 1
+        return "SCATTER" if ok else None
+    if name == "reshape":
+        return (
+            f"np.reshape(np.ascontiguousarray({{0}}), {p['shape']!r})"
+            if in_avals[0].ndim
+            else f"np.full({p['shape']!r}, {{0}})"
+        )
+    if name == "broadcast_to":
+        if in_avals[0].ndim == 0:
+            return f"np.full({p['shape']!r}, {{0}})"
+        return f"np.broadcast_to({{0}}, {p['shape']!r})"
+    if name == "transpose":
+        return f"np.transpose({{0}}, {p['axes']!r})"
+    if name == "where":
+        return "np.where({0}, {1}, {2})"
+    if name == "convert_element_type":
+        dtype = np.dtype(p["dtype"])
+        if dtype.kind not in "biuf":
+            return None
+        if in_avals[0].ndim == 0:
+            return f"np.{dtype.name}({{0}})"
+        return f"{{0}}.astype(np.{dtype.name})"
+    if name in ("stop_gradient",):
+        return "{0}"
+    if name == "copy":
+        return "np.copy({0})" if in_avals[0].ndim else "{0}"
+    if name == "matmul":
+        if all(a.ndim in (1, 2) for a in in_avals) and all(a.dtype.kind == "f" for a in in_avals):
+            return "np.dot(np.ascontiguousarray({0}), np.ascontiguousarray({1}))"
+        return None
+    if name == "concatenate":
+        if all(a.ndim >= 1 for a in in_avals):
+            ops = ", ".join(f"{{{i}}}" for i in range(len(in_avals)))
+            return f"np.concatenate(({ops},), {p['axis']})"
+        return None
+    if name == "guard":
+        return "GUARD"
+    return None
+
+
+def lowerable(graph: Graph) -> list[str]:
+    """The primitives of ``graph`` that have no numba lowering (empty: tier 1 can take it)."""
+    missing = []
+    for eqn in graph.eqns:
+        if any(a.aval.dtype.kind == "c" for a in eqn.inputs):
+            missing.append(eqn.prim.name + "(complex)")
+        elif _lowering(eqn) is None:
+            missing.append(eqn.prim.name)
+    return sorted(set(missing))
+
+
+def _scalar_source(val: Any) -> str | None:
+    t = type(val)
+    if t is bool or t is int:
+        return repr(val)
+    if t is float:
+        return repr(val) if math.isfinite(val) else f"np.float64('{val}')"
+    return None
+
+
+def _index_source(spec: tuple, names: list[str]) -> str:
+    parts = []
+    for e in spec:
+        if e[0] == "i":
+            parts.append(repr(e[1]))
+        elif e[0] == "s":
+            start, stop, step = (("" if v is None else repr(v)) for v in e[1:])
+            parts.append(f"{start}:{stop}" + (f":{step}" if step else ""))
+        else:
+            parts.append(names[e[1]])
+    return ", ".join(parts)
+
+
+def generate_numba(graph: Graph, name: str) -> tuple[str, list]:
+    """Numba-compatible source for ``graph``; returns (source, constant arrays in order)."""
+    consts: list = []
+    const_names: dict[int, str] = {}
+    names: dict[int, str] = {}
+
+    def atom(a: Any) -> str:
+        if type(a) is Lit:
+            src = _scalar_source(a.val)
+            if src is not None:
+                return src
+            key = id(a.val)
+            if key not in const_names:
+                const_names[key] = f"k{len(consts)}"
+                consts.append(a.val)
+            return const_names[key]
+        return names[id(a)]
+
+    params = [f"a{i}" for i in range(len(graph.in_vars))]
+    for i, v in enumerate(graph.in_vars):
+        names[id(v)] = f"a{i}"
+    body: list[str] = []
+    tmp = itertools.count()
+    for eqn in graph.eqns:
+        outs = []
+        for v in eqn.outs:
+            names[id(v)] = f"v{next(tmp)}"
+            outs.append(names[id(v)])
+        ins = [atom(a) for a in eqn.inputs]
+        low = _lowering(eqn)
+        if low == "GUARD":
+            kind, expected = eqn.params["kind"], eqn.params["expected"]
+            conv = "bool" if kind == "bool" else "int"
+            body.append(f"    if {conv}({ins[0]}) != {expected!r}:")
+            body.append("        raise GuardFailure()")
+            continue
+        if low == "IDX":
+            expr = f"{ins[0]}[{_index_source(eqn.params['spec'], ins[1:])}]"
+        elif low == "SCATTER":
+            shape = eqn.params["shape"]
+            out = outs[0]
+            dtype = np.dtype(eqn.outs[0].aval.dtype).name
+            body.append(f"    {out} = np.zeros({shape!r}, dtype=np.{dtype})")
+            idx = _index_source(eqn.params["spec"], ins[1:])
+            if any(e[0] == "a" for e in eqn.params["spec"]):
+                # repeated indices must accumulate: an explicit loop over the index array
+                arr = ins[1 + next(e[1] for e in eqn.params["spec"] if e[0] == "a")]
+                body.append(f"    for _j in range({arr}.shape[0]):")
+                body.append(f"        {out}[{idx.replace(arr, arr + '[_j]')}] += {ins[0]}[_j]")
+            else:
+                body.append(f"    {out}[{idx}] += {ins[0]}")
+            continue
+        else:
+            expr = low.format(*ins)
+        body.append(f"    {', '.join(outs)} = {expr}")
+    rets = [atom(o) for o in graph.outs]
+    const_params = [f"k{i}" for i in range(len(consts))]
+    header = f"def {name}({', '.join(params + const_params)}):"
+    ret = f"    return ({', '.join(rets)}{',' if len(rets) == 1 else ''})"
+    return "\n".join([header, *body, ret]) + "\n", consts
+
+
+def _cache_dir() -> str:
+    from ..config import config
+
+    path = os.path.join(os.path.expanduser(config.cache_dir), "numba")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def compile_numba(graph: Graph, name: str = "f") -> NumbaCode:
+    """Generate, write and numba-compile ``graph`` (blocking). Raises if not lowerable."""
+    missing = lowerable(graph)
+    if missing:
+        raise NotImplementedError(f"no numba lowering for: {', '.join(missing)}")
+    import numba
+
+    safe = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "f"
+    source, consts = generate_numba(graph, safe)
+    del numba  # imported above only to fail early, with a clear ImportError, when missing
+    parallel = any(
+        a.aval.size >= PARALLEL_MIN_SIZE for a in list(graph.in_vars) + list(graph.outs)
+    ) or any(v.aval.size >= PARALLEL_MIN_SIZE for e in graph.eqns for v in e.outs)
+    module_source = (
+        "import numpy as np\nimport numba\n"
+        "from fluxion._src.jit import GuardFailure\n\n\n"
+        f"@numba.njit(cache=True, fastmath=False, parallel={parallel}, nogil=True)\n" + source
+    )
+    digest = hashlib.sha1(module_source.encode()).hexdigest()[:20]
+    path = os.path.join(_cache_dir(), f"fx_{safe}_{digest}.py")
+    if not os.path.exists(path):  # same source, same file: numba's disk cache stays valid
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w") as fh:
+            fh.write(module_source)
+        os.replace(tmp, path)
+    spec = importlib.util.spec_from_file_location(f"fluxion_numba_{digest}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # numba's disk cache looks the module up by name
+    spec.loader.exec_module(module)
+    kernel = getattr(module, safe)
+    out_dtypes = [o.aval.dtype.type if o.aval.ndim == 0 else None for o in graph.outs]
+    const_args = tuple(consts)
+
+    def fn(*args: Any) -> tuple:
+        outs = kernel(*args, *const_args)
+        # numba returns Python scalars for 0-d results: restore the graph's NumPy dtypes
+        return tuple(o if t is None else t(o) for o, t in zip(outs, out_dtypes))
+
+    return NumbaCode(source, kernel, fn, path, parallel)
