@@ -9,8 +9,9 @@ from there unchanged: data from ``make_data(N)``, ``theta = (m, b, log_s)`` and 
 Part 1 times one value-and-gradient call at ``theta = (-0.4, 0.03, log(0.1))``, in one
 process, for N = 50, 10^4 and 10^6 (float64 throughout):
 
-* ``fluxion t0`` -- ``fluxion.jit(fluxion.value_and_grad(log_prob))``, tier 0 (generated
-  NumPy source; the tier right after the first call);
+* ``fluxion t0`` -- ``fluxion.jit(fluxion.value_and_grad(log_prob), tier=0)``: tier 0
+  (generated NumPy source, the tier right after the first call), pinned so that it is not
+  promoted while being timed (plain ``jit`` where ``tier=`` is not accepted);
 * ``fluxion t1`` -- the same after ``.compile(tier=1)`` (numba); skipped with
   "tier 1 unavailable: <reason>" when that method is missing, raises, or leaves ``.tier``
   at another value;
@@ -19,9 +20,9 @@ process, for N = 50, 10^4 and 10^6 (float64 throughout):
   over the data accumulating ``sum r**2``, ``sum r*x`` and ``sum r`` (``r = y - m*x - b``),
   then the value and the three gradient components in closed form. This is the practical
   floor the goals refer to;
-* ``numba lanes`` -- the same single pass with 8 explicit partial sums per quantity (the
-  reassociation is written out, so LLVM may vectorize it without ``fastmath``): one read of
-  ``x`` and ``y``, the memory-bandwidth floor at large N;
+* ``numba reassoc`` -- the same kernel with ``fastmath={"reassoc"}`` only: the three sums may
+  be reassociated (SIMD partial sums, as NumPy's pairwise sums and BLAS do), so LLVM
+  vectorizes the single pass; the memory-bandwidth floor at large N;
 * ``numba numpy`` -- vectorized NumPy inside ``njit``: ``r = y - m*x - b`` as one fused array
   expression (one temporary), then ``r @ r``, ``r @ x`` and ``r.sum()``;
 * ``numpy (hand)`` -- hand-written NumPy value and analytic gradient (the reference);
@@ -83,6 +84,7 @@ from grad_overhead import (
     machine_info,
     make_data,
     make_floor,
+    make_log_prob,
     setup_autograd,
     setup_fluxion,
     setup_jax_jit,
@@ -94,17 +96,16 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SIZES = (50, 10_000, 1_000_000)
 LOG_2PI = float(np.log(2 * np.pi))
-LANES = 8
 
 T0, T1 = "fluxion t0", "fluxion t1"
 JAX = "jax jit"
-NB_LOOP, NB_LANES, NB_NUMPY = "numba loop", "numba lanes", "numba numpy"
-NUMBA_ROWS = (NB_LOOP, NB_LANES, NB_NUMPY)
+NB_LOOP, NB_REASSOC, NB_NUMPY = "numba loop", "numba reassoc", "numba numpy"
+NUMBA_ROWS = (NB_LOOP, NB_REASSOC, NB_NUMPY)
 FLUXION_ROWS = (T0, T1)
 
 
 # ----------------------------------------------------------------------- numba kernels
-# Plain Python here (self-contained: numba compiles only them); ``numba.njit(fastmath=False)`` is
+# Plain Python here (self-contained: numba compiles only them); ``numba.njit`` is
 # applied where they are used, so a child process can compile a new dispatcher from the source.
 
 
@@ -116,37 +117,6 @@ def loop_kernel(theta, x, y):
     srx = 0.0
     sr = 0.0
     for i in range(n):
-        r = y[i] - m * x[i] - b
-        srr += r * r
-        srx += r * x[i]
-        sr += r
-    inv_s2 = np.exp(-2.0 * log_s)
-    value = -0.5 * (srr * inv_s2 + n * LOG_2PI + 2.0 * n * log_s) - 1.5 * np.log1p(m * m)
-    grad = np.empty(3)
-    grad[0] = srx * inv_s2 - 3.0 * m / (1.0 + m * m)
-    grad[1] = sr * inv_s2
-    grad[2] = srr * inv_s2 - n
-    return value, grad
-
-
-def lanes_kernel(theta, x, y):
-    """One pass with ``LANES`` explicit partial sums per quantity (vectorizable, no fastmath)."""
-    m, b, log_s = theta[0], theta[1], theta[2]
-    n = x.size
-    acc_rr = np.zeros(LANES)
-    acc_rx = np.zeros(LANES)
-    acc_r = np.zeros(LANES)
-    n_main = n - n % LANES
-    for i in range(0, n_main, LANES):
-        for j in range(LANES):
-            r = y[i + j] - m * x[i + j] - b
-            acc_rr[j] += r * r
-            acc_rx[j] += r * x[i + j]
-            acc_r[j] += r
-    srr = acc_rr.sum()
-    srx = acc_rx.sum()
-    sr = acc_r.sum()
-    for i in range(n_main, n):
         r = y[i] - m * x[i] - b
         srr += r * r
         srx += r * x[i]
@@ -186,8 +156,6 @@ class TierUnavailable(Exception):
 
 
 def _fluxion_jit(tier: int) -> Callable[[np.ndarray, np.ndarray], ValueAndGrad]:
-    from grad_overhead import make_log_prob
-
     import fluxion
     import fluxion.numpy as fnp
 
@@ -195,7 +163,11 @@ def _fluxion_jit(tier: int) -> Callable[[np.ndarray, np.ndarray], ValueAndGrad]:
         raise ImportError("fluxion has no jit yet")
 
     def factory(x, y):
-        f = fluxion.jit(fluxion.value_and_grad(make_log_prob(fnp, x, y)))
+        value_and_grad = fluxion.value_and_grad(make_log_prob(fnp, x, y))
+        try:  # pin tier 0 (no promotion while timing) where jit takes ``tier``
+            f = fluxion.jit(value_and_grad, tier=0) if tier == 0 else fluxion.jit(value_and_grad)
+        except TypeError:
+            f = fluxion.jit(value_and_grad)
         f(THETA0.copy())  # first call: trace and tier-0 compile
         if tier == 1:
             compile_ = getattr(f, "compile", None)
@@ -204,7 +176,9 @@ def _fluxion_jit(tier: int) -> Callable[[np.ndarray, np.ndarray], ValueAndGrad]:
             try:
                 compile_(tier=1)
             except Exception as exc:  # noqa: BLE001 -- numba missing, or tier 1 being written
-                raise TierUnavailable(f"compile(tier=1) raised {type(exc).__name__}: {exc}") from exc
+                raise TierUnavailable(
+                    f"compile(tier=1) raised {type(exc).__name__}: {exc}"
+                ) from exc
             active = getattr(f, "tier", None)
             if active is not None and active != 1:
                 raise TierUnavailable(f"compile(tier=1) returned but .tier == {active!r}")
@@ -214,11 +188,13 @@ def _fluxion_jit(tier: int) -> Callable[[np.ndarray, np.ndarray], ValueAndGrad]:
     return factory
 
 
-def _numba(kernel: Callable) -> Callable[[], Callable[[np.ndarray, np.ndarray], ValueAndGrad]]:
+def _numba(
+    kernel: Callable, fastmath: bool | set[str] = False
+) -> Callable[[], Callable[[np.ndarray, np.ndarray], ValueAndGrad]]:
     def setup():
         import numba
 
-        compiled = numba.njit(fastmath=False)(kernel)
+        compiled = numba.njit(fastmath=fastmath)(kernel)
 
         def factory(x, y):
             return lambda theta: compiled(theta, x, y)
@@ -234,7 +210,7 @@ VARIANTS = {
     T1: lambda: _fluxion_jit(1),
     JAX: setup_jax_jit,
     NB_LOOP: _numba(loop_kernel),
-    NB_LANES: _numba(lanes_kernel),
+    NB_REASSOC: _numba(loop_kernel, fastmath={"reassoc"}),
     NB_NUMPY: _numba(numpy_kernel),
     "fluxion eager": setup_fluxion,
     "autograd": setup_autograd,
@@ -291,13 +267,15 @@ def run_benchmark(cases: list, repeats: int, target_s: float) -> list[dict]:
             record["tier_requested"] = fn.bench_tier
             record["tier_before"] = tier_before
             record["tier_after"] = getattr(fn, "tier", None)
-            if record["tier_after"] not in (None, fn.bench_tier) or tier_before != record[
-                "tier_after"
-            ]:
+            if (
+                record["tier_after"] not in (None, fn.bench_tier)
+                or tier_before != record["tier_after"]
+            ):
                 print(f"  note: {name} N={n} tier {tier_before!r} -> {record['tier_after']!r}")
         records.append(record)
         print(
-            f"  timed {name:<13} N={n:<8} {median * 1e6:12.2f} us/call  spread {record['spread']:.0%}",
+            f"  timed {name:<13} N={n:<8} {median * 1e6:12.2f} us/call  "
+            f"spread {record['spread']:.0%}",
             flush=True,
         )
     return records
@@ -374,11 +352,11 @@ first_s = time.perf_counter() - t
 """
 
 FIRST_CALL_CASES = {
-    "fluxion jit first call (trace + tier 0 + run)": ("fluxion", _FLUXION_IMPORTS, _FLUXION_T0),
-    "fluxion compile(tier=1), empty numba cache": ("fluxion", _FLUXION_IMPORTS, _FLUXION_T1),
-    "fluxion compile(tier=1), numba disk cache": ("fluxion", _FLUXION_IMPORTS, _FLUXION_T1),
-    "jax.jit first call (trace + compile + run)": ("jax", _JAX_IMPORTS, _JAX_BODY),
-    "numba loop first call (compile + run)": ("numba", _NUMBA_IMPORTS, _NUMBA_BODY),
+    "fluxion jit first call (trace + tier 0 + run)": (_FLUXION_IMPORTS, _FLUXION_T0),
+    "fluxion compile(tier=1), empty numba cache": (_FLUXION_IMPORTS, _FLUXION_T1),
+    "fluxion compile(tier=1), numba disk cache": (_FLUXION_IMPORTS, _FLUXION_T1),
+    "jax.jit first call (trace + compile + run)": (_JAX_IMPORTS, _JAX_BODY),
+    "numba loop first call (compile + run)": (_NUMBA_IMPORTS, _NUMBA_BODY),
 }
 WARM_CACHE = "fluxion compile(tier=1), numba disk cache"
 COLD_CACHE = "fluxion compile(tier=1), empty numba cache"
@@ -408,7 +386,7 @@ def run_first_call(repeats: int, n: int = 50) -> list[dict]:
     runs: dict[str, list[dict]] = {name: [] for name in FIRST_CALL_CASES}
     skip: dict[str, str] = {}
     for _ in range(repeats):
-        for name, (module, imports, body) in FIRST_CALL_CASES.items():
+        for name, (imports, body) in FIRST_CALL_CASES.items():
             if name in skip or (name == WARM_CACHE and COLD_CACHE in skip):
                 continue
             if name == WARM_CACHE:  # a second fresh process on the cold case's directory
@@ -443,9 +421,7 @@ def run_first_call(repeats: int, n: int = 50) -> list[dict]:
         }
         for key in ("tier0_first_s", "tier1_first_call_s"):
             if key in results[0]:
-                record[f"median_{key[:-2]}_ms"] = (
-                    statistics.median(r[key] for r in results) * 1e3
-                )
+                record[f"median_{key[:-2]}_ms"] = statistics.median(r[key] for r in results) * 1e3
         records.append(record)
     return records
 
@@ -509,8 +485,7 @@ def first_call_table(records: list[dict]) -> str:
                 f"next call {r['median_tier1_first_call_ms']:.3f} ms"
             )
         lines.append(
-            f"| {r['case']} | {r['median_first_ms']:,.1f} | {r['median_import_ms']:,.1f} "
-            f"| {note} |"
+            f"| {r['case']} | {r['median_first_ms']:,.1f} | {r['median_import_ms']:,.1f} | {note} |"
         )
     return "\n".join(lines)
 
@@ -564,8 +539,9 @@ def main(argv: list[str] | None = None) -> int:
     print("\n## steady-state value_and_grad, median µs per call\n")
     print(wide_table(records, args.sizes))
     print(
-        f"\n{NB_LOOP}: one sequential pass (fastmath=False); {NB_LANES}: one pass, {LANES} "
-        f"partial sums (memory floor); {NB_NUMPY}: fused r = y - m*x - b, then np.dot/sum"
+        f"\n{NB_LOOP}: one sequential pass, fastmath=False (the floor); {NB_REASSOC}: the same, "
+        f'fastmath={{"reassoc"}} (vectorized reductions, memory floor); {NB_NUMPY}: '
+        "fused r = y - m*x - b in numba, then np.dot / r.sum() (fastmath=False)"
     )
     print("\n## ratios (same run)\n")
     print(ratio_table(records, args.sizes))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import operator
 import warnings
 import weakref
 from collections.abc import Callable
@@ -78,14 +79,21 @@ class BatchTracer(Tracer):
         The vmap this tracer belongs to.
     val : array
         All the examples, stacked along ``bdim`` (a concrete array or an outer transform's
-        tracer).
-    bdim : int
-        The axis of ``val`` that indexes the examples.
+        tracer); for an unmapped value (``bdim`` is :data:`not_mapped`), the one value that
+        every example shares.
+    bdim : int or None
+        The axis of ``val`` that indexes the examples, or ``None``.
+
+    Notes
+    -----
+    Unmapped arrays (``in_axes=None``, and results computed from them alone) are tracers too,
+    so NumPy code such as ``table[i]`` with a mapped index ``i`` reaches fluxion's indexing;
+    they are concrete, so ``bool()``, ``float()`` and ``np.asarray`` work on them.
     """
 
     __slots__ = ("val", "bdim")
 
-    def __init__(self, trace: BatchTrace, val: Any, bdim: int) -> None:
+    def __init__(self, trace: BatchTrace, val: Any, bdim: int | None) -> None:
         self._trace = trace
         self.val = val
         self.bdim = bdim
@@ -94,65 +102,100 @@ class BatchTracer(Tracer):
     def aval(self) -> ShapedArray:
         aval = aval_of(self.val)
         d = self.bdim
+        if d is None:
+            return aval
         return ShapedArray(aval.shape[:d] + aval.shape[d + 1 :], aval.dtype, aval.weak_type)
 
     @property
     def shape(self) -> tuple[int, ...]:
-        shape = self.val.shape
+        shape = tuple(self.val.shape)
         d = self.bdim
-        return tuple(shape[:d]) + tuple(shape[d + 1 :])
+        if d is None:
+            return shape
+        return shape[:d] + shape[d + 1 :]
 
     @property
     def dtype(self) -> np.dtype:
         return self.val.dtype
 
     def primal_value(self) -> Any:
+        if self.bdim is None:
+            return self.val
         raise _not_concrete(self.aval, "conversion to a concrete value")
 
     def __bool__(self) -> bool:
+        if self.bdim is None:
+            return bool(self.val)
         raise _not_concrete(self.aval, "bool() (an `if`, `while`, `and` or `or`)")
 
     def __int__(self) -> int:
+        if self.bdim is None:
+            return int(self.val)
         raise _not_concrete(self.aval, "int()")
 
     def __index__(self) -> int:
+        if self.bdim is None:
+            return operator.index(self.val)
         raise _not_concrete(self.aval, "use as a Python index (__index__)")
 
     def __float__(self) -> float:
+        if self.bdim is None:
+            return float(self.val)
         raise _not_concrete(
             self.aval,
             "float() (also reached when a mapped value is stored into a NumPy array, "
-            "y[i] = v with y a plain ndarray)",
+            "y[i] = v with y an ndarray created inside the function)",
         )
+
+    def item(self) -> Any:
+        if self.bdim is None:
+            return self.val.item()
+        raise _not_concrete(self.aval, "item()")
+
+    def tolist(self) -> Any:
+        if self.bdim is None:
+            return self.val.tolist()
+        raise _not_concrete(self.aval, "tolist()")
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         _check_active(self, "numpy conversion")
+        if self.bdim is None:
+            return np.asarray(self.val, dtype=dtype)
         raise TypeError(
             f"numpy.asarray of a batched {self.aval} inside vmap: a plain NumPy array cannot "
             "hold a mapped value. This happens with np.array/np.asarray of it, when it indexes "
-            "a NumPy array (y[i] with y an ndarray: use fluxion.numpy.take(y, i)), or when it "
-            "is stored into one (y[i] = v: map y too, or build the result with fluxion.numpy "
-            "operations such as fnp.where or fnp.concatenate)"
+            "an ndarray created inside the function (y[i]: use fluxion.numpy.take(y, i) or "
+            "fnp.asarray), or when it is stored into one (y[i] = v: build y with fluxion.numpy "
+            "functions, or the result with fnp.where or fnp.concatenate)"
         )
 
     def __repr__(self) -> str:
         return f"BatchTracer<{self.aval}>(bdim={self.bdim}, val={self.val!r})"
 
     def __str__(self) -> str:
+        if self.bdim is None:
+            return str(self.val)
         return f"{self.val} (batched along axis {self.bdim})"
 
     def __format__(self, spec: str) -> str:
         if not spec:
             return str(self)
+        if self.bdim is None:
+            return format(self.val, spec)
         raise _not_concrete(self.aval, f"format() with spec {spec!r}")
 
     def _become(self, other: Any) -> None:
-        trace = self._trace
-        if type(other) is BatchTracer and other._trace is trace:
+        if type(other) is BatchTracer and other._trace is self._trace:
             self.val, self.bdim = other.val, other.bdim
-        else:  # an unbatched value: the same for every example
-            self.val = _broadcast_new_axis(other, 0, trace.axis_size)
-            self.bdim = 0
+        else:  # a value that does not depend on the mapped inputs
+            self.val, self.bdim = other, None
+
+
+def _is_array(x: Any) -> bool:
+    """Whether an unmapped input is an array to wrap (so NumPy indexing by a tracer works)."""
+    if type(x) is np.ndarray:
+        return True
+    return hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, Tracer | np.generic)
 
 
 class BatchTrace(Trace):
@@ -164,21 +207,36 @@ class BatchTrace(Trace):
         super().__init__(parent, transform)
         self.axis_size = 0
 
+    def new_input(self, x: Any, bdim: int | None) -> Any:
+        """The tracer of an input mapped along ``bdim`` (unmapped arrays are wrapped too)."""
+        if bdim is None and not _is_array(x):
+            return x
+        return BatchTracer(self, x, bdim)
+
     def process_primitive(self, prim: Primitive, args: tuple, params: dict) -> Any:
         vals = []
         dims = []
         found = False
+        batched = False
         for x in args:
             if type(x) is BatchTracer and x._trace is self:
                 vals.append(x.val)
-                dims.append(x.bdim)
+                d = x.bdim
+                dims.append(d)
                 found = True
+                if d is not None:
+                    batched = True
             else:
                 vals.append(x)
                 dims.append(None)
         parent = self.parent
         if not found:
             return bind_at(parent, prim, args, params)
+        if not batched:  # only unmapped values: compute once, stay a tracer
+            out = bind_at(parent, prim, vals, params)
+            if prim.multiple_results:
+                return tuple(BatchTracer(self, o, None) for o in out)
+            return BatchTracer(self, out, None)
         rule = prim.batch
         previous = _state.trace
         _state.trace = parent
@@ -192,13 +250,8 @@ class BatchTrace(Trace):
         if prim.multiple_results:
             if type(out_dims) is int or out_dims is None:
                 out_dims = (out_dims,) * len(out)
-            return tuple(self._wrap(o, d) for o, d in zip(out, out_dims, strict=True))
-        return self._wrap(out, out_dims)
-
-    def _wrap(self, out: Any, bdim: int | None) -> Any:
-        if bdim is None:
-            return out
-        return BatchTracer(self, out, bdim)
+            return tuple(BatchTracer(self, o, d) for o, d in zip(out, out_dims, strict=True))
+        return BatchTracer(self, out, out_dims)
 
 
 # --------------------------------------------------------------------------------------------
@@ -411,6 +464,8 @@ def _mapped_size(leaves: list, axes: list, descs: list, axis_size: int | None) -
 def _finish_output(trace: BatchTrace, x: Any, axis: int | None, size: int, desc: str) -> Any:
     """Put the batch axis of one output leaf at ``axis`` (runs one level down)."""
     batched = type(x) is BatchTracer and x._trace is trace
+    if batched and x.bdim is None:  # an unmapped value
+        x, batched = x.val, False
     if axis is None:
         if batched:
             raise ValueError(
@@ -451,7 +506,7 @@ def batch_fun(
     primitives' ``fwd``; the outputs are left where the computation put their batch axes)."""
     with new_trace(BatchTrace, "vmap") as trace:
         trace.axis_size = axis_size
-        tracers = [a if d is None else BatchTracer(trace, a, d) for a, d in zip(args, dims)]
+        tracers = [trace.new_input(a, d) for a, d in zip(args, dims)]
         out = fun(*tracers)
     out_flat, out_tree = tree_flatten(out)
     vals, out_dims = [], []
@@ -568,7 +623,7 @@ def vmap(
 
         with new_trace(BatchTrace, "vmap") as trace:
             trace.axis_size = size
-            tracers = [x if a is None else BatchTracer(trace, x, a) for x, a in zip(leaves, axes)]
+            tracers = [trace.new_input(x, a) for x, a in zip(leaves, axes)]
             out = flat_fun(*tracers)
         out_flat, out_tree = tree_flatten(out)
         out_specs = _broadcast_prefix("out_axes", out_axes, out, "the output")

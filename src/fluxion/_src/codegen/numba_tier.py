@@ -190,8 +190,24 @@ def _lowering(eqn: Any) -> str | None:
     return None
 
 
+def _largest(graph: Graph) -> int:
+    sizes = [v.aval.size for v in graph.in_vars] + [
+        v.aval.size for e in graph.eqns for v in list(e.inputs) + list(e.outs)
+    ]
+    return max(sizes, default=0)
+
+
 def lowerable(graph: Graph) -> list[str]:
-    """The primitives of ``graph`` that have no numba lowering (empty: tier 1 can take it)."""
+    """Why ``graph`` cannot be compiled to tier 1 (empty list: it can).
+
+    Small graphs need a numba lowering for every equation. Graphs with large arrays (10^5
+    elements or more) must also fuse into loops (see :mod:`.fused`): as separate array
+    operations in numba they would be slower than tier 0.
+    """
+    from .fused import loop_shape
+
+    if _largest(graph) >= PARALLEL_MIN_SIZE and loop_shape(graph) is None:
+        return ["large arrays outside fusable elementwise/reduction clusters"]
     missing = []
     for eqn in graph.eqns:
         if any(a.aval.dtype.kind == "c" for a in eqn.inputs):
@@ -300,12 +316,16 @@ def compile_numba(graph: Graph, name: str = "f") -> NumbaCode:
         raise NotImplementedError(f"no numba lowering for: {', '.join(missing)}")
     import numba
 
+    from .fused import generate_fused, loop_shape
+
     safe = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "f"
-    source, consts = generate_numba(graph, safe)
     del numba  # imported above only to fail early, with a clear ImportError, when missing
-    parallel = any(
-        a.aval.size >= PARALLEL_MIN_SIZE for a in list(graph.in_vars) + list(graph.outs)
-    ) or any(v.aval.size >= PARALLEL_MIN_SIZE for e in graph.eqns for v in e.outs)
+    shape = loop_shape(graph)
+    if shape is not None:  # one pass over memory per stage (see fused.py)
+        source, consts = generate_fused(graph, safe, shape)
+    else:
+        source, consts = generate_numba(graph, safe)
+    parallel = "numba.prange" in source
     module_source = (
         "import numpy as np\nimport numba\n"
         "from fluxion._src.jit import GuardFailure\n\n\n"

@@ -240,6 +240,8 @@ def batch_reduce_axes(prim: Primitive) -> Any:
 
     def batch(args: Any, dims: Any, *, axis_size: int, axes: tuple[int, ...], **params: Any) -> Any:
         (x,), (d,) = args, dims
+        ndim = max(len(shape_of(x)) - 1, 1)
+        axes = tuple(sorted(a % ndim for a in axes))
         new_axes = tuple(a + (a >= d) for a in axes)
         out_dim = d - sum(1 for a in axes if a < d)
         return prim.bind(x, axes=new_axes, **params), out_dim
@@ -259,6 +261,7 @@ def batch_axis_param(prim: Primitive, name: str = "axis") -> Any:
             x2 = shape.reshape(x, (axis_size, 1))
             out = prim.bind(x2, **dict(params, **{name: 1}))
             return shape.reshape(out, (axis_size,)), 0
+        axis %= len(shape_of(x)) - 1
         params[name] = axis + (axis >= d)
         return prim.bind(x, **params), d
 

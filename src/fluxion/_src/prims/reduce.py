@@ -232,6 +232,7 @@ def _arg_batch(prim: Primitive) -> Any:
             if keepdims:
                 out = reshape(out, (axis_size,) + (1,) * len(per_example))
             return out, 0
+        axis %= len(shape_of(x)) - 1
         out_dim = d if keepdims else d - (axis < d)
         return prim.bind(x, axis=axis + (axis >= d), keepdims=keepdims), out_dim
 

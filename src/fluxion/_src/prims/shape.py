@@ -84,7 +84,8 @@ deflinear(transpose_p, lambda g, x, *, axes: (transpose(g, tuple(np.argsort(axes
 def _transpose_batch(args: Any, dims: Any, *, axis_size: int, axes: tuple[int, ...]) -> Any:
     # the batch axis goes first; the example's axes are renumbered around it
     (x,), (d,) = args, dims
-    return transpose(x, (d,) + tuple(a + (a >= d) for a in axes)), 0
+    ndim = len(shape_of(x)) - 1
+    return transpose(x, (d,) + tuple(a % ndim + (a % ndim >= d) for a in axes)), 0
 
 
 transpose_p.batch = _transpose_batch
@@ -192,7 +193,8 @@ deflinear(concatenate_p, _concatenate_transpose)
 def _concatenate_batch(args: Any, dims: Any, *, axis_size: int, axis: int) -> Any:
     # every operand with its batch axis first (unbatched ones broadcast), joined along axis + 1
     xs = [bdim_to_front(x, d, axis_size) for x, d in zip(args, dims)]
-    return concatenate(xs, axis + 1), 0
+    ndim = len(shape_of(xs[0])) - 1
+    return concatenate(xs, axis % max(ndim, 1) + 1), 0
 
 
 concatenate_p.batch = _concatenate_batch
@@ -225,7 +227,8 @@ deflinear(flip_p, lambda g, x, *, axes: (flip(g, axes),))
 def _flip_batch(args: Any, dims: Any, *, axis_size: int, axes: tuple[int, ...]) -> Any:
     # the axes are renumbered around the batch axis, which stays where it is
     (x,), (d,) = args, dims
-    return flip(x, tuple(a + (a >= d) for a in axes)), d
+    ndim = len(shape_of(x)) - 1
+    return flip(x, tuple(a % ndim + (a % ndim >= d) for a in axes)), d
 
 
 flip_p.batch = _flip_batch
@@ -248,7 +251,8 @@ deflinear(
 def _roll_batch(args: Any, dims: Any, *, axis_size: int, shifts: Any, axes: Any) -> Any:
     # the axes are renumbered around the batch axis, which stays where it is
     (x,), (d,) = args, dims
-    return roll(x, shifts, tuple(a + (a >= d) for a in axes)), d
+    ndim = len(shape_of(x)) - 1
+    return roll(x, shifts, tuple(a % ndim + (a % ndim >= d) for a in axes)), d
 
 
 roll_p.batch = _roll_batch
