@@ -408,6 +408,10 @@ def test_call_primitives_batch_without_the_loop(name):
     # reverse mode through the batched call primitive (the rule runs under the outer grad)
     total = fluxion.grad(lambda x: fnp.sum(vmap(loss)(x, los)))(xs)
     _assert_tree_close(total, per_example, rtol=1e-12)
+    # the gradient of an unmapped argument sums over the examples
+    g_lo = fluxion.grad(lambda lo: fnp.sum(vmap(loss, in_axes=(0, None))(xs, lo)))(los[0])
+    expected = sum(fluxion.grad(loss, argnums=1)(x, los[0]) for x in xs)
+    np.testing.assert_allclose(g_lo, expected, rtol=1e-12)
     # forward mode (custom_vjp differentiates its function itself there)
     tangent = fluxion.jvp(lambda x: vmap(loss)(x, los), (xs,), (np.ones_like(xs),))[1]
     expected = [fluxion.jvp(loss, (x, lo), (np.ones(3), 0.0))[1] for x, lo in zip(xs, los)]

@@ -1255,10 +1255,6 @@ row(
     lambda x, i: x[i],
     lambda rng: (uniform((4, 2))(rng), rng.integers(0, 4, 5)),
     (ix.getitem_p,),
-    inapplicable={
-        "vmap_none": "with x unmapped, x[i] is NumPy's ndarray indexing, which cannot take a "
-        "traced index (fnp.take(x, i) can); x mapped with i mapped is the vmap_axis0/1 columns"
-    },
 )
 # index arrays as arguments: mapped by the vmap columns (each example reads its own indices)
 _ix_2x3x4 = lambda rng: (  # noqa: E731
@@ -1438,10 +1434,6 @@ row(
     lambda x, v: _update_ref(x, 1, v),
     args(uniform((3,)), uniform(())),
     (ix.update_p,),
-    inapplicable={
-        "vmap_none": "with x unmapped, y = x.copy() is a plain ndarray and y[1] = v is NumPy's "
-        "item assignment, which cannot store a traced value"
-    },
 )
 row(
     "update-f32",

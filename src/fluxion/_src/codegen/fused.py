@@ -149,6 +149,28 @@ def generate_fused(graph: Graph, name: str, shape: tuple[int, ...]) -> tuple[str
     flat_inputs = {id(v) for v in graph.in_vars if is_vec(v)}
     size = math.prod(shape)
 
+    def need(a: Any, seen: set, needed: list) -> None:
+        # the vector equations a pass must evaluate for ``a``, in dependency order
+        if type(a) is not Var or not is_vec(a) or id(a) in seen or id(a) in flat_inputs:
+            return
+        seen.add(id(a))
+        eqn = producer[id(a)]
+        for b in eqn.inputs:
+            need(b, seen, needed)
+        needed.append(eqn)
+
+    def eatom(a: Any, elem: dict) -> str:
+        # how the loop body reads ``a`` at element i
+        if type(a) is Lit:
+            if is_vec(a):
+                return f"{const(np.ascontiguousarray(a.val).reshape(-1))}[i]"
+            return small_atom(a)
+        if is_vec(a):
+            if id(a) in flat_inputs:
+                return f"{scalar_names[id(a)]}_flat[i]"
+            return elem[id(a)]
+        return scalar_names[id(a)]
+
     def emit_small(upto: int) -> None:
         # every small (non-vector, non-reduction-of-vector) equation of stage <= upto
         for eqn in graph.eqns:
@@ -182,20 +204,8 @@ def generate_fused(graph: Graph, name: str, shape: tuple[int, ...]) -> tuple[str
         vec_outs = [o for o in graph.outs if type(o) is Var and is_vec(o) and stage_of(o) == p]
         needed: list = []
         seen: set[int] = set()
-
-        def need(a: Any) -> None:
-            if type(a) is not Var or not is_vec(a) or id(a) in seen or id(a) in flat_inputs:
-                return
-            seen.add(id(a))
-            eqn = producer[id(a)]
-            for b in eqn.inputs:
-                need(b)
-            needed.append(eqn)
-
-        for e in reductions:
-            need(e.inputs[0])
-        for o in vec_outs:
-            need(o)
+        for a in [e.inputs[0] for e in reductions] + vec_outs:
+            need(a, seen, needed)
         if not reductions and not vec_outs:
             continue
         for e in reductions:
@@ -209,25 +219,13 @@ def generate_fused(graph: Graph, name: str, shape: tuple[int, ...]) -> tuple[str
             out_arrays[id(o)] = buf
             lines.append(f"    {buf} = np.empty({size}, dtype=np.{o.aval.dtype.name})")
         elem: dict[int, str] = {}
-
-        def eatom(a: Any) -> str:
-            if type(a) is Lit:
-                if is_vec(a):
-                    return f"{const(np.ascontiguousarray(a.val).reshape(-1))}[i]"
-                return small_atom(a)
-            if is_vec(a):
-                if id(a) in flat_inputs:
-                    return f"{scalar_names[id(a)]}_flat[i]"
-                return elem[id(a)]
-            return scalar_names[id(a)]
-
         body: list[str] = []
         hoisted: dict[str, str] = {}
         for eqn in needed:
             out = eqn.outs[0]
             name_ = f"e{next(tmp)}"
             elem[id(out)] = name_
-            ins = [eatom(a) for a in eqn.inputs]
+            ins = [eatom(a, elem) for a in eqn.inputs]
             pname = eqn.prim.name
             if pname == "broadcast_to":
                 expr = small_atom(eqn.inputs[0])
@@ -252,10 +250,10 @@ def generate_fused(graph: Graph, name: str, shape: tuple[int, ...]) -> tuple[str
         for e in reductions:
             acc = scalar_names[id(e.outs[0])]
             lines.append(
-                "        " + _REDUCTIONS[e.prim.name][1].format(acc=acc, v=eatom(e.inputs[0]))
+                "        " + _REDUCTIONS[e.prim.name][1].format(acc=acc, v=eatom(e.inputs[0], elem))
             )
         for o in vec_outs:
-            lines.append(f"        {out_arrays[id(o)]}[i] = {eatom(o)}")
+            lines.append(f"        {out_arrays[id(o)]}[i] = {eatom(o, elem)}")
         for o in vec_outs:
             scalar_names[id(o)] = f"{out_arrays[id(o)]}.reshape({shape!r})"
         for e in reductions:  # typed like the graph (numba reduces in the accumulator's type)
