@@ -24,6 +24,9 @@ class Config:
         tier 1 (numba), compiled in a background thread; 0 disables promotion.
     jit_tier : int or None
         Force every jitted function to one tier (0 or 1); None lets each choose.
+    jit_parallel : bool
+        Let tier-1 loops over large arrays use every core (numba prange). Off by default: it
+        helps on an idle machine and hurts badly on a busy one (or under parallel chains).
     cache_dir : str
         Where compiled kernels are kept between processes (numba's disk cache).
     """
@@ -33,6 +36,7 @@ class Config:
         "jit_guard_limit": 8,
         "jit_hot_calls": 20,
         "jit_tier": None,
+        "jit_parallel": False,
         "cache_dir": "~/.cache/fluxion",
     }
 

@@ -283,8 +283,19 @@ PARALLEL_MIN_SIZE = 100_000
 
 
 def parallel_ok(size: int, reductions: list) -> bool:
-    """Whether a pass may be split across threads (numba reduces += and *= in parallel)."""
-    return size >= PARALLEL_MIN_SIZE and all(e.prim.name in ("sum", "prod") for e in reductions)
+    """Whether a pass may be split across threads (numba reduces += and *= in parallel).
+
+    Opt-in (``fluxion.config.jit_parallel``): on a busy machine, or with chains already running
+    in parallel processes, a parallel loop waits for descheduled threads — measured here, a
+    10^5-element pass went from 0.1 ms to 34 ms while another process used one of 2 cores.
+    """
+    from ..config import config
+
+    return (
+        config.jit_parallel
+        and size >= PARALLEL_MIN_SIZE
+        and all(e.prim.name in ("sum", "prod") for e in reductions)
+    )
 
 
 def _is_two(a: Any) -> bool:
