@@ -314,3 +314,34 @@ def test_graphs_numba_cannot_lower_stay_on_tier0_and_say_why():
         float(np.sum(__import__("scipy").special.gammaln([1.5, 2.5])))
     )
     assert f.tier == 0 and "gammaln" in f.tier_info()[0]
+
+
+def test_custom_rules_and_checkpoint_inside_jit():
+    @fluxion.custom_vjp
+    def clip_grad(x):
+        return x
+
+    clip_grad.defvjp(lambda x: (x, None), lambda res, g: (fnp.clip(g, -1.0, 1.0),))
+
+    def f(x):
+        y = fluxion.checkpoint(lambda v: fnp.sin(v) * 3.0)(x)
+        return fnp.sum(clip_grad(y) * 10.0)
+
+    x = np.array([0.1, 0.2])
+    np.testing.assert_allclose(fluxion.jit(fluxion.grad(f))(x), fluxion.grad(f)(x))
+    np.testing.assert_allclose(fluxion.grad(fluxion.jit(f))(x), fluxion.grad(f)(x))
+
+
+def test_grad_of_jit_with_pytree_arguments_and_outputs():
+    @fluxion.jit
+    def loss(params, data):
+        pred = data["x"] @ params["w"] + params["b"]
+        return fnp.mean((pred - data["y"]) ** 2), pred
+
+    rng = np.random.default_rng(2)
+    params = {"w": rng.standard_normal(3), "b": 0.5}
+    data = {"x": rng.standard_normal((8, 3)), "y": rng.standard_normal(8)}
+    (value, pred), g = fluxion.value_and_grad(loss, has_aux=True)(params, data)
+    eager = fluxion.value_and_grad(loss.__wrapped__, has_aux=True)(params, data)
+    np.testing.assert_allclose(g["w"], eager[1]["w"], rtol=1e-12)
+    assert float(g["b"]) == pytest.approx(float(eager[1]["b"]), rel=1e-12)

@@ -369,7 +369,10 @@ def _leaf_key(x: Any) -> Any:
         return (aval.shape, aval.dtype)
     if isinstance(x, np.generic):
         return ((), x.dtype)
-    return None
+    shape = getattr(x, "shape", None)
+    if shape is not None:  # another array type (CuPy): the device is part of the key
+        return (tuple(shape), x.dtype, type(x))
+    return ("object", type(x))
 
 
 def _leaf_aval(x: Any, where: str) -> ShapedArray:
@@ -582,13 +585,24 @@ class Lowered:
         """Tier 0: the generated Python/NumPy source."""
         return self.entry.specs[0].code.source
 
+    @property
+    def tier1_source(self) -> str | None:
+        """Tier 1: the numba source, once compiled (``jitted.compile(tier=1)``)."""
+        code = self.entry.specs[0].numba_code
+        return None if code is None else code.source
+
     def as_text(self) -> str:
         parts = [f"# jit({self.name}): {len(self.entry.specs)} specialization(s)"]
         for i, spec in enumerate(self.entry.specs):
-            parts.append(f"# specialization {i}: graph ({spec.guards} guards)")
+            parts.append(f"# specialization {i}: graph ({spec.guards} guards), tier {spec.tier}")
             parts.append(spec.graph.pretty())
             parts.append("# tier 0 source")
             parts.append(spec.code.source)
+            if spec.numba_code is not None:
+                parts.append(f"# tier 1 source (numba, {spec.numba_code.path})")
+                parts.append(spec.numba_code.source)
+            elif spec.promotion not in (None, "running"):
+                parts.append(f"# tier 1: {spec.promotion}")
         return "\n".join(parts)
 
     def __str__(self) -> str:
