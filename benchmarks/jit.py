@@ -36,11 +36,11 @@ Part 2 measures the first call of a NEW function in a FRESH process: for each ca
 ``python -c`` process imports its framework (timed separately), builds the N = 50 function and
 times only the first call with ``time.perf_counter``. Cases: fluxion jit first call (trace,
 tier-0 compile, run); fluxion ``compile(tier=1)`` (after the first call) with an empty numba
-cache (``NUMBA_CACHE_DIR`` set to a new temporary directory) and again in a second fresh process
-reusing that directory (numba's disk cache); ``jax.jit`` first call (trace, XLA compile, run;
-the CPU backend is started during "import"); the ``numba loop`` kernel's first call (type
-inference and LLVM compile, no cache). Each case runs ``--first-call-repeats`` times (default 3)
-and the median is reported.
+cache (``NUMBA_CACHE_DIR`` and ``fluxion.config.cache_dir`` set to a new temporary directory)
+and again in a second fresh process reusing that directory (numba's disk cache); ``jax.jit``
+first call (trace, XLA compile, run; the CPU backend is started during "import"); the
+``numba loop`` kernel's first call (type inference and LLVM compile, no cache). Each case runs
+``--first-call-repeats`` times (default 3) and the median is reported.
 
 A peer whose package is missing is skipped with a printed note.
 
@@ -67,6 +67,7 @@ import functools
 import gc
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -307,6 +308,11 @@ value, grad = f(theta)
 first_s = time.perf_counter() - t
 """
 _FLUXION_T1 = """\
+import os
+try:  # fluxion's kernel sources and numba's index in the case's own directory
+    fluxion.config.update("cache_dir", os.environ["NUMBA_CACHE_DIR"])
+except Exception:
+    pass
 lp = make_log_prob(fnp, x, y)
 f = fluxion.jit(fluxion.value_and_grad(lp))
 t = time.perf_counter()
@@ -385,6 +391,7 @@ def run_first_call(repeats: int, n: int = 50) -> list[dict]:
     want = float(make_floor(*make_data(n))(THETA0.copy())[0])
     runs: dict[str, list[dict]] = {name: [] for name in FIRST_CALL_CASES}
     skip: dict[str, str] = {}
+    made: list[str] = []
     for _ in range(repeats):
         for name, (imports, body) in FIRST_CALL_CASES.items():
             if name in skip or (name == WARM_CACHE and COLD_CACHE in skip):
@@ -393,6 +400,7 @@ def run_first_call(repeats: int, n: int = 50) -> list[dict]:
                 cache_dir = runs[COLD_CACHE][-1]["cache_dir"]
             else:
                 cache_dir = tempfile.mkdtemp(prefix="fluxion-bench-numba-")
+                made.append(cache_dir)
             result = _run_child(imports, body, n, cache_dir)
             result["cache_dir"] = cache_dir
             if "error" in result:
@@ -408,6 +416,8 @@ def run_first_call(repeats: int, n: int = 50) -> list[dict]:
                 f"import {result['import_s'] * 1e3:7.1f} ms",
                 flush=True,
             )
+    for cache_dir in made:
+        shutil.rmtree(cache_dir, ignore_errors=True)
     records = []
     for name, results in runs.items():
         if not results:

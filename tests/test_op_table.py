@@ -108,3 +108,11 @@ def test_every_primitive_has_a_row() -> None:
         f"tests/optable/rows_*.py module; row modules present: {_ROW_MODULES}):\n  "
         + "\n  ".join(missing)
     )
+
+
+def test_every_primitive_has_a_batch_rule() -> None:
+    missing = sorted(name for name, prim in _all_primitives().values() if prim.batch is None)
+    assert not missing, (
+        f"{len(missing)} primitive(s) have no batch rule (vmap would loop over the examples): "
+        + ", ".join(missing)
+    )

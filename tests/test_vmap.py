@@ -178,6 +178,21 @@ def test_integer_and_boolean_values_are_batched():
     np.testing.assert_array_equal(out[3], idx * 2)
 
 
+def test_unmapped_arrays_take_mapped_indices_and_any_numpy_function():
+    grid = np.linspace(0.0, 1.0, 11)
+    table = np.arange(11.0) ** 2
+
+    def f(x, grid, table):
+        k = np.searchsorted(grid, 0.35)  # NumPy function without a fluxion version: unmapped
+        n = int(table.shape[0] * grid[1])  # unmapped values are concrete
+        j = fnp.astype(x * 10, int)
+        return x * table[k] + table[j] + n + (table > 50)[j]
+
+    xs = np.array([0.1, 0.5, 0.9])
+    got = vmap(f, in_axes=(0, None, None))(xs, grid, table)
+    np.testing.assert_allclose(got, [f(x, grid, table) for x in xs])
+
+
 def test_float32_stays_float32():
     x = np.linspace(0, 1, 6, dtype=np.float32).reshape(3, 2)
     out = vmap(lambda v: fnp.exp(v) * 2.0 + fnp.sum(v))(x)
@@ -272,6 +287,14 @@ def test_gather_scatter_update_with_batched_index_arrays(index, mapped):
     for f in (gather, update, fluxion.grad(loss)):
         got = vmap(f, in_axes=mapped)(xm, im, jm)
         _assert_tree_close(got, _loop(f, xm, im, jm, in_axes=mapped))
+    # reverse mode through the batched gather (a scatter-add of the batched index)
+    total = fluxion.grad(lambda x: fnp.sum(vmap(loss, in_axes=mapped)(x, im, jm)))(xm)
+    per_example = _loop(fluxion.grad(loss), xm, im, jm, in_axes=mapped)
+    if mapped[0] is None:
+        per_example = per_example.sum(axis=0)
+    else:
+        per_example = np.moveaxis(per_example, 0, mapped[0])
+    np.testing.assert_allclose(total, per_example, rtol=1e-12, atol=1e-12)
 
 
 # --------------------------------------------------------------------------------------------

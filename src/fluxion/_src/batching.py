@@ -38,7 +38,7 @@ from .core import (
     new_trace,
 )
 from .prims._helpers import moveaxis, shape_of
-from .tree_util import tree_flatten, tree_structure, tree_unflatten
+from .tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
 
 __all__ = [
     "vmap",
@@ -108,7 +108,7 @@ class BatchTracer(Tracer):
 
     @property
     def shape(self) -> tuple[int, ...]:
-        shape = tuple(self.val.shape)
+        shape = shape_of(self.val)
         d = self.bdim
         if d is None:
             return shape
@@ -116,7 +116,8 @@ class BatchTracer(Tracer):
 
     @property
     def dtype(self) -> np.dtype:
-        return self.val.dtype
+        dtype = getattr(self.val, "dtype", None)
+        return aval_of(self.val).dtype if dtype is None else dtype
 
     def primal_value(self) -> Any:
         if self.bdim is None:
@@ -164,10 +165,27 @@ class BatchTracer(Tracer):
         raise TypeError(
             f"numpy.asarray of a batched {self.aval} inside vmap: a plain NumPy array cannot "
             "hold a mapped value. This happens with np.array/np.asarray of it, when it indexes "
-            "an ndarray created inside the function (y[i]: use fluxion.numpy.take(y, i) or "
-            "fnp.asarray), or when it is stored into one (y[i] = v: build y with fluxion.numpy "
-            "functions, or the result with fnp.where or fnp.concatenate)"
+            "an ndarray that the function closes over or creates (y[i]: pass y as an argument "
+            "with in_axes=None, or use fluxion.numpy.take(y, i)), or when it is stored into one "
+            "(y[i] = v: pass y as an argument, or build the result with fluxion.numpy functions "
+            "such as fnp.where or fnp.concatenate)"
         )
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        # NumPy functions without a fluxion version still run on unmapped values (they are
+        # concrete and shared by every example), as they do on constants under grad
+        from . import core
+
+        if func not in core._fnp._FUNCTION_MAP:
+            trace = self._trace
+            leaves, tree = tree_flatten((args, kwargs))
+            if all(_is_unmapped_of(x, trace) for x in leaves if isinstance(x, Tracer)):
+                _check_active(self, f"numpy.{getattr(func, '__name__', func)}")
+                raw = [x.val if type(x) is BatchTracer else x for x in leaves]
+                call_args, call_kwargs = tree_unflatten(tree, raw)
+                out = func(*call_args, **call_kwargs)
+                return tree_map(lambda o: trace.new_input(o, None), out)
+        return super().__array_function__(func, types, args, kwargs)
 
     def __repr__(self) -> str:
         return f"BatchTracer<{self.aval}>(bdim={self.bdim}, val={self.val!r})"
@@ -185,17 +203,42 @@ class BatchTracer(Tracer):
         raise _not_concrete(self.aval, f"format() with spec {spec!r}")
 
     def _become(self, other: Any) -> None:
-        if type(other) is BatchTracer and other._trace is self._trace:
-            self.val, self.bdim = other.val, other.bdim
-        else:  # a value that does not depend on the mapped inputs
-            self.val, self.bdim = other, None
+        trace = self._trace
+        if type(other) is BatchTracer and _is_within(other._trace, trace):
+            # this vmap's value, or an inner vmap's (x[i] = v with x from outside it)
+            self._trace, self.val, self.bdim = other._trace, other.val, other.bdim
+            return
+        if isinstance(other, Tracer) and not _is_within(trace, other._trace):
+            raise TypeError(
+                f"item assignment: the array (a value of {trace.transform}) was created outside "
+                f"the {other._trace.transform} that computed the new value {other.aval}; copy "
+                "the array inside that function first (y = fluxion.numpy.copy(x)), or pass it "
+                "in as an argument"
+            )
+        self.val, self.bdim = other, None  # a value that does not depend on the mapped inputs
+
+
+def _is_within(inner: Trace, outer: Trace) -> bool:
+    """Whether ``inner`` is ``outer`` or a trace nested inside it."""
+    t: Trace | None = inner
+    while t is not None:
+        if t is outer:
+            return True
+        t = t.parent
+    return False
+
+
+def _is_unmapped_of(x: Any, trace: BatchTrace) -> bool:
+    return type(x) is BatchTracer and x._trace is trace and x.bdim is None
 
 
 def _is_array(x: Any) -> bool:
-    """Whether an unmapped input is an array to wrap (so NumPy indexing by a tracer works)."""
+    """Whether an unmapped input is an array to wrap: NumPy arrays (so that indexing them with
+    a mapped index reaches fluxion), other array types and outer transforms' tracers (so that
+    values computed from them belong to this vmap, and item assignment works)."""
     if type(x) is np.ndarray:
         return True
-    return hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, Tracer | np.generic)
+    return hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, np.generic)
 
 
 class BatchTrace(Trace):
@@ -586,10 +629,10 @@ def vmap(
     Examples
     --------
     >>> import numpy as np, fluxion, fluxion.numpy as fnp
-    >>> from fluxion._src.batching import vmap
-    >>> vmap(lambda x, y: fnp.dot(x, y), in_axes=(0, None))(np.eye(2), np.array([3.0, 4.0]))
+    >>> fluxion.vmap(lambda x, y: fnp.dot(x, y), in_axes=(0, None))(np.eye(2), np.array([3.0, 4.0]))
     array([3., 4.])
-    >>> vmap(fluxion.grad(lambda x: fnp.sum(x ** 3)))(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> per_example = fluxion.vmap(fluxion.grad(lambda x: fnp.sum(x ** 3)))
+    >>> per_example(np.array([[1.0, 2.0], [3.0, 4.0]]))
     array([[ 3., 12.],
            [27., 48.]])
     """

@@ -599,13 +599,34 @@ for _name in (
     "ndarray",
     "finfo",
     "iinfo",
-    "result_type",
     "promote_types",
-    "can_cast",
     "isscalar",
 ):
     globals()[_name] = getattr(np, _name)
     __all__.append(_name)
+
+
+def _dtype_of_tracer(x: Any) -> Any:
+    # NumPy's dtype functions dispatch tracers back here: hand them the tracer's dtype
+    return x.dtype if isinstance(x, Tracer) else x
+
+
+@_export
+def result_type(*arrays_and_dtypes: Any) -> np.dtype:
+    """The dtype NumPy's promotion gives these arrays and dtypes (tracers included).
+
+    Matches ``numpy.result_type``.
+    """
+    return np.result_type(*(_dtype_of_tracer(x) for x in arrays_and_dtypes))
+
+
+@_export
+def can_cast(from_: Any, to: Any, casting: str = "safe") -> bool:
+    """Whether a cast can occur under the casting rule (tracers included).
+
+    Matches ``numpy.can_cast``.
+    """
+    return np.can_cast(_dtype_of_tracer(from_), to, casting)
 
 
 @_export
