@@ -9,8 +9,11 @@ copied per example. A primitive without a rule falls back to a Python loop over 
 with one warning per primitive.
 
 Unlike the differentiation traces, the batch trace carries every dtype: integer index arrays and
-boolean masks are batched like floats. Traces nest, so ``vmap(grad(f))`` (per-example
-gradients), ``grad(vmap(f))``, ``jvp(vmap(f))`` and ``vmap(vmap(f))`` all work.
+boolean masks are batched like floats. Unmapped array inputs (``in_axes=None``) are tracers too,
+with ``bdim`` None: operations on them alone run once, unbatched, but NumPy code such as
+``table[i]`` with a mapped index reaches fluxion's indexing instead of NumPy's, and ``x[i] = v``
+works on them. Traces nest, so ``vmap(grad(f))`` (per-example gradients), ``grad(vmap(f))``,
+``jvp(vmap(f))`` and ``vmap(vmap(f))`` all work.
 """
 
 from __future__ import annotations

@@ -103,11 +103,12 @@ def generate_fused(graph: Graph, name: str, shape: tuple[int, ...]) -> tuple[str
     def is_vec(a: Any) -> bool:
         return a.aval.shape == shape
 
-    def const(val: Any) -> str:
-        key = id(val)
+    def const(val: Any, flat: bool = False) -> str:
+        # one argument per distinct constant array (read once per element, however often used)
+        key = (id(val), flat)
         if key not in const_names:
             const_names[key] = f"k{len(consts)}"
-            consts.append(val)
+            consts.append(np.ascontiguousarray(val).reshape(-1) if flat else val)
         return const_names[key]
 
     def small_atom(a: Any) -> str:
@@ -159,11 +160,15 @@ def generate_fused(graph: Graph, name: str, shape: tuple[int, ...]) -> tuple[str
             need(b, seen, needed)
         needed.append(eqn)
 
+    uniform: dict[int, str] = {}  # S-shaped values equal at every element (hoisted scalars)
+
     def eatom(a: Any, elem: dict) -> str:
         # how the loop body reads ``a`` at element i
+        if id(a) in uniform:
+            return uniform[id(a)]
         if type(a) is Lit:
             if is_vec(a):
-                return f"{const(np.ascontiguousarray(a.val).reshape(-1))}[i]"
+                return f"{const(a.val, flat=True)}[i]"
             return small_atom(a)
         if is_vec(a):
             if id(a) in flat_inputs:
@@ -223,10 +228,19 @@ def generate_fused(graph: Graph, name: str, shape: tuple[int, ...]) -> tuple[str
         hoisted: dict[str, str] = {}
         for eqn in needed:
             out = eqn.outs[0]
-            name_ = f"e{next(tmp)}"
-            elem[id(out)] = name_
+            if id(out) in uniform:
+                continue
             ins = [eatom(a, elem) for a in eqn.inputs]
             pname = eqn.prim.name
+            if all(not is_vec(a) or id(a) in uniform for a in eqn.inputs):
+                # loop-invariant: compute once, before the loop
+                name_ = f"u{next(tmp)}"
+                uniform[id(out)] = name_
+                expr = ins[0] if pname == "broadcast_to" else _elementwise_expr(eqn, ins)
+                lines.append(f"    {name_} = {expr}")
+                continue
+            name_ = f"e{next(tmp)}"
+            elem[id(out)] = name_
             if pname == "broadcast_to":
                 expr = small_atom(eqn.inputs[0])
             elif pname == "power" and _is_two(eqn.inputs[1]):

