@@ -345,3 +345,25 @@ def test_grad_of_jit_with_pytree_arguments_and_outputs():
     eager = fluxion.value_and_grad(loss.__wrapped__, has_aux=True)(params, data)
     np.testing.assert_allclose(g["w"], eager[1]["w"], rtol=1e-12)
     assert float(g["b"]) == pytest.approx(float(eager[1]["b"]), rel=1e-12)
+
+
+def test_tier0_buffer_reuse_keeps_results_independent():
+    n = 40_000  # large enough for persistent buffers
+    x = np.linspace(-1, 1, n)
+
+    def f(a, b):
+        t = fnp.exp(a * x) + b
+        u = t * t - fnp.sin(t)
+        return u, fnp.sum(u * 2.0), fnp.reshape(t, (200, 200))
+
+    jf = fluxion.jit(f, tier=0)
+    assert "out=B" in jf.lower(0.5, 1.0).source
+    first = jf(0.5, 1.0)
+    kept = [np.copy(first[0]), float(first[1]), np.copy(first[2])]
+    second = jf(-0.3, 2.0)  # writes the persistent buffers again
+    np.testing.assert_array_equal(first[0], kept[0])
+    np.testing.assert_array_equal(first[2], kept[2])
+    for got, want in zip(second, f(-0.3, 2.0)):
+        np.testing.assert_allclose(got, want, rtol=1e-14)
+    g = fluxion.jit(fluxion.grad(lambda a: fnp.sum(f(a, 1.0)[0])), tier=0)
+    assert float(g(0.2)) == pytest.approx(float(fluxion.grad(lambda a: fnp.sum(f(a, 1.0)[0]))(0.2)))

@@ -565,3 +565,21 @@ def test_leaked_batch_tracer():
     vmap(lambda x: leaked.append(x) or x)(np.ones(2))
     with pytest.raises(fluxion.UnexpectedTracerError, match="leaked tracer"):
         np.asarray(leaked[0])
+
+
+def test_item_assignment_across_nested_transforms():
+    xs = np.arange(6.0).reshape(3, 2)
+
+    def total(w, pass_w):
+        def per(x, w_in):
+            y = (w_in if pass_w else w) * 1.0
+            y[0] = fnp.sum(x)  # each example writes its own value into y
+            return fnp.sum(y * y)
+
+        return fnp.sum(vmap(per, in_axes=(0, None))(xs, w))
+
+    # w passed in unmapped: y belongs to the vmap, and d/dw sum_i (s_i^2 + w_1^2) = [0, 6 w_1]
+    np.testing.assert_allclose(fluxion.grad(lambda w: total(w, True))(np.ones(2)), [0.0, 6.0])
+    # w closed over: y is grad's value and cannot hold a per-example value; a clear error
+    with pytest.raises(TypeError, match="outer grad but the new value depends on the inner vmap"):
+        fluxion.grad(lambda w: total(w, False))(np.ones(2))

@@ -86,6 +86,25 @@ class MissingRule:
 # --------------------------------------------------------------------------------------------
 
 
+def check_become(tracer: Tracer, other: Any) -> None:
+    """Refuse ``x[i] = v`` where ``x`` (``tracer``) belongs to an outer transform and the new
+    value ``other`` to a transform nested inside it: the outer tracer cannot hold it."""
+    if not isinstance(other, Tracer) or other._trace is tracer._trace:
+        return
+    outer = tracer._trace
+    t = other._trace.parent
+    while t is not None:
+        if t is outer:
+            raise TypeError(
+                f"item assignment x[i] = v: x is a value of an outer {outer.transform} but the "
+                f"new value depends on the inner {other._trace.transform}, so x cannot hold it; "
+                f"compute x inside the function given to {other._trace.transform} from its "
+                "arguments (with vmap: pass x in with in_axes=None), or build the result with "
+                "fluxion.numpy functions (fnp.where, fnp.concatenate)"
+            )
+        t = t.parent
+
+
 class PrimalTracer(Tracer):
     """A tracer that carries its concrete (or outer-level) value: the JVP and VJP tracers."""
 
@@ -121,6 +140,7 @@ class JVPTracer(PrimalTracer):
         if type(other) is JVPTracer and other._trace is self._trace:
             self.primal, self.tangent = other.primal, other.tangent
         else:
+            check_become(self, other)
             self.primal, self.tangent = other, Zero(other)
 
 
@@ -208,6 +228,7 @@ class VJPTracer(PrimalTracer):
         if type(other) is VJPTracer and other._trace is self._trace:
             self.primal, self.node = other.primal, other.node
         else:
+            check_become(self, other)
             self.primal, self.node = other, None
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from .ad import check_become
 from .core import (
     ConcretizationError,
     Primitive,
@@ -211,13 +212,7 @@ class BatchTracer(Tracer):
             # this vmap's value, or an inner vmap's (x[i] = v with x from outside it)
             self._trace, self.val, self.bdim = other._trace, other.val, other.bdim
             return
-        if isinstance(other, Tracer) and not _is_within(trace, other._trace):
-            raise TypeError(
-                f"item assignment: the array (a value of {trace.transform}) was created outside "
-                f"the {other._trace.transform} that computed the new value {other.aval}; copy "
-                "the array inside that function first (y = fluxion.numpy.copy(x)), or pass it "
-                "in as an argument"
-            )
+        check_become(self, other)  # an inner transform's value cannot be held
         self.val, self.bdim = other, None  # a value that does not depend on the mapped inputs
 
 

@@ -12,12 +12,13 @@ import functools
 import itertools
 import linecache
 import math
+import threading
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ..ir.graph import Graph, Lit
+from ..ir.graph import Graph, Lit, Var
 
 __all__ = ["generate_numpy", "compile_numpy", "NumpyCode"]
 
@@ -81,8 +82,72 @@ def _index_source(spec: tuple, operand_names: list[str]) -> str:
     return ", ".join(parts) + ("," if len(parts) == 1 else "")
 
 
-def generate_numpy(graph: Graph, name: str = "f") -> tuple[str, dict]:
-    """Python source for ``graph`` and the namespace it needs (constants, ufuncs, impls)."""
+# Temporaries at least this large get a persistent buffer (see _plan_buffers).
+BUFFER_MIN_SIZE = 1 << 14
+
+# Primitives whose result may share memory with their first operand.
+_VIEW_PRIMS = {
+    "reshape",
+    "transpose",
+    "broadcast_to",
+    "getitem",
+    "stop_gradient",
+    "convert_element_type",
+    "real",
+    "imag",
+}
+
+
+def _plan_buffers(graph: Graph, elementwise: Any) -> dict[int, int]:
+    """Give large elementwise temporaries persistent buffers, reused once dead (liveness).
+
+    Fresh 1-8 MB temporaries page-fault on every call (glibc hands them back to the OS); writing
+    into buffers kept across calls avoids that. Returns {id(var): slot}. Graph outputs, and
+    anything a view of a buffer could escape through, never get a slot.
+    """
+    root: dict[int, int] = {}
+    for eqn in graph.eqns:
+        if eqn.prim.name in _VIEW_PRIMS and eqn.inputs and type(eqn.inputs[0]) is Var:
+            r = root.get(id(eqn.inputs[0]), id(eqn.inputs[0]))
+            for v in eqn.outs:
+                root[id(v)] = r
+    last_use: dict[int, int] = {}
+    for i, eqn in enumerate(graph.eqns):
+        for a in eqn.inputs:
+            if type(a) is Var:
+                last_use[root.get(id(a), id(a))] = i
+    escaping = {root.get(id(o), id(o)) for o in graph.outs if type(o) is Var}
+    slots: dict[int, int] = {}
+    free: dict[tuple, list[int]] = {}
+    slot_key: list[tuple] = []
+    expiring: dict[int, list[int]] = {}
+    for i, eqn in enumerate(graph.eqns):
+        for s in expiring.pop(i, []):  # operands whose last use is this equation
+            free.setdefault(slot_key[s], []).append(s)
+        if not (elementwise(eqn) and len(eqn.outs) == 1):
+            continue
+        v = eqn.outs[0]
+        if v.aval.size < BUFFER_MIN_SIZE or id(v) in escaping or id(v) not in last_use:
+            continue
+        key = (v.aval.shape, v.aval.dtype)
+        pool = free.get(key)
+        if pool:
+            s = pool.pop()
+        else:
+            s = len(slot_key)
+            slot_key.append(key)
+        slots[id(v)] = s
+        expiring.setdefault(last_use[id(v)] + 1, []).append(s)
+    return slots, slot_key
+
+
+def generate_numpy(graph: Graph, name: str = "f", buffers: bool = False) -> tuple[str, dict]:
+    """Python source for ``graph`` and the namespace it needs (constants, ufuncs, impls).
+
+    With ``buffers``, large elementwise results are written into persistent buffers (``out=``),
+    reused by liveness; the caller must not run the function re-entrantly (compile_numpy guards
+    it with a lock and falls back to the plain version).
+    """
     from ..prims.elementwise import UFUNC_OF
     from ..prims.indexing import getitem_p
 
@@ -103,6 +168,15 @@ def generate_numpy(graph: Graph, name: str = "f") -> tuple[str, dict]:
             return src if src is not None else const(a.val)
         return names[id(a)]
 
+    def is_elementwise(eqn: Any) -> bool:
+        return eqn.prim in UFUNC_OF and not eqn.params and UFUNC_OF[eqn.prim].nout == 1
+
+    slots: dict[int, int] = {}
+    if buffers:
+        slots, slot_key = _plan_buffers(graph, is_elementwise)
+        for s, (shape, dtype) in enumerate(slot_key):
+            namespace[f"B{s}"] = np.empty(shape, dtype)
+
     args = []
     for i, v in enumerate(graph.in_vars):
         names[id(v)] = f"a{i}"
@@ -116,7 +190,11 @@ def generate_numpy(graph: Graph, name: str = "f") -> tuple[str, dict]:
             names[id(v)] = f"v{next(tmp)}"
             outs.append(names[id(v)])
         ins = [atom(a) for a in eqn.inputs]
-        if prim.name in _OPERATORS and not eqn.params and prim in UFUNC_OF:
+        slot = slots.get(id(eqn.outs[0])) if eqn.outs else None
+        if slot is not None:
+            ufunc = const(UFUNC_OF[prim], "u_" + prim.name + "_")
+            expr = f"{ufunc}({', '.join(ins)}, out=B{slot})"
+        elif prim.name in _OPERATORS and not eqn.params and prim in UFUNC_OF:
             expr = _OPERATORS[prim.name].format(*ins)
         elif prim in UFUNC_OF and not eqn.params:
             expr = f"{const(UFUNC_OF[prim], 'u_' + prim.name + '_')}({', '.join(ins)})"
@@ -135,11 +213,39 @@ def generate_numpy(graph: Graph, name: str = "f") -> tuple[str, dict]:
     return "\n".join(lines) + "\n", namespace
 
 
+def _largest(graph: Graph) -> int:
+    return max([v.aval.size for e in graph.eqns for v in e.outs] + [0])
+
+
 def compile_numpy(graph: Graph, name: str = "f") -> NumpyCode:
-    """Generate and ``exec`` tier-0 code for ``graph``; tracebacks show the generated lines."""
+    """Generate and ``exec`` tier-0 code for ``graph``; tracebacks show the generated lines.
+
+    Graphs with large temporaries get the buffered variant, guarded by a lock: a re-entrant or
+    concurrent call runs the plain (allocating) variant instead.
+    """
     safe = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "f"
     source, namespace = generate_numpy(graph, safe)
     filename = f"<fluxion.jit:{safe}:{next(_counter)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), namespace)
-    return NumpyCode(source, namespace[safe], namespace, filename)
+    plain = namespace[safe]
+    if _largest(graph) < BUFFER_MIN_SIZE:
+        return NumpyCode(source, plain, namespace, filename)
+    bsource, bnamespace = generate_numpy(graph, safe, buffers=True)
+    if "out=B" not in bsource:
+        return NumpyCode(source, plain, namespace, filename)
+    bfilename = f"<fluxion.jit:{safe}:buffered:{next(_counter)}>"
+    linecache.cache[bfilename] = (len(bsource), None, bsource.splitlines(True), bfilename)
+    exec(compile(bsource, bfilename, "exec"), bnamespace)
+    buffered = bnamespace[safe]
+    lock = threading.Lock()
+
+    def run(*args: Any) -> tuple:
+        if not lock.acquire(blocking=False):
+            return plain(*args)
+        try:
+            return buffered(*args)
+        finally:
+            lock.release()
+
+    return NumpyCode(bsource, run, bnamespace, bfilename)
