@@ -1,5 +1,6 @@
-"""The systematic op table: every primitive through impl, shape rule, jvp, vjp, second order and
-vmap (against a loop, with in_axes 0, 1 and a mix with None).
+"""The systematic op table: every primitive through impl, shape rule, jvp, vjp, second order,
+vmap (against a loop, with in_axes 0, 1 and a mix with None) and jit (equal to eager; one trace
+for two calls with equal shapes).
 
 Rows come from every ``tests/optable/rows_*.py`` module (each defines ``ROWS``); the checks are in
 ``tests/optable/__init__.py``. A new primitive is one row there.
@@ -85,6 +86,11 @@ def test_vmap_axis1(row: OpCase) -> None:
 @pytest.mark.parametrize("row", _params("vmap_none"))
 def test_vmap_none(row: OpCase) -> None:
     run_check(row, "vmap_none")
+
+
+@pytest.mark.parametrize("row", _params("jit"))
+def test_jit(row: OpCase) -> None:
+    run_check(row, "jit")
 
 
 def _all_primitives() -> dict[int, tuple[str, Primitive]]:

@@ -20,6 +20,7 @@ from fluxion._src.api import linearize as linearize
 from fluxion._src.api import stop_gradient as stop_gradient
 from fluxion._src.api import value_and_grad as value_and_grad
 from fluxion._src.api import vjp as vjp
+from fluxion._src.batching import vmap as vmap
 from fluxion._src.config import config as config
 from fluxion._src.config import disable_jit as disable_jit
 from fluxion._src.core import ConcretizationError as ConcretizationError
@@ -67,4 +68,5 @@ __all__ = [
     "tree",
     "value_and_grad",
     "vjp",
+    "vmap",
 ]

@@ -75,14 +75,14 @@ class OpCase:
 
 
 VMAP_CHECKS = ("vmap_axis0", "vmap_axis1", "vmap_none")
-CHECKS = ("impl", "shape_rule", "jvp", "vjp", "higher_order") + VMAP_CHECKS
+CHECKS = ("impl", "shape_rule", "jvp", "vjp", "higher_order") + VMAP_CHECKS + ("jit",)
 
 
 def applicable(row: OpCase, check: str) -> bool:
     """Whether ``check`` applies to ``row`` (inapplicable pairs are not generated at all)."""
     if check in row.inapplicable:
         return False
-    if check in VMAP_CHECKS:
+    if check in VMAP_CHECKS or check == "jit":
         return True
     if check == "impl":
         return row.ref is not None
@@ -126,7 +126,39 @@ def run_check(row: OpCase, check: str) -> None:
         "vmap_axis0": _check_vmap_axis0,
         "vmap_axis1": _check_vmap_axis1,
         "vmap_none": _check_vmap_none,
+        "jit": _check_jit,
     }[check](row, args)
+
+
+def _check_jit(row: OpCase, args: tuple) -> None:
+    """jit (tier 0) equals eager, and a second call with equal shapes does not trace again."""
+    import fluxion
+
+    jitted = fluxion.jit(row.fn, tier=0)
+    _assert_same_outputs(row, jitted(*args), row.fn(*args), "jit")
+    seed = zlib.crc32(row.name.encode()) + 1
+    args2 = row.make_args(np.random.default_rng(seed))
+    same = [np.shape(a) for a in tree_flatten(args)[0]] == [
+        np.shape(a) for a in tree_flatten(args2)[0]
+    ]
+    if same:
+        _assert_same_outputs(row, jitted(*args2), row.fn(*args2), "jit (second call)")
+        specs = sum(len(e.specs) for e in jitted._cache.values())
+        assert jitted.trace_count == specs == len(jitted._cache), (
+            f"{row.name}: jit traced {jitted.trace_count} times for two calls with equal shapes"
+        )
+
+
+def _assert_same_outputs(row: OpCase, got: Any, want: Any, what: str) -> None:
+    got_leaves, got_tree = tree_flatten(got)
+    want_leaves, want_tree = tree_flatten(want)
+    assert got_tree == want_tree, f"{row.name}: {what} returned {got_tree}, eager {want_tree}"
+    for g, w in zip(got_leaves, want_leaves):
+        g, w = np.asarray(g), np.asarray(w)
+        assert g.shape == w.shape and g.dtype == w.dtype, (
+            f"{row.name}: {what} gave {g.dtype}{list(g.shape)}, eager {w.dtype}{list(w.shape)}"
+        )
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14, err_msg=f"{row.name}: {what}")
 
 
 # --------------------------------------------------------------------------------------------

@@ -1454,12 +1454,8 @@ def _setitem_copy(x: Any, v: Any) -> Any:
 # Call primitives: checkpoint, custom_jvp, custom_vjp
 # --------------------------------------------------------------------------------------------
 
-# Structural, for the lead: the call primitives have no abstract_eval; a shape rule for them
-# means evaluating ``fun`` abstractly, which needs the staging (jit) machinery.
-_NO_CALL_SHAPE_RULE = {
-    "shape_rule": "call primitives (checkpoint, custom_jvp_call, custom_vjp_call) have no "
-    "abstract_eval yet: it needs abstract evaluation of `fun` (staging)"
-}
+# The call primitives' shape rule traces their function abstractly (staging).
+_NO_CALL_SHAPE_RULE = None
 
 
 @fluxion.checkpoint

@@ -998,11 +998,16 @@ _ = (core, tree_structure)
 
 # Under jit these call primitives are traced through (their Python functions are inlined).
 def _register_inlines() -> None:
-    from .ir.staging import register_inline
+    from .ir.staging import register_inline, trace_subgraph
 
-    register_inline(checkpoint_p)
-    register_inline(custom_jvp_call_p)
-    register_inline(custom_vjp_call_p)
+    def call_abstract_eval(*avals: Any, fun: Callable, **params: Any) -> list:
+        # the shape rule of a call is its function's: trace it abstractly
+        graph, _ = trace_subgraph(lambda *a: list(fun(*a)), list(avals), "shape rule")
+        return graph.out_avals
+
+    for prim in (checkpoint_p, custom_jvp_call_p, custom_vjp_call_p):
+        register_inline(prim)
+        prim.abstract_eval = call_abstract_eval
 
 
 _register_inlines()

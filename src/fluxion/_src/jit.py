@@ -89,8 +89,23 @@ def _jit_call_vjp(g: Any, ans: Any, *args: Any, entry: Any) -> Any:
     return tuple(entry.vjp_jit()(tuple(args), cts))
 
 
+def _jit_call_batch(args: Any, dims: Any, *, axis_size: int, entry: Any) -> Any:
+    # a compiled vmap of the original function, cached per (mapped axes, batch size)
+    key = (tuple(dims), axis_size)
+    batched = entry._batch.get(key)
+    if batched is None:
+        from .batching import vmap
+
+        flat_fun = entry.flat_fun
+        mapped = vmap(lambda *a: tuple(flat_fun(*a)), in_axes=tuple(dims), axis_size=axis_size)
+        batched = entry._batch[key] = JitFunction(mapped, name=f"vmap_{entry.owner.__name__}")
+    out = batched(*args)
+    return tuple(out), (0,) * len(out)
+
+
 jit_call_p.jvp = _jit_call_jvp
 jit_call_p.vjp = _jit_call_vjp
+jit_call_p.batch = _jit_call_batch
 
 
 # --------------------------------------------------------------------------------------------
@@ -347,6 +362,14 @@ def _fill(values: Sequence, positions: list[int], replacements: Sequence) -> lis
     return out
 
 
+def _try_concrete(values: Sequence) -> list | None:
+    """The concrete values under the tracers, or None if some have none (inside vmap/jit)."""
+    try:
+        return [_concrete(v) for v in values]
+    except ConcretizationError:
+        return None
+
+
 def _concrete(x: Any) -> Any:
     while isinstance(x, Tracer):
         x = x.primal_value()
@@ -486,7 +509,7 @@ class JitFunction:
             outs = entry.run(flat)
         else:
             if entry.out_tree is None:  # learn the output structure (and compile) once
-                entry.trace([_concrete(a) for a in flat])
+                entry.trace(_try_concrete(flat))
             outs = jit_call_p.bind(*flat, entry=entry)
         return tree_unflatten(entry.out_tree, list(outs))
 
