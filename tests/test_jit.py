@@ -367,3 +367,35 @@ def test_tier0_buffer_reuse_keeps_results_independent():
         np.testing.assert_allclose(got, want, rtol=1e-14)
     g = fluxion.jit(fluxion.grad(lambda a: fnp.sum(f(a, 1.0)[0])), tier=0)
     assert float(g(0.2)) == pytest.approx(float(fluxion.grad(lambda a: fnp.sum(f(a, 1.0)[0]))(0.2)))
+
+
+def test_without_numba_jit_stays_on_tier0(monkeypatch):
+    import fluxion._src.codegen.numba_tier as numba_tier
+
+    monkeypatch.setattr(numba_tier, "numba_available", lambda: False)
+    f = fluxion.jit(lambda x: fnp.sum(x * 2.0), tier=1)
+    assert float(f(np.ones(3))) == 6.0
+    assert f.tier == 0 and "numba is not installed" in f.tier_info()[0]
+
+
+def test_tier1_kernels_are_cached_on_disk_between_processes(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import time, numpy as np, fluxion, fluxion.numpy as fnp\n"
+        f"fluxion.config.update('cache_dir', {str(tmp_path)!r})\n"
+        "f = fluxion.jit(lambda x: fnp.sum(fnp.exp(x) * x))\n"
+        "x = np.linspace(0, 1, 9)\n"
+        "f(x)\n"
+        "t = time.perf_counter(); f.compile(tier=1); print(time.perf_counter() - t, f.tier)\n"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.split()
+        for _ in range(2)
+    ]
+    assert runs[0][1] == runs[1][1] == "1"
+    assert list((tmp_path / "numba").glob("fx_*.py")), "the generated kernel source is kept"
+    assert list((tmp_path / "numba" / "__pycache__").glob("*.nbi")), "numba's index is on disk"
