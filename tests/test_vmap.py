@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pytest
+from fluid_seed import advect
 
 import fluxion
 import fluxion.numpy as fnp
@@ -214,23 +215,6 @@ def test_item_assignment_on_a_batched_value():
 
 
 def test_fluid_advection_batched_fancy_indexing_needs_no_loop():
-    def advect(f, vx, vy):
-        rows, cols = f.shape
-        cell_ys, cell_xs = np.meshgrid(np.arange(rows), np.arange(cols))
-        center_xs = (cell_xs - vx).ravel()
-        center_ys = (cell_ys - vy).ravel()
-        left_ix = np.floor(center_xs).astype(int)
-        top_ix = np.floor(center_ys).astype(int)
-        rw = center_xs - left_ix
-        bw = center_ys - top_ix
-        left_ix = np.mod(left_ix, rows)
-        right_ix = np.mod(left_ix + 1, rows)
-        top_ix = np.mod(top_ix, cols)
-        bot_ix = np.mod(top_ix + 1, cols)
-        flat_f = (1 - rw) * ((1 - bw) * f[left_ix, top_ix] + bw * f[left_ix, bot_ix]) + rw * (
-            (1 - bw) * f[right_ix, top_ix] + bw * f[right_ix, bot_ix]
-        )
-        return np.reshape(flat_f, (rows, cols))
 
     def step(v):
         f = np.outer(np.arange(6.0), np.ones(6))

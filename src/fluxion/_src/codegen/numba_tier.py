@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..ir.graph import Graph, Lit
+from .numpy_tier import _OPERATORS, _index_source  # noqa: F401  (shared with tier 0)
 
 __all__ = ["numba_available", "lowerable", "compile_numba", "NumbaCode"]
 
@@ -84,14 +85,6 @@ _UFUNCS = {
     "floor_divide",
     "negative",
     "invert",
-}
-_OPERATORS = {
-    "add": "({0} + {1})",
-    "subtract": "({0} - {1})",
-    "multiply": "({0} * {1})",
-    "true_divide": "({0} / {1})",
-    "power": "({0} ** {1})",
-    "negative": "(-{0})",
 }
 
 
@@ -224,19 +217,6 @@ def _scalar_source(val: Any) -> str | None:
     if t is float:
         return repr(val) if math.isfinite(val) else f"np.float64('{val}')"
     return None
-
-
-def _index_source(spec: tuple, names: list[str]) -> str:
-    parts = []
-    for e in spec:
-        if e[0] == "i":
-            parts.append(repr(e[1]))
-        elif e[0] == "s":
-            start, stop, step = (("" if v is None else repr(v)) for v in e[1:])
-            parts.append(f"{start}:{stop}" + (f":{step}" if step else ""))
-        else:
-            parts.append(names[e[1]])
-    return ", ".join(parts)
 
 
 def generate_numba(graph: Graph, name: str) -> tuple[str, list]:
