@@ -1,0 +1,1 @@
+"""Implementation of ``fluxion.optim`` (gradient transformations, the SciPy bridge, Laplace)."""
