@@ -6,8 +6,10 @@ import sys
 from pathlib import Path
 
 _TESTS_DIR = str(Path(__file__).resolve().parent)
-if _TESTS_DIR not in sys.path:
-    sys.path.insert(0, _TESTS_DIR)
+_EXAMPLES_DIR = str(Path(__file__).resolve().parent.parent / "examples")
+for _path in (_TESTS_DIR, _EXAMPLES_DIR):  # tests import the examples they run
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
 
 
 def central_difference_gradient(f, x, eps=1e-6):
