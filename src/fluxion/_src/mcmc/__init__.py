@@ -1,0 +1,1 @@
+"""Implementation of ``fluxion.mcmc``: HMC/NUTS kernels, warm-up adaptation and the driver."""
