@@ -88,6 +88,8 @@ class Model:
         self.potential = potential
         vg = fluxion.value_and_grad(potential)
         self.logp_and_grad = fluxion.jit(vg) if jit else vg
+        batched = fluxion.vmap(potential)
+        self.batch_logp = fluxion.jit(batched) if jit else batched
         self._unflatten = unflatten
 
     def _bijectors(self, constraints: Any, n: int) -> list:
@@ -281,6 +283,7 @@ def sample(
     num_steps: int = 16,
     init_jitter: float = 0.1,
     jit: bool = True,
+    walkers: int = 32,
 ) -> SampleResult:
     """Sample a posterior with NUTS (default) or HMC, with Stan's warm-up adaptation.
 
@@ -293,8 +296,10 @@ def sample(
         ``init_jitter`` (uniform noise of that width in the unconstrained space).
     constraints : pytree, optional
         One constraint per leaf of ``init`` (see ``fluxion.bijectors.for_constraint``).
-    kernel : {"nuts", "hmc"}
-        The transition kernel.
+    kernel : {"nuts", "hmc", "ensemble"}
+        The transition kernel. "ensemble" is emcee's affine-invariant stretch move (no
+        gradients): every walker is reported as a chain, and ``warmup`` iterations are
+        discarded as burn-in.
     chains, draws, warmup : int
         Number of chains, kept draws per chain, warm-up iterations per chain.
     seed : int or numpy Generator, optional
@@ -311,6 +316,8 @@ def sample(
     init_jitter : float
     jit : bool
         Compile the log density and gradient (default).
+    walkers : int
+        Number of walkers for ``kernel="ensemble"`` (even, at least twice the dimension).
 
     Returns
     -------
@@ -328,8 +335,8 @@ def sample(
         raise ValueError(f"sample: expected chains >= 1, got {chains!r}")
     if draws < 1 or warmup < 0:
         raise ValueError(f"sample: expected draws >= 1 and warmup >= 0, got {draws}, {warmup}")
-    if kernel not in ("nuts", "hmc"):
-        raise ValueError(f"sample: unknown kernel {kernel!r}; expected 'nuts' or 'hmc'")
+    if kernel not in ("nuts", "hmc", "ensemble"):
+        raise ValueError(f"sample: unknown kernel {kernel!r}; expected 'nuts', 'hmc' or 'ensemble'")
     if metric not in ("diag", "dense"):
         raise ValueError(f"sample: unknown metric {metric!r}; expected 'diag' or 'dense'")
     start = time.perf_counter()
@@ -347,6 +354,18 @@ def sample(
     seeds = np.random.SeedSequence(
         seed if not isinstance(seed, np.random.Generator) else seed.integers(2**63)
     )
+    if kernel == "ensemble":
+        return _run_ensemble(
+            np.random.default_rng(seeds),
+            model,
+            state0,
+            walkers,
+            draws,
+            warmup,
+            init_jitter,
+            progress,
+            start,
+        )
     dense = metric == "dense"
     all_draws, all_stats, all_warm, metrics = [], [], [], []
     for c, child in enumerate(seeds.spawn(chains)):
@@ -463,3 +482,46 @@ def _run_chain(
             divergences += bool(info["divergent"])
         bar.update(i, divergences, force=i == total - 1)
     return kept, stats, warm, metric.inv_mass
+
+
+def _run_ensemble(
+    rng: np.random.Generator,
+    model: Model,
+    state0: HMCState,
+    walkers: int,
+    draws: int,
+    warmup: int,
+    init_jitter: float,
+    progress: bool,
+    start: float,
+) -> SampleResult:
+    from .ensemble import EnsembleState, stretch_step
+
+    d = model.dim
+    jitter = init_jitter if init_jitter else 1e-5
+    x = state0.q + jitter * rng.standard_normal((walkers, d))
+    logp = np.asarray(model.batch_logp(x), dtype=np.float64)
+    if not np.all(np.isfinite(logp)):
+        raise ValueError(
+            "sample: some initial walkers have a non-finite log density; reduce init_jitter"
+        )
+    state = EnsembleState(x, logp)
+    kept = np.empty((walkers, draws, d))
+    lp = np.empty((walkers, draws))
+    acc = np.empty((walkers, draws))
+    bar = _Progress(progress, warmup + draws, 0)
+    for i in range(warmup + draws):
+        state, info = stretch_step(rng, state, model.batch_logp)
+        if i >= warmup:
+            kept[:, i - warmup] = state.x
+            lp[:, i - warmup] = state.logp
+            acc[:, i - warmup] = info["accepted"]
+        bar.update(i, 0, force=i == warmup + draws - 1)
+    per_leaf: list[list[np.ndarray]] = [[] for _ in model.shapes]
+    for w in range(walkers):
+        rows = [model.constrain(u) for u in kept[w]]
+        for k in range(len(model.shapes)):
+            per_leaf[k].append(np.stack([r[k] for r in rows]))
+    draws_out = {name: np.stack(per_leaf[k]) for k, name in enumerate(model.names)}
+    stats = {"log_density": lp, "accepted": acc}
+    return SampleResult(draws_out, stats, {}, [], time.perf_counter() - start, "ensemble")
