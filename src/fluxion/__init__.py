@@ -36,7 +36,7 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str):  # lazy submodules: importing SciPy costs ~0.2 s
-    if name in ("scipy", "test_util", "extend"):
+    if name in ("scipy", "test_util", "extend", "bijectors", "mcmc", "optim", "diagnostics"):
         import importlib
 
         return importlib.import_module(f"fluxion.{name}")

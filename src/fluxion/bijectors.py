@@ -1,0 +1,44 @@
+"""``fluxion.bijectors``: invertible maps with log-det-Jacobians, and the constraint registry.
+
+TFP's ``Bijector`` interface (``forward``, ``inverse``, ``forward_log_det_jacobian``,
+``inverse_log_det_jacobian``, event shapes) over :mod:`fluxion.numpy`, so every map and its
+log-det-Jacobian has derivatives of any order and works under ``jit`` and ``vmap``. Samplers map
+constrained parameters to the real line with :func:`for_constraint`. See
+:mod:`fluxion._src.bijectors` for the conventions.
+"""
+
+from ._src.bijectors import Bijector as Bijector
+from ._src.bijectors import Chain as Chain
+from ._src.bijectors import CorrelationCholesky as CorrelationCholesky
+from ._src.bijectors import Exp as Exp
+from ._src.bijectors import GreaterThan as GreaterThan
+from ._src.bijectors import Identity as Identity
+from ._src.bijectors import Invert as Invert
+from ._src.bijectors import LessThan as LessThan
+from ._src.bijectors import Ordered as Ordered
+from ._src.bijectors import Scale as Scale
+from ._src.bijectors import Shift as Shift
+from ._src.bijectors import Sigmoid as Sigmoid
+from ._src.bijectors import Softplus as Softplus
+from ._src.bijectors import StickBreaking as StickBreaking
+from ._src.bijectors import constraint_names as constraint_names
+from ._src.bijectors import for_constraint as for_constraint
+
+__all__ = [
+    "Bijector",
+    "Chain",
+    "CorrelationCholesky",
+    "Exp",
+    "GreaterThan",
+    "Identity",
+    "Invert",
+    "LessThan",
+    "Ordered",
+    "Scale",
+    "Shift",
+    "Sigmoid",
+    "Softplus",
+    "StickBreaking",
+    "constraint_names",
+    "for_constraint",
+]
