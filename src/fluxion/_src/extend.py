@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .ad import MissingRule
+from .ad import MissingRule, sum_to_shape
 from .core import Primitive, Zero
 from .prims._helpers import batch_elementwise, shape_of
 
@@ -161,7 +161,10 @@ def _jvp_via_vjp(f: _UserPrimitive) -> Callable:
                 ct = vjp_rule(g, ans, *primals, **kwargs)[i]
                 if type(ct) is MissingRule:
                     raise ct.error()
-                return _zeros_like(primals[i]) if ct is None else ct
+                if ct is None:
+                    return _zeros_like(primals[i])
+                # an output-shaped cotangent of a broadcast argument (as the tape sums it down)
+                return sum_to_shape(ct, shape_of(primals[i]))
 
             _, pullback = api_vjp(transpose_map, _zeros_like(ans))
             term = pullback(t)[0]

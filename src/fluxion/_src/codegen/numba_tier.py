@@ -180,7 +180,28 @@ def _lowering(eqn: Any) -> str | None:
         return None
     if name == "guard":
         return "GUARD"
+    user = _user_lowering(eqn)
+    if user is not None:
+        return user["call"]
     return None
+
+
+def _user_lowering(eqn: Any) -> dict | None:
+    """A user primitive's own lowering (``fluxion.extend``), from ``prim.templates["numba"]``.
+
+    The template is ``{"call": "helper({0}, {1})", "globals": {"helper": obj}}`` or a function
+    of the equation returning one (or None). ``compile_numba`` puts the globals in the kernel's
+    module before its first call. A template that fails leaves the graph on tier 0.
+    """
+    spec = eqn.prim.templates.get("numba")
+    if spec is None:
+        return None
+    if callable(spec):
+        try:
+            spec = spec(eqn)
+        except Exception:
+            return None
+    return spec if isinstance(spec, dict) and isinstance(spec.get("call"), str) else None
 
 
 def _largest(graph: Graph) -> int:
@@ -310,10 +331,20 @@ def compile_numba(graph: Graph, name: str = "f") -> NumbaCode:
     # vectorize the reductions instead of waiting on one serial add chain per sum (measured: 2.8x
     # faster at 10^6 elements). No other fast-math flag: NaN, inf and signed zeros stay IEEE.
     fastmath = "{'reassoc'}" if shape is not None else "False"
+    # User primitives' globals (ctypes pointers, njit functions): numba cannot cache a pointer on
+    # disk, and a cached kernel would not notice a changed user function, so such kernels are
+    # compiled per process (cache=False) -- slower to start, never wrong.
+    injected: dict[str, Any] = {}
+    for eqn in graph.eqns:
+        user = _user_lowering(eqn)
+        if user is not None:
+            injected.update(user.get("globals", {}))
+    cache = "False" if injected else "True"
     module_source = (
         "import numpy as np\nimport numba\n"
         "from fluxion._src.jit import GuardFailure\n\n\n"
-        f"@numba.njit(cache=True, fastmath={fastmath}, parallel={parallel}, nogil=True)\n" + source
+        f"@numba.njit(cache={cache}, fastmath={fastmath}, parallel={parallel}, nogil=True)\n"
+        + source
     )
     digest = hashlib.sha1(module_source.encode()).hexdigest()[:20]
     path = os.path.join(_cache_dir(), f"fx_{safe}_{digest}.py")
@@ -326,6 +357,7 @@ def compile_numba(graph: Graph, name: str = "f") -> NumbaCode:
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # numba's disk cache looks the module up by name
     spec.loader.exec_module(module)
+    module.__dict__.update(injected)  # before the first call: numba resolves globals then
     kernel = getattr(module, safe)
     out_dtypes = [o.aval.dtype.type if o.aval.ndim == 0 else None for o in graph.outs]
     const_args = tuple(consts)
