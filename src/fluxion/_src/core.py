@@ -505,10 +505,17 @@ class Tracer:
         )
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}<{self.aval}>({find_primal(self)!r})"
+        try:
+            value = repr(find_primal(self))
+        except ConcretizationError:  # staged underneath: no value while tracing
+            return f"{type(self).__name__}<{self.aval}>"
+        return f"{type(self).__name__}<{self.aval}>({value})"
 
     def __str__(self) -> str:
-        return str(find_primal(self))
+        try:
+            return str(find_primal(self))
+        except ConcretizationError:
+            return repr(self)
 
     def __format__(self, spec: str) -> str:
         return format(find_primal(self), spec)

@@ -99,8 +99,14 @@ def hmc_step(
     metric: Metric,
     num_steps: int,
 ) -> tuple[HMCState, dict]:
-    """One HMC transition with ``num_steps`` leapfrog steps and a Metropolis correction."""
+    """One HMC transition and a Metropolis correction.
+
+    The trajectory length is drawn uniformly from ``[ceil(num_steps / 2), num_steps]`` leapfrog
+    steps each transition: a fixed length can resonate with the posterior's periods and stall
+    some directions (Neal 2011, section 5.4.2.2).
+    """
     d = state.q.size
+    num_steps = int(rng.integers((num_steps + 1) // 2, num_steps + 1))
     p0 = metric.sample_momentum(rng, d)
     h0 = -state.logp + metric.kinetic(p0)
     q, p, logp, grad = state.q, p0, state.logp, state.grad
