@@ -87,7 +87,9 @@ class Model:
 
         self.potential = potential
         vg = fluxion.value_and_grad(potential)
-        self.logp_and_grad = fluxion.jit(vg) if jit else vg
+        # the gradient is called thousands of times: compile tier 1 (numba) up front when the
+        # graph allows it (it falls back to tier 0 by itself, saying why in tier_info())
+        self.logp_and_grad = fluxion.jit(vg, tier=1) if jit else vg
         batched = fluxion.vmap(potential)
         self.batch_logp = fluxion.jit(batched) if jit else batched
         self._unflatten = unflatten
