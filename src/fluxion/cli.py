@@ -125,6 +125,91 @@ def _demo_fit_and_sample(args: argparse.Namespace, x: np.ndarray, y: np.ndarray)
     return 0
 
 
+class CommandError(Exception):
+    """A user error the command line reports in one line, with exit status 2."""
+
+
+def _load_model(path: str) -> dict:
+    import os
+    import runpy
+
+    if not os.path.isfile(path):
+        raise CommandError(f"fluxion sample: model file {path!r} does not exist")
+    try:
+        namespace = runpy.run_path(path, run_name="__fluxion_model__")
+    except SyntaxError as err:
+        raise CommandError(
+            f"fluxion sample: {path} has a syntax error at line {err.lineno}: {err.msg}"
+        ) from None
+    except Exception as err:
+        raise CommandError(
+            f"fluxion sample: running {path} failed: {type(err).__name__}: {err}"
+        ) from None
+    missing = [name for name in ("log_prob", "init") if name not in namespace]
+    if missing:
+        raise CommandError(
+            f"fluxion sample: {path} must define {' and '.join(missing)}: a function "
+            "log_prob(params) -> scalar and initial values init (a dict of arrays or numbers); "
+            "optionally constraints"
+        )
+    if not callable(namespace["log_prob"]):
+        raise CommandError(f"fluxion sample: log_prob in {path} is not callable")
+    return namespace
+
+
+def _write_summary_csv(table: object, path: str) -> None:
+    if hasattr(table, "to_csv"):
+        table.to_csv(path)
+        return
+    data = table.to_dict()  # the pandas-free SummaryTable
+    columns = list(data)
+    rows = list(next(iter(data.values())).keys()) if data else []
+    with open(path, "w") as fh:
+        fh.write("," + ",".join(columns) + "\n")
+        for r in rows:
+            fh.write(str(r) + "," + ",".join(str(data[c][r]) for c in columns) + "\n")
+
+
+def _sample_command(args: argparse.Namespace) -> int:
+    import os
+
+    from fluxion.mcmc import sample
+
+    model = _load_model(args.model)
+    os.makedirs(args.out, exist_ok=True)
+    try:
+        result = sample(
+            model["log_prob"], model["init"], constraints=model.get("constraints"),
+            kernel=args.kernel, chains=args.chains, draws=args.draws, warmup=args.warmup,
+            seed=args.seed, progress=not args.quiet,
+        )
+    except (ValueError, TypeError) as err:
+        raise CommandError(f"fluxion sample: {err}") from None
+    table = result.summary(round_to=6)
+    print(table.to_string() if hasattr(table, "to_string") else table)
+    written = [os.path.join(args.out, "summary.csv")]
+    _write_summary_csv(table, written[0])
+    try:
+        idata = result.to_arviz()
+        path = os.path.join(args.out, "draws.nc")
+        idata.to_netcdf(path)
+        written.append(path)
+    except Exception:  # ArviZ (or a netCDF engine) missing: NumPy's format instead
+        path = os.path.join(args.out, "draws.npz")
+        np.savez(path, **result.draws, **{f"stat_{k}": v for k, v in result.stats.items()})
+        written.append(path)
+    try:
+        from fluxion.plot import corner, trace
+
+        corner(result, path=os.path.join(args.out, "corner.png"))
+        trace(result, path=os.path.join(args.out, "trace.png"))
+        written += [os.path.join(args.out, "corner.png"), os.path.join(args.out, "trace.png")]
+    except ImportError as err:
+        print(f"no plots: {err}", file=sys.stderr)
+    print(f"{result!r}\nwrote " + ", ".join(written))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``fluxion`` console script and ``python -m fluxion``."""
     parser = argparse.ArgumentParser(prog="fluxion", description=__doc__)
@@ -138,10 +223,29 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--no-plot", action="store_true", help="skip the corner plot")
     demo.add_argument("--no-sampling", action="store_true", help="stop after the derivatives")
     demo.set_defaults(run=_demo)
+    smp = sub.add_parser("sample", help="sample a model file's posterior")
+    smp.add_argument("model", help="a Python file defining log_prob(params), init, constraints")
+    smp.add_argument("--chains", type=int, default=4)
+    smp.add_argument("--draws", type=int, default=1000)
+    smp.add_argument("--warmup", type=int, default=1000)
+    smp.add_argument("--seed", type=int, default=None)
+    smp.add_argument("--kernel", default="nuts", help="nuts (default), hmc or ensemble")
+    smp.add_argument("--out", default="fluxion-out", help="output directory")
+    smp.add_argument("--quiet", action="store_true", help="no progress bars")
+    smp.set_defaults(run=_sample_command)
     args = parser.parse_args(argv)
-    if getattr(args, "n", 1) < 2:
+    if getattr(args, "n", 2) < 2:
         parser.error("--n: expected at least 2 data points")
-    return args.run(args)
+    for name in ("chains", "draws"):
+        if getattr(args, name, 1) < 1:
+            parser.error(f"--{name}: expected a positive integer, got {getattr(args, name)}")
+    if getattr(args, "warmup", 0) < 0:
+        parser.error(f"--warmup: expected a non-negative integer, got {args.warmup}")
+    try:
+        return args.run(args)
+    except CommandError as err:
+        print(err, file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
