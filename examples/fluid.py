@@ -120,13 +120,16 @@ def main(
 ) -> dict:
     """Fit the initial velocity field; return the loss history and the path of the PNG."""
     import fluxion
+    import fluxion.numpy as fnp
     from fluxion.optim import minimize
 
     smoke = initial_smoke(n)
     target = target_pattern(n)
 
     def loss(init_vel: np.ndarray) -> float:
-        return fluid_loss(init_vel, smoke, target, steps)
+        # under jit the simulation indexes the smoke field with traced integer arrays, which a
+        # plain NumPy array cannot take: fnp.asarray makes it a (constant) fluxion value
+        return fluid_loss(init_vel, fnp.asarray(smoke), target, steps)
 
     history = []
     x0 = np.zeros(2 * n * n)

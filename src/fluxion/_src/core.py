@@ -501,7 +501,9 @@ class Tracer:
             f"numpy.asarray/numpy.array of a traced {self.aval} inside "
             f"{self._trace.transform}: the result would lose its derivative. Use "
             "fluxion.numpy.asarray / fluxion.numpy.stack (e.g. `import fluxion.numpy as np`), "
-            "or build the array from traced values with fnp.stack([...])."
+            "or build the array from traced values with fnp.stack([...]). Indexing a NumPy "
+            "array with a traced index also lands here: pass that array to the transformed "
+            "function as an argument instead of capturing it."
         )
 
     def __repr__(self) -> str:

@@ -427,7 +427,24 @@ def asarray(a: Any, dtype: Any = None, order: Any = None) -> Array:
     if isinstance(a, list | tuple) and _contains_tracer(a):
         out = stack([asarray(x) for x in a])
         return out if dtype is None else astype(out, dtype)
-    return np.asarray(a, dtype=dtype, order=order)
+    arr = np.asarray(a, dtype=dtype, order=order)
+    if _state.trace is not None:
+        return _staged_constant(arr)
+    return arr
+
+
+def _staged_constant(arr: np.ndarray) -> Any:
+    """Under jit, a constant as a staged value (like jnp.asarray): it can then be indexed by
+    traced integer arrays, which a plain NumPy array cannot."""
+    from ..ir.graph import Lit
+    from ..ir.staging import StagingTrace, StagingTracer
+
+    t = _state.trace
+    while t is not None:
+        if type(t) is StagingTrace:
+            return StagingTracer(t, Lit(arr))
+        t = t.parent
+    return arr
 
 
 @_export
