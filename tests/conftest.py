@@ -22,3 +22,11 @@ def central_difference_gradient(f, x, eps=1e-6):
         e.flat[i] = eps
         g.flat[i] = (f(x + e) - f(x - e)) / (2 * eps)
     return g
+
+
+def pytest_configure(config):
+    """Tests use the Python NUTS unless they ask for the compiled one: "auto" would start a
+    background compile process (about 15 s of CPU) for every new model under test."""
+    import fluxion
+
+    fluxion.config.update("mcmc_compiled_nuts", False)

@@ -37,8 +37,17 @@ def test_100_dimensional_correlated_gaussian(kernel):
         r = x - mu
         return -0.5 * r @ (prec @ r)
 
-    res = sample(log_prob, np.zeros(d), kernel=kernel, chains=4, draws=1000, warmup=1000,
-                 seed=1, progress=False, num_steps=24)
+    res = sample(
+        log_prob,
+        np.zeros(d),
+        kernel=kernel,
+        chains=4,
+        draws=1000,
+        warmup=1000,
+        seed=1,
+        progress=False,
+        num_steps=24,
+    )
     draws = res.draws["x"]
     assert draws.shape == (4, 1000, d)
     check_moments(draws, mu, cov)
@@ -55,8 +64,17 @@ def test_ensemble_on_a_10_dimensional_gaussian():
         r = x - mu
         return -0.5 * fnp.sum(r * (prec @ r))
 
-    res = sample(log_prob, mu + 0.1, kernel="ensemble", walkers=40, draws=4000, warmup=1000,
-                 seed=3, progress=False, init_jitter=0.5)
+    res = sample(
+        log_prob,
+        mu + 0.1,
+        kernel="ensemble",
+        walkers=40,
+        draws=4000,
+        warmup=1000,
+        seed=3,
+        progress=False,
+        init_jitter=0.5,
+    )
     draws = res.draws["x"][:, ::10]  # thin: ensemble chains are strongly autocorrelated
     mean = draws.mean(axis=(0, 1))
     m = mcse(draws, method="mean")
@@ -73,9 +91,16 @@ def test_constrained_parameters_come_back_constrained():
         mu, sigma = p["mu"], p["sigma"]
         return fnp.sum(-0.5 * ((data - mu) / sigma) ** 2 - fnp.log(sigma)) - 0.5 * mu**2 / 100
 
-    res = sample(log_prob, {"mu": 0.0, "sigma": 1.0},
-                 constraints={"mu": None, "sigma": "positive"},
-                 chains=2, draws=500, warmup=500, seed=0, progress=False)
+    res = sample(
+        log_prob,
+        {"mu": 0.0, "sigma": 1.0},
+        constraints={"mu": None, "sigma": "positive"},
+        chains=2,
+        draws=500,
+        warmup=500,
+        seed=0,
+        progress=False,
+    )
     assert set(res.draws) == {"mu", "sigma"}
     assert res.draws["sigma"].min() > 0
     assert abs(res.draws["mu"].mean() - data.mean()) < 0.02
@@ -90,8 +115,15 @@ def test_divergences_are_reported_not_hidden():
         return -0.5 * v**2 / 9 - 0.5 * fnp.sum(x**2) * fnp.exp(-v) - 0.5 * x.size * v
 
     with pytest.warns(UserWarning, match="divergent transitions"):
-        res = sample(funnel, {"v": 0.0, "x": np.zeros(9)}, chains=2, draws=300, warmup=300,
-                     seed=0, progress=False)
+        res = sample(
+            funnel,
+            {"v": 0.0, "x": np.zeros(9)},
+            chains=2,
+            draws=300,
+            warmup=300,
+            seed=0,
+            progress=False,
+        )
     assert res.num_divergences > 0
     assert res.stats["divergent"].sum() == res.num_divergences
 
@@ -109,8 +141,12 @@ def test_bad_input_gives_clear_errors():
     with pytest.raises(ValueError, match="unknown constraint 'postive'.*positive"):
         sample(lp, {"a": 1.0}, constraints={"a": "postive"}, progress=False)
     with pytest.raises(ValueError, match="one entry per parameter leaf"):
-        sample(lambda p: -p["a"] ** 2 - p["b"] ** 2, {"a": 1.0, "b": 1.0},
-               constraints=["positive"], progress=False)
+        sample(
+            lambda p: -(p["a"] ** 2) - p["b"] ** 2,
+            {"a": 1.0, "b": 1.0},
+            constraints=["positive"],
+            progress=False,
+        )
     with pytest.raises(ValueError, match="unknown kernel"):
         sample(lp, np.zeros(2), kernel="gibbs", progress=False)
 
@@ -124,3 +160,34 @@ def test_reproducible_with_a_seed():
         a = sample(lp, np.zeros(2), chains=2, draws=50, warmup=50, seed=5, progress=False)
         b = sample(lp, np.zeros(2), chains=2, draws=50, warmup=50, seed=5, progress=False)
     np.testing.assert_array_equal(a.draws["x"], b.draws["x"])
+
+
+def test_compiled_nuts_matches_the_python_nuts_in_distribution(tmp_path):
+    import fluxion
+    from fluxion._src.mcmc.sample import Model, _compiled_nuts
+
+    pytest.importorskip("numba")
+    mu, cov = correlated_gaussian(4, seed=5)
+    prec = np.linalg.inv(cov)
+
+    def log_prob(x):
+        r = x - mu
+        return -0.5 * fnp.sum(r * (prec @ r))
+
+    old = (fluxion.config.mcmc_compiled_nuts, fluxion.config.cache_dir)
+    fluxion.config.update("mcmc_compiled_nuts", True)
+    fluxion.config.update("cache_dir", str(tmp_path))
+    try:
+        model = Model(log_prob, np.zeros(4))
+        from fluxion._src.mcmc.hmc import init_state
+
+        state = init_state(model.logp_and_grad, model.u0)
+        assert _compiled_nuts(model, np.random.default_rng(0), state) is not None
+        res = sample(
+            log_prob, np.zeros(4), chains=4, draws=1000, warmup=500, seed=2, progress=False
+        )
+    finally:
+        fluxion.config.update("mcmc_compiled_nuts", old[0])
+        fluxion.config.update("cache_dir", old[1])
+    check_moments(res.draws["x"], mu, cov)
+    assert res.stats["n_leapfrog"].mean() > 1

@@ -27,6 +27,10 @@ class Config:
     jit_parallel : bool
         Let tier-1 loops over large arrays use every core (numba prange). Off by default: it
         helps on an idle machine and hurts badly on a busy one (or under parallel chains).
+    mcmc_compiled_nuts : {"auto", True, False}
+        NUTS with no Python per leapfrog step (numba, around the model's tier-1 kernel).
+        "auto": used when already compiled on disk; otherwise compiled by a background process
+        (about 15 s) for the next runs while this one uses the Python NUTS. True: compile now.
     cache_dir : str
         Where compiled kernels are kept between processes (numba's disk cache).
     """
@@ -37,6 +41,7 @@ class Config:
         "jit_hot_calls": 20,
         "jit_tier": None,
         "jit_parallel": False,
+        "mcmc_compiled_nuts": "auto",
         "cache_dir": "~/.cache/fluxion",
     }
 

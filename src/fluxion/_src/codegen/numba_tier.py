@@ -96,14 +96,21 @@ def numba_available() -> bool:
 class NumbaCode:
     """Tier-1 code: the source, the numba dispatcher and the wrapper that adds constants."""
 
-    __slots__ = ("source", "kernel", "fn", "path", "parallel")
+    __slots__ = ("source", "kernel", "fn", "path", "parallel", "module_name", "name", "consts",
+                 "cacheable")
 
-    def __init__(self, source: str, kernel: Any, fn: Callable, path: str, parallel: bool):
+    def __init__(self, source: str, kernel: Any, fn: Callable, path: str, parallel: bool,
+                 module_name: str = "", name: str = "", consts: tuple = (),
+                 cacheable: bool = True) -> None:
         self.source = source
         self.kernel = kernel
         self.fn = fn
         self.path = path
         self.parallel = parallel
+        self.module_name = module_name  # importable (registered in sys.modules)
+        self.name = name
+        self.consts = consts  # the array constants passed after the inputs
+        self.cacheable = cacheable
 
 
 def _index_ok(spec: tuple) -> bool:
@@ -367,4 +374,5 @@ def compile_numba(graph: Graph, name: str = "f") -> NumbaCode:
         # numba returns Python scalars for 0-d results: restore the graph's NumPy dtypes
         return tuple(o if t is None else t(o) for o, t in zip(outs, out_dtypes))
 
-    return NumbaCode(source, kernel, fn, path, parallel)
+    return NumbaCode(source, kernel, fn, path, parallel, spec.name, safe, const_args,
+                     cacheable=not injected)

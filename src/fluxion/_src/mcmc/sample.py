@@ -1,4 +1,4 @@
-"""``fluxion.mcmc.sample``: run chains of NUTS or HMC on a log density over a pytree.
+"""``fluxion.mcmc.sample``: run chains of NUTS, HMC, MALA, RWM, slice or ensemble sampling.
 
 The model is a log density on a pytree of parameters plus optional constraints (one spec per
 leaf: "real", "positive", ("interval", a, b), "simplex", ... — see ``fluxion.bijectors``).
@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from .adaptation import DualAveraging, WindowedAdaptation
+from .adaptation import DualAveraging, NutpieAdaptation, WindowedAdaptation
 from .hmc import HMCState, Metric, hmc_step, init_state, nuts_step
+from .kernels import SliceState, mala_step, rwm_step, slice_step
 
 __all__ = ["sample", "SampleResult", "Model"]
 
@@ -90,6 +91,8 @@ class Model:
         # the gradient is called thousands of times: compile tier 1 (numba) up front when the
         # graph allows it (it falls back to tier 0 by itself, saying why in tier_info())
         self.logp_and_grad = fluxion.jit(vg, tier=1) if jit else vg
+        # the log density alone, for kernels that need no gradient (slice sampling)
+        self.logp = fluxion.jit(potential) if jit else potential
         batched = fluxion.vmap(potential)
         self.batch_logp = fluxion.jit(batched) if jit else batched
         self._unflatten = unflatten
@@ -157,10 +160,20 @@ class SampleResult:
         ``divergent`` and ``log_density``, each of shape ``(chain, draw)``.
     warmup_stats : dict
         The same statistics for the warm-up iterations.
+        For "rwm" and "mala": ``step_size``, ``accept_prob``, ``accepted``, ``n_evals``,
+        ``log_density``; for "slice": ``n_evals`` (log-density evaluations per sweep) and
+        ``log_density``.
+    warmup_stats : dict
+        The same statistics for the warm-up iterations.
     inv_metric : list of ndarray
-        The adapted inverse metric of each chain.
+        The adapted inverse metric of each chain (for "slice": the adapted slice widths).
     elapsed : float
         Wall time in seconds (compile and warm-up included).
+    kernel : str
+    adaptation : list of str
+        Which warm-up adaptation ran in each chain: "stan", "nutpie", "slice-width" or "none".
+    metric : str
+        The metric kind: "diag", "dense" or "low_rank" ("none" for slice and ensemble).
     """
 
     def __init__(
@@ -171,6 +184,8 @@ class SampleResult:
         inv_metric: list,
         elapsed: float,
         kernel: str,
+        adaptation: list | None = None,
+        metric: str = "none",
     ) -> None:
         self.draws = draws
         self.stats = stats
@@ -178,6 +193,8 @@ class SampleResult:
         self.inv_metric = inv_metric
         self.elapsed = elapsed
         self.kernel = kernel
+        self.adaptation = list(adaptation) if adaptation is not None else []
+        self.metric = metric
 
     @property
     def num_divergences(self) -> int:
@@ -268,6 +285,10 @@ class _Progress:
         sys.stderr.flush()
 
 
+KERNELS = ("nuts", "hmc", "rwm", "mala", "slice", "ensemble")
+_DEFAULT_TARGET = {"nuts": 0.8, "hmc": 0.8, "rwm": 0.234, "mala": 0.574}
+
+
 def sample(
     log_prob: Callable,
     init: Any,
@@ -279,15 +300,17 @@ def sample(
     warmup: int = 1000,
     seed: int | np.random.Generator | None = None,
     progress: bool = True,
-    target_accept: float = 0.8,
+    target_accept: float | None = None,
     max_depth: int = 10,
     metric: str = "diag",
     num_steps: int = 16,
     init_jitter: float = 0.1,
     jit: bool = True,
     walkers: int = 32,
+    adaptation: str = "stan",
 ) -> SampleResult:
-    """Sample a posterior with NUTS (default) or HMC, with Stan's warm-up adaptation.
+    """Sample a posterior with NUTS (default), HMC, MALA, random-walk Metropolis, slice
+    sampling or the ensemble sampler, with warm-up adaptation.
 
     Parameters
     ----------
@@ -298,8 +321,11 @@ def sample(
         ``init_jitter`` (uniform noise of that width in the unconstrained space).
     constraints : pytree, optional
         One constraint per leaf of ``init`` (see ``fluxion.bijectors.for_constraint``).
-    kernel : {"nuts", "hmc", "ensemble"}
-        The transition kernel. "ensemble" is emcee's affine-invariant stretch move (no
+    kernel : {"nuts", "hmc", "rwm", "mala", "slice", "ensemble"}
+        The transition kernel. "rwm" is random-walk Metropolis with a Gaussian proposal scaled
+        by the metric, "mala" the Metropolis-adjusted Langevin algorithm, "slice" coordinate-wise
+        slice sampling (stepping out and shrinkage; no gradients; widths adapted in warm-up from
+        the spread of the draws). "ensemble" is emcee's affine-invariant stretch move (no
         gradients): every walker is reported as a chain, and ``warmup`` iterations are
         discarded as burn-in.
     chains, draws, warmup : int
@@ -307,12 +333,15 @@ def sample(
     seed : int or numpy Generator, optional
     progress : bool
         A progress line per chain on stderr (when stderr is a terminal).
-    target_accept : float
-        The step size is adapted so that the mean acceptance statistic reaches this.
+    target_accept : float, optional
+        The step size is adapted so that the mean acceptance statistic reaches this; by default
+        0.8 for NUTS and HMC, 0.234 for RWM, 0.574 for MALA.
     max_depth : int
         NUTS's maximum tree depth (2**max_depth leapfrog steps per draw at most).
-    metric : {"diag", "dense"}
-        The adapted inverse mass matrix.
+    metric : {"diag", "dense", "low_rank"}
+        The adapted inverse mass matrix (for RWM and MALA: the proposal's shape). "low_rank"
+        (nutpie's diagonal plus low-rank correction) needs ``adaptation="nutpie"``; "dense" needs
+        ``adaptation="stan"``.
     num_steps : int
         Leapfrog steps per HMC transition.
     init_jitter : float
@@ -320,6 +349,11 @@ def sample(
         Compile the log density and gradient (default).
     walkers : int
         Number of walkers for ``kernel="ensemble"`` (even, at least twice the dimension).
+    adaptation : {"stan", "nutpie"}
+        The warm-up metric adaptation for NUTS, HMC, MALA and RWM: Stan's windowed variance
+        estimate, or nutpie's gradient-informed (Fisher divergence) estimate from the draws and
+        the gradients at the draws, over overlapping windows (usually fewer gradient
+        evaluations per draw). Recorded per chain in ``result.adaptation``.
 
     Returns
     -------
@@ -330,17 +364,37 @@ def sample(
     Raises
     ------
     ValueError
-        Bad arguments (chains < 1, unknown kernel or metric), a model with no free parameters,
-        a log density that is not finite at the initial point.
+        Bad arguments (chains < 1, unknown kernel, metric or adaptation), a model with no free
+        parameters, a log density that is not finite at the initial point.
     """
     if not isinstance(chains, int | np.integer) or chains < 1:
         raise ValueError(f"sample: expected chains >= 1, got {chains!r}")
     if draws < 1 or warmup < 0:
         raise ValueError(f"sample: expected draws >= 1 and warmup >= 0, got {draws}, {warmup}")
-    if kernel not in ("nuts", "hmc", "ensemble"):
-        raise ValueError(f"sample: unknown kernel {kernel!r}; expected 'nuts', 'hmc' or 'ensemble'")
-    if metric not in ("diag", "dense"):
-        raise ValueError(f"sample: unknown metric {metric!r}; expected 'diag' or 'dense'")
+    if kernel not in KERNELS:
+        names = ", ".join(repr(k) for k in KERNELS)
+        raise ValueError(f"sample: unknown kernel {kernel!r}; expected one of {names}")
+    if metric not in ("diag", "dense", "low_rank"):
+        raise ValueError(
+            f"sample: unknown metric {metric!r}; expected 'diag', 'dense' or 'low_rank'"
+        )
+    if adaptation not in ("stan", "nutpie"):
+        raise ValueError(f"sample: unknown adaptation {adaptation!r}; expected 'stan' or 'nutpie'")
+    if adaptation == "nutpie" and kernel in ("slice", "ensemble"):
+        raise ValueError(
+            f"sample: adaptation='nutpie' adapts a metric, which kernel={kernel!r} does not use; "
+            "use it with 'nuts', 'hmc', 'mala' or 'rwm'"
+        )
+    if metric == "low_rank" and adaptation != "nutpie":
+        raise ValueError("sample: metric='low_rank' needs adaptation='nutpie'")
+    if metric == "dense" and adaptation == "nutpie":
+        raise ValueError(
+            "sample: adaptation='nutpie' supports metric='diag' or 'low_rank', got 'dense'"
+        )
+    if target_accept is None:
+        target_accept = _DEFAULT_TARGET.get(kernel, 0.8)
+    if not 0.0 < target_accept < 1.0:
+        raise ValueError(f"sample: expected 0 < target_accept < 1, got {target_accept}")
     start = time.perf_counter()
     model = Model(log_prob, init, constraints, jit=jit)
     logp_and_grad = model.logp_and_grad
@@ -368,29 +422,33 @@ def sample(
             progress,
             start,
         )
-    dense = metric == "dense"
-    all_draws, all_stats, all_warm, metrics = [], [], [], []
+    all_draws, all_stats, all_warm, metrics, adapted = [], [], [], [], []
     for c, child in enumerate(seeds.spawn(chains)):
         rng = np.random.default_rng(child)
-        out = _run_chain(
-            rng,
-            model,
-            state0,
-            kernel,
-            draws,
-            warmup,
-            target_accept,
-            max_depth,
-            dense,
-            num_steps,
-            init_jitter,
-            progress,
-            c,
-        )
+        if kernel == "slice":
+            out = _run_slice_chain(rng, model, state0, draws, warmup, init_jitter, progress, c)
+        else:
+            out = _run_chain(
+                rng,
+                model,
+                state0,
+                kernel,
+                draws,
+                warmup,
+                target_accept,
+                max_depth,
+                metric,
+                num_steps,
+                init_jitter,
+                progress,
+                c,
+                adaptation,
+            )
         all_draws.append(out[0])
         all_stats.append(out[1])
         all_warm.append(out[2])
         metrics.append(out[3])
+        adapted.append(out[4])
     # constrained draws, per parameter name
     draws_arr = np.stack(all_draws)  # (chain, draw, dim) unconstrained
     per_leaf: list[list[np.ndarray]] = [[] for _ in model.shapes]
@@ -401,7 +459,16 @@ def sample(
     draws_out = {name: np.stack(per_leaf[k]) for k, name in enumerate(model.names)}
     stats = {k: np.stack([s[k] for s in all_stats]) for k in all_stats[0]}
     warm = {k: np.stack([s[k] for s in all_warm]) for k in all_warm[0]} if warmup else {}
-    result = SampleResult(draws_out, stats, warm, metrics, time.perf_counter() - start, kernel)
+    result = SampleResult(
+        draws_out,
+        stats,
+        warm,
+        metrics,
+        time.perf_counter() - start,
+        kernel,
+        adaptation=adapted,
+        metric="none" if kernel == "slice" else metric,
+    )
     if result.num_divergences:
         warnings.warn(
             f"sample: {result.num_divergences} divergent transitions after warm-up (of "
@@ -421,6 +488,113 @@ _STAT_KEYS = (
     "divergent",
     "log_density",
 )
+_MH_STAT_KEYS = ("step_size", "accept_prob", "accepted", "n_evals", "log_density")
+
+
+class _StanTuner:
+    """Stan's warm-up: dual-averaging step size and windowed variance (or covariance)."""
+
+    name = "stan"
+
+    def __init__(
+        self,
+        state: HMCState,
+        warmup: int,
+        dense: bool,
+        target: float,
+        find_step_size: Callable,
+    ) -> None:
+        d = state.q.size
+        self.warmup = warmup
+        self.find_step_size = find_step_size
+        self.metric = Metric(np.eye(d) if dense else np.ones(d))
+        self.step_size = find_step_size(state, self.metric, 1.0)
+        self.dual = DualAveraging(self.step_size, target=target)
+        self.window = WindowedAdaptation(warmup, d, dense=dense)
+
+    def update(self, i: int, state: HMCState, info: dict) -> None:
+        self.step_size = self.dual.update(info["accept_prob"])
+        if self.window.in_slow_window(i):
+            self.window.add(state.q)
+            if self.window.window_ends(i):
+                self.metric = Metric(self.window.estimate())
+                self.step_size = self.find_step_size(state, self.metric, self.step_size)
+                self.dual.restart(self.step_size)
+        if i == self.warmup - 1:
+            self.step_size = self.dual.final_step_size()
+
+
+class _NutpieTuner:
+    """nutpie's warm-up: the gradient-informed metric on overlapping windows
+    (:class:`NutpieAdaptation`), the step size found again after the first metric estimate and
+    dual-averaged throughout, restarted for the final step-size-only window."""
+
+    name = "nutpie"
+
+    def __init__(
+        self,
+        state: HMCState,
+        warmup: int,
+        low_rank: bool,
+        target: float,
+        find_step_size: Callable,
+    ) -> None:
+        self.warmup = warmup
+        self.find_step_size = find_step_size
+        self.schedule = NutpieAdaptation(warmup, state.q.size, low_rank=low_rank)
+        self.metric = Metric(self.schedule.init(state.q, state.grad))
+        self.step_size = find_step_size(state, self.metric, 1.0)
+        self.dual = DualAveraging(self.step_size, target=target)
+        self.first_change = True
+
+    def update(self, i: int, state: HMCState, info: dict) -> None:
+        schedule = self.schedule
+        if schedule.in_metric_phase(i):
+            good = not info.get("divergent", False)
+            inv = schedule.update(i, state.q, state.grad, good)
+            if inv is not None:
+                self.metric = Metric(inv)
+                if self.first_change:  # the step size for the first estimated metric
+                    self.first_change = False
+                    self.step_size = self.find_step_size(state, self.metric, self.step_size)
+                    self.dual.restart(self.step_size)
+                    return
+            self.step_size = self.dual.update(info["accept_prob"])
+            if i == schedule.final_start - 1:  # the metric is final: fresh dual averaging
+                self.dual.restart(self.step_size)
+        else:
+            self.step_size = self.dual.update(info["accept_prob"])
+        if i == self.warmup - 1:
+            self.step_size = self.dual.final_step_size()
+
+
+def _compiled_nuts(model: Model, rng: np.random.Generator, state: HMCState) -> tuple | None:
+    """The numba NUTS transition around the model's tier-1 kernel, seeded for this chain."""
+    from .numba_nuts import compiled_nuts
+
+    from ..config import config
+
+    try:
+        example = (state.q, state.logp, state.grad, np.ones(state.q.size))
+        fast = compiled_nuts(model.logp_and_grad, example, config.mcmc_compiled_nuts)
+        if fast is not None:
+            fast[1](int(rng.integers(2**31 - 1)))
+    except Exception as err:  # never fail a run over the fast path: the Python NUTS is exact
+        warnings.warn(f"sample: compiled NUTS unavailable ({err}); using the Python one",
+                      stacklevel=3)
+        return None
+    return fast
+
+
+def _fast_nuts_step(fast: tuple, state: HMCState, step_size: float, metric: Metric,
+                    max_depth: int) -> tuple:
+    transition, _, consts = fast
+    q, logp, grad, accept, n, depth, divergent, energy = transition(
+        state.q, state.logp, state.grad, step_size, metric.inv_mass, max_depth, consts, 1000.0
+    )
+    info = {"accept_prob": float(accept), "n_leapfrog": int(n), "tree_depth": int(depth),
+            "divergent": bool(divergent), "energy": float(energy)}
+    return HMCState(q, float(logp), grad), info
 
 
 def _run_chain(
@@ -432,58 +606,144 @@ def _run_chain(
     warmup: int,
     target_accept: float,
     max_depth: int,
-    dense: bool,
+    metric_kind: str,
     num_steps: int,
     init_jitter: float,
     progress: bool,
     chain: int,
+    adaptation: str = "stan",
 ) -> tuple:
     logp_and_grad = model.logp_and_grad
     d = model.dim
-    state = state0
-    if init_jitter:
-        for _ in range(100):  # jitter the start, keeping it where the density is finite
-            cand = init_state(logp_and_grad, state0.q + rng.uniform(-init_jitter, init_jitter, d))
-            if math.isfinite(cand.logp) and np.all(np.isfinite(cand.grad)):
-                state = cand
-                break
-    metric = Metric(np.eye(d) if dense else np.ones(d))
-    step_size = _find_step_size(rng, state, logp_and_grad, metric, 1.0)
-    dual = DualAveraging(step_size, target=target_accept)
-    window = WindowedAdaptation(warmup, d, dense=dense)
+    state = _jittered_start(rng, model, state0, init_jitter)
+    if kernel == "rwm":
+        # a Gaussian proposal with the target's covariance is best scaled by 2.38 / sqrt(d)
+        def find_step_size(state: HMCState, metric: Metric, step_size: float) -> float:
+            return 2.38 / math.sqrt(d)
+
+        def step(state: HMCState, step_size: float, metric: Metric) -> tuple:
+            return rwm_step(rng, state, logp_and_grad, step_size, metric)
+
+        keys = _MH_STAT_KEYS
+    else:
+        # MALA is one leapfrog step of HMC: Stan's step-size heuristic serves all three
+        def find_step_size(state: HMCState, metric: Metric, step_size: float) -> float:
+            return _find_step_size(rng, state, logp_and_grad, metric, step_size)
+
+        if kernel == "nuts":
+            fast = _compiled_nuts(model, rng, state)
+
+            def step(state: HMCState, step_size: float, metric: Metric) -> tuple:
+                if fast is not None and not metric.dense:
+                    return _fast_nuts_step(fast, state, step_size, metric, max_depth)
+                return nuts_step(rng, state, logp_and_grad, step_size, metric, max_depth)
+
+            keys = _STAT_KEYS
+        elif kernel == "hmc":
+
+            def step(state: HMCState, step_size: float, metric: Metric) -> tuple:
+                return hmc_step(rng, state, logp_and_grad, step_size, metric, num_steps)
+
+            keys = _STAT_KEYS
+        else:
+
+            def step(state: HMCState, step_size: float, metric: Metric) -> tuple:
+                return mala_step(rng, state, logp_and_grad, step_size, metric)
+
+            keys = _MH_STAT_KEYS
+    if adaptation == "nutpie":
+        tuner: Any = _NutpieTuner(
+            state, warmup, metric_kind == "low_rank", target_accept, find_step_size
+        )
+    else:
+        tuner = _StanTuner(state, warmup, metric_kind == "dense", target_accept, find_step_size)
     total = warmup + draws
     kept = np.empty((draws, d))
-    stats = {k: np.empty(draws) for k in _STAT_KEYS}
-    warm = {k: np.empty(warmup) for k in _STAT_KEYS}
+    stats = {k: np.empty(draws) for k in keys}
+    warm = {k: np.empty(warmup) for k in keys}
     bar = _Progress(progress, total, chain)
     divergences = 0
     for i in range(total):
-        if kernel == "nuts":
-            state, info = nuts_step(rng, state, logp_and_grad, step_size, metric, max_depth)
-        else:
-            state, info = hmc_step(rng, state, logp_and_grad, step_size, metric, num_steps)
+        step_size = tuner.step_size
+        state, info = step(state, step_size, tuner.metric)
         info["step_size"] = step_size
         info["log_density"] = state.logp
         if i < warmup:
-            for k in _STAT_KEYS:
+            for k in keys:
                 warm[k][i] = info[k]
-            step_size = dual.update(info["accept_prob"])
-            if window.in_slow_window(i):
-                window.add(state.q)
-                if window.window_ends(i):
-                    metric = Metric(window.estimate())
-                    step_size = _find_step_size(rng, state, logp_and_grad, metric, step_size)
-                    dual.restart(step_size)
-            if i == warmup - 1:
-                step_size = dual.final_step_size()
+            tuner.update(i, state, info)
         else:
             j = i - warmup
             kept[j] = state.q
-            for k in _STAT_KEYS:
+            for k in keys:
                 stats[k][j] = info[k]
-            divergences += bool(info["divergent"])
+            divergences += bool(info.get("divergent", False))
         bar.update(i, divergences, force=i == total - 1)
-    return kept, stats, warm, metric.inv_mass
+    return kept, stats, warm, tuner.metric.inv_mass, tuner.name
+
+
+def _jittered_start(
+    rng: np.random.Generator, model: Model, state0: HMCState, init_jitter: float
+) -> HMCState:
+    """The start jittered uniformly by ``init_jitter``, kept where the density is finite."""
+    if init_jitter:
+        for _ in range(100):
+            q = state0.q + rng.uniform(-init_jitter, init_jitter, model.dim)
+            cand = init_state(model.logp_and_grad, q)
+            if math.isfinite(cand.logp) and np.all(np.isfinite(cand.grad)):
+                return cand
+    return state0
+
+
+def _run_slice_chain(
+    rng: np.random.Generator,
+    model: Model,
+    state0: HMCState,
+    draws: int,
+    warmup: int,
+    init_jitter: float,
+    progress: bool,
+    chain: int,
+) -> tuple:
+    """Coordinate-wise slice sampling; the widths are twice the standard deviation of the
+    second half of the warm-up draws so far, re-estimated after warm-up iterations 10, 20, 40,
+    ... (and at the end of warm-up)."""
+    d = model.dim
+    start = _jittered_start(rng, model, state0, init_jitter)
+    state = SliceState(start.q, start.logp)
+    widths = np.ones(d)
+    updates = set()
+    n = 10
+    while n < warmup:
+        updates.add(n)
+        n *= 2
+    if warmup:
+        updates.add(warmup)
+    warm_q = np.empty((warmup, d))
+    keys = ("n_evals", "log_density")
+    kept = np.empty((draws, d))
+    stats = {k: np.empty(draws) for k in keys}
+    warm = {k: np.empty(warmup) for k in keys}
+    bar = _Progress(progress, warmup + draws, chain)
+    for i in range(warmup + draws):
+        state, info = slice_step(rng, state, model.logp, widths)
+        info["log_density"] = state.logp
+        if i < warmup:
+            warm_q[i] = state.q
+            for k in keys:
+                warm[k][i] = info[k]
+            if (i + 1) in updates:
+                recent = warm_q[(i + 1) // 2 : i + 1]
+                sd = recent.std(axis=0)
+                # a coordinate that has not moved keeps its width
+                widths = np.where(np.isfinite(sd) & (sd > 0), 2.0 * sd, widths)
+        else:
+            j = i - warmup
+            kept[j] = state.q
+            for k in keys:
+                stats[k][j] = info[k]
+        bar.update(i, 0, force=i == warmup + draws - 1)
+    return kept, stats, warm, widths, "slice-width"
 
 
 def _run_ensemble(
@@ -526,4 +786,13 @@ def _run_ensemble(
             per_leaf[k].append(np.stack([r[k] for r in rows]))
     draws_out = {name: np.stack(per_leaf[k]) for k, name in enumerate(model.names)}
     stats = {"log_density": lp, "accepted": acc}
-    return SampleResult(draws_out, stats, {}, [], time.perf_counter() - start, "ensemble")
+    return SampleResult(
+        draws_out,
+        stats,
+        {},
+        [],
+        time.perf_counter() - start,
+        "ensemble",
+        adaptation=["none"] * walkers,
+        metric="none",
+    )
