@@ -570,9 +570,8 @@ class _NutpieTuner:
 
 def _compiled_nuts(model: Model, rng: np.random.Generator, state: HMCState) -> tuple | None:
     """The numba NUTS transition around the model's tier-1 kernel, seeded for this chain."""
-    from .numba_nuts import compiled_nuts
-
     from ..config import config
+    from .numba_nuts import compiled_nuts
 
     try:
         example = (state.q, state.logp, state.grad, np.ones(state.q.size))
@@ -580,20 +579,27 @@ def _compiled_nuts(model: Model, rng: np.random.Generator, state: HMCState) -> t
         if fast is not None:
             fast[1](int(rng.integers(2**31 - 1)))
     except Exception as err:  # never fail a run over the fast path: the Python NUTS is exact
-        warnings.warn(f"sample: compiled NUTS unavailable ({err}); using the Python one",
-                      stacklevel=3)
+        warnings.warn(
+            f"sample: compiled NUTS unavailable ({err}); using the Python one", stacklevel=3
+        )
         return None
     return fast
 
 
-def _fast_nuts_step(fast: tuple, state: HMCState, step_size: float, metric: Metric,
-                    max_depth: int) -> tuple:
+def _fast_nuts_step(
+    fast: tuple, state: HMCState, step_size: float, metric: Metric, max_depth: int
+) -> tuple:
     transition, _, consts = fast
     q, logp, grad, accept, n, depth, divergent, energy = transition(
         state.q, state.logp, state.grad, step_size, metric.inv_mass, max_depth, consts, 1000.0
     )
-    info = {"accept_prob": float(accept), "n_leapfrog": int(n), "tree_depth": int(depth),
-            "divergent": bool(divergent), "energy": float(energy)}
+    info = {
+        "accept_prob": float(accept),
+        "n_leapfrog": int(n),
+        "tree_depth": int(depth),
+        "divergent": bool(divergent),
+        "energy": float(energy),
+    }
     return HMCState(q, float(logp), grad), info
 
 
