@@ -308,6 +308,8 @@ def sample(
     jit: bool = True,
     walkers: int = 32,
     adaptation: str = "stan",
+    chain_method: str = "sequential",
+    init_method: str = "given",
 ) -> SampleResult:
     """Sample a posterior with NUTS (default), HMC, MALA, random-walk Metropolis, slice
     sampling or the ensemble sampler, with warm-up adaptation.
@@ -354,6 +356,14 @@ def sample(
         estimate, or nutpie's gradient-informed (Fisher divergence) estimate from the draws and
         the gradients at the draws, over overlapping windows (usually fewer gradient
         evaluations per draw). Recorded per chain in ``result.adaptation``.
+    chain_method : {"sequential", "parallel"}
+        Run the chains one after the other in this process, or in parallel worker processes
+        (one per chain, at most the number of cores; forked, so the model needs no pickling;
+        falls back to sequential where fork is unavailable). Progress bars are shown for
+        sequential chains only.
+    init_method : {"given", "optimize"}
+        Start from ``init`` (jittered), or first move ``init`` to the mode of the (unconstrained)
+        density with a quick L-BFGS run and start the chains there.
 
     Returns
     -------
@@ -391,6 +401,14 @@ def sample(
         raise ValueError(
             "sample: adaptation='nutpie' supports metric='diag' or 'low_rank', got 'dense'"
         )
+    if chain_method not in ("sequential", "parallel"):
+        raise ValueError(
+            f"sample: unknown chain_method {chain_method!r}; expected 'sequential' or 'parallel'"
+        )
+    if init_method not in ("given", "optimize"):
+        raise ValueError(
+            f"sample: unknown init_method {init_method!r}; expected 'given' or 'optimize'"
+        )
     if target_accept is None:
         target_accept = _DEFAULT_TARGET.get(kernel, 0.8)
     if not 0.0 < target_accept < 1.0:
@@ -407,6 +425,8 @@ def sample(
             f"sample: the log density is {state0.logp} at the initial values (or its gradient is "
             "not finite); start from a point inside the support, or add constraints"
         )
+    if init_method == "optimize":
+        state0 = _optimized_start(model, state0)
     seeds = np.random.SeedSequence(
         seed if not isinstance(seed, np.random.Generator) else seed.integers(2**63)
     )
@@ -423,27 +443,25 @@ def sample(
             start,
         )
     all_draws, all_stats, all_warm, metrics, adapted = [], [], [], [], []
-    for c, child in enumerate(seeds.spawn(chains)):
-        rng = np.random.default_rng(child)
-        if kernel == "slice":
-            out = _run_slice_chain(rng, model, state0, draws, warmup, init_jitter, progress, c)
-        else:
-            out = _run_chain(
-                rng,
-                model,
-                state0,
-                kernel,
-                draws,
-                warmup,
-                target_accept,
-                max_depth,
-                metric,
-                num_steps,
-                init_jitter,
-                progress,
-                c,
-                adaptation,
-            )
+    chain_args = (
+        model,
+        state0,
+        kernel,
+        draws,
+        warmup,
+        target_accept,
+        max_depth,
+        metric,
+        num_steps,
+        init_jitter,
+        adaptation,
+    )
+    children = seeds.spawn(chains)
+    if chain_method == "parallel" and chains > 1:
+        outs = _run_parallel(chain_args, children)
+    else:
+        outs = (_one_chain(chain_args, child, c, progress) for c, child in enumerate(children))
+    for out in outs:
         all_draws.append(out[0])
         all_stats.append(out[1])
         all_warm.append(out[2])
@@ -566,6 +584,88 @@ class _NutpieTuner:
             self.step_size = self.dual.update(info["accept_prob"])
         if i == self.warmup - 1:
             self.step_size = self.dual.final_step_size()
+
+
+def _one_chain(chain_args: tuple, child: Any, c: int, progress: bool) -> tuple:
+    (
+        model,
+        state0,
+        kernel,
+        draws,
+        warmup,
+        target_accept,
+        max_depth,
+        metric,
+        num_steps,
+        init_jitter,
+        adaptation,
+    ) = chain_args
+    rng = np.random.default_rng(child)
+    if kernel == "slice":
+        return _run_slice_chain(rng, model, state0, draws, warmup, init_jitter, progress, c)
+    return _run_chain(
+        rng,
+        model,
+        state0,
+        kernel,
+        draws,
+        warmup,
+        target_accept,
+        max_depth,
+        metric,
+        num_steps,
+        init_jitter,
+        progress,
+        c,
+        adaptation,
+    )
+
+
+_PARALLEL_RUN: tuple | None = None  # read by forked workers (the model is never pickled)
+
+
+def _parallel_worker(index: int) -> tuple:
+    chain_args, children = _PARALLEL_RUN
+    return _one_chain(chain_args, children[index], index, False)
+
+
+def _run_parallel(chain_args: tuple, children: list) -> list:
+    """Run the chains in forked worker processes; the results come back in chain order."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _PARALLEL_RUN
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # no fork on this platform: run them here
+        return [_one_chain(chain_args, ch, c, False) for c, ch in enumerate(children)]
+    _PARALLEL_RUN = (chain_args, children)
+    try:
+        workers = min(len(children), os.cpu_count() or 1)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            return list(pool.map(_parallel_worker, range(len(children))))
+    finally:
+        _PARALLEL_RUN = None
+
+
+def _optimized_start(model: Model, state0: HMCState) -> HMCState:
+    """Move the start to the mode of the unconstrained density (a quick L-BFGS run)."""
+    import scipy.optimize
+
+    def neg(u: np.ndarray) -> tuple:
+        lp, g = model.logp_and_grad(u)
+        if not np.isfinite(lp):
+            return np.inf, np.zeros_like(u)
+        return -float(lp), -np.asarray(g, dtype=np.float64)
+
+    res = scipy.optimize.minimize(
+        neg, state0.q, jac=True, method="L-BFGS-B", options={"maxiter": 200}
+    )
+    cand = init_state(model.logp_and_grad, res.x)
+    if np.isfinite(cand.logp) and cand.logp >= state0.logp:
+        return cand
+    return state0
 
 
 def _compiled_nuts(model: Model, rng: np.random.Generator, state: HMCState) -> tuple | None:
