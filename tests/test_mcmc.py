@@ -191,3 +191,18 @@ def test_compiled_nuts_matches_the_python_nuts_in_distribution(tmp_path):
         fluxion.config.update("cache_dir", old[1])
     check_moments(res.draws["x"], mu, cov)
     assert res.stats["n_leapfrog"].mean() > 1
+
+
+def test_parallel_chains_and_optimized_start_give_the_same_posterior():
+    def log_prob(p):
+        return -0.5 * fnp.sum(((p["x"] - 3.0) / 0.5) ** 2)
+
+    seq = sample(log_prob, {"x": np.zeros(2)}, chains=2, draws=400, warmup=300, seed=4,
+                 progress=False)
+    par = sample(log_prob, {"x": np.zeros(2)}, chains=2, draws=400, warmup=300, seed=4,
+                 progress=False, chain_method="parallel", init_method="optimize")
+    for res in (seq, par):
+        assert res.draws["x"].shape == (2, 400, 2)
+        assert np.all(np.abs(res.draws["x"].mean(axis=(0, 1)) - 3.0) < 0.1)
+    with pytest.raises(ValueError, match="chain_method"):
+        sample(log_prob, {"x": np.zeros(2)}, chain_method="threads", progress=False)
