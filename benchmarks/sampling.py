@@ -343,13 +343,10 @@ def child_main(args: argparse.Namespace) -> int:
 def wait_for_compiled_nuts(cache_dir: str, timeout: float = 120.0) -> None:
     """fluxion's first run compiles its numba NUTS in a background process for the next runs
     ("auto" mode); wait for it so that the "warm cache" row measures a filled cache."""
-    folder = os.path.join(cache_dir, "numba", "__pycache__")
+    folder = os.path.join(cache_dir, "numba")
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if os.path.isdir(folder) and any(
-            ".transition-" in f and f.endswith(".nbi") for f in os.listdir(folder)
-        ):
-            time.sleep(1.0)  # let the writer finish its data file
+        if os.path.isdir(folder) and any(f.endswith(".compiled") for f in os.listdir(folder)):
             return
         time.sleep(0.5)
 

@@ -193,6 +193,11 @@ def compiled_nuts(jitted: Any, example: tuple, mode: Any = "auto") -> tuple | No
         module = importlib.util.module_from_spec(spec_)
         sys.modules[name] = module
         spec_.loader.exec_module(module)
+    if mode is True and not _cached(path):  # compile here and now, then mark it
+        q, lp, g, inv_mass = example
+        module.seed(0)
+        module.transition(q, float(lp), g, 0.1, inv_mass, 10, code.consts, 1000.0)
+        open(path + ".compiled", "w").close()
     return module.transition, module.seed, code.consts
 
 
@@ -225,6 +230,7 @@ consts = tuple(data["c%d" % i][()] if data["s%d" % i] else data["c%d" % i]
                for i in range(int(data["n"])))
 nuts.seed(0)
 nuts.transition(data["q"], float(data["lp"]), data["g"], 0.1, data["m"], 10, consts, 1000.0)
+open({path!r} + ".compiled", "w").close()
 """
 
 
