@@ -202,15 +202,10 @@ def compiled_nuts(jitted: Any, example: tuple, mode: Any = "auto") -> tuple | No
 
 
 def _cached(path: str) -> bool:
-    """Whether numba's disk cache already holds the transition compiled from ``path``."""
-    stem = os.path.splitext(os.path.basename(path))[0]
-    cache = os.path.join(os.path.dirname(path), "__pycache__")
-    try:
-        return any(
-            f.startswith(stem + ".transition") and f.endswith(".nbi") for f in os.listdir(cache)
-        )
-    except FileNotFoundError:
-        return False
+    """Whether the transition compiled from ``path`` is in numba's disk cache: a marker file
+    written after a successful compile (numba's own cache may live elsewhere, under
+    NUMBA_CACHE_DIR)."""
+    return os.path.exists(path + ".compiled")
 
 
 _STARTED: set = set()
