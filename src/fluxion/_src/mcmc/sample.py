@@ -114,6 +114,15 @@ class Model:
             )
         return [None if s is None or s == "real" else for_constraint(s) for s in specs]
 
+    def constrained_draws(self, draws: np.ndarray) -> dict[str, np.ndarray]:
+        """Unconstrained draws ``(chain, draw, dim)`` -> name -> ``(chain, draw, *shape)``."""
+        per_leaf: list[list[np.ndarray]] = [[] for _ in self.shapes]
+        for chain in draws:
+            rows = [self.constrain(u) for u in chain]
+            for k in range(len(self.shapes)):
+                per_leaf[k].append(np.stack([r[k] for r in rows]))
+        return {name: np.stack(per_leaf[k]) for k, name in enumerate(self.names)}
+
     def constrain(self, u: np.ndarray) -> list[np.ndarray]:
         """The constrained leaves for a flat unconstrained vector."""
         out = []
@@ -467,14 +476,7 @@ def sample(
         all_warm.append(out[2])
         metrics.append(out[3])
         adapted.append(out[4])
-    # constrained draws, per parameter name
-    draws_arr = np.stack(all_draws)  # (chain, draw, dim) unconstrained
-    per_leaf: list[list[np.ndarray]] = [[] for _ in model.shapes]
-    for c in range(chains):
-        rows = [model.constrain(u) for u in draws_arr[c]]
-        for k in range(len(model.shapes)):
-            per_leaf[k].append(np.stack([r[k] for r in rows]))
-    draws_out = {name: np.stack(per_leaf[k]) for k, name in enumerate(model.names)}
+    draws_out = model.constrained_draws(np.stack(all_draws))
     stats = {k: np.stack([s[k] for s in all_stats]) for k in all_stats[0]}
     warm = {k: np.stack([s[k] for s in all_warm]) for k in all_warm[0]} if warmup else {}
     result = SampleResult(
@@ -885,12 +887,7 @@ def _run_ensemble(
             lp[:, i - warmup] = state.logp
             acc[:, i - warmup] = info["accepted"]
         bar.update(i, 0, force=i == warmup + draws - 1)
-    per_leaf: list[list[np.ndarray]] = [[] for _ in model.shapes]
-    for w in range(walkers):
-        rows = [model.constrain(u) for u in kept[w]]
-        for k in range(len(model.shapes)):
-            per_leaf[k].append(np.stack([r[k] for r in rows]))
-    draws_out = {name: np.stack(per_leaf[k]) for k, name in enumerate(model.names)}
+    draws_out = model.constrained_draws(kept)
     stats = {"log_density": lp, "accepted": acc}
     return SampleResult(
         draws_out,
