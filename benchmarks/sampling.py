@@ -121,25 +121,8 @@ PACKAGES = {
 # --------------------------------------------------------------------------- model
 
 
-def make_data(n: int = 50) -> tuple[np.ndarray, np.ndarray]:
-    """The worksheet's data: ``RandomState(123)`` is the stream of ``np.random.seed(123)``."""
-    rng = np.random.RandomState(123)
-    x = np.sort(rng.uniform(-1, 1, n))
-    y = -0.4 * x + 0.03 + 0.1 * rng.randn(n)
-    return x, y
-
-
-def make_log_prob(xnp: Any, x: Any, y: Any) -> Callable[[Any], Any]:
-    """The worksheet's log-posterior written against the NumPy-like namespace ``xnp``."""
-
-    def log_prob(theta):
-        m, b, log_s = theta[0], theta[1], theta[2]
-        s = xnp.exp(log_s)
-        log_like = -0.5 * xnp.sum(((y - m * x - b) / s) ** 2 + xnp.log(2 * np.pi * s**2))
-        return log_like - 1.5 * xnp.log(1 + m**2)
-
-    return log_prob
-
+# the worksheet's data and log-posterior: the same code as the other benchmarks
+from grad_overhead import make_data, make_log_prob  # noqa: E402
 
 # ------------------------------------------------------------------------ children
 # Each ``setup_*`` does its sampler's imports (the child times them) and returns
@@ -158,7 +141,7 @@ def setup_fluxion(name: str, cfg: dict, cache_dir: str, cache: str) -> Callable:
         import fluxion.numpy as fnp
 
         if "log_prob" not in built:
-            built["log_prob"] = make_log_prob(fnp, *make_data())
+            built["log_prob"] = make_log_prob(fnp, *make_data(50))
         if name == "fluxion-ensemble":
             kwargs = dict(
                 kernel="ensemble",
@@ -187,7 +170,7 @@ def setup_emcee(name: str, cfg: dict, cache_dir: str, cache: str) -> Callable:
     import emcee
 
     def run(seed: int):
-        log_prob = make_log_prob(np, *make_data())
+        log_prob = make_log_prob(np, *make_data(50))
         rng = np.random.RandomState(seed)
         pos = THETA0 + 1e-5 * rng.randn(cfg["walkers"], THETA0.size)
         nwalkers, ndim = pos.shape
@@ -220,7 +203,7 @@ def setup_numpyro(name: str, cfg: dict, cache_dir: str, cache: str) -> Callable:
 
     def run(seed: int):
         if "mcmc" not in built:
-            x, y = make_data()
+            x, y = make_data(50)
             log_prob = make_log_prob(jnp, jnp.asarray(x), jnp.asarray(y))
 
             def model():
@@ -259,7 +242,7 @@ def setup_pymc(name: str, cfg: dict, cache_dir: str, cache: str) -> Callable:
         extra = {}
         if "compiled" not in built:
             t0 = time.perf_counter()
-            x, y = make_data()
+            x, y = make_data(50)
             with pm.Model() as model:
                 m = pm.Flat("m", initval=THETA0[0])
                 b = pm.Flat("b", initval=THETA0[1])
@@ -564,7 +547,7 @@ def main(argv: list[str] | None = None) -> int:
         return child_main(args)
     import fluxion._src.demo as demo
 
-    x, y = make_data()
+    x, y = make_data(50)
     if not all(np.array_equal(a, b) for a, b in zip((x, y), demo.simulate_line_data())):
         sys.exit("error: the benchmark's data differ from fluxion's demo data")
     cfg = QUICK if args.quick else FULL
