@@ -15,7 +15,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -452,7 +452,7 @@ def sample(
             start,
         )
     all_draws, all_stats, all_warm, metrics, adapted = [], [], [], [], []
-    chain_args = (
+    chain_args = _ChainArgs(
         model,
         state0,
         kernel,
@@ -588,38 +588,43 @@ class _NutpieTuner:
             self.step_size = self.dual.final_step_size()
 
 
-def _one_chain(chain_args: tuple, child: Any, c: int, progress: bool) -> tuple:
-    (
-        model,
-        state0,
-        kernel,
-        draws,
-        warmup,
-        target_accept,
-        max_depth,
-        metric,
-        num_steps,
-        init_jitter,
-        adaptation,
-    ) = chain_args
+class _ChainArgs(NamedTuple):
+    """Everything one chain needs (shared by the sequential and the parallel runners)."""
+
+    model: Model
+    state0: HMCState
+    kernel: str
+    draws: int
+    warmup: int
+    target_accept: float
+    max_depth: int
+    metric: str
+    num_steps: int
+    init_jitter: float
+    adaptation: str
+
+
+def _one_chain(args: _ChainArgs, child: Any, c: int, progress: bool) -> tuple:
     rng = np.random.default_rng(child)
-    if kernel == "slice":
-        return _run_slice_chain(rng, model, state0, draws, warmup, init_jitter, progress, c)
+    if args.kernel == "slice":
+        return _run_slice_chain(
+            rng, args.model, args.state0, args.draws, args.warmup, args.init_jitter, progress, c
+        )
     return _run_chain(
         rng,
-        model,
-        state0,
-        kernel,
-        draws,
-        warmup,
-        target_accept,
-        max_depth,
-        metric,
-        num_steps,
-        init_jitter,
+        args.model,
+        args.state0,
+        args.kernel,
+        args.draws,
+        args.warmup,
+        args.target_accept,
+        args.max_depth,
+        args.metric,
+        args.num_steps,
+        args.init_jitter,
         progress,
         c,
-        adaptation,
+        args.adaptation,
     )
 
 
@@ -631,7 +636,7 @@ def _parallel_worker(index: int) -> tuple:
     return _one_chain(chain_args, children[index], index, False)
 
 
-def _run_parallel(chain_args: tuple, children: list) -> list:
+def _run_parallel(chain_args: _ChainArgs, children: list) -> list:
     """Run the chains in forked worker processes; the results come back in chain order."""
     import multiprocessing
     import os
