@@ -162,37 +162,6 @@ def test_reproducible_with_a_seed():
     np.testing.assert_array_equal(a.draws["x"], b.draws["x"])
 
 
-def test_compiled_nuts_matches_the_python_nuts_in_distribution(tmp_path):
-    import fluxion
-    from fluxion._src.mcmc.sample import Model, _compiled_nuts
-
-    pytest.importorskip("numba")
-    mu, cov = correlated_gaussian(4, seed=5)
-    prec = np.linalg.inv(cov)
-
-    def log_prob(x):
-        r = x - mu
-        return -0.5 * fnp.sum(r * (prec @ r))
-
-    old = (fluxion.config.mcmc_compiled_nuts, fluxion.config.cache_dir)
-    fluxion.config.update("mcmc_compiled_nuts", True)
-    fluxion.config.update("cache_dir", str(tmp_path))
-    try:
-        model = Model(log_prob, np.zeros(4))
-        from fluxion._src.mcmc.hmc import init_state
-
-        state = init_state(model.logp_and_grad, model.u0)
-        assert _compiled_nuts(model, np.random.default_rng(0), state) is not None
-        res = sample(
-            log_prob, np.zeros(4), chains=4, draws=1000, warmup=500, seed=2, progress=False
-        )
-    finally:
-        fluxion.config.update("mcmc_compiled_nuts", old[0])
-        fluxion.config.update("cache_dir", old[1])
-    check_moments(res.draws["x"], mu, cov)
-    assert res.stats["n_leapfrog"].mean() > 1
-
-
 def test_parallel_chains_and_optimized_start_give_the_same_posterior():
     def log_prob(p):
         return -0.5 * fnp.sum(((p["x"] - 3.0) / 0.5) ** 2)
@@ -205,4 +174,4 @@ def test_parallel_chains_and_optimized_start_give_the_same_posterior():
         assert res.draws["x"].shape == (2, 400, 2)
         assert np.all(np.abs(res.draws["x"].mean(axis=(0, 1)) - 3.0) < 0.1)
     with pytest.raises(ValueError, match="chain_method"):
-        sample(log_prob, {"x": np.zeros(2)}, chain_method="threads", progress=False)
+        sample(log_prob, {"x": np.zeros(2)}, chain_method="vectorised", progress=False)

@@ -158,16 +158,7 @@ def _load_model(path: str) -> dict:
 
 
 def _write_summary_csv(table: object, path: str) -> None:
-    if hasattr(table, "to_csv"):
-        table.to_csv(path)
-        return
-    data = table.to_dict()  # the pandas-free SummaryTable
-    columns = list(data)
-    rows = list(next(iter(data.values())).keys()) if data else []
-    with open(path, "w") as fh:
-        fh.write("," + ",".join(columns) + "\n")
-        for r in rows:
-            fh.write(str(r) + "," + ",".join(str(data[c][r]) for c in columns) + "\n")
+    table.to_csv(path)  # a pandas DataFrame or fluxion's pandas-free SummaryTable
 
 
 def _sample_command(args: argparse.Namespace) -> int:

@@ -918,6 +918,16 @@ class SummaryTable:
         """Column name -> values of shape ``(len(index),)``."""
         return {col: self.values[:, i].copy() for i, col in enumerate(self.columns)}
 
+    def to_csv(self, path: str) -> None:
+        """Write the table as CSV (a header row, then one row per parameter), like pandas."""
+        import csv
+
+        with open(path, "w", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["", *self.columns])
+            for label, row in zip(self.index, self.values):
+                writer.writerow([label, *(repr(float(v)) for v in row)])
+
     def __str__(self) -> str:
         cells = [[_format_cell(v) for v in row] for row in self.values]
         label_w = max([len(s) for s in self.index] + [0])

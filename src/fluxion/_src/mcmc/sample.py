@@ -66,6 +66,7 @@ class Model:
         self.bijectors = self._bijectors(constraints, len(leaves))
         u_leaves = [b.inverse(x) if b is not None else x for b, x in zip(self.bijectors, leaves)]
         u_leaves = [np.asarray(u, dtype=np.float64) for u in u_leaves]
+        self.u_shapes = [u.shape for u in u_leaves]
         self.u0, self._unravel_u = ravel_pytree(u_leaves)
         self.u0 = np.asarray(self.u0, dtype=np.float64)
         self.dim = self.u0.size
@@ -115,13 +116,22 @@ class Model:
         return [None if s is None or s == "real" else for_constraint(s) for s in specs]
 
     def constrained_draws(self, draws: np.ndarray) -> dict[str, np.ndarray]:
-        """Unconstrained draws ``(chain, draw, dim)`` -> name -> ``(chain, draw, *shape)``."""
-        per_leaf: list[list[np.ndarray]] = [[] for _ in self.shapes]
-        for chain in draws:
-            rows = [self.constrain(u) for u in chain]
-            for k in range(len(self.shapes)):
-                per_leaf[k].append(np.stack([r[k] for r in rows]))
-        return {name: np.stack(per_leaf[k]) for k, name in enumerate(self.names)}
+        """Unconstrained draws ``(chain, draw, dim)`` -> name -> ``(chain, draw, *shape)``.
+
+        Vectorized over draws: each leaf's columns are reshaped to ``(n, *u_shape)`` and pushed
+        through its bijector at once (bijectors take leading batch dimensions)."""
+        chains, n_draws = draws.shape[:2]
+        flat = np.asarray(draws, dtype=np.float64).reshape(chains * n_draws, self.dim)
+        out, offset = {}, 0
+        for k, (name, b, u_shape) in enumerate(zip(self.names, self.bijectors, self.u_shapes)):
+            size = int(np.prod(u_shape, dtype=np.int64))
+            u = flat[:, offset : offset + size].reshape((chains * n_draws, *u_shape))
+            offset += size
+            x = u if b is None else np.asarray(b.forward(u), dtype=np.float64)
+            out[name] = np.asarray(x, dtype=np.float64).reshape(
+                (chains, n_draws, *self.shapes[k])
+            )
+        return out
 
     def constrain(self, u: np.ndarray) -> list[np.ndarray]:
         """The constrained leaves for a flat unconstrained vector."""
@@ -183,6 +193,9 @@ class SampleResult:
         Which warm-up adaptation ran in each chain: "stan", "nutpie", "slice-width" or "none".
     metric : str
         The metric kind: "diag", "dense" or "low_rank" ("none" for slice and ensemble).
+    compiled : str
+        Where the transitions ran: "chain" (whole chains, warm-up included, in numba),
+        "transition" (each NUTS transition in numba, the warm-up in Python) or "python".
     """
 
     def __init__(
@@ -195,6 +208,7 @@ class SampleResult:
         kernel: str,
         adaptation: list | None = None,
         metric: str = "none",
+        compiled: str = "python",
     ) -> None:
         self.draws = draws
         self.stats = stats
@@ -204,6 +218,7 @@ class SampleResult:
         self.kernel = kernel
         self.adaptation = list(adaptation) if adaptation is not None else []
         self.metric = metric
+        self.compiled = compiled
 
     @property
     def num_divergences(self) -> int:
@@ -294,6 +309,56 @@ class _Progress:
         sys.stderr.flush()
 
 
+class _SharedProgress:
+    """One progress line for chains running at once in threads."""
+
+    def __init__(self, enabled: bool, total: int, chains: int) -> None:
+        import threading
+
+        self.enabled = enabled and hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
+        self.total, self.chains = total, chains
+        self.done = [0] * chains
+        self.divergences = [0] * chains
+        self.lock = threading.Lock()
+        self.last = 0.0
+
+    def for_chain(self, chain: int) -> Any:
+        shared = self
+
+        class _Bar:
+            enabled = shared.enabled
+
+            def update(self, i: int, divergences: int, force: bool = False) -> None:
+                shared.update(chain, i, divergences)
+
+        return _Bar()
+
+    def update(self, chain: int, i: int, divergences: int) -> None:
+        if not self.enabled:
+            return
+        with self.lock:
+            self.done[chain], self.divergences[chain] = i + 1, divergences
+            now = time.perf_counter()
+            finished = sum(self.done) == self.total * self.chains
+            if not finished and now - self.last < 0.1:
+                return
+            self.last = now
+            frac = sum(self.done) / (self.total * self.chains)
+            bar = "#" * int(30 * frac)
+            sys.stderr.write(
+                f"\r{self.chains} chains: [{bar:<30}] {sum(self.done)}/{self.total * self.chains}"
+                f" divergences {sum(self.divergences)}" + ("\n" if finished else "")
+            )
+            sys.stderr.flush()
+
+
+def _progress_bar(progress: Any, total: int, chain: int) -> Any:
+    """A chain's bar: its own line (progress is a bool) or its share of a _SharedProgress."""
+    if isinstance(progress, _SharedProgress):
+        return progress.for_chain(chain)
+    return _Progress(bool(progress), total, chain)
+
+
 KERNELS = ("nuts", "hmc", "rwm", "mala", "slice", "ensemble")
 _DEFAULT_TARGET = {"nuts": 0.8, "hmc": 0.8, "rwm": 0.234, "mala": 0.574}
 
@@ -317,7 +382,7 @@ def sample(
     jit: bool = True,
     walkers: int = 32,
     adaptation: str = "stan",
-    chain_method: str = "sequential",
+    chain_method: str = "auto",
     init_method: str = "given",
 ) -> SampleResult:
     """Sample a posterior with NUTS (default), HMC, MALA, random-walk Metropolis, slice
@@ -365,11 +430,14 @@ def sample(
         estimate, or nutpie's gradient-informed (Fisher divergence) estimate from the draws and
         the gradients at the draws, over overlapping windows (usually fewer gradient
         evaluations per draw). Recorded per chain in ``result.adaptation``.
-    chain_method : {"sequential", "parallel"}
-        Run the chains one after the other in this process, or in parallel worker processes
-        (one per chain, at most the number of cores; forked, so the model needs no pickling;
-        falls back to sequential where fork is unavailable). Progress bars are shown for
-        sequential chains only.
+    chain_method : {"auto", "sequential", "threads", "parallel"}
+        Run the chains one after the other in this process; in threads of this process (at
+        most one per core: this pays where the chains run in compiled code, which releases the
+        GIL); or in parallel worker processes (one per chain, at most the number of cores;
+        forked, so the model needs no pickling; falls back to sequential where fork is
+        unavailable; no progress bars). "auto" (the default) uses threads when the whole chain
+        runs compiled — NUTS with ``metric="diag"``, ``adaptation="stan"`` and the model's
+        gradient compiled to tier 1 (numba) — and runs sequentially otherwise.
     init_method : {"given", "optimize"}
         Start from ``init`` (jittered), or first move ``init`` to the mode of the (unconstrained)
         density with a quick L-BFGS run and start the chains there.
@@ -410,9 +478,10 @@ def sample(
         raise ValueError(
             "sample: adaptation='nutpie' supports metric='diag' or 'low_rank', got 'dense'"
         )
-    if chain_method not in ("sequential", "parallel"):
+    if chain_method not in ("auto", "sequential", "threads", "parallel"):
         raise ValueError(
-            f"sample: unknown chain_method {chain_method!r}; expected 'sequential' or 'parallel'"
+            f"sample: unknown chain_method {chain_method!r}; expected 'auto', 'sequential', "
+            "'threads' or 'parallel'"
         )
     if init_method not in ("given", "optimize"):
         raise ValueError(
@@ -464,10 +533,15 @@ def sample(
         num_steps,
         init_jitter,
         adaptation,
+        _compiled_nuts(model) if kernel == "nuts" and metric == "diag" and jit else None,
     )
     children = seeds.spawn(chains)
+    if chain_method == "auto":
+        chain_method = "threads" if _whole_chain_compiled(chain_args) else "sequential"
     if chain_method == "parallel" and chains > 1:
         outs = _run_parallel(chain_args, children)
+    elif chain_method == "threads" and chains > 1:
+        outs = _run_threads(chain_args, children, progress, warmup + draws)
     else:
         outs = (_one_chain(chain_args, child, c, progress) for c, child in enumerate(children))
     for out in outs:
@@ -488,6 +562,13 @@ def sample(
         kernel,
         adaptation=adapted,
         metric="none" if kernel == "slice" else metric,
+        compiled=(
+            "chain"
+            if _whole_chain_compiled(chain_args)
+            else "transition"
+            if chain_args.fast is not None
+            else "python"
+        ),
     )
     if result.num_divergences:
         warnings.warn(
@@ -602,10 +683,23 @@ class _ChainArgs(NamedTuple):
     num_steps: int
     init_jitter: float
     adaptation: str
+    fast: Any = None  # CompiledNuts (numba_nuts) when the compiled path applies, else None
 
 
-def _one_chain(args: _ChainArgs, child: Any, c: int, progress: bool) -> tuple:
+def _whole_chain_compiled(args: _ChainArgs) -> bool:
+    """Whether chains run entirely in numba (NUTS, diagonal metric, Stan's warm-up)."""
+    return (
+        args.fast is not None
+        and args.kernel == "nuts"
+        and args.metric == "diag"
+        and args.adaptation == "stan"
+    )
+
+
+def _one_chain(args: _ChainArgs, child: Any, c: int, progress: Any) -> tuple:
     rng = np.random.default_rng(child)
+    if _whole_chain_compiled(args):
+        return _run_compiled_chain(rng, args, progress, c)
     if args.kernel == "slice":
         return _run_slice_chain(
             rng, args.model, args.state0, args.draws, args.warmup, args.init_jitter, progress, c
@@ -625,6 +719,7 @@ def _one_chain(args: _ChainArgs, child: Any, c: int, progress: bool) -> tuple:
         progress,
         c,
         args.adaptation,
+        args.fast,
     )
 
 
@@ -656,6 +751,24 @@ def _run_parallel(chain_args: _ChainArgs, children: list) -> list:
         _PARALLEL_RUN = None
 
 
+def _run_threads(chain_args: _ChainArgs, children: list, progress: bool, total: int) -> list:
+    """Run the chains in threads (at most one per core); results in chain order.
+
+    Each chain runs start to end in one thread: numba's random state is per thread, so a
+    compiled chain's stream is not interleaved with another's."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    shared = _SharedProgress(progress, total, len(children))
+    workers = min(len(children), os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [
+            pool.submit(_one_chain, chain_args, child, c, shared)
+            for c, child in enumerate(children)
+        ]
+        return [f.result() for f in futures]
+
+
 def _optimized_start(model: Model, state0: HMCState) -> HMCState:
     """Move the start to the mode of the unconstrained density (a quick L-BFGS run)."""
     import scipy.optimize
@@ -675,39 +788,112 @@ def _optimized_start(model: Model, state0: HMCState) -> HMCState:
     return state0
 
 
-def _compiled_nuts(model: Model, rng: np.random.Generator, state: HMCState) -> tuple | None:
-    """The numba NUTS transition around the model's tier-1 kernel, seeded for this chain."""
+def _compiled_nuts(model: Model) -> Any:
+    """The numba NUTS (core + this model's potential), or None where it does not apply."""
     from ..config import config
     from .numba_nuts import compiled_nuts
 
     try:
-        example = (state.q, state.logp, state.grad, np.ones(state.q.size))
-        fast = compiled_nuts(model.logp_and_grad, example, config.mcmc_compiled_nuts)
-        if fast is not None:
-            fast[1](int(rng.integers(2**31 - 1)))
+        return compiled_nuts(model.logp_and_grad, model.dim, config.mcmc_compiled_nuts)
     except Exception as err:  # never fail a run over the fast path: the Python NUTS is exact
         warnings.warn(
             f"sample: compiled NUTS unavailable ({err}); using the Python one", stacklevel=3
         )
         return None
-    return fast
 
 
-def _fast_nuts_step(
-    fast: tuple, state: HMCState, step_size: float, metric: Metric, max_depth: int
+def _fast_nuts_stepper(
+    fast: Any, rng: np.random.Generator, d: int, max_depth: int
+) -> Callable | None:
+    """One compiled NUTS transition per call (for warm-ups that stay in Python: nutpie's)."""
+    if fast is None:
+        return None
+    core = fast.core
+    core.seed(int(rng.integers(2**32 - 1)))
+    ws, slots = fast.workspace(d, max_depth)
+    out = np.zeros(6)
+
+    def step(state: HMCState, step_size: float, metric: Metric) -> tuple:
+        q, grad = state.q.copy(), state.grad.copy()
+        core.transition(
+            fast.fn,
+            fast.ctx,
+            q,
+            grad,
+            float(state.logp),
+            float(step_size),
+            np.ascontiguousarray(metric.inv_mass, dtype=np.float64),
+            max_depth,
+            1000.0,
+            ws,
+            slots,
+            out,
+        )
+        info = {
+            "accept_prob": float(out[1]),
+            "n_leapfrog": int(out[2]),
+            "tree_depth": int(out[3]),
+            "divergent": bool(out[4]),
+            "energy": float(out[5]),
+        }
+        return HMCState(q, float(out[0]), grad), info
+
+    return step
+
+
+def _run_compiled_chain(
+    rng: np.random.Generator, args: _ChainArgs, progress: Any, chain: int
 ) -> tuple:
-    transition, _, consts = fast
-    q, logp, grad, accept, n, depth, divergent, energy = transition(
-        state.q, state.logp, state.grad, step_size, metric.inv_mass, max_depth, consts, 1000.0
-    )
-    info = {
-        "accept_prob": float(accept),
-        "n_leapfrog": int(n),
-        "tree_depth": int(depth),
-        "divergent": bool(divergent),
-        "energy": float(energy),
-    }
-    return HMCState(q, float(logp), grad), info
+    """A whole NUTS chain with Stan's warm-up in numba (``_nuts_core.run_chain``), in chunks
+    when a progress bar wants updates."""
+    fast, model = args.fast, args.model
+    core = fast.core
+    d, warmup, draws = model.dim, args.warmup, args.draws
+    max_depth = int(args.max_depth)
+    total = warmup + draws
+    state = _jittered_start(rng, model, args.state0, args.init_jitter)
+    q = np.array(state.q, dtype=np.float64)
+    grad = np.empty(d)
+    inv_mass = np.ones(d)
+    scalars = np.zeros(core.N_SCALARS)
+    ws, slots = fast.workspace(d, max_depth)
+    welford = np.zeros((2, d))
+    windows = WindowedAdaptation(warmup, d)
+    ends = np.array(windows.ends, dtype=np.int64)
+    kept = np.empty((draws, d))
+    stats = np.empty((total, core.N_STATS))
+    core.init_chain(fast.fn, fast.ctx, q, grad, inv_mass, scalars, ws, int(rng.integers(2**32 - 1)))
+    bar = _progress_bar(progress, total, chain)
+    chunk = total if not bar.enabled else max(1, total // 50)
+    for start in range(0, total, chunk):
+        stop = min(start + chunk, total)
+        divergences = core.run_chain(
+            fast.fn,
+            fast.ctx,
+            q,
+            grad,
+            inv_mass,
+            scalars,
+            ws,
+            slots,
+            welford,
+            start,
+            stop,
+            warmup,
+            max_depth,
+            float(args.target_accept),
+            1000.0,
+            windows.init_buffer,
+            windows.end_slow,
+            ends,
+            kept,
+            stats,
+        )
+        bar.update(stop - 1, int(divergences), force=stop == total)
+    columns = {k: stats[:, j] for j, k in enumerate(_STAT_KEYS)}
+    kept_stats = {k: v[warmup:].copy() for k, v in columns.items()}
+    warm_stats = {k: v[:warmup].copy() for k, v in columns.items()}
+    return kept, kept_stats, warm_stats, inv_mass, "stan"
 
 
 def _run_chain(
@@ -722,9 +908,10 @@ def _run_chain(
     metric_kind: str,
     num_steps: int,
     init_jitter: float,
-    progress: bool,
+    progress: Any,
     chain: int,
     adaptation: str = "stan",
+    fast: Any = None,
 ) -> tuple:
     logp_and_grad = model.logp_and_grad
     d = model.dim
@@ -744,11 +931,11 @@ def _run_chain(
             return _find_step_size(rng, state, logp_and_grad, metric, step_size)
 
         if kernel == "nuts":
-            fast = _compiled_nuts(model, rng, state)
+            fast_step = _fast_nuts_stepper(fast, rng, d, max_depth)
 
             def step(state: HMCState, step_size: float, metric: Metric) -> tuple:
-                if fast is not None and not metric.dense:
-                    return _fast_nuts_step(fast, state, step_size, metric, max_depth)
+                if fast_step is not None and not metric.dense:
+                    return fast_step(state, step_size, metric)
                 return nuts_step(rng, state, logp_and_grad, step_size, metric, max_depth)
 
             keys = _STAT_KEYS
@@ -774,7 +961,7 @@ def _run_chain(
     kept = np.empty((draws, d))
     stats = {k: np.empty(draws) for k in keys}
     warm = {k: np.empty(warmup) for k in keys}
-    bar = _Progress(progress, total, chain)
+    bar = _progress_bar(progress, total, chain)
     divergences = 0
     for i in range(total):
         step_size = tuner.step_size
@@ -837,7 +1024,7 @@ def _run_slice_chain(
     kept = np.empty((draws, d))
     stats = {k: np.empty(draws) for k in keys}
     warm = {k: np.empty(warmup) for k in keys}
-    bar = _Progress(progress, warmup + draws, chain)
+    bar = _progress_bar(progress, warmup + draws, chain)
     for i in range(warmup + draws):
         state, info = slice_step(rng, state, model.logp, widths)
         info["log_density"] = state.logp

@@ -1,0 +1,192 @@
+"""The compiled NUTS (numba): whole chains with Stan's warm-up, and single transitions.
+
+The core (``_nuts_core.py``) compiles once per cache directory (several seconds): every test
+here shares one temporary cache directory.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import fluxion
+import fluxion.numpy as fnp
+from fluxion.diagnostics import ess
+from fluxion.mcmc import sample
+
+pytest.importorskip("numba")
+
+from test_mcmc import check_moments, correlated_gaussian  # noqa: E402
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiled_nuts_on(tmp_path_factory):
+    old = (fluxion.config.mcmc_compiled_nuts, fluxion.config.cache_dir)
+    fluxion.config.update("mcmc_compiled_nuts", True)
+    fluxion.config.update("cache_dir", str(tmp_path_factory.mktemp("fluxion_cache")))
+    yield
+    fluxion.config.update("mcmc_compiled_nuts", old[0])
+    fluxion.config.update("cache_dir", old[1])
+
+
+def gaussian_log_prob(mu, cov):
+    prec = np.linalg.inv(cov)
+
+    def log_prob(x):
+        r = x - mu
+        return -0.5 * fnp.sum(r * (prec @ r))
+
+    return log_prob
+
+
+def test_100_dimensional_correlated_gaussian_in_compiled_chains():
+    d = 100
+    mu, cov = correlated_gaussian(d)
+    res = sample(
+        gaussian_log_prob(mu, cov),
+        np.zeros(d),
+        chains=4,
+        draws=1000,
+        warmup=1000,
+        seed=1,
+        progress=False,
+    )
+    assert res.compiled == "chain"
+    draws = res.draws["x"]
+    assert draws.shape == (4, 1000, d)
+    check_moments(draws, mu, cov)
+    assert res.num_divergences == 0
+    assert np.all(ess(draws) > 200)
+    # Stan's warm-up ran: the adapted diagonal metric approximates the marginal variances
+    for inv_mass in res.inv_metric:
+        assert np.all(np.abs(inv_mass / np.diag(cov) - 1) < 0.5)
+    assert res.warmup_stats["step_size"].shape == (4, 1000)
+    assert np.all(res.stats["step_size"] == res.stats["step_size"][:, :1])  # fixed after warm-up
+
+
+def test_compiled_transitions_with_nutpie_adaptation():
+    mu, cov = correlated_gaussian(4, seed=5)
+    res = sample(
+        gaussian_log_prob(mu, cov),
+        np.zeros(4),
+        chains=4,
+        draws=1000,
+        warmup=500,
+        seed=2,
+        progress=False,
+        adaptation="nutpie",
+    )
+    assert res.compiled == "transition"
+    check_moments(res.draws["x"], mu, cov)
+    assert res.stats["n_leapfrog"].mean() > 1
+
+
+def test_threads_and_sequential_chains_give_the_same_draws():
+    mu, cov = correlated_gaussian(3, seed=7)
+    lp = gaussian_log_prob(mu, cov)
+    kw = {"chains": 3, "draws": 200, "warmup": 200, "seed": 11, "progress": False}
+    a = sample(lp, np.zeros(3), chain_method="threads", **kw)
+    b = sample(lp, np.zeros(3), chain_method="sequential", **kw)
+    c = sample(lp, np.zeros(3), **kw)  # "auto": threads
+    assert a.compiled == b.compiled == c.compiled == "chain"
+    np.testing.assert_array_equal(a.draws["x"], b.draws["x"])
+    np.testing.assert_array_equal(a.draws["x"], c.draws["x"])
+    d = sample(lp, np.zeros(3), **{**kw, "seed": 12})
+    assert not np.array_equal(a.draws["x"], d.draws["x"])
+
+
+def test_constrained_pytree_model_with_integer_data():
+    rng = np.random.default_rng(3)
+    groups = rng.integers(0, 3, size=300)
+    data = rng.normal(np.array([-1.0, 0.5, 2.0])[groups], 0.7)
+
+    def log_prob(p):
+        mu, sigma = p["mu"], p["sigma"]
+        r = (data - fnp.take(mu, groups)) / sigma
+        return fnp.sum(-0.5 * r**2) - data.size * fnp.log(sigma) - 0.5 * fnp.sum(mu**2) / 100
+
+    res = sample(
+        log_prob,
+        {"mu": np.zeros(3), "sigma": 1.0},
+        constraints={"mu": None, "sigma": "positive"},
+        chains=2,
+        draws=800,
+        warmup=500,
+        seed=0,
+        progress=False,
+    )
+    assert res.compiled == "chain"
+    assert res.draws["mu"].shape == (2, 800, 3)
+    assert res.draws["sigma"].shape == (2, 800)
+    assert res.draws["sigma"].min() > 0
+    for k in range(3):
+        sel = data[groups == k]
+        assert abs(res.draws["mu"][..., k].mean() - sel.mean()) < 0.05
+    assert abs(res.draws["sigma"].mean() - 0.7) < 0.05
+
+
+def test_compiled_chains_report_divergences():
+    def funnel(p):  # Neal's funnel, centered: divergent for HMC
+        v, x = p["v"], p["x"]
+        return -0.5 * v**2 / 9 - 0.5 * fnp.sum(x**2) * fnp.exp(-v) - 0.5 * x.size * v
+
+    with pytest.warns(UserWarning, match="divergent transitions"):
+        res = sample(
+            funnel,
+            {"v": 0.0, "x": np.zeros(9)},
+            chains=2,
+            draws=1000,
+            warmup=300,
+            seed=1,
+            progress=False,
+        )
+    assert res.compiled == "chain"
+    assert res.num_divergences > 0
+    assert res.stats["divergent"].sum() == res.num_divergences
+
+
+@pytest.mark.parametrize("warmup, max_depth", [(0, 10), (10, 10), (60, 1)])
+def test_short_warmup_and_shallow_trees(warmup, max_depth):
+    lp = gaussian_log_prob(np.zeros(2), np.eye(2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sample(
+            lp,
+            np.zeros(2),
+            chains=2,
+            draws=100,
+            warmup=warmup,
+            max_depth=max_depth,
+            seed=3,
+            progress=False,
+        )
+    assert res.compiled == "chain"
+    assert res.draws["x"].shape == (2, 100, 2)
+    assert np.all(np.isfinite(res.draws["x"]))
+    assert res.stats["tree_depth"].max() <= max_depth
+    assert np.all(res.stats["n_leapfrog"] <= 2**max_depth)
+
+
+def test_progress_bar_while_threads_run(monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    lp = gaussian_log_prob(np.zeros(2), np.eye(2))
+    res = sample(lp, np.zeros(2), chains=2, draws=100, warmup=100, seed=3, progress=True)
+    assert res.compiled == "chain"
+    err = capsys.readouterr().err
+    assert "2 chains:" in err and "400/400" in err and "divergences 0" in err
+
+
+def test_a_nan_log_density_is_outside_the_support():
+    # log(x) is NaN for x < 0: the compiled potential maps NaN to -inf, so trajectories that
+    # leave the support are divergent or rejected, never accepted
+    def lp(x):
+        return fnp.sum(fnp.log(x) - x)  # Gamma(2, 1) on x > 0, written without constraints
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sample(lp, np.ones(1), chains=2, draws=1000, warmup=500, seed=4, progress=False)
+    assert res.compiled == "chain"
+    assert res.draws["x"].min() > 0
+    assert abs(res.draws["x"].mean() - 2.0) < 0.2
