@@ -30,7 +30,9 @@ Two regimes, each sampler in its own FRESH subprocess (``--repeats`` of them, me
 1. cold: the sampler's imports (timed separately), then model setup + compile + warm-up +
    sampling, to the draws in NumPy arrays ("run s"). fluxion runs once with an empty
    ``fluxion.config.cache_dir`` (a new temporary directory, also ``NUMBA_CACHE_DIR``) and once
-   more in a new process on the directory the first one filled ("warm cache"); PyMC+nutpie
+   more in a new process on the directory the first one filled ("warm cache"), then once
+   more after deleting from it everything but the model-independent compiled NUTS core
+   ("core": a new model on a machine where fluxion has sampled before); PyMC+nutpie
    likewise with an empty and a filled PyTensor ``base_compiledir``. NumPyro runs with JAX's
    defaults ("off": no persistent compilation cache) and, vectorized, also with JAX's
    persistent compilation cache empty and filled (every executable kept); emcee compiles
@@ -98,8 +100,10 @@ SAMPLERS = (
 # directory per repeat: "empty" fills it, "warm" reuses it; "off" is JAX's default (no
 # persistent cache); "none": nothing to cache
 CACHES = {
-    "fluxion-nuts": ("empty", "warm"),
-    "fluxion-nuts-nutpie": ("empty", "warm"),
+    # fluxion's "core": the cache kept only the model-independent compiled NUTS (compiled once
+    # per machine), not this model's kernels: the first run of a new model
+    "fluxion-nuts": ("empty", "warm", "core"),
+    "fluxion-nuts-nutpie": ("empty", "warm", "core"),
     "fluxion-ensemble": ("empty", "warm"),
     "emcee": ("none",),
     "numpyro-vectorized": ("off", "empty", "warm"),
@@ -334,10 +338,21 @@ def wait_for_compiled_nuts(cache_dir: str, timeout: float = 120.0) -> None:
         time.sleep(0.5)
 
 
+def keep_only_nuts_core(cache_dir: str) -> None:
+    """Delete every compiled file but the model-independent NUTS core's (``fx_nutscore_*``:
+    its source, marker and numba cache entries), so the next run compiles the model anew."""
+    for root, _, files in os.walk(cache_dir):
+        for f in files:
+            if not f.startswith("fx_nutscore_"):
+                os.remove(os.path.join(root, f))
+
+
 def run_child(
     name: str, python: str, cfg: dict, seed: int, cache_dir: str, cache: str, npz: str
 ) -> dict[str, Any]:
     """Run ``name`` in a fresh process; return its RESULT with the draws loaded."""
+    if cache == "core":
+        keep_only_nuts_core(cache_dir)
     env = dict(os.environ, JAX_PLATFORMS="cpu", NUMBA_CACHE_DIR=os.path.join(cache_dir, "nb"))
     env["PYTENSOR_FLAGS"] = f"base_compiledir={os.path.join(cache_dir, 'pytensor')}"
     cmd = [python, os.path.abspath(__file__), "--child", name, "--seed", str(seed)]
