@@ -338,3 +338,30 @@ def test_tier1_kernels_are_cached_on_disk_between_processes(tmp_path):
     assert runs[0][1] == runs[1][1] == "1"
     assert list((tmp_path / "numba").glob("fx_*.py")), "the generated kernel source is kept"
     assert list((tmp_path / "numba" / "__pycache__").glob("*.nbi")), "numba's index is on disk"
+
+
+@pytest.mark.parametrize("n", [5, 50])  # array code (small) and fused loops
+def test_tier1_gradient_assembled_from_unpacked_parameters(n):
+    # element gradients from theta[i] (repeated, negative and sliced indices) are assembled
+    # lazily by the code generator; pending arrays read by other operations are written out
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=n)
+
+    def f(theta):
+        a, b, c = theta[0], theta[-2], theta[3]
+        head = theta[:2]
+        r = x * a + b - c * theta[0]
+        return fnp.sum(r**2) + fnp.sum(head**2) + 0.5 * theta[1] * theta[-1]
+
+    def g(theta):  # the gradient itself consumed by later operations
+        grad = fluxion.grad(f)(theta)
+        return fnp.sum(grad * grad) + grad[2]
+
+    theta = np.array([0.3, -1.2, 0.7, 2.0, 0.4])
+    for fun in (fluxion.value_and_grad(f), g, fluxion.value_and_grad(g)):
+        compiled = fluxion.jit(fun, tier=1)
+        got = compiled(theta)
+        assert compiled.tier == 1, compiled.tier_info()
+        want = fun(theta)
+        for a, b in zip(fluxion.tree.flatten(got)[0], fluxion.tree.flatten(want)[0]):
+            np.testing.assert_allclose(a, b, rtol=1e-12)

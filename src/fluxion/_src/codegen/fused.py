@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..ir.graph import Graph, Lit, Var
-from .numba_tier import _OPERATORS, _UFUNCS, _index_source, _scalar_source
+from .numba_tier import _OPERATORS, _UFUNCS, ElementBuilders, _index_source, _scalar_source
 
 __all__ = ["loop_shape", "generate_fused"]
 
@@ -180,6 +180,8 @@ def generate_fused(graph: Graph, name: str, shape: tuple[int, ...]) -> tuple[str
             return elem[id(a)]
         return scalar_names[id(a)]
 
+    builders = ElementBuilders()
+
     def emit_small(upto: int) -> None:
         # every small (non-vector, non-reduction-of-vector) equation of stage <= upto
         for eqn in graph.eqns:
@@ -197,10 +199,16 @@ def generate_fused(graph: Graph, name: str, shape: tuple[int, ...]) -> tuple[str
                 scalar_names[id(v)] = f"s{next(tmp)}"
                 outs.append(scalar_names[id(v)])
             ins = [small_atom(a) for a in eqn.inputs]
+            absorbed = builders.absorb(eqn, outs, ins)
+            if absorbed is not None:
+                lines.extend(absorbed)
+                continue
+            lines.extend(builders.materialize(ins))
             lines.extend(_small_lines(eqn, ins, outs))
 
     for p in range(n_passes):
         emit_small(p)
+        lines.extend(builders.materialize(list(builders.pending)))  # before any loop reads them
         # what this pass must produce: reductions of stage-p vectors and vector outputs
         reductions = [
             e
@@ -291,6 +299,7 @@ def generate_fused(graph: Graph, name: str, shape: tuple[int, ...]) -> tuple[str
         for v in graph.in_vars
         if is_vec(v)
     ]
+    lines.extend(builders.materialize(rets))
     const_params = [f"k{i}" for i in range(len(consts))]
     header = f"def {name}({', '.join(params + const_params)}):"
     ret = f"    return ({', '.join(rets)}{',' if len(rets) == 1 else ''})"

@@ -50,21 +50,14 @@ _SIGNATURES = {
 
 def _core_path() -> tuple[str, str]:
     """(module name, file path) of the core's copy in the cache directory."""
-    from ..codegen.numba_tier import _cache_dir
+    import numba
+
+    from ..codegen.numba_tier import write_module
 
     with open(_CORE_SOURCE) as fh:
         source = fh.read()
-    import numba
-
-    # numba's version is part of the name: a new numba compiles into a fresh cache entry
-    digest = hashlib.sha1((source + numba.__version__).encode()).hexdigest()[:20]
-    path = os.path.join(_cache_dir(), f"fx_nutscore_{digest}.py")
-    if not os.path.exists(path):
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w") as fh:
-            fh.write(source)
-        os.replace(tmp, path)
-    return f"fluxion_nutscore_{digest}", path
+    # numba's version goes into the digest: a new numba compiles into a fresh cache entry
+    return write_module("fx_nutscore", "fluxion_nutscore", f"# numba {numba.__version__}\n{source}")
 
 
 def _import(name: str, path: str) -> Any:
@@ -96,18 +89,27 @@ _STARTED: set = set()
 
 _CHILD = """
 import importlib.util, sys
-spec = importlib.util.spec_from_file_location({name!r}, {path!r})
-mod = importlib.util.module_from_spec(spec)
-sys.modules[{name!r}] = mod
-spec.loader.exec_module(mod)
+def load(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+mod = load({name!r}, {path!r})
 for fname, sig in {sigs!r}.items():
     getattr(mod, fname).compile(sig)
 open({marker!r}, "w").close()
+for name, path in {extra!r}:  # the run's model kernel, then its potential cfunc (cached)
+    load(name, path)
 """
 
 
-def load_core(mode: Any = "auto") -> Any | None:
-    """The compiled core module, or None (mode False; "auto" while it compiles elsewhere)."""
+def load_core(mode: Any = "auto", extra: tuple = ()) -> Any | None:
+    """The compiled core module, or None (mode False; "auto" while it compiles elsewhere).
+
+    ``extra``: (module name, path) pairs a background compile also imports once the core is
+    compiled (the model's kernel and potential, so that the next run finds them cached too).
+    """
     if mode is False:
         return None
     try:
@@ -118,7 +120,7 @@ def load_core(mode: Any = "auto") -> Any | None:
     compiled = os.path.exists(marker)
     if not compiled and mode == "auto":
         if name not in sys.modules or not getattr(sys.modules[name], "_fx_compiled", False):
-            _compile_in_background(name, path, marker)
+            _compile_in_background(name, path, marker, extra)
             return None
     module = _import(name, path)
     if not getattr(module, "_fx_compiled", False):
@@ -129,14 +131,14 @@ def load_core(mode: Any = "auto") -> Any | None:
     return module
 
 
-def _compile_in_background(name: str, path: str, marker: str) -> None:
+def _compile_in_background(name: str, path: str, marker: str, extra: tuple = ()) -> None:
     """Start a detached process that compiles (and so caches) the core."""
     import subprocess
 
     if path in _STARTED:
         return
     _STARTED.add(path)
-    script = _CHILD.format(name=name, path=path, sigs=_SIGNATURES, marker=marker)
+    script = _CHILD.format(name=name, path=path, sigs=_SIGNATURES, marker=marker, extra=extra)
     subprocess.Popen(  # noqa: S603 (our own interpreter and generated script)
         [sys.executable, "-c", script],
         stdin=subprocess.DEVNULL,
@@ -245,23 +247,23 @@ def compiled_nuts(jitted: Any, dim: int, mode: Any = "auto") -> CompiledNuts | N
     code = getattr(spec, "numba_code", None)
     if code is None or not code.module_name or code.module_name not in sys.modules:
         return None
-    core = load_core(mode)
-    if core is None:
+    try:
+        core_name, _ = _core_path()
+    except ImportError:  # no numba
         return None
-    made = _potential_source(code, dim, core.__name__)
+    made = _potential_source(code, dim, core_name)
     if made is None:
         return None
     source, buffers = made
-    from ..codegen.numba_tier import _cache_dir
+    from ..codegen.numba_tier import write_module
 
-    digest = hashlib.sha1(source.encode()).hexdigest()[:20]
-    name = f"fluxion_nutspot_{digest}"
-    path = os.path.join(_cache_dir(), f"fx_nutspot_{digest}.py")
-    if not os.path.exists(path):
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w") as fh:
-            fh.write(source)
-        os.replace(tmp, path)
+    name, path = write_module("fx_nutspot", "fluxion_nutspot", source)
+    # a background compile of the core also caches this model's potential (when the kernel
+    # is cacheable: a kernel with injected user globals exists in this process only)
+    extra = ((code.module_name, code.path), (name, path)) if code.cacheable else ()
+    core = load_core(mode, extra)
+    if core is None:
+        return None
     module = _import(name, path)
     ctx = np.array([b.ctypes.data for b in buffers], dtype=np.int64)
     return CompiledNuts(core, int(module.potential.address), ctx, tuple(buffers))
