@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 _TESTS_DIR = str(Path(__file__).resolve().parent)
 _EXAMPLES_DIR = str(Path(__file__).resolve().parent.parent / "examples")
 for _path in (_TESTS_DIR, _EXAMPLES_DIR):  # tests import the examples they run
@@ -25,8 +27,29 @@ def central_difference_gradient(f, x, eps=1e-6):
 
 
 def pytest_configure(config):
-    """Tests use the Python NUTS unless they ask for the compiled one: "auto" would start a
-    background compile process (about 15 s of CPU) for every new model under test."""
+    """Tests use the Python NUTS unless they ask for the compiled one (the ``compiled_nuts``
+    fixture): "auto" would start a background process compiling the NUTS core (about 10 s of
+    CPU) in the user's cache directory."""
     import fluxion
 
     fluxion.config.update("mcmc_compiled_nuts", False)
+
+
+@pytest.fixture(scope="session")
+def compiled_nuts_cache(tmp_path_factory):
+    """A cache directory shared by the session's compiled-NUTS tests: the model-independent
+    core compiles once (several seconds), then every test loads it."""
+    return str(tmp_path_factory.mktemp("fluxion_cache"))
+
+
+@pytest.fixture
+def compiled_nuts(compiled_nuts_cache):
+    """Sample with the compiled NUTS (compiled here and now, in the session's cache dir)."""
+    import fluxion
+
+    old = (fluxion.config.mcmc_compiled_nuts, fluxion.config.cache_dir)
+    fluxion.config.update("mcmc_compiled_nuts", True)
+    fluxion.config.update("cache_dir", compiled_nuts_cache)
+    yield
+    fluxion.config.update("mcmc_compiled_nuts", old[0])
+    fluxion.config.update("cache_dir", old[1])

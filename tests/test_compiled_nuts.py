@@ -1,7 +1,7 @@
 """The compiled NUTS (numba): whole chains with Stan's warm-up, and single transitions.
 
-The core (``_nuts_core.py``) compiles once per cache directory (several seconds): every test
-here shares one temporary cache directory.
+The core (``_nuts_core.py``) compiles once per cache directory (several seconds): the tests
+share one temporary cache directory for the session (conftest's ``compiled_nuts`` fixture).
 """
 
 import warnings
@@ -9,7 +9,6 @@ import warnings
 import numpy as np
 import pytest
 
-import fluxion
 import fluxion.numpy as fnp
 from fluxion.diagnostics import ess
 from fluxion.mcmc import sample
@@ -19,14 +18,9 @@ pytest.importorskip("numba")
 from test_mcmc import check_moments, correlated_gaussian  # noqa: E402
 
 
-@pytest.fixture(scope="module", autouse=True)
-def compiled_nuts_on(tmp_path_factory):
-    old = (fluxion.config.mcmc_compiled_nuts, fluxion.config.cache_dir)
-    fluxion.config.update("mcmc_compiled_nuts", True)
-    fluxion.config.update("cache_dir", str(tmp_path_factory.mktemp("fluxion_cache")))
+@pytest.fixture(autouse=True)
+def _compiled(compiled_nuts):  # every test here samples with the compiled NUTS (conftest)
     yield
-    fluxion.config.update("mcmc_compiled_nuts", old[0])
-    fluxion.config.update("cache_dir", old[1])
 
 
 def gaussian_log_prob(mu, cov):
@@ -190,3 +184,53 @@ def test_a_nan_log_density_is_outside_the_support():
     assert res.compiled == "chain"
     assert res.draws["x"].min() > 0
     assert abs(res.draws["x"].mean() - 2.0) < 0.2
+
+
+def test_python_branches_on_values_use_the_python_nuts():
+    # a value guard in the kernel: leaving the traced branch needs a retrace
+    def lp(x):
+        if x[0] > 0:  # a Python branch on a traced value (fine under jit: guarded)
+            return -0.5 * fnp.sum(x**2)
+        return -0.5 * fnp.sum(x**2) - 0.0
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sample(lp, np.ones(2), chains=2, draws=200, warmup=200, seed=1, progress=False)
+    assert res.compiled == "python"
+    assert np.all(np.isfinite(res.draws["x"]))
+
+
+def test_an_exception_in_the_model_rejects_the_point():
+    # solve() of a matrix that is singular at x = 1: there the compiled potential returns NaN
+    # (the sampler's "outside the support"), it neither crashes nor returns garbage
+    import ctypes
+
+    from fluxion._src.mcmc.sample import Model, _compiled_nuts
+
+    swap = np.array([[0.0, 1.0], [1.0, 0.0]])
+
+    def lp(x):
+        m = np.eye(2) + x[0] * swap
+        y = fnp.linalg.solve(m, np.array([1.0, 0.0]))
+        return -0.5 * fnp.sum(x**2) + 1e-3 * fnp.sum(y)
+
+    model = Model(lp, np.zeros(1))
+    model.logp_and_grad(model.u0)
+    fast = _compiled_nuts(model)
+    assert fast is not None
+    potential = ctypes.CFUNCTYPE(
+        ctypes.c_double, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p
+    )(fast.fn)
+    grad = np.zeros(1)
+    for x, finite in ((0.5, True), (1.0, False), (2.0, True)):
+        q = np.array([x])
+        value = potential(q.ctypes.data, grad.ctypes.data, fast.ctx)
+        assert np.isfinite(value) == finite, (x, value)
+        if finite:
+            want = model.logp_and_grad(q)
+            assert value == pytest.approx(float(want[0]), rel=1e-12)
+            np.testing.assert_allclose(grad, want[1], rtol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sample(lp, np.zeros(1), chains=2, draws=500, warmup=300, seed=2, progress=False)
+    assert res.compiled == "chain"

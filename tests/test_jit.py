@@ -365,3 +365,37 @@ def test_tier1_gradient_assembled_from_unpacked_parameters(n):
         want = fun(theta)
         for a, b in zip(fluxion.tree.flatten(got)[0], fluxion.tree.flatten(want)[0]):
             np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_tier1_lowerings_for_logistic_linalg_cumsum_and_flip():
+    import fluxion.scipy.special as fsp
+
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=(4, 4)) + 4 * np.eye(4)
+    b = rng.normal(size=4)
+
+    def f(x):  # x: 40 values, some far in the tails
+        s = fsp.expit(x) + fsp.log_expit(x) + fsp.log_expit(-x)
+        p = fsp.expit(0.01 * x)
+        head = x[:4]
+        m = a + fnp.outer(head, head) * 0.01
+        sign, logdet = fnp.linalg.slogdet(m)
+        y = fnp.linalg.solve(m, b + head)
+        return (
+            fnp.sum(s)
+            + fnp.sum(fsp.logit(p))
+            + sign * logdet
+            + fnp.sum(y)
+            + fnp.sum(fnp.linalg.inv(m))
+            + fnp.sum(fnp.cumsum(head) * fnp.flip(head))
+        )
+
+    x = np.concatenate([rng.normal(size=36) * 3, [800.0, -800.0, 40.0, -40.0]])
+    vg = fluxion.value_and_grad(f)
+    compiled = fluxion.jit(vg, tier=1)
+    v1, g1 = compiled(x)
+    assert compiled.tier == 1, compiled.tier_info()
+    v0, g0 = vg(x)
+    assert np.isfinite(v1) and np.all(np.isfinite(g1))
+    assert v1 == pytest.approx(v0, rel=1e-12)
+    np.testing.assert_allclose(g1, g0, rtol=1e-10, atol=1e-14)

@@ -22,7 +22,14 @@ from typing import Any
 import numpy as np
 
 from ..ir.graph import Graph, Lit, Var
-from .numba_tier import _OPERATORS, _UFUNCS, ElementBuilders, _index_source, _scalar_source
+from .numba_tier import (
+    _OPERATORS,
+    _UFUNCS,
+    FORMULAS,
+    ElementBuilders,
+    _index_source,
+    _scalar_source,
+)
 
 __all__ = ["loop_shape", "generate_fused"]
 
@@ -47,6 +54,8 @@ def _elementwise_expr(eqn: Any, ins: list[str]) -> str | None:
         return _OPERATORS[name].format(*ins)
     if name in _UFUNCS:
         return f"np.{name}({', '.join(ins)})"
+    if name in FORMULAS:
+        return FORMULAS[name].format(*ins)
     if name == "mod":
         return f"np.remainder({ins[0]}, {ins[1]})"
     if name == "abs":

@@ -117,6 +117,17 @@ def _index_ok(spec: tuple) -> bool:
     return sum(1 for e in spec if e[0] == "a") <= 1 and not any(e[0] in "ne" for e in spec)
 
 
+# Elementwise functions numba has no ufunc for, as expressions valid on arrays and scalars
+# (tier 1 array code and fused loops alike), in numerically stable forms:
+# expit(x) = e^min(x,0) / (1 + e^-|x|) and log expit(x) = min(x, 0) - log1p(e^-|x|)
+# never overflow; logit(p) = log(p / (1 - p)).
+FORMULAS = {
+    "expit": "(np.exp(np.minimum({0}, 0.0)) / (1.0 + np.exp(-np.abs({0}))))",
+    "log_expit": "(np.minimum({0}, 0.0) - np.log1p(np.exp(-np.abs({0}))))",
+    "logit": "np.log({0} / (1.0 - {0}))",
+}
+
+
 def _lowering(eqn: Any) -> str | None:
     """A format string for the equation (``{0}``... operands), or None if not lowerable."""
     name = eqn.prim.name
@@ -126,10 +137,23 @@ def _lowering(eqn: Any) -> str | None:
         return _OPERATORS[name]
     if name in _UFUNCS and not p:
         return f"np.{name}(" + ", ".join(f"{{{i}}}" for i in range(len(in_avals))) + ")"
+    if name in FORMULAS and not p:
+        return FORMULAS[name]
     if name == "mod" and not p:
         return "np.remainder({0}, {1})"
     if name == "abs" and not p:
         return "np.abs({0})"
+    # numba's np.linalg (LAPACK through SciPy) takes single 2-D matrices
+    if name == "inv" and in_avals[0].ndim == 2:
+        return "np.linalg.inv({0})"
+    if name == "slogdet" and in_avals[0].ndim == 2:
+        return "np.linalg.slogdet({0})"
+    if name == "solve" and in_avals[0].ndim == 2 and in_avals[1].ndim in (1, 2):
+        return "np.linalg.solve({0}, {1})"
+    if name == "cumsum" and in_avals[0].ndim == 1:
+        return "np.cumsum({0})"
+    if name == "flip" and in_avals[0].ndim == 1 and tuple(p["axes"]) in ((0,), (-1,)):
+        return "{0}[::-1].copy()"
     if name == "conjugate" and not p:
         return "np.conj({0})"
     if name in ("sum", "prod", "max", "min"):

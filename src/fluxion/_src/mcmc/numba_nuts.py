@@ -165,8 +165,11 @@ _SIG = types.float64(types.CPointer(types.float64), types.CPointer(types.float64
 @numba.cfunc(_SIG, cache={cache}, error_model="numpy")
 def potential(q_ptr, g_ptr, ctx):
     q = numba.carray(q_ptr, ({dim},))
-{unpack}    value, grad = _kernel(q{args})
-    out = numba.carray(g_ptr, ({dim},))
+{unpack}    out = numba.carray(g_ptr, ({dim},))
+    try:
+        value, grad = _kernel(q{args})
+    except Exception:  # e.g. a singular matrix: reject the point, as Stan does
+        return np.nan
     for i in range({dim}):
         out[i] = grad[i]
     return value
@@ -235,8 +238,12 @@ def _potential_source(code: Any, dim: int, core_module: str) -> tuple[str, list]
 
 def compiled_nuts(jitted: Any, dim: int, mode: Any = "auto") -> CompiledNuts | None:
     """The compiled NUTS for a tier-1 jitted value-and-gradient of a flat ``(dim,)`` vector,
-    or None (numba missing, the function did not reach tier 1, the core not compiled yet in
-    "auto" mode, constants of a kind the potential cannot take)."""
+    or None (numba missing, the function did not reach tier 1 or has value guards, the core
+    not compiled yet in "auto" mode, constants of a kind the potential cannot take).
+
+    An exception inside the kernel (a singular matrix in ``solve``...) makes the potential
+    return NaN, which the core treats as a point outside the support (the proposal is
+    rejected, as Stan does)."""
     if mode is False:
         return None
     try:
@@ -246,6 +253,10 @@ def compiled_nuts(jitted: Any, dim: int, mode: Any = "auto") -> CompiledNuts | N
         return None
     code = getattr(spec, "numba_code", None)
     if code is None or not code.module_name or code.module_name not in sys.modules:
+        return None
+    if "GuardFailure" in code.source:
+        # value guards (Python branches on traced values): leaving the traced branch needs a
+        # new trace, which only the Python-driven NUTS can make
         return None
     try:
         core_name, _ = _core_path()
