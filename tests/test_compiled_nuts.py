@@ -58,7 +58,7 @@ def test_100_dimensional_correlated_gaussian_in_compiled_chains():
     assert np.all(res.stats["step_size"] == res.stats["step_size"][:, :1])  # fixed after warm-up
 
 
-def test_compiled_transitions_with_nutpie_adaptation():
+def test_compiled_chains_with_nutpie_adaptation():
     mu, cov = correlated_gaussian(4, seed=5)
     res = sample(
         gaussian_log_prob(mu, cov),
@@ -70,8 +70,13 @@ def test_compiled_transitions_with_nutpie_adaptation():
         progress=False,
         adaptation="nutpie",
     )
-    assert res.compiled == "transition"
+    assert res.compiled == "chain"
+    assert res.adaptation == ["nutpie"] * 4
     check_moments(res.draws["x"], mu, cov)
+    # the gradient-informed metric of a Gaussian is its marginal variances (exact from few
+    # draws: Var[x] / Var[grad] = sigma^4 here)
+    for inv_mass in res.inv_metric:
+        assert np.all(np.abs(inv_mass / np.diag(cov) - 1) < 0.5)
     assert res.stats["n_leapfrog"].mean() > 1
 
 

@@ -45,7 +45,9 @@ _JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
 
 # state vector layout (float64): the chain's scalars carried between chunks of iterations
 S_LOGP, S_STEP, S_MU, S_SBAR, S_XBAR, S_COUNT, S_WELFORD_N, S_DIVERGENCES = range(8)
-N_SCALARS = 8
+# nutpie's warm-up: foreground set (0/1), draws in each set, switch window, first change pending
+S_FG, S_N0, S_N1, S_WINDOW, S_FIRST = range(8, 13)
+N_SCALARS = 13
 # per-iteration statistics, in sample.py's _STAT_KEYS order
 STAT_STEP, STAT_DEPTH, STAT_NLEAP, STAT_ACCEPT, STAT_ENERGY, STAT_DIV, STAT_LOGP = range(7)
 N_STATS = 7
@@ -360,12 +362,6 @@ def _dual_update(s, accept, target):
 
 
 @numba.njit(**_JIT)
-def seed(value):
-    """Seed this thread's generator (numba keeps one per thread)."""
-    np.random.seed(value)
-
-
-@numba.njit(**_JIT)
 def init_chain(fn, ctx, q, grad, inv_mass, s, ws, seed):
     """Seed this thread's generator, evaluate the start, find the first step size."""
     np.random.seed(seed)
@@ -373,6 +369,28 @@ def init_chain(fn, ctx, q, grad, inv_mass, s, ws, seed):
     s[S_LOGP] = _potential(fn, ctx, q, grad)
     step = _find_step_size(fn, ctx, q, grad, s[S_LOGP], 1.0, inv_mass, ws)
     _dual_restart(s, step)
+
+
+@numba.njit(**_JIT)
+def _step_and_record(
+    fn, ctx, q, grad, inv_mass, s, ws, slots, i, warmup, max_depth, max_de, kept, stats, out
+):
+    """Transition ``i`` and its statistics; True after warm-up (the draw is kept)."""
+    step = s[S_STEP]
+    transition(fn, ctx, q, grad, s[S_LOGP], step, inv_mass, max_depth, max_de, ws, slots, out)
+    s[S_LOGP] = out[0]
+    stats[i, STAT_STEP] = step
+    stats[i, STAT_DEPTH] = out[3]
+    stats[i, STAT_NLEAP] = out[2]
+    stats[i, STAT_ACCEPT] = out[1]
+    stats[i, STAT_ENERGY] = out[5]
+    stats[i, STAT_DIV] = out[4]
+    stats[i, STAT_LOGP] = out[0]
+    if i >= warmup:
+        kept[i - warmup, :] = q
+        s[S_DIVERGENCES] += out[4]
+        return True
+    return False
 
 
 @numba.njit(**_JIT)
@@ -409,19 +427,9 @@ def run_chain(
     d = q.size
     out = np.zeros(6)
     for i in range(start, stop):
-        step = s[S_STEP]
-        transition(fn, ctx, q, grad, s[S_LOGP], step, inv_mass, max_depth, max_de, ws, slots, out)
-        s[S_LOGP] = out[0]
-        stats[i, STAT_STEP] = step
-        stats[i, STAT_DEPTH] = out[3]
-        stats[i, STAT_NLEAP] = out[2]
-        stats[i, STAT_ACCEPT] = out[1]
-        stats[i, STAT_ENERGY] = out[5]
-        stats[i, STAT_DIV] = out[4]
-        stats[i, STAT_LOGP] = out[0]
-        if i >= warmup:
-            kept[i - warmup, :] = q
-            s[S_DIVERGENCES] += out[4]
+        if _step_and_record(
+            fn, ctx, q, grad, inv_mass, s, ws, slots, i, warmup, max_depth, max_de, kept, stats, out
+        ):
             continue
         _dual_update(s, out[1], target)
         if init_buffer <= i < end_slow:
@@ -444,6 +452,131 @@ def run_chain(
                 welford[:, :] = 0.0
                 step = _find_step_size(fn, ctx, q, grad, s[S_LOGP], s[S_STEP], inv_mass, ws)
                 _dual_restart(s, step)
+        if i == warmup - 1:
+            s[S_STEP] = np.exp(s[S_XBAR])
+    return s[S_DIVERGENCES]
+
+
+# --------------------------------------------------------------------------------------------
+# nutpie's warm-up (adaptation.NutpieAdaptation with a diagonal metric, sample._NutpieTuner)
+# --------------------------------------------------------------------------------------------
+
+
+@numba.njit(**_JIT)
+def _moments_add(m, n, q, grad):
+    """Welford update of one estimator ``m`` (rows mean_x, m2_x, mean_g, m2_g) to n draws."""
+    for j in range(q.size):
+        dx = q[j] - m[0, j]
+        m[0, j] += dx / n
+        m[1, j] += dx * (q[j] - m[0, j])
+        dg = grad[j] - m[2, j]
+        m[2, j] += dg / n
+        m[3, j] += dg * (grad[j] - m[2, j])
+
+
+@numba.njit(**_JIT)
+def _fisher_diagonal(m, n, inv_mass):
+    """``sqrt(Var[x] / Var[grad])`` clipped to [1e-20, 1e20]; Var[x] (or 1) where the ratio is
+    not a positive number."""
+    for j in range(inv_mass.size):
+        var_x = m[1, j] / n
+        var_g = m[3, j] / n
+        v = np.sqrt(var_x / var_g) if var_g > 0.0 else np.inf
+        if not (np.isfinite(v) and v > 0.0):
+            v = var_x if (np.isfinite(var_x) and var_x > 0.0) else 1.0
+        inv_mass[j] = min(max(v, 1e-20), 1e20)
+
+
+@numba.njit(**_JIT)
+def init_nutpie(fn, ctx, q, grad, inv_mass, s, moments, ws, seed, switch_freq):
+    """Seed, evaluate the start, seed both estimators with it, the initial metric
+    ``1 / |grad|`` (nutpie's) and the first step size."""
+    np.random.seed(seed)
+    s[:] = 0.0
+    s[S_LOGP] = _potential(fn, ctx, q, grad)
+    moments[:, :, :] = 0.0
+    _moments_add(moments[0], 1.0, q, grad)
+    _moments_add(moments[1], 1.0, q, grad)
+    s[S_N0] = 1.0
+    s[S_N1] = 1.0
+    s[S_FG] = 0.0
+    s[S_WINDOW] = switch_freq
+    s[S_FIRST] = 1.0
+    for j in range(q.size):
+        a = abs(grad[j])
+        v = 1.0 / a if a > 0.0 else np.inf
+        inv_mass[j] = min(max(v, 1e-20), 1e20) if np.isfinite(v) else 1.0
+    step = _find_step_size(fn, ctx, q, grad, s[S_LOGP], 1.0, inv_mass, ws)
+    _dual_restart(s, step)
+
+
+@numba.njit(**_JIT)
+def run_chain_nutpie(
+    fn,
+    ctx,
+    q,
+    grad,
+    inv_mass,
+    s,
+    ws,
+    slots,
+    moments,
+    start,
+    stop,
+    warmup,
+    max_depth,
+    target,
+    max_de,
+    early_end,
+    final_start,
+    early_switch_freq,
+    window_growth,
+    kept,
+    stats,
+):
+    """Like ``run_chain`` with nutpie's warm-up: every non-divergent warm-up draw and its
+    gradient enter a foreground and a background estimator (``moments`` (2, 4, d), rows mean
+    and sum of squares of draws and gradients); when the background holds the switch count of
+    draws (10 early, then a window growing by ``window_growth``), it becomes the foreground. The
+    metric ``sqrt(Var[x]/Var[grad])`` of the foreground is refreshed after every draw; the step
+    size is found again after the first refresh and dual-averaged, restarted for the final
+    step-size-only window that starts at ``final_start``."""
+    out = np.zeros(6)
+    for i in range(start, stop):
+        if _step_and_record(
+            fn, ctx, q, grad, inv_mass, s, ws, slots, i, warmup, max_depth, max_de, kept, stats, out
+        ):
+            continue
+        if i < final_start:
+            early = i < early_end
+            freq = early_switch_freq if early else s[S_WINDOW]
+            fg = int(s[S_FG])
+            bg = 1 - fg
+            if out[4] == 0.0:  # a divergent draw does not enter the estimators
+                s[S_N0 + fg] += 1.0
+                _moments_add(moments[fg], s[S_N0 + fg], q, grad)
+                s[S_N0 + bg] += 1.0
+                _moments_add(moments[bg], s[S_N0 + bg], q, grad)
+            if s[S_N0 + bg] >= freq and not (i + freq > final_start):
+                moments[fg, :, :] = 0.0  # the background becomes the foreground
+                s[S_N0 + fg] = 0.0
+                s[S_FG] = bg
+                fg = bg
+                if not early:
+                    s[S_WINDOW] = np.ceil(s[S_WINDOW] * window_growth)
+            n = s[S_N0 + fg]
+            if n >= 3.0:
+                _fisher_diagonal(moments[fg], n, inv_mass)
+                if s[S_FIRST] == 1.0:  # the step size for the first estimated metric
+                    s[S_FIRST] = 0.0
+                    step = _find_step_size(fn, ctx, q, grad, s[S_LOGP], s[S_STEP], inv_mass, ws)
+                    _dual_restart(s, step)
+                    continue
+            _dual_update(s, out[1], target)
+            if i == final_start - 1:  # the metric is final: fresh dual averaging
+                _dual_restart(s, s[S_STEP])
+        else:
+            _dual_update(s, out[1], target)
         if i == warmup - 1:
             s[S_STEP] = np.exp(s[S_XBAR])
     return s[S_DIVERGENCES]

@@ -33,17 +33,15 @@ _CORE_SOURCE = os.path.join(os.path.dirname(__file__), "_nuts_core.py")
 # process, or here) fills numba's cache for every later run, whatever the model
 _F1, _F2, _F3 = "float64[::1]", "float64[:, ::1]", "float64[:, :, ::1]"
 _SIGNATURES = {
-    # transition first: compiled as an entry point before run_chain compiles it as a callee,
-    # so the cache holds the entry-point flavour a later process asks for
-    "transition": (
-        f"void(int64, int64, {_F1}, {_F1}, float64, float64, {_F1}, int64, float64, {_F2}, "
-        f"{_F3}, {_F1})"
-    ),
-    "seed": "void(int64)",
     "init_chain": f"void(int64, int64, {_F1}, {_F1}, {_F1}, {_F1}, {_F2}, int64)",
     "run_chain": (
         f"float64(int64, int64, {_F1}, {_F1}, {_F1}, {_F1}, {_F2}, {_F3}, {_F2}, int64, int64, "
         f"int64, int64, float64, float64, int64, int64, int64[::1], {_F2}, {_F2})"
+    ),
+    "init_nutpie": f"void(int64, int64, {_F1}, {_F1}, {_F1}, {_F1}, {_F3}, {_F2}, int64, float64)",
+    "run_chain_nutpie": (
+        f"float64(int64, int64, {_F1}, {_F1}, {_F1}, {_F1}, {_F2}, {_F3}, {_F3}, int64, int64, "
+        f"int64, int64, float64, float64, int64, int64, float64, float64, {_F2}, {_F2})"
     ),
 }
 

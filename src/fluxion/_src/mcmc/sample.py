@@ -128,9 +128,7 @@ class Model:
             u = flat[:, offset : offset + size].reshape((chains * n_draws, *u_shape))
             offset += size
             x = u if b is None else np.asarray(b.forward(u), dtype=np.float64)
-            out[name] = np.asarray(x, dtype=np.float64).reshape(
-                (chains, n_draws, *self.shapes[k])
-            )
+            out[name] = np.asarray(x, dtype=np.float64).reshape((chains, n_draws, *self.shapes[k]))
         return out
 
     def constrain(self, u: np.ndarray) -> list[np.ndarray]:
@@ -194,8 +192,7 @@ class SampleResult:
     metric : str
         The metric kind: "diag", "dense" or "low_rank" ("none" for slice and ensemble).
     compiled : str
-        Where the transitions ran: "chain" (whole chains, warm-up included, in numba),
-        "transition" (each NUTS transition in numba, the warm-up in Python) or "python".
+        Where the chains ran: "chain" (whole chains, warm-up included, in numba) or "python".
     """
 
     def __init__(
@@ -436,8 +433,9 @@ def sample(
         GIL); or in parallel worker processes (one per chain, at most the number of cores;
         forked, so the model needs no pickling; falls back to sequential where fork is
         unavailable; no progress bars). "auto" (the default) uses threads when the whole chain
-        runs compiled — NUTS with ``metric="diag"``, ``adaptation="stan"`` and the model's
-        gradient compiled to tier 1 (numba) — and runs sequentially otherwise.
+        runs compiled — NUTS with ``metric="diag"`` (either adaptation) and the model's
+        gradient compiled to tier 1 (numba); ``result.compiled`` says — and runs sequentially
+        otherwise.
     init_method : {"given", "optimize"}
         Start from ``init`` (jittered), or first move ``init`` to the mode of the (unconstrained)
         density with a quick L-BFGS run and start the chains there.
@@ -562,13 +560,7 @@ def sample(
         kernel,
         adaptation=adapted,
         metric="none" if kernel == "slice" else metric,
-        compiled=(
-            "chain"
-            if _whole_chain_compiled(chain_args)
-            else "transition"
-            if chain_args.fast is not None
-            else "python"
-        ),
+        compiled="chain" if _whole_chain_compiled(chain_args) else "python",
     )
     if result.num_divergences:
         warnings.warn(
@@ -687,13 +679,8 @@ class _ChainArgs(NamedTuple):
 
 
 def _whole_chain_compiled(args: _ChainArgs) -> bool:
-    """Whether chains run entirely in numba (NUTS, diagonal metric, Stan's warm-up)."""
-    return (
-        args.fast is not None
-        and args.kernel == "nuts"
-        and args.metric == "diag"
-        and args.adaptation == "stan"
-    )
+    """Whether chains run entirely in numba (NUTS, diagonal metric, either warm-up)."""
+    return args.fast is not None and args.kernel == "nuts" and args.metric == "diag"
 
 
 def _one_chain(args: _ChainArgs, child: Any, c: int, progress: Any) -> tuple:
@@ -802,50 +789,12 @@ def _compiled_nuts(model: Model) -> Any:
         return None
 
 
-def _fast_nuts_stepper(
-    fast: Any, rng: np.random.Generator, d: int, max_depth: int
-) -> Callable | None:
-    """One compiled NUTS transition per call (for warm-ups that stay in Python: nutpie's)."""
-    if fast is None:
-        return None
-    core = fast.core
-    core.seed(int(rng.integers(2**32 - 1)))
-    ws, slots = fast.workspace(d, max_depth)
-    out = np.zeros(6)
-
-    def step(state: HMCState, step_size: float, metric: Metric) -> tuple:
-        q, grad = state.q.copy(), state.grad.copy()
-        core.transition(
-            fast.fn,
-            fast.ctx,
-            q,
-            grad,
-            float(state.logp),
-            float(step_size),
-            np.ascontiguousarray(metric.inv_mass, dtype=np.float64),
-            max_depth,
-            1000.0,
-            ws,
-            slots,
-            out,
-        )
-        info = {
-            "accept_prob": float(out[1]),
-            "n_leapfrog": int(out[2]),
-            "tree_depth": int(out[3]),
-            "divergent": bool(out[4]),
-            "energy": float(out[5]),
-        }
-        return HMCState(q, float(out[0]), grad), info
-
-    return step
-
-
 def _run_compiled_chain(
     rng: np.random.Generator, args: _ChainArgs, progress: Any, chain: int
 ) -> tuple:
-    """A whole NUTS chain with Stan's warm-up in numba (``_nuts_core.run_chain``), in chunks
-    when a progress bar wants updates."""
+    """A whole NUTS chain with its warm-up (Stan's or nutpie's) in numba
+    (``_nuts_core.run_chain`` / ``run_chain_nutpie``), in chunks when a progress bar wants
+    updates."""
     fast, model = args.fast, args.model
     core = fast.core
     d, warmup, draws = model.dim, args.warmup, args.draws
@@ -857,43 +806,76 @@ def _run_compiled_chain(
     inv_mass = np.ones(d)
     scalars = np.zeros(core.N_SCALARS)
     ws, slots = fast.workspace(d, max_depth)
-    welford = np.zeros((2, d))
-    windows = WindowedAdaptation(warmup, d)
-    ends = np.array(windows.ends, dtype=np.int64)
     kept = np.empty((draws, d))
     stats = np.empty((total, core.N_STATS))
-    core.init_chain(fast.fn, fast.ctx, q, grad, inv_mass, scalars, ws, int(rng.integers(2**32 - 1)))
-    bar = _progress_bar(progress, total, chain)
-    chunk = total if not bar.enabled else max(1, total // 50)
-    for start in range(0, total, chunk):
-        stop = min(start + chunk, total)
-        divergences = core.run_chain(
+    seed = int(rng.integers(2**32 - 1))
+    common = (fast.fn, fast.ctx, q, grad, inv_mass, scalars, ws, slots)
+    if args.adaptation == "nutpie":
+        schedule = NutpieAdaptation(warmup, d)
+        moments = np.zeros((2, 4, d))
+        core.init_nutpie(
             fast.fn,
             fast.ctx,
             q,
             grad,
             inv_mass,
             scalars,
+            moments,
             ws,
-            slots,
-            welford,
-            start,
-            stop,
-            warmup,
-            max_depth,
-            float(args.target_accept),
-            1000.0,
-            windows.init_buffer,
-            windows.end_slow,
-            ends,
-            kept,
-            stats,
+            seed,
+            float(schedule.window),
         )
+
+        def run(start: int, stop: int) -> float:
+            return core.run_chain_nutpie(
+                *common,
+                moments,
+                start,
+                stop,
+                warmup,
+                max_depth,
+                float(args.target_accept),
+                1000.0,
+                schedule.early_end,
+                schedule.final_start,
+                float(schedule.early_switch_freq),
+                float(schedule.window_growth),
+                kept,
+                stats,
+            )
+    else:
+        windows = WindowedAdaptation(warmup, d)
+        ends = np.array(windows.ends, dtype=np.int64)
+        welford = np.zeros((2, d))
+        core.init_chain(fast.fn, fast.ctx, q, grad, inv_mass, scalars, ws, seed)
+
+        def run(start: int, stop: int) -> float:
+            return core.run_chain(
+                *common,
+                welford,
+                start,
+                stop,
+                warmup,
+                max_depth,
+                float(args.target_accept),
+                1000.0,
+                windows.init_buffer,
+                windows.end_slow,
+                ends,
+                kept,
+                stats,
+            )
+
+    bar = _progress_bar(progress, total, chain)
+    chunk = total if not bar.enabled else max(1, total // 50)
+    for start in range(0, total, chunk):
+        stop = min(start + chunk, total)
+        divergences = run(start, stop)
         bar.update(stop - 1, int(divergences), force=stop == total)
     columns = {k: stats[:, j] for j, k in enumerate(_STAT_KEYS)}
     kept_stats = {k: v[warmup:].copy() for k, v in columns.items()}
     warm_stats = {k: v[:warmup].copy() for k, v in columns.items()}
-    return kept, kept_stats, warm_stats, inv_mass, "stan"
+    return kept, kept_stats, warm_stats, inv_mass, args.adaptation
 
 
 def _run_chain(
@@ -931,11 +913,8 @@ def _run_chain(
             return _find_step_size(rng, state, logp_and_grad, metric, step_size)
 
         if kernel == "nuts":
-            fast_step = _fast_nuts_stepper(fast, rng, d, max_depth)
 
             def step(state: HMCState, step_size: float, metric: Metric) -> tuple:
-                if fast_step is not None and not metric.dense:
-                    return fast_step(state, step_size, metric)
                 return nuts_step(rng, state, logp_and_grad, step_size, metric, max_depth)
 
             keys = _STAT_KEYS
