@@ -56,10 +56,11 @@ COMPILED["low_dim_gauss_mix-low_dim_gauss_mix"] = "python"
 SLOW_COMPILED = {"gp_pois_regr-gp_regr", "garch-garch11", "low_dim_gauss_mix-low_dim_gauss_mix"}
 
 
-def run_posterior(name: str, seed: int = SEED):
+def run_posterior(name: str, seed: int = SEED, **options):
     """Sample one posterior; returns (result, Stan-named draws)."""
     post = POSTERIORS[name]()
     kwargs = {"chains": 4, "draws": 1000, "warmup": 1000, "seed": seed, "progress": False}
+    kwargs.update(options)
     kwargs.update(post.sampler)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # divergences are asserted on below, not hidden
@@ -113,17 +114,20 @@ def test_posterior_matches_reference(name):
     "name",
     [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_COMPILED else n for n in POSTERIORS],
 )
-def test_posterior_matches_reference_with_the_compiled_nuts(name, compiled_nuts):
-    # the default path (whole chains in numba where the model compiles to tier 1): fast
-    # enough for the quick suite; another seed than the Python NUTS's runs
+@pytest.mark.parametrize("adaptation", ["stan", "nutpie"])
+def test_posterior_matches_reference_with_the_compiled_nuts(name, adaptation, compiled_nuts):
+    # the default path (whole chains in numba where the model compiles to tier 1), with
+    # either warm-up: fast enough for the quick suite; other seeds than the Python NUTS's
     pytest.importorskip("numba")
-    res = check_posterior(name, SEED + 1)
+    seed = SEED + (1 if adaptation == "stan" else 2)
+    res = check_posterior(name, seed, adaptation=adaptation)
     assert res.compiled == COMPILED[name]
+    assert res.adaptation == [adaptation] * 4
 
 
-def check_posterior(name: str, seed: int):
+def check_posterior(name: str, seed: int, **options):
     cpu = time.process_time()
-    res, draws = run_posterior(name, seed)
+    res, draws = run_posterior(name, seed, **options)
     cpu = time.process_time() - cpu
     reference = load_reference(name)
     assert set(draws) == set(reference), (sorted(draws), sorted(reference))
