@@ -239,3 +239,16 @@ def test_an_exception_in_the_model_rejects_the_point():
         warnings.simplefilter("ignore")
         res = sample(lp, np.zeros(1), chains=2, draws=500, warmup=300, seed=2, progress=False)
     assert res.compiled == "chain"
+
+
+def test_threads_stop_when_told():
+    # what Ctrl-C does to chains in threads: the shared progress object's stop event makes
+    # every worker raise at its next chunk
+    from fluxion._src.mcmc.sample import _SharedProgress
+
+    shared = _SharedProgress(False, 100, 2)
+    bar = shared.for_chain(0)
+    bar.update(10, 0)  # running: nothing happens
+    shared.stop.set()
+    with pytest.raises(KeyboardInterrupt):
+        bar.update(11, 0)

@@ -137,13 +137,29 @@ def _compile_in_background(name: str, path: str, marker: str, extra: tuple = ())
         return
     _STARTED.add(path)
     script = _CHILD.format(name=name, path=path, sigs=_SIGNATURES, marker=marker, extra=extra)
-    subprocess.Popen(  # noqa: S603 (our own interpreter and generated script)
+    proc = subprocess.Popen(  # noqa: S603 (our own interpreter and generated script)
         [sys.executable, "-c", script],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    if not _BACKGROUND:
+        import atexit
+
+        atexit.register(_leave_running)
+    _BACKGROUND.append(proc)
+
+
+_BACKGROUND: list = []
+
+
+def _leave_running() -> None:
+    """At exit: a compile still running is left to finish on its own (it is detached, in its
+    own session); marking it as reaped keeps Popen from warning "still running"."""
+    for proc in _BACKGROUND:
+        if proc.poll() is None:
+            proc.returncode = 0
 
 
 # --------------------------------------------------------------------------------------------

@@ -318,6 +318,7 @@ class _SharedProgress:
         self.divergences = [0] * chains
         self.lock = threading.Lock()
         self.last = 0.0
+        self.stop = threading.Event()  # set on Ctrl-C: workers stop at their next update
 
     def for_chain(self, chain: int) -> Any:
         shared = self
@@ -331,6 +332,8 @@ class _SharedProgress:
         return _Bar()
 
     def update(self, chain: int, i: int, divergences: int) -> None:
+        if self.stop.is_set():
+            raise KeyboardInterrupt
         if not self.enabled:
             return
         with self.lock:
@@ -753,7 +756,13 @@ def _run_threads(chain_args: _ChainArgs, children: list, progress: bool, total: 
             pool.submit(_one_chain, chain_args, child, c, shared)
             for c, child in enumerate(children)
         ]
-        return [f.result() for f in futures]
+        try:
+            return [f.result() for f in futures]
+        except KeyboardInterrupt:  # Ctrl-C: stop the workers at their next chunk, not later
+            shared.stop.set()
+            for f in futures:
+                f.cancel()
+            raise
 
 
 def _optimized_start(model: Model, state0: HMCState) -> HMCState:
@@ -867,7 +876,8 @@ def _run_compiled_chain(
             )
 
     bar = _progress_bar(progress, total, chain)
-    chunk = total if not bar.enabled else max(1, total // 50)
+    # chunks: for the progress bar, and so that Ctrl-C stops a long chain between them
+    chunk = max(1, total // 50 if bar.enabled else total // 10)
     for start in range(0, total, chunk):
         stop = min(start + chunk, total)
         divergences = run(start, stop)
