@@ -252,3 +252,24 @@ def test_threads_stop_when_told():
     shared.stop.set()
     with pytest.raises(KeyboardInterrupt):
         bar.update(11, 0)
+
+
+def test_dense_metric_in_compiled_chains():
+    # a strongly correlated Gaussian: Stan's dense warm-up learns the covariance, after which
+    # NUTS needs few leapfrog steps (a diagonal metric needs many)
+    d = 10
+    rng = np.random.default_rng(4)
+    a = rng.normal(size=(d, d))
+    cov = a @ a.T / d + 0.05 * np.eye(d)
+    mu = rng.normal(size=d)
+    lp = gaussian_log_prob(mu, cov)
+    kw = {"chains": 4, "draws": 1000, "warmup": 1000, "seed": 6, "progress": False}
+    dense = sample(lp, np.zeros(d), metric="dense", **kw)
+    diag = sample(lp, np.zeros(d), **kw)
+    assert dense.compiled == diag.compiled == "chain"
+    check_moments(dense.draws["x"], mu, cov)
+    assert dense.inv_metric[0].shape == (d, d)
+    for inv in dense.inv_metric:  # the adapted metric estimates the covariance
+        assert np.allclose(inv, inv.T)
+        assert np.linalg.norm(inv - cov) / np.linalg.norm(cov) < 0.25
+    assert dense.stats["n_leapfrog"].mean() < 0.5 * diag.stats["n_leapfrog"].mean()

@@ -114,15 +114,21 @@ def test_posterior_matches_reference(name):
     "name",
     [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_COMPILED else n for n in POSTERIORS],
 )
-@pytest.mark.parametrize("adaptation", ["stan", "nutpie"])
-def test_posterior_matches_reference_with_the_compiled_nuts(name, adaptation, compiled_nuts):
-    # the default path (whole chains in numba where the model compiles to tier 1), with
-    # either warm-up: fast enough for the quick suite; other seeds than the Python NUTS's
+@pytest.mark.parametrize(
+    "adaptation, metric", [("stan", "diag"), ("nutpie", "diag"), ("stan", "dense")]
+)
+def test_posterior_matches_reference_with_the_compiled_nuts(
+    name, adaptation, metric, compiled_nuts
+):
+    # the default path (whole chains in numba where the model compiles to tier 1), with each
+    # warm-up and metric it compiles: fast enough for the quick suite; other seeds than the
+    # Python NUTS's
     pytest.importorskip("numba")
-    seed = SEED + (1 if adaptation == "stan" else 2)
-    res = check_posterior(name, seed, adaptation=adaptation)
+    seed = SEED + {"stan": 1, "nutpie": 2}[adaptation] + (2 if metric == "dense" else 0)
+    res = check_posterior(name, seed, adaptation=adaptation, metric=metric)
     assert res.compiled == COMPILED[name]
     assert res.adaptation == [adaptation] * 4
+    assert res.metric == metric
 
 
 def check_posterior(name: str, seed: int, **options):

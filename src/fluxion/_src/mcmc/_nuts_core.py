@@ -100,20 +100,59 @@ def _potential(fn, ctx, q, grad):
 
 
 @numba.njit(**_JIT)
-def _kinetic(inv_mass, p):
+def _p_dot_velocity(metric, p, x):
+    """``x . (M^-1 p)``. ``metric`` is ``(1, d)``: the diagonal of ``M^-1``, or ``(2d, d)``: the
+    dense ``M^-1`` over its Cholesky factor ``L`` (``L L^T = M^-1``)."""
     s = 0.0
+    if metric.shape[0] == 1:
+        for i in range(p.size):
+            s += metric[0, i] * p[i] * x[i]
+        return s
     for i in range(p.size):
-        s += inv_mass[i] * p[i] * p[i]
-    return 0.5 * s
+        v = 0.0
+        for j in range(p.size):
+            v += metric[i, j] * p[j]
+        s += v * x[i]
+    return s
 
 
 @numba.njit(**_JIT)
-def _leapfrog(fn, ctx, q, p, grad, eps, inv_mass):
+def _kinetic(metric, p):
+    return 0.5 * _p_dot_velocity(metric, p, p)
+
+
+@numba.njit(**_JIT)
+def _sample_momentum(metric, p):
+    """``p ~ N(0, M)``: ``z / sqrt(diag)``, or ``L^-T z`` (back substitution) when dense."""
+    d = p.size
+    for i in range(d):
+        p[i] = np.random.standard_normal()
+    if metric.shape[0] == 1:
+        for i in range(d):
+            p[i] /= np.sqrt(metric[0, i])
+        return
+    for i in range(d - 1, -1, -1):  # L^T p = z, L = metric[d:]
+        s = p[i]
+        for k in range(i + 1, d):
+            s -= metric[d + k, i] * p[k]
+        p[i] = s / metric[d + i, i]
+
+
+@numba.njit(**_JIT)
+def _leapfrog(fn, ctx, q, p, grad, eps, metric):
     """One velocity-Verlet step in place; returns the new log density."""
     d = q.size
     for i in range(d):
         p[i] += 0.5 * eps * grad[i]
-        q[i] += eps * inv_mass[i] * p[i]
+    if metric.shape[0] == 1:
+        for i in range(d):
+            q[i] += eps * metric[0, i] * p[i]
+    else:
+        for i in range(d):
+            v = 0.0
+            for j in range(d):
+                v += metric[i, j] * p[j]
+            q[i] += eps * v
     lp = _potential(fn, ctx, q, grad)
     for i in range(d):
         p[i] += 0.5 * eps * grad[i]
@@ -131,35 +170,33 @@ def _logaddexp(a, b):
 
 
 @numba.njit(**_JIT)
-def _no_uturn(inv_mass, p_minus, p_plus, rho):
+def _no_uturn(metric, p_minus, p_plus, rho):
     """Stan's generalized criterion: both sharp end momenta point along ``rho``."""
-    a = 0.0
-    b = 0.0
-    for i in range(rho.size):
-        a += inv_mass[i] * p_plus[i] * rho[i]
-        b += inv_mass[i] * p_minus[i] * rho[i]
-    return a > 0.0 and b > 0.0
+    # v . rho = p^T M^-1 rho (M^-1 is symmetric)
+    return (
+        _p_dot_velocity(metric, p_plus, rho) > 0.0 and _p_dot_velocity(metric, p_minus, rho) > 0.0
+    )
 
 
 @numba.njit(**_JIT)
-def _no_uturn_merged(inv_mass, l_beg, l_end, l_rho, r_beg, r_end, r_rho, tmp):
+def _no_uturn_merged(metric, l_beg, l_end, l_rho, r_beg, r_end, r_rho, tmp):
     """The three checks when subtree ``l`` (earlier) and ``r`` (later) merge (Stan >= 2.23):
     around the merged tree, and across (``l`` plus r's first point, l's last point plus ``r``)."""
     for i in range(tmp.size):
         tmp[i] = l_rho[i] + r_rho[i]
-    if not _no_uturn(inv_mass, l_beg, r_end, tmp):
+    if not _no_uturn(metric, l_beg, r_end, tmp):
         return False
     for i in range(tmp.size):
         tmp[i] = l_rho[i] + r_beg[i]
-    if not _no_uturn(inv_mass, l_beg, r_beg, tmp):
+    if not _no_uturn(metric, l_beg, r_beg, tmp):
         return False
     for i in range(tmp.size):
         tmp[i] = r_rho[i] + l_end[i]
-    return _no_uturn(inv_mass, l_end, r_end, tmp)
+    return _no_uturn(metric, l_end, r_end, tmp)
 
 
 @numba.njit(**_JIT)
-def _build_subtree(fn, ctx, work, depth, eps, h0, inv_mass, max_de, sub, slots, cur, tmp, acc):
+def _build_subtree(fn, ctx, work, depth, eps, h0, metric, max_de, sub, slots, cur, tmp, acc):
     """Extend the trajectory from the end in ``work`` (rows q, p, grad; its log density in
     ``acc[3]``) by ``2**depth`` leapfrog steps of signed size ``eps``, in place.
 
@@ -175,10 +212,10 @@ def _build_subtree(fn, ctx, work, depth, eps, h0, inv_mass, max_de, sub, slots, 
     log_w = -np.inf
     n_leaves = 1 << depth
     for n in range(n_leaves):
-        lp = _leapfrog(fn, ctx, q, p, g, eps, inv_mass)
+        lp = _leapfrog(fn, ctx, q, p, g, eps, metric)
         acc[3] = lp
         acc[0] += 1.0
-        h = -lp + _kinetic(inv_mass, p) if np.isfinite(lp) else np.inf
+        h = -lp + _kinetic(metric, p) if np.isfinite(lp) else np.inf
         if np.isnan(h):
             h = np.inf
         if h - h0 > max_de:
@@ -199,7 +236,7 @@ def _build_subtree(fn, ctx, work, depth, eps, h0, inv_mass, max_de, sub, slots, 
         k = 0
         while (n >> k) & 1:  # this level-k subtree is a right sibling: merge with slot k
             if not _no_uturn_merged(
-                inv_mass, slots[k, 0], slots[k, 1], slots[k, 2], cur[0], cur[1], cur[2], tmp
+                metric, slots[k, 0], slots[k, 1], slots[k, 2], cur[0], cur[1], cur[2], tmp
             ):
                 return False
             cur[0, :] = slots[k, 0]
@@ -216,7 +253,7 @@ def _build_subtree(fn, ctx, work, depth, eps, h0, inv_mass, max_de, sub, slots, 
 
 
 @numba.njit(**_JIT)
-def transition(fn, ctx, q, grad, logp, eps, inv_mass, max_depth, max_de, ws, slots, out):
+def transition(fn, ctx, q, grad, logp, eps, metric, max_depth, max_de, ws, slots, out):
     """One NUTS transition from ``(q, grad, logp)``, written into ``q`` and ``grad`` in place.
 
     Workspaces: ``ws`` of shape ``(N_WORK_ROWS, d)``, ``slots`` of shape ``(max_depth, 3, d)``.
@@ -224,9 +261,8 @@ def transition(fn, ctx, q, grad, logp, eps, inv_mass, max_depth, max_de, ws, slo
     """
     d = q.size
     p0 = ws[0]
-    for i in range(d):
-        p0[i] = np.random.standard_normal() / np.sqrt(inv_mass[i])
-    h0 = -logp + _kinetic(inv_mass, p0)
+    _sample_momentum(metric, p0)
+    h0 = -logp + _kinetic(metric, p0)
     minus = ws[1:4]  # rows q, p, grad of the backward end
     plus = ws[4:7]
     minus[0, :] = q
@@ -260,7 +296,7 @@ def transition(fn, ctx, q, grad, logp, eps, inv_mass, max_depth, max_de, ws, slo
             depth,
             eps if forward else -eps,
             h0,
-            inv_mass,
+            metric,
             max_de,
             sub,
             slots,
@@ -285,14 +321,10 @@ def transition(fn, ctx, q, grad, logp, eps, inv_mass, max_depth, max_de, ws, slo
         for i in range(d):
             rho_new[i] = rho[i] + sub[2, i]
         if forward:  # old tree first, then the new subtree
-            ok = _no_uturn_merged(
-                inv_mass, p_minus_end, p_plus_end, rho, sub[0], sub[1], sub[2], tmp
-            )
+            ok = _no_uturn_merged(metric, p_minus_end, p_plus_end, rho, sub[0], sub[1], sub[2], tmp)
             p_plus_end[:] = sub[1]
         else:  # the new subtree (built backwards: its last point is the new minus end) first
-            ok = _no_uturn_merged(
-                inv_mass, sub[1], sub[0], sub[2], p_minus_end, p_plus_end, rho, tmp
-            )
+            ok = _no_uturn_merged(metric, sub[1], sub[0], sub[2], p_minus_end, p_plus_end, rho, tmp)
             p_minus_end[:] = sub[1]
         rho[:] = rho_new
         if not ok:
@@ -307,22 +339,20 @@ def transition(fn, ctx, q, grad, logp, eps, inv_mass, max_depth, max_de, ws, slo
 
 
 @numba.njit(**_JIT)
-def _find_step_size(fn, ctx, q, grad, logp, step_size, inv_mass, ws):
+def _find_step_size(fn, ctx, q, grad, logp, step_size, metric, ws):
     """Stan's heuristic: double or halve until one leapfrog step's acceptance crosses 0.8."""
-    d = q.size
     q1 = ws[0]
     p = ws[1]
     g1 = ws[2]
     direction = 0
     log08 = np.log(0.8)
     for _ in range(100):
-        for i in range(d):
-            p[i] = np.random.standard_normal() / np.sqrt(inv_mass[i])
-        h0 = -logp + _kinetic(inv_mass, p)
+        _sample_momentum(metric, p)
+        h0 = -logp + _kinetic(metric, p)
         q1[:] = q
         g1[:] = grad
-        lp1 = _leapfrog(fn, ctx, q1, p, g1, step_size, inv_mass)
-        h = -lp1 + _kinetic(inv_mass, p) if np.isfinite(lp1) else np.inf
+        lp1 = _leapfrog(fn, ctx, q1, p, g1, step_size, metric)
+        h = -lp1 + _kinetic(metric, p) if np.isfinite(lp1) else np.inf
         delta = h0 - h if np.isfinite(h) else -np.inf
         if direction == 0:
             direction = 1 if delta > log08 else -1
@@ -362,22 +392,22 @@ def _dual_update(s, accept, target):
 
 
 @numba.njit(**_JIT)
-def init_chain(fn, ctx, q, grad, inv_mass, s, ws, seed):
+def init_chain(fn, ctx, q, grad, metric, s, ws, seed):
     """Seed this thread's generator, evaluate the start, find the first step size."""
     np.random.seed(seed)
     s[:] = 0.0
     s[S_LOGP] = _potential(fn, ctx, q, grad)
-    step = _find_step_size(fn, ctx, q, grad, s[S_LOGP], 1.0, inv_mass, ws)
+    step = _find_step_size(fn, ctx, q, grad, s[S_LOGP], 1.0, metric, ws)
     _dual_restart(s, step)
 
 
 @numba.njit(**_JIT)
 def _step_and_record(
-    fn, ctx, q, grad, inv_mass, s, ws, slots, i, warmup, max_depth, max_de, kept, stats, out
+    fn, ctx, q, grad, metric, s, ws, slots, i, warmup, max_depth, max_de, kept, stats, out
 ):
     """Transition ``i`` and its statistics; True after warm-up (the draw is kept)."""
     step = s[S_STEP]
-    transition(fn, ctx, q, grad, s[S_LOGP], step, inv_mass, max_depth, max_de, ws, slots, out)
+    transition(fn, ctx, q, grad, s[S_LOGP], step, metric, max_depth, max_de, ws, slots, out)
     s[S_LOGP] = out[0]
     stats[i, STAT_STEP] = step
     stats[i, STAT_DEPTH] = out[3]
@@ -394,12 +424,49 @@ def _step_and_record(
 
 
 @numba.njit(**_JIT)
+def _windowed_metric(welford, n, metric):
+    """Stan's regularized estimate from a window of n draws: ``n/(n+5) Var + 1e-3 5/(n+5)``
+    (times the identity when dense), and for a dense metric its Cholesky factor below it. A
+    factorization that fails (not positive definite in floating point) keeps the old metric."""
+    d = metric.shape[1]
+    shrink = n / (n + 5.0)
+    ridge = 1e-3 * (5.0 / (n + 5.0))
+    if metric.shape[0] == 1:
+        for j in range(d):
+            var = welford[1, j] / (n - 1.0) if n > 1.0 else 1.0
+            metric[0, j] = shrink * var + ridge
+        return
+    new = np.empty((d, d))
+    for j in range(d):
+        for k in range(d):
+            if n > 1.0:
+                cov = welford[1 + j, k] / (n - 1.0)
+            else:
+                cov = 1.0 if j == k else 0.0
+            new[j, k] = shrink * cov + (ridge if j == k else 0.0)
+    chol = np.zeros((d, d))
+    for j in range(d):  # Cholesky-Banachiewicz: new = chol chol^T
+        for k in range(j + 1):
+            acc = new[j, k]
+            for m in range(k):
+                acc -= chol[j, m] * chol[k, m]
+            if j == k:
+                if not acc > 0.0:
+                    return
+                chol[j, j] = np.sqrt(acc)
+            else:
+                chol[j, k] = acc / chol[k, k]
+    metric[:d, :] = new
+    metric[d:, :] = chol
+
+
+@numba.njit(**_JIT)
 def run_chain(
     fn,
     ctx,
     q,
     grad,
-    inv_mass,
+    metric,
     s,
     ws,
     slots,
@@ -419,16 +486,19 @@ def run_chain(
     """Iterations ``start <= i < stop`` of a chain with Stan's warm-up for the first ``warmup``.
 
     The chain's state lives in the arguments between calls (so the driver can run a chain in
-    chunks and report progress): ``q``, ``grad``, ``inv_mass`` (d,), ``s`` (N_SCALARS,),
-    ``welford`` (2, d) for the running mean and sum of squares of the current slow window.
+    chunks and report progress): ``q``, ``grad`` (d,), ``metric`` ((1, d) diagonal or (2d, d)
+    dense, see ``_p_dot_velocity``), ``s`` (N_SCALARS,), ``welford`` for the current slow
+    window's running mean (row 0) and sums of squares (row 1: diagonal; rows 1..d: the dense
+    cross products).
     ``kept`` (draws, d) receives the draws after warm-up, ``stats`` (warmup + draws, N_STATS)
     every iteration's statistics. Returns the number of divergences after warm-up so far.
     """
     d = q.size
     out = np.zeros(6)
+    tmp = np.empty(d)
     for i in range(start, stop):
         if _step_and_record(
-            fn, ctx, q, grad, inv_mass, s, ws, slots, i, warmup, max_depth, max_de, kept, stats, out
+            fn, ctx, q, grad, metric, s, ws, slots, i, warmup, max_depth, max_de, kept, stats, out
         ):
             continue
         _dual_update(s, out[1], target)
@@ -436,21 +506,26 @@ def run_chain(
             # Welford: mean += (x - mean) / n; m2 += (x - mean_old) * (x - mean_new)
             s[S_WELFORD_N] += 1.0
             n = s[S_WELFORD_N]
+            dense = metric.shape[0] > 1
             for j in range(d):
                 dx = q[j] - welford[0, j]
+                tmp[j] = dx
                 welford[0, j] += dx / n
-                welford[1, j] += dx * (q[j] - welford[0, j])
+            for j in range(d):
+                if dense:  # m2 += (x - mean_old)(x - mean_new)^T
+                    for k in range(d):
+                        welford[1 + j, k] += tmp[j] * (q[k] - welford[0, k])
+                else:
+                    welford[1, j] += tmp[j] * (q[j] - welford[0, j])
             ends_here = False
             for e in window_ends:
                 if e == i + 1:
                     ends_here = True
             if ends_here:
-                for j in range(d):
-                    var = welford[1, j] / (n - 1.0) if n > 1.0 else 1.0
-                    inv_mass[j] = (n / (n + 5.0)) * var + 1e-3 * (5.0 / (n + 5.0))
+                _windowed_metric(welford, n, metric)
                 s[S_WELFORD_N] = 0.0
                 welford[:, :] = 0.0
-                step = _find_step_size(fn, ctx, q, grad, s[S_LOGP], s[S_STEP], inv_mass, ws)
+                step = _find_step_size(fn, ctx, q, grad, s[S_LOGP], s[S_STEP], metric, ws)
                 _dual_restart(s, step)
         if i == warmup - 1:
             s[S_STEP] = np.exp(s[S_XBAR])
@@ -475,20 +550,20 @@ def _moments_add(m, n, q, grad):
 
 
 @numba.njit(**_JIT)
-def _fisher_diagonal(m, n, inv_mass):
+def _fisher_diagonal(m, n, metric):
     """``sqrt(Var[x] / Var[grad])`` clipped to [1e-20, 1e20]; Var[x] (or 1) where the ratio is
     not a positive number."""
-    for j in range(inv_mass.size):
+    for j in range(metric.size):
         var_x = m[1, j] / n
         var_g = m[3, j] / n
         v = np.sqrt(var_x / var_g) if var_g > 0.0 else np.inf
         if not (np.isfinite(v) and v > 0.0):
             v = var_x if (np.isfinite(var_x) and var_x > 0.0) else 1.0
-        inv_mass[j] = min(max(v, 1e-20), 1e20)
+        metric[j] = min(max(v, 1e-20), 1e20)
 
 
 @numba.njit(**_JIT)
-def init_nutpie(fn, ctx, q, grad, inv_mass, s, moments, ws, seed, switch_freq):
+def init_nutpie(fn, ctx, q, grad, metric, s, moments, ws, seed, switch_freq):
     """Seed, evaluate the start, seed both estimators with it, the initial metric
     ``1 / |grad|`` (nutpie's) and the first step size."""
     np.random.seed(seed)
@@ -505,8 +580,8 @@ def init_nutpie(fn, ctx, q, grad, inv_mass, s, moments, ws, seed, switch_freq):
     for j in range(q.size):
         a = abs(grad[j])
         v = 1.0 / a if a > 0.0 else np.inf
-        inv_mass[j] = min(max(v, 1e-20), 1e20) if np.isfinite(v) else 1.0
-    step = _find_step_size(fn, ctx, q, grad, s[S_LOGP], 1.0, inv_mass, ws)
+        metric[0, j] = min(max(v, 1e-20), 1e20) if np.isfinite(v) else 1.0
+    step = _find_step_size(fn, ctx, q, grad, s[S_LOGP], 1.0, metric, ws)
     _dual_restart(s, step)
 
 
@@ -516,7 +591,7 @@ def run_chain_nutpie(
     ctx,
     q,
     grad,
-    inv_mass,
+    metric,
     s,
     ws,
     slots,
@@ -544,7 +619,7 @@ def run_chain_nutpie(
     out = np.zeros(6)
     for i in range(start, stop):
         if _step_and_record(
-            fn, ctx, q, grad, inv_mass, s, ws, slots, i, warmup, max_depth, max_de, kept, stats, out
+            fn, ctx, q, grad, metric, s, ws, slots, i, warmup, max_depth, max_de, kept, stats, out
         ):
             continue
         if i < final_start:
@@ -566,10 +641,10 @@ def run_chain_nutpie(
                     s[S_WINDOW] = np.ceil(s[S_WINDOW] * window_growth)
             n = s[S_N0 + fg]
             if n >= 3.0:
-                _fisher_diagonal(moments[fg], n, inv_mass)
+                _fisher_diagonal(moments[fg], n, metric[0])
                 if s[S_FIRST] == 1.0:  # the step size for the first estimated metric
                     s[S_FIRST] = 0.0
-                    step = _find_step_size(fn, ctx, q, grad, s[S_LOGP], s[S_STEP], inv_mass, ws)
+                    step = _find_step_size(fn, ctx, q, grad, s[S_LOGP], s[S_STEP], metric, ws)
                     _dual_restart(s, step)
                     continue
             _dual_update(s, out[1], target)

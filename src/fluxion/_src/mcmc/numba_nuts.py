@@ -28,19 +28,21 @@ import numpy as np
 __all__ = ["CompiledNuts", "compiled_nuts", "load_core"]
 
 _CORE_SOURCE = os.path.join(os.path.dirname(__file__), "_nuts_core.py")
+_CORE_TEXT: str | None = None
 
 # explicit signatures of the core's entry points: compiling exactly these (in the background
 # process, or here) fills numba's cache for every later run, whatever the model
 _F1, _F2, _F3 = "float64[::1]", "float64[:, ::1]", "float64[:, :, ::1]"
 _SIGNATURES = {
-    "init_chain": f"void(int64, int64, {_F1}, {_F1}, {_F1}, {_F1}, {_F2}, int64)",
+    # (fn, ctx, q, grad, metric, scalars, workspace, ...): see _nuts_core
+    "init_chain": f"void(int64, int64, {_F1}, {_F1}, {_F2}, {_F1}, {_F2}, int64)",
     "run_chain": (
-        f"float64(int64, int64, {_F1}, {_F1}, {_F1}, {_F1}, {_F2}, {_F3}, {_F2}, int64, int64, "
+        f"float64(int64, int64, {_F1}, {_F1}, {_F2}, {_F1}, {_F2}, {_F3}, {_F2}, int64, int64, "
         f"int64, int64, float64, float64, int64, int64, int64[::1], {_F2}, {_F2})"
     ),
-    "init_nutpie": f"void(int64, int64, {_F1}, {_F1}, {_F1}, {_F1}, {_F3}, {_F2}, int64, float64)",
+    "init_nutpie": f"void(int64, int64, {_F1}, {_F1}, {_F2}, {_F1}, {_F3}, {_F2}, int64, float64)",
     "run_chain_nutpie": (
-        f"float64(int64, int64, {_F1}, {_F1}, {_F1}, {_F1}, {_F2}, {_F3}, {_F3}, int64, int64, "
+        f"float64(int64, int64, {_F1}, {_F1}, {_F2}, {_F1}, {_F2}, {_F3}, {_F3}, int64, int64, "
         f"int64, int64, float64, float64, int64, int64, float64, float64, {_F2}, {_F2})"
     ),
 }
@@ -52,8 +54,11 @@ def _core_path() -> tuple[str, str]:
 
     from ..codegen.numba_tier import write_module
 
-    with open(_CORE_SOURCE) as fh:
-        source = fh.read()
+    global _CORE_TEXT
+    if _CORE_TEXT is None:  # read once: the core a process uses does not change under it
+        with open(_CORE_SOURCE) as fh:
+            _CORE_TEXT = fh.read()
+    source = _CORE_TEXT
     # numba's version goes into the digest: a new numba compiles into a fresh cache entry
     return write_module("fx_nutscore", "fluxion_nutscore", f"# numba {numba.__version__}\n{source}")
 

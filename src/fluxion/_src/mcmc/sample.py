@@ -436,9 +436,9 @@ def sample(
         GIL); or in parallel worker processes (one per chain, at most the number of cores;
         forked, so the model needs no pickling; falls back to sequential where fork is
         unavailable; no progress bars). "auto" (the default) uses threads when the whole chain
-        runs compiled — NUTS with ``metric="diag"`` (either adaptation) and the model's
-        gradient compiled to tier 1 (numba); ``result.compiled`` says — and runs sequentially
-        otherwise.
+        runs compiled — NUTS with ``metric="diag"`` (either adaptation) or ``"dense"`` (Stan's)
+        and the model's gradient compiled to tier 1 (numba); ``result.compiled`` says — and
+        runs sequentially otherwise.
     init_method : {"given", "optimize"}
         Start from ``init`` (jittered), or first move ``init`` to the mode of the (unconstrained)
         density with a quick L-BFGS run and start the chains there.
@@ -534,7 +534,7 @@ def sample(
         num_steps,
         init_jitter,
         adaptation,
-        _compiled_nuts(model) if kernel == "nuts" and metric == "diag" and jit else None,
+        _compiled_nuts(model) if kernel == "nuts" and metric != "low_rank" and jit else None,
     )
     children = seeds.spawn(chains)
     if chain_method == "auto":
@@ -682,8 +682,13 @@ class _ChainArgs(NamedTuple):
 
 
 def _whole_chain_compiled(args: _ChainArgs) -> bool:
-    """Whether chains run entirely in numba (NUTS, diagonal metric, either warm-up)."""
-    return args.fast is not None and args.kernel == "nuts" and args.metric == "diag"
+    """Whether chains run entirely in numba (NUTS; a diagonal metric with either warm-up, or
+    a dense one with Stan's)."""
+    return (
+        args.fast is not None
+        and args.kernel == "nuts"
+        and (args.metric == "diag" or (args.metric == "dense" and args.adaptation == "stan"))
+    )
 
 
 def _one_chain(args: _ChainArgs, child: Any, c: int, progress: Any) -> tuple:
@@ -812,13 +817,16 @@ def _run_compiled_chain(
     state = _jittered_start(rng, model, args.state0, args.init_jitter)
     q = np.array(state.q, dtype=np.float64)
     grad = np.empty(d)
-    inv_mass = np.ones(d)
+    dense = args.metric == "dense"
+    # the metric: (1, d) diagonal of the inverse mass matrix, or (2d, d) dense one over its
+    # Cholesky factor; the identity to start with
+    metric = np.vstack([np.eye(d), np.eye(d)]) if dense else np.ones((1, d))
     scalars = np.zeros(core.N_SCALARS)
     ws, slots = fast.workspace(d, max_depth)
     kept = np.empty((draws, d))
     stats = np.empty((total, core.N_STATS))
     seed = int(rng.integers(2**32 - 1))
-    common = (fast.fn, fast.ctx, q, grad, inv_mass, scalars, ws, slots)
+    common = (fast.fn, fast.ctx, q, grad, metric, scalars, ws, slots)
     if args.adaptation == "nutpie":
         schedule = NutpieAdaptation(warmup, d)
         moments = np.zeros((2, 4, d))
@@ -827,7 +835,7 @@ def _run_compiled_chain(
             fast.ctx,
             q,
             grad,
-            inv_mass,
+            metric,
             scalars,
             moments,
             ws,
@@ -855,8 +863,8 @@ def _run_compiled_chain(
     else:
         windows = WindowedAdaptation(warmup, d)
         ends = np.array(windows.ends, dtype=np.int64)
-        welford = np.zeros((2, d))
-        core.init_chain(fast.fn, fast.ctx, q, grad, inv_mass, scalars, ws, seed)
+        welford = np.zeros((1 + d if dense else 2, d))
+        core.init_chain(fast.fn, fast.ctx, q, grad, metric, scalars, ws, seed)
 
         def run(start: int, stop: int) -> float:
             return core.run_chain(
@@ -885,6 +893,7 @@ def _run_compiled_chain(
     columns = {k: stats[:, j] for j, k in enumerate(_STAT_KEYS)}
     kept_stats = {k: v[warmup:].copy() for k, v in columns.items()}
     warm_stats = {k: v[:warmup].copy() for k, v in columns.items()}
+    inv_mass = metric[:d].copy() if dense else metric[0].copy()
     return kept, kept_stats, warm_stats, inv_mass, args.adaptation
 
 
