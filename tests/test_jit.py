@@ -399,3 +399,25 @@ def test_tier1_lowerings_for_logistic_linalg_cumsum_and_flip():
     assert np.isfinite(v1) and np.all(np.isfinite(g1))
     assert v1 == pytest.approx(v0, rel=1e-12)
     np.testing.assert_allclose(g1, g0, rtol=1e-10, atol=1e-14)
+
+
+def test_tier1_indexing_with_an_ellipsis():
+    # the "ordered" bijector's x[..., :1] / x[..., 1:] (and their gradients' scatters)
+    def f(x):
+        head, tail = x[..., :1], x[..., 1:]
+        m = x.reshape(2, 3)
+        return (
+            fnp.sum(head * 2.0)
+            + fnp.sum(fnp.exp(tail))
+            + fnp.sum(m[..., 1] * m[:, 2])
+            + fnp.sum(m[0, ...] ** 2)
+        )
+
+    x = np.linspace(-1.0, 1.0, 6)
+    vg = fluxion.value_and_grad(f)
+    compiled = fluxion.jit(vg, tier=1)
+    v1, g1 = compiled(x)
+    assert compiled.tier == 1, compiled.tier_info()
+    v0, g0 = vg(x)
+    assert v1 == pytest.approx(v0, rel=1e-12)
+    np.testing.assert_allclose(g1, g0, rtol=1e-12)

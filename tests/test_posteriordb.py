@@ -47,13 +47,11 @@ SLOW = {
 SEED = 20250429
 
 # where each posterior runs under the compiled NUTS: whole chains in numba wherever the model's
-# value-and-gradient reaches tier 1; low_dim_gauss_mix's gradient has index patterns tier 1
-# does not lower yet, so it runs the Python NUTS. Compiled-NUTS tests of those and of the
-# posteriors whose tier-1 compile takes long in a fresh cache (measured: gp_regr 11 s, numba's
-# np.linalg solve/inv/slogdet; garch11 7 s, 242 unrolled equations) are marked slow.
+# value-and-gradient reaches tier 1 (all of them). Compiled-NUTS tests of the posteriors whose
+# tier-1 compile takes long in a fresh cache (measured: gp_regr 11 s, numba's np.linalg
+# solve/inv/slogdet; garch11 7 s, 242 unrolled equations) are marked slow.
 COMPILED = {n: "chain" for n in POSTERIORS}
-COMPILED["low_dim_gauss_mix-low_dim_gauss_mix"] = "python"
-SLOW_COMPILED = {"gp_pois_regr-gp_regr", "garch-garch11", "low_dim_gauss_mix-low_dim_gauss_mix"}
+SLOW_COMPILED = {"gp_pois_regr-gp_regr", "garch-garch11"}
 
 
 def run_posterior(name: str, seed: int = SEED, **options):

@@ -340,7 +340,7 @@ def _is_two(a: Any) -> bool:
 
 def _small_lines(eqn: Any, ins: list[str], outs: list[str]) -> list[str]:
     """Numba lines for an operation on small values (outside the loops)."""
-    from .numba_tier import _lowering, _scatter_lines
+    from .numba_tier import _lowering, _scatter_lines, index_spec
 
     low = _lowering(eqn)
     if low is None:
@@ -352,7 +352,7 @@ def _small_lines(eqn: Any, ins: list[str], outs: list[str]) -> list[str]:
             "        raise GuardFailure()",
         ]
     if low == "IDX":
-        return [f"    {outs[0]} = {ins[0]}[{_index_source(eqn.params['spec'], ins[1:])}]"]
+        return [f"    {outs[0]} = {ins[0]}[{_index_source(index_spec(eqn), ins[1:])}]"]
     if low == "SCATTER":
         return _scatter_lines(outs[0], eqn, ins)
     return [f"    {', '.join(outs)} = {low.format(*ins)}"]

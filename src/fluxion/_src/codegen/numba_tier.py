@@ -113,6 +113,24 @@ class NumbaCode:
         self.cacheable = cacheable
 
 
+def index_spec(eqn: Any) -> tuple:
+    """A getitem/scatter_add index spec with its Ellipsis expanded into full slices (numba's
+    indexing takes ``...`` poorly; the array's rank is static, so the expansion is exact)."""
+    spec = eqn.params["spec"]
+    if not any(e[0] == "e" for e in spec):
+        return spec
+    ndim = len(eqn.params["shape"]) if eqn.prim.name == "scatter_add" else eqn.inputs[0].aval.ndim
+    used = sum(1 for e in spec if e[0] not in "ne")  # entries that consume an axis
+    full = ("s", None, None, None)
+    out: list = []
+    for e in spec:
+        if e[0] == "e":
+            out.extend([full] * (ndim - used))
+        else:
+            out.append(e)
+    return tuple(out)
+
+
 def _index_ok(spec: tuple) -> bool:
     return sum(1 for e in spec if e[0] == "a") <= 1 and not any(e[0] in "ne" for e in spec)
 
@@ -166,9 +184,9 @@ def _lowering(eqn: Any) -> str | None:
             return f"{fn}({{0}}, axis={axes[0]})"
         return None
     if name == "getitem":
-        return "IDX" if _index_ok(p["spec"]) else None
+        return "IDX" if _index_ok(index_spec(eqn)) else None
     if name == "scatter_add":
-        spec = p["spec"]
+        spec = index_spec(eqn)
         arrays = [e for e in spec if e[0] == "a"]
         if not arrays:
             return "SCATTER" if _index_ok(spec) else None
@@ -314,7 +332,7 @@ def generate_numba(graph: Graph, name: str) -> tuple[str, list]:
             body.append("        raise GuardFailure()")
             continue
         if low == "IDX":
-            expr = f"{ins[0]}[{_index_source(eqn.params['spec'], ins[1:])}]"
+            expr = f"{ins[0]}[{_index_source(index_spec(eqn), ins[1:])}]"
         elif low == "SCATTER":
             body.extend(_scatter_lines(outs[0], eqn, ins))
             continue
@@ -349,7 +367,7 @@ class ElementBuilders:
         or None for an ordinary equation."""
         name, p = eqn.prim.name, eqn.params
         if name == "scatter_add":
-            spec, shape = p["spec"], tuple(p["shape"])
+            spec, shape = index_spec(eqn), tuple(p["shape"])
             if any(e[0] not in "is" for e in spec):
                 return None
             dtype = np.dtype(eqn.outs[0].aval.dtype).name
@@ -403,7 +421,7 @@ class ElementBuilders:
 
 def _scatter_lines(out: str, eqn: Any, ins: list[str]) -> list[str]:
     """Lines computing ``out = scatter_add(zeros(shape), spec, value)`` (tier 1 and fused)."""
-    shape, spec = eqn.params["shape"], eqn.params["spec"]
+    shape, spec = eqn.params["shape"], index_spec(eqn)
     dtype = np.dtype(eqn.outs[0].aval.dtype).name
     lines = [f"    {out} = np.zeros({shape!r}, dtype=np.{dtype})"]
     if any(e[0] == "a" for e in spec):
