@@ -28,9 +28,11 @@ class Config:
         Let tier-1 loops over large arrays use every core (numba prange). Off by default: it
         helps on an idle machine and hurts badly on a busy one (or under parallel chains).
     mcmc_compiled_nuts : {"auto", True, False}
-        NUTS with no Python per leapfrog step (numba, around the model's tier-1 kernel).
-        "auto": used when already compiled on disk; otherwise compiled by a background process
-        (about 15 s) for the next runs while this one uses the Python NUTS. True: compile now.
+        Whole NUTS chains in numba (a model-independent core calling the model's tier-1
+        kernel through a C function pointer). "auto": used when the core is compiled on disk;
+        otherwise a background process compiles it (about 10 s of CPU, once per cache
+        directory) for the next runs while this one uses the Python NUTS. True: compile now.
+        False: always the Python NUTS.
     cache_dir : str
         Where compiled kernels are kept between processes (numba's disk cache).
     """

@@ -12,8 +12,10 @@ context holds the addresses of the kernel's constant arrays. The address of the 
 ordinary integer argument here, so nothing in this file depends on the model and its compile
 (a few seconds) happens once per machine, not once per model.
 
-The algorithms are those of ``hmc.py`` (NUTS) and ``adaptation.py`` (Stan's windowed warm-up),
-with a diagonal metric:
+The algorithms are those of ``hmc.py`` (NUTS) and ``adaptation.py`` (Stan's windowed warm-up
+with a diagonal or dense metric; nutpie's with a diagonal one). The metric is one 2-D array:
+``(1, d)``, the diagonal of the inverse mass matrix, or ``(2d, d)``, the dense inverse mass
+matrix over its Cholesky factor (see ``_p_dot_velocity``):
 
 * NUTS (Betancourt 2017, appendix A; Stan): multinomial sampling, biased progressive sampling
   between subtrees, the generalized no-U-turn criterion on sharp momenta with Stan's extra
@@ -26,8 +28,10 @@ with a diagonal metric:
   the recursive scheme does.
 * Stan's warm-up: dual averaging of the step size (Hoffman & Gelman 2014, Stan's constants),
   the step-size heuristic (double or halve until one leapfrog step's acceptance crosses 0.8),
-  windowed variance estimates regularized as ``n/(n+5) var + 1e-3 * 5/(n+5)``, Welford's
-  running variance inside each slow window.
+  windowed variance (or covariance) estimates regularized as ``n/(n+5) var + 1e-3 * 5/(n+5)``
+  (times the identity), Welford's running moments inside each slow window.
+* nutpie's warm-up (Seyboldt, Carlson & Carpenter): ``sqrt(Var[x] / Var[grad])`` over
+  overlapping foreground/background windows (``run_chain_nutpie``).
 
 Chains may run in several threads at once: every function is ``nogil`` and numba's random
 state is per thread (each chain seeds its own).

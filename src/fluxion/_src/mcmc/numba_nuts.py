@@ -2,7 +2,7 @@
 
 Two compiled pieces meet through a C function pointer:
 
-* the *core* (``_nuts_core.py``): NUTS, Stan's warm-up and the chain loop, written once for
+* the *core* (``_nuts_core.py``): NUTS, the warm-ups and the chain loop, written once for
   every model. It is compiled once per cache directory (a few seconds) and then loaded from
   numba's disk cache (``config.cache_dir/numba``).
 * the *potential*: a numba ``cfunc`` ``double f(double *q, double *grad, void *context)`` made
