@@ -80,16 +80,18 @@ def test_compiled_chains_with_nutpie_adaptation():
     assert res.stats["n_leapfrog"].mean() > 1
 
 
-def test_threads_and_sequential_chains_give_the_same_draws():
+def test_threads_processes_and_sequential_chains_give_the_same_draws():
     mu, cov = correlated_gaussian(3, seed=7)
     lp = gaussian_log_prob(mu, cov)
     kw = {"chains": 3, "draws": 200, "warmup": 200, "seed": 11, "progress": False}
     a = sample(lp, np.zeros(3), chain_method="threads", **kw)
     b = sample(lp, np.zeros(3), chain_method="sequential", **kw)
     c = sample(lp, np.zeros(3), **kw)  # "auto": threads
-    assert a.compiled == b.compiled == c.compiled == "chain"
+    e = sample(lp, np.zeros(3), chain_method="parallel", **kw)  # forked processes
+    assert a.compiled == b.compiled == c.compiled == e.compiled == "chain"
     np.testing.assert_array_equal(a.draws["x"], b.draws["x"])
     np.testing.assert_array_equal(a.draws["x"], c.draws["x"])
+    np.testing.assert_array_equal(a.draws["x"], e.draws["x"])
     d = sample(lp, np.zeros(3), **{**kw, "seed": 12})
     assert not np.array_equal(a.draws["x"], d.draws["x"])
 
