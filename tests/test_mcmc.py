@@ -109,23 +109,23 @@ def test_constrained_parameters_come_back_constrained():
     assert res.stats["tree_depth"].shape == (2, 500)
 
 
-def test_divergences_are_reported_not_hidden():
-    def funnel(p):  # Neal's funnel, centered: divergent for HMC
-        v, x = p["v"], p["x"]
-        return -0.5 * v**2 / 9 - 0.5 * fnp.sum(x**2) * fnp.exp(-v) - 0.5 * x.size * v
+def funnel(p):
+    """Neal's funnel, centered: divergent for HMC."""
+    v, x = p["v"], p["x"]
+    return -0.5 * v**2 / 9 - 0.5 * fnp.sum(x**2) * fnp.exp(-v) - 0.5 * x.size * v
 
+
+def check_divergences_reported(**kwargs):
+    """Sample the funnel: the divergences are warned about and counted, never hidden."""
     with pytest.warns(UserWarning, match="divergent transitions"):
-        res = sample(
-            funnel,
-            {"v": 0.0, "x": np.zeros(9)},
-            chains=2,
-            draws=300,
-            warmup=300,
-            seed=0,
-            progress=False,
-        )
+        res = sample(funnel, {"v": 0.0, "x": np.zeros(9)}, chains=2, progress=False, **kwargs)
     assert res.num_divergences > 0
     assert res.stats["divergent"].sum() == res.num_divergences
+    return res
+
+
+def test_divergences_are_reported_not_hidden():
+    check_divergences_reported(draws=300, warmup=300, seed=0)
 
 
 def test_bad_input_gives_clear_errors():
@@ -166,10 +166,20 @@ def test_parallel_chains_and_optimized_start_give_the_same_posterior():
     def log_prob(p):
         return -0.5 * fnp.sum(((p["x"] - 3.0) / 0.5) ** 2)
 
-    seq = sample(log_prob, {"x": np.zeros(2)}, chains=2, draws=400, warmup=300, seed=4,
-                 progress=False)
-    par = sample(log_prob, {"x": np.zeros(2)}, chains=2, draws=400, warmup=300, seed=4,
-                 progress=False, chain_method="parallel", init_method="optimize")
+    seq = sample(
+        log_prob, {"x": np.zeros(2)}, chains=2, draws=400, warmup=300, seed=4, progress=False
+    )
+    par = sample(
+        log_prob,
+        {"x": np.zeros(2)},
+        chains=2,
+        draws=400,
+        warmup=300,
+        seed=4,
+        progress=False,
+        chain_method="parallel",
+        init_method="optimize",
+    )
     for res in (seq, par):
         assert res.draws["x"].shape == (2, 400, 2)
         assert np.all(np.abs(res.draws["x"].mean(axis=(0, 1)) - 3.0) < 0.1)
