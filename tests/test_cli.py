@@ -36,8 +36,23 @@ def test_sample_command_writes_its_outputs(tmp_path, capsys):
     model = tmp_path / "model.py"
     model.write_text(MODEL)
     out = tmp_path / "out"
-    code = main(["sample", str(model), "--chains", "2", "--draws", "200", "--warmup", "200",
-                 "--seed", "1", "--quiet", "--out", str(out)])
+    code = main(
+        [
+            "sample",
+            str(model),
+            "--chains",
+            "2",
+            "--draws",
+            "200",
+            "--warmup",
+            "200",
+            "--seed",
+            "1",
+            "--quiet",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     assert (out / "summary.csv").exists()
     assert (out / "draws.nc").exists() or (out / "draws.npz").exists()
@@ -53,8 +68,11 @@ def test_sample_command_writes_its_outputs(tmp_path, capsys):
         ("x = 1\n", [], "must define log_prob and init"),
         ("def log_prob(p:\n", [], "syntax error at line 1"),
         ("raise RuntimeError('boom')\n", [], "RuntimeError: boom"),
-        (MODEL.replace('"positive"', '"postive"'), ["--draws", "10", "--warmup", "10"],
-         "unknown constraint 'postive'"),
+        (
+            MODEL.replace('"positive"', '"postive"'),
+            ["--draws", "10", "--warmup", "10"],
+            "unknown constraint 'postive'",
+        ),
     ],
 )
 def test_sample_command_bad_model_files(tmp_path, capsys, content, args, message):
@@ -74,7 +92,28 @@ def test_sample_command_bad_arguments(tmp_path, capsys):
 
 
 def test_console_entry_point_runs():
-    res = subprocess.run([sys.executable, "-m", "fluxion", "demo", "--no-sampling"],
-                         capture_output=True, text=True, check=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "fluxion", "demo", "--no-sampling"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "38.043974115093675" in res.stdout
     _ = np
+
+
+def test_precompile_compiles_the_nuts_core(capsys, compiled_nuts_cache):
+    import os
+
+    import fluxion
+
+    pytest.importorskip("numba")
+    old = fluxion.config.cache_dir
+    fluxion.config.update("cache_dir", compiled_nuts_cache)
+    try:
+        assert main(["precompile"]) == 0
+    finally:
+        fluxion.config.update("cache_dir", old)
+    assert "NUTS core compiled" in capsys.readouterr().out
+    folder = os.path.join(compiled_nuts_cache, "numba")
+    assert any(f.endswith(".compiled") for f in os.listdir(folder))
