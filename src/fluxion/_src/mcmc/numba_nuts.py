@@ -21,6 +21,7 @@ import hashlib
 import importlib.util
 import os
 import sys
+import threading
 from typing import Any
 
 import numpy as np
@@ -73,9 +74,20 @@ def _import(name: str, path: str) -> Any:
     return module
 
 
-def _compile_core(module: Any) -> None:
-    for fname, sig in _SIGNATURES.items():
-        getattr(module, fname).compile(sig)
+# the entry points each warm-up uses: a run loads (from numba's cache) only its own pair
+ENTRY_POINTS = {"stan": ("init_chain", "run_chain"), "nutpie": ("init_nutpie", "run_chain_nutpie")}
+_LOAD_LOCK = threading.Lock()
+
+
+def _compile_core(module: Any, names: tuple = tuple(_SIGNATURES)) -> None:
+    """Compile (or load from numba's disk cache) the entry points ``names`` with their
+    explicit signatures, once per process."""
+    with _LOAD_LOCK:  # chains in threads may ask at once
+        loaded = module.__dict__.setdefault("_fx_loaded", set())
+        for fname in names:
+            if fname not in loaded:
+                getattr(module, fname).compile(_SIGNATURES[fname])
+                loaded.add(fname)
 
 
 def _marker(path: str) -> str:
@@ -126,11 +138,12 @@ def load_core(mode: Any = "auto", extra: tuple = ()) -> Any | None:
             _compile_in_background(name, path, marker, extra)
             return None
     module = _import(name, path)
-    if not getattr(module, "_fx_compiled", False):
-        _compile_core(module)  # from numba's cache when the marker exists
-        module._fx_compiled = True
-        if not compiled:
-            open(marker, "w").close()
+    if not compiled and not getattr(module, "_fx_compiled", False):
+        _compile_core(module)  # every entry point, here and now (mode True)
+        open(marker, "w").close()
+    module._fx_compiled = True
+    # with the marker, entry points load from numba's cache when a run first needs them
+    # (CompiledNuts.prepare): a run with Stan's warm-up never loads nutpie's pair
     return module
 
 
@@ -212,6 +225,10 @@ class CompiledNuts:
         self._ctx_array = ctx_array
         self.ctx = int(ctx_array.ctypes.data) if ctx_array.size else 0
         self._keep = keep  # the constants' buffers must outlive every call
+
+    def prepare(self, adaptation: str) -> None:
+        """Load the entry points of this warm-up ("stan" or "nutpie") from numba's cache."""
+        _compile_core(self.core, ENTRY_POINTS[adaptation])
 
     def workspace(self, d: int, max_depth: int) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros((self.core.N_WORK_ROWS, d)), np.zeros((max(max_depth, 1), 3, d))

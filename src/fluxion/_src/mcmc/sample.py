@@ -811,6 +811,7 @@ def _run_compiled_chain(
     updates."""
     fast, model = args.fast, args.model
     core = fast.core
+    fast.prepare(args.adaptation)
     d, warmup, draws = model.dim, args.warmup, args.draws
     max_depth = int(args.max_depth)
     total = warmup + draws
