@@ -166,6 +166,7 @@ def test_progress_bar_while_threads_run(monkeypatch, capsys):
     assert res.compiled == "chain"
     err = capsys.readouterr().err
     assert "2 chains:" in err and "400/400" in err and "divergences 0" in err
+    assert "c0 100%/0 c1 100%/0" in err
 
 
 def test_a_nan_log_density_is_outside_the_support():

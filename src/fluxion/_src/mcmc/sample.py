@@ -307,7 +307,8 @@ class _Progress:
 
 
 class _SharedProgress:
-    """One progress line for chains running at once in threads."""
+    """One progress line for chains running at once in threads: the total, and for up to 8
+    chains each chain's percentage and divergences (``c0 45%/0``)."""
 
     def __init__(self, enabled: bool, total: int, chains: int) -> None:
         import threading
@@ -345,9 +346,19 @@ class _SharedProgress:
             self.last = now
             frac = sum(self.done) / (self.total * self.chains)
             bar = "#" * int(30 * frac)
+            # each chain's share and divergences, while the line stays short enough
+            each = (
+                " |"
+                + "".join(
+                    f" c{c} {100 * n // self.total}%/{k}"
+                    for c, (n, k) in enumerate(zip(self.done, self.divergences))
+                )
+                if self.chains <= 8
+                else ""
+            )
             sys.stderr.write(
                 f"\r{self.chains} chains: [{bar:<30}] {sum(self.done)}/{self.total * self.chains}"
-                f" divergences {sum(self.divergences)}" + ("\n" if finished else "")
+                f" divergences {sum(self.divergences)}{each}" + ("\n" if finished else "")
             )
             sys.stderr.flush()
 
