@@ -486,6 +486,17 @@ def write_module(stem: str, name_prefix: str, source: str) -> tuple[str, str]:
     return f"{name_prefix}_{digest}", path
 
 
+def load_module(name: str, path: str) -> Any:
+    """Import the generated file ``path`` as module ``name``, registered in ``sys.modules``
+    (numba's disk cache looks a function's module up by name). Always executes the file: a
+    kernel with injected user globals needs a fresh module."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def compile_numba(graph: Graph, name: str = "f") -> NumbaCode:
     """Generate, write and numba-compile ``graph`` (blocking). Raises if not lowerable."""
     missing = lowerable(graph)
@@ -523,10 +534,7 @@ def compile_numba(graph: Graph, name: str = "f") -> NumbaCode:
         + source
     )
     module_name, path = write_module(f"fx_{safe}", "fluxion_numba", module_source)
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # numba's disk cache looks the module up by name
-    spec.loader.exec_module(module)
+    module = load_module(module_name, path)
     module.__dict__.update(injected)  # before the first call: numba resolves globals then
     kernel = getattr(module, safe)
     out_dtypes = [o.aval.dtype.type if o.aval.ndim == 0 else None for o in graph.outs]
@@ -537,5 +545,6 @@ def compile_numba(graph: Graph, name: str = "f") -> NumbaCode:
         # numba returns Python scalars for 0-d results: restore the graph's NumPy dtypes
         return tuple(o if t is None else t(o) for o, t in zip(outs, out_dtypes))
 
-    return NumbaCode(source, kernel, fn, path, parallel, spec.name, safe, const_args,
-                     cacheable=not injected)
+    return NumbaCode(
+        source, kernel, fn, path, parallel, module_name, safe, const_args, cacheable=not injected
+    )

@@ -22,6 +22,9 @@ import numpy as np
 
 __all__ = ["HMCState", "Metric", "hmc_step", "nuts_step", "init_state"]
 
+# an energy error above this marks a transition divergent (Stan's value)
+MAX_DELTA_ENERGY = 1000.0
+
 
 class HMCState(NamedTuple):
     """Position ``q`` (flat, unconstrained), its log density and gradient."""
@@ -117,7 +120,7 @@ def hmc_step(
     h = -logp + metric.kinetic(p) if math.isfinite(logp) else math.inf
     delta = h - h0
     accept_prob = 1.0 if delta <= 0 else math.exp(-delta)
-    divergent = not math.isfinite(h) or delta > 1000.0
+    divergent = not math.isfinite(h) or delta > MAX_DELTA_ENERGY
     if rng.uniform() < accept_prob:
         new, energy = HMCState(q, logp, grad), h
     else:
@@ -159,7 +162,7 @@ def nuts_step(
     step_size: float,
     metric: Metric,
     max_depth: int = 10,
-    max_delta_energy: float = 1000.0,
+    max_delta_energy: float = MAX_DELTA_ENERGY,
 ) -> tuple[HMCState, dict]:
     """One NUTS transition (Stan's multinomial, generalized-U-turn variant).
 

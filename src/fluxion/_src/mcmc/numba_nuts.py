@@ -18,7 +18,6 @@ disk starts a detached process that compiles it and samples with the Python NUTS
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import sys
 import threading
@@ -65,13 +64,12 @@ def _core_path() -> tuple[str, str]:
 
 
 def _import(name: str, path: str) -> Any:
+    """The module, imported once per process (core and potentials have no injected state)."""
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # numba's disk cache finds the module by name
-    spec.loader.exec_module(module)
-    return module
+    from ..codegen.numba_tier import load_module
+
+    return load_module(name, path)
 
 
 # the entry points each warm-up uses: a run loads (from numba's cache) only its own pair

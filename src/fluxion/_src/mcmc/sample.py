@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .adaptation import DualAveraging, NutpieAdaptation, WindowedAdaptation
-from .hmc import HMCState, Metric, hmc_step, init_state, nuts_step
+from .hmc import MAX_DELTA_ENERGY, HMCState, Metric, hmc_step, init_state, nuts_step
 from .kernels import SliceState, mala_step, rwm_step, slice_step
 
 __all__ = ["sample", "SampleResult", "Model"]
@@ -133,10 +133,8 @@ class Model:
 
     def constrain(self, u: np.ndarray) -> list[np.ndarray]:
         """The constrained leaves for a flat unconstrained vector."""
-        out = []
-        for b, ul in zip(self.bijectors, self._unravel_u(u)):
-            out.append(np.asarray(ul if b is None else b.forward(ul), dtype=np.float64))
-        return out
+        one = np.asarray(u, dtype=np.float64).reshape(1, 1, self.dim)
+        return [x[0, 0] for x in self.constrained_draws(one).values()]
 
 
 def _leaf_names(tree: Any) -> list[str]:
@@ -725,7 +723,6 @@ def _one_chain(args: _ChainArgs, child: Any, c: int, progress: Any) -> tuple:
         progress,
         c,
         args.adaptation,
-        args.fast,
     )
 
 
@@ -864,7 +861,7 @@ def _run_compiled_chain(
                 warmup,
                 max_depth,
                 float(args.target_accept),
-                1000.0,
+                MAX_DELTA_ENERGY,
                 schedule.early_end,
                 schedule.final_start,
                 float(schedule.early_switch_freq),
@@ -887,7 +884,7 @@ def _run_compiled_chain(
                 warmup,
                 max_depth,
                 float(args.target_accept),
-                1000.0,
+                MAX_DELTA_ENERGY,
                 windows.init_buffer,
                 windows.end_slow,
                 ends,
@@ -924,7 +921,6 @@ def _run_chain(
     progress: Any,
     chain: int,
     adaptation: str = "stan",
-    fast: Any = None,
 ) -> tuple:
     logp_and_grad = model.logp_and_grad
     d = model.dim
