@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -42,14 +43,32 @@ def compiled_nuts_cache(tmp_path_factory):
     return str(tmp_path_factory.mktemp("fluxion_cache"))
 
 
-@pytest.fixture
-def compiled_nuts(compiled_nuts_cache):
-    """Sample with the compiled NUTS (compiled here and now, in the session's cache dir)."""
+@contextlib.contextmanager
+def _compiled_nuts_config(cache: str, potential: str):
     import fluxion
 
-    old = (fluxion.config.mcmc_compiled_nuts, fluxion.config.cache_dir)
-    fluxion.config.update("mcmc_compiled_nuts", True)
-    fluxion.config.update("cache_dir", compiled_nuts_cache)
-    yield
-    fluxion.config.update("mcmc_compiled_nuts", old[0])
-    fluxion.config.update("cache_dir", old[1])
+    names = ("mcmc_compiled_nuts", "cache_dir", "mcmc_potential")
+    old = tuple(getattr(fluxion.config, n) for n in names)
+    for name, value in zip(names, (True, cache, potential)):
+        fluxion.config.update(name, value)
+    try:
+        yield
+    finally:
+        for name, value in zip(names, old):
+            fluxion.config.update(name, value)
+
+
+@pytest.fixture
+def compiled_nuts(compiled_nuts_cache):
+    """Sample with the compiled NUTS (compiled here and now, in the session's cache dir), the
+    model run by the tape machine: nothing compiled per model, and no background compiles
+    ("auto" would start a detached process compiling each model's kernel after its run)."""
+    with _compiled_nuts_config(compiled_nuts_cache, "tape"):
+        yield
+
+
+@pytest.fixture
+def compiled_kernel(compiled_nuts_cache):
+    """Sample with the compiled NUTS calling the model's numba kernel (compiled per model)."""
+    with _compiled_nuts_config(compiled_nuts_cache, "kernel"):
+        yield

@@ -22,9 +22,12 @@ from test_mcmc import (  # noqa: E402
 )
 
 
-@pytest.fixture(autouse=True)
-def _compiled(compiled_nuts):  # every test here samples with the compiled NUTS (conftest)
-    yield
+@pytest.fixture(autouse=True, params=["tape", "kernel"])
+def potential(request):
+    """Every test here samples with the compiled NUTS (conftest), reaching the model through
+    the tape machine and through its numba kernel."""
+    request.getfixturevalue("compiled_nuts" if request.param == "tape" else "compiled_kernel")
+    return request.param
 
 
 def gaussian_log_prob(mu, cov):
@@ -197,7 +200,7 @@ def test_python_branches_on_values_use_the_python_nuts():
     assert np.all(np.isfinite(res.draws["x"]))
 
 
-def test_an_exception_in_the_model_rejects_the_point():
+def test_an_exception_in_the_model_rejects_the_point(potential):
     # solve() of a matrix that is singular at x = 1: there the compiled potential returns NaN
     # (the sampler's "outside the support"), it neither crashes nor returns garbage
     import ctypes
@@ -215,13 +218,15 @@ def test_an_exception_in_the_model_rejects_the_point():
     model.logp_and_grad(model.u0)
     fast = _compiled_nuts(model)
     assert fast is not None
-    potential = ctypes.CFUNCTYPE(
-        ctypes.c_double, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p
-    )(fast.fn)
+    assert fast.potential == potential
+    fn = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)(
+        fast.fn
+    )
     grad = np.zeros(1)
+    ctx, _owner = fast.context()
     for x, finite in ((0.5, True), (1.0, False), (2.0, True)):
         q = np.array([x])
-        value = potential(q.ctypes.data, grad.ctypes.data, fast.ctx)
+        value = fn(q.ctypes.data, grad.ctypes.data, ctx)
         assert np.isfinite(value) == finite, (x, value)
         if finite:
             want = model.logp_and_grad(q)
@@ -265,3 +270,27 @@ def test_dense_metric_in_compiled_chains():
         assert np.allclose(inv, inv.T)
         assert np.linalg.norm(inv - cov) / np.linalg.norm(cov) < 0.25
     assert dense.stats["n_leapfrog"].mean() < 0.5 * diag.stats["n_leapfrog"].mean()
+
+
+def test_auto_runs_a_new_model_on_the_tape_and_compiles_its_kernel_for_later(potential):
+    # config.mcmc_potential = "auto": a model whose kernel is not on disk runs on the tape; a
+    # detached process then compiles its kernel, which the next run uses
+    import fluxion
+    from fluxion._src.mcmc import numba_nuts
+
+    if potential == "kernel":
+        pytest.skip("one run of the auto path is enough")
+    fluxion.config.update("mcmc_potential", "auto")
+    data = np.linspace(-1.0, 2.0, 7)  # a model no other test compiles
+
+    def lp(p):
+        return -0.5 * fnp.sum((data - p["mu"]) ** 2) - 0.05 * p["mu"] ** 4
+
+    first = sample(lp, {"mu": 0.0}, chains=2, draws=300, warmup=300, seed=4, progress=False)
+    assert (first.compiled, first.potential) == ("chain", "tape")
+    assert numba_nuts._BACKGROUND, "no background compile was started"
+    assert numba_nuts._BACKGROUND[-1].wait(timeout=300) == 0
+    again = sample(lp, {"mu": 0.0}, chains=2, draws=300, warmup=300, seed=4, progress=False)
+    assert (again.compiled, again.potential) == ("chain", "kernel")
+    # the same chains, up to the last bits of the arithmetic
+    np.testing.assert_allclose(again.draws["mu"], first.draws["mu"], rtol=1e-6, atol=1e-8)

@@ -1,6 +1,6 @@
 """The systematic op table: every primitive through impl, shape rule, jvp, vjp, second order,
-vmap (against a loop, with in_axes 0, 1 and a mix with None) and jit (equal to eager; one trace
-for two calls with equal shapes).
+vmap (against a loop, with in_axes 0, 1 and a mix with None), jit (equal to eager; one trace
+for two calls with equal shapes) and the tape machine (equal to eager where the graph encodes).
 
 Rows come from every ``tests/optable/rows_*.py`` module (each defines ``ROWS``); the checks are in
 ``tests/optable/__init__.py``. A new primitive is one row there.
@@ -91,6 +91,19 @@ def test_vmap_none(row: OpCase) -> None:
 @pytest.mark.parametrize("row", _params("jit"))
 def test_jit(row: OpCase) -> None:
     run_check(row, "jit")
+
+
+@pytest.mark.parametrize("row", _params("tape"))
+def test_tape(row: OpCase, compiled_nuts_cache: str) -> None:
+    pytest.importorskip("numba")
+    import fluxion
+
+    old = fluxion.config.cache_dir
+    fluxion.config.update("cache_dir", compiled_nuts_cache)
+    try:
+        run_check(row, "tape")
+    finally:
+        fluxion.config.update("cache_dir", old)
 
 
 def _all_primitives() -> dict[int, tuple[str, Primitive]]:

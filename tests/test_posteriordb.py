@@ -46,10 +46,11 @@ SLOW = {
 
 SEED = 20250429
 
-# Every posterior's value-and-gradient reaches tier 1, so all run whole chains in numba under
-# the compiled NUTS. Compiled-NUTS tests of the posteriors whose tier-1 compile takes long in a
-# fresh cache (measured: gp_regr 11 s, numba's np.linalg solve/inv/slogdet; garch11 7 s, 242
-# unrolled equations) are marked slow.
+# Every posterior's value-and-gradient reaches tier 1 and the tape machine, so all run whole
+# chains in numba under the compiled NUTS. The tests on the numba kernels of the posteriors
+# whose tier-1 compile takes long in a fresh cache (measured: gp_regr 11 s, numba's np.linalg
+# solve/inv/slogdet; garch11 7 s, 242 unrolled equations) are marked slow; on the tape they are
+# quick (nothing compiles per model).
 SLOW_COMPILED = {"gp_pois_regr-gp_regr", "garch-garch11"}
 
 
@@ -106,24 +107,36 @@ def test_posterior_matches_reference(name):
     check_posterior(name, SEED)
 
 
+def _compiled_cases() -> list:
+    """(name, adaptation, metric, potential): Stan's diagonal warm-up on each model's numba
+    kernel (slow where the kernel's compile is: SLOW_COMPILED), nutpie's and Stan's dense one
+    on the tape machine."""
+    cases = []
+    for name in POSTERIORS:
+        for adaptation, metric, potential in (
+            ("stan", "diag", "kernel"),
+            ("nutpie", "diag", "tape"),
+            ("stan", "dense", "tape"),
+        ):
+            slow = potential == "kernel" and name in SLOW_COMPILED
+            marks = [pytest.mark.slow] if slow else []
+            cases.append(pytest.param(name, adaptation, metric, potential, marks=marks))
+    return cases
+
+
 @needs_posteriordb
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_COMPILED else n for n in POSTERIORS],
-)
-@pytest.mark.parametrize(
-    "adaptation, metric", [("stan", "diag"), ("nutpie", "diag"), ("stan", "dense")]
-)
+@pytest.mark.parametrize("name, adaptation, metric, potential", _compiled_cases())
 def test_posterior_matches_reference_with_the_compiled_nuts(
-    name, adaptation, metric, compiled_nuts
+    name, adaptation, metric, potential, request
 ):
-    # the default path (whole chains in numba where the model compiles to tier 1), with each
-    # warm-up and metric it compiles: fast enough for the quick suite; other seeds than the
-    # Python NUTS's
+    # the default path (whole chains in numba), with each warm-up and metric it compiles and
+    # both ways of reaching the model; other seeds than the Python NUTS's
     pytest.importorskip("numba")
+    request.getfixturevalue("compiled_kernel" if potential == "kernel" else "compiled_nuts")
     seed = SEED + {"stan": 1, "nutpie": 2}[adaptation] + (2 if metric == "dense" else 0)
     res = check_posterior(name, seed, adaptation=adaptation, metric=metric)
     assert res.compiled == "chain"
+    assert res.potential == potential
     assert res.adaptation == [adaptation] * 4
     assert res.metric == metric
 

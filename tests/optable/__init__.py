@@ -75,14 +75,14 @@ class OpCase:
 
 
 VMAP_CHECKS = ("vmap_axis0", "vmap_axis1", "vmap_none")
-CHECKS = ("impl", "shape_rule", "jvp", "vjp", "higher_order") + VMAP_CHECKS + ("jit",)
+CHECKS = ("impl", "shape_rule", "jvp", "vjp", "higher_order") + VMAP_CHECKS + ("jit", "tape")
 
 
 def applicable(row: OpCase, check: str) -> bool:
     """Whether ``check`` applies to ``row`` (inapplicable pairs are not generated at all)."""
     if check in row.inapplicable:
         return False
-    if check in VMAP_CHECKS or check == "jit":
+    if check in VMAP_CHECKS or check in ("jit", "tape"):
         return True
     if check == "impl":
         return row.ref is not None
@@ -127,6 +127,7 @@ def run_check(row: OpCase, check: str) -> None:
         "vmap_axis1": _check_vmap_axis1,
         "vmap_none": _check_vmap_none,
         "jit": _check_jit,
+        "tape": _check_tape,
     }[check](row, args)
 
 
@@ -147,6 +148,59 @@ def _check_jit(row: OpCase, args: tuple) -> None:
         assert jitted.trace_count == specs == len(jitted._cache), (
             f"{row.name}: jit traced {jitted.trace_count} times for two calls with equal shapes"
         )
+
+
+def _check_tape(row: OpCase, args: tuple) -> None:
+    """The tape machine (the compiled NUTS's model-independent potential, ``mcmc/tape.py``)
+    equals eager on the row's jit graph and on the graph of the gradient of the sum of its float
+    outputs — wherever the graph encodes (a graph that does not is compiled by numba instead;
+    ``encode`` must then say why)."""
+    import fluxion
+    from fluxion._src.mcmc import tape
+
+    machine = tape.load_machine()
+
+    def compare(fn: Callable, fargs: tuple, what: str) -> None:
+        jitted = fluxion.jit(fn, tier=0)
+        want = jitted(*fargs)
+        graph = jitted.lower(*fargs).graph
+        leaves = tree_flatten(fargs)[0]
+        if len(leaves) != len(graph.in_vars):
+            return  # static (non-array) arguments: the graph's inputs are not the leaves
+        encoded, why = tape.encode(graph)
+        if encoded is None:
+            assert why, f"{row.name}: encode gave no reason"
+            return
+        try:
+            got = tape.run(encoded, machine, *leaves)
+        except np.linalg.LinAlgError:
+            return  # a singular matrix at these inputs: the potential rejects the point
+        want_leaves = tree_flatten(want)[0]
+        assert len(got) == len(want_leaves), f"{row.name}: {what}: output count"
+        for g, w in zip(got, want_leaves):
+            g, w = np.asarray(g), np.asarray(w)
+            assert g.shape == w.shape and g.dtype == w.dtype, (
+                f"{row.name}: {what} gave {g.dtype}{list(g.shape)}, eager "
+                f"{w.dtype}{list(w.shape)}"
+            )
+            np.testing.assert_allclose(
+                g, w, rtol=1e-11, atol=1e-13, err_msg=f"{row.name}: tape {what}"
+            )
+
+    compare(row.fn, args, "value")
+    if row.nondiff or "rev" not in row.modes or not _has_float_args(row):
+        return
+    restricted, float_args = _restrict(row.fn, args)
+
+    def total(*xs: Any) -> Any:
+        out = 0.0
+        for leaf in tree_flatten(restricted(*xs))[0]:
+            if _is_float_leaf(leaf) and np.dtype(leaf.dtype).kind == "f":
+                out = out + fluxion.numpy.sum(leaf)
+        return out
+
+    grad = fluxion.grad(total, argnums=tuple(range(len(float_args))))
+    compare(grad, float_args, "gradient")
 
 
 def _assert_same_outputs(row: OpCase, got: Any, want: Any, what: str) -> None:

@@ -33,6 +33,13 @@ class Config:
         otherwise a background process compiles it (about 10 s of CPU, once per cache
         directory) for the next runs while this one uses the Python NUTS. True: compile now.
         False: always the Python NUTS.
+    mcmc_potential : {"auto", "tape", "kernel"}
+        How the compiled NUTS reaches the model. "kernel": a numba function around the model's
+        tier-1 kernel (fastest per gradient; numba compiles it per model: 0.5 s to 10 s, then
+        cached on disk). "tape": the model's graph run by the tape machine, compiled once for
+        every model (no compile for a new model; several times slower per gradient on large
+        data). "auto": the kernel when it is compiled on disk, else the tape while a detached
+        process compiles the kernel for the next run.
     cache_dir : str
         Where compiled kernels are kept between processes (numba's disk cache).
     """
@@ -44,6 +51,7 @@ class Config:
         "jit_tier": None,
         "jit_parallel": False,
         "mcmc_compiled_nuts": "auto",
+        "mcmc_potential": "auto",
         "cache_dir": "~/.cache/fluxion",
     }
 

@@ -497,48 +497,64 @@ def load_module(name: str, path: str) -> Any:
     return module
 
 
+class KernelModule:
+    """A graph's tier-1 kernel written to its file in the cache directory, not yet imported.
+
+    Attributes: ``source`` (the kernel function), ``module_name`` and ``path``, ``name`` (the
+    function's name in the module), ``consts`` (array constants passed after the inputs),
+    ``parallel``, ``injected`` (user primitives' globals the module needs before its first
+    call) and ``cacheable`` (no injected globals: numba caches it on disk).
+    """
+
+    def __init__(self, graph: Graph, name: str = "f") -> None:
+        missing = lowerable(graph)
+        if missing:
+            raise NotImplementedError(f"no numba lowering for: {', '.join(missing)}")
+        import numba
+
+        from .fused import generate_fused, loop_shape
+
+        safe = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "f"
+        del numba  # imported above only to fail early, with a clear ImportError, when missing
+        shape = loop_shape(graph)
+        if shape is not None:  # one pass over memory per stage (see fused.py)
+            source, consts = generate_fused(graph, safe, shape)
+        else:
+            source, consts = generate_numba(graph, safe)
+        parallel = "numba.prange" in source
+        # Fused loops may reassociate their sums (as NumPy's pairwise sum also does): that lets
+        # LLVM vectorize the reductions instead of waiting on one serial add chain per sum
+        # (measured: 2.8x faster at 10^6 elements). No other fast-math flag: NaN, inf and signed
+        # zeros stay IEEE.
+        fastmath = "{'reassoc'}" if shape is not None else "False"
+        # User primitives' globals (ctypes pointers, njit functions): numba cannot cache a
+        # pointer on disk, and a cached kernel would not notice a changed user function, so such
+        # kernels are compiled per process (cache=False) -- slower to start, never wrong.
+        injected: dict[str, Any] = {}
+        for eqn in graph.eqns:
+            user = _user_lowering(eqn)
+            if user is not None:
+                injected.update(user.get("globals", {}))
+        cache = "False" if injected else "True"
+        module_source = (
+            "import numpy as np\nimport numba\n"
+            "from fluxion._src.jit import GuardFailure\n\n\n"
+            f"@numba.njit(cache={cache}, fastmath={fastmath}, parallel={parallel}, nogil=True)\n"
+            + source
+        )
+        self.module_name, self.path = write_module(f"fx_{safe}", "fluxion_numba", module_source)
+        self.source, self.name, self.consts = source, safe, tuple(consts)
+        self.parallel, self.injected, self.cacheable = parallel, injected, not injected
+
+
 def compile_numba(graph: Graph, name: str = "f") -> NumbaCode:
     """Generate, write and numba-compile ``graph`` (blocking). Raises if not lowerable."""
-    missing = lowerable(graph)
-    if missing:
-        raise NotImplementedError(f"no numba lowering for: {', '.join(missing)}")
-    import numba
-
-    from .fused import generate_fused, loop_shape
-
-    safe = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "f"
-    del numba  # imported above only to fail early, with a clear ImportError, when missing
-    shape = loop_shape(graph)
-    if shape is not None:  # one pass over memory per stage (see fused.py)
-        source, consts = generate_fused(graph, safe, shape)
-    else:
-        source, consts = generate_numba(graph, safe)
-    parallel = "numba.prange" in source
-    # Fused loops may reassociate their sums (as NumPy's pairwise sum also does): that lets LLVM
-    # vectorize the reductions instead of waiting on one serial add chain per sum (measured: 2.8x
-    # faster at 10^6 elements). No other fast-math flag: NaN, inf and signed zeros stay IEEE.
-    fastmath = "{'reassoc'}" if shape is not None else "False"
-    # User primitives' globals (ctypes pointers, njit functions): numba cannot cache a pointer on
-    # disk, and a cached kernel would not notice a changed user function, so such kernels are
-    # compiled per process (cache=False) -- slower to start, never wrong.
-    injected: dict[str, Any] = {}
-    for eqn in graph.eqns:
-        user = _user_lowering(eqn)
-        if user is not None:
-            injected.update(user.get("globals", {}))
-    cache = "False" if injected else "True"
-    module_source = (
-        "import numpy as np\nimport numba\n"
-        "from fluxion._src.jit import GuardFailure\n\n\n"
-        f"@numba.njit(cache={cache}, fastmath={fastmath}, parallel={parallel}, nogil=True)\n"
-        + source
-    )
-    module_name, path = write_module(f"fx_{safe}", "fluxion_numba", module_source)
-    module = load_module(module_name, path)
-    module.__dict__.update(injected)  # before the first call: numba resolves globals then
-    kernel = getattr(module, safe)
+    written = KernelModule(graph, name)
+    module = load_module(written.module_name, written.path)
+    module.__dict__.update(written.injected)  # before the first call: numba resolves globals
+    kernel = getattr(module, written.name)
     out_dtypes = [o.aval.dtype.type if o.aval.ndim == 0 else None for o in graph.outs]
-    const_args = tuple(consts)
+    const_args = written.consts
 
     def fn(*args: Any) -> tuple:
         outs = kernel(*args, *const_args)
@@ -546,5 +562,13 @@ def compile_numba(graph: Graph, name: str = "f") -> NumbaCode:
         return tuple(o if t is None else t(o) for o, t in zip(outs, out_dtypes))
 
     return NumbaCode(
-        source, kernel, fn, path, parallel, module_name, safe, const_args, cacheable=not injected
+        written.source,
+        kernel,
+        fn,
+        written.path,
+        written.parallel,
+        written.module_name,
+        written.name,
+        const_args,
+        cacheable=written.cacheable,
     )

@@ -94,14 +94,14 @@ def _marker(path: str) -> str:
         path
         + "."
         + hashlib.sha1(os.environ.get("NUMBA_CACHE_DIR", "").encode()).hexdigest()[:8]
-        + ".compiled"
+        + ".tape.compiled"  # the core and the tape machine both
     )
 
 
 _STARTED: set = set()
 
 _CHILD = """
-import importlib.util, sys
+import importlib.util, os, sys
 def load(name, path):
     spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
@@ -111,17 +111,22 @@ def load(name, path):
 mod = load({name!r}, {path!r})
 for fname, sig in {sigs!r}.items():
     getattr(mod, fname).compile(sig)
-open({marker!r}, "w").close()
-for name, path in {extra!r}:  # the run's model kernel, then its potential cfunc (cached)
+load(*{machine!r})  # the tape machine's cfunc (cached)
+if not os.path.exists({marker!r}):
+    open({marker!r}, "w").close()
+for name, path, marker in {extra!r}:  # a model's kernel, then its potential cfunc (cached)
     load(name, path)
+    if marker:
+        open(marker, "w").close()
 """
 
 
 def load_core(mode: Any = "auto", extra: tuple = ()) -> Any | None:
     """The compiled core module, or None (mode False; "auto" while it compiles elsewhere).
 
-    ``extra``: (module name, path) pairs a background compile also imports once the core is
-    compiled (the model's kernel and potential, so that the next run finds them cached too).
+    ``extra``: (module name, path, marker) triples a background compile also imports once the
+    core is compiled (a model's kernel and potential, so that the next run finds them cached
+    too); the marker file is created after its module loaded ("" for none).
     """
     if mode is False:
         return None
@@ -133,11 +138,14 @@ def load_core(mode: Any = "auto", extra: tuple = ()) -> Any | None:
     compiled = os.path.exists(marker)
     if not compiled and mode == "auto":
         if name not in sys.modules or not getattr(sys.modules[name], "_fx_compiled", False):
-            _compile_in_background(name, path, marker, extra)
+            compile_in_background(extra)
             return None
     module = _import(name, path)
     if not compiled and not getattr(module, "_fx_compiled", False):
         _compile_core(module)  # every entry point, here and now (mode True)
+        from .tape import load_machine
+
+        load_machine()
         open(marker, "w").close()
     module._fx_compiled = True
     # with the marker, entry points load from numba's cache when a run first needs them
@@ -145,14 +153,27 @@ def load_core(mode: Any = "auto", extra: tuple = ()) -> Any | None:
     return module
 
 
-def _compile_in_background(name: str, path: str, marker: str, extra: tuple = ()) -> None:
-    """Start a detached process that compiles (and so caches) the core."""
+def compile_in_background(extra: tuple = ()) -> None:
+    """Start a detached process that compiles (and so caches) the core and the tape machine,
+    then imports the ``extra`` (module name, path, marker) triples (a model's kernel and
+    potential). Once per process for the core; once per module for the extras."""
     import subprocess
 
-    if path in _STARTED:
+    from .tape import machine_path
+
+    name, path = _core_path()
+    todo = tuple(e for e in extra if e[1] not in _STARTED)
+    if path in _STARTED and not todo:
         return
-    _STARTED.add(path)
-    script = _CHILD.format(name=name, path=path, sigs=_SIGNATURES, marker=marker, extra=extra)
+    _STARTED.update([path, *(e[1] for e in todo)])
+    script = _CHILD.format(
+        name=name,
+        path=path,
+        sigs=_SIGNATURES,
+        marker=_marker(path),
+        machine=machine_path(name),
+        extra=todo,
+    )
     proc = subprocess.Popen(  # noqa: S603 (our own interpreter and generated script)
         [sys.executable, "-c", script],
         stdin=subprocess.DEVNULL,
@@ -213,16 +234,48 @@ class CompiledNuts:
     ----------
     core : module
         ``_nuts_core`` compiled.
-    fn, ctx : int
-        Addresses of the potential cfunc and of its context (the constants' addresses).
+    fn : int
+        Address of the potential: the model's cfunc, or the tape machine's ``potential``.
+    ctx : int
+        The cfunc's context (its constants' addresses); 0 with a tape (see ``context``).
+    tape : Tape or None
+        The model's tape when the tape machine runs it (``potential == "tape"``).
+    potential : {"kernel", "tape"}
+    later : tuple
+        (module name, path, marker) of the model's kernel and potential, for a background
+        compile after the run (``compile_later``); empty when nothing is pending.
     """
 
-    def __init__(self, core: Any, fn: int, ctx_array: np.ndarray, keep: tuple) -> None:
+    def __init__(
+        self,
+        core: Any,
+        fn: int,
+        ctx_array: np.ndarray | None,
+        keep: tuple,
+        tape: Any = None,
+        dim: int = 0,
+        later: tuple = (),
+    ) -> None:
         self.core = core
         self.fn = fn
         self._ctx_array = ctx_array
-        self.ctx = int(ctx_array.ctypes.data) if ctx_array.size else 0
+        self.ctx = int(ctx_array.ctypes.data) if ctx_array is not None and ctx_array.size else 0
         self._keep = keep  # the constants' buffers must outlive every call
+        self.tape = tape
+        self.dim = dim
+        self.potential = "tape" if tape is not None else "kernel"
+        self.later = later
+
+    def context(self) -> tuple[int, Any]:
+        """(address, owner) of one chain's context: the shared constants of a kernel, or a
+        tape's own memory (chains in threads must not share it); keep ``owner`` alive while
+        the chain runs."""
+        if self.tape is None:
+            return self.ctx, None
+        from .tape import TapeContext
+
+        ctx = TapeContext(self.tape, self.dim)
+        return ctx.address, ctx
 
     def prepare(self, adaptation: str) -> None:
         """Load the entry points of this warm-up ("stan" or "nutpie") from numba's cache."""
@@ -230,6 +283,13 @@ class CompiledNuts:
 
     def workspace(self, d: int, max_depth: int) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros((self.core.N_WORK_ROWS, d)), np.zeros((max(max_depth, 1), 3, d))
+
+    def compile_later(self) -> None:
+        """Compile the model's kernel and potential in a detached process (for the next run in
+        a new process), if this run used the tape for want of them."""
+        if self.later:
+            compile_in_background(self.later)
+            self.later = ()
 
 
 def _potential_source(code: Any, dim: int, core_module: str) -> tuple[str, list] | None:
@@ -270,14 +330,27 @@ def _potential_source(code: Any, dim: int, core_module: str) -> tuple[str, list]
     return source, buffers
 
 
-def compiled_nuts(jitted: Any, dim: int, mode: Any = "auto") -> CompiledNuts | None:
-    """The compiled NUTS for a tier-1 jitted value-and-gradient of a flat ``(dim,)`` vector,
-    or None (numba missing, the function did not reach tier 1 or has value guards, the core
-    not compiled yet in "auto" mode, constants of a kind the potential cannot take).
+def compiled_nuts(
+    jitted: Any, dim: int, mode: Any = "auto", potential: str = "auto"
+) -> CompiledNuts | None:
+    """The compiled NUTS for a jitted value-and-gradient of a flat ``(dim,)`` vector, or None
+    (numba missing, the function has value guards or reaches neither the tape nor tier 1, the
+    core not compiled yet in "auto" mode, constants of a kind the potential cannot take).
 
-    An exception inside the kernel (a singular matrix in ``solve``...) makes the potential
-    return NaN, which the core treats as a point outside the support (the proposal is
-    rejected, as Stan does)."""
+    Call it after ``jitted`` has traced (a first call) and before it has compiled tier 1: this
+    decides how the model reaches the core (``config.mcmc_potential``):
+
+    * its numba cfunc around the tier-1 kernel, when that is compiled on disk already (the
+      fastest per call), or always with ``potential="kernel"``;
+    * else its tape on the tape machine (``tape.py``): no compile at all for a new model. The
+      kernel and cfunc are then compiled by a detached process after the run
+      (``CompiledNuts.compile_later``) so that the next process finds them ("auto" only).
+
+    ``jitted`` is promoted to tier 1 whenever the kernel will be needed in this process (the
+    cfunc calls it; the Python NUTS uses it when the core is not there). An exception inside
+    the kernel (a singular matrix in ``solve``...) or a singular matrix on the tape makes the
+    potential return NaN, which the core treats as a point outside the support (the proposal
+    is rejected, as Stan does)."""
     if mode is False:
         return None
     try:
@@ -285,30 +358,57 @@ def compiled_nuts(jitted: Any, dim: int, mode: Any = "auto") -> CompiledNuts | N
         spec = entry.specs[-1]
     except (AttributeError, StopIteration, IndexError):
         return None
-    code = getattr(spec, "numba_code", None)
-    if code is None or not code.module_name or code.module_name not in sys.modules:
-        return None
-    if "GuardFailure" in code.source:
+    if spec.guards:
         # value guards (Python branches on traced values): leaving the traced branch needs a
         # new trace, which only the Python-driven NUTS can make
+        jitted.compile(tier=1)
         return None
     try:
         core_name, _ = _core_path()
     except ImportError:  # no numba
         return None
-    made = _potential_source(code, dim, core_name)
-    if made is None:
-        return None
-    source, buffers = made
-    from ..codegen.numba_tier import write_module
+    from ..codegen.numba_tier import KernelModule, write_module
 
-    name, path = write_module("fx_nutspot", "fluxion_nutspot", source)
-    # a background compile of the core also caches this model's potential (when the kernel
-    # is cacheable: a kernel with injected user globals exists in this process only)
-    extra = ((code.module_name, code.path), (name, path)) if code.cacheable else ()
-    core = load_core(mode, extra)
+    try:
+        kernel = KernelModule(spec.graph, spec.name)
+    except NotImplementedError:  # no numba lowering for some primitive
+        kernel = None
+    made = _potential_source(kernel, dim, core_name) if kernel is not None else None
+    later: tuple = ()
+    if made is not None:
+        pot_name, pot_path = write_module("fx_nutspot", "fluxion_nutspot", made[0])
+        if kernel.cacheable:
+            later = ((kernel.module_name, kernel.path, ""), (pot_name, pot_path, _marker(pot_path)))
+    cached = bool(later) and os.path.exists(later[1][2])
+    if potential == "tape" or (potential == "auto" and not cached):
+        from .tape import encode, load_machine
+
+        tape, _why = encode(spec.graph)
+        if tape is not None:
+            core = load_core(mode, later)
+            if core is None:  # compiling in the background: the Python NUTS, on tier 1
+                jitted.compile(tier=1)
+                return None
+            machine = load_machine()
+            return CompiledNuts(
+                core,
+                int(machine.potential.address),
+                None,
+                (),
+                tape=tape,
+                dim=dim,
+                later=later if potential == "auto" else (),
+            )
+    jitted.compile(tier=1)
+    code = spec.numba_code
+    if made is None or code is None or code.module_name not in sys.modules:
+        return None
+    core = load_core(mode, later)
     if core is None:
         return None
-    module = _import(name, path)
+    module = _import(pot_name, pot_path)
+    if later and not cached:
+        open(later[1][2], "w").close()  # compiled here: numba cached kernel and cfunc
+    source, buffers = made
     ctx = np.array([b.ctypes.data for b in buffers], dtype=np.int64)
     return CompiledNuts(core, int(module.potential.address), ctx, tuple(buffers))

@@ -191,6 +191,9 @@ class SampleResult:
         The metric kind: "diag", "dense" or "low_rank" ("none" for slice and ensemble).
     compiled : str
         Where the chains ran: "chain" (whole chains, warm-up included, in numba) or "python".
+    potential : str or None
+        With compiled chains, how they reached the model: "kernel" (its numba-compiled
+        gradient) or "tape" (its graph on the tape machine; see ``config.mcmc_potential``).
     """
 
     def __init__(
@@ -204,6 +207,7 @@ class SampleResult:
         adaptation: list | None = None,
         metric: str = "none",
         compiled: str = "python",
+        potential: str | None = None,
     ) -> None:
         self.draws = draws
         self.stats = stats
@@ -214,6 +218,7 @@ class SampleResult:
         self.adaptation = list(adaptation) if adaptation is not None else []
         self.metric = metric
         self.compiled = compiled
+        self.potential = potential if compiled == "chain" else None
 
     @property
     def num_divergences(self) -> int:
@@ -504,6 +509,11 @@ def sample(
     start = time.perf_counter()
     model = Model(log_prob, init, constraints, jit=jit)
     logp_and_grad = model.logp_and_grad
+    compiled_chains = _may_compile_chains(kernel, metric, jit)
+    if compiled_chains:
+        # trace at tier 0 only: _compiled_nuts decides whether the model's kernel is compiled
+        # (numba, per model) or its tape runs on the tape machine (nothing to compile)
+        logp_and_grad.compile(tier=0)
     try:
         state0 = init_state(logp_and_grad, model.u0)
     except Exception as err:
@@ -543,7 +553,7 @@ def sample(
         num_steps,
         init_jitter,
         adaptation,
-        _compiled_nuts(model) if kernel == "nuts" and metric != "low_rank" and jit else None,
+        _compiled_nuts(model) if compiled_chains else None,
     )
     children = seeds.spawn(chains)
     if chain_method == "auto":
@@ -560,6 +570,8 @@ def sample(
         all_warm.append(out[2])
         metrics.append(out[3])
         adapted.append(out[4])
+    if chain_args.fast is not None:
+        chain_args.fast.compile_later()  # the model's kernel for the next run, in the background
     draws_out = model.constrained_draws(np.stack(all_draws))
     stats = {k: np.stack([s[k] for s in all_stats]) for k in all_stats[0]}
     warm = {k: np.stack([s[k] for s in all_warm]) for k in all_warm[0]} if warmup else {}
@@ -573,6 +585,7 @@ def sample(
         adaptation=adapted,
         metric="none" if kernel == "slice" else metric,
         compiled="chain" if _whole_chain_compiled(chain_args) else "python",
+        potential=chain_args.fast.potential if chain_args.fast is not None else None,
     )
     if result.num_divergences:
         warnings.warn(
@@ -797,17 +810,35 @@ def _optimized_start(model: Model, state0: HMCState) -> HMCState:
     return state0
 
 
+def _may_compile_chains(kernel: str, metric: str, jit: bool) -> bool:
+    """Whether the chains may run in the compiled NUTS core (then ``_compiled_nuts`` decides)."""
+    from ..codegen.numba_tier import numba_available
+    from ..config import config
+
+    return (
+        kernel == "nuts"
+        and metric != "low_rank"
+        and bool(jit)
+        and config.mcmc_compiled_nuts is not False
+        and numba_available()
+    )
+
+
 def _compiled_nuts(model: Model) -> Any:
-    """The numba NUTS (core + this model's potential), or None where it does not apply."""
+    """The numba NUTS (core + this model's potential), or None where it does not apply (the
+    model's jit is then back on tier 1 for the Python NUTS)."""
     from ..config import config
     from .numba_nuts import compiled_nuts
 
     try:
-        return compiled_nuts(model.logp_and_grad, model.dim, config.mcmc_compiled_nuts)
+        return compiled_nuts(
+            model.logp_and_grad, model.dim, config.mcmc_compiled_nuts, config.mcmc_potential
+        )
     except Exception as err:  # never fail a run over the fast path: the Python NUTS is exact
         warnings.warn(
             f"sample: compiled NUTS unavailable ({err}); using the Python one", stacklevel=3
         )
+        model.logp_and_grad.compile(tier=1)
         return None
 
 
@@ -835,13 +866,14 @@ def _run_compiled_chain(
     kept = np.empty((draws, d))
     stats = np.empty((total, core.N_STATS))
     seed = int(rng.integers(2**32 - 1))
-    common = (fast.fn, fast.ctx, q, grad, metric, scalars, ws, slots)
+    ctx, _ctx_owner = fast.context()  # a tape's memory is per chain; kept alive to the end
+    common = (fast.fn, ctx, q, grad, metric, scalars, ws, slots)
     if args.adaptation == "nutpie":
         schedule = NutpieAdaptation(warmup, d)
         moments = np.zeros((2, 4, d))
         core.init_nutpie(
             fast.fn,
-            fast.ctx,
+            ctx,
             q,
             grad,
             metric,
@@ -873,7 +905,7 @@ def _run_compiled_chain(
         windows = WindowedAdaptation(warmup, d)
         ends = np.array(windows.ends, dtype=np.int64)
         welford = np.zeros((1 + d if dense else 2, d))
-        core.init_chain(fast.fn, fast.ctx, q, grad, metric, scalars, ws, seed)
+        core.init_chain(fast.fn, ctx, q, grad, metric, scalars, ws, seed)
 
         def run(start: int, stop: int) -> float:
             return core.run_chain(

@@ -152,6 +152,13 @@ def _concatenate_abstract_eval(*avals: ShapedArray, axis: int) -> ShapedArray:
     if not avals:
         raise ValueError("concatenate: expected at least one array, got none")
     first = avals[0]
+    if first.ndim == 0:
+        raise ValueError("concatenate: zero-dimensional arrays cannot be concatenated")
+    if not -first.ndim <= axis < first.ndim:
+        raise ValueError(
+            f"concatenate: axis {axis} is out of bounds for arrays of dimension {first.ndim}"
+        )
+    axis = axis % first.ndim  # a negative axis counts from the end (as np.concatenate)
     for a in avals[1:]:
         if a.ndim != first.ndim or any(
             d1 != d2 for i, (d1, d2) in enumerate(zip(a.shape, first.shape)) if i != axis

@@ -1,0 +1,503 @@
+"""The tape machine: a model's value-and-gradient graph run by one compiled interpreter.
+
+This file is numba source, loaded like ``_nuts_core.py`` from a copy in ``config.cache_dir``
+(``tape.py`` writes the copy; the line importing ``as_voidptr`` names the core's module there).
+It is compiled once per machine, whatever the model: a new model costs an encoding of its graph
+(``tape.encode``, milliseconds) instead of numba compiling a kernel for it (0.5 s to 10 s).
+
+``potential`` has the signature of the compiled NUTS core's model function::
+
+    double potential(double *q, double *grad_out, void *context)
+
+The context is an int64 header (``tape.HEADER``): the addresses of the instructions, of the
+chain's memory (one float64 array holding inputs, constants and every intermediate, each
+C-contiguous at its own offset) and of the index maps (int64 positions of gathers, scatters and
+reductions, computed when the graph is encoded), then the offsets of ``q``, the value and the
+gradient. Each instruction is ``WIDTH`` int64 words: the opcode, then its operands (offsets in
+memory, sizes, offsets in the index maps); elementwise operands carry a stride of 0 (a scalar
+broadcast) or 1. Everything else about shapes was settled by the encoder, so the machine only
+runs flat loops.
+"""
+# ruff: noqa: F401  (the import of as_voidptr is rewritten by the loader)
+
+import math
+
+import numba
+import numpy as np
+from fluxion_nutscore_CORE import as_voidptr
+from numba import types
+
+from fluxion._src.mcmc.tape import BINARY, HEADER, OPCODES, REDUCTIONS, UNARY, WIDTH
+
+_JIT = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
+
+OP_UNARY = OPCODES.index("unary")
+OP_BINARY = OPCODES.index("binary")
+OP_WHERE = OPCODES.index("where")
+OP_GATHER = OPCODES.index("gather")
+OP_PUT = OPCODES.index("put")
+OP_FILL = OPCODES.index("fill")
+OP_SCATTER_ADD = OPCODES.index("scatter_add")
+OP_REDUCE = OPCODES.index("reduce")
+OP_MATMUL = OPCODES.index("matmul")
+OP_CUMSUM = OPCODES.index("cumsum")
+OP_COPY = OPCODES.index("copy")
+OP_SOLVE = OPCODES.index("solve")
+OP_INV = OPCODES.index("inv")
+OP_SLOGDET = OPCODES.index("slogdet")
+
+H_CODE, H_NCODE, H_MEM, H_NMEM, H_MAPS, H_NMAPS, H_Q, H_DIM, H_VALUE, H_GRAD = (
+    HEADER.index(k)
+    for k in ("code", "n_code", "mem", "n_mem", "maps", "n_maps", "q", "dim", "value", "grad")
+)
+
+U_EXP = UNARY.index("exp")
+U_LOG = UNARY.index("log")
+U_LOG1P = UNARY.index("log1p")
+U_NEGATIVE = UNARY.index("negative")
+U_SQRT = UNARY.index("sqrt")
+U_EXPIT = UNARY.index("expit")
+U_LOG_EXPIT = UNARY.index("log_expit")
+U_SQUARE = UNARY.index("square")
+U_EXPM1 = UNARY.index("expm1")
+U_RECIPROCAL = UNARY.index("reciprocal")
+U_ABSOLUTE = UNARY.index("absolute")
+U_LOGIT = UNARY.index("logit")
+U_TANH = UNARY.index("tanh")
+U_SIN = UNARY.index("sin")
+U_COS = UNARY.index("cos")
+U_TAN = UNARY.index("tan")
+U_ARCSIN = UNARY.index("arcsin")
+U_ARCCOS = UNARY.index("arccos")
+U_ARCTAN = UNARY.index("arctan")
+U_SINH = UNARY.index("sinh")
+U_COSH = UNARY.index("cosh")
+U_ARCSINH = UNARY.index("arcsinh")
+U_ARCCOSH = UNARY.index("arccosh")
+U_ARCTANH = UNARY.index("arctanh")
+U_EXP2 = UNARY.index("exp2")
+U_LOG2 = UNARY.index("log2")
+U_LOG10 = UNARY.index("log10")
+U_CBRT = UNARY.index("cbrt")
+U_SIGN = UNARY.index("sign")
+U_FLOOR = UNARY.index("floor")
+U_CEIL = UNARY.index("ceil")
+U_TRUNC = UNARY.index("trunc")
+U_RINT = UNARY.index("rint")
+U_LOGICAL_NOT = UNARY.index("logical_not")
+U_ISFINITE = UNARY.index("isfinite")
+U_ISNAN = UNARY.index("isnan")
+U_ISINF = UNARY.index("isinf")
+U_NONZERO = UNARY.index("nonzero")
+
+B_ADD = BINARY.index("add")
+B_SUBTRACT = BINARY.index("subtract")
+B_MULTIPLY = BINARY.index("multiply")
+B_DIVIDE = BINARY.index("true_divide")
+B_POWER = BINARY.index("power")
+B_MAXIMUM = BINARY.index("maximum")
+B_MINIMUM = BINARY.index("minimum")
+B_LOGADDEXP = BINARY.index("logaddexp")
+B_LOGADDEXP2 = BINARY.index("logaddexp2")
+B_ARCTAN2 = BINARY.index("arctan2")
+B_HYPOT = BINARY.index("hypot")
+B_COPYSIGN = BINARY.index("copysign")
+B_LESS = BINARY.index("less")
+B_LESS_EQUAL = BINARY.index("less_equal")
+B_GREATER = BINARY.index("greater")
+B_GREATER_EQUAL = BINARY.index("greater_equal")
+B_EQUAL = BINARY.index("equal")
+B_NOT_EQUAL = BINARY.index("not_equal")
+B_LOGICAL_AND = BINARY.index("logical_and")
+B_LOGICAL_OR = BINARY.index("logical_or")
+B_LOGICAL_XOR = BINARY.index("logical_xor")
+
+R_SUM = REDUCTIONS.index("sum")
+R_PROD = REDUCTIONS.index("prod")
+R_MAX = REDUCTIONS.index("max")
+R_MIN = REDUCTIONS.index("min")
+
+_LN2 = math.log(2.0)
+
+
+@numba.njit(**_JIT)
+def _unary(fn, x):
+    """NumPy's ufunc ``fn`` on one float64 (booleans are 0.0 / 1.0)."""
+    # the functions the models use most come first: the chain of tests is short for them
+    if fn == U_EXP:
+        return math.exp(x)
+    if fn == U_LOG:
+        return np.log(x)  # np.log: -inf at 0 and NaN below, as NumPy (math.log raises)
+    if fn == U_LOG1P:
+        return np.log1p(x)
+    if fn == U_NEGATIVE:
+        return -x
+    if fn == U_SQRT:
+        return np.sqrt(x)
+    if fn == U_EXPIT:  # e^min(x,0) / (1 + e^-|x|): never overflows (numba_tier.FORMULAS)
+        return math.exp(min(x, 0.0)) / (1.0 + math.exp(-abs(x)))
+    if fn == U_LOG_EXPIT:  # min(x, 0) - log1p(e^-|x|)
+        return min(x, 0.0) - math.log1p(math.exp(-abs(x)))
+    if fn == U_SQUARE:
+        return x * x
+    if fn == U_EXPM1:
+        return math.expm1(x)
+    if fn == U_RECIPROCAL:
+        return 1.0 / x
+    if fn == U_ABSOLUTE:
+        return abs(x)
+    if fn == U_LOGIT:
+        return np.log(x / (1.0 - x))
+    if fn == U_TANH:
+        return math.tanh(x)
+    if fn == U_SIN:
+        return np.sin(x)
+    if fn == U_COS:
+        return np.cos(x)
+    if fn == U_TAN:
+        return np.tan(x)
+    if fn == U_ARCSIN:
+        return np.arcsin(x)
+    if fn == U_ARCCOS:
+        return np.arccos(x)
+    if fn == U_ARCTAN:
+        return math.atan(x)
+    if fn == U_SINH:
+        return np.sinh(x)
+    if fn == U_COSH:
+        return np.cosh(x)
+    if fn == U_ARCSINH:
+        return math.asinh(x)
+    if fn == U_ARCCOSH:
+        return np.arccosh(x)
+    if fn == U_ARCTANH:
+        return np.arctanh(x)
+    if fn == U_EXP2:
+        return np.exp2(x)
+    if fn == U_LOG2:
+        return np.log2(x)
+    if fn == U_LOG10:
+        return np.log10(x)
+    if fn == U_CBRT:
+        return np.cbrt(x)
+    if fn == U_SIGN:
+        return np.sign(x)
+    if fn == U_FLOOR:
+        return np.floor(x)
+    if fn == U_CEIL:
+        return np.ceil(x)
+    if fn == U_TRUNC:
+        return np.trunc(x)
+    if fn == U_RINT:
+        return np.rint(x)
+    if fn == U_LOGICAL_NOT:
+        return 1.0 if x == 0.0 else 0.0
+    if fn == U_ISFINITE:
+        return 1.0 if math.isfinite(x) else 0.0
+    if fn == U_ISNAN:
+        return 1.0 if math.isnan(x) else 0.0
+    if fn == U_ISINF:
+        return 1.0 if math.isinf(x) else 0.0
+    if fn == U_NONZERO:  # conversion to bool
+        return 1.0 if x != 0.0 else 0.0
+    return np.nan
+
+
+@numba.njit(**_JIT)
+def _logaddexp(x, y, base2):
+    """NumPy's npy_logaddexp (base e) or npy_logaddexp2 (base 2): the larger argument plus
+    log(1 + b^-|x - y|); equal arguments (infinities included) give x + log(2) (or x + 1)."""
+    if x == y:
+        return x + (1.0 if base2 else _LN2)
+    d = x - y
+    if d != d:
+        return d  # NaN
+    big, small_minus_big = (x, -d) if d > 0.0 else (y, d)
+    if base2:
+        return big + math.log1p(2.0**small_minus_big) / _LN2
+    return big + math.log1p(math.exp(small_minus_big))
+
+
+@numba.njit(**_JIT)
+def _binary(fn, x, y):
+    """NumPy's binary ufunc ``fn`` on two float64."""
+    if fn == B_ADD:
+        return x + y
+    if fn == B_MULTIPLY:
+        return x * y
+    if fn == B_SUBTRACT:
+        return x - y
+    if fn == B_DIVIDE:
+        return x / y
+    if fn == B_POWER:
+        return x**y
+    if fn == B_MAXIMUM:  # NaN propagates, as np.maximum
+        return x if (x >= y or x != x) else y
+    if fn == B_MINIMUM:
+        return x if (x <= y or x != x) else y
+    if fn == B_LOGADDEXP:
+        return _logaddexp(x, y, False)
+    if fn == B_LOGADDEXP2:
+        return _logaddexp(x, y, True)
+    if fn == B_ARCTAN2:
+        return math.atan2(x, y)
+    if fn == B_HYPOT:
+        return math.hypot(x, y)
+    if fn == B_COPYSIGN:
+        return math.copysign(x, y)
+    if fn == B_LESS:
+        return 1.0 if x < y else 0.0
+    if fn == B_LESS_EQUAL:
+        return 1.0 if x <= y else 0.0
+    if fn == B_GREATER:
+        return 1.0 if x > y else 0.0
+    if fn == B_GREATER_EQUAL:
+        return 1.0 if x >= y else 0.0
+    if fn == B_EQUAL:
+        return 1.0 if x == y else 0.0
+    if fn == B_NOT_EQUAL:
+        return 1.0 if x != y else 0.0
+    if fn == B_LOGICAL_AND:
+        return 1.0 if (x != 0.0 and y != 0.0) else 0.0
+    if fn == B_LOGICAL_OR:
+        return 1.0 if (x != 0.0 or y != 0.0) else 0.0
+    if fn == B_LOGICAL_XOR:
+        return 1.0 if ((x != 0.0) != (y != 0.0)) else 0.0
+    return np.nan
+
+
+@numba.njit(**_JIT)
+def _lu(mem, a, n, lu, piv):
+    """LU factorization with partial pivoting (as LAPACK's getrf) of the ``n x n`` matrix at
+    ``mem[a:]`` into ``mem[lu:]`` (unit lower and upper triangles) and the row order into
+    ``mem[piv:]``. Returns (False, parity) on an exactly zero pivot (a singular matrix)."""
+    for i in range(n * n):
+        mem[lu + i] = mem[a + i]
+    for i in range(n):
+        mem[piv + i] = i
+    parity = 1.0
+    for k in range(n):
+        best, row = abs(mem[lu + k * n + k]), k
+        for i in range(k + 1, n):
+            v = abs(mem[lu + i * n + k])
+            if v > best:
+                best, row = v, i
+        if best == 0.0 or best != best:
+            return False, parity
+        if row != k:
+            parity = -parity
+            for j in range(n):
+                t = mem[lu + k * n + j]
+                mem[lu + k * n + j] = mem[lu + row * n + j]
+                mem[lu + row * n + j] = t
+            t = mem[piv + k]
+            mem[piv + k] = mem[piv + row]
+            mem[piv + row] = t
+        pivot = mem[lu + k * n + k]
+        for i in range(k + 1, n):
+            f = mem[lu + i * n + k] / pivot
+            mem[lu + i * n + k] = f
+            if f != 0.0:
+                for j in range(k + 1, n):
+                    mem[lu + i * n + j] -= f * mem[lu + k * n + j]
+    return True, parity
+
+
+@numba.njit(**_JIT)
+def _lu_solve(mem, lu, piv, n, b, nrhs, out, b_identity):
+    """``out = A^-1 B`` from A's LU factors; B is ``n x nrhs`` at ``mem[b:]`` (C order), or
+    the identity when ``b_identity``."""
+    for c in range(nrhs):
+        # forward substitution L y = P b (y written into out's column c)
+        for i in range(n):
+            r = int(mem[piv + i])
+            s = (1.0 if r == c else 0.0) if b_identity else mem[b + r * nrhs + c]
+            for j in range(i):
+                s -= mem[lu + i * n + j] * mem[out + j * nrhs + c]
+            mem[out + i * nrhs + c] = s
+        # back substitution U x = y
+        for i in range(n - 1, -1, -1):
+            s = mem[out + i * nrhs + c]
+            for j in range(i + 1, n):
+                s -= mem[lu + i * n + j] * mem[out + j * nrhs + c]
+            mem[out + i * nrhs + c] = s / mem[lu + i * n + i]
+
+
+@numba.njit(**_JIT)
+def run_tape(code, n_code, mem, maps):
+    """Run the ``n_code`` instructions; False if a linear solve met a singular matrix (NumPy
+    raises there; the potential then returns NaN and NUTS rejects the point)."""
+    for k in range(n_code):
+        b = k * WIDTH
+        op = code[b]
+        if op == OP_BINARY:
+            fn, out, x, sx, y, sy, n = (
+                code[b + 1], code[b + 2], code[b + 3], code[b + 4], code[b + 5], code[b + 6],
+                code[b + 7],
+            )
+            # the four arithmetic operators get loops of their own: no call per element
+            if fn == B_ADD:
+                for i in range(n):
+                    mem[out + i] = mem[x + i * sx] + mem[y + i * sy]
+            elif fn == B_MULTIPLY:
+                for i in range(n):
+                    mem[out + i] = mem[x + i * sx] * mem[y + i * sy]
+            elif fn == B_SUBTRACT:
+                for i in range(n):
+                    mem[out + i] = mem[x + i * sx] - mem[y + i * sy]
+            elif fn == B_DIVIDE:
+                for i in range(n):
+                    mem[out + i] = mem[x + i * sx] / mem[y + i * sy]
+            else:
+                for i in range(n):
+                    mem[out + i] = _binary(fn, mem[x + i * sx], mem[y + i * sy])
+        elif op == OP_UNARY:
+            fn, out, x, n = code[b + 1], code[b + 2], code[b + 3], code[b + 4]
+            if fn == U_EXP:
+                for i in range(n):
+                    mem[out + i] = math.exp(mem[x + i])
+            elif fn == U_NEGATIVE:
+                for i in range(n):
+                    mem[out + i] = -mem[x + i]
+            elif fn == U_LOG:
+                for i in range(n):
+                    mem[out + i] = np.log(mem[x + i])
+            else:
+                for i in range(n):
+                    mem[out + i] = _unary(fn, mem[x + i])
+        elif op == OP_REDUCE:
+            kind, out, x, m, n_in, n_out = (
+                code[b + 1], code[b + 2], code[b + 3], code[b + 4], code[b + 5], code[b + 6]
+            )
+            init = 0.0
+            if kind == R_PROD:
+                init = 1.0
+            elif kind == R_MAX:
+                init = -np.inf
+            elif kind == R_MIN:
+                init = np.inf
+            if kind == R_SUM and m < 0:  # a full sum: the common case, one accumulator
+                total = 0.0
+                for i in range(n_in):
+                    total += mem[x + i]
+                mem[out] = total
+                continue
+            for j in range(n_out):
+                mem[out + j] = init
+            for i in range(n_in):
+                j = out + (maps[m + i] if m >= 0 else 0)
+                v = mem[x + i]
+                if kind == R_SUM:
+                    mem[j] += v
+                elif kind == R_PROD:
+                    mem[j] *= v
+                elif kind == R_MAX:  # NaN propagates, as np.max
+                    if v > mem[j] or v != v:
+                        mem[j] = v if mem[j] == mem[j] else mem[j]
+                elif v < mem[j] or v != v:
+                    mem[j] = v if mem[j] == mem[j] else mem[j]
+        elif op == OP_GATHER:
+            out, x, m, n = code[b + 1], code[b + 2], code[b + 3], code[b + 4]
+            for i in range(n):
+                mem[out + i] = mem[x + maps[m + i]]
+        elif op == OP_SCATTER_ADD:
+            out, x, m, n = code[b + 1], code[b + 2], code[b + 3], code[b + 4]
+            for i in range(n):
+                mem[out + maps[m + i]] += mem[x + i]
+        elif op == OP_PUT:
+            out, x, m, n = code[b + 1], code[b + 2], code[b + 3], code[b + 4]
+            for i in range(n):
+                mem[out + maps[m + i]] = mem[x + i]
+        elif op == OP_FILL:
+            out, src, n = code[b + 1], code[b + 2], code[b + 3]
+            v = mem[src]
+            for i in range(n):
+                mem[out + i] = v
+        elif op == OP_COPY:
+            out, x, n = code[b + 1], code[b + 2], code[b + 3]
+            for i in range(n):
+                mem[out + i] = mem[x + i]
+        elif op == OP_WHERE:
+            out, c, sc, x, sx, y, sy, n = (
+                code[b + 1], code[b + 2], code[b + 3], code[b + 4], code[b + 5], code[b + 6],
+                code[b + 7], code[b + 8],
+            )
+            for i in range(n):
+                mem[out + i] = mem[x + i * sx] if mem[c + i * sc] != 0.0 else mem[y + i * sy]
+        elif op == OP_MATMUL:  # (M, K) @ (K, N), both C-contiguous
+            out, x, y, mm, kk, nn = (
+                code[b + 1], code[b + 2], code[b + 3], code[b + 4], code[b + 5], code[b + 6]
+            )
+            if nn == 1:  # matrix @ vector: one dot product per row
+                for i in range(mm):
+                    acc = 0.0
+                    for p in range(kk):
+                        acc += mem[x + i * kk + p] * mem[y + p]
+                    mem[out + i] = acc
+                continue
+            for i in range(mm):
+                for j in range(nn):
+                    mem[out + i * nn + j] = 0.0
+                for p in range(kk):
+                    a = mem[x + i * kk + p]
+                    for j in range(nn):
+                        mem[out + i * nn + j] += a * mem[y + p * nn + j]
+        elif op == OP_CUMSUM:
+            out, x, n = code[b + 1], code[b + 2], code[b + 3]
+            s = 0.0
+            for i in range(n):
+                s += mem[x + i]
+                mem[out + i] = s
+        elif op == OP_SOLVE or op == OP_INV:
+            out, a, y, n, nrhs, scratch = (
+                code[b + 1], code[b + 2], code[b + 3], code[b + 4], code[b + 5], code[b + 6]
+            )
+            ok, _ = _lu(mem, a, n, scratch, scratch + n * n)
+            if not ok:
+                return False
+            _lu_solve(mem, scratch, scratch + n * n, n, y, nrhs, out, op == OP_INV)
+        elif op == OP_SLOGDET:
+            sign_out, logdet_out, a, n, scratch = (
+                code[b + 1], code[b + 2], code[b + 3], code[b + 4], code[b + 5]
+            )
+            ok, parity = _lu(mem, a, n, scratch, scratch + n * n)
+            if not ok:  # NumPy: sign 0, log|det| -inf for a singular matrix
+                mem[sign_out] = 0.0
+                mem[logdet_out] = -np.inf
+                continue
+            total = 0.0
+            for i in range(n):
+                d = mem[scratch + i * n + i]
+                if d < 0.0:
+                    parity = -parity
+                total += math.log(abs(d))
+            mem[sign_out] = parity
+            mem[logdet_out] = total
+    return True
+
+
+@numba.njit(**_JIT)
+def evaluate(code, n_code, mem, maps):
+    """``run_tape`` called from Python (``tape.run``: tests and debugging)."""
+    return run_tape(code, n_code, mem, maps)
+
+
+_SIG = types.float64(types.CPointer(types.float64), types.CPointer(types.float64), types.voidptr)
+
+
+@numba.cfunc(_SIG, cache=True, error_model="numpy")
+def potential(q_ptr, g_ptr, ctx):
+    """The model's log density at ``q`` and its gradient, by running the tape in ``ctx``."""
+    head = numba.carray(ctx, (len(HEADER),), np.int64)
+    code = numba.carray(as_voidptr(head[H_CODE]), (head[H_NCODE] * WIDTH,), np.int64)
+    mem = numba.carray(as_voidptr(head[H_MEM]), (head[H_NMEM],), np.float64)
+    maps = numba.carray(as_voidptr(head[H_MAPS]), (head[H_NMAPS],), np.int64)
+    q, dim = head[H_Q], head[H_DIM]
+    for i in range(dim):
+        mem[q + i] = q_ptr[i]
+    if not run_tape(code, head[H_NCODE], mem, maps):
+        return np.nan
+    grad = head[H_GRAD]
+    for i in range(dim):
+        g_ptr[i] = mem[grad + i]
+    return mem[head[H_VALUE]]

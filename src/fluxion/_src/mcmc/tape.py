@@ -1,0 +1,571 @@
+"""A model's value-and-gradient graph as a tape for the compiled tape machine (``_tape_vm.py``).
+
+The compiled NUTS core calls the model through a C function pointer. Made per model by numba
+(``numba_nuts``), that function costs numba's compile of the model's kernel: 0.5 s for the
+seed's line fit, 7-11 s for the larger posteriordb models, before the first draw. The tape
+machine is one compiled function for every model; ``encode`` turns the graph into its tape:
+
+* every value lives in one float64 memory array, C-contiguous at its own offset (booleans as
+  0/1, integers as exact float64), constants filled in once;
+* shapes are settled here: reshapes are aliases; transposes, broadcasts, slices, flips, index
+  arrays and concatenation become gathers or puts through index maps computed with NumPy on
+  ``arange`` (the primitive's own implementation moves the positions, so the map is exact by
+  construction); reductions over axes map each input element to its output element;
+* elementwise operands are either the output's shape (stride 1) or scalars (stride 0); any
+  other broadcast is first gathered to the output's shape.
+
+A graph with something the machine does not run (another primitive, float32 or complex values,
+a batched matmul, an index array computed at run time) is not encoded: ``encode`` returns None
+with the reason, and the caller compiles the model with numba instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Any
+
+import numpy as np
+
+from ..ir.graph import Graph, Lit
+
+__all__ = ["Tape", "encode", "load_machine", "run", "TapeContext"]
+
+OPCODES = (
+    "nop",
+    "unary",
+    "binary",
+    "where",
+    "gather",
+    "put",
+    "fill",
+    "scatter_add",
+    "reduce",
+    "matmul",
+    "cumsum",
+    "copy",
+    "solve",
+    "inv",
+    "slogdet",
+)
+WIDTH = 10  # int64 words per instruction
+HEADER = ("code", "n_code", "mem", "n_mem", "maps", "n_maps", "q", "dim", "value", "grad")
+UNARY = (
+    "exp",
+    "log",
+    "log1p",
+    "negative",
+    "sqrt",
+    "expit",
+    "log_expit",
+    "square",
+    "expm1",
+    "reciprocal",
+    "absolute",
+    "logit",
+    "tanh",
+    "sin",
+    "cos",
+    "tan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "sinh",
+    "cosh",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "exp2",
+    "log2",
+    "log10",
+    "cbrt",
+    "sign",
+    "floor",
+    "ceil",
+    "trunc",
+    "rint",
+    "logical_not",
+    "isfinite",
+    "isnan",
+    "isinf",
+    "nonzero",
+)
+BINARY = (
+    "add",
+    "subtract",
+    "multiply",
+    "true_divide",
+    "power",
+    "maximum",
+    "minimum",
+    "logaddexp",
+    "logaddexp2",
+    "arctan2",
+    "hypot",
+    "copysign",
+    "less",
+    "less_equal",
+    "greater",
+    "greater_equal",
+    "equal",
+    "not_equal",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+)
+REDUCTIONS = ("sum", "prod", "max", "min")
+_ALIASES = {"abs": "absolute"}
+# operations whose result moves the operand's elements without computing: their index map is
+# the primitive applied to the positions
+_MOVES = {"getitem", "transpose", "broadcast_to", "flip", "squeeze", "expand_dims", "moveaxis",
+          "swapaxes", "roll", "tile", "repeat", "diagonal", "rot90"}
+# integer values are exact in float64 below 2**53; these operations keep integer semantics there
+_INT_SAFE = {"add", "subtract", "multiply", "negative", "maximum", "minimum", "absolute", "abs",
+             "sign", "square", "where", "convert_element_type", "sum", "max", "min", "cumsum"}
+_BOOL_OPS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal", "logical_and",
+             "logical_or", "logical_xor", "logical_not", "isfinite", "isnan", "isinf", "nonzero",
+             "max", "min"}
+_REJECT_DTYPES = "cOUSVMm"  # complex, object, strings, datetimes; float32 checked by itemsize
+
+
+class Tape:
+    """An encoded graph.
+
+    Attributes
+    ----------
+    code : ndarray of int64, shape (n_instructions * WIDTH,)
+    mem : ndarray of float64
+        The memory with the constants filled in (each context copies it).
+    maps : ndarray of int64
+        All index maps, concatenated.
+    inputs, outputs : list of int
+        Offsets of the graph's inputs and outputs in ``mem``.
+    """
+
+    def __init__(self, code: np.ndarray, mem: np.ndarray, maps: np.ndarray, inputs: list,
+                 outputs: list, out_avals: list) -> None:
+        self.code = code
+        self.mem = mem
+        self.maps = maps
+        self.inputs = inputs
+        self.outputs = outputs
+        self.out_avals = out_avals
+
+    @property
+    def n_code(self) -> int:
+        return self.code.size // WIDTH
+
+
+class _Unsupported(Exception):
+    """The graph has something the tape machine does not run (the message says what)."""
+
+
+class _Encoder:
+    def __init__(self) -> None:
+        self.size = 0  # float64 words of memory so far
+        self.consts: list[tuple[int, np.ndarray]] = []
+        self.code: list[list[int]] = []
+        self.maps: list[np.ndarray] = []
+        self.n_maps = 0
+        self.where: dict[int, int] = {}  # id(Var) -> offset
+        self.free: list[tuple[int, int]] = []  # (size, offset) of slots no longer read
+        self.scalar_consts: dict[float, int] = {}
+        self.constant_offsets: set[int] = set()
+
+    # ---- memory ------------------------------------------------------------------------------
+    def alloc(self, n: int) -> int:
+        n = max(int(n), 1)
+        best = None
+        for k, (size, _) in enumerate(self.free):  # best fit among freed slots
+            if size >= n and (best is None or size < self.free[best][0]):
+                best = k
+        if best is not None:
+            return self.free.pop(best)[1]
+        offset = self.size
+        self.size += n
+        return offset
+
+    def constant(self, value: Any) -> int:
+        arr = np.asarray(value)
+        _check_dtype(arr.dtype, "a constant")
+        flat = np.ascontiguousarray(arr, dtype=np.float64).ravel()
+        if flat.size == 1:
+            key = float(flat[0])
+            if key in self.scalar_consts and not np.signbit(key):
+                return self.scalar_consts[key]
+        offset = self.size
+        self.size += max(flat.size, 1)
+        self.consts.append((offset, flat))
+        self.constant_offsets.add(offset)
+        if flat.size == 1:
+            self.scalar_consts.setdefault(float(flat[0]), offset)
+        return offset
+
+    def index_map(self, positions: np.ndarray) -> int:
+        positions = np.ascontiguousarray(positions, dtype=np.int64).ravel()
+        offset = self.n_maps
+        self.maps.append(positions)
+        self.n_maps += positions.size
+        return offset
+
+    def emit(self, op: str, *operands: int) -> None:
+        words = [OPCODES.index(op), *(int(x) for x in operands)]
+        self.code.append(words + [0] * (WIDTH - len(words)))
+
+    def addr(self, atom: Any) -> int:
+        if type(atom) is Lit:
+            return self.constant(atom.val)
+        return self.where[id(atom)]
+
+    # ---- operands ----------------------------------------------------------------------------
+    def dense(self, atom: Any, shape: tuple) -> int:
+        """Offset of ``atom`` broadcast to ``shape`` as a contiguous array (a gathered copy
+        unless it already has that shape)."""
+        a_shape = tuple(atom.aval.shape)
+        if a_shape == shape:
+            return self.addr(atom)
+        positions = np.broadcast_to(_positions(a_shape), shape)
+        out = self.alloc(positions.size)
+        self.emit("gather", out, self.addr(atom), self.index_map(positions), positions.size)
+        return out
+
+    def operand(self, atom: Any, shape: tuple) -> tuple[int, int]:
+        """(offset, stride) of ``atom`` read elementwise at ``shape``: stride 1 at the same
+        shape, 0 for a single element, else a gathered broadcast copy."""
+        a_shape = tuple(atom.aval.shape)
+        if a_shape == shape:
+            return self.addr(atom), 1
+        if int(np.prod(a_shape, dtype=np.int64)) == 1:
+            return self.addr(atom), 0
+        return self.dense(atom, shape), 1
+
+
+def _check_dtype(dtype: Any, what: str) -> None:
+    dtype = np.dtype(dtype)
+    if dtype.kind in _REJECT_DTYPES or (dtype.kind == "f" and dtype.itemsize != 8):
+        raise _Unsupported(f"{what} of dtype {dtype}")
+
+
+def _positions(shape: tuple) -> np.ndarray:
+    return np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.int64).reshape(shape)
+
+
+def encode(graph: Graph) -> tuple[Tape | None, str]:
+    """The tape of ``graph``, or (None, why not).
+
+    Parameters
+    ----------
+    graph : Graph
+        A jit graph (optimized): inputs, equations, outputs.
+
+    Returns
+    -------
+    (Tape or None, str)
+        The tape, and "" or the reason the graph cannot run on the tape machine.
+    """
+    enc = _Encoder()
+    try:
+        inputs = []
+        for v in graph.in_vars:
+            _check_dtype(v.aval.dtype, "an input")
+            enc.where[id(v)] = off = enc.alloc(v.aval.size)
+            inputs.append(off)
+        last_use = _last_uses(graph)
+        keep = {id(o) for o in graph.outs} | {id(v) for v in graph.in_vars}
+        owner: dict[int, int] = {}  # offset -> number of live vars on it (aliases share)
+        for v in graph.in_vars:
+            owner[enc.where[id(v)]] = owner.get(enc.where[id(v)], 0) + 1
+        for k, eqn in enumerate(graph.eqns):
+            for o in eqn.outs:
+                _check_dtype(o.aval.dtype, f"the result of {eqn.prim.name}")
+            _encode_eqn(enc, eqn)
+            for o in eqn.outs:
+                off = enc.where[id(o)]
+                owner[off] = owner.get(off, 0) + 1
+            # slots whose last reader was this equation are free for later results
+            for a in eqn.inputs:
+                if type(a) is Lit or id(a) in keep or last_use.get(id(a)) != k:
+                    continue
+                off = enc.where[id(a)]
+                if off in enc.constant_offsets:
+                    continue  # an alias of a constant: constants stay
+                last_use[id(a)] = -1  # counted once even if read twice here
+                owner[off] -= 1
+                if owner[off] == 0:
+                    enc.free.append((max(a.aval.size, 1), off))
+        outputs = [enc.addr(o) for o in graph.outs]
+    except _Unsupported as err:
+        return None, str(err)
+    mem = np.zeros(max(enc.size, 1))
+    for off, flat in enc.consts:
+        mem[off : off + flat.size] = flat
+    code = np.array(enc.code, dtype=np.int64).reshape(-1)
+    maps = np.concatenate(enc.maps) if enc.maps else np.zeros(1, dtype=np.int64)
+    return Tape(code, mem, maps, inputs, outputs, [o.aval for o in graph.outs]), ""
+
+
+def _last_uses(graph: Graph) -> dict[int, int]:
+    last: dict[int, int] = {}
+    for k, eqn in enumerate(graph.eqns):
+        for a in eqn.inputs:
+            if type(a) is not Lit:
+                last[id(a)] = k
+    return last
+
+
+def _encode_eqn(enc: _Encoder, eqn: Any) -> None:
+    """Append ``eqn``'s instructions and record its outputs' offsets (an alias of the input's
+    for reshapes and conversions that change nothing on the tape)."""
+    name = _ALIASES.get(eqn.prim.name, eqn.prim.name)
+    p = eqn.params
+    ins = eqn.inputs
+    out = eqn.outs[0]
+    shape = tuple(out.aval.shape)
+    size = int(out.aval.size)
+    _check_semantics(eqn, name)
+
+    def result(offset: int) -> None:
+        enc.where[id(out)] = offset
+
+    if name in ("reshape", "stop_gradient", "copy") or (name in REDUCTIONS and p.get("axes") == ()):
+        if ins[0].aval.size != size:
+            raise _Unsupported(f"{name} changing the size")
+        result(enc.addr(ins[0]))
+        return
+    if name == "convert_element_type":
+        target = np.dtype(p["dtype"])
+        _check_dtype(target, "convert_element_type")
+        src = np.dtype(ins[0].aval.dtype)
+        if target.kind == "b" and src.kind != "b":
+            fn = "nonzero"
+        elif target.kind in "iu" and src.kind == "f":
+            fn = "trunc"
+        else:  # widening: the float64 values are already exact
+            result(enc.addr(ins[0]))
+            return
+        x, _ = enc.operand(ins[0], shape)
+        o = enc.alloc(size)
+        enc.emit("unary", UNARY.index(fn), o, x, size)
+        result(o)
+        return
+    if not p and name in UNARY and len(ins) == 1:
+        x, _ = enc.operand(ins[0], shape)
+        o = enc.alloc(size)
+        enc.emit("unary", UNARY.index(name), o, x, size)
+        result(o)
+        return
+    if not p and name in BINARY and len(ins) == 2:
+        (x, sx), (y, sy) = enc.operand(ins[0], shape), enc.operand(ins[1], shape)
+        o = enc.alloc(size)
+        enc.emit("binary", BINARY.index(name), o, x, sx, y, sy, size)
+        result(o)
+        return
+    if name == "where" and not p:
+        (c, sc), (x, sx), (y, sy) = (enc.operand(a, shape) for a in ins)
+        o = enc.alloc(size)
+        enc.emit("where", o, c, sc, x, sx, y, sy, size)
+        result(o)
+        return
+    if name in REDUCTIONS and set(p) <= {"axes", "keepdims"}:
+        in_shape = tuple(ins[0].aval.shape)
+        axes = tuple(a % len(in_shape) for a in p["axes"])
+        o = enc.alloc(size)
+        if size == 1:
+            m = -1
+        else:
+            kept = tuple(1 if i in axes else n for i, n in enumerate(in_shape))
+            m = enc.index_map(np.broadcast_to(_positions(kept), in_shape))
+        enc.emit("reduce", REDUCTIONS.index(name), o, enc.addr(ins[0]), m, ins[0].aval.size, size)
+        result(o)
+        return
+    if name in _MOVES:
+        arrays = ins[1:]
+        if any(type(a) is not Lit for a in arrays):
+            raise _Unsupported(f"{name} with an index array computed at run time")
+        x_shape = tuple(ins[0].aval.shape)
+        positions = np.asarray(eqn.prim.impl(_positions(x_shape), *(a.val for a in arrays), **p))
+        if positions.shape != shape:
+            raise _Unsupported(f"{name}: unexpected result shape {positions.shape}")
+        o = enc.alloc(size)
+        enc.emit("gather", o, enc.addr(ins[0]), enc.index_map(positions), size)
+        result(o)
+        return
+    if name == "scatter_add":
+        arrays = ins[1:]
+        if any(type(a) is not Lit for a in arrays):
+            raise _Unsupported("scatter_add with an index array computed at run time")
+        getitem = _getitem_prim()
+        index_arrays = [a.val for a in arrays]
+        # the positions written, in the shape of the indexed region; the update broadcasts to it
+        region = np.asarray(getitem.impl(_positions(shape), *index_arrays, spec=p["spec"]))
+        update = enc.dense(ins[0], region.shape)
+        o = enc.alloc(size)
+        enc.emit("fill", o, enc.constant(0.0), size)
+        enc.emit("scatter_add", o, update, enc.index_map(region), region.size)
+        result(o)
+        return
+    if name == "concatenate":
+        positions = np.asarray(
+            eqn.prim.impl(*(_positions(tuple(a.aval.shape)) + _start(ins, k) for k, a in
+                            enumerate(ins)), **p)
+        )
+        where_in_out = np.empty(size, dtype=np.int64)
+        where_in_out[positions.ravel()] = np.arange(size)
+        o = enc.alloc(size)
+        for k, a in enumerate(ins):
+            n = int(a.aval.size)
+            if n:
+                first = _start(ins, k)
+                m = enc.index_map(where_in_out[first : first + n])
+                enc.emit("put", o, enc.addr(a), m, n)
+        result(o)
+        return
+    if name == "matmul" and not p:
+        xs, ys = (tuple(a.aval.shape) for a in ins)
+        if not (1 <= len(xs) <= 2 and 1 <= len(ys) <= 2):
+            raise _Unsupported("matmul of more than 2 dimensions")
+        mm = xs[0] if len(xs) == 2 else 1
+        kk = xs[-1]
+        nn = ys[1] if len(ys) == 2 else 1
+        o = enc.alloc(size)
+        enc.emit("matmul", o, enc.addr(ins[0]), enc.addr(ins[1]), mm, kk, nn)
+        result(o)
+        return
+    if name == "cumsum" and ins[0].aval.ndim == 1 and p.get("axis") in (0, -1, None):
+        o = enc.alloc(size)
+        enc.emit("cumsum", o, enc.addr(ins[0]), size)
+        result(o)
+        return
+    if name in ("solve", "inv") and ins[0].aval.ndim == 2 and not p:
+        n = int(ins[0].aval.shape[0])
+        if name == "solve" and ins[1].aval.ndim not in (1, 2):
+            raise _Unsupported("solve with batched right-hand sides")
+        nrhs = n if name == "inv" else (1 if ins[1].aval.ndim == 1 else int(ins[1].aval.shape[1]))
+        scratch = enc.alloc(n * n + n)
+        o = enc.alloc(size)
+        b = enc.addr(ins[1]) if name == "solve" else 0
+        enc.emit(name, o, enc.addr(ins[0]), b, n, nrhs, scratch)
+        enc.free.append((n * n + n, scratch))
+        result(o)
+        return
+    if name == "slogdet" and ins[0].aval.ndim == 2 and not p:
+        n = int(ins[0].aval.shape[0])
+        scratch = enc.alloc(n * n + n)
+        sign, logdet = enc.alloc(1), enc.alloc(1)
+        enc.emit("slogdet", sign, logdet, enc.addr(ins[0]), n, scratch)
+        enc.free.append((n * n + n, scratch))
+        enc.where[id(eqn.outs[0])] = sign
+        enc.where[id(eqn.outs[1])] = logdet
+        return
+    raise _Unsupported(f"primitive {eqn.prim.name}" + (f" with {sorted(p)}" if p else ""))
+
+
+def _check_semantics(eqn: Any, name: str) -> None:
+    """Integers and booleans are float64 on the tape: refuse the operations whose integer or
+    boolean result would differ (bool + bool is "or" in NumPy; int ** int, int // int...)."""
+    kind = np.dtype(eqn.outs[0].aval.dtype).kind
+    plain = name in _MOVES or name in ("reshape", "copy", "stop_gradient", "concatenate", "where",
+                                        "convert_element_type", "scatter_add")
+    if kind in "iu" and not (plain or name in _INT_SAFE):
+        raise _Unsupported(f"{eqn.prim.name} with an integer result")
+    if kind == "b" and not (plain or name in _BOOL_OPS):
+        raise _Unsupported(f"{eqn.prim.name} with a boolean result")
+
+
+def _start(ins: list, k: int) -> int:
+    return int(sum(int(a.aval.size) for a in ins[:k]))
+
+
+def _getitem_prim() -> Any:
+    from ..prims.indexing import getitem_p
+
+    return getitem_p
+
+
+# --------------------------------------------------------------------------------------------
+# The machine (compiled once per cache directory) and per-chain contexts
+# --------------------------------------------------------------------------------------------
+
+_VM_SOURCE = os.path.join(os.path.dirname(__file__), "_tape_vm.py")
+_CORE_PLACEHOLDER = "fluxion_nutscore_CORE"
+
+
+def machine_path(core_name: str) -> tuple[str, str]:
+    """(module name, path) of the machine's copy in the cache directory, importing
+    ``as_voidptr`` from the core module ``core_name``."""
+    import numba
+
+    from ..codegen.numba_tier import write_module
+
+    with open(_VM_SOURCE) as fh:
+        source = fh.read().replace(_CORE_PLACEHOLDER, core_name)
+    # the tables are part of the machine: a change must not reuse a cached compile
+    tables = hashlib.sha1(repr((OPCODES, WIDTH, HEADER, UNARY, BINARY, REDUCTIONS)).encode())
+    header = f"# numba {numba.__version__}, tables {tables.hexdigest()[:16]}\n"
+    return write_module("fx_tapevm", "fluxion_tapevm", header + source)
+
+
+def load_machine() -> Any:
+    """The machine's module (its ``potential`` cfunc compiles the first time, ~3 s; later
+    processes load it from numba's cache). Imports the core's module, which it uses."""
+    from .numba_nuts import _core_path, _import
+
+    core_name, core_path = _core_path()
+    _import(core_name, core_path)  # the module only: its entry points compile when used
+    name, path = machine_path(core_name)
+    return _import(name, path)
+
+
+class TapeContext:
+    """One chain's context for the machine: its own memory (chains may run in threads at
+    once) over the tape's shared instructions and maps.
+
+    Attributes
+    ----------
+    address : int
+        The ``void *context`` argument of the machine's ``potential``.
+    """
+
+    def __init__(self, tape: Tape, dim: int) -> None:
+        self.tape = tape
+        self.mem = tape.mem.copy()
+        q_off, (value_off, grad_off) = tape.inputs[0], tape.outputs
+        self.header = np.array(
+            [
+                tape.code.ctypes.data,
+                tape.n_code,
+                self.mem.ctypes.data,
+                self.mem.size,
+                tape.maps.ctypes.data,
+                tape.maps.size,
+                q_off,
+                dim,
+                value_off,
+                grad_off,
+            ],
+            dtype=np.int64,
+        )
+        self.address = int(self.header.ctypes.data)
+
+
+def run(tape: Tape, machine: Any, *args: Any) -> tuple:
+    """Run ``tape`` on ``args`` (arrays shaped as the graph's inputs) through the machine's
+    ``evaluate``; the outputs as NumPy values of the graph's shapes and dtypes.
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        A linear solve met a singular matrix (as NumPy would).
+    """
+    mem = tape.mem.copy()
+    for off, x in zip(tape.inputs, args, strict=True):
+        flat = np.asarray(x, dtype=np.float64).ravel()
+        mem[off : off + flat.size] = flat
+    if not machine.evaluate(tape.code, tape.n_code, mem, tape.maps):
+        raise np.linalg.LinAlgError("tape.run: singular matrix")
+    outs = []
+    for off, aval in zip(tape.outputs, tape.out_avals):
+        values = mem[off : off + aval.size].reshape(aval.shape)
+        outs.append(np.asarray(values.astype(aval.dtype))[()] if aval.ndim == 0 else
+                    values.astype(aval.dtype))
+    return tuple(outs)
