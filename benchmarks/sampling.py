@@ -31,8 +31,9 @@ Two regimes, each sampler in its own FRESH subprocess (``--repeats`` of them, me
    sampling, to the draws in NumPy arrays ("run s"). fluxion runs once with an empty
    ``fluxion.config.cache_dir`` (a new temporary directory, also ``NUMBA_CACHE_DIR``) and once
    more in a new process on the directory the first one filled ("warm cache"), then once
-   more after deleting from it everything but the model-independent compiled NUTS core
-   ("core": a new model on a machine where fluxion has sampled before); PyMC+nutpie
+   more after deleting from it everything but the model-independent compiled NUTS core and
+   tape machine ("core": a new model on a machine where fluxion has sampled before; the model
+   runs on the tape, nothing is compiled for it); PyMC+nutpie
    likewise with an empty and a filled PyTensor ``base_compiledir``. NumPyro runs with JAX's
    defaults ("off": no persistent compilation cache) and, vectorized, also with JAX's
    persistent compilation cache empty and filled (every executable kept); emcee compiles
@@ -327,23 +328,34 @@ def child_main(args: argparse.Namespace) -> int:
 # -------------------------------------------------------------------------- parent
 
 
-def wait_for_compiled_nuts(cache_dir: str, timeout: float = 120.0) -> None:
-    """fluxion's first run compiles its numba NUTS in a background process for the next runs
-    ("auto" mode); wait for it so that the "warm cache" row measures a filled cache."""
+def wait_for_compiled_nuts(cache_dir: str, timeout: float = 180.0) -> None:
+    """fluxion compiles in detached processes for the next runs: after a first run, its NUTS
+    core and tape machine, then the model's kernel; after a run on the tape ("core"), the
+    model's kernel. Wait until both markers are there (core and the model's potential), so
+    that the "warm cache" row measures a filled cache and no compile competes with the next
+    measurement."""
     folder = os.path.join(cache_dir, "numba")
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if os.path.isdir(folder) and any(f.endswith(".compiled") for f in os.listdir(folder)):
-            return
-        time.sleep(0.5)
+        if os.path.isdir(folder):
+            markers = [f for f in os.listdir(folder) if f.endswith(".compiled")]
+            if any(f.startswith("fx_nutscore_") for f in markers) and any(
+                f.startswith("fx_nutspot_") for f in markers
+            ):
+                return
+        time.sleep(0.25)
+
+
+# the model-independent compiled files: the NUTS core and the tape machine
+MODEL_INDEPENDENT = ("fx_nutscore_", "fx_tapevm_")
 
 
 def keep_only_nuts_core(cache_dir: str) -> None:
-    """Delete every compiled file but the model-independent NUTS core's (``fx_nutscore_*``:
-    its source, marker and numba cache entries), so the next run compiles the model anew."""
+    """Delete every compiled file but the model-independent ones (``MODEL_INDEPENDENT``: their
+    sources, marker and numba cache entries), so the next run meets the model anew."""
     for root, _, files in os.walk(cache_dir):
         for f in files:
-            if not f.startswith("fx_nutscore_"):
+            if not f.startswith(MODEL_INDEPENDENT):
                 os.remove(os.path.join(root, f))
 
 
@@ -360,7 +372,7 @@ def run_child(
     cmd += ["--npz", npz]
     spawned = time.time()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200)
-    if name.startswith("fluxion-nuts") and cache == "empty":
+    if name.startswith("fluxion-nuts") and cache in ("empty", "core"):
         wait_for_compiled_nuts(cache_dir)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
