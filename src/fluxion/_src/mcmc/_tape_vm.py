@@ -89,6 +89,11 @@ U_ISFINITE = UNARY.index("isfinite")
 U_ISNAN = UNARY.index("isnan")
 U_ISINF = UNARY.index("isinf")
 U_NONZERO = UNARY.index("nonzero")
+U_GAMMALN = UNARY.index("gammaln")
+U_DIGAMMA = UNARY.index("digamma")
+U_ERF = UNARY.index("erf")
+U_ERFC = UNARY.index("erfc")
+U_NDTR = UNARY.index("ndtr")
 
 B_ADD = BINARY.index("add")
 B_SUBTRACT = BINARY.index("subtract")
@@ -111,6 +116,8 @@ B_NOT_EQUAL = BINARY.index("not_equal")
 B_LOGICAL_AND = BINARY.index("logical_and")
 B_LOGICAL_OR = BINARY.index("logical_or")
 B_LOGICAL_XOR = BINARY.index("logical_xor")
+B_XLOGY = BINARY.index("xlogy")
+B_XLOG1PY = BINARY.index("xlog1py")
 
 R_SUM = REDUCTIONS.index("sum")
 R_PROD = REDUCTIONS.index("prod")
@@ -200,7 +207,57 @@ def _unary(fn, x):
         return 1.0 if math.isinf(x) else 0.0
     if fn == U_NONZERO:  # conversion to bool
         return 1.0 if x != 0.0 else 0.0
+    if fn == U_GAMMALN:  # log|Gamma(x)|, +inf at the poles (as scipy.special.gammaln)
+        return math.lgamma(x)
+    if fn == U_DIGAMMA:
+        return _digamma(x)
+    if fn == U_ERF:
+        return math.erf(x)
+    if fn == U_ERFC:
+        return math.erfc(x)
+    if fn == U_NDTR:
+        return _ndtr(x)
     return np.nan
+
+
+@numba.njit(**_JIT)
+def _digamma(x):
+    """psi(x) as scipy.special.psi: -inf at 0, NaN at the negative integers; reflection
+    psi(x) = psi(1 - x) - pi / tan(pi x) below 0; the recurrence psi(x) = psi(x + 1) - 1/x up
+    to x >= 10, then the asymptotic series ln x - 1/(2x) - sum B_2k / (2k x^2k) to x^-14
+    (truncation error below 1e-16 there)."""
+    if x != x:
+        return x
+    if x == 0.0:
+        return -np.inf
+    shift = 0.0
+    if x < 0.0:
+        if x == math.floor(x):
+            return np.nan
+        shift = -math.pi / math.tan(math.pi * x)
+        x = 1.0 - x
+    while x < 10.0:
+        shift -= 1.0 / x
+        x += 1.0
+    f = 1.0 / (x * x)
+    series = f * (
+        -1.0 / 12
+        + f * (1.0 / 120 + f * (-1.0 / 252 + f * (1.0 / 240 + f * (-1.0 / 132 + f * (
+            691.0 / 32760 + f * (-1.0 / 12)
+        )))))
+    )
+    return shift + math.log(x) - 0.5 / x + series
+
+
+@numba.njit(**_JIT)
+def _ndtr(x):
+    """The standard normal CDF as Cephes/scipy: 0.5 (1 + erf(x/sqrt 2)) near 0, erfc in the
+    tails (no cancellation)."""
+    t = x * 0.7071067811865476
+    if abs(t) < 0.7071067811865476:
+        return 0.5 + 0.5 * math.erf(t)
+    y = 0.5 * math.erfc(abs(t))
+    return 1.0 - y if t > 0.0 else y
 
 
 @numba.njit(**_JIT)
@@ -263,6 +320,10 @@ def _binary(fn, x, y):
         return 1.0 if (x != 0.0 or y != 0.0) else 0.0
     if fn == B_LOGICAL_XOR:
         return 1.0 if ((x != 0.0) != (y != 0.0)) else 0.0
+    if fn == B_XLOGY:  # 0 where x == 0 (unless y is NaN), as scipy.special.xlogy
+        return 0.0 if (x == 0.0 and y == y) else x * np.log(y)
+    if fn == B_XLOG1PY:
+        return 0.0 if (x == 0.0 and y == y) else x * np.log1p(y)
     return np.nan
 
 

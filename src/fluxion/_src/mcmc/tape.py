@@ -89,6 +89,11 @@ UNARY = (
     "isnan",
     "isinf",
     "nonzero",
+    "gammaln",
+    "digamma",
+    "erf",
+    "erfc",
+    "ndtr",
 )
 BINARY = (
     "add",
@@ -112,6 +117,8 @@ BINARY = (
     "logical_and",
     "logical_or",
     "logical_xor",
+    "xlogy",
+    "xlog1py",
 )
 REDUCTIONS = ("sum", "prod", "max", "min")
 _ALIASES = {"abs": "absolute"}
