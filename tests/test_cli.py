@@ -114,6 +114,7 @@ def test_precompile_compiles_the_nuts_core(capsys, compiled_nuts_cache):
         assert main(["precompile"]) == 0
     finally:
         fluxion.config.update("cache_dir", old)
-    assert "NUTS core compiled" in capsys.readouterr().out
+    assert "NUTS core and tape machine compiled" in capsys.readouterr().out
     folder = os.path.join(compiled_nuts_cache, "numba")
     assert any(f.endswith(".compiled") for f in os.listdir(folder))
+    assert any(f.startswith("fx_tapevm_") for f in os.listdir(folder))
