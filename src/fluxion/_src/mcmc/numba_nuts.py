@@ -409,6 +409,6 @@ def compiled_nuts(
     module = _import(pot_name, pot_path)
     if later and not cached:
         open(later[1][2], "w").close()  # compiled here: numba cached kernel and cfunc
-    source, buffers = made
+    _, buffers = made
     ctx = np.array([b.ctypes.data for b in buffers], dtype=np.int64)
     return CompiledNuts(core, int(module.potential.address), ctx, tuple(buffers))
