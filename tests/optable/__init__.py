@@ -151,12 +151,12 @@ def _check_jit(row: OpCase, args: tuple) -> None:
 
 
 def _check_tape(row: OpCase, args: tuple) -> None:
-    """The tape machine (the compiled NUTS's model-independent potential, ``mcmc/tape.py``)
+    """The tape machine (the compiled NUTS's model-independent potential, ``codegen/tape.py``)
     equals eager on the row's jit graph and on the graph of the gradient of the sum of its float
     outputs — wherever the graph encodes (a graph that does not is compiled by numba instead;
     ``encode`` must then say why)."""
     import fluxion
-    from fluxion._src.mcmc import tape
+    from fluxion._src.codegen import tape
 
     machine = tape.load_machine()
 

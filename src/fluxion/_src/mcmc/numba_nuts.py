@@ -143,7 +143,7 @@ def load_core(mode: Any = "auto", extra: tuple = ()) -> Any | None:
     module = _import(name, path)
     if not compiled and not getattr(module, "_fx_compiled", False):
         _compile_core(module)  # every entry point, here and now (mode True)
-        from .tape import load_machine
+        from ..codegen.tape import load_machine
 
         load_machine()
         open(marker, "w").close()
@@ -159,7 +159,7 @@ def compile_in_background(extra: tuple = ()) -> None:
     potential). Once per process for the core; once per module for the extras."""
     import subprocess
 
-    from .tape import machine_path
+    from ..codegen.tape import machine_path
 
     name, path = _core_path()
     todo = tuple(e for e in extra if e[1] not in _STARTED)
@@ -272,7 +272,7 @@ class CompiledNuts:
         the chain runs."""
         if self.tape is None:
             return self.ctx, None
-        from .tape import TapeContext
+        from ..codegen.tape import TapeContext
 
         ctx = TapeContext(self.tape, self.dim)
         return ctx.address, ctx
@@ -381,7 +381,7 @@ def compiled_nuts(
             later = ((kernel.module_name, kernel.path, ""), (pot_name, pot_path, _marker(pot_path)))
     cached = bool(later) and os.path.exists(later[1][2])
     if potential == "tape" or (potential == "auto" and not cached):
-        from .tape import encode, load_machine
+        from ..codegen.tape import encode, load_machine
 
         tape, _why = encode(spec.graph)
         if tape is not None:

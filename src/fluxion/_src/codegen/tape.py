@@ -502,7 +502,7 @@ def machine_path(core_name: str) -> tuple[str, str]:
     ``as_voidptr`` from the core module ``core_name``."""
     import numba
 
-    from ..codegen.numba_tier import write_module
+    from .numba_tier import write_module
 
     with open(_VM_SOURCE) as fh:
         source = fh.read().replace(_CORE_PLACEHOLDER, core_name)
@@ -515,7 +515,7 @@ def machine_path(core_name: str) -> tuple[str, str]:
 def load_machine() -> Any:
     """The machine's module (its ``potential`` cfunc compiles the first time, ~3 s; later
     processes load it from numba's cache). Imports the core's module, which it uses."""
-    from .numba_nuts import _core_path, _import
+    from ..mcmc.numba_nuts import _core_path, _import  # TODO(issue 11): codegen.cache
 
     core_name, core_path = _core_path()
     _import(core_name, core_path)  # the module only: its entry points compile when used

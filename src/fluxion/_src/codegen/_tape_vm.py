@@ -27,7 +27,7 @@ import numpy as np
 from fluxion_nutscore_CORE import as_voidptr
 from numba import types
 
-from fluxion._src.mcmc.tape import BINARY, HEADER, OPCODES, REDUCTIONS, UNARY, WIDTH
+from fluxion._src.codegen.tape import BINARY, HEADER, OPCODES, REDUCTIONS, UNARY, WIDTH
 
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
 
