@@ -5,9 +5,6 @@ Write a model as ordinary NumPy code; fluxion gives exact derivatives of any ord
 """
 
 import fluxion._src.numpy.core  # noqa: F401  (installs the tracer operators)
-from fluxion._src.api import checkpoint as checkpoint
-from fluxion._src.api import custom_jvp as custom_jvp
-from fluxion._src.api import custom_vjp as custom_vjp
 from fluxion._src.api import elementwise_grad as elementwise_grad
 from fluxion._src.api import grad as grad
 from fluxion._src.api import hessian as hessian
@@ -25,6 +22,9 @@ from fluxion._src.config import config as config
 from fluxion._src.config import disable_jit as disable_jit
 from fluxion._src.core import ConcretizationError as ConcretizationError
 from fluxion._src.core import UnexpectedTracerError as UnexpectedTracerError
+from fluxion._src.custom import checkpoint as checkpoint
+from fluxion._src.custom import custom_jvp as custom_jvp
+from fluxion._src.custom import custom_vjp as custom_vjp
 from fluxion._src.ir.staging import make_graph as make_graph
 from fluxion._src.jit import jit as jit
 

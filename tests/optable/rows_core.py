@@ -14,7 +14,7 @@ import numpy as np
 
 import fluxion
 import fluxion.numpy as fnp
-from fluxion._src import api
+from fluxion._src import custom
 from fluxion._src.prims import elementwise as ew
 from fluxion._src.prims import indexing as ix
 from fluxion._src.prims import reduce as rd
@@ -1468,7 +1468,7 @@ row(
     _remat_body,
     lambda x, y: {"s": np.sin(x) * y, "c": np.cos(x * y)},
     args(uniform((3,)), uniform((3,))),
-    (api.checkpoint_p,),
+    (custom.checkpoint_p,),
     xfail=_NO_CALL_SHAPE_RULE,
 )
 row(
@@ -1476,7 +1476,7 @@ row(
     fluxion.checkpoint(lambda x: (fnp.sin(x), x > 0, x * 2.0)),
     lambda x: (np.sin(x), x > 0, x * 2.0),
     args(away((3,))),
-    (api.checkpoint_p,),
+    (custom.checkpoint_p,),
     xfail=_NO_CALL_SHAPE_RULE,
 )
 row(
@@ -1484,7 +1484,7 @@ row(
     lambda x: fluxion.grad(fluxion.checkpoint(lambda z: fnp.sum(fnp.tanh(z) ** 2)))(x),
     lambda x: 2 * np.tanh(x) * (1 - np.tanh(x) ** 2),
     args(uniform((3,))),
-    (api.checkpoint_p,),
+    (custom.checkpoint_p,),
     xfail=_NO_CALL_SHAPE_RULE,
 )
 
@@ -1505,7 +1505,7 @@ row(
     _softplus,
     lambda x: np.logaddexp(x, 0.0),
     args(uniform((4,), -3, 3)),
-    (api.custom_jvp_call_p,),
+    (custom.custom_jvp_call_p,),
     xfail=_NO_CALL_SHAPE_RULE,
 )
 row(
@@ -1513,7 +1513,7 @@ row(
     _softplus,
     lambda x: np.logaddexp(x, np.float32(0.0)),
     args(uniform((3,), dtype=F32)),
-    (api.custom_jvp_call_p,),
+    (custom.custom_jvp_call_p,),
     xfail=_NO_CALL_SHAPE_RULE,
 )
 row(
@@ -1521,7 +1521,7 @@ row(
     _softplus,
     lambda x: np.logaddexp(x, 0.0),
     args(uniform(())),
-    (api.custom_jvp_call_p,),
+    (custom.custom_jvp_call_p,),
     xfail=_NO_CALL_SHAPE_RULE,
 )
 
@@ -1545,7 +1545,7 @@ row(
     lambda x, y: _custom_jvp_static(1.5, x, y),
     lambda x, y: 1.5 * x * np.sin(y),
     args(uniform((3,)), uniform((3,))),
-    (api.custom_jvp_call_p,),
+    (custom.custom_jvp_call_p,),
     xfail=_NO_CALL_SHAPE_RULE,
 )
 
@@ -1573,7 +1573,7 @@ row(
     _logsumexp_pair,
     np.logaddexp,
     args(distinct((4,)), uniform((4,))),
-    (api.custom_vjp_call_p,),
+    (custom.custom_vjp_call_p,),
     xfail=_NO_CALL_SHAPE_RULE,
 )
 
@@ -1600,7 +1600,7 @@ row(
     lambda x: _custom_vjp_static(3.0, x),
     lambda x: np.sum(np.abs(x) ** 3.0),
     args(away((3,))),
-    (api.custom_vjp_call_p,),
+    (custom.custom_vjp_call_p,),
     xfail=_NO_CALL_SHAPE_RULE,
 )
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .core import (
+    MissingRule,
     Primitive,
     ShapedArray,
     Trace,
@@ -22,7 +23,15 @@ from .core import (
     _state,
     aval_of,
     bind_at,
+    nondiff_jvp,
+    nondiff_vjp,
 )
+from .prims.elementwise import add as _add
+from .prims.elementwise import convert_element_type as _convert
+from .prims.elementwise import real as _real
+from .prims.indexing import build_index as _build_index
+from .prims.indexing import getitem_p as _getitem_p
+from .prims.reduce import sum_to_shape
 
 __all__ = [
     "JVPTrace",
@@ -50,35 +59,6 @@ def _missing_rule(kind: str, prim: Primitive) -> NotImplementedError:
         f"{kind} rule for primitive '{prim.name}' is not defined; for a user primitive define "
         f"it with fluxion.extend.def{kind}, for a built-in add it in _src/prims/<family>.py"
     )
-
-
-# Markers for non-differentiable primitives (comparisons, floor, argmax, ...): their outputs are
-# returned untraced, so no derivative flows and no node is recorded.
-def nondiff_jvp(primals: Any, tangents: Any, **params: Any) -> Any:  # pragma: no cover - marker
-    raise AssertionError("nondiff_jvp is a marker and is never called")
-
-
-def nondiff_vjp(g: Any, ans: Any, *args: Any, **params: Any) -> Any:  # pragma: no cover - marker
-    raise AssertionError("nondiff_vjp is a marker and is never called")
-
-
-class MissingRule:
-    """A cotangent placeholder returned for an argument whose vjp rule the user did not define.
-
-    The backward pass raises ``NotImplementedError`` only if that cotangent is actually needed.
-    """
-
-    __slots__ = ("prim_name", "argnum")
-
-    def __init__(self, prim_name: str, argnum: int) -> None:
-        self.prim_name = prim_name
-        self.argnum = argnum
-
-    def error(self) -> NotImplementedError:
-        return NotImplementedError(
-            f"vjp rule for primitive '{self.prim_name}' (argument {self.argnum}) is not defined; "
-            "add it with fluxion.extend.defvjp"
-        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -321,29 +301,6 @@ class VJPTrace(Trace):
         return VJPTracer(self, ans, node)
 
 
-def sum_to_shape(ct: Any, shape: tuple[int, ...]) -> Any:
-    """Sum a broadcast cotangent down to ``shape`` (the inverse of NumPy broadcasting).
-
-    Leading extra axes are summed away; axes where ``shape`` has size 1 are summed with the size
-    kept; axes where ``ct`` has size 1 (or that it lacks) are broadcast back up.
-    """
-    ct_shape = ct.shape
-    if not shape:  # to a scalar: one full reduction
-        return _reduce_sum(ct, tuple(range(len(ct_shape))))
-    lead = len(ct_shape) - len(shape)
-    if lead > 0:
-        ct = _reduce_sum(ct, tuple(range(lead)))
-        ct_shape = ct.shape
-    offset = len(shape) - len(ct_shape)
-    inner = tuple(i for i, n in enumerate(ct_shape) if n != 1 and shape[i + offset] == 1)
-    if inner:
-        kept = tuple(1 if i in inner else n for i, n in enumerate(ct_shape))
-        ct = _reshape(_reduce_sum(ct, inner), kept)
-    if ct.shape != shape:
-        ct = _broadcast_to(ct, shape)
-    return ct
-
-
 def _fit_cotangent(ct: Any, like: Any) -> Any:
     """Make ``ct`` the shape and dtype of the primal ``like`` (un-broadcast, cast)."""
     shape = like.shape
@@ -363,23 +320,6 @@ def _fit_cotangent(ct: Any, like: Any) -> Any:
 
 def _add_cotangents(a: Any, b: Any) -> Any:
     return _add(a, b)
-
-
-def _late_imports() -> None:
-    """Bind the primitive helpers the backward pass needs (prims import this module first)."""
-    global _reduce_sum, _reshape, _broadcast_to, _real, _convert, _add, _getitem_p, _build_index
-    from .prims.elementwise import add, convert_element_type, real
-    from .prims.indexing import build_index, getitem_p
-    from .prims.reduce import reduce_sum
-    from .prims.shape import broadcast_to, reshape
-
-    _reduce_sum, _reshape, _broadcast_to = reduce_sum, reshape, broadcast_to
-    _real, _convert, _add = real, convert_element_type, add
-    _getitem_p, _build_index = getitem_p, build_index
-
-
-_reduce_sum = _reshape = _broadcast_to = _real = _convert = _add = None
-_getitem_p = _build_index = None
 
 
 def backward_pass(tape: list[Node], seeds: dict) -> dict:

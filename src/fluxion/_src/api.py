@@ -1,5 +1,6 @@
 """User-facing transforms: grad, value_and_grad, jvp, vjp, linearize, jacfwd, jacrev, jacobian,
-hessian, hvp, elementwise_grad, checkpoint, stop_gradient, custom_jvp, custom_vjp.
+hessian, hvp, elementwise_grad, stop_gradient (custom_jvp, custom_vjp and checkpoint, which are
+written with these, live in custom.py).
 
 Signatures follow JAX where JAX has the function; autograd's conventions keep working
 (non-differentiated arguments may be any Python object, a tuple of argnums gives a tuple of
@@ -15,10 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from . import core
 from .ad import JVPTrace, JVPTracer, VJPTrace, VJPTracer, backward_pass
-from .core import Primitive, Tracer, Zero, aval_of, new_trace
+from .core import Tracer, Zero, aval_of, new_trace
+from .numpy import core as fnp
 from .prims._helpers import shape_of
+from .prims.elementwise import stop_gradient_p
 from .tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
 
 
@@ -38,10 +40,7 @@ __all__ = [
     "hessian",
     "hvp",
     "elementwise_grad",
-    "checkpoint",
     "stop_gradient",
-    "custom_jvp",
-    "custom_vjp",
 ]
 
 
@@ -615,8 +614,6 @@ def _jacobian(name: str, fun: Callable, argnums: Any, has_aux: bool, forward: bo
 
 def _assemble(out_flat: list, in_flat: list, get: Callable, by_input: bool) -> list:
     """Build the Jacobian blocks [o][i] (shape out_o + in_i) from columns or rows."""
-    from .numpy import core as fnp
-
     blocks = [[None] * len(in_flat) for _ in out_flat]
     if by_input:
         k = 0
@@ -701,7 +698,7 @@ def hvp(fun: Callable, argnums: int = 0) -> Callable:
 
 
 # --------------------------------------------------------------------------------------------
-# stop_gradient, checkpoint, custom rules
+# stop_gradient
 # --------------------------------------------------------------------------------------------
 
 
@@ -717,297 +714,7 @@ def stop_gradient(x: Any) -> Any:
     pytree of arrays
         The same values, treated as constants.
     """
-    from .prims.elementwise import stop_gradient_p
-
     return tree_map(
         lambda leaf: stop_gradient_p.bind(leaf) if isinstance(leaf, Tracer) else leaf, x
     )
 
-
-def _call_primitive(name: str) -> Primitive:
-    prim = Primitive(name, multiple_results=True)
-    prim.impl = lambda *args, fun, **params: tuple(fun(*args))
-    return prim
-
-
-def _flat_fun(fun: Callable, in_tree: Any, out_store: list) -> Callable:
-    """Wrap ``fun`` to take and return flat lists of leaves (its output tree goes to out_store)."""
-
-    def flat(*leaves: Any) -> tuple:
-        out = fun(*tree_unflatten(in_tree, list(leaves)))
-        out_flat, out_tree = tree_flatten(out)
-        if out_store:
-            out_store[0] = out_tree
-        else:
-            out_store.append(out_tree)
-        return tuple(out_flat)
-
-    return flat
-
-
-checkpoint_p = _call_primitive("checkpoint")
-
-
-def _checkpoint_jvp(primals: Any, tangents: Any, *, fun: Callable) -> Any:
-    tangents = [t.instantiate() if type(t) is Zero else t for t in tangents]
-    out, out_t = jvp(lambda *a: fun(*a), tuple(primals), tuple(tangents))
-    return tuple(out), tuple(out_t)
-
-
-def _checkpoint_vjp(g: Any, ans: Any, *args: Any, fun: Callable) -> Any:
-    # recompute the forward pass now, recording its tape only for this backward step
-    g = tuple(t.instantiate() if type(t) is Zero else t for t in g)
-    _, pullback = vjp(lambda *a: fun(*a), *args)
-    return pullback(g)
-
-
-checkpoint_p.jvp = _checkpoint_jvp
-checkpoint_p.vjp = _checkpoint_vjp
-
-
-def checkpoint(fun: Callable) -> Callable:
-    """Rematerialize ``fun``'s intermediates in the backward pass instead of storing them.
-
-    Parameters
-    ----------
-    fun : callable
-        Takes and returns pytrees of arrays.
-
-    Returns
-    -------
-    callable
-        Same values and derivatives as ``fun``; under reverse mode only its inputs are kept, and
-        its forward pass runs again during the backward pass (memory for time).
-    """
-    _check_callable("checkpoint", fun)
-
-    @functools.wraps(fun)
-    def remat(*args: Any) -> Any:
-        flat, in_tree = tree_flatten(args)
-        store: list = []
-        out = checkpoint_p.bind(*flat, fun=_flat_fun(fun, in_tree, store))
-        return tree_unflatten(store[0], list(out))
-
-    return remat
-
-
-class custom_jvp:  # noqa: N801 (JAX's name)
-    """A function with a user-defined JVP rule.
-
-    Parameters
-    ----------
-    fun : callable
-        The primal function, on arrays.
-    nondiff_argnums : tuple of int, optional
-        Positional arguments that are static (not differentiated, passed to the rule first).
-
-    Notes
-    -----
-    Define the rule with ``@f.defjvp`` on ``rule(primals, tangents) -> (out, out_tangent)``.
-    Reverse mode differentiates the rule's tangent map (it is linear in the tangents), so one
-    JVP rule serves both modes.
-
-    Examples
-    --------
-    >>> import fluxion, fluxion.numpy as fnp
-    >>> @fluxion.custom_jvp
-    ... def log1pexp(x):
-    ...     return fnp.log1p(fnp.exp(x))
-    >>> @log1pexp.defjvp
-    ... def _(primals, tangents):
-    ...     (x,), (t,) = primals, tangents
-    ...     return log1pexp(x), t / (1 + fnp.exp(-x))
-    >>> float(fluxion.grad(log1pexp)(100.0))
-    1.0
-    """
-
-    def __init__(self, fun: Callable, nondiff_argnums: tuple[int, ...] = ()) -> None:
-        self.fun = fun
-        self.nondiff_argnums = tuple(nondiff_argnums)
-        self.jvp_rule: Callable | None = None
-        functools.update_wrapper(self, fun)
-
-    def defjvp(self, rule: Callable) -> Callable:
-        self.jvp_rule = rule
-        return rule
-
-    def __call__(self, *args: Any) -> Any:
-        if self.jvp_rule is None:
-            raise AttributeError(
-                f"custom_jvp function {getattr(self.fun, '__name__', self.fun)} has no JVP rule; "
-                "define one with @f.defjvp"
-            )
-        static = tuple(args[i] for i in self.nondiff_argnums)
-        dyn = tuple(a for i, a in enumerate(args) if i not in self.nondiff_argnums)
-        flat, in_tree = tree_flatten(dyn)
-        store: list = []
-        fun, rule, nondiff = self.fun, self.jvp_rule, self.nondiff_argnums
-
-        def call(*d: Any) -> Any:
-            return fun(*_merge(static, d, nondiff))
-
-        def flat_rule(primals: Any, tangents: Any) -> Any:
-            p = tree_unflatten(in_tree, list(primals))
-            t = tree_unflatten(in_tree, list(tangents))
-            out, out_t = rule(*static, p, t) if static else rule(p, t)
-            out_flat, out_tree = tree_flatten(out)
-            if not store:  # the rule ran instead of fun (forward mode): record the structure
-                store.append(out_tree)
-            return tuple(out_flat), tuple(tree_flatten(out_t)[0])
-
-        out = custom_jvp_call_p.bind(*flat, fun=_flat_fun(call, in_tree, store), rule=flat_rule)
-        return tree_unflatten(store[0], list(out))
-
-
-def _merge(static: tuple, dyn: tuple, nondiff: tuple[int, ...]) -> list:
-    args = []
-    s, d = iter(static), iter(dyn)
-    for i in range(len(static) + len(dyn)):
-        args.append(next(s) if i in nondiff else next(d))
-    return args
-
-
-custom_jvp_call_p = _call_primitive("custom_jvp_call")
-
-
-def _custom_jvp_call_jvp(primals: Any, tangents: Any, *, fun: Callable, rule: Callable) -> Any:
-    tangents = tuple(t.instantiate() if type(t) is Zero else t for t in tangents)
-    out, out_t = rule(tuple(primals), tangents)
-    return tuple(out), tuple(out_t)
-
-
-def _custom_jvp_call_vjp(g: Any, ans: Any, *args: Any, fun: Callable, rule: Callable) -> Any:
-    # The rule's tangent map t -> J t is linear; its vjp at t = 0 is the transpose J^T g.
-    g = tuple(t.instantiate() if type(t) is Zero else t for t in g)
-    zeros = tuple(_zeros_like_leaf(a) for a in args)
-
-    def tangent_map(*t: Any) -> Any:
-        return rule(tuple(args), t)[1]
-
-    _, pullback = vjp(tangent_map, *zeros)
-    return pullback(g)
-
-
-custom_jvp_call_p.jvp = _custom_jvp_call_jvp
-custom_jvp_call_p.vjp = _custom_jvp_call_vjp
-
-
-class custom_vjp:  # noqa: N801 (JAX's name)
-    """A function with a user-defined VJP rule.
-
-    Parameters
-    ----------
-    fun : callable
-        The primal function.
-    nondiff_argnums : tuple of int, optional
-        Static positional arguments (passed to ``bwd`` first).
-
-    Notes
-    -----
-    ``f.defvjp(fwd, bwd)``: ``fwd(*args) -> (out, residuals)``; ``bwd(residuals, g) -> tuple``
-    with one cotangent per (non-static) argument (``None`` for zero). Forward mode
-    differentiates ``fun`` itself.
-    """
-
-    def __init__(self, fun: Callable, nondiff_argnums: tuple[int, ...] = ()) -> None:
-        self.fun = fun
-        self.nondiff_argnums = tuple(nondiff_argnums)
-        self.fwd: Callable | None = None
-        self.bwd: Callable | None = None
-        functools.update_wrapper(self, fun)
-
-    def defvjp(self, fwd: Callable, bwd: Callable) -> None:
-        self.fwd, self.bwd = fwd, bwd
-
-    def __call__(self, *args: Any) -> Any:
-        if self.fwd is None:
-            raise AttributeError(
-                f"custom_vjp function {getattr(self.fun, '__name__', self.fun)} has no VJP rule; "
-                "define one with f.defvjp(fwd, bwd)"
-            )
-        nondiff = self.nondiff_argnums
-        static = tuple(args[i] for i in nondiff)
-        dyn = tuple(a for i, a in enumerate(args) if i not in nondiff)
-        flat, in_tree = tree_flatten(dyn)
-        store: list = []
-        fun, fwd, bwd = self.fun, self.fwd, self.bwd
-
-        def call(*d: Any) -> Any:
-            return fun(*_merge(static, d, nondiff))
-
-        def flat_fwd(*leaves: Any) -> Any:
-            d = tree_unflatten(in_tree, list(leaves))
-            out, res = fwd(*_merge(static, d, nondiff))
-            out_flat, out_tree = tree_flatten(out)
-            if store:
-                store[0] = out_tree
-            else:
-                store.append(out_tree)
-            return tuple(out_flat), res
-
-        def flat_bwd(res: Any, g: Any) -> Any:
-            g_tree = tree_unflatten(store[0], list(g))
-            cts = bwd(*static, res, g_tree) if static else bwd(res, g_tree)
-            if not isinstance(cts, tuple):
-                raise TypeError(
-                    f"custom_vjp bwd of {getattr(fun, '__name__', fun)}: expected a tuple with "
-                    f"one cotangent per argument, got {type(cts).__name__}"
-                )
-            cts_flat = []
-            for ct, arg in zip(cts, dyn):
-                if ct is None:
-                    cts_flat.extend([None] * len(tree_flatten(arg)[0]))
-                else:
-                    cts_flat.extend(tree_flatten(ct)[0])
-            return tuple(cts_flat)
-
-        out = custom_vjp_call_p.bind(
-            *flat, fun=_flat_fun(call, in_tree, store), fwd_rule=flat_fwd, bwd_rule=flat_bwd
-        )
-        return tree_unflatten(store[0], list(out))
-
-
-custom_vjp_call_p = _call_primitive("custom_vjp_call")
-custom_vjp_call_p.fwd = lambda *args, fun, fwd_rule, bwd_rule: fwd_rule(*args)
-
-
-def _custom_vjp_call_jvp(primals: Any, tangents: Any, *, fun: Callable, **rules: Any) -> Any:
-    tangents = tuple(t.instantiate() if type(t) is Zero else t for t in tangents)
-    out, out_t = jvp(fun, tuple(primals), tangents)
-    return tuple(out), tuple(out_t)
-
-
-def _custom_vjp_call_vjp(
-    g: Any,
-    ans: Any,
-    *args: Any,
-    fun: Callable,
-    fwd_rule: Callable,
-    bwd_rule: Callable,
-    residuals: Any,
-) -> Any:
-    g = tuple(t.instantiate() if type(t) is Zero else t for t in g)
-    return bwd_rule(residuals, g)
-
-
-custom_vjp_call_p.jvp = _custom_vjp_call_jvp
-custom_vjp_call_p.vjp = _custom_vjp_call_vjp
-
-_ = (core, tree_structure)
-
-
-# Under jit these call primitives are traced through (their Python functions are inlined).
-def _register_inlines() -> None:
-    from .ir.staging import register_inline, trace_subgraph
-
-    def call_abstract_eval(*avals: Any, fun: Callable, **params: Any) -> list:
-        # the shape rule of a call is its function's: trace it abstractly
-        graph, _ = trace_subgraph(lambda *a: list(fun(*a)), list(avals), "shape rule")
-        return graph.out_avals
-
-    for prim in (checkpoint_p, custom_jvp_call_p, custom_vjp_call_p):
-        register_inline(prim)
-        prim.abstract_eval = call_abstract_eval
-
-
-_register_inlines()

@@ -31,6 +31,9 @@ __all__ = [
     "new_trace",
     "bind_at",
     "find_primal",
+    "MissingRule",
+    "nondiff_jvp",
+    "nondiff_vjp",
 ]
 
 
@@ -187,6 +190,41 @@ class Zero:
 def instantiate(t: Any) -> Any:
     """Materialise a symbolic :class:`Zero`; return anything else unchanged."""
     return t.instantiate() if type(t) is Zero else t
+
+
+# --------------------------------------------------------------------------------------------
+# Rule markers shared by the primitive families and the differentiation traces
+# --------------------------------------------------------------------------------------------
+
+
+# Markers for non-differentiable primitives (comparisons, floor, argmax, ...): their outputs are
+# returned untraced, so no derivative flows and no node is recorded. They live here, below both
+# the primitive families (which set them) and ad.py (which tests for them).
+def nondiff_jvp(primals: Any, tangents: Any, **params: Any) -> Any:  # pragma: no cover - marker
+    raise AssertionError("nondiff_jvp is a marker and is never called")
+
+
+def nondiff_vjp(g: Any, ans: Any, *args: Any, **params: Any) -> Any:  # pragma: no cover - marker
+    raise AssertionError("nondiff_vjp is a marker and is never called")
+
+
+class MissingRule:
+    """A cotangent placeholder returned for an argument whose vjp rule the user did not define.
+
+    The backward pass raises ``NotImplementedError`` only if that cotangent is actually needed.
+    """
+
+    __slots__ = ("prim_name", "argnum")
+
+    def __init__(self, prim_name: str, argnum: int) -> None:
+        self.prim_name = prim_name
+        self.argnum = argnum
+
+    def error(self) -> NotImplementedError:
+        return NotImplementedError(
+            f"vjp rule for primitive '{self.prim_name}' (argument {self.argnum}) is not defined; "
+            "add it with fluxion.extend.defvjp"
+        )
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from .ad import MissingRule, sum_to_shape
-from .core import Primitive, Zero
+from .api import vjp as api_vjp
+from .core import MissingRule, Primitive, Zero
 from .prims._helpers import batch_elementwise, shape_of
+from .prims.reduce import sum_to_shape
 
 __all__ = ["primitive", "defvjp", "defjvp", "deflinear", "defbatch", "Primitive"]
 
@@ -144,8 +145,6 @@ def _jvp_from_makers(f: _UserPrimitive) -> Callable:
 
 def _jvp_via_vjp(f: _UserPrimitive) -> Callable:
     """Forward mode from reverse rules: J t is the vjp of the linear map g -> J^T g."""
-    from .api import vjp as api_vjp
-
     vjp_rule = _vjp_from_makers(f)
 
     def jvp(primals: Any, tangents: Any, **kwargs: Any) -> tuple:
@@ -176,8 +175,6 @@ def _jvp_via_vjp(f: _UserPrimitive) -> Callable:
 
 def _vjp_via_jvp(f: _UserPrimitive, jvp_rule: Callable) -> Callable:
     """Reverse mode from forward rules: J^T g is the vjp of the linear map t -> J t."""
-    from .api import vjp as api_vjp
-
     def vjp(g: Any, ans: Any, *args: Any, **kwargs: Any) -> tuple:
         cts = []
         for i in range(len(args)):

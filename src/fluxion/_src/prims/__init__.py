@@ -1,9 +1,6 @@
 """The primitive set, one module per family."""
 
-from .. import ad as _ad
 from . import elementwise as elementwise
 from . import indexing as indexing
 from . import reduce as reduce
 from . import shape as shape
-
-_ad._late_imports()

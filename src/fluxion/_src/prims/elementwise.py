@@ -15,8 +15,15 @@ from typing import Any
 
 import numpy as np
 
-from ..ad import nondiff_jvp, nondiff_vjp
-from ..core import Primitive, ShapedArray, Zero, bind_at, current_trace
+from ..core import (
+    Primitive,
+    ShapedArray,
+    Zero,
+    bind_at,
+    current_trace,
+    nondiff_jvp,
+    nondiff_vjp,
+)
 from ._helpers import (
     batch_elementwise,
     defvjp_parts,

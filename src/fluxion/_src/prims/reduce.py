@@ -85,6 +85,31 @@ deflinear(sum_p, lambda g, x, *, axes: (expand_reduced(g, shape_of(x), axes),))
 sum_p.batch = batch_reduce_axes(sum_p)
 
 
+def sum_to_shape(ct: Any, shape: tuple[int, ...]) -> Any:
+    """Sum a broadcast cotangent down to ``shape`` (the inverse of NumPy broadcasting).
+
+    Leading extra axes are summed away; axes where ``shape`` has size 1 are summed with the size
+    kept; axes where ``ct`` has size 1 (or that it lacks) are broadcast back up. The backward
+    pass (``ad.py``) un-broadcasts every cotangent with it, and it is ``broadcast_to``'s
+    transpose.
+    """
+    ct_shape = shape_of(ct)
+    if not shape:  # to a scalar: one full reduction
+        return reduce_sum(ct, tuple(range(len(ct_shape))))
+    lead = len(ct_shape) - len(shape)
+    if lead > 0:
+        ct = reduce_sum(ct, tuple(range(lead)))
+        ct_shape = shape_of(ct)
+    offset = len(shape) - len(ct_shape)
+    inner = tuple(i for i, n in enumerate(ct_shape) if n != 1 and shape[i + offset] == 1)
+    if inner:
+        kept = tuple(1 if i in inner else n for i, n in enumerate(ct_shape))
+        ct = reshape(reduce_sum(ct, inner), kept)
+    if shape_of(ct) != shape:
+        ct = broadcast_to(ct, shape)
+    return ct
+
+
 # --------------------------------------------------------------------------------------------
 # prod
 # --------------------------------------------------------------------------------------------

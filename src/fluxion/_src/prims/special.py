@@ -18,8 +18,7 @@ from typing import Any
 import numpy as np
 import scipy.special as sc
 
-from ..ad import MissingRule
-from ..core import Primitive, ShapedArray, Zero, bind_at, current_trace
+from ..core import MissingRule, Primitive, ShapedArray, Zero, bind_at, current_trace
 from ._helpers import batch_elementwise, dtype_for_promotion
 from .elementwise import (
     add,
