@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from . import core
 from .ad import check_become
 from .core import (
     ConcretizationError,
@@ -42,6 +43,8 @@ from .core import (
     new_trace,
 )
 from .prims._helpers import moveaxis, shape_of
+from .prims.indexing import getitem_p
+from .prims.shape import broadcast_to, concatenate, reshape
 from .tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
 
 __all__ = [
@@ -178,8 +181,6 @@ class BatchTracer(Tracer):
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         # NumPy functions without a fluxion version still run on unmapped values (they are
         # concrete and shared by every example), as they do on constants under grad
-        from . import core
-
         if func not in core._fnp._FUNCTION_MAP:
             trace = self._trace
             leaves, tree = tree_flatten((args, kwargs))
@@ -334,8 +335,6 @@ def _loop_fallback(
     prim: Primitive, vals: list, dims: list, params: dict, axis_size: int
 ) -> tuple[Any, Any]:
     """Apply ``prim`` to each example in turn (one level down) and stack the results."""
-    from .prims.indexing import getitem_p
-
     _warn_fallback(prim)
     if axis_size == 0:
         raise ValueError(
@@ -359,8 +358,6 @@ def _loop_fallback(
 
 
 def _stack(xs: list) -> Any:
-    from .prims.shape import concatenate, reshape
-
     return concatenate([reshape(x, (1,) + shape_of(x)) for x in xs], 0)
 
 
@@ -371,8 +368,6 @@ def _stack(xs: list) -> Any:
 
 def _broadcast_new_axis(x: Any, axis: int, size: int) -> Any:
     """``x`` repeated ``size`` times along a new axis at position ``axis`` (one level down)."""
-    from .prims.shape import broadcast_to, reshape
-
     if not isinstance(x, Tracer) and not hasattr(x, "shape"):
         x = np.asarray(x)
     shape = shape_of(x)

@@ -418,7 +418,8 @@ class run_at:  # noqa: N801
 # Tracers
 # --------------------------------------------------------------------------------------------
 
-# Set by fluxion._src.numpy at import: the module whose functions implement tracer operators.
+# Set by fluxion._src.numpy.core at import (it sits above this layer): the module whose functions
+# implement the tracer operators; tree_util.ravel_pytree reaches fluxion.numpy through it too.
 _fnp: Any = None
 
 

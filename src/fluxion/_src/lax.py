@@ -20,9 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from .core import Primitive, Tracer, Zero
-from .ir.graph import Graph
+from .api import jvp
+from .codegen.numpy_tier import compile_numpy
+from .core import Primitive, Tracer, Zero, aval_of
+from .ir.graph import Graph, Var
 from .ir.interpret import eval_graph
+from .ir.passes import optimize
 from .ir.staging import StagingTracer, trace_subgraph
 from .numpy import core as fnp
 from .tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
@@ -137,8 +140,6 @@ def _compiled(graph: Graph) -> Callable:
     """Tier-0 code of a sub-graph, compiled once and kept with the graph object."""
     cache = _COMPILED.get(id(graph))
     if cache is None or cache[0] is not graph:
-        from .codegen.numpy_tier import compile_numpy
-
         cache = _COMPILED[id(graph)] = (graph, compile_numpy(graph, "body").fn)
     return cache[1]
 
@@ -167,8 +168,6 @@ def _while_jvp(
 ) -> Any:
     # Carry (x, dx) through the loop: x' = body(c, x), dx' = d body(c, x)[dc, dx]; only the
     # float entries of the constants and of the carry have tangents.
-    from .api import jvp
-
     consts, carry = list(primals[:n_consts]), list(primals[n_consts:])
     n = len(carry)
     fc = [i for i, c in enumerate(consts) if _inexact(c)]
@@ -226,8 +225,6 @@ while_p.vjp = _while_vjp
 
 def _while_generic(cond_fun: Callable, body_fun: Callable, consts: list, carry: list) -> list:
     """Bind a while primitive for flat ``carry`` with flat loop-invariant ``consts``."""
-    from .core import aval_of
-
     avals = [aval_of(c) for c in consts] + [aval_of(x) for x in carry]
     n_consts = len(consts)
     body_graph, body_captured = trace_subgraph(
@@ -262,9 +259,6 @@ def _while_generic(cond_fun: Callable, body_fun: Callable, consts: list, carry: 
 
 def _with_captures(graph: Graph, captured: list, union: list) -> Graph:
     """Re-list ``graph``'s inputs as [all of ``union``, then its own arguments]."""
-    from .ir.graph import Var
-    from .ir.passes import optimize
-
     own = {id(t): v for t, v in zip(captured, graph.in_vars)}
     ins = [own.get(id(t)) or Var(t.aval) for t in union] + graph.in_vars[len(captured) :]
     return optimize(Graph(ins, graph.eqns, graph.outs))

@@ -47,7 +47,8 @@ from typing import Any
 
 import numpy as np
 
-from .core import Primitive, ShapedArray
+from .config import config
+from .core import Primitive, ShapedArray, aval_of
 from .extend import _UserPrimitive
 from .prims._helpers import batch_elementwise, result_type_operand
 
@@ -228,8 +229,6 @@ def _user_float64_rule(name: str, in_names: tuple, n_out: int, rule: Callable) -
 
 
 def _c_cache_dir() -> str:
-    from .config import config
-
     path = os.path.join(os.path.expanduser(config.cache_dir), "c")
     os.makedirs(path, exist_ok=True)
     return path
@@ -671,8 +670,6 @@ def numba_primitive(
 
 
 def _aval(x: Any) -> ShapedArray:
-    from .core import aval_of
-
     return aval_of(x)
 
 

@@ -23,6 +23,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from . import core as _core
+
 __all__ = [
     "TreeDef",
     "dataclass",
@@ -928,7 +930,7 @@ def ravel_pytree(tree: PyTree) -> tuple[Any, Callable[[Any], PyTree]]:
     >>> unravel(flat)["w"].shape
     (2, 2)
     """
-    import fluxion.numpy as fnp
+    fnp = _core._fnp  # fluxion.numpy sits above this layer; it installs itself in core
 
     leaves, treedef = tree_flatten(tree)
     shapes = [np.shape(x) for x in leaves]

@@ -11,6 +11,9 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive
+from ..prims import elementwise as ew
+from ..prims import reduce as rd
+from ..prims import shape as sh
 from .graph import Eqn, Graph, Lit, Var
 
 __all__ = ["optimize", "dead_code", "cse", "fold_constants", "simplify"]
@@ -131,10 +134,6 @@ def _same_type(a: Any, out: Var) -> bool:
 def simplify(graph: Graph) -> Graph:
     """Algebraic identities that keep types: x*1, x+0, x-0, x/1, x**1, -(-x), log(exp x), no-op
     reshapes/broadcasts/transposes, a broadcast or reshape of a broadcast or reshape."""
-    from ..prims import elementwise as ew
-    from ..prims import reduce as rd
-    from ..prims import shape as sh
-
     env: dict[int, Any] = {}
     producer: dict[int, Eqn] = {}
     eqns = []

@@ -17,6 +17,8 @@ import numpy as np
 
 from .. import core
 from ..core import Tracer, _state
+from ..ir.graph import Lit
+from ..ir.staging import StagingTrace, StagingTracer
 from ..prims import elementwise as ew
 from ..prims import indexing as ix
 from ..prims import reduce as rd
@@ -436,9 +438,6 @@ def asarray(a: Any, dtype: Any = None, order: Any = None) -> Array:
 def _staged_constant(arr: np.ndarray) -> Any:
     """Under jit, a constant as a staged value (like jnp.asarray): it can then be indexed by
     traced integer arrays, which a plain NumPy array cannot."""
-    from ..ir.graph import Lit
-    from ..ir.staging import StagingTrace, StagingTracer
-
     t = _state.trace
     while t is not None:
         if type(t) is StagingTrace:
@@ -1635,17 +1634,25 @@ def _describe(args: Any) -> str:
     return ", ".join(str(a.aval) if isinstance(a, Tracer) else type(a).__name__ for a in args)
 
 
-_scipy_dispatch_loaded = False
+# Layers above this one that map more ufuncs (scipy.special's) register a loader here; the
+# loaders run once, the first time a traced value meets a ufunc that is not mapped yet. The
+# public package registers fluxion.scipy.special's, so SciPy (~0.2 s) is imported only then.
+_ufunc_loaders: list = []
 
 
-def _load_scipy_dispatch() -> bool:
-    """Register scipy.special's ufuncs on first need (importing SciPy costs ~0.2 s)."""
-    global _scipy_dispatch_loaded
-    if _scipy_dispatch_loaded:
+def add_ufunc_loader(loader: Any) -> None:
+    """Run ``loader()`` (which registers more ufuncs) the first time an unmapped ufunc is met."""
+    _ufunc_loaders.append(loader)
+
+
+def _load_more_ufuncs() -> bool:
+    """Run the pending ufunc loaders; False when there were none."""
+    if not _ufunc_loaders:
         return False
-    _scipy_dispatch_loaded = True
-    import fluxion._src.scipy.special  # noqa: F401  (registers itself)
-
+    loaders = list(_ufunc_loaders)
+    _ufunc_loaders.clear()
+    for loader in loaders:
+        loader()
     return True
 
 
@@ -1659,7 +1666,7 @@ def _dispatch_ufunc(ufunc: Any, method: str, inputs: Any, kwargs: dict) -> Any:
     kwargs = {k: v for k, v in kwargs.items() if k != "out"}
     if method == "__call__":
         fn = _UFUNC_MAP.get(ufunc)
-        if fn is None and _load_scipy_dispatch():
+        if fn is None and _load_more_ufuncs():
             fn = _UFUNC_MAP.get(ufunc)
         if fn is not None and not kwargs:
             return fn(*inputs)

@@ -11,11 +11,10 @@ from typing import Any, NamedTuple, TextIO
 
 import numpy as np
 
-import fluxion.numpy as fnp
-from fluxion._src.api import value_and_grad
-from fluxion._src.jit import jit as _jit
-from fluxion._src.tree_util import tree_flatten
-
+from ..api import value_and_grad
+from ..jit import jit as _jit
+from ..numpy import core as fnp
+from ..tree_util import tree_flatten
 from .transforms import GradientTransformation, apply_updates
 
 __all__ = ["FitHistory", "FitResult", "fit"]

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-import fluxion.numpy as fnp
+from ..numpy import core as fnp
 
 Schedule = Callable[[Any], Any]
 

@@ -17,8 +17,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-import fluxion.numpy as fnp
-from fluxion._src.tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
+from ..numpy import core as fnp
+from ..tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
 
 PyTree = Any
 Params = Any
