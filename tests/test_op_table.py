@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from optable import OpCase, applicable, run_check, xfail_reason
 
-import fluxion._src.api
+import fluxion._src.custom
 import fluxion._src.prims
 from fluxion._src.core import Primitive
 
@@ -107,8 +107,8 @@ def test_tape(row: OpCase, compiled_nuts_cache: str) -> None:
 
 
 def _all_primitives() -> dict[int, tuple[str, Primitive]]:
-    """Every Primitive bound to a module attribute of fluxion._src.prims.* and fluxion._src.api."""
-    modules = [fluxion._src.api]
+    """Every Primitive bound to a module attribute of fluxion._src.prims.* and _src.custom."""
+    modules = [fluxion._src.custom]
     for info in pkgutil.iter_modules(fluxion._src.prims.__path__):
         modules.append(importlib.import_module(f"fluxion._src.prims.{info.name}"))
     found: dict[int, tuple[str, Primitive]] = {}

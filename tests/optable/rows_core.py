@@ -304,7 +304,7 @@ row(
     lambda n, x: fnp.concatenate([n, x]),
     lambda n, x: np.concatenate([n, x]),
     lambda rng: (rng.integers(0, 9, 2), uniform((3,))(rng)),
-    (sh.concatenate_p,),
+    (ix.concatenate_p,),
 )
 
 # Python scalars are weak: they never upcast float32
@@ -981,42 +981,42 @@ row(
     lambda x, y: fnp.concatenate([x, y]),
     lambda x, y: np.concatenate([x, y]),
     args(uniform((2, 3)), uniform((1, 3))),
-    (sh.concatenate_p,),
+    (ix.concatenate_p,),
 )
 row(
     "concatenate-axis-1-three",
     lambda x, y, z: fnp.concatenate([x, y, z], axis=-1),
     lambda x, y, z: np.concatenate([x, y, z], axis=-1),
     args(uniform((2, 1)), uniform((2, 2)), uniform((2, 0))),
-    (sh.concatenate_p,),
+    (ix.concatenate_p,),
 )
 row(
     "concatenate-mixed-f32-f64",
     lambda x, y: fnp.concatenate([x, y]),
     lambda x, y: np.concatenate([x, y]),
     args(uniform((2,), dtype=F32), uniform((3,))),
-    (sh.concatenate_p,),
+    (ix.concatenate_p,),
 )
 row(
     "concatenate-with-constant",
     lambda x: fnp.concatenate([x, np.ones(2)]),
     lambda x: np.concatenate([x, np.ones(2)]),
     args(uniform((3,))),
-    (sh.concatenate_p,),
+    (ix.concatenate_p,),
 )
 row(
     "stack-axis1",
     lambda x, y: fnp.stack([x, y], axis=1),
     lambda x, y: np.stack([x, y], axis=1),
     args(uniform((2, 3)), uniform((2, 3))),
-    (sh.concatenate_p, sh.reshape_p),
+    (ix.concatenate_p, sh.reshape_p),
 )
 row(
     "hstack-vstack",
     lambda x, y: fnp.vstack([fnp.hstack([x, y]), fnp.hstack([y, x])]),
     lambda x, y: np.vstack([np.hstack([x, y]), np.hstack([y, x])]),
     args(uniform((2,)), uniform((2,))),
-    (sh.concatenate_p,),
+    (ix.concatenate_p,),
 )
 
 row("flip-(2,3)-all", fnp.flip, np.flip, args(uniform((2, 3))), (sh.flip_p,))
@@ -1063,21 +1063,21 @@ row(
     lambda x: fnp.pad(x, ((1, 0), (2, 1))),
     lambda x: np.pad(x, ((1, 0), (2, 1))),
     args(uniform((2, 3))),
-    (sh.pad_p,),
+    (ix.pad_p,),
 )
 row(
     "pad-constant-traced-value",
     lambda x, c: fnp.pad(x, 1, constant_values=c),
     lambda x, c: np.pad(x, 1, constant_values=c),
     args(uniform((3,)), uniform(())),
-    (sh.pad_p,),
+    (ix.pad_p,),
 )
 row(
     "pad-constant-value",
     lambda x: fnp.pad(x, (2, 1), constant_values=0.5),
     lambda x: np.pad(x, (2, 1), constant_values=0.5),
     args(uniform((3,))),
-    (sh.pad_p,),
+    (ix.pad_p,),
 )
 row(
     "pad-edge",
@@ -1098,14 +1098,14 @@ row(
     lambda x: fnp.pad(x, 1),
     lambda x: np.pad(x, 1),
     args(uniform((2,), dtype=F32)),
-    (sh.pad_p,),
+    (ix.pad_p,),
 )
 row(
     "pad-f32-pyscalar-value",
     lambda x: fnp.pad(x, 1, constant_values=0.5),
     lambda x: np.pad(x, 1, constant_values=0.5),
     args(uniform((2,), dtype=F32)),
-    (sh.pad_p,),
+    (ix.pad_p,),
 )
 
 row(
@@ -1113,14 +1113,14 @@ row(
     lambda x, y: fnp.column_stack([x, fnp.atleast_2d(y).T]),
     lambda x, y: np.column_stack([x, np.atleast_2d(y).T]),
     args(uniform((3,)), uniform((3,))),
-    (sh.concatenate_p, sh.reshape_p),
+    (ix.concatenate_p, sh.reshape_p),
 )
 row(
     "stack-scalars",
     lambda x, y: fnp.stack([x, y, x]),
     lambda x, y: np.stack([x, y, x]),
     args(uniform(()), uniform(())),
-    (sh.concatenate_p,),
+    (ix.concatenate_p,),
 )
 row(
     "repeat-array-repeats",

@@ -31,7 +31,7 @@ from .prims.elementwise import convert_element_type as _convert
 from .prims.elementwise import real as _real
 from .prims.indexing import build_index as _build_index
 from .prims.indexing import getitem_p as _getitem_p
-from .prims.reduce import sum_to_shape
+from .prims.shape import sum_to_shape
 
 __all__ = [
     "JVPTrace",

@@ -42,9 +42,9 @@ from .core import (
     bind_at,
     new_trace,
 )
-from .prims._helpers import moveaxis, shape_of
-from .prims.indexing import getitem_p
-from .prims.shape import broadcast_to, concatenate, reshape
+from .prims._helpers import shape_of
+from .prims.indexing import concatenate, getitem_p
+from .prims.shape import broadcast_to, moveaxis, reshape
 from .tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
 
 __all__ = [

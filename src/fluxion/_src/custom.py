@@ -25,7 +25,7 @@ from .api import _check_callable, _zeros_like_leaf, jvp, vjp
 from .batching import _broadcast_new_axis, batch_fun, vmap
 from .core import Primitive, Zero
 from .ir.staging import register_inline, trace_subgraph
-from .prims._helpers import moveaxis
+from .prims.shape import moveaxis
 from .tree_util import tree_flatten, tree_structure, tree_unflatten
 
 __all__ = ["checkpoint", "custom_jvp", "custom_vjp"]

@@ -18,8 +18,9 @@ import numpy as np
 
 from .api import vjp as api_vjp
 from .core import MissingRule, Primitive, Zero
-from .prims._helpers import batch_elementwise, shape_of
-from .prims.reduce import sum_to_shape
+from .prims._helpers import shape_of
+from .prims.batch_rules import batch_elementwise
+from .prims.shape import sum_to_shape
 
 __all__ = ["primitive", "defvjp", "defjvp", "deflinear", "defbatch", "Primitive"]
 

@@ -50,7 +50,8 @@ import numpy as np
 from .config import config
 from .core import Primitive, ShapedArray, aval_of
 from .extend import _UserPrimitive
-from .prims._helpers import batch_elementwise, result_type_operand
+from .prims._helpers import result_type_operand
+from .prims.batch_rules import batch_elementwise
 
 __all__ = ["c_primitive", "numba_primitive", "cupy_primitive", "compile_c_library"]
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..core import Tracer
 from ..prims import elementwise as ew
+from ..prims import indexing as ix
 from ..prims import linalg as la
 from ..prims import reduce as rd
 from ..prims import shape as sh
@@ -502,7 +503,7 @@ def vander(x: ArrayLike, N: int | None = None, increasing: bool = False) -> Arra
     ones = np.ones((n, 1), dtype=dtype)
     # x**k for k = 1 .. N-1 as running products of x along the columns
     reps = sh.broadcast_to(sh.reshape(x, (n, 1)), (n, cols - 1))
-    out = sh.concatenate([ones, rd.cumprod(reps, 1)], 1)
+    out = ix.concatenate([ones, rd.cumprod(reps, 1)], 1)
     if not increasing:
         out = sh.flip(out, (1,))
     return out

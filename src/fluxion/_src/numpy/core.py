@@ -1276,7 +1276,7 @@ def concatenate(arrays: Sequence[ArrayLike], axis: int | None = 0, out: Any = No
             "fluxion.numpy.concatenate: zero-dimensional arrays cannot be concatenated"
         )
     arrays = [a if hasattr(a, "shape") else np.asarray(a) for a in arrays]
-    return sh.concatenate(arrays, normalize_axis(axis, nd, "concatenate"))
+    return ix.concatenate(arrays, normalize_axis(axis, nd, "concatenate"))
 
 
 @_export
@@ -1306,7 +1306,7 @@ def stack(arrays: Sequence[ArrayLike], axis: int = 0, out: Any = None) -> Array:
         )
     nd = _ndim(arrays[0]) + 1
     axis = normalize_axis(axis, nd, "stack")
-    return sh.concatenate([expand_dims(a, axis) for a in arrays], axis)
+    return ix.concatenate([expand_dims(a, axis) for a in arrays], axis)
 
 
 @_export
@@ -1528,7 +1528,7 @@ def pad(array: ArrayLike, pad_width: Any, mode: str = "constant", **kwargs: Any)
             raise NotImplementedError(
                 "fluxion.numpy.pad: only a scalar constant_values is supported"
             )
-        return sh.pad_constant(array, value, widths)
+        return ix.pad_constant(array, value, widths)
     if mode not in ("edge", "wrap", "reflect", "symmetric"):
         raise NotImplementedError(f"fluxion.numpy.pad: mode={mode!r} is not supported")
     if kwargs:

@@ -134,12 +134,6 @@ def defvjp_parts(prim: Primitive, *parts: Any) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _shape_module() -> Any:
-    from . import shape  # the shape family imports this module: bind it late
-
-    return shape
-
-
 def per_example_shape(x: Any, bdim: int | None) -> tuple[int, ...]:
     """The shape of one example of ``x`` (``x``'s shape without its batch axis ``bdim``)."""
     shape = shape_of(x)
@@ -156,84 +150,6 @@ def per_example_aval(x: Any, bdim: int | None) -> ShapedArray:
     return ShapedArray(per_example_shape(x, bdim), dtype)
 
 
-def moveaxis(x: Any, src: int, dst: int) -> Any:
-    """Move axis ``src`` of ``x`` to position ``dst`` (non-negative axes) with a transpose."""
-    if src == dst:
-        return x
-    perm = [i for i in range(len(shape_of(x))) if i != src]
-    perm.insert(dst, src)
-    return _shape_module().transpose(x, tuple(perm))
-
-
-def bdim_to_front(x: Any, bdim: int | None, axis_size: int) -> Any:
-    """``x`` with its batch axis first; an unbatched ``x`` is broadcast along a new first axis."""
-    if bdim is None:
-        shape = shape_of(x)
-        return _shape_module().broadcast_to(x, (axis_size,) + shape)
-    return moveaxis(x, bdim, 0)
-
-
-def pad_batched_rank(x: Any, rank: int) -> Any:
-    """Insert size-1 axes right after the leading batch axis of ``x`` so that one example has
-    ``rank`` dimensions (NumPy aligns trailing dimensions; the batch axis must stay first)."""
-    shape = shape_of(x)
-    missing = rank - (len(shape) - 1)
-    if missing <= 0:
-        return x
-    return _shape_module().reshape(x, shape[:1] + (1,) * missing + shape[1:])
-
-
-def fit_batched(v: Any, vdim: int | None, rank: int, pos: int, axis_size: int) -> Any:
-    """Make ``v`` broadcast against a batched array whose examples have ``rank`` dimensions
-    and whose batch axis sits at ``pos`` (for updates written into an indexed region)."""
-    shape = shape_of(v)
-    if vdim is None:
-        r = len(shape)
-        if pos <= rank - r:  # v lines up with the trailing dims, clear of the batch axis
-            return v
-        full = (1,) * (rank - r) + shape
-        return _shape_module().reshape(v, full[:pos] + (1,) + full[pos:])
-    v = pad_batched_rank(moveaxis(v, vdim, 0), rank)
-    return moveaxis(v, 0, pos)
-
-
-def batch_elementwise(prim: Primitive) -> Any:
-    """The batch rule of an elementwise (broadcasting) primitive.
-
-    When every batched operand has its batch axis at the same position ``d`` and full rank, and
-    every unbatched operand lines up with the dimensions after ``d``, the primitive applies as
-    it is and the result keeps the batch axis at ``d``. Otherwise each batched operand gets its
-    batch axis first and size-1 axes after it up to the largest example rank (NumPy aligns
-    trailing dimensions, so an unbatched operand of lower rank stays aligned with the trailing
-    dimensions of each example); the result has its batch axis first.
-    """
-
-    def batch(args: Any, dims: Any, *, axis_size: int, **params: Any) -> Any:
-        shapes = [shape_of(x) for x in args]
-        ranks = [len(s) - (d is not None) for s, d in zip(shapes, dims)]
-        out_rank = max(ranks)
-        common = None
-        same = True
-        for d, r in zip(dims, ranks):
-            if d is None:
-                continue
-            if common is None:
-                common = d
-            if d != common or r != out_rank:
-                same = False
-                break
-        if same and all(r <= out_rank - common for d, r in zip(dims, ranks) if d is None):
-            return prim.bind(*args, **params), common
-        moved = []
-        for x, d in zip(args, dims):
-            if d is not None:
-                x = pad_batched_rank(moveaxis(x, d, 0), out_rank)
-            moved.append(x)
-        return prim.bind(*moved, **params), 0
-
-    return batch
-
-
 def batch_reduce_axes(prim: Primitive) -> Any:
     """The batch rule of a reduction over the static ``axes`` (a sorted tuple) of one operand:
     the axes are renumbered around the batch axis, which is kept where it is."""
@@ -245,49 +161,5 @@ def batch_reduce_axes(prim: Primitive) -> Any:
         new_axes = tuple(a + (a >= d) for a in axes)
         out_dim = d - sum(1 for a in axes if a < d)
         return prim.bind(x, axes=new_axes, **params), out_dim
-
-    return batch
-
-
-def batch_axis_param(prim: Primitive, name: str = "axis") -> Any:
-    """The batch rule of a one-operand primitive acting along the static axis ``name`` and
-    keeping its operand's shape (cumsum, cumprod): the axis is shifted past the batch axis."""
-
-    def batch(args: Any, dims: Any, *, axis_size: int, **params: Any) -> Any:
-        (x,), (d,) = args, dims
-        axis = params[name]
-        if len(shape_of(x)) == 1:  # one example is 0-d: scan a length-1 axis
-            shape = _shape_module()
-            x2 = shape.reshape(x, (axis_size, 1))
-            out = prim.bind(x2, **dict(params, **{name: 1}))
-            return shape.reshape(out, (axis_size,)), 0
-        axis %= len(shape_of(x)) - 1
-        params[name] = axis + (axis >= d)
-        return prim.bind(x, **params), d
-
-    return batch
-
-
-def batch_leading(prim: Primitive, core_ranks: tuple[int, ...]) -> Any:
-    """The batch rule of an operation on stacks: operand ``i`` has ``core_ranks[i]`` trailing
-    core dimensions and any leading dimensions, which broadcast (linear algebra).
-
-    Batched operands get their batch axis first and size-1 axes after it, so that every operand
-    has as many leading dimensions as the one with the most; unbatched operands broadcast
-    against them unchanged. Every result has its batch axis first.
-    """
-
-    def batch(args: Any, dims: Any, *, axis_size: int, **params: Any) -> Any:
-        leads = [len(shape_of(x)) - (d is not None) - c for x, d, c in zip(args, dims, core_ranks)]
-        lead = max(leads)
-        moved = []
-        for x, d, c in zip(args, dims, core_ranks):
-            if d is not None:
-                x = pad_batched_rank(moveaxis(x, d, 0), lead + c)
-            moved.append(x)
-        out = prim.bind(*moved, **params)
-        if prim.multiple_results:
-            return out, (0,) * len(out)
-        return out, 0
 
     return batch

@@ -24,13 +24,9 @@ from ..core import (
     nondiff_jvp,
     nondiff_vjp,
 )
-from ._helpers import (
-    batch_elementwise,
-    defvjp_parts,
-    dtype_for_promotion,
-    fmt_avals,
-    result_type_operand,
-)
+from ._helpers import defvjp_parts, dtype_for_promotion, fmt_avals, result_type_operand
+from .batch_rules import batch_elementwise
+from .shape import broadcast_to
 
 # --------------------------------------------------------------------------------------------
 # Table helpers
@@ -98,8 +94,6 @@ _PY_SCALARS = (int, float, complex, bool)
 
 def _broadcast_like(t: Any, shape: tuple[int, ...]) -> Any:
     if getattr(t, "shape", ()) != shape:
-        from .shape import broadcast_to
-
         return broadcast_to(t, shape)
     return t
 

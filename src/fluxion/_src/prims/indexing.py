@@ -12,14 +12,10 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, ShapedArray, Tracer
-from ._helpers import (
-    deflinear,
-    fit_batched,
-    moveaxis,
-    per_example_aval,
-    result_type_operand,
-    shape_of,
-)
+from ._helpers import deflinear, fmt_avals, per_example_aval, result_type_operand, shape_of
+from .batch_rules import fit_batched
+from .elementwise import convert_element_type, equal, subtract, where_p
+from .shape import bdim_to_front, broadcast_to, moveaxis, reduce_sum, reshape
 
 # spec entries: ("i", int) | ("s", start, stop, step) | ("n",) | ("e",) | ("a", k)
 
@@ -197,8 +193,6 @@ def _batch_index(
 
 def reshape_for_index(a: Any, rank: int) -> Any:
     """Insert size-1 axes after the leading batch axis of an index array up to ``rank``."""
-    from .shape import reshape
-
     shape = shape_of(a)
     return reshape(a, shape[:1] + (1,) * (rank - len(shape) + 1) + shape[1:])
 
@@ -261,8 +255,6 @@ def _getitem_batch(args: Any, dims: Any, *, axis_size: int, spec: tuple) -> Any:
 
 def _broadcast_at(x: Any, axis: int, axis_size: int) -> Any:
     """``x`` repeated along a new batch axis at position ``axis``."""
-    from .shape import broadcast_to, reshape
-
     shape = shape_of(x)
     x = reshape(x, shape[:axis] + (1,) + shape[axis:])
     return broadcast_to(x, shape[:axis] + (axis_size,) + shape[axis:])
@@ -374,8 +366,6 @@ def _update_transpose(g: Any, x: Any, v: Any, *arrays: Any, spec: tuple) -> Any:
         # A repeated index is written several times and only the last write survives (NumPy
         # assigns in order): the earlier writes get no cotangent. Find the survivors by writing
         # each slot's own number and reading back which number stuck.
-        from .elementwise import equal, where_p
-
         slots = np.arange(1, int(np.prod(shape_of(g_v), dtype=np.int64)) + 1)
         slots = slots.reshape(shape_of(g_v))
         written = update_p.bind(np.zeros(shape_of(g), np.int64), slots, *arrays, spec=spec)
@@ -402,3 +392,130 @@ def _update_batch(args: Any, dims: Any, *, axis_size: int, spec: tuple) -> Any:
 
 
 update_p.batch = _update_batch
+
+
+# --------------------------------------------------------------------------------------------
+# concatenate
+# --------------------------------------------------------------------------------------------
+
+
+def _concatenate_abstract_eval(*avals: ShapedArray, axis: int) -> ShapedArray:
+    if not avals:
+        raise ValueError("concatenate: expected at least one array, got none")
+    first = avals[0]
+    if first.ndim == 0:
+        raise ValueError("concatenate: zero-dimensional arrays cannot be concatenated")
+    if not -first.ndim <= axis < first.ndim:
+        raise ValueError(
+            f"concatenate: axis {axis} is out of bounds for arrays of dimension {first.ndim}"
+        )
+    axis = axis % first.ndim  # a negative axis counts from the end (as np.concatenate)
+    for a in avals[1:]:
+        if a.ndim != first.ndim or any(
+            d1 != d2 for i, (d1, d2) in enumerate(zip(a.shape, first.shape)) if i != axis
+        ):
+            raise ValueError(
+                f"concatenate: all shapes must match except along axis {axis}, got "
+                f"{fmt_avals(avals)}"
+            )
+    size = sum(a.shape[axis] for a in avals)
+    shape = first.shape[:axis] + (size,) + first.shape[axis + 1 :]
+    dtype = np.result_type(*(a.dtype for a in avals))
+    return ShapedArray(shape, dtype, all(a.weak_type for a in avals))
+
+
+concatenate_p = Primitive("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis))
+concatenate_p.abstract_eval = _concatenate_abstract_eval
+concatenate_p.templates["numpy"] = "np.concatenate(({args},), axis={axis})"
+
+
+def concatenate(xs: Any, axis: int) -> Any:
+    return concatenate_p.bind(*xs, axis=axis)
+
+
+def _concatenate_transpose(g: Any, *xs: Any, axis: int) -> Any:
+    cts = []
+    start = 0
+    for x in xs:
+        n = shape_of(x)[axis]
+        cts.append(slice_along(g, axis, start, start + n))
+        start += n
+    return tuple(cts)
+
+
+deflinear(concatenate_p, _concatenate_transpose)
+
+
+def _concatenate_batch(args: Any, dims: Any, *, axis_size: int, axis: int) -> Any:
+    # every operand with its batch axis first (unbatched ones broadcast), joined along axis + 1
+    xs = [bdim_to_front(x, d, axis_size) for x, d in zip(args, dims)]
+    ndim = len(shape_of(xs[0])) - 1
+    return concatenate(xs, axis % max(ndim, 1) + 1), 0
+
+
+concatenate_p.batch = _concatenate_batch
+
+
+# --------------------------------------------------------------------------------------------
+# pad (constant mode; the value is an operand, so pad is linear in (x, value) jointly)
+# --------------------------------------------------------------------------------------------
+
+
+def _pad_impl(x: Any, value: Any, *, widths: tuple[tuple[int, int], ...]) -> Any:
+    out = np.pad(x, widths, mode="constant", constant_values=0)
+    if np.ndim(value) != 0 or value != 0:
+        mask = np.pad(np.zeros(np.shape(x), dtype=bool), widths, constant_values=True)
+        out = np.where(mask, value, out)
+    return out
+
+
+def _pad_abstract_eval(
+    aval: ShapedArray, value: ShapedArray, *, widths: tuple[tuple[int, int], ...]
+) -> ShapedArray:
+    if len(widths) != aval.ndim or any(lo < 0 or hi < 0 for lo, hi in widths):
+        raise ValueError(
+            f"pad: expected {aval.ndim} non-negative (before, after) pairs, got {widths}"
+        )
+    if value.ndim != 0:
+        raise ValueError(f"pad: expected a scalar constant value, got {value}")
+    shape = tuple(n + lo + hi for n, (lo, hi) in zip(aval.shape, widths))
+    return ShapedArray(shape, aval.dtype, aval.weak_type)
+
+
+pad_p = Primitive("pad", _pad_impl)
+pad_p.abstract_eval = _pad_abstract_eval
+
+
+def pad_constant(x: Any, value: Any, widths: tuple[tuple[int, int], ...]) -> Any:
+    return pad_p.bind(x, value, widths=tuple(tuple(map(int, w)) for w in widths))
+
+
+def _pad_transpose(g: Any, x: Any, value: Any, *, widths: tuple[tuple[int, int], ...]) -> Any:
+    inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, shape_of(x)))
+    g_x = getitem_static(g, inner)
+    g_value = subtract(reduce_sum(g, None), reduce_sum(g_x, None))
+    return g_x, g_value
+
+
+deflinear(pad_p, _pad_transpose)
+
+
+def _pad_batch(args: Any, dims: Any, *, axis_size: int, widths: Any) -> Any:
+    # batch axis first and not padded; a batched constant is written into the border with a
+    # mask: pad(x, v) = where(border, v, pad(x, 0))
+    (x, value), (xd, vd) = args, dims
+    x = bdim_to_front(x, xd, axis_size)
+    batched_widths = ((0, 0),) + tuple(widths)
+    if vd is None:
+        return pad_p.bind(x, value, widths=batched_widths), 0
+    padded = pad_p.bind(x, 0.0, widths=batched_widths)
+    per_example = shape_of(x)[1:]
+    border = np.pad(np.zeros(per_example, dtype=bool), widths, constant_values=True)
+    value = reshape(value, (axis_size,) + (1,) * len(per_example))
+    out = where_p.bind(border, value, padded)
+    if out.dtype != padded.dtype:
+        out = convert_element_type(out, padded.dtype)
+    return out, 0
+
+
+pad_p.batch = _pad_batch

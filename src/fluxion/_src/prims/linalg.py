@@ -15,18 +15,11 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, ShapedArray, Zero
-from ._helpers import (
-    batch_leading,
-    dtype_for_promotion,
-    fmt_avals,
-    moveaxis,
-    pad_batched_rank,
-    per_example_aval,
-    shape_of,
-)
+from ._helpers import dtype_for_promotion, fmt_avals, per_example_aval, shape_of
+from .batch_rules import batch_leading, pad_batched_rank
 from .elementwise import add, divide, multiply, negative, where_p
 from .reduce import reduce_sum
-from .shape import broadcast_to, reshape, transpose
+from .shape import broadcast_to, moveaxis, reshape, transpose
 
 __all__ = [
     "matmul_p",

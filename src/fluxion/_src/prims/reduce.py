@@ -1,8 +1,9 @@
-"""Reductions and scans: sum, prod, max, min, argmax, argmin, all, any, cumsum, cumprod.
+"""Reductions and scans: prod, max, min, argmax, argmin, all, any, cumsum, cumprod (and sum).
 
 Reductions take ``axes`` as a sorted tuple of non-negative ints and drop those axes (the numpy
 layer adds ``keepdims`` with a reshape). ``mean``, ``var`` and ``std`` are composites in
-``fluxion.numpy``.
+``fluxion.numpy``. ``sum`` is declared in ``shape.py`` beside ``broadcast_to`` (each is the
+other's transpose) and re-exported here.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, ShapedArray, Zero, bind_at, current_trace
-from ._helpers import batch_axis_param, batch_reduce_axes, deflinear, moveaxis, shape_of
+from ._helpers import batch_reduce_axes, deflinear, shape_of
+from .batch_rules import batch_axis_param
 from .elementwise import (
     add,
     convert_element_type,
@@ -22,93 +24,21 @@ from .elementwise import (
     multiply,
     where_p,
 )
-from .shape import broadcast_to, concatenate, flip, reshape, transpose
-
-
-def _reduce_abstract_eval(name: str, out_dtype: Any = None) -> Any:
-    def abstract_eval(aval: ShapedArray, *, axes: tuple[int, ...]) -> ShapedArray:
-        for a in axes:
-            if not 0 <= a < aval.ndim:
-                raise ValueError(f"{name}: axis {a} is out of bounds for {aval}")
-        shape = tuple(d for i, d in enumerate(aval.shape) if i not in axes)
-        dtype = aval.dtype if out_dtype is None else out_dtype(aval.dtype)
-        return ShapedArray(shape, dtype, aval.weak_type)
-
-    return abstract_eval
-
-
-def _sum_dtype(dtype: np.dtype) -> np.dtype:
-    # NumPy sums booleans and small integers in the platform integer.
-    if dtype.kind in "biu" and dtype.itemsize < 8:
-        return np.dtype(np.int64) if dtype.kind != "u" else np.dtype(np.uint64)
-    return dtype
-
-
-def keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
-    """``shape`` with the reduced ``axes`` kept as size 1."""
-    return tuple(1 if i in axes else d for i, d in enumerate(shape))
-
-
-def expand_reduced(g: Any, shape: tuple[int, ...], axes: tuple[int, ...]) -> Any:
-    """Broadcast a reduction's output-shaped ``g`` back over the reduced ``axes`` of ``shape``."""
-    if len(axes) != len(shape):  # a full reduction's g is 0-d and broadcasts as it is
-        g = reshape(g, keepdims_shape(shape, axes))
-    return broadcast_to(g, shape)
-
-
-# --------------------------------------------------------------------------------------------
-# sum (linear)
-# --------------------------------------------------------------------------------------------
-
-
-def _sum_impl(x: Any, *, axes: tuple[int, ...]) -> Any:
-    # the ndarray method skips np.sum's Python-level dispatch (3x faster on small arrays)
-    if type(x) is np.ndarray:
-        return x.sum(axis=axes)
-    return np.sum(x, axis=axes)
-
-
-sum_p = Primitive("sum", _sum_impl)
-sum_p.abstract_eval = _reduce_abstract_eval("sum", _sum_dtype)
-sum_p.templates["numpy"] = "np.sum({0}, axis={axes})"
-
-
-def reduce_sum(x: Any, axes: tuple[int, ...] | None) -> Any:
-    """Sum over ``axes`` (``None``: all axes)."""
-    if axes is None:
-        axes = tuple(range(len(shape_of(x))))
-    return sum_p.bind(x, axes=tuple(axes))
-
-
-# transpose of a sum: broadcast the cotangent back over the summed axes
-deflinear(sum_p, lambda g, x, *, axes: (expand_reduced(g, shape_of(x), axes),))
-sum_p.batch = batch_reduce_axes(sum_p)
-
-
-def sum_to_shape(ct: Any, shape: tuple[int, ...]) -> Any:
-    """Sum a broadcast cotangent down to ``shape`` (the inverse of NumPy broadcasting).
-
-    Leading extra axes are summed away; axes where ``shape`` has size 1 are summed with the size
-    kept; axes where ``ct`` has size 1 (or that it lacks) are broadcast back up. The backward
-    pass (``ad.py``) un-broadcasts every cotangent with it, and it is ``broadcast_to``'s
-    transpose.
-    """
-    ct_shape = shape_of(ct)
-    if not shape:  # to a scalar: one full reduction
-        return reduce_sum(ct, tuple(range(len(ct_shape))))
-    lead = len(ct_shape) - len(shape)
-    if lead > 0:
-        ct = reduce_sum(ct, tuple(range(lead)))
-        ct_shape = shape_of(ct)
-    offset = len(shape) - len(ct_shape)
-    inner = tuple(i for i, n in enumerate(ct_shape) if n != 1 and shape[i + offset] == 1)
-    if inner:
-        kept = tuple(1 if i in inner else n for i, n in enumerate(ct_shape))
-        ct = reshape(reduce_sum(ct, inner), kept)
-    if shape_of(ct) != shape:
-        ct = broadcast_to(ct, shape)
-    return ct
-
+from .indexing import concatenate
+from .shape import (
+    _reduce_abstract_eval,
+    _sum_dtype,
+    broadcast_to,
+    expand_reduced,
+    flip,
+    keepdims_shape,
+    moveaxis,
+    reshape,
+    transpose,
+)
+from .shape import reduce_sum as reduce_sum  # sum is declared beside broadcast_to: re-exported
+from .shape import sum_p as sum_p
+from .shape import sum_to_shape as sum_to_shape
 
 # --------------------------------------------------------------------------------------------
 # prod

@@ -1,8 +1,10 @@
-"""Shape primitives: reshape, transpose, broadcast_to, concatenate, flip, roll, pad.
+"""Shape primitives: reshape, transpose, broadcast_to (and its transpose, sum), flip, roll.
 
 All of them are linear, so each block is ``impl``, the shape rule, and the transpose (which is
 also the vjp). Composite shape functions (squeeze, expand_dims, stack, split, tile, repeat, the
-non-constant pad modes) are written on these in ``fluxion.numpy``.
+non-constant pad modes) are written on these in ``fluxion.numpy``. ``concatenate`` and ``pad``,
+whose transposes are slices, are in ``indexing.py``. This is the lowest primitive family: the
+others build their rules on it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, ShapedArray
-from ._helpers import bdim_to_front, deflinear, fmt_avals, moveaxis, shape_of
+from ._helpers import batch_reduce_axes, deflinear, shape_of
 
 # --------------------------------------------------------------------------------------------
 # reshape
@@ -121,8 +123,6 @@ def broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
 
 
 def _broadcast_to_transpose(g: Any, x: Any, *, shape: tuple[int, ...]) -> Any:
-    from .reduce import sum_to_shape  # the reduce family imports this one: bind it late
-
     return (sum_to_shape(g, shape_of(x)),)
 
 
@@ -144,67 +144,111 @@ broadcast_to_p.batch = _broadcast_to_batch
 
 
 # --------------------------------------------------------------------------------------------
-# concatenate
+# Axis moves used by the batch rules (here and in batch_rules.py)
 # --------------------------------------------------------------------------------------------
 
 
-def _concatenate_abstract_eval(*avals: ShapedArray, axis: int) -> ShapedArray:
-    if not avals:
-        raise ValueError("concatenate: expected at least one array, got none")
-    first = avals[0]
-    if first.ndim == 0:
-        raise ValueError("concatenate: zero-dimensional arrays cannot be concatenated")
-    if not -first.ndim <= axis < first.ndim:
-        raise ValueError(
-            f"concatenate: axis {axis} is out of bounds for arrays of dimension {first.ndim}"
-        )
-    axis = axis % first.ndim  # a negative axis counts from the end (as np.concatenate)
-    for a in avals[1:]:
-        if a.ndim != first.ndim or any(
-            d1 != d2 for i, (d1, d2) in enumerate(zip(a.shape, first.shape)) if i != axis
-        ):
-            raise ValueError(
-                f"concatenate: all shapes must match except along axis {axis}, got "
-                f"{fmt_avals(avals)}"
-            )
-    size = sum(a.shape[axis] for a in avals)
-    shape = first.shape[:axis] + (size,) + first.shape[axis + 1 :]
-    dtype = np.result_type(*(a.dtype for a in avals))
-    return ShapedArray(shape, dtype, all(a.weak_type for a in avals))
+def moveaxis(x: Any, src: int, dst: int) -> Any:
+    """Move axis ``src`` of ``x`` to position ``dst`` (non-negative axes) with a transpose."""
+    if src == dst:
+        return x
+    perm = [i for i in range(len(shape_of(x))) if i != src]
+    perm.insert(dst, src)
+    return transpose(x, tuple(perm))
 
 
-concatenate_p = Primitive("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis))
-concatenate_p.abstract_eval = _concatenate_abstract_eval
-concatenate_p.templates["numpy"] = "np.concatenate(({args},), axis={axis})"
+def bdim_to_front(x: Any, bdim: int | None, axis_size: int) -> Any:
+    """``x`` with its batch axis first; an unbatched ``x`` is broadcast along a new first axis."""
+    if bdim is None:
+        shape = shape_of(x)
+        return broadcast_to(x, (axis_size,) + shape)
+    return moveaxis(x, bdim, 0)
 
 
-def concatenate(xs: Any, axis: int) -> Any:
-    return concatenate_p.bind(*xs, axis=axis)
+# --------------------------------------------------------------------------------------------
+# sum (linear): here rather than in reduce.py because broadcast_to and sum are each other's
+# transpose; reduce.py re-exports it with the reduction helpers below
+# --------------------------------------------------------------------------------------------
 
 
-def _concatenate_transpose(g: Any, *xs: Any, axis: int) -> Any:
-    from .indexing import slice_along
+def _reduce_abstract_eval(name: str, out_dtype: Any = None) -> Any:
+    def abstract_eval(aval: ShapedArray, *, axes: tuple[int, ...]) -> ShapedArray:
+        for a in axes:
+            if not 0 <= a < aval.ndim:
+                raise ValueError(f"{name}: axis {a} is out of bounds for {aval}")
+        shape = tuple(d for i, d in enumerate(aval.shape) if i not in axes)
+        dtype = aval.dtype if out_dtype is None else out_dtype(aval.dtype)
+        return ShapedArray(shape, dtype, aval.weak_type)
 
-    cts = []
-    start = 0
-    for x in xs:
-        n = shape_of(x)[axis]
-        cts.append(slice_along(g, axis, start, start + n))
-        start += n
-    return tuple(cts)
-
-
-deflinear(concatenate_p, _concatenate_transpose)
+    return abstract_eval
 
 
-def _concatenate_batch(args: Any, dims: Any, *, axis_size: int, axis: int) -> Any:
-    # every operand with its batch axis first (unbatched ones broadcast), joined along axis + 1
-    xs = [bdim_to_front(x, d, axis_size) for x, d in zip(args, dims)]
-    ndim = len(shape_of(xs[0])) - 1
-    return concatenate(xs, axis % max(ndim, 1) + 1), 0
+def _sum_dtype(dtype: np.dtype) -> np.dtype:
+    # NumPy sums booleans and small integers in the platform integer.
+    if dtype.kind in "biu" and dtype.itemsize < 8:
+        return np.dtype(np.int64) if dtype.kind != "u" else np.dtype(np.uint64)
+    return dtype
 
 
-concatenate_p.batch = _concatenate_batch
+def keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    """``shape`` with the reduced ``axes`` kept as size 1."""
+    return tuple(1 if i in axes else d for i, d in enumerate(shape))
+
+
+def expand_reduced(g: Any, shape: tuple[int, ...], axes: tuple[int, ...]) -> Any:
+    """Broadcast a reduction's output-shaped ``g`` back over the reduced ``axes`` of ``shape``."""
+    if len(axes) != len(shape):  # a full reduction's g is 0-d and broadcasts as it is
+        g = reshape(g, keepdims_shape(shape, axes))
+    return broadcast_to(g, shape)
+
+
+def _sum_impl(x: Any, *, axes: tuple[int, ...]) -> Any:
+    # the ndarray method skips np.sum's Python-level dispatch (3x faster on small arrays)
+    if type(x) is np.ndarray:
+        return x.sum(axis=axes)
+    return np.sum(x, axis=axes)
+
+
+sum_p = Primitive("sum", _sum_impl)
+sum_p.abstract_eval = _reduce_abstract_eval("sum", _sum_dtype)
+sum_p.templates["numpy"] = "np.sum({0}, axis={axes})"
+
+
+def reduce_sum(x: Any, axes: tuple[int, ...] | None) -> Any:
+    """Sum over ``axes`` (``None``: all axes)."""
+    if axes is None:
+        axes = tuple(range(len(shape_of(x))))
+    return sum_p.bind(x, axes=tuple(axes))
+
+
+# transpose of a sum: broadcast the cotangent back over the summed axes
+deflinear(sum_p, lambda g, x, *, axes: (expand_reduced(g, shape_of(x), axes),))
+sum_p.batch = batch_reduce_axes(sum_p)
+
+
+def sum_to_shape(ct: Any, shape: tuple[int, ...]) -> Any:
+    """Sum a broadcast cotangent down to ``shape`` (the inverse of NumPy broadcasting).
+
+    Leading extra axes are summed away; axes where ``shape`` has size 1 are summed with the size
+    kept; axes where ``ct`` has size 1 (or that it lacks) are broadcast back up. The backward
+    pass (``ad.py``) un-broadcasts every cotangent with it, and it is ``broadcast_to``'s
+    transpose.
+    """
+    ct_shape = shape_of(ct)
+    if not shape:  # to a scalar: one full reduction
+        return reduce_sum(ct, tuple(range(len(ct_shape))))
+    lead = len(ct_shape) - len(shape)
+    if lead > 0:
+        ct = reduce_sum(ct, tuple(range(lead)))
+        ct_shape = shape_of(ct)
+    offset = len(shape) - len(ct_shape)
+    inner = tuple(i for i, n in enumerate(ct_shape) if n != 1 and shape[i + offset] == 1)
+    if inner:
+        kept = tuple(1 if i in inner else n for i, n in enumerate(ct_shape))
+        ct = reshape(reduce_sum(ct, inner), kept)
+    if shape_of(ct) != shape:
+        ct = broadcast_to(ct, shape)
+    return ct
 
 
 # --------------------------------------------------------------------------------------------
@@ -263,74 +307,3 @@ def _roll_batch(args: Any, dims: Any, *, axis_size: int, shifts: Any, axes: Any)
 
 
 roll_p.batch = _roll_batch
-
-
-# --------------------------------------------------------------------------------------------
-# pad (constant mode; the value is an operand, so pad is linear in (x, value) jointly)
-# --------------------------------------------------------------------------------------------
-
-
-def _pad_impl(x: Any, value: Any, *, widths: tuple[tuple[int, int], ...]) -> Any:
-    out = np.pad(x, widths, mode="constant", constant_values=0)
-    if np.ndim(value) != 0 or value != 0:
-        mask = np.pad(np.zeros(np.shape(x), dtype=bool), widths, constant_values=True)
-        out = np.where(mask, value, out)
-    return out
-
-
-def _pad_abstract_eval(
-    aval: ShapedArray, value: ShapedArray, *, widths: tuple[tuple[int, int], ...]
-) -> ShapedArray:
-    if len(widths) != aval.ndim or any(lo < 0 or hi < 0 for lo, hi in widths):
-        raise ValueError(
-            f"pad: expected {aval.ndim} non-negative (before, after) pairs, got {widths}"
-        )
-    if value.ndim != 0:
-        raise ValueError(f"pad: expected a scalar constant value, got {value}")
-    shape = tuple(n + lo + hi for n, (lo, hi) in zip(aval.shape, widths))
-    return ShapedArray(shape, aval.dtype, aval.weak_type)
-
-
-pad_p = Primitive("pad", _pad_impl)
-pad_p.abstract_eval = _pad_abstract_eval
-
-
-def pad_constant(x: Any, value: Any, widths: tuple[tuple[int, int], ...]) -> Any:
-    return pad_p.bind(x, value, widths=tuple(tuple(map(int, w)) for w in widths))
-
-
-def _pad_transpose(g: Any, x: Any, value: Any, *, widths: tuple[tuple[int, int], ...]) -> Any:
-    from .elementwise import subtract
-    from .indexing import getitem_static
-    from .reduce import reduce_sum
-
-    inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, shape_of(x)))
-    g_x = getitem_static(g, inner)
-    g_value = subtract(reduce_sum(g, None), reduce_sum(g_x, None))
-    return g_x, g_value
-
-
-deflinear(pad_p, _pad_transpose)
-
-
-def _pad_batch(args: Any, dims: Any, *, axis_size: int, widths: Any) -> Any:
-    # batch axis first and not padded; a batched constant is written into the border with a
-    # mask: pad(x, v) = where(border, v, pad(x, 0))
-    from .elementwise import convert_element_type, where_p
-
-    (x, value), (xd, vd) = args, dims
-    x = bdim_to_front(x, xd, axis_size)
-    batched_widths = ((0, 0),) + tuple(widths)
-    if vd is None:
-        return pad_p.bind(x, value, widths=batched_widths), 0
-    padded = pad_p.bind(x, 0.0, widths=batched_widths)
-    per_example = shape_of(x)[1:]
-    border = np.pad(np.zeros(per_example, dtype=bool), widths, constant_values=True)
-    value = reshape(value, (axis_size,) + (1,) * len(per_example))
-    out = where_p.bind(border, value, padded)
-    if out.dtype != padded.dtype:
-        out = convert_element_type(out, padded.dtype)
-    return out, 0
-
-
-pad_p.batch = _pad_batch

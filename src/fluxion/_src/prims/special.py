@@ -19,7 +19,8 @@ import numpy as np
 import scipy.special as sc
 
 from ..core import MissingRule, Primitive, ShapedArray, Zero, bind_at, current_trace
-from ._helpers import batch_elementwise, dtype_for_promotion
+from ._helpers import dtype_for_promotion
+from .batch_rules import batch_elementwise
 from .elementwise import (
     add,
     cos,
