@@ -125,12 +125,13 @@ def defvjp_parts(prim: Primitive, *parts: Any) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Batching (vmap) helpers: generic batch rules and the axis moves they are built from
+# Batching (vmap) helpers that need no primitive. The axis moves (moveaxis, bdim_to_front) are
+# in shape.py and the generic batch rules built on them in batch_rules.py: this module sits
+# below every primitive family.
 #
 # A batch rule is ``batch(args, dims, *, axis_size, **params) -> (out, out_dim)``: ``dims[i]``
 # is the axis of ``args[i]`` that carries the examples (``None``: the argument is the same for
-# every example). Rules run one level down (the arrays are concrete or an outer transform's
-# tracers), so they are written with primitives and can themselves be differentiated or staged.
+# every example).
 # --------------------------------------------------------------------------------------------
 
 
