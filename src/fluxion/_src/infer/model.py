@@ -165,8 +165,7 @@ def _unknown_names_error(who: str, unknown: list[str], names: list[str]) -> Valu
         parts.append(f"{bad!r} (did you mean {close[0]!r}?)" if close else repr(bad))
     which = "is not a parameter" if len(unknown) == 1 else "are not parameters"
     return ValueError(
-        f"{who}: constraints name {', '.join(parts)}, which {which}; the parameters are "
-        f"{shown}"
+        f"{who}: constraints name {', '.join(parts)}, which {which}; the parameters are {shown}"
     )
 
 
@@ -451,7 +450,9 @@ class UnconstrainedModel:
         n = int(np.prod(batch, dtype=np.int64))
         flat = u.reshape(n, self.dim)
         out, offset = [], 0
-        for b, u_shape, shape, size in zip(self.bijectors, self.u_shapes, self.shapes, self._u_sizes):
+        for b, u_shape, shape, size in zip(
+            self.bijectors, self.u_shapes, self.shapes, self._u_sizes
+        ):
             piece = flat[:, offset : offset + size].reshape((n, *u_shape))
             offset += size
             x = piece if b is None else np.asarray(b.forward(piece), dtype=np.float64)
