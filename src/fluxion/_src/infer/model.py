@@ -46,7 +46,7 @@ from ..jit import jit as _jit
 from ..numpy import core as fnp
 from ..tree_util import ravel_pytree, tree_flatten, tree_unflatten
 
-__all__ = ["UnconstrainedModel", "leaf_names"]
+__all__ = ["UnconstrainedModel", "is_constraint_spec", "leaf_names"]
 
 # tree_util.field(static=True) marks a dataclass field with this metadata key (not a leaf)
 _STATIC_FIELD = "fluxion_static"
@@ -117,8 +117,9 @@ def leaf_names(tree: Any) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def _is_spec(s: Any) -> bool:
-    """A constraint for one parameter: a name, ``(name, *params)`` or a Bijector.
+def is_constraint_spec(s: Any) -> bool:
+    """Whether ``s`` is a constraint for one parameter: a name, ``(name, *params)`` or a
+    Bijector (not a pytree of them).
 
     ``("interval", 0, 1)`` is one spec; ``(None, "positive")`` or ``("positive", "positive")``
     are pytrees of specs (a parameter of a constraint is never None, a string or a dict)."""
@@ -130,7 +131,7 @@ def _is_spec(s: Any) -> bool:
 
 
 def _is_terminal(s: Any) -> bool:
-    return s is None or _is_spec(s)
+    return s is None or is_constraint_spec(s)
 
 
 def _covers(entry: str, name: str) -> bool:
