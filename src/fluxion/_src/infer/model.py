@@ -121,11 +121,12 @@ def is_constraint_spec(s: Any) -> bool:
     """Whether ``s`` is a constraint for one parameter: a name, ``(name, *params)`` or a
     Bijector (not a pytree of them).
 
-    ``("interval", 0, 1)`` is one spec; ``(None, "positive")`` or ``("positive", "positive")``
-    are pytrees of specs (a parameter of a constraint is never None, a string or a dict)."""
+    ``("interval", 0, 1)`` is one spec; ``["positive"]``, ``(None, "positive")`` or
+    ``("positive", "positive")`` are pytrees of specs (a tuple spec has parameters, and a
+    parameter of a constraint is never None, a string or a dict)."""
     if isinstance(s, str | Bijector):
         return True
-    if isinstance(s, tuple | list) and s and isinstance(s[0], str):
+    if isinstance(s, tuple | list) and len(s) >= 2 and isinstance(s[0], str):
         return not any(p is None or isinstance(p, str | Mapping) for p in s[1:])
     return False
 
