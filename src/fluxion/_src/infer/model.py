@@ -267,8 +267,13 @@ class UnconstrainedModel:
     >>> m = UnconstrainedModel(None, {"mu": 0.0, "sigma": 2.0}, {"sigma": "positive"})
     >>> m.names, m.u0.round(6).tolist()
     (['mu', 'sigma'], [0.0, 0.693147])
-    >>> m.forward(np.array([1.0, 0.0]))
+    >>> {k: float(v) for k, v in m.forward(np.array([1.0, 0.0])).items()}
     {'mu': 1.0, 'sigma': 1.0}
+    >>> UnconstrainedModel(None, {"mu": 0.0, "sigma": 2.0}, {"sgima": "positive"})
+    Traceback (most recent call last):
+    ...
+    ValueError: UnconstrainedModel: constraints name 'sgima' (did you mean 'sigma'?), which is \
+not a parameter; the parameters are 'mu', 'sigma'
     """
 
     def __init__(
