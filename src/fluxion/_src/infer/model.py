@@ -178,11 +178,17 @@ def _match_constraints(who: str, constraints: Any, names: list[str]) -> list:
     entries: list = []
     _walk(constraints, "", entries, _is_terminal)
     chosen: list[tuple[int, Any] | None] = [None] * len(names)
+    index = {name: i for i, name in enumerate(names)}
     unknown = []
     for entry, spec in entries:
-        hits = [i for i, name in enumerate(names) if _covers(entry, name)]
+        # a leaf's own name is the common case (a pytree of specs): no scan over the names
+        hits = (
+            [index[entry]]
+            if entry in index
+            else [i for i, name in enumerate(names) if _covers(entry, name)]
+        )
         if not hits:
-            unknown.append(entry or "x")
+            unknown.append(entry)
             continue
         for i in hits:
             previous = chosen[i]
