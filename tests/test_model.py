@@ -160,11 +160,15 @@ def test_a_start_value_outside_its_constraint_is_an_error(value, spec, shown):
         minimize(lambda p: fnp.sum(p["theta"] ** 2), {"theta": value}, constraints={"theta": spec})
 
 
-def test_an_unknown_constraint_name_names_the_parameter():
+def test_an_unknown_or_empty_constraint_names_the_parameter():
     with pytest.raises(
         ValueError, match="the constraint of 'sigma': .*unknown constraint 'postive'"
     ):
         UnconstrainedModel(None, INIT, {"sigma": "postive"})
+    with pytest.raises(ValueError, match="the constraint of 'a': .*finite low < high, got"):
+        UnconstrainedModel(None, INIT, {"a": ("interval", 1.0, 0.0)})
+    with pytest.raises(ValueError, match="finite low < high.*greater_than"):
+        UnconstrainedModel(None, INIT, {"a": ("interval", 0.0, np.inf)})
 
 
 # --------------------------------------------------------------------------------------------
