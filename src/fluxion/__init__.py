@@ -44,7 +44,8 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str):  # lazy submodules: importing SciPy costs ~0.2 s
-    if name in ("scipy", "test_util", "extend", "bijectors", "mcmc", "optim", "diagnostics"):
+    lazy = ("scipy", "test_util", "extend", "bijectors", "infer", "mcmc", "optim", "diagnostics")
+    if name in lazy:
         import importlib
 
         return importlib.import_module(f"fluxion.{name}")

@@ -1,9 +1,11 @@
 """``fluxion.mcmc``: sample posteriors with NUTS, HMC, MALA, random-walk Metropolis, slice
 sampling or the ensemble sampler, with Stan's or nutpie's warm-up adaptation.
 
-``sample(log_prob, init, constraints=..., kernel="nuts", adaptation="stan", chains=4,
-draws=1000, warmup=1000, seed=...)``; the kernels are pure functions (``nuts_step``,
-``hmc_step``, ``mala_step``, ``rwm_step``, ``slice_step``) usable on their own.
+``sample(log_prob, init, constraints={"sigma": "positive"}, kernel="nuts", adaptation="stan",
+chains=4, draws=1000, warmup=1000, seed=...)``; constraints name the constrained parameters
+(``Model`` is ``fluxion.infer.UnconstrainedModel``, shared with ``optim.laplace`` and
+``optim.minimize``). The kernels are pure functions (``nuts_step``, ``hmc_step``, ``mala_step``,
+``rwm_step``, ``slice_step``) usable on their own.
 """
 
 from fluxion._src.mcmc.adaptation import DualAveraging as DualAveraging

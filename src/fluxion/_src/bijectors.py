@@ -954,6 +954,14 @@ class CorrelationCholesky(Bijector):
 
 
 def _interval(low: ArrayLike, high: ArrayLike) -> Bijector:
+    # the specs are concrete here (a user's constraint), so an empty interval is caught now
+    lo, hi = np.asarray(low, dtype=np.float64), np.asarray(high, dtype=np.float64)
+    if not np.all((lo < hi) & np.isfinite(lo) & np.isfinite(hi)):
+        raise ValueError(
+            f"for_constraint: expected ('interval', low, high) with finite low < high, got "
+            f"({low!r}, {high!r}); use ('greater_than', low) or ('less_than', high) for a "
+            "half-line"
+        )
     return Sigmoid(low, high)
 
 

@@ -1,11 +1,11 @@
 """``fluxion.mcmc.sample``: run chains of NUTS, HMC, MALA, RWM, slice or ensemble sampling.
 
-The model is a log density on a pytree of parameters plus optional constraints (one spec per
-leaf: "real", "positive", ("interval", a, b), "simplex", ... — see ``fluxion.bijectors``).
-Constrained parameters are sampled in an unconstrained space: the potential is
-``log_prob(forward(u)) + log|det J_forward(u)|`` on the flat vector ``u``, compiled once with
-``fluxion.jit(fluxion.value_and_grad(...))``. Draws come back in the constrained space with
-shape ``(chain, draw, *param_shape)``.
+The model is a log density on a pytree of parameters plus optional constraints named by
+parameter (``{"sigma": "positive", "w": "simplex"}``; see ``fluxion.bijectors.for_constraint``).
+Constrained parameters are sampled in an unconstrained space (``infer.UnconstrainedModel``): the
+potential is ``log_prob(forward(u)) + log|det J_forward(u)|`` on the flat vector ``u``, compiled
+once with ``jit(value_and_grad(...))``. Draws come back in the constrained space with shape
+``(chain, draw, *param_shape)``.
 """
 
 from __future__ import annotations
@@ -19,143 +19,16 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..infer.model import UnconstrainedModel
 from .adaptation import DualAveraging, NutpieAdaptation, WindowedAdaptation
 from .hmc import MAX_DELTA_ENERGY, HMCState, Metric, hmc_step, init_state, nuts_step
 from .kernels import SliceState, mala_step, rwm_step, slice_step
 
 __all__ = ["sample", "SampleResult", "Model"]
 
-
-# --------------------------------------------------------------------------------------------
-# The model: constrained pytree <-> flat unconstrained vector
-# --------------------------------------------------------------------------------------------
-
-
-class Model:
-    """A log density over a pytree, seen by the samplers as a function of a flat vector.
-
-    Parameters
-    ----------
-    log_prob : callable
-        ``log_prob(params) -> scalar``; ``params`` has the structure of ``init``.
-    init : pytree of arrays
-        Example (initial) parameter values, in the constrained space.
-    constraints : pytree of specs, optional
-        Same structure as ``init`` (or a dict keyed like it); None leaves are unconstrained.
-    jit : bool, optional
-        Compile the potential and its gradient (default True).
-    """
-
-    def __init__(
-        self, log_prob: Callable, init: Any, constraints: Any = None, jit: bool = True
-    ) -> None:
-        import fluxion
-        from fluxion.tree import flatten, ravel_pytree, unflatten
-
-        if not callable(log_prob):
-            raise TypeError(f"sample: expected a callable log density, got {type(log_prob)}")
-        leaves, self.tree = flatten(init)
-        if not leaves:
-            raise ValueError(
-                "sample: the model has no free parameters (init is empty); pass initial values "
-                "for the parameters to sample, e.g. init={'mu': 0.0}"
-            )
-        leaves = [np.asarray(x, dtype=np.float64) for x in leaves]
-        self.shapes = [x.shape for x in leaves]
-        self.names = _leaf_names(init)
-        self.bijectors = self._bijectors(constraints, len(leaves))
-        u_leaves = [b.inverse(x) if b is not None else x for b, x in zip(self.bijectors, leaves)]
-        u_leaves = [np.asarray(u, dtype=np.float64) for u in u_leaves]
-        self.u_shapes = [u.shape for u in u_leaves]
-        self.u0, self._unravel_u = ravel_pytree(u_leaves)
-        self.u0 = np.asarray(self.u0, dtype=np.float64)
-        self.dim = self.u0.size
-        self.log_prob = log_prob
-        bijectors, tree = self.bijectors, self.tree
-
-        def potential(u: Any) -> Any:
-            u_list = self._unravel_u(u)
-            total = 0.0
-            xs = []
-            for b, ul in zip(bijectors, u_list):
-                if b is None:
-                    xs.append(ul)
-                else:
-                    xs.append(b.forward(ul))
-                    total = total + fluxion.numpy.sum(
-                        b.forward_log_det_jacobian(ul, event_ndims=fluxion.numpy.ndim(ul))
-                    )
-            return log_prob(unflatten(tree, xs)) + total
-
-        self.potential = potential
-        vg = fluxion.value_and_grad(potential)
-        # the gradient is called thousands of times: compile tier 1 (numba) up front when the
-        # graph allows it (it falls back to tier 0 by itself, saying why in tier_info())
-        self.logp_and_grad = fluxion.jit(vg, tier=1) if jit else vg
-        # the log density alone, for kernels that need no gradient (slice sampling)
-        self.logp = fluxion.jit(potential) if jit else potential
-        batched = fluxion.vmap(potential)
-        self.batch_logp = fluxion.jit(batched) if jit else batched
-        self._unflatten = unflatten
-
-    def _bijectors(self, constraints: Any, n: int) -> list:
-        if constraints is None:
-            return [None] * n
-        from fluxion.bijectors import for_constraint
-        from fluxion.tree import flatten
-
-        specs, _ = flatten(
-            constraints,
-            is_leaf=lambda s: isinstance(s, str | tuple) or s is None or hasattr(s, "forward"),
-        )
-        if len(specs) != n:
-            raise ValueError(
-                f"sample: constraints must have one entry per parameter leaf ({n}), got "
-                f"{len(specs)}; give a pytree shaped like init (None for unconstrained)"
-            )
-        return [None if s is None or s == "real" else for_constraint(s) for s in specs]
-
-    def constrained_draws(self, draws: np.ndarray) -> dict[str, np.ndarray]:
-        """Unconstrained draws ``(chain, draw, dim)`` -> name -> ``(chain, draw, *shape)``.
-
-        Vectorized over draws: each leaf's columns are reshaped to ``(n, *u_shape)`` and pushed
-        through its bijector at once (bijectors take leading batch dimensions)."""
-        chains, n_draws = draws.shape[:2]
-        flat = np.asarray(draws, dtype=np.float64).reshape(chains * n_draws, self.dim)
-        out, offset = {}, 0
-        for k, (name, b, u_shape) in enumerate(zip(self.names, self.bijectors, self.u_shapes)):
-            size = int(np.prod(u_shape, dtype=np.int64))
-            u = flat[:, offset : offset + size].reshape((chains * n_draws, *u_shape))
-            offset += size
-            x = u if b is None else np.asarray(b.forward(u), dtype=np.float64)
-            out[name] = np.asarray(x, dtype=np.float64).reshape((chains, n_draws, *self.shapes[k]))
-        return out
-
-    def constrain(self, u: np.ndarray) -> list[np.ndarray]:
-        """The constrained leaves for a flat unconstrained vector."""
-        one = np.asarray(u, dtype=np.float64).reshape(1, 1, self.dim)
-        return [x[0, 0] for x in self.constrained_draws(one).values()]
-
-
-def _leaf_names(tree: Any) -> list[str]:
-    """Readable names for the leaves: dict keys joined with '.', tuple/list indices in []."""
-    names: list[str] = []
-
-    def walk(x: Any, prefix: str) -> None:
-        if isinstance(x, dict):
-            for k in sorted(x, key=str):
-                walk(x[k], f"{prefix}.{k}" if prefix else str(k))
-        elif isinstance(x, list | tuple) and not hasattr(x, "_fields"):
-            for i, v in enumerate(x):
-                walk(v, f"{prefix}[{i}]" if prefix else f"x[{i}]")
-        elif hasattr(x, "_fields"):
-            for k in x._fields:
-                walk(getattr(x, k), f"{prefix}.{k}" if prefix else k)
-        elif x is not None:
-            names.append(prefix or "x")
-
-    walk(tree, "")
-    return names
+#: The model the samplers see (``fluxion.mcmc.Model``, kept as a name): one object shared with
+#: ``optim.laplace`` and ``optim.minimize``; see ``fluxion._src.infer.model``.
+Model = UnconstrainedModel
 
 
 # --------------------------------------------------------------------------------------------
@@ -409,8 +282,14 @@ def sample(
     init : pytree
         Initial values (constrained space); every chain starts from them, jittered by
         ``init_jitter`` (uniform noise of that width in the unconstrained space).
-    constraints : pytree, optional
-        One constraint per leaf of ``init`` (see ``fluxion.bijectors.for_constraint``).
+    constraints : dict, pytree or spec, optional
+        Constraints matched to parameters by name: a dict naming only the constrained
+        parameters (``{"sigma": "positive"}``; nested dicts mirror ``init``, or dotted names
+        ``"layer.w"``), a pytree shaped like ``init`` (None = unconstrained), or one spec for
+        every leaf. Specs are those of ``fluxion.bijectors.for_constraint`` (``"positive"``,
+        ``("interval", a, b)``, ``"simplex"``, ... or a ``Bijector``). An unknown name, a
+        constraint that does not fit its parameter's shape and an ``init`` value outside its
+        constraint are errors.
     kernel : {"nuts", "hmc", "rwm", "mala", "slice", "ensemble"}
         The transition kernel. "rwm" is random-walk Metropolis with a Gaussian proposal scaled
         by the metric, "mala" the Metropolis-adjusted Langevin algorithm, "slice" coordinate-wise
@@ -467,7 +346,8 @@ def sample(
     ------
     ValueError
         Bad arguments (chains < 1, unknown kernel, metric or adaptation), a model with no free
-        parameters, a log density that is not finite at the initial point.
+        parameters, constraints naming no parameter or not fitting it, an initial value outside
+        its constraint, a log density that is not finite at the initial point.
     """
     if not isinstance(chains, int | np.integer) or chains < 1:
         raise ValueError(f"sample: expected chains >= 1, got {chains!r}")
@@ -507,7 +387,7 @@ def sample(
     if not 0.0 < target_accept < 1.0:
         raise ValueError(f"sample: expected 0 < target_accept < 1, got {target_accept}")
     start = time.perf_counter()
-    model = Model(log_prob, init, constraints, jit=jit)
+    model = UnconstrainedModel(log_prob, init, constraints, jit=jit, who="sample")
     logp_and_grad = model.logp_and_grad
     compiled_chains = _may_compile_chains(kernel, metric, jit)
     if compiled_chains:

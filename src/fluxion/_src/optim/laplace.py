@@ -1,9 +1,9 @@
 """The Laplace approximation: a Gaussian at the mode of a log density, with the exact Hessian.
 
-Constrained parameters are handled by a small local set of transforms (``"positive"``,
-``("interval", low, high)``) until the library's bijector layer exists: the mode search and the
-Gaussian live in the unconstrained space, with the log-Jacobian of the transform included in
-the density, and draws are mapped back to the constrained space.
+Constrained parameters go through the unconstrained model shared with ``mcmc.sample``
+(``infer.UnconstrainedModel``: constraints by name, any ``fluxion.bijectors`` constraint): the
+mode search and the Gaussian live in the unconstrained space, with the log-Jacobian of the
+transform included in the density, and draws are mapped back to the constrained space.
 """
 
 from __future__ import annotations
@@ -17,179 +17,13 @@ from typing import Any
 import numpy as np
 
 from ..api import hessian as _hessian
+from ..api import jacfwd as _jacfwd
 from ..api import value_and_grad as _value_and_grad
-from ..numpy import core as fnp
-from ..tree_util import ravel_pytree, tree_flatten, tree_map, tree_structure, tree_unflatten
+from ..infer.model import UnconstrainedModel
+from ..tree_util import tree_map
 from .scipy_bridge import _float_leaf, minimize
 
 __all__ = ["LaplaceResult", "laplace"]
-
-_LEAF_DEF = tree_structure(0.0)
-
-
-def log_expit(u: Any) -> Any:
-    return -fnp.logaddexp(0.0, -u)  # log sigmoid(u) = -log(1 + exp(-u)), stable both ways
-
-
-def expit(u: Any) -> Any:
-    return fnp.exp(log_expit(u))  # sigmoid(u)
-
-
-# --------------------------------------------------------------------------------------------
-# Transforms from the unconstrained space: x = forward(u), log|dx/du| elementwise
-# --------------------------------------------------------------------------------------------
-
-
-class _Real:
-    name = "real"
-
-    def forward(self, u: Any) -> Any:
-        return u
-
-    def inverse(self, x: Any) -> Any:
-        return x
-
-    def log_det_jacobian(self, u: Any) -> Any:
-        return None  # zero: nothing to add
-
-    def derivative(self, u: np.ndarray) -> np.ndarray:
-        return np.ones_like(u)
-
-    def check(self, x: np.ndarray, where: str) -> None:
-        pass
-
-
-class _Positive:
-    name = "positive"
-
-    def forward(self, u: Any) -> Any:
-        return fnp.exp(u)  # x = exp(u)
-
-    def inverse(self, x: Any) -> Any:
-        return fnp.log(x)
-
-    def log_det_jacobian(self, u: Any) -> Any:
-        return u  # log|dx/du| = u
-
-    def derivative(self, u: np.ndarray) -> np.ndarray:
-        return np.exp(u)
-
-    def check(self, x: np.ndarray, where: str) -> None:
-        if not np.all(x > 0):
-            raise ValueError(f"laplace: {where} is constrained positive, but x0 has {x.min()!r}")
-
-
-class _Interval:
-    name = "interval"
-
-    def __init__(self, low: float, high: float) -> None:
-        self.low = float(low)
-        self.high = float(high)
-        if not (np.isfinite(self.low) and np.isfinite(self.high) and self.low < self.high):
-            raise ValueError(
-                f"laplace: expected ('interval', low, high) with finite low < high, got "
-                f"({low!r}, {high!r})"
-            )
-
-    def forward(self, u: Any) -> Any:
-        return self.low + (self.high - self.low) * expit(u)  # x = low + (high - low) sigmoid(u)
-
-    def inverse(self, x: Any) -> Any:
-        return fnp.log(x - self.low) - fnp.log(self.high - x)
-
-    def log_det_jacobian(self, u: Any) -> Any:
-        # log|dx/du| = log(high - low) + log sigmoid(u) + log sigmoid(-u)
-        return math.log(self.high - self.low) + log_expit(u) + log_expit(-u)
-
-    def derivative(self, u: np.ndarray) -> np.ndarray:
-        s = 1.0 / (1.0 + np.exp(-u))
-        return (self.high - self.low) * s * (1.0 - s)
-
-    def check(self, x: np.ndarray, where: str) -> None:
-        if not np.all((x > self.low) & (x < self.high)):
-            raise ValueError(
-                f"laplace: {where} is constrained to ({self.low}, {self.high}), but x0 has "
-                f"values in [{x.min()!r}, {x.max()!r}]"
-            )
-
-
-_REAL = _Real()
-_POSITIVE = _Positive()
-
-
-def _parse_spec(spec: Any, where: str) -> Any:
-    if spec is None or spec == "real":
-        return _REAL
-    if spec == "positive":
-        return _POSITIVE
-    if isinstance(spec, tuple | list) and len(spec) == 3 and spec[0] == "interval":
-        return _Interval(spec[1], spec[2])
-    raise ValueError(
-        f"laplace: unknown constraint {spec!r} for {where}; expected None, 'real', 'positive' "
-        "or ('interval', low, high)"
-    )
-
-
-def _is_spec(x: Any) -> bool:
-    return (
-        x is None
-        or isinstance(x, str)
-        or (isinstance(x, tuple | list) and len(x) == 3 and x[0] == "interval")
-    )
-
-
-def _parse_constraints(constraints: Any, x0: Any) -> list:
-    """One transform per leaf of x0."""
-    leaves, treedef = tree_flatten(x0)
-    names = _leaf_names(x0, treedef)
-    if constraints is None or _is_spec(constraints):
-        return [_parse_spec(constraints, name) for name in names]
-    if isinstance(constraints, dict) and isinstance(x0, dict):
-        unknown = set(constraints) - set(x0)
-        if unknown:
-            raise ValueError(
-                f"laplace: constraints name {sorted(map(str, unknown))}, which are not keys of "
-                f"x0 ({sorted(map(str, x0))})"
-            )
-        constraints = {k: constraints.get(k) for k in x0}
-    try:
-        specs = treedef.flatten_up_to(_protect_specs(constraints))
-    except ValueError:
-        raise ValueError(
-            f"laplace: constraints must have the structure of x0 ({treedef!r}) with leaves None, "
-            f"'real', 'positive' or ('interval', low, high), got {constraints!r}"
-        ) from None
-    return [_parse_spec(_unprotect(s), name) for s, name in zip(specs, names)]
-
-
-class _Spec:
-    """Keeps an ('interval', low, high) tuple whole while its tree is matched against x0's."""
-
-    __slots__ = ("spec",)
-
-    def __init__(self, spec: Any) -> None:
-        self.spec = spec
-
-
-def _protect_specs(tree: Any) -> Any:
-    if _is_spec(tree) and tree is not None:
-        return _Spec(tree)
-    return tree_map(lambda s: _Spec(s), tree, is_leaf=lambda s: _is_spec(s) and s is not None)
-
-
-def _unprotect(s: Any) -> Any:
-    return s.spec if isinstance(s, _Spec) else s
-
-
-def _leaf_names(x0: Any, treedef: Any) -> list[str]:
-    if treedef == _LEAF_DEF:
-        return ["x0"]
-    if isinstance(x0, dict) and treedef.num_leaves == len(x0):
-        keys = sorted(x0)
-        if all(tree_structure(x0[k]) == _LEAF_DEF for k in keys):
-            return [f"x0[{k!r}]" for k in keys]
-    return [f"leaf {i} of x0" for i in range(treedef.num_leaves)]
-
 
 # --------------------------------------------------------------------------------------------
 # The result
@@ -237,23 +71,12 @@ class LaplaceResult:
     optimize_result: Any
     unravel: Callable = dataclasses.field(repr=False)
     _chol_hessian: np.ndarray = dataclasses.field(repr=False)
-    _transforms: list = dataclasses.field(repr=False)
-    _shapes: list = dataclasses.field(repr=False)
-    _treedef: Any = dataclasses.field(repr=False)
+    _model: UnconstrainedModel = dataclasses.field(repr=False)
 
     def to_constrained(self, u: np.ndarray) -> Any:
         """Map unconstrained vectors, shape ``batch + (d,)``, to a pytree of leaves
         ``batch + leaf.shape`` in the constrained space."""
-        u = np.asarray(u, dtype=np.float64)
-        batch = u.shape[:-1]
-        out = []
-        start = 0
-        for t, shape in zip(self._transforms, self._shapes):
-            size = int(np.prod(shape, dtype=np.int64))
-            piece = u[..., start : start + size].reshape(batch + tuple(shape))
-            out.append(np.asarray(t.forward(piece)))
-            start += size
-        return tree_unflatten(self._treedef, out)
+        return self._model.constrain_tree(u)
 
     def sample(self, n: int, seed: int | np.random.Generator | None = None) -> Any:
         """Draw ``n`` samples, mapped to the constrained space.
@@ -279,31 +102,13 @@ class LaplaceResult:
     def log_prob(self, x: Any) -> Any:
         """Log density of the approximation at ``x`` (constrained space, structure of ``x0``;
         leaves may carry leading batch axes). For constrained leaves this is the Gaussian's
-        density pushed through the transform: ``log N(u) - log|dx/du|``.
+        density pushed through the transform: ``log N(u) - log|det dx/du|``.
 
         Returns
         -------
         float or ndarray, shape ``batch``
         """
-        leaves = self._treedef.flatten_up_to(x)
-        us = []
-        log_jac = 0.0
-        batch: tuple = ()
-        for t, shape, leaf in zip(self._transforms, self._shapes, leaves):
-            leaf = np.asarray(leaf, dtype=np.float64)
-            nb = leaf.ndim - len(shape)
-            if nb < 0 or leaf.shape[nb:] != tuple(shape):
-                raise ValueError(
-                    f"LaplaceResult.log_prob: expected a leaf of shape batch + {tuple(shape)}, "
-                    f"got {leaf.shape}"
-                )
-            batch = leaf.shape[:nb]
-            u = np.asarray(t.inverse(leaf))
-            ldj = t.log_det_jacobian(u)
-            if ldj is not None:
-                log_jac = log_jac + np.sum(np.asarray(ldj).reshape(batch + (-1,)), axis=-1)
-            us.append(u.reshape(batch + (-1,)))
-        u = np.concatenate(us, axis=-1) if us else np.zeros(batch + (0,))
+        u, log_jac = self._model.unconstrain_batch(x)
         d = self.mean.size
         r = (u - self.mean) @ self._chol_hessian  # ||L^T (u - mean)||^2 = (u-m)^T H (u-m)
         half_logdet_h = np.sum(np.log(np.diag(self._chol_hessian)))
@@ -338,11 +143,13 @@ def laplace(
         Starting point for the mode search, in the parameters' own (constrained) space.
     args : tuple, optional
         Extra arguments of ``log_prob``.
-    constraints : pytree, optional
-        ``None`` (all real), a single spec for every leaf, a pytree with the structure of ``x0``
-        (for a dict ``x0``: a dict naming some of its keys) whose leaves are ``None``/``"real"``,
-        ``"positive"`` (``x = exp(u)``) or ``("interval", low, high)``
-        (``x = low + (high - low) sigmoid(u)``).
+    constraints : dict, pytree or spec, optional
+        As in :func:`fluxion.mcmc.sample` (``infer.UnconstrainedModel``): a dict naming only the
+        constrained parameters (``{"s": "positive"}``, nested or dotted names for nested
+        ``x0``), a pytree shaped like ``x0`` (None = unconstrained), or one spec for every
+        leaf; specs are those of ``fluxion.bijectors.for_constraint`` (``"positive"``:
+        ``x = exp(u)``, ``("interval", low, high)``: ``x = low + (high - low) sigmoid(u)``,
+        ``"simplex"``, ... or a ``Bijector``).
     method : str, optional
         The :func:`fluxion.optim.minimize` method for the mode search (default L-BFGS-B).
     jit : bool, optional
@@ -360,7 +167,8 @@ def laplace(
     Raises
     ------
     ValueError
-        If the Hessian at the mode is not positive definite, or ``x0`` violates a constraint.
+        If the Hessian at the mode is not positive definite, a constraint names no parameter or
+        does not fit its shape, or ``x0`` violates a constraint.
 
     Notes
     -----
@@ -385,32 +193,15 @@ def laplace(
     if not isinstance(args, tuple):
         args = (args,)
     x0 = tree_map(lambda leaf: _float_leaf("laplace", leaf), x0)
-    transforms = _parse_constraints(constraints, x0)
-    leaves, treedef = tree_flatten(x0)
-    names = _leaf_names(x0, treedef)
-    u_leaves = []
-    for t, leaf, name in zip(transforms, leaves, names):
-        arr = np.asarray(leaf, dtype=np.float64)
-        t.check(arr, name)
-        u_leaves.append(np.asarray(t.inverse(arr), dtype=np.float64))
-    u0 = tree_unflatten(treedef, u_leaves)
-    shapes = [np.shape(leaf) for leaf in leaves]
+    # the same unconstrained model as mcmc.sample: constraints by name, checked against x0
+    model = UnconstrainedModel(log_prob, x0, constraints, jit=False, who="laplace")
 
-    def log_density_u(u_tree: Any, *a: Any) -> Any:
-        u_list = treedef.flatten_up_to(u_tree)
-        xs = []
-        total = 0.0
-        for t, u in zip(transforms, u_list):
-            xs.append(t.forward(u))
-            ldj = t.log_det_jacobian(u)
-            if ldj is not None:
-                total = total + fnp.sum(ldj)
-        return log_prob(tree_unflatten(treedef, xs), *a) + total
+    def neg_log_density_u(u: Any, *a: Any) -> Any:
+        return -model.potential(u, *a)
 
-    def neg_log_density_u(u_tree: Any, *a: Any) -> Any:
-        return -log_density_u(u_tree, *a)
-
-    res = minimize(neg_log_density_u, u0, args, method=method, jit=jit, tol=tol, options=options)
+    res = minimize(
+        neg_log_density_u, model.u0, args, method=method, jit=jit, tol=tol, options=options
+    )
     if not res.success:
         if res.status == -100 and not np.isfinite(res.fun):
             raise ValueError(f"laplace: the mode search failed: {res.message}")
@@ -420,10 +211,9 @@ def laplace(
             RuntimeWarning,
             stacklevel=2,
         )
-    _, unravel = ravel_pytree(u0)
 
     def flat_neg(u: Any) -> Any:
-        return neg_log_density_u(unravel(u), *args)
+        return neg_log_density_u(u, *args)
 
     vg = _value_and_grad(flat_neg)
     hess_fn = _hessian(flat_neg)
@@ -455,7 +245,7 @@ def laplace(
     if not np.all(np.isfinite(h)):
         raise ValueError(
             "laplace: the Hessian at the mode is not finite; check the model's domain near "
-            f"the mode {_describe(unravel(mean))}"
+            f"the mode {_describe(model.constrain_tree(mean))}"
         )
     try:
         chol = np.linalg.cholesky(h)
@@ -482,31 +272,28 @@ def laplace(
     logdet = 2.0 * float(np.sum(np.log(np.diag(chol))))
     evidence = log_prob_at_mode + 0.5 * d * math.log(2 * math.pi) - 0.5 * logdet
 
-    mode_leaves, std_leaves, std_u_leaves = [], [], []
-    start = 0
-    for t, shape in zip(transforms, shapes):
+    # standard errors in the constrained space by the delta method: sqrt(diag(J C J^T)) with J
+    # the Jacobian of the flat constrained vector in u (|dx/du| * std_u for elementwise maps)
+    jac = np.asarray(_jacfwd(model.forward_flat)(mean), dtype=np.float64).reshape(-1, d)
+    std_x = np.sqrt(np.maximum(np.sum((jac @ covariance) * jac, axis=1), 0.0))
+    std_leaves, start = [], 0
+    for shape in model.shapes:
         size = int(np.prod(shape, dtype=np.int64))
-        u = mean[start : start + size].reshape(shape)
-        su = std_u[start : start + size].reshape(shape)
-        mode_leaves.append(np.asarray(t.forward(u), dtype=np.float64))
-        std_leaves.append(np.abs(t.derivative(u)) * su)
-        std_u_leaves.append(su)
+        std_leaves.append(std_x[start : start + size].reshape(shape))
         start += size
     return LaplaceResult(
-        mode=tree_unflatten(treedef, mode_leaves),
+        mode=model.constrain_tree(mean),
         mean=mean,
         hessian=h,
         covariance=covariance,
-        std=tree_unflatten(treedef, std_leaves),
-        std_unconstrained=tree_unflatten(treedef, std_u_leaves),
+        std=model.tree.unflatten(std_leaves),
+        std_unconstrained=model.unravel(std_u),
         log_prob_at_mode=log_prob_at_mode,
         marginal_log_likelihood=evidence,
         optimize_result=res,
-        unravel=unravel,
+        unravel=model.unravel,
         _chol_hessian=chol,
-        _transforms=transforms,
-        _shapes=shapes,
-        _treedef=treedef,
+        _model=model,
     )
 
 

@@ -23,6 +23,7 @@ from ..api import jacfwd as _jacfwd
 from ..api import jacrev as _jacrev
 from ..api import value_and_grad as _value_and_grad
 from ..core import aval_of
+from ..infer.model import UnconstrainedModel, is_constraint_spec
 from ..jit import jit as _jit
 from ..numpy import core as fnp
 from ..tree_util import ravel_pytree, tree_flatten, tree_map, tree_structure, tree_unflatten
@@ -519,6 +520,105 @@ def _constraint_functions(fun: Callable, cargs: tuple, problem: _FlatProblem, ji
     return value_np, jac_np, hess_np
 
 
+def _is_scipy_constraint(c: Any) -> bool:
+    import scipy.optimize as so
+
+    if isinstance(c, so.NonlinearConstraint | so.LinearConstraint):
+        return True
+    return isinstance(c, dict) and callable(c.get("fun"))
+
+
+def _names_parameters(constraints: Any) -> bool:
+    """Whether ``constraints`` constrains parameters by name (fluxion's form, shared with
+    ``sample`` and ``laplace``: ``{"sigma": "positive"}``) rather than listing SciPy's
+    constraint functions (dicts with a callable ``"fun"``, ``NonlinearConstraint``,
+    ``LinearConstraint``)."""
+    if constraints is None or _is_scipy_constraint(constraints):
+        return False
+    if is_constraint_spec(constraints) or isinstance(constraints, dict):
+        return True
+    if isinstance(constraints, list | tuple):
+        scipy_items = [_is_scipy_constraint(c) for c in constraints]
+        if all(scipy_items):  # the empty sequence too: no constraints
+            return False
+        if any(scipy_items):
+            raise ValueError(
+                "minimize: constraints mixes SciPy constraints (dicts with 'type' and 'fun', "
+                "NonlinearConstraint, LinearConstraint) with constraints on parameters; pass one "
+                "kind (constraints on parameters: a dict such as {'sigma': 'positive'})"
+            )
+    return True
+
+
+def _constrained_callback(callback: Callable | None, model: UnconstrainedModel) -> Any:
+    """The user's callback, called with constrained parameters (the run sees ``u``)."""
+    if callback is None:
+        return None
+    import inspect
+
+    try:
+        params = list(inspect.signature(callback).parameters)
+    except (TypeError, ValueError):
+        params = []
+    if params == ["intermediate_result"]:
+
+        def new_style(intermediate_result: Any) -> Any:
+            r = intermediate_result
+            r["x_unconstrained"] = np.array(r["x_flat"])
+            r["x"] = model.constrain_tree(r["x_unconstrained"])
+            r["x_flat"] = _flat_constrained(model, r["x_unconstrained"])
+            return callback(intermediate_result=r)
+
+        return new_style
+
+    def old_style(uk: np.ndarray, *rest: Any) -> Any:
+        return callback(model.constrain_tree(np.asarray(uk, dtype=np.float64)), *rest)
+
+    return old_style
+
+
+def _flat_constrained(model: UnconstrainedModel, u: np.ndarray) -> np.ndarray:
+    return np.concatenate([np.reshape(x, -1) for x in model.constrain(u)])
+
+
+def _minimize_unconstrained(
+    fun: Callable,
+    x0: Any,
+    args: tuple,
+    constraints: Any,
+    bounds: Any,
+    callback: Callable | None,
+    **kwargs: Any,
+) -> Any:
+    """``minimize`` with constraints on parameters: the optimizer runs on ``fun(forward(u))``
+    in the unconstrained space (``infer.UnconstrainedModel``, the model ``sample`` and
+    ``laplace`` use); the results come back constrained. No Jacobian term is added, so the
+    optimum is the constrained problem's own (a MAP stays a MAP)."""
+    if bounds is not None:
+        raise ValueError(
+            "minimize: bounds cannot be combined with constraints on parameters (the optimizer "
+            "works in the unconstrained space); write the bounds as constraints, e.g. "
+            "{'x': ('interval', low, high)} or {'x': ('greater_than', low)}"
+        )
+    x0 = tree_map(lambda leaf: _float_leaf("minimize", leaf), x0)
+    model = UnconstrainedModel(None, x0, constraints, jit=False, who="minimize")
+    res = minimize(
+        model.transform(fun),
+        model.u0,
+        args,
+        callback=_constrained_callback(callback, model),
+        **kwargs,
+    )
+    u = np.array(res["x_flat"], dtype=np.float64)
+    res["x_unconstrained"] = u
+    res["x"] = model.constrain_tree(u)
+    res["x_flat"] = _flat_constrained(model, u)
+    if "jac_flat" in res:  # the gradient the optimizer saw is in u
+        res["jac_unconstrained"] = res.pop("jac_flat")
+        res.pop("jac", None)
+    return res
+
+
 def minimize(
     fun: Callable,
     x0: Any,
@@ -566,10 +666,20 @@ def minimize(
         leaf's shape) or arrays of shape ``leaf.shape + (2,)``; or SciPy's flat forms (a
         sequence of ``n`` pairs for the raveled vector, or ``Bounds``). For an array ``x0``, a
         list of ``n`` scalar pairs is read as SciPy's form. ``x0`` is clipped into the bounds.
-    constraints : dict, NonlinearConstraint, LinearConstraint or a sequence of them, optional
-        As in SciPy, except that constraint functions take the parameter pytree; their
-        Jacobians are computed by fluxion unless given. ``LinearConstraint`` acts on the raveled
-        vector.
+    constraints : optional
+        Either constraints on parameters, as in :func:`fluxion.mcmc.sample` and
+        :func:`laplace`: a dict naming the constrained parameters (``{"sigma": "positive",
+        "w": "simplex"}``; nested or dotted names for nested ``x0``), a pytree shaped like
+        ``x0`` (None = unconstrained) or one spec for every leaf (see
+        ``fluxion.bijectors.for_constraint``). The optimizer then works on ``fun(forward(u))``
+        in the unconstrained space (``fluxion.infer.UnconstrainedModel``; no Jacobian term, so
+        the optimum is ``fun``'s own) and the result comes back constrained: ``x`` and
+        ``x_flat`` in the constrained space, ``x_unconstrained`` and ``jac_unconstrained`` in
+        ``u`` (``jac`` is absent; ``hess_inv`` is in ``u``). Not combined with ``bounds``.
+        Or SciPy's: a dict with ``"type"`` and a callable ``"fun"``, a ``NonlinearConstraint``,
+        a ``LinearConstraint`` or a sequence of them; constraint functions take the parameter
+        pytree and their Jacobians are computed by fluxion unless given. ``LinearConstraint``
+        acts on the raveled vector.
     tol : float, optional
     options : dict, optional
         Passed to SciPy.
@@ -636,6 +746,22 @@ def minimize(
 
     if hess not in (None, True, False):
         raise TypeError(f"minimize: expected hess to be None, True or False, got {hess!r}")
+    if _names_parameters(constraints):
+        return _minimize_unconstrained(
+            fun,
+            x0,
+            args,
+            constraints,
+            bounds,
+            callback,
+            method=method,
+            tol=tol,
+            options=options,
+            jit=jit,
+            jit_tier=jit_tier,
+            hess=hess,
+            has_aux=has_aux,
+        )
     problem = _FlatProblem("minimize", fun, x0, args)
     problem.jit_tier = _check_tier("minimize", jit_tier)
     meth = _resolve_method(method, bounds, constraints)
