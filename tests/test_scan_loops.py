@@ -1,0 +1,135 @@
+"""lax.scan / fori_loop as one scan equation under jit: rules, lowerings, the compiled chain."""
+
+import numpy as np
+import pytest
+
+import fluxion
+import fluxion.numpy as fnp
+from fluxion import lax
+from fluxion.test_util import check_grads
+
+RNG = np.random.default_rng(7)
+Y = np.cumsum(RNG.standard_normal(40)) * 0.1
+P = np.array([0.1, 0.5, 0.2, np.log(0.5)])
+
+
+def arma11(p, y):
+    """ARMA(1,1) Gaussian log-likelihood by the innovations recursion (a scan)."""
+    mu, phi, theta, log_sigma = p[0], p[1], p[2], p[3]
+    sigma = fnp.exp(log_sigma)
+
+    def step(carry, y_t):
+        ll, prev_y, prev_e = carry
+        e = y_t - mu - phi * (prev_y - mu) - theta * prev_e
+        return (ll - 0.5 * (e / sigma) ** 2 - log_sigma, y_t, e), e
+
+    (ll, _, _), es = lax.scan(step, (0.0, y[0], 0.0), y[1:])
+    return ll + 0.01 * fnp.sum(es**2)
+
+
+def arma11_loop(p, y):
+    mu, phi, theta, log_sigma = p[0], p[1], p[2], p[3]
+    sigma = fnp.exp(log_sigma)
+    ll, prev_e, es = 0.0, 0.0, 0.0
+    for t in range(1, y.shape[0]):
+        e = y[t] - mu - phi * (y[t - 1] - mu) - theta * prev_e
+        ll = ll - 0.5 * (e / sigma) ** 2 - log_sigma
+        es = es + e**2
+        prev_e = e
+    return ll + 0.01 * es
+
+
+def _scan_eqns(graph):
+    return [e for e in graph.eqns if e.prim.name == "scan"]
+
+
+def test_jit_keeps_one_scan_equation_and_matches_the_unrolled_loop():
+    graph = fluxion.make_graph(arma11)(P, Y)
+    assert len(_scan_eqns(graph)) == 1
+    assert len(graph.eqns) < 20  # not 40 unrolled steps
+    want = arma11_loop(P, Y)
+    np.testing.assert_allclose(fluxion.jit(arma11)(P, Y), want, rtol=1e-12)
+    g_want = fluxion.grad(arma11_loop)(P, Y)
+    np.testing.assert_allclose(fluxion.jit(fluxion.grad(arma11))(P, Y), g_want, rtol=1e-10)
+    grad_graph = fluxion.make_graph(fluxion.grad(arma11))(P, Y)
+    assert len(_scan_eqns(grad_graph)) == 2  # the forward scan and the reverse scan
+    h_want = fluxion.hessian(arma11_loop)(P, Y)
+    np.testing.assert_allclose(fluxion.jit(fluxion.hessian(arma11))(P, Y), h_want, rtol=1e-8)
+
+
+def test_scan_rules_against_finite_differences_to_second_order():
+    check_grads(fluxion.jit(lambda p: arma11(p, Y)), (P,), order=2)
+    check_grads(lambda p: fluxion.jit(arma11)(p, Y), (P,), order=2)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_reverse_and_pytree_carries_and_stacked_pytree_outputs(reverse):
+    xs = {"a": RNG.standard_normal((6, 2)), "b": RNG.standard_normal(6)}
+
+    def f(w, xs):
+        def step(carry, x):
+            s, v = carry["s"], carry["v"]
+            v = fnp.tanh(w * v + x["a"]) * x["b"]
+            return {"s": s + fnp.sum(v), "v": v}, (v * 2.0, s)
+
+        carry, (vs, ss) = lax.scan(step, {"s": 0.0, "v": fnp.ones(2)}, xs, reverse=reverse)
+        return carry["s"] + fnp.sum(vs**2) + fnp.sum(fnp.sin(ss))
+
+    w = np.array([0.3, -0.7])
+    assert len(_scan_eqns(fluxion.make_graph(f)(w, xs))) == 1
+    np.testing.assert_allclose(fluxion.jit(f)(w, xs), f(w, xs), rtol=1e-12)
+    np.testing.assert_allclose(
+        fluxion.jit(fluxion.grad(f))(w, xs), fluxion.grad(f)(w, xs), rtol=1e-10
+    )
+    check_grads(fluxion.jit(lambda w: f(w, xs)), (w,), order=2)
+    # the xs are differentiated too (their cotangent is the reverse scan's stacked output)
+    check_grads(fluxion.jit(lambda a: f(w, {"a": a, "b": xs["b"]})), (xs["a"],), order=1)
+
+
+def test_length_without_xs_and_fori_loop_with_an_integer_counter():
+    def f(x):
+        carry, ys = lax.scan(lambda c, _: (c * 0.9 + 1.0, c), x, length=5)
+        return carry + fnp.sum(ys)
+
+    def g(x):
+        return lax.fori_loop(0, 7, lambda i, v: v * fnp.cos(v + i), x)
+
+    x = np.array([0.2, 0.4])
+    for fun in (f, g):
+        assert len(_scan_eqns(fluxion.make_graph(fun)(x))) == 1
+        np.testing.assert_allclose(fluxion.jit(fun)(x), fun(x), rtol=1e-12)
+        check_grads(fluxion.jit(lambda x, fun=fun: fnp.sum(fun(x))), (x,), order=2)
+    assert np.asarray(fluxion.jit(f)(x)).shape == (2,)
+
+
+def test_scan_inside_vmap_and_inside_grad_inside_jit():
+    ps = P + 0.05 * RNG.standard_normal((3, 4))
+    want = np.array([arma11_loop(p, Y) for p in ps])
+    np.testing.assert_allclose(fluxion.jit(fluxion.vmap(lambda p: arma11(p, Y)))(ps), want)
+    np.testing.assert_allclose(fluxion.vmap(lambda p: fluxion.jit(arma11)(p, Y))(ps), want)
+    g_want = np.array([fluxion.grad(arma11_loop)(p, Y) for p in ps])
+    batched_grad = fluxion.jit(fluxion.vmap(fluxion.grad(lambda p: arma11(p, Y))))
+    np.testing.assert_allclose(batched_grad(ps), g_want, rtol=1e-10)
+    # a mapped xs (each example its own series) and a mapped carry
+    ys = Y + 0.1 * RNG.standard_normal((3, Y.shape[0]))
+    got = fluxion.jit(fluxion.vmap(arma11, in_axes=(None, 0)))(P, ys)
+    np.testing.assert_allclose(got, [arma11_loop(P, y) for y in ys], rtol=1e-12)
+
+
+def test_scan_in_scan_differentiates():
+    def f(w):
+        def outer(c, x):
+            inner, _ = lax.scan(lambda d, z: (d * w + z, None), c, fnp.ones(3) * x)
+            return inner, inner
+
+        c, cs = lax.scan(outer, 1.0, fnp.arange(4.0) * 0.1)
+        return c + fnp.sum(cs)
+
+    w = np.array(0.8)
+    np.testing.assert_allclose(fluxion.jit(f)(w), f(w), rtol=1e-12)
+    check_grads(fluxion.jit(f), (w,), order=2)
+
+
+def test_a_carry_whose_dtype_changes_is_an_error_naming_the_fix():
+    with pytest.raises(TypeError, match="0.0 instead of 0"):
+        fluxion.jit(lambda x: lax.scan(lambda c, v: (c + v, None), 0, x)[0])(np.ones(3))
