@@ -133,3 +133,42 @@ def test_scan_in_scan_differentiates():
 def test_a_carry_whose_dtype_changes_is_an_error_naming_the_fix():
     with pytest.raises(TypeError, match="0.0 instead of 0"):
         fluxion.jit(lambda x: lax.scan(lambda c, v: (c + v, None), 0, x)[0])(np.ones(3))
+
+
+# --------------------------------------------------------------------------------------------
+# Tier 1: the loop in the numba kernel
+# --------------------------------------------------------------------------------------------
+
+numba = pytest.importorskip("numba")
+
+
+def test_tier1_runs_the_loop_in_the_kernel_value_and_grad():
+    f = fluxion.jit(fluxion.value_and_grad(arma11), tier=1)
+    value, grad = f(P, Y)
+    assert f.tier == 1, f.tier_info()
+    want_value, want_grad = fluxion.value_and_grad(arma11_loop)(P, Y)
+    np.testing.assert_allclose(value, want_value, rtol=1e-12)
+    np.testing.assert_allclose(grad, want_grad, rtol=1e-10)
+    source = next(iter(f._cache.values())).specs[-1].numba_code.source
+    assert "for _it in range(1, 39):" in source  # a loop, not 39 unrolled steps
+
+
+def test_tier1_array_carries_stacked_array_outputs_reverse_and_nested_loops():
+    w = np.array([0.3, -0.7])
+    xs = RNG.standard_normal((5, 2))
+
+    def f(w, xs):
+        def step(v, x):
+            inner, _ = lax.scan(lambda d, z: (d * 0.5 + z, None), v, fnp.ones(3))
+            v = fnp.tanh(w * inner + x)
+            return v, fnp.outer(v, x)
+
+        v, vs = lax.scan(step, fnp.ones(2), xs, reverse=True)
+        return fnp.sum(v) + fnp.sum(vs**2)
+
+    want_value, want_grad = fluxion.value_and_grad(f)(w, xs)
+    g = fluxion.jit(fluxion.value_and_grad(f), tier=1)
+    value, grad = g(w, xs)
+    assert g.tier == 1, g.tier_info()
+    np.testing.assert_allclose(value, want_value, rtol=1e-12)
+    np.testing.assert_allclose(grad, want_grad, rtol=1e-10)
