@@ -304,7 +304,8 @@ def run_regression(repeats: int, target: float) -> list[tuple[str, str]]:
     value = potential(q_ptr, g_ptr, ctx.address)
     check("tape potential", (value, g.copy()), want)
     entry = ctx.address
-    rows.append(("tape machine (the NUTS's C entry point)", us(lambda: potential(q_ptr, g_ptr, entry))))
+    figure = us(lambda: potential(q_ptr, g_ptr, entry))
+    rows.append(("tape machine (the NUTS's C entry point)", figure))
     return rows
 
 

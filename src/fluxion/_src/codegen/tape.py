@@ -270,7 +270,7 @@ def encode(graph: Graph) -> tuple[Tape | None, str]:
     (Tape or None, str)
         The tape, and "" or the reason the graph cannot run on the tape machine.
     """
-    graph = _fold_transposes(graph)
+    graph = _square_as_product(_fold_transposes(graph))
     enc = _Encoder()
     try:
         inputs = []
@@ -349,6 +349,29 @@ def _fold_transposes(graph: Graph) -> Graph:
             flags = tuple(int(id(a) in folded) for a in eqn.inputs)
             inputs = [folded.get(id(a), a) for a in eqn.inputs]
             eqn = Eqn(eqn.prim, inputs, {"transposed": flags}, eqn.outs)
+        eqns.append(eqn)
+    return Graph(graph.in_vars, eqns, graph.outs)
+
+
+def _square_as_product(graph: Graph) -> Graph:
+    """``graph`` with ``x ** 2`` written ``x * x`` (float ``x``): the machine's power calls
+    ``pow`` per element, several times the cost of the product (``r ** 2`` of a 5000-element
+    residual was the dearest instruction of a regression's tape)."""
+    from ..prims.elementwise import multiply_p
+
+    eqns = []
+    for eqn in graph.eqns:
+        if eqn.prim.name == "power" and not eqn.params and len(eqn.inputs) == 2:
+            x, k = eqn.inputs
+            if (
+                type(k) is Lit
+                and np.ndim(k.val) == 0
+                and k.val == 2
+                and type(x) is not Lit
+                and x.aval.dtype.kind == "f"
+                and x.aval.dtype == eqn.outs[0].aval.dtype
+            ):
+                eqn = Eqn(multiply_p, [x, x], {}, eqn.outs)
         eqns.append(eqn)
     return Graph(graph.in_vars, eqns, graph.outs)
 
