@@ -130,6 +130,15 @@ def test_scan_in_scan_differentiates():
     check_grads(fluxion.jit(f), (w,), order=2)
 
 
+def test_tier0_source_holds_a_python_loop_and_length_zero_keeps_init():
+    f = fluxion.jit(lambda x: lax.scan(lambda c, v: (c + v, c * v), 0.0, x), tier=0)
+    assert "for _i in range(3):" in f.lower(np.ones(3)).source
+    carry, ys = f(np.arange(3.0))
+    assert carry == 3.0 and ys.tolist() == [0.0, 0.0, 1.0]
+    carry, ys = f(np.ones(0))
+    assert carry == 0.0 and carry.dtype == np.float64 and ys.shape == (0,)
+
+
 def test_a_carry_whose_dtype_changes_is_an_error_naming_the_fix():
     with pytest.raises(TypeError, match="0.0 instead of 0"):
         fluxion.jit(lambda x: lax.scan(lambda c, v: (c + v, None), 0, x)[0])(np.ones(3))

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .codegen.numpy_tier import compile_body
 from .core import Primitive, ShapedArray, Tracer, Zero, aval_of, current_trace
 from .ir.graph import Graph
 from .ir.interpret import eval_graph
@@ -137,22 +138,11 @@ def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
-def _compiled(graph: Graph) -> Callable:
-    """Tier-0 code of a sub-graph, compiled once and kept with the graph object."""
-    cache = _COMPILED.get(id(graph))
-    if cache is None or cache[0] is not graph:
-        from .codegen.numpy_tier import compile_numpy
-
-        cache = _COMPILED[id(graph)] = (graph, compile_numpy(graph, "body").fn)
-    return cache[1]
-
-
-_COMPILED: dict[int, tuple] = {}
 
 
 def _while_impl(*args: Any, cond_graph: Graph, body_graph: Graph, n_consts: int) -> tuple:
     consts, carry = args[:n_consts], list(args[n_consts:])
-    cond_fn, body_fn = _compiled(cond_graph), _compiled(body_graph)
+    cond_fn, body_fn = compile_body(cond_graph), compile_body(body_graph)
     while bool(cond_fn(*consts, *carry)[0]):
         carry = list(body_fn(*consts, *carry))
     return tuple(carry)
@@ -361,7 +351,7 @@ def _scan_impl(
 ) -> tuple:
     # The loop in Python over the body's tier-0 code (compiled once per body graph).
     consts, carry, xs = _split3(args, n_consts, n_carry)
-    step = _compiled(body)
+    step = compile_body(body)
     out_avals = body.out_avals
     ys = [np.empty((length, *a.shape), a.dtype) for a in out_avals[n_carry:]]
     for i in range(length - 1, -1, -1) if reverse else range(length):
