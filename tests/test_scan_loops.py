@@ -134,7 +134,7 @@ def test_tier0_source_holds_a_python_loop_and_length_zero_keeps_init():
     f = fluxion.jit(lambda x: lax.scan(lambda c, v: (c + v, c * v), 0.0, x), tier=0)
     assert "for _i in range(3):" in f.lower(np.ones(3)).source
     carry, ys = f(np.arange(3.0))
-    assert carry == 3.0 and ys.tolist() == [0.0, 0.0, 1.0]
+    assert carry == 3.0 and ys.tolist() == [0.0, 0.0, 2.0]
     carry, ys = f(np.ones(0))
     assert carry == 0.0 and carry.dtype == np.float64 and ys.shape == (0,)
 
