@@ -408,7 +408,7 @@ def scan_lines(
     lines = []
     for y, aval in zip(y_out, y_avals):
         lines.append(f"    {y} = np.empty({(length, *aval.shape)!r}, dtype=np.{aval.dtype.name})")
-    if length == 0:
+    if length == 0 or not body.outs:  # no step, or steps with no effect
         return lines + [f"    {k} = {c}" for k, c in zip(k_out, carry)], helper_source
     step_out = [f"{helper}_o{j}" for j in range(len(body.outs))]
 
