@@ -220,3 +220,38 @@ def test_arma_scan_model_samples_on_the_kernel(setting, request):
     draws = res.draws["x"] if isinstance(res.draws, dict) else res.draws
     mean = np.asarray(draws).reshape(-1, 4).mean(axis=0)
     assert abs(mean[1] - 0.5) < 0.25 and abs(np.exp(mean[3]) - 0.5) < 0.15
+
+
+# --------------------------------------------------------------------------------------------
+# Matrices on the tape machine: BLAS for large products, loops for small ones
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "shapes", [(3, 4, 2), (40, 30, 20), (50, 60, 1), (1, 70, 60), (1, 900, 1), (3, 4, 1)]
+)
+def test_tape_matmul_and_its_folded_transposes_match_eager(shapes):
+    from fluxion._src.codegen import tape
+
+    machine = tape.load_machine()
+    m, k, n = shapes
+    a, b = RNG.standard_normal((m, k)), RNG.standard_normal((k, n))
+
+    def f(a, b):  # the gradient holds a.T @ g and g @ b.T; b.T @ a.T reads both transposed
+        return fnp.sum(fnp.sin(a @ b)) + fnp.sum((b.T @ a.T) ** 2)
+
+    vg = fluxion.jit(fluxion.value_and_grad(f, argnums=(0, 1)), tier=0)
+    graph = vg.lower(a, b).graph
+    encoded, why = tape.encode(graph)
+    assert encoded is not None, why
+    # the transposes feeding only matmuls are not gathered: each becomes a flag of its matmul
+    n_transposes = sum(e.prim.name == "transpose" for e in graph.eqns)
+    n_gathers = sum(
+        tape.OPCODES[op] == "gather" for op in encoded.code.reshape(-1, tape.WIDTH)[:, 0]
+    )
+    assert n_gathers < n_transposes
+    value, grad_a, grad_b = tape.run(encoded, machine, a, b)
+    want_value, (want_a, want_b) = vg(a, b)
+    np.testing.assert_allclose(value, want_value, rtol=1e-12)
+    np.testing.assert_allclose(grad_a, want_a, rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(grad_b, want_b, rtol=1e-11, atol=1e-12)

@@ -30,6 +30,7 @@ from numba import types
 from fluxion._src.codegen.tape import BINARY, HEADER, OPCODES, REDUCTIONS, UNARY, WIDTH
 
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
+BLAS_MIN_WORK = 512  # multiply-adds from which a matmul calls BLAS
 
 OP_UNARY = OPCODES.index("unary")
 OP_BINARY = OPCODES.index("binary")
@@ -390,6 +391,18 @@ def _matmul(mem, out, x, y, mm, kk, nn, ta, tb):
     gemv/gemm (through SciPy's BLAS); ``ta``/``tb`` say that A (B) is stored as its transpose,
     a C matrix (K, M) ((N, K)), which BLAS reads transposed in place. One branch per layout, so
     every ``np.dot`` sees arrays of one static layout."""
+    if mm * kk * nn < BLAS_MIN_WORK:
+        # small products: a BLAS call costs ~0.5-1 us of overhead, these loops ~1 ns per
+        # multiply-add (measured crossover near 10 x 10 @ 10)
+        a_row, a_col = (1, mm) if ta else (kk, 1)  # A[i, p] = mem[x + i*a_row + p*a_col]
+        b_row, b_col = (1, kk) if tb else (nn, 1)  # B[p, j] = mem[y + p*b_row + j*b_col]
+        for i in range(mm):
+            for j in range(nn):
+                acc = 0.0
+                for p in range(kk):
+                    acc += mem[x + i * a_row + p * a_col] * mem[y + p * b_row + j * b_col]
+                mem[out + i * nn + j] = acc
+        return
     a = mem[x : x + mm * kk]
     b = mem[y : y + kk * nn]
     o = mem[out : out + mm * nn]
