@@ -7,10 +7,15 @@ Each function works eagerly, under every transform, and under jit:
   them, so forward and reverse mode work with no special rules.
 * Under jit, ``cond``/``switch`` on a traced predicate evaluate the branches and select the
   result (differentiable; both branches run, so guard the inputs of a branch that could produce
-  inf/NaN). ``fori_loop`` with static bounds and ``scan`` (static length) are unrolled into the
-  graph. ``while_loop`` with a traced condition becomes the ``while`` primitive carrying its
+  inf/NaN). ``scan`` (static length) and ``fori_loop`` with static bounds become one ``scan``
+  equation carrying the body as a sub-graph (not unrolled: a 200-step recursion stays a loop in
+  tier 0 and in the numba kernel); its jvp, vjp and batch rules are scans again.
+  ``while_loop`` with a traced condition becomes the ``while`` primitive carrying its
   condition and body as sub-graphs; it has a forward-mode rule (reverse mode through a loop
   whose trip count is not known raises, naming the fix: ``fori_loop``/``scan``).
+
+A Python ``for`` loop over a static range inside a jitted function is still unrolled by
+tracing (one copy of the body per step); write it with ``scan``/``fori_loop`` to keep it a loop.
 """
 
 from __future__ import annotations
@@ -20,9 +25,11 @@ from typing import Any
 
 import numpy as np
 
+from .api import jvp, vjp
+from .batching import vmap
 from .codegen.numpy_tier import compile_body
 from .core import Primitive, ShapedArray, Tracer, Zero, aval_of, current_trace
-from .ir.graph import Graph
+from .ir.graph import Graph, Var
 from .ir.interpret import eval_graph
 from .ir.passes import optimize
 from .ir.staging import StagingTrace, StagingTracer, trace_subgraph
@@ -161,8 +168,6 @@ def _while_jvp(
 ) -> Any:
     # Carry (x, dx) through the loop: x' = body(c, x), dx' = d body(c, x)[dc, dx]; only the
     # float entries of the constants and of the carry have tangents.
-    from .api import jvp
-
     consts, carry = list(primals[:n_consts]), list(primals[n_consts:])
     n = len(carry)
     fc = [i for i, c in enumerate(consts) if _inexact(c)]
@@ -220,8 +225,6 @@ while_p.vjp = _while_vjp
 
 def _while_generic(cond_fun: Callable, body_fun: Callable, consts: list, carry: list) -> list:
     """Bind a while primitive for flat ``carry`` with flat loop-invariant ``consts``."""
-    from .core import aval_of
-
     avals = [aval_of(c) for c in consts] + [aval_of(x) for x in carry]
     n_consts = len(consts)
     body_graph, body_captured = trace_subgraph(
@@ -256,9 +259,6 @@ def _while_generic(cond_fun: Callable, body_fun: Callable, consts: list, carry: 
 
 def _with_captures(graph: Graph, captured: list, union: list) -> Graph:
     """Re-list ``graph``'s inputs as [all of ``union``, then its own arguments]."""
-    from .ir.graph import Var
-    from .ir.passes import optimize
-
     own = {id(t): v for t, v in zip(captured, graph.in_vars)}
     ins = [own.get(id(t)) or Var(t.aval) for t in union] + graph.in_vars[len(captured) :]
     return optimize(Graph(ins, graph.eqns, graph.outs))
@@ -434,8 +434,6 @@ def _scan_jvp(
 ) -> tuple:
     # A scan of the body's jvp: the carry is (carry, d carry), the xs (xs, d xs), the constants
     # (consts, d consts); only floating-point entries carry tangents.
-    from .api import jvp  # api sits beside lax; imported here to keep lax importable first
-
     consts, carry, xs = _split3(primals, n_consts, n_carry)
     t_consts, t_carry, t_xs = _split3(tangents, n_consts, n_carry)
     fc, fk, fx = _float_positions(consts), _float_positions(carry), _float_positions(xs)
@@ -502,8 +500,6 @@ def _scan_vjp(
 ) -> tuple:
     # A scan in the opposite direction over the body's vjp: its carry is (d carry, the running
     # sum of d consts), its xs (the stacked carries, xs, d ys), its ys the d xs.
-    from .api import vjp  # see _scan_jvp
-
     consts, carry, xs = _split3(args, n_consts, n_carry)
     fc, fk, fx = _float_positions(consts), _float_positions(carry), _float_positions(xs)
     fy = [j for j, a in enumerate(body.out_avals[n_carry:]) if a.dtype.kind in "fc"]
@@ -555,8 +551,6 @@ def _scan_batch(
 ) -> tuple:
     # The scan of the vmapped body: mapped constants and every carry (a carry may become mapped
     # after one step, so all are) on axis 0; mapped xs on axis 1 (axis 0 is the loop's).
-    from .batching import vmap  # batching sits beside lax; see _scan_jvp
-
     consts, carry, xs = _split3(args, n_consts, n_carry)
     c_dims, k_dims, x_dims = _split3(dims, n_consts, n_carry)
     consts = [c if d is None else moveaxis(c, d, 0) for c, d in zip(consts, c_dims)]
