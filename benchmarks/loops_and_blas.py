@@ -283,6 +283,13 @@ def run_regression(repeats: int, target: float) -> list[tuple[str, str]]:
         f1 = fluxion.jit(fluxion.value_and_grad(lp), tier=1)
         check("tier 1", f1(theta), want)
         rows.append(("fluxion jit tier 1", us(lambda: f1(theta))))
+        # the kernel alone (what the NUTS's cfunc calls), without jit's Python dispatch
+        code = f1.lower(theta).entry.specs[0].numba_code
+        kernel = getattr(code, "kernel", None)
+        if kernel is not None:
+            args = (theta, *code.consts)
+            check("tier 1 kernel", kernel(*args), want)
+            rows.append(("  its numba kernel alone (no jit dispatch)", us(lambda: kernel(*args))))
 
     encoded, why = tape_mod.encode(graph)
     if encoded is None:

@@ -255,3 +255,26 @@ def test_tape_matmul_and_its_folded_transposes_match_eager(shapes):
     np.testing.assert_allclose(value, want_value, rtol=1e-12)
     np.testing.assert_allclose(grad_a, want_a, rtol=1e-11, atol=1e-12)
     np.testing.assert_allclose(grad_b, want_b, rtol=1e-11, atol=1e-12)
+
+
+def test_large_regression_reaches_tier1_with_blas_and_no_transpose_copy():
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((5000, 24))  # 1.2e5 elements: too large for a non-fused kernel
+    y = X @ rng.standard_normal(24) + rng.standard_normal(5000)
+
+    def log_prob(theta):
+        beta, log_sigma = theta[:24], theta[24]
+        r = y - X @ beta
+        return -5000 * log_sigma - 0.5 * fnp.sum(r**2) * fnp.exp(-2 * log_sigma)
+
+    theta = np.r_[np.zeros(24), 0.1]
+    f = fluxion.jit(fluxion.value_and_grad(log_prob), tier=1)
+    value, grad = f(theta)
+    assert f.tier == 1, f.tier_info()
+    r = y - X @ theta[:24]
+    s2 = np.exp(-2 * theta[24])
+    np.testing.assert_allclose(value, -5000 * theta[24] - 0.5 * (r @ r) * s2, rtol=1e-12)
+    np.testing.assert_allclose(grad[:24], (X.T @ r) * s2, rtol=1e-10)
+    np.testing.assert_allclose(grad[24], -5000 + (r @ r) * s2, rtol=1e-10)
+    code = f.lower(theta).entry.specs[0].numba_code
+    assert all(c.flags.c_contiguous for c in code.consts if isinstance(c, np.ndarray))

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..ir.graph import Eqn, Graph, Lit
+from .numba_tier import fold_transposes
 
 __all__ = ["Tape", "encode", "load_machine", "run", "TapeContext"]
 
@@ -270,7 +271,7 @@ def encode(graph: Graph) -> tuple[Tape | None, str]:
     (Tape or None, str)
         The tape, and "" or the reason the graph cannot run on the tape machine.
     """
-    graph = _square_as_product(_fold_transposes(graph))
+    graph = _square_as_product(fold_transposes(graph))
     enc = _Encoder()
     try:
         inputs = []
@@ -310,47 +311,6 @@ def encode(graph: Graph) -> tuple[Tape | None, str]:
     code = np.array(enc.code, dtype=np.int64).reshape(-1)
     maps = np.concatenate(enc.maps) if enc.maps else np.zeros(1, dtype=np.int64)
     return Tape(code, mem, maps, inputs, outputs, [o.aval for o in graph.outs]), ""
-
-
-def _fold_transposes(graph: Graph) -> Graph:
-    """``graph`` with each 2-D transpose that only feeds matmuls folded into them.
-
-    The gradient of ``X @ beta`` is ``X.T @ g``: encoded literally, the transpose gathers every
-    element of ``X`` into a new array on each call (for a 5000 x 24 design matrix that gather
-    cost more than the products). Folded, the matmul reads ``X`` where it is and tells BLAS it
-    is transposed (param ``transposed=(ta, tb)``).
-    """
-    outs = {id(o) for o in graph.outs if type(o) is not Lit}
-    uses: dict[int, list] = {}
-    for eqn in graph.eqns:
-        for k, a in enumerate(eqn.inputs):
-            if type(a) is not Lit:
-                uses.setdefault(id(a), []).append((eqn, k))
-    folded: dict[int, Any] = {}  # id(transposed var) -> the matrix it transposes
-    for eqn in graph.eqns:
-        if (
-            eqn.prim.name == "transpose"
-            and tuple(eqn.params.get("axes", ())) == (1, 0)
-            and eqn.inputs[0].aval.dtype.kind == "f"
-            and id(eqn.outs[0]) not in outs
-            and all(
-                e.prim.name == "matmul" and not e.params and e.inputs[0] is not e.inputs[1]
-                for e, _ in uses.get(id(eqn.outs[0]), [])
-            )
-        ):
-            folded[id(eqn.outs[0])] = eqn.inputs[0]
-    if not folded:
-        return graph
-    eqns = []
-    for eqn in graph.eqns:
-        if eqn.prim.name == "transpose" and id(eqn.outs[0]) in folded:
-            continue
-        if eqn.prim.name == "matmul" and any(id(a) in folded for a in eqn.inputs):
-            flags = tuple(int(id(a) in folded) for a in eqn.inputs)
-            inputs = [folded.get(id(a), a) for a in eqn.inputs]
-            eqn = Eqn(eqn.prim, inputs, {"transposed": flags}, eqn.outs)
-        eqns.append(eqn)
-    return Graph(graph.in_vars, eqns, graph.outs)
 
 
 def _square_as_product(graph: Graph) -> Graph:
@@ -494,7 +454,7 @@ def _encode_eqn(enc: _Encoder, eqn: Any) -> None:
         return
     if name == "matmul" and set(p) <= {"transposed"}:
         # BLAS on the memory (gemv/gemm through numba's np.dot); an operand that is the
-        # transpose of a stored matrix is read in place with a flag (see _fold_transposes)
+        # transpose of a stored matrix is read in place with a flag (see numba_tier.fold_transposes)
         ta, tb = p.get("transposed", (0, 0))
         xs, ys = (tuple(a.aval.shape) for a in ins)
         if ta:
