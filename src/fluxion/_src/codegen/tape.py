@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..ir.graph import Eqn, Graph, Lit
+from ..prims.elementwise import multiply_p
 from .numba_tier import fold_transposes
 
 __all__ = ["Tape", "encode", "load_machine", "run", "TapeContext"]
@@ -317,8 +318,6 @@ def _square_as_product(graph: Graph) -> Graph:
     """``graph`` with ``x ** 2`` written ``x * x`` (float ``x``): the machine's power calls
     ``pow`` per element, several times the cost of the product (``r ** 2`` of a 5000-element
     residual was the dearest instruction of a regression's tape)."""
-    from ..prims.elementwise import multiply_p
-
     eqns = []
     for eqn in graph.eqns:
         if eqn.prim.name == "power" and not eqn.params and len(eqn.inputs) == 2:
@@ -454,7 +453,7 @@ def _encode_eqn(enc: _Encoder, eqn: Any) -> None:
         return
     if name == "matmul" and set(p) <= {"transposed"}:
         # BLAS on the memory (gemv/gemm through numba's np.dot); an operand that is the
-        # transpose of a stored matrix is read in place with a flag (see numba_tier.fold_transposes)
+        # transpose of a stored matrix is read in place, with a flag (fold_transposes)
         ta, tb = p.get("transposed", (0, 0))
         xs, ys = (tuple(a.aval.shape) for a in ins)
         if ta:
