@@ -7,10 +7,15 @@ Each function works eagerly, under every transform, and under jit:
   them, so forward and reverse mode work with no special rules.
 * Under jit, ``cond``/``switch`` on a traced predicate evaluate the branches and select the
   result (differentiable; both branches run, so guard the inputs of a branch that could produce
-  inf/NaN). ``fori_loop`` with static bounds and ``scan`` (static length) are unrolled into the
-  graph. ``while_loop`` with a traced condition becomes the ``while`` primitive carrying its
+  inf/NaN). ``scan`` (static length) and ``fori_loop`` with static bounds become one ``scan``
+  equation carrying the body as a sub-graph (not unrolled: a 200-step recursion stays a loop in
+  tier 0 and in the numba kernel); its jvp, vjp and batch rules are scans again.
+  ``while_loop`` with a traced condition becomes the ``while`` primitive carrying its
   condition and body as sub-graphs; it has a forward-mode rule (reverse mode through a loop
   whose trip count is not known raises, naming the fix: ``fori_loop``/``scan``).
+
+A Python ``for`` loop over a static range inside a jitted function is still unrolled by
+tracing (one copy of the body per step); write it with ``scan``/``fori_loop`` to keep it a loop.
 """
 
 from __future__ import annotations
@@ -20,17 +25,21 @@ from typing import Any
 
 import numpy as np
 
-from .api import jvp
-from .codegen.numpy_tier import compile_numpy
-from .core import Primitive, Tracer, Zero, aval_of
+from .api import jvp, vjp
+from .batching import vmap
+from .codegen.numpy_tier import compile_body
+from .core import Primitive, ShapedArray, Tracer, Zero, aval_of, current_trace
 from .ir.graph import Graph, Var
 from .ir.interpret import eval_graph
 from .ir.passes import optimize
-from .ir.staging import StagingTracer, trace_subgraph
+from .ir.staging import StagingTrace, StagingTracer, trace_subgraph
 from .numpy import core as fnp
+from .prims.shape import moveaxis
 from .tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
 
-__all__ = ["cond", "switch", "select", "while_loop", "fori_loop", "scan", "while_p"]
+__all__ = [
+    "cond", "switch", "select", "while_loop", "fori_loop", "scan", "while_p", "scan_p"
+]
 
 
 def _is_concrete(x: Any) -> bool:
@@ -136,20 +145,11 @@ def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
-def _compiled(graph: Graph) -> Callable:
-    """Tier-0 code of a sub-graph, compiled once and kept with the graph object."""
-    cache = _COMPILED.get(id(graph))
-    if cache is None or cache[0] is not graph:
-        cache = _COMPILED[id(graph)] = (graph, compile_numpy(graph, "body").fn)
-    return cache[1]
-
-
-_COMPILED: dict[int, tuple] = {}
 
 
 def _while_impl(*args: Any, cond_graph: Graph, body_graph: Graph, n_consts: int) -> tuple:
     consts, carry = args[:n_consts], list(args[n_consts:])
-    cond_fn, body_fn = _compiled(cond_graph), _compiled(body_graph)
+    cond_fn, body_fn = compile_body(cond_graph), compile_body(body_graph)
     while bool(cond_fn(*consts, *carry)[0]):
         carry = list(body_fn(*consts, *carry))
     return tuple(carry)
@@ -316,6 +316,270 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------------
+# The scan primitive: a loop with a static trip count, one equation carrying its body graph
+# --------------------------------------------------------------------------------------------
+#
+#   scan_p(*consts, *init, *xs; body, n_consts, n_carry, length, reverse) -> (*carry, *ys)
+#
+# ``body`` is a Graph ``(*consts, *carry, *x_t) -> (*carry', *y_t)``; the ``xs`` and the ``ys``
+# are stacked on their leading axis (``length``). Every rule below is itself a scan_p bind over a
+# transformed body (jvp: the body's jvp; vjp: a reverse scan over the body's vjp; batch: the
+# vmapped body), so the results stay one equation under jit and differentiate again.
+
+
+def _staging_active() -> bool:
+    """True when some active trace stages a graph (jit, or the body of a control-flow loop)."""
+    trace = current_trace()
+    while trace is not None:
+        if isinstance(trace, StagingTrace):
+            return True
+        trace = trace.parent
+    return False
+
+
+def _split3(seq: Any, n_consts: int, n_carry: int) -> tuple[list, list, list]:
+    seq = list(seq)
+    return seq[:n_consts], seq[n_consts : n_consts + n_carry], seq[n_consts + n_carry :]
+
+
+def _float_positions(values: Any) -> list[int]:
+    return [i for i, v in enumerate(values) if _inexact(v)]
+
+
+def _scan_impl(
+    *args: Any, body: Graph, n_consts: int, n_carry: int, length: int, reverse: bool
+) -> tuple:
+    # The loop in Python over the body's tier-0 code (compiled once per body graph).
+    consts, carry, xs = _split3(args, n_consts, n_carry)
+    step = compile_body(body)
+    out_avals = body.out_avals
+    ys = [np.empty((length, *a.shape), a.dtype) for a in out_avals[n_carry:]]
+    for i in range(length - 1, -1, -1) if reverse else range(length):
+        out = step(*consts, *carry, *[x[i] for x in xs])
+        carry = out[:n_carry]
+        for buf, y in zip(ys, out[n_carry:]):
+            buf[i] = y
+    final = []
+    for c, a in zip(carry, out_avals[:n_carry]):
+        c = np.asarray(c, a.dtype)
+        final.append(c[()] if c.ndim == 0 else c)
+    return (*final, *ys)
+
+
+def _scan_abstract_eval(
+    *avals: Any, body: Graph, n_consts: int, n_carry: int, length: int, reverse: bool
+) -> list:
+    out_avals = body.out_avals
+    ys = [ShapedArray((length, *a.shape), a.dtype) for a in out_avals[n_carry:]]
+    return [*out_avals[:n_carry], *ys]
+
+
+scan_p = Primitive("scan", _scan_impl, multiple_results=True)
+scan_p.abstract_eval = _scan_abstract_eval
+
+
+def _slice_aval(x: Any) -> ShapedArray:
+    aval = aval_of(x)
+    return ShapedArray(aval.shape[1:], aval.dtype)
+
+
+def _scan_bind(
+    step: Callable,
+    consts: list,
+    carry: list,
+    xs: list,
+    length: int,
+    reverse: bool,
+    what: str = "scan",
+) -> list:
+    """Trace ``step(*consts, *carry, *x_t) -> [*carry', *y_t]`` and bind one scan_p.
+
+    Outer tracers the step closes over become extra constants (first in the body's inputs).
+    """
+    avals = [aval_of(c) for c in consts] + [aval_of(k) for k in carry]
+    avals += [_slice_aval(x) for x in xs]
+    graph, captured = trace_subgraph(lambda *a: list(step(*a)), avals, f"{what} body")
+    graph = optimize(graph)
+    n_carry = len(carry)
+    for got, want in zip(graph.out_avals[:n_carry], avals[len(consts) :], strict=False):
+        if (got.shape, got.dtype) != (want.shape, want.dtype):
+            raise TypeError(
+                f"{what}: f must return a carry with the shapes and dtypes of init, got {got} for "
+                f"{want}; give init the dtype the loop computes (e.g. 0.0 instead of 0)"
+            )
+    out = scan_p.bind(
+        *captured,
+        *consts,
+        *carry,
+        *xs,
+        body=graph,
+        n_consts=len(captured) + len(consts),
+        n_carry=n_carry,
+        length=int(length),
+        reverse=bool(reverse),
+    )
+    return list(out)
+
+
+def _substitute(base: list, positions: list[int], values: Any) -> list:
+    vals = list(base)
+    for j, v in zip(positions, values, strict=True):
+        vals[j] = v
+    return vals
+
+
+def _scan_jvp(
+    primals: Any, tangents: Any, *, body: Graph, n_consts: int, n_carry: int, length: int,
+    reverse: bool,
+) -> tuple:
+    # A scan of the body's jvp: the carry is (carry, d carry), the xs (xs, d xs), the constants
+    # (consts, d consts); only floating-point entries carry tangents.
+    consts, carry, xs = _split3(primals, n_consts, n_carry)
+    t_consts, t_carry, t_xs = _split3(tangents, n_consts, n_carry)
+    fc, fk, fx = _float_positions(consts), _float_positions(carry), _float_positions(xs)
+    n_out = len(body.outs)
+    fo = [j for j, a in enumerate(body.out_avals) if a.dtype.kind in "fc"]
+    float_in = fc + [n_consts + i for i in fk] + [n_consts + n_carry + i for i in fx]
+    counts = (n_consts, len(fc), n_carry, len(fk), len(xs), len(fx))
+
+    def step(*a: Any) -> list:
+        cs, tcs, k, tk, x, tx = _cut(a, counts)
+        base = cs + k + x
+
+        def f(*float_vals: Any) -> tuple:
+            return tuple(eval_graph(body, _substitute(base, float_in, float_vals)))
+
+        out, out_t = jvp(f, tuple(base[j] for j in float_in), tuple(tcs + tk + tx))
+        out_t = [_instantiate(t, o) for t, o in zip(out_t, out)]
+        k_out, y_out = list(out[:n_carry]), list(out[n_carry:])
+        return k_out + [out_t[i] for i in fk] + y_out + [out_t[j] for j in fo if j >= n_carry]
+
+    new_consts = consts + [_instantiate(t_consts[i], consts[i]) for i in fc]
+    new_carry = carry + [_instantiate(t_carry[i], carry[i]) for i in fk]
+    new_xs = xs + [_instantiate(t_xs[i], xs[i]) for i in fx]
+    out = _scan_bind(step, new_consts, new_carry, new_xs, length, reverse, "scan jvp")
+    fy = [j for j in fo if j >= n_carry]
+    k_end, tk_end = out[:n_carry], out[n_carry : n_carry + len(fk)]
+    ys = out[n_carry + len(fk) : n_carry + len(fk) + n_out - n_carry]
+    ty = out[n_carry + len(fk) + n_out - n_carry :]
+    primal_out = k_end + ys
+    tangent_out: list = [Zero(o) for o in primal_out]
+    for i, t in zip(fk, tk_end):
+        tangent_out[i] = t
+    for j, t in zip(fy, ty):
+        tangent_out[j] = t
+    return tuple(primal_out), tuple(tangent_out)
+
+
+def _cut(seq: Any, counts: tuple) -> list[list]:
+    parts, start = [], 0
+    for n in counts:
+        parts.append(list(seq[start : start + n]))
+        start += n
+    return parts
+
+
+def _scan_fwd(
+    *args: Any, body: Graph, n_consts: int, n_carry: int, length: int, reverse: bool
+) -> tuple:
+    # The forward scan also stacks the carry each step starts from: the backward pass's residuals
+    # (the body is re-run from them inside the reverse scan, so nothing else is kept).
+    consts, carry, xs = _split3(args, n_consts, n_carry)
+
+    def step(*a: Any) -> list:
+        return eval_graph(body, list(a)) + list(a[n_consts : n_consts + n_carry])
+
+    out = _scan_bind(step, consts, carry, xs, length, reverse, "scan (forward pass)")
+    n_out = len(body.outs)
+    return tuple(out[:n_out]), tuple(out[n_out:])
+
+
+def _scan_vjp(
+    g: Any, ans: Any, *args: Any, residuals: tuple, body: Graph, n_consts: int, n_carry: int,
+    length: int, reverse: bool,
+) -> tuple:
+    # A scan in the opposite direction over the body's vjp: its carry is (d carry, the running
+    # sum of d consts), its xs (the stacked carries, xs, d ys), its ys the d xs.
+    consts, carry, xs = _split3(args, n_consts, n_carry)
+    fc, fk, fx = _float_positions(consts), _float_positions(carry), _float_positions(xs)
+    fy = [j for j, a in enumerate(body.out_avals[n_carry:]) if a.dtype.kind in "fc"]
+    n_args = len(args)
+    if not fk and not fy:
+        return (None,) * n_args
+    float_in = fc + [n_consts + i for i in fk] + [n_consts + n_carry + i for i in fx]
+    ct_carry = [_instantiate(g[i], ans[i]) for i in fk]
+    ct_ys = [_instantiate(g[n_carry + j], ans[n_carry + j]) for j in fy]
+    ct_consts = [fnp.zeros_like(consts[i]) for i in fc]
+    counts = (n_consts, len(fk), len(fc), n_carry, len(xs), len(fy))
+
+    def step(*a: Any) -> list:
+        cs, ctk, ctc, k, x, cty = _cut(a, counts)
+        base = cs + k + x
+
+        def f(*float_vals: Any) -> list:
+            outs = eval_graph(body, _substitute(base, float_in, float_vals))
+            return [outs[i] for i in fk] + [outs[n_carry + j] for j in fy]
+
+        _, pullback = vjp(f, *(base[j] for j in float_in))
+        cts = [_instantiate(c, base[j]) for c, j in zip(pullback(ctk + cty), float_in)]
+        d_consts, d_carry, d_x = _cut(cts, (len(fc), len(fk), len(fx)))
+        return d_carry + [fnp.add(s, d) for s, d in zip(ctc, d_consts)] + d_x
+
+    out = _scan_bind(
+        step,
+        consts,
+        ct_carry + ct_consts,
+        list(residuals) + xs + ct_ys,
+        length,
+        not reverse,
+        "scan (backward pass)",
+    )
+    d_carry, d_consts, d_xs = _cut(out, (len(fk), len(fc), len(fx)))
+    cts: list = [None] * n_args
+    for i, d in zip(fc, d_consts):
+        cts[i] = d
+    for i, d in zip(fk, d_carry):
+        cts[n_consts + i] = d
+    for i, d in zip(fx, d_xs):
+        cts[n_consts + n_carry + i] = d
+    return tuple(cts)
+
+
+def _scan_batch(
+    args: Any, dims: Any, *, axis_size: int, body: Graph, n_consts: int, n_carry: int,
+    length: int, reverse: bool,
+) -> tuple:
+    # The scan of the vmapped body: mapped constants and every carry (a carry may become mapped
+    # after one step, so all are) on axis 0; mapped xs on axis 1 (axis 0 is the loop's).
+    consts, carry, xs = _split3(args, n_consts, n_carry)
+    c_dims, k_dims, x_dims = _split3(dims, n_consts, n_carry)
+    consts = [c if d is None else moveaxis(c, d, 0) for c, d in zip(consts, c_dims)]
+    carry = [
+        fnp.broadcast_to(k, (axis_size, *fnp.shape(k))) if d is None else moveaxis(k, d, 0)
+        for k, d in zip(carry, k_dims)
+    ]
+    xs = [x if d is None else moveaxis(x, d, 1) for x, d in zip(xs, x_dims)]
+    in_axes = tuple(
+        [None if d is None else 0 for d in c_dims]
+        + [0] * n_carry
+        + [None if d is None else 0 for d in x_dims]
+    )
+
+    def run_body(*a: Any) -> list:
+        return eval_graph(body, list(a))
+
+    batched_body = vmap(run_body, in_axes=in_axes, out_axes=0, axis_size=axis_size)
+    out = _scan_bind(batched_body, consts, carry, xs, length, reverse, "scan (vmapped)")
+    return out, [0] * n_carry + [1] * (len(out) - n_carry)
+
+
+scan_p.jvp = _scan_jvp
+scan_p.fwd = _scan_fwd
+scan_p.vjp = _scan_vjp
+scan_p.batch = _scan_batch
+
+
+# --------------------------------------------------------------------------------------------
 # fori_loop and scan (static trip counts)
 # --------------------------------------------------------------------------------------------
 
@@ -326,8 +590,9 @@ def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any) -> Any:
     Parameters
     ----------
     lower, upper : int
-        Loop bounds. Static integers give a loop that is differentiable in both modes and
-        unrolled under jit; traced bounds become a ``while_loop`` (forward mode only).
+        Loop bounds. Static integers give a loop that is differentiable in both modes (under
+        jit one ``scan`` equation over ``arange(lower, upper)``: ``i`` is then a traced int64
+        scalar); traced bounds become a ``while_loop`` (forward mode only).
     body_fun : callable
         ``body_fun(i, val) -> val``.
     init_val : pytree
@@ -337,9 +602,14 @@ def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any) -> Any:
     pytree
     """
     if _is_concrete(lower) and _is_concrete(upper):
-        val = init_val
-        for i in range(int(lower), int(upper)):
-            val = body_fun(i, val)
+        lo, hi = int(lower), int(upper)
+        if not _staging_active():
+            val = init_val
+            for i in range(lo, hi):
+                val = body_fun(i, val)
+            return val
+        steps = np.arange(lo, max(lo, hi), dtype=np.int64)
+        val, _ = scan(lambda v, i: (body_fun(i, v), None), init_val, steps)
         return val
 
     def cond_fn(state: Any) -> Any:
@@ -364,7 +634,7 @@ def scan(
     Parameters
     ----------
     f : callable
-        ``f(carry, x) -> (carry, y)``; ``carry`` keeps its structure and shapes.
+        ``f(carry, x) -> (carry, y)``; ``carry`` keeps its structure, shapes and dtypes.
     init : pytree
         The initial carry.
     xs : pytree of arrays, optional
@@ -383,7 +653,13 @@ def scan(
 
     Notes
     -----
-    Differentiable in both modes (the trip count is static); under jit the loop is unrolled.
+    Differentiable in both modes (the trip count is static). Under jit (or inside another
+    loop's body) the loop is one ``scan`` equation carrying ``f``'s graph: tier 0 runs it as a
+    Python loop over the body's code, tier 1 as a loop in the numba kernel, and its derivatives
+    are scans too (reverse mode: the forward scan keeps the carries, a reverse scan runs the
+    body's vjp). Outside jit it is a plain Python loop, so eager ``grad`` records the unrolled
+    iterations on the tape: for the short loops of eager code that is faster than tracing and
+    compiling the body first.
     """
     xs_flat, xs_tree = tree_flatten(xs)
     lengths = {fnp.shape(x)[0] for x in xs_flat if fnp.ndim(x) > 0}
@@ -396,9 +672,11 @@ def scan(
             f"scan: expected xs with one common leading length (or length=), got {sorted(lengths)}"
         )
     n = lengths.pop()
+    init_tree = tree_structure(init)
+    if _staging_active():
+        return _scan_staged(f, init, xs_flat, xs_tree, n, reverse)
     carry = init
     ys = []
-    init_tree = tree_structure(init)
     order = range(n - 1, -1, -1) if reverse else range(n)
     for i in order:
         x = tree_unflatten(xs_tree, [leaf[i] for leaf in xs_flat]) if xs_flat else None
@@ -415,3 +693,32 @@ def scan(
         return carry, None
     stacked = tree_map(lambda *leaves: fnp.stack(leaves), *ys)
     return carry, stacked
+
+
+def _scan_staged(
+    f: Callable, init: Any, xs_flat: list, xs_tree: Any, length: int, reverse: bool
+) -> tuple[Any, Any]:
+    """``scan`` as one scan_p equation (under jit or inside another loop's body)."""
+    init_flat, init_tree = tree_flatten(init)
+    n_carry = len(init_flat)
+    y_trees: list = []
+
+    def step(*a: Any) -> list:
+        carry = tree_unflatten(init_tree, list(a[:n_carry]))
+        x = tree_unflatten(xs_tree, list(a[n_carry:])) if xs_flat else None
+        out = f(carry, x)
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise TypeError(f"scan: f must return a pair (carry, y), got {type(out).__name__}")
+        new_carry, y = out
+        new_flat, new_tree = tree_flatten(new_carry)
+        if new_tree != init_tree:
+            raise TypeError(
+                f"scan: f must return a carry with the structure of init {init_tree}, got "
+                f"{new_tree}"
+            )
+        y_flat, y_tree = tree_flatten(y)
+        y_trees.append(y_tree)
+        return new_flat + y_flat
+
+    out = _scan_bind(step, [], list(init_flat), list(xs_flat), length, reverse)
+    return tree_unflatten(init_tree, out[:n_carry]), tree_unflatten(y_trees[0], out[n_carry:])

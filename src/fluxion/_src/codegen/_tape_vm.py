@@ -30,6 +30,7 @@ from numba import types
 from fluxion._src.codegen.tape import BINARY, HEADER, OPCODES, REDUCTIONS, UNARY, WIDTH
 
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
+BLAS_MIN_WORK = 512  # multiply-adds from which a matmul calls BLAS
 
 OP_UNARY = OPCODES.index("unary")
 OP_BINARY = OPCODES.index("binary")
@@ -385,6 +386,51 @@ def _lu_solve(mem, lu, piv, n, b, nrhs, out, b_identity):
 
 
 @numba.njit(**_JIT)
+def _matmul(mem, out, x, y, mm, kk, nn, ta, tb):
+    """``out = A @ B`` by BLAS: numba's ``np.dot`` on C-contiguous views of the memory calls
+    gemv/gemm (through SciPy's BLAS); ``ta``/``tb`` say that A (B) is stored as its transpose,
+    a C matrix (K, M) ((N, K)), which BLAS reads transposed in place. One branch per layout, so
+    every ``np.dot`` sees arrays of one static layout."""
+    if mm * kk * nn < BLAS_MIN_WORK:
+        # small products: a BLAS call costs ~0.5-1 us of overhead, these loops ~1 ns per
+        # multiply-add (measured crossover near 10 x 10 @ 10)
+        a_row, a_col = (1, mm) if ta else (kk, 1)  # A[i, p] = mem[x + i*a_row + p*a_col]
+        b_row, b_col = (1, kk) if tb else (nn, 1)  # B[p, j] = mem[y + p*b_row + j*b_col]
+        for i in range(mm):
+            for j in range(nn):
+                acc = 0.0
+                for p in range(kk):
+                    acc += mem[x + i * a_row + p * a_col] * mem[y + p * b_row + j * b_col]
+                mem[out + i * nn + j] = acc
+        return
+    a = mem[x : x + mm * kk]
+    b = mem[y : y + kk * nn]
+    o = mem[out : out + mm * nn]
+    if mm == 1 and nn == 1:  # vector . vector
+        o[0] = np.dot(a, b)
+    elif nn == 1:  # matrix @ vector
+        if ta:
+            np.dot(a.reshape((kk, mm)).T, b, o)
+        else:
+            np.dot(a.reshape((mm, kk)), b, o)
+    elif mm == 1:  # vector @ matrix = B^T a
+        if tb:
+            np.dot(b.reshape((nn, kk)), a, o)
+        else:
+            np.dot(a, b.reshape((kk, nn)), o)
+    else:
+        o2 = o.reshape((mm, nn))
+        if ta and tb:
+            np.dot(a.reshape((kk, mm)).T, b.reshape((nn, kk)).T, o2)
+        elif ta:
+            np.dot(a.reshape((kk, mm)).T, b.reshape((kk, nn)), o2)
+        elif tb:
+            np.dot(a.reshape((mm, kk)), b.reshape((nn, kk)).T, o2)
+        else:
+            np.dot(a.reshape((mm, kk)), b.reshape((kk, nn)), o2)
+
+
+@numba.njit(**_JIT)
 def run_tape(code, n_code, mem, maps):
     """Run the ``n_code`` instructions; False if a linear solve met a singular matrix (NumPy
     raises there; the potential then returns NaN and NUTS rejects the point)."""
@@ -485,24 +531,11 @@ def run_tape(code, n_code, mem, maps):
             )
             for i in range(n):
                 mem[out + i] = mem[x + i * sx] if mem[c + i * sc] != 0.0 else mem[y + i * sy]
-        elif op == OP_MATMUL:  # (M, K) @ (K, N), both C-contiguous
-            out, x, y, mm, kk, nn = (
-                code[b + 1], code[b + 2], code[b + 3], code[b + 4], code[b + 5], code[b + 6]
+        elif op == OP_MATMUL:  # (M, K) @ (K, N); ta/tb: an operand stored transposed
+            _matmul(
+                mem, code[b + 1], code[b + 2], code[b + 3], code[b + 4], code[b + 5],
+                code[b + 6], code[b + 7], code[b + 8],
             )
-            if nn == 1:  # matrix @ vector: one dot product per row
-                for i in range(mm):
-                    acc = 0.0
-                    for p in range(kk):
-                        acc += mem[x + i * kk + p] * mem[y + p]
-                    mem[out + i] = acc
-                continue
-            for i in range(mm):
-                for j in range(nn):
-                    mem[out + i * nn + j] = 0.0
-                for p in range(kk):
-                    a = mem[x + i * kk + p]
-                    for j in range(nn):
-                        mem[out + i * nn + j] += a * mem[y + p * nn + j]
         elif op == OP_CUMSUM:
             out, x, n = code[b + 1], code[b + 2], code[b + 3]
             s = 0.0

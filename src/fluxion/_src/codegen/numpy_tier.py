@@ -20,7 +20,7 @@ import numpy as np
 
 from ..ir.graph import Graph, Lit, Var
 
-__all__ = ["generate_numpy", "compile_numpy", "NumpyCode"]
+__all__ = ["generate_numpy", "compile_numpy", "compile_body", "NumpyCode"]
 
 _counter = itertools.count()
 
@@ -190,6 +190,9 @@ def generate_numpy(graph: Graph, name: str = "f", buffers: bool = False) -> tupl
             names[id(v)] = f"v{next(tmp)}"
             outs.append(names[id(v)])
         ins = [atom(a) for a in eqn.inputs]
+        if prim.name == "scan":
+            lines.extend(_scan_lines(eqn, ins, outs, const))
+            continue
         slot = slots.get(id(eqn.outs[0])) if eqn.outs else None
         if slot is not None:
             ufunc = const(UFUNC_OF[prim], "u_" + prim.name + "_")
@@ -211,6 +214,36 @@ def generate_numpy(graph: Graph, name: str = "f", buffers: bool = False) -> tupl
     rets = [atom(o) for o in graph.outs]
     lines.append(f"    return ({', '.join(rets)}{',' if len(rets) == 1 else ''})")
     return "\n".join(lines) + "\n", namespace
+
+
+def _scan_lines(eqn: Any, ins: list[str], outs: list[str], const: Callable) -> list[str]:
+    """Tier-0 lines of a scan equation: a Python ``for`` loop calling the body's own tier-0
+    function (compiled once per body graph), the stacked outputs preallocated."""
+    p = eqn.params
+    body, n_consts, n_carry = p["body"], p["n_consts"], p["n_carry"]
+    length, reverse = p["length"], p["reverse"]
+    step = const(compile_body(body), "scan_body_")
+    consts, carry = ins[:n_consts], ins[n_consts : n_consts + n_carry]
+    xs = ins[n_consts + n_carry :]
+    k_out, y_out = outs[:n_carry], outs[n_carry:]
+    lines = []
+    for y, aval in zip(y_out, body.out_avals[n_carry:]):
+        dtype = const(aval.dtype, "dtype_")
+        lines.append(f"    {y} = np.empty({(length, *aval.shape)!r}, {dtype})")
+    for k, c in zip(k_out, carry):
+        lines.append(f"    {k} = {c}")
+    order = f"range({length - 1}, -1, -1)" if reverse else f"range({length})"
+    args = ", ".join(consts + k_out + [f"{x}[_i]" for x in xs])
+    lines.append(f"    for _i in {order}:")
+    lines.append(f"        _out = {step}({args})")
+    for j, k in enumerate(k_out):
+        lines.append(f"        {k} = _out[{j}]")
+    for j, y in enumerate(y_out):
+        lines.append(f"        {y}[_i] = _out[{n_carry + j}]")
+    for k, aval in zip(k_out, body.out_avals[:n_carry]):  # a carry never stepped (length 0)
+        if length == 0:
+            lines.append(f"    {k} = np.asarray({k}, {const(aval.dtype, 'dtype_')})[()]")
+    return lines
 
 
 def _largest(graph: Graph) -> int:
@@ -249,3 +282,15 @@ def compile_numpy(graph: Graph, name: str = "f") -> NumpyCode:
             lock.release()
 
     return NumpyCode(bsource, run, bnamespace, bfilename)
+
+
+def compile_body(graph: Graph) -> Callable:
+    """The tier-0 function of a loop's sub-graph (a scan or while body), compiled once and
+    kept with the graph object (a loop runs it once per step)."""
+    cache = _BODIES.get(id(graph))
+    if cache is None or cache[0] is not graph:
+        cache = _BODIES[id(graph)] = (graph, compile_numpy(graph, "body").fn)
+    return cache[1]
+
+
+_BODIES: dict[int, tuple] = {}

@@ -27,7 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from ..ir.graph import Graph, Lit
+from ..ir.graph import Eqn, Graph, Lit
+from ..prims.elementwise import multiply_p
+from .numba_tier import fold_transposes
 
 __all__ = ["Tape", "encode", "load_machine", "run", "TapeContext"]
 
@@ -270,6 +272,7 @@ def encode(graph: Graph) -> tuple[Tape | None, str]:
     (Tape or None, str)
         The tape, and "" or the reason the graph cannot run on the tape machine.
     """
+    graph = _square_as_product(fold_transposes(graph))
     enc = _Encoder()
     try:
         inputs = []
@@ -309,6 +312,27 @@ def encode(graph: Graph) -> tuple[Tape | None, str]:
     code = np.array(enc.code, dtype=np.int64).reshape(-1)
     maps = np.concatenate(enc.maps) if enc.maps else np.zeros(1, dtype=np.int64)
     return Tape(code, mem, maps, inputs, outputs, [o.aval for o in graph.outs]), ""
+
+
+def _square_as_product(graph: Graph) -> Graph:
+    """``graph`` with ``x ** 2`` written ``x * x`` (float ``x``): the machine's power calls
+    ``pow`` per element, several times the cost of the product (``r ** 2`` of a 5000-element
+    residual was the dearest instruction of a regression's tape)."""
+    eqns = []
+    for eqn in graph.eqns:
+        if eqn.prim.name == "power" and not eqn.params and len(eqn.inputs) == 2:
+            x, k = eqn.inputs
+            if (
+                type(k) is Lit
+                and np.ndim(k.val) == 0
+                and k.val == 2
+                and type(x) is not Lit
+                and x.aval.dtype.kind == "f"
+                and x.aval.dtype == eqn.outs[0].aval.dtype
+            ):
+                eqn = Eqn(multiply_p, [x, x], {}, eqn.outs)
+        eqns.append(eqn)
+    return Graph(graph.in_vars, eqns, graph.outs)
 
 
 def _last_uses(graph: Graph) -> dict[int, int]:
@@ -427,17 +451,29 @@ def _encode_eqn(enc: _Encoder, eqn: Any) -> None:
                 enc.emit("put", o, enc.addr(a), m, n)
         result(o)
         return
-    if name == "matmul" and not p:
+    if name == "matmul" and set(p) <= {"transposed"}:
+        # BLAS on the memory (gemv/gemm through numba's np.dot); an operand that is the
+        # transpose of a stored matrix is read in place, with a flag (fold_transposes)
+        ta, tb = p.get("transposed", (0, 0))
         xs, ys = (tuple(a.aval.shape) for a in ins)
+        if ta:
+            xs = xs[::-1]
+        if tb:
+            ys = ys[::-1]
         if not (1 <= len(xs) <= 2 and 1 <= len(ys) <= 2):
             raise _Unsupported("matmul of more than 2 dimensions")
         mm = xs[0] if len(xs) == 2 else 1
         kk = xs[-1]
         nn = ys[1] if len(ys) == 2 else 1
         o = enc.alloc(size)
-        enc.emit("matmul", o, enc.addr(ins[0]), enc.addr(ins[1]), mm, kk, nn)
+        enc.emit("matmul", o, enc.addr(ins[0]), enc.addr(ins[1]), mm, kk, nn, ta, tb)
         result(o)
         return
+    if name == "scan":
+        raise _Unsupported(
+            "scan (a lax.scan/fori_loop loop): the tape machine has no loop instruction; the "
+            "model runs on its numba kernel, where the loop is a real loop"
+        )
     if name == "cumsum" and ins[0].aval.ndim == 1 and p.get("axis") in (0, -1, None):
         o = enc.alloc(size)
         enc.emit("cumsum", o, enc.addr(ins[0]), size)

@@ -1,0 +1,363 @@
+"""Loops and matrices in compiled code (issue 11, item 7).
+
+Two models, each timed as the compiled NUTS would use it (one value-and-gradient call):
+
+(a) ARMA(1,1) log-likelihood of a 200-step series by the innovations recursion ::
+
+        e_t = y_t - mu - phi (y_{t-1} - mu) - theta e_{t-1}
+        log p = sum_t -0.5 (e_t / sigma)^2 - log sigma
+
+    written with ``fluxion.lax.scan`` and written as a Python ``for`` loop (unrolled by jit).
+    For each: ``jit(value_and_grad)`` trace + tier-0 first call, ``compile(tier=1)`` seconds
+    in a fresh process on an empty cache directory (``NUMBA_CACHE_DIR`` and
+    ``fluxion.config.cache_dir``; numba's caches cannot hide a compile), then the per-call
+    time of tier 0 and tier 1. A compile still running after ``--compile-timeout`` seconds is
+    killed and reported as such.
+
+(b) A 5000 x 24 Gaussian linear regression ::
+
+        log p(beta, log_sigma) = -n log_sigma - 0.5 |y - X beta|^2 exp(-2 log_sigma)
+
+    value and gradient per call: hand-written NumPy (value and analytic gradient, the floor),
+    fluxion tier 0, tier 1 (or the reason it is not lowered), and the tape machine through the
+    C entry point the compiled NUTS calls (``potential(q, grad, context)`` via ctypes: the
+    machine's whole cost per leapfrog step, ~1 us of ctypes included).
+
+Every variant's value and gradient must agree with the reference to 1e-9 relative first.
+
+Usage
+-----
+::
+
+    python benchmarks/loops_and_blas.py               # full run
+    python benchmarks/loops_and_blas.py --quick       # a smoke test, shorter timings
+
+Notes
+-----
+Timing: garbage collection off, loops of about ``--target`` seconds, the median over
+``--repeats`` repeats of the per-call time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import gc
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+RTOL = 1e-9
+
+# --------------------------------------------------------------------------------------------
+# Models
+# --------------------------------------------------------------------------------------------
+
+T_STEPS = 200
+ARMA_THETA = np.array([0.1, 0.5, 0.2, np.log(0.5)])
+
+
+def arma_data(steps: int = T_STEPS) -> np.ndarray:
+    rng = np.random.default_rng(2026)
+    e = rng.standard_normal(steps + 1) * 0.5
+    y = np.zeros(steps + 1)
+    for t in range(1, steps + 1):
+        y[t] = 0.1 + 0.5 * (y[t - 1] - 0.1) + e[t] + 0.2 * e[t - 1]
+    return y
+
+
+def arma_scan(fnp, lax):
+    def log_lik(p, y):
+        mu, phi, theta, log_sigma = p[0], p[1], p[2], p[3]
+        sigma = fnp.exp(log_sigma)
+
+        def step(carry, y_t):
+            ll, prev_y, prev_e = carry
+            e = y_t - mu - phi * (prev_y - mu) - theta * prev_e
+            return (ll - 0.5 * (e / sigma) ** 2 - log_sigma, y_t, e), None
+
+        (ll, _, _), _ = lax.scan(step, (0.0, y[0], 0.0), y[1:])
+        return ll
+
+    return log_lik
+
+
+def arma_loop(fnp, lax):
+    def log_lik(p, y):
+        mu, phi, theta, log_sigma = p[0], p[1], p[2], p[3]
+        sigma = fnp.exp(log_sigma)
+        ll, prev_e = 0.0, 0.0
+        for t in range(1, y.shape[0]):
+            e = y[t] - mu - phi * (y[t - 1] - mu) - theta * prev_e
+            ll = ll - 0.5 * (e / sigma) ** 2 - log_sigma
+            prev_e = e
+        return ll
+
+    return log_lik
+
+
+def arma_reference(p: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Hand-written value and gradient (forward-mode recursion of de_t/dp)."""
+    mu, phi, theta, log_sigma = p
+    s2 = np.exp(-2 * log_sigma)
+    ll, e, de = 0.0, 0.0, np.zeros(4)
+    g = np.zeros(4)
+    for t in range(1, y.shape[0]):
+        e_new = y[t] - mu - phi * (y[t - 1] - mu) - theta * e
+        de_new = np.array([-1 + phi, -(y[t - 1] - mu), -e, 0.0]) - theta * de
+        ll += -0.5 * e_new**2 * s2 - log_sigma
+        g += -e_new * s2 * de_new
+        g[3] += e_new**2 * s2 - 1
+        e, de = e_new, de_new
+    return ll, g
+
+
+N_ROWS, N_COLS = 5000, 24
+
+
+def regression_data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((N_ROWS, N_COLS))
+    beta = rng.standard_normal(N_COLS) * 0.5
+    y = X @ beta + 0.7 * rng.standard_normal(N_ROWS)
+    theta = np.concatenate([beta + 0.01, [np.log(0.7)]])
+    return X, y, theta
+
+
+def regression_fluxion(fnp, X, y):
+    n, d = X.shape
+
+    def log_prob(theta):
+        beta, log_sigma = theta[:d], theta[d]
+        r = y - X @ beta
+        return -n * log_sigma - 0.5 * fnp.sum(r**2) * fnp.exp(-2 * log_sigma)
+
+    return log_prob
+
+
+def regression_numpy(X, y):
+    n, d = X.shape
+
+    def value_and_grad(theta):
+        beta, log_sigma = theta[:d], theta[d]
+        r = y - X @ beta
+        s2 = np.exp(-2 * log_sigma)
+        rr = r @ r
+        grad = np.empty(d + 1)
+        grad[:d] = (X.T @ r) * s2
+        grad[d] = -n + rr * s2
+        return -n * log_sigma - 0.5 * rr * s2, grad
+
+    return value_and_grad
+
+
+# --------------------------------------------------------------------------------------------
+# Timing
+# --------------------------------------------------------------------------------------------
+
+
+def per_call(fn: Callable, repeats: int, target_s: float) -> float:
+    """Median seconds per call over ``repeats`` loops of about ``target_s`` each."""
+    fn()
+    t = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - t, 1e-7)
+    loops = max(1, int(target_s / once))
+    times = []
+    gc.disable()
+    try:
+        for _ in range(repeats):
+            t = time.perf_counter()
+            for _ in range(loops):
+                fn()
+            times.append((time.perf_counter() - t) / loops)
+    finally:
+        gc.enable()
+    return statistics.median(times)
+
+
+def check(name: str, got: tuple, want: tuple) -> None:
+    value, grad = float(got[0]), np.asarray(got[1])
+    scale = max(abs(want[0]), 1.0)
+    if abs(value - want[0]) > RTOL * scale or not np.allclose(grad, want[1], rtol=RTOL, atol=0):
+        sys.exit(f"error: {name}: value/gradient disagree with the reference")
+
+
+# --------------------------------------------------------------------------------------------
+# (a) ARMA: compile in a fresh process, then per-call times
+# --------------------------------------------------------------------------------------------
+
+_CHILD = """
+import json, os, sys, time
+sys.path.insert(0, {bench_dir!r})
+import numpy as np
+import fluxion, fluxion.numpy as fnp
+from fluxion import lax
+fluxion.config.update("cache_dir", os.environ["NUMBA_CACHE_DIR"])
+import loops_and_blas as bench
+y = bench.arma_data()
+p = bench.ARMA_THETA
+out = {{}}
+f = fluxion.jit(fluxion.value_and_grad(bench.{model}(fnp, lax)))
+t = time.perf_counter()
+v, g = f(p, y)
+out["trace_tier0_s"] = time.perf_counter() - t
+out["eqns"] = len(f.lower(p, y).graph.eqns)
+bench.check("{model} tier 0", (v, g), bench.arma_reference(p, y))
+out["tier0_us"] = bench.per_call(lambda: f(p, y), {repeats}, {target}) * 1e6
+print("PARTIAL " + json.dumps(out), flush=True)
+t = time.perf_counter()
+f.compile(tier=1)
+out["compile_s"] = time.perf_counter() - t
+out["tier"] = f.tier
+bench.check("{model} tier 1", f(p, y), bench.arma_reference(p, y))
+out["tier1_us"] = bench.per_call(lambda: f(p, y), {repeats}, {target}) * 1e6
+print("RESULT " + json.dumps(out), flush=True)
+"""
+
+
+def run_arma(model: str, repeats: int, target: float, timeout: float) -> dict:
+    cache_dir = tempfile.mkdtemp(prefix="fluxion-bench-loops-")
+    code = _CHILD.format(bench_dir=BENCH_DIR, model=model, repeats=repeats, target=target)
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
+    result: dict = {}
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env,
+            timeout=timeout,
+        )
+        stdout, err = proc.stdout, proc.stderr
+    except subprocess.TimeoutExpired as exc:
+        stdout = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        err = ""
+        result["timeout_s"] = timeout
+    finally:
+        shutil.rmtree(cache_dir, ignore_errors=True)
+    for line in stdout.splitlines():
+        for tag in ("PARTIAL ", "RESULT "):
+            if line.startswith(tag):
+                result.update(json.loads(line[len(tag) :]))
+    if not result:
+        result["error"] = (err.strip().splitlines() or ["no output"])[-1]
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# (b) Regression: NumPy, tier 0, tier 1, the tape machine
+# --------------------------------------------------------------------------------------------
+
+
+def run_regression(repeats: int, target: float) -> list[tuple[str, str]]:
+    import fluxion
+    import fluxion.numpy as fnp
+    from fluxion._src.codegen import tape as tape_mod
+    from fluxion._src.codegen.numba_tier import lowerable
+
+    X, y, theta = regression_data()
+    floor = regression_numpy(X, y)
+    want = floor(theta)
+    def us(fn: Callable) -> str:
+        return f"{per_call(fn, repeats, target) * 1e6:8.1f}"
+
+    rows = [("numpy (hand-written value + gradient)", us(lambda: floor(theta)))]
+    lp = regression_fluxion(fnp, X, y)
+
+    f0 = fluxion.jit(fluxion.value_and_grad(lp), tier=0)
+    check("tier 0", f0(theta), want)
+    rows.append(("fluxion jit tier 0", us(lambda: f0(theta))))
+
+    graph = f0.lower(theta).graph
+    missing = lowerable(graph)
+    if missing:
+        rows.append(("fluxion jit tier 1", "not lowered: " + "; ".join(missing)))
+    else:
+        f1 = fluxion.jit(fluxion.value_and_grad(lp), tier=1)
+        check("tier 1", f1(theta), want)
+        rows.append(("fluxion jit tier 1", us(lambda: f1(theta))))
+        # the kernel alone (what the NUTS's cfunc calls), without jit's Python dispatch
+        code = f1.lower(theta).entry.specs[0].numba_code
+        kernel = getattr(code, "kernel", None)
+        if kernel is not None:
+            args = (theta, *code.consts)
+            check("tier 1 kernel", kernel(*args), want)
+            rows.append(("  its numba kernel alone (no jit dispatch)", us(lambda: kernel(*args))))
+
+    encoded, why = tape_mod.encode(graph)
+    if encoded is None:
+        rows.append(("tape machine", f"not encoded: {why}"))
+        return rows
+    machine = tape_mod.load_machine()
+    check("tape", tape_mod.run(encoded, machine, theta), want)
+    dim = theta.size
+    ctx = tape_mod.TapeContext(encoded, dim)
+    proto = ctypes.CFUNCTYPE(
+        ctypes.c_double, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double),
+        ctypes.c_void_p,
+    )
+    potential = proto(int(machine.potential.address))
+    q = np.ascontiguousarray(theta)
+    g = np.zeros(dim)
+    q_ptr = q.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
+    g_ptr = g.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
+    value = potential(q_ptr, g_ptr, ctx.address)
+    check("tape potential", (value, g.copy()), want)
+    entry = ctx.address
+    figure = us(lambda: potential(q_ptr, g_ptr, entry))
+    rows.append(("tape machine (the NUTS's C entry point)", figure))
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short timings (smoke test)")
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--target", type=float, default=0.2, help="seconds per timing loop")
+    parser.add_argument("--compile-timeout", type=float, default=300.0)
+    parser.add_argument("--json", help="write the figures to this file")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.repeats, args.target, args.compile_timeout = 3, 0.05, 120.0
+
+    print(f"(a) ARMA(1,1), {T_STEPS} steps: jit(value_and_grad), fresh process, empty cache")
+    arma = {}
+    for label, model in (("lax.scan", "arma_scan"), ("Python for loop", "arma_loop")):
+        r = arma[label] = run_arma(model, args.repeats, args.target, args.compile_timeout)
+        if "error" in r:
+            print(f"  {label:<16} error: {r['error']}")
+            continue
+        compile_s = (
+            f"> {r['timeout_s']:.0f} s (killed)" if "timeout_s" in r and "compile_s" not in r
+            else f"{r['compile_s']:.2f} s"
+        )
+        tier1 = f"{r['tier1_us']:.1f}" if "tier1_us" in r else "-"
+        first, tier0 = r.get("trace_tier0_s", float("nan")), r.get("tier0_us", float("nan"))
+        print(
+            f"  {label:<16} graph {r.get('eqns', '?'):>5} eqns   trace+tier0 first {first:6.2f} s"
+            f"   tier 0 {tier0:9.1f} us   compile(tier=1) {compile_s:>18}   tier 1 {tier1:>8} us"
+        )
+
+    print(f"\n(b) Gaussian linear regression {N_ROWS} x {N_COLS}: value + gradient per call (us)")
+    rows = run_regression(args.repeats, args.target)
+    width = max(len(name) for name, _ in rows)
+    for name, figure in rows:
+        print(f"  {name:<{width}}  {figure}")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({"arma": arma, "regression": rows}, fh, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
