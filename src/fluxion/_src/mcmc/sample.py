@@ -99,7 +99,7 @@ class SampleResult:
 
     def summary(self, **kwargs: Any) -> Any:
         """The diagnostics table (``fluxion.diagnostics.summary``) of the draws."""
-        from fluxion.diagnostics import summary
+        from ..diagnostics import summary  # per call: diagnostics loads scipy.stats (~0.3 s)
 
         return summary(self.draws, **kwargs)
 
