@@ -41,9 +41,8 @@ state is per thread (each chain seeds its own).
 
 import numba
 import numpy as np
-from llvmlite import ir
-from numba import types
-from numba.extending import intrinsic
+
+from fluxion._src.codegen.native_abi import call_potential
 
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
 
@@ -56,42 +55,6 @@ N_SCALARS = 13
 STAT_STEP, STAT_DEPTH, STAT_NLEAP, STAT_ACCEPT, STAT_ENERGY, STAT_DIV, STAT_LOGP = range(7)
 N_STATS = 7
 N_WORK_ROWS = 20  # rows of the (N_WORK_ROWS, d) workspace of one transition
-
-
-@intrinsic
-def call_potential(typingctx, fn_addr, ctx_addr, q, grad):  # noqa: ARG001 (numba's signature)
-    """``fn(q.data, grad.data, ctx)`` for the C function at address ``fn_addr``."""
-    sig = types.float64(fn_addr, ctx_addr, q, grad)
-
-    def codegen(context, builder, signature, args):
-        fn, ctx, q_val, g_val = args
-        q_arr = context.make_array(signature.args[2])(context, builder, q_val)
-        g_arr = context.make_array(signature.args[3])(context, builder, g_val)
-        dptr = ir.DoubleType().as_pointer()
-        vptr = ir.IntType(8).as_pointer()
-        fnty = ir.FunctionType(ir.DoubleType(), [dptr, dptr, vptr])
-        fptr = builder.inttoptr(fn, fnty.as_pointer())
-        return builder.call(
-            fptr,
-            [
-                builder.bitcast(q_arr.data, dptr),
-                builder.bitcast(g_arr.data, dptr),
-                builder.inttoptr(ctx, vptr),
-            ],
-        )
-
-    return sig, codegen
-
-
-@intrinsic
-def as_voidptr(typingctx, addr):  # noqa: ARG001 (numba's signature)
-    """The integer ``addr`` as a ``void*`` (for ``numba.carray`` in the model's cfunc)."""
-    sig = types.voidptr(addr)
-
-    def codegen(context, builder, signature, args):
-        return builder.inttoptr(args[0], ir.IntType(8).as_pointer())
-
-    return sig, codegen
 
 
 @numba.njit(**_JIT)
