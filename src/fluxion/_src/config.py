@@ -37,10 +37,10 @@ class Config:
         Whole NUTS chains in numba (a model-independent core calling the model through a C
         function pointer). The first run on a machine compiles the core's entry points it
         needs, side by side in separate processes, and waits (once per cache directory; tens
-        of seconds on a slow machine; ``python -m fluxion precompile`` does it ahead). "auto":
-        a model the compiled chains cannot run (or a failed compile) samples with the Python
-        NUTS, with a ``PerformanceWarning`` saying why. True: such a model is an error.
-        False: always the Python NUTS.
+        of seconds on a slow machine; ``python -m fluxion precompile`` does it ahead). A model
+        the compiled chains cannot run (or a failed compile) samples with the Python NUTS, with
+        a ``PerformanceWarning`` saying why. "auto" and True: compiled chains where possible
+        (True is kept for older code). False: always the Python NUTS.
     mcmc_potential : {"auto", "tape", "kernel"}
         How the compiled NUTS reaches the model. "kernel": a numba function around the model's
         tier-1 kernel (fastest per gradient; numba compiles it per model: 0.5 s to 10 s, then

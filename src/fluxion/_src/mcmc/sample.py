@@ -858,8 +858,6 @@ def _compiled_nuts(model: Model, adaptation: str) -> Any:
     try:
         fast = compiled_nuts(lowered.graph, model.dim, adaptation, config.mcmc_potential)
     except Exception as err:  # the Python NUTS is exact: fall back, saying why
-        if config.mcmc_compiled_nuts is True:
-            raise
         why = str(err).removeprefix("native_potential: ")
         _warn_python_nuts(why)
         _COMPILED_REASON[id(model)] = why
