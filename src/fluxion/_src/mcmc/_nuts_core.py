@@ -1,16 +1,18 @@
 """Model-independent compiled NUTS: whole chains (warm-up adaptation included) in numba.
 
-This file is numba source. ``numba_nuts.py`` loads it from a copy in ``config.cache_dir`` (so
-numba's disk cache sits beside the other compiled code and one compile serves every model),
-and the functions here reach the model only through a C function pointer::
+This file is numba source. ``numba_nuts.py`` loads it from a copy in ``config.cache_dir``
+(``codegen.cache``: numba's disk cache sits beside the other compiled code and one compile
+serves every model), and the functions here reach the model only through a C function pointer
+(``codegen.native_abi``)::
 
     double potential(double *q, double *grad_out, void *context)
 
-which returns the log density at ``q`` and writes its gradient to ``grad_out``. ``numba_nuts``
-builds that function per model as a numba ``cfunc`` around the model's tier-1 kernel; the
-context holds the addresses of the kernel's constant arrays. The address of the cfunc is an
-ordinary integer argument here, so nothing in this file depends on the model and its compile
-(a few seconds) happens once per machine, not once per model.
+which returns the log density at ``q`` and writes its gradient to ``grad_out``.
+``codegen.native`` makes that function per model: a numba ``cfunc`` around the model's tier-1
+kernel (the context holds the addresses of the kernel's constant arrays) or the tape machine's
+``potential`` (the context holds the chain's tape memory). The address is an ordinary integer
+argument here, so nothing in this file depends on the model and its compile happens once per
+machine, not once per model.
 
 The algorithms are those of ``hmc.py`` (NUTS) and ``adaptation.py`` (Stan's windowed warm-up
 with a diagonal or dense metric; nutpie's with a diagonal one). The metric is one 2-D array:
