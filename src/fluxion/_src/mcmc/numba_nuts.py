@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..codegen.cache import CompileJob, digest_of, write_module
-from ..codegen.native import NativePotential, compile_all, native_potential
+from ..codegen.native import NativePotential, compile_all
 
 __all__ = ["CompiledNuts", "compiled_nuts", "core_jobs", "load_core"]
 
@@ -117,19 +117,19 @@ class CompiledNuts:
         return np.zeros((self.core.N_WORK_ROWS, d)), np.zeros((max(max_depth, 1), 3, d))
 
 
-def compiled_nuts(graph: Any, dim: int, adaptation: str, potential: str = "auto") -> CompiledNuts:
-    """The compiled NUTS for a value-and-gradient graph of a flat ``(dim,)`` vector.
+def compiled_nuts(native: NativePotential, adaptation: str) -> CompiledNuts:
+    """The compiled NUTS for a model's native potential (``jit(...).lower(...)
+    .native_potential()``), for the warm-up ``adaptation`` ("stan" or "nutpie").
 
     Compiles what this run needs and is not compiled yet (the core's two entry points for
-    ``adaptation``, the potential's module), in parallel processes, and waits for them.
+    ``adaptation``, the potential's module), side by side in processes, and waits for them.
 
     Raises
     ------
-    NotImplementedError
-        The graph has no native potential (the message names the primitive and the reason).
     ImportError
         numba is not installed.
+    RuntimeError
+        A compile failed.
     """
-    native = native_potential(graph, dim, potential)
     core = load_core(adaptation, tuple(native.jobs))
     return CompiledNuts(core, native.load())

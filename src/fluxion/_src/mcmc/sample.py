@@ -854,11 +854,12 @@ def _compiled_nuts(model: Model, adaptation: str) -> Any:
     from ..config import config
     from .numba_nuts import compiled_nuts
 
-    lowered = model.logp_and_grad.lower(model.u0)
     try:
-        fast = compiled_nuts(lowered.graph, model.dim, adaptation, config.mcmc_potential)
+        # the public route to the model's graph and its compiled forms (codegen.native)
+        native = model.logp_and_grad.lower(model.u0).native_potential(config.mcmc_potential)
+        fast = compiled_nuts(native, adaptation)
     except Exception as err:  # the Python NUTS is exact: fall back, saying why
-        why = str(err).removeprefix("native_potential: ")
+        why = str(err).removeprefix("native_potential: ")  # the message names the cause
         _warn_python_nuts(why)
         _COMPILED_REASON[id(model)] = why
         model.logp_and_grad.compile(tier=1)
