@@ -328,24 +328,6 @@ def child_main(args: argparse.Namespace) -> int:
 # -------------------------------------------------------------------------- parent
 
 
-def wait_for_compiled_nuts(cache_dir: str, timeout: float = 180.0) -> None:
-    """fluxion compiles in detached processes for the next runs: after a first run, its NUTS
-    core and tape machine, then the model's kernel; after a run on the tape ("core"), the
-    model's kernel. Wait until both markers are there (core and the model's potential), so
-    that the "warm cache" row measures a filled cache and no compile competes with the next
-    measurement."""
-    folder = os.path.join(cache_dir, "numba")
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if os.path.isdir(folder):
-            markers = [f for f in os.listdir(folder) if f.endswith(".compiled")]
-            if any(f.startswith("fx_nutscore_") for f in markers) and any(
-                f.startswith("fx_nutspot_") for f in markers
-            ):
-                return
-        time.sleep(0.25)
-
-
 # the model-independent compiled files: the NUTS core and the tape machine
 MODEL_INDEPENDENT = ("fx_nutscore_", "fx_tapevm_")
 
@@ -372,8 +354,8 @@ def run_child(
     cmd += ["--npz", npz]
     spawned = time.time()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200)
-    if name.startswith("fluxion-nuts") and cache in ("empty", "core"):
-        wait_for_compiled_nuts(cache_dir)
+    # (fluxion compiles what a run needs before it samples, nothing in the background: the
+    # next row finds the cache filled)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             result = json.loads(line[len("RESULT ") :])

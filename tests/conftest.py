@@ -29,8 +29,8 @@ def central_difference_gradient(f, x, eps=1e-6):
 
 def pytest_configure(config):
     """Tests use the Python NUTS unless they ask for the compiled one (the ``compiled_nuts``
-    fixture): "auto" would start a background process compiling the NUTS core (about 10 s of
-    CPU) in the user's cache directory."""
+    fixture): "auto" would compile the NUTS core (tens of seconds of CPU, once) in the user's
+    cache directory."""
     import fluxion
 
     fluxion.config.update("mcmc_compiled_nuts", False)
@@ -60,9 +60,8 @@ def _compiled_nuts_config(cache: str, potential: str):
 
 @pytest.fixture
 def compiled_nuts(compiled_nuts_cache):
-    """Sample with the compiled NUTS (compiled here and now, in the session's cache dir), the
-    model run by the tape machine: nothing compiled per model, and no background compiles
-    ("auto" would start a detached process compiling each model's kernel after its run)."""
+    """Sample with the compiled NUTS (compiled once, in the session's cache dir), the model
+    run by the tape machine: nothing compiled per model."""
     with _compiled_nuts_config(compiled_nuts_cache, "tape"):
         yield
 

@@ -209,12 +209,16 @@ def _sample_command(args: argparse.Namespace) -> int:
 
 
 def _precompile(args: argparse.Namespace) -> int:
+    from fluxion._src.codegen.numba_tier import numba_available
+
+    if not numba_available():
+        raise CommandError("fluxion precompile: numba is not installed; nothing to compile")
+    from fluxion import config
+    from fluxion._src.codegen.tape import machine_job
     from fluxion._src.mcmc.numba_nuts import load_core
 
     start = time.perf_counter()
-    if load_core(True) is None:
-        raise CommandError("fluxion precompile: numba is not installed; nothing to compile")
-    from fluxion import config
+    load_core(None, (machine_job(),))  # every entry point and the machine, side by side
 
     print(
         f"NUTS core and tape machine compiled in {time.perf_counter() - start:.1f} s "

@@ -6,7 +6,13 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["config", "disable_jit"]
+__all__ = ["PerformanceWarning", "config", "disable_jit"]
+
+
+class PerformanceWarning(UserWarning):
+    """A computation ran on a slower path than the one asked for or expected (e.g. ``sample``
+    on the Python NUTS instead of compiled chains); the message names the cause (the primitive,
+    the option) and how to get the fast path. Silence it with ``warnings.filterwarnings``."""
 
 
 class Config:
@@ -28,18 +34,21 @@ class Config:
         Let tier-1 loops over large arrays use every core (numba prange). Off by default: it
         helps on an idle machine and hurts badly on a busy one (or under parallel chains).
     mcmc_compiled_nuts : {"auto", True, False}
-        Whole NUTS chains in numba (a model-independent core calling the model's tier-1
-        kernel through a C function pointer). "auto": used when the core is compiled on disk;
-        otherwise a background process compiles it (about 10 s of CPU, once per cache
-        directory) for the next runs while this one uses the Python NUTS. True: compile now.
-        False: always the Python NUTS.
+        Whole NUTS chains in numba (a model-independent core calling the model through a C
+        function pointer). The first run on a machine compiles the core's entry points it
+        needs, side by side in separate processes, and waits (once per cache directory; tens
+        of seconds on a slow machine; ``python -m fluxion precompile`` does it ahead). A model
+        the compiled chains cannot run (or a failed compile) samples with the Python NUTS, with
+        a ``PerformanceWarning`` saying why. "auto" and True: compiled chains where possible
+        (True is kept for older code). False: always the Python NUTS.
     mcmc_potential : {"auto", "tape", "kernel"}
         How the compiled NUTS reaches the model. "kernel": a numba function around the model's
         tier-1 kernel (fastest per gradient; numba compiles it per model: 0.5 s to 10 s, then
         cached on disk). "tape": the model's graph run by the tape machine, compiled once for
-        every model (no compile for a new model; several times slower per gradient on large
-        data). "auto": the kernel when it is compiled on disk, else the tape while a detached
-        process compiles the kernel for the next run.
+        every model (no compile for a new model; 1-4x slower per gradient on large data).
+        "auto": decided from the model's graph alone (never from what is cached, so a seed
+        gives the same draws on a fresh machine and later): the kernel when one gradient moves
+        at least ``codegen.native.KERNEL_MIN_WORK`` elements, else the tape.
     cache_dir : str
         Where compiled kernels are kept between processes (numba's disk cache).
     """

@@ -614,6 +614,39 @@ class Lowered:
         code = self.entry.specs[0].numba_code
         return None if code is None else code.source
 
+    def native_potential(self, prefer: str = "auto") -> Any:
+        """The graph as a native potential: a C function ``double f(double *q, double *grad,
+        void *context)`` (``codegen.native``), for a value-and-gradient function of one flat
+        float64 vector ``q`` (what the compiled NUTS core calls).
+
+        Parameters
+        ----------
+        prefer : {"auto", "tape", "kernel"}
+            The model's own numba kernel, or its graph on the tape machine; "auto" decides
+            from the graph (``codegen.native.choose_kind``).
+
+        Returns
+        -------
+        codegen.native.NativePotential
+            Not compiled yet: ``compile_all(p.jobs)`` then ``p.load()`` (``p.address``).
+
+        Raises
+        ------
+        ValueError
+            The function does not take one flat float64 vector.
+        NotImplementedError
+            Neither form can compute the graph (the message names the primitive and why).
+        """
+        from .codegen.native import native_potential
+
+        ins = self.graph.in_vars
+        if len(ins) != 1 or ins[0].aval.ndim != 1 or ins[0].aval.dtype != np.float64:
+            raise ValueError(
+                "Lowered.native_potential: expected a function of one flat float64 vector, "
+                f"got inputs {[v.aval for v in ins]}"
+            )
+        return native_potential(self.graph, int(ins[0].aval.size), prefer)
+
     def as_text(self) -> str:
         parts = [f"# jit({self.name}): {len(self.entry.specs)} specialization(s)"]
         for i, spec in enumerate(self.entry.specs):

@@ -13,18 +13,16 @@ numba's on-disk cache (``cache=True``) serves the compiled kernel to later proce
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import itertools
 import math
-import os
-import sys
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ..ir.graph import Eqn, Graph, Lit
+from .cache import load_module, write_module
 from .numpy_tier import _OPERATORS, _index_source  # noqa: F401  (shared with tier 0)
 
 __all__ = ["numba_available", "lowerable", "compile_numba", "NumbaCode"]
@@ -649,39 +647,6 @@ def _static_scatter(out: str, shape: tuple, spec: tuple, value: str, eqn: Any) -
     src = ", ".join(v for v, _ in loops)
     lines.append("    " * (len(loops) + 1) + f"{out}[{', '.join(targets)}] = {value}[{src}]")
     return lines
-
-
-def _cache_dir() -> str:
-    from ..config import config
-
-    path = os.path.join(os.path.expanduser(config.cache_dir), "numba")
-    os.makedirs(path, exist_ok=True)
-    return path
-
-
-def write_module(stem: str, name_prefix: str, source: str) -> tuple[str, str]:
-    """Write generated numba source to ``cache_dir/numba/{stem}_{sha1}.py`` (atomically, once:
-    the same source keeps the same file, so numba's disk cache stays valid); returns the
-    module name to import it under (``{name_prefix}_{sha1}``) and the path."""
-    digest = hashlib.sha1(source.encode()).hexdigest()[:20]
-    path = os.path.join(_cache_dir(), f"{stem}_{digest}.py")
-    if not os.path.exists(path):
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w") as fh:
-            fh.write(source)
-        os.replace(tmp, path)
-    return f"{name_prefix}_{digest}", path
-
-
-def load_module(name: str, path: str) -> Any:
-    """Import the generated file ``path`` as module ``name``, registered in ``sys.modules``
-    (numba's disk cache looks a function's module up by name). Always executes the file: a
-    kernel with injected user globals needs a fresh module."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 class KernelModule:

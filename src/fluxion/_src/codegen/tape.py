@@ -1,7 +1,7 @@
 """A model's value-and-gradient graph as a tape for the compiled tape machine (``_tape_vm.py``).
 
 The compiled NUTS core calls the model through a C function pointer. Made per model by numba
-(``numba_nuts``), that function costs numba's compile of the model's kernel: 0.5 s for the
+(``native.py``), that function costs numba's compile of the model's kernel: 0.5 s for the
 seed's line fit, 7-11 s for the larger posteriordb models, before the first draw. The tape
 machine is one compiled function for every model; ``encode`` turns the graph into its tape:
 
@@ -29,9 +29,10 @@ import numpy as np
 
 from ..ir.graph import Eqn, Graph, Lit
 from ..prims.elementwise import multiply_p
+from .cache import CompileJob, digest_of, write_module
 from .numba_tier import fold_transposes
 
-__all__ = ["Tape", "encode", "load_machine", "run", "TapeContext"]
+__all__ = ["Tape", "encode", "load_machine", "machine_job", "run", "TapeContext"]
 
 OPCODES = (
     "nop",
@@ -530,33 +531,34 @@ def _getitem_prim() -> Any:
 # --------------------------------------------------------------------------------------------
 
 _VM_SOURCE = os.path.join(os.path.dirname(__file__), "_tape_vm.py")
-_CORE_PLACEHOLDER = "fluxion_nutscore_CORE"
+# the machine's source imports ``as_voidptr`` from this placeholder; the copy in the cache
+# directory imports it from ``native_abi`` (the calling convention it shares with the core)
+_ABI_PLACEHOLDER = "fluxion_nutscore_CORE"
 
 
-def machine_path(core_name: str) -> tuple[str, str]:
-    """(module name, path) of the machine's copy in the cache directory, importing
-    ``as_voidptr`` from the core module ``core_name``."""
+def machine_job() -> CompileJob:
+    """The compile of the machine's copy in the cache directory: importing the module compiles
+    its ``potential`` cfunc (~3-10 s the first time on a machine, then from numba's cache)."""
     import numba
 
-    from .numba_tier import write_module
+    from . import native_abi
 
     with open(_VM_SOURCE) as fh:
-        source = fh.read().replace(_CORE_PLACEHOLDER, core_name)
-    # the tables are part of the machine: a change must not reuse a cached compile
+        source = fh.read().replace(_ABI_PLACEHOLDER, native_abi.__name__)
+    # the tables and the calling convention are part of the machine: a change to either must
+    # not reuse a cached compile
     tables = hashlib.sha1(repr((OPCODES, WIDTH, HEADER, UNARY, BINARY, REDUCTIONS)).encode())
-    header = f"# numba {numba.__version__}, tables {tables.hexdigest()[:16]}\n"
-    return write_module("fx_tapevm", "fluxion_tapevm", header + source)
+    header = (
+        f"# numba {numba.__version__}, tables {tables.hexdigest()[:16]}, "
+        f"abi {digest_of(native_abi.__file__)}\n"
+    )
+    name, path = write_module("fx_tapevm", "fluxion_tapevm", header + source)
+    return CompileJob(name, path)
 
 
 def load_machine() -> Any:
-    """The machine's module (its ``potential`` cfunc compiles the first time, ~3 s; later
-    processes load it from numba's cache). Imports the core's module, which it uses."""
-    from ..mcmc.numba_nuts import _core_path, _import  # TODO(issue 11): codegen.cache
-
-    core_name, core_path = _core_path()
-    _import(core_name, core_path)  # the module only: its entry points compile when used
-    name, path = machine_path(core_name)
-    return _import(name, path)
+    """The machine's module (compiled here if no process compiled it before)."""
+    return machine_job().run_here()
 
 
 class TapeContext:

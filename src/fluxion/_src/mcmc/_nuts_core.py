@@ -1,16 +1,18 @@
 """Model-independent compiled NUTS: whole chains (warm-up adaptation included) in numba.
 
-This file is numba source. ``numba_nuts.py`` loads it from a copy in ``config.cache_dir`` (so
-numba's disk cache sits beside the other compiled code and one compile serves every model),
-and the functions here reach the model only through a C function pointer::
+This file is numba source. ``numba_nuts.py`` loads it from a copy in ``config.cache_dir``
+(``codegen.cache``: numba's disk cache sits beside the other compiled code and one compile
+serves every model), and the functions here reach the model only through a C function pointer
+(``codegen.native_abi``)::
 
     double potential(double *q, double *grad_out, void *context)
 
-which returns the log density at ``q`` and writes its gradient to ``grad_out``. ``numba_nuts``
-builds that function per model as a numba ``cfunc`` around the model's tier-1 kernel; the
-context holds the addresses of the kernel's constant arrays. The address of the cfunc is an
-ordinary integer argument here, so nothing in this file depends on the model and its compile
-(a few seconds) happens once per machine, not once per model.
+which returns the log density at ``q`` and writes its gradient to ``grad_out``.
+``codegen.native`` makes that function per model: a numba ``cfunc`` around the model's tier-1
+kernel (the context holds the addresses of the kernel's constant arrays) or the tape machine's
+``potential`` (the context holds the chain's tape memory). The address is an ordinary integer
+argument here, so nothing in this file depends on the model and its compile happens once per
+machine, not once per model.
 
 The algorithms are those of ``hmc.py`` (NUTS) and ``adaptation.py`` (Stan's windowed warm-up
 with a diagonal or dense metric; nutpie's with a diagonal one). The metric is one 2-D array:
@@ -41,9 +43,8 @@ state is per thread (each chain seeds its own).
 
 import numba
 import numpy as np
-from llvmlite import ir
-from numba import types
-from numba.extending import intrinsic
+
+from fluxion._src.codegen.native_abi import call_potential
 
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
 
@@ -56,42 +57,6 @@ N_SCALARS = 13
 STAT_STEP, STAT_DEPTH, STAT_NLEAP, STAT_ACCEPT, STAT_ENERGY, STAT_DIV, STAT_LOGP = range(7)
 N_STATS = 7
 N_WORK_ROWS = 20  # rows of the (N_WORK_ROWS, d) workspace of one transition
-
-
-@intrinsic
-def call_potential(typingctx, fn_addr, ctx_addr, q, grad):  # noqa: ARG001 (numba's signature)
-    """``fn(q.data, grad.data, ctx)`` for the C function at address ``fn_addr``."""
-    sig = types.float64(fn_addr, ctx_addr, q, grad)
-
-    def codegen(context, builder, signature, args):
-        fn, ctx, q_val, g_val = args
-        q_arr = context.make_array(signature.args[2])(context, builder, q_val)
-        g_arr = context.make_array(signature.args[3])(context, builder, g_val)
-        dptr = ir.DoubleType().as_pointer()
-        vptr = ir.IntType(8).as_pointer()
-        fnty = ir.FunctionType(ir.DoubleType(), [dptr, dptr, vptr])
-        fptr = builder.inttoptr(fn, fnty.as_pointer())
-        return builder.call(
-            fptr,
-            [
-                builder.bitcast(q_arr.data, dptr),
-                builder.bitcast(g_arr.data, dptr),
-                builder.inttoptr(ctx, vptr),
-            ],
-        )
-
-    return sig, codegen
-
-
-@intrinsic
-def as_voidptr(typingctx, addr):  # noqa: ARG001 (numba's signature)
-    """The integer ``addr`` as a ``void*`` (for ``numba.carray`` in the model's cfunc)."""
-    sig = types.voidptr(addr)
-
-    def codegen(context, builder, signature, args):
-        return builder.inttoptr(args[0], ir.IntType(8).as_pointer())
-
-    return sig, codegen
 
 
 @numba.njit(**_JIT)

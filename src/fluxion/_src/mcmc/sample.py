@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..config import PerformanceWarning
 from ..infer.model import UnconstrainedModel
 from .adaptation import DualAveraging, NutpieAdaptation, WindowedAdaptation
 from .hmc import MAX_DELTA_ENERGY, HMCState, Metric, hmc_step, init_state, nuts_step
@@ -67,6 +68,9 @@ class SampleResult:
     potential : str or None
         With compiled chains, how they reached the model: "kernel" (its numba-compiled
         gradient) or "tape" (its graph on the tape machine; see ``config.mcmc_potential``).
+    compiled_reason : str
+        Why the chains ran where they did: the potential's choice ("auto: 2,400 elements per
+        call...") or why the Python NUTS ran (naming the primitive); "" when not NUTS.
     """
 
     def __init__(
@@ -81,6 +85,7 @@ class SampleResult:
         metric: str = "none",
         compiled: str = "python",
         potential: str | None = None,
+        compiled_reason: str = "",
     ) -> None:
         self.draws = draws
         self.stats = stats
@@ -92,6 +97,7 @@ class SampleResult:
         self.metric = metric
         self.compiled = compiled
         self.potential = potential if compiled == "chain" else None
+        self.compiled_reason = compiled_reason
 
     @property
     def num_divergences(self) -> int:
@@ -433,7 +439,7 @@ def sample(
         num_steps,
         init_jitter,
         adaptation,
-        _compiled_nuts(model) if compiled_chains else None,
+        _compiled_nuts(model, adaptation) if compiled_chains else None,
     )
     children = seeds.spawn(chains)
     if chain_method == "auto":
@@ -450,8 +456,6 @@ def sample(
         all_warm.append(out[2])
         metrics.append(out[3])
         adapted.append(out[4])
-    if chain_args.fast is not None:
-        chain_args.fast.compile_later()  # the model's kernel for the next run, in the background
     draws_out = model.constrained_draws(np.stack(all_draws))
     stats = {k: np.stack([s[k] for s in all_stats]) for k in all_stats[0]}
     warm = {k: np.stack([s[k] for s in all_warm]) for k in all_warm[0]} if warmup else {}
@@ -466,6 +470,7 @@ def sample(
         metric="none" if kernel == "slice" else metric,
         compiled="chain" if _whole_chain_compiled(chain_args) else "python",
         potential=chain_args.fast.potential if chain_args.fast is not None else None,
+        compiled_reason=_COMPILED_REASON.pop(id(model), ""),
     )
     if result.num_divergences:
         warnings.warn(
@@ -691,35 +696,70 @@ def _optimized_start(model: Model, state0: HMCState) -> HMCState:
 
 
 def _may_compile_chains(kernel: str, metric: str, jit: bool) -> bool:
-    """Whether the chains may run in the compiled NUTS core (then ``_compiled_nuts`` decides)."""
+    """Whether the chains may run in the compiled NUTS core (then ``_compiled_nuts`` decides);
+    a NUTS run that cannot warns (``PerformanceWarning``) unless the user chose so."""
     from ..codegen.numba_tier import numba_available
     from ..config import config
 
-    return (
-        kernel == "nuts"
-        and metric != "low_rank"
-        and bool(jit)
-        and config.mcmc_compiled_nuts is not False
-        and numba_available()
+    if kernel != "nuts" or not jit or config.mcmc_compiled_nuts is False:
+        return False  # another sampler, or the user's choice: nothing to warn about
+    if metric == "low_rank":
+        why = "metric='low_rank' has no compiled NUTS (use metric='diag' or 'dense')"
+    elif not numba_available():
+        why = "numba is not installed (pip install numba)"
+    else:
+        return True
+    _warn_python_nuts(why)
+    return False
+
+
+def _warn_python_nuts(why: str) -> None:
+    warnings.warn(
+        f"sample: NUTS runs in Python, one gradient call at a time (much slower than compiled "
+        f"chains): {why}",
+        PerformanceWarning,
+        stacklevel=4,
     )
 
 
-def _compiled_nuts(model: Model) -> Any:
+# why a run's chains ran where they did, by id of its Model (set by _compiled_nuts, popped
+# into the SampleResult)
+_COMPILED_REASON: dict = {}
+
+
+def _compiled_nuts(model: Model, adaptation: str) -> Any:
     """The numba NUTS (core + this model's potential), or None where it does not apply (the
-    model's jit is then back on tier 1 for the Python NUTS)."""
+    model's jit is then promoted to tier 1 for the Python NUTS, and a ``PerformanceWarning``
+    names the cause)."""
     from ..config import config
     from .numba_nuts import compiled_nuts
 
     try:
-        return compiled_nuts(
-            model.logp_and_grad, model.dim, config.mcmc_compiled_nuts, config.mcmc_potential
-        )
-    except Exception as err:  # never fail a run over the fast path: the Python NUTS is exact
-        warnings.warn(
-            f"sample: compiled NUTS unavailable ({err}); using the Python one", stacklevel=3
-        )
+        # the public route to the model's graph and its compiled forms (codegen.native)
+        native = model.logp_and_grad.lower(model.u0).native_potential(config.mcmc_potential)
+        fast = compiled_nuts(native, adaptation)
+    except Exception as err:  # the Python NUTS is exact: fall back, saying why
+        why = str(err).removeprefix("native_potential: ")  # the message names the cause
+        _warn_python_nuts(why)
+        _COMPILED_REASON[id(model)] = why
         model.logp_and_grad.compile(tier=1)
+        if model.logp_and_grad.tier == 0:
+            warnings.warn(
+                "sample: the model's gradient runs at tier 0 (NumPy source, not numba): "
+                + "; ".join(model.logp_and_grad.tier_info()),
+                PerformanceWarning,
+                stacklevel=3,
+            )
         return None
+    if fast.native.fallback:
+        warnings.warn(
+            f"sample: mcmc_potential={config.mcmc_potential!r} could not be used; the compiled "
+            f"chains run on the {fast.potential}: {fast.reason}",
+            PerformanceWarning,
+            stacklevel=3,
+        )
+    _COMPILED_REASON[id(model)] = fast.reason
+    return fast
 
 
 def _run_compiled_chain(
@@ -730,7 +770,6 @@ def _run_compiled_chain(
     updates."""
     fast, model = args.fast, args.model
     core = fast.core
-    fast.prepare(args.adaptation)
     d, warmup, draws = model.dim, args.warmup, args.draws
     max_depth = int(args.max_depth)
     total = warmup + draws
