@@ -37,6 +37,21 @@ def _collect_rows() -> list[OpCase]:
 ROWS = _collect_rows()
 
 
+def _representative_rows() -> set[str]:
+    """The first row covering each primitive: the tier-1 column runs these in the fast suite
+    (a numba compile per row and per gradient; every row runs with ``-m slow``)."""
+    seen: set[int] = set()
+    chosen = set()
+    for row in ROWS:
+        if any(id(p) not in seen for p in row.prims):
+            chosen.add(row.name)
+            seen.update(id(p) for p in row.prims)
+    return chosen
+
+
+_REPRESENTATIVE = _representative_rows()
+
+
 def _params(check: str) -> list:
     params = []
     for row in ROWS:
@@ -44,6 +59,8 @@ def _params(check: str) -> list:
             continue
         reason = xfail_reason(row, check)
         marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        if check == "tier1" and row.name not in _REPRESENTATIVE:
+            marks.append(pytest.mark.slow)
         params.append(pytest.param(row, id=row.name, marks=marks))
     return params
 
@@ -93,17 +110,31 @@ def test_jit(row: OpCase) -> None:
     run_check(row, "jit")
 
 
-@pytest.mark.parametrize("row", _params("tape"))
-def test_tape(row: OpCase, compiled_nuts_cache: str) -> None:
+def _run_in_cache(row: OpCase, check: str, cache: str) -> None:
     pytest.importorskip("numba")
     import fluxion
 
     old = fluxion.config.cache_dir
-    fluxion.config.update("cache_dir", compiled_nuts_cache)
+    fluxion.config.update("cache_dir", cache)
     try:
-        run_check(row, "tape")
+        run_check(row, check)
     finally:
         fluxion.config.update("cache_dir", old)
+
+
+@pytest.mark.parametrize("row", _params("tier1"))
+def test_tier1(row: OpCase, compiled_nuts_cache: str) -> None:
+    _run_in_cache(row, "tier1", compiled_nuts_cache)
+
+
+@pytest.mark.parametrize("row", _params("tape"))
+def test_tape(row: OpCase, compiled_nuts_cache: str) -> None:
+    _run_in_cache(row, "tape", compiled_nuts_cache)
+
+
+@pytest.mark.parametrize("row", _params("cupy"))
+def test_cupy(row: OpCase) -> None:
+    run_check(row, "cupy")
 
 
 def _all_primitives() -> dict[int, tuple[str, Primitive]]:
@@ -135,3 +166,107 @@ def test_every_primitive_has_a_batch_rule() -> None:
         f"{len(missing)} primitive(s) have no batch rule (vmap would loop over the examples): "
         + ", ".join(missing)
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Every primitive has a lowering or a stated reason in every backend (codegen/lowering.py)
+# --------------------------------------------------------------------------------------------
+
+
+def _lowering_gaps(prims: list[tuple[str, Primitive]]) -> list[str]:
+    """``backend: primitive`` for each primitive a backend neither lowers nor explains."""
+    from fluxion._src.codegen import lowering, numba_tier, tape  # noqa: F401  (fill the tables)
+
+    gaps = []
+    for backend in lowering.BACKENDS:
+        for name, prim in prims:
+            lowered, why = lowering.status(backend, prim)
+            if not lowered and not why:
+                gaps.append(f"{backend}: {name} ({prim.name})")
+    return sorted(gaps)
+
+
+def test_every_primitive_has_a_lowering_or_a_reason() -> None:
+    gaps = _lowering_gaps(list(_all_primitives().values()))
+    assert not gaps, (
+        f"{len(gaps)} (backend, primitive) pair(s) have neither a lowering nor a reason; give "
+        "the primitive a scalar formula (elementwise), register a lowering, or call "
+        "cannot_lower(backend, name, reason) in src/fluxion/_src/codegen/lowering.py:\n  "
+        + "\n  ".join(gaps)
+    )
+
+
+def test_the_lowering_check_catches_a_new_primitive() -> None:
+    # a primitive added with no formula, no lowering and no reason: the check above must fail
+    fake = Primitive("fake_op_for_the_lowering_check", lambda x: x)
+    gaps = _lowering_gaps([("tests.fake_p", fake)])
+    assert gaps == [
+        "numba: tests.fake_p (fake_op_for_the_lowering_check)",
+        "tape: tests.fake_p (fake_op_for_the_lowering_check)",
+    ]
+    # tier 0 calls any impl; CuPy states its reason for every primitive until it exists
+    from fluxion._src.codegen import lowering
+
+    assert lowering.status("numpy", fake) == (True, "impl call")
+    assert lowering.status("cupy", fake)[1] == "CuPy backend not built yet (GPU issue)"
+
+
+def test_a_scalar_formula_alone_lowers_everywhere() -> None:
+    """One block in prims (a primitive with its formula) gives tier 1 and the tape their
+    lowering with no other edit."""
+    import numpy as np
+
+    from fluxion._src.codegen import lowering, numba_tier
+    from fluxion._src.prims.elementwise import elementwise
+
+    cube = elementwise("cube_for_test", np.cbrt, scalar="({0} * {0} * {0})")
+    try:
+        assert lowering.status("numba", cube) == (True, "scalar formula")
+        assert lowering.status("tape", cube) == (True, "scalar formula")
+        assert lowering.array_formula(cube).format("a") == "(a * a * a)"
+    finally:
+        from fluxion._src.prims.elementwise import UFUNC_OF
+
+        UFUNC_OF.pop(cube)
+    assert numba_tier is not None
+
+
+def test_sinc_derivatives_at_zero() -> None:
+    """sinc'(0) = 0 and sinc''(0) = -pi^2 / 3 (the Maclaurin series 1 - (pi x)^2 / 6 + ...)."""
+    import math
+
+    import numpy as np
+
+    import fluxion
+    import fluxion.numpy as fnp
+
+    d1 = fluxion.grad(fnp.sinc)
+    d2 = fluxion.grad(d1)
+    assert d1(0.0) == 0.0
+    np.testing.assert_allclose(d2(0.0), -(math.pi**2) / 3, rtol=1e-12)
+    np.testing.assert_allclose(d2(1e-9), -(math.pi**2) / 3, rtol=1e-9)
+
+
+_COMPLEX_REFUSED = ["fmod", "heaviside", "deg2rad", "rad2deg", "fabs", "spacing", "signbit",
+                    "nextafter"]
+
+
+@pytest.mark.parametrize("name", _COMPLEX_REFUSED)
+def test_new_ufuncs_refuse_complex_like_numpy(name: str) -> None:
+    """Where NumPy has no complex loop, fluxion raises a TypeError naming the function, eagerly
+    and under a transform."""
+    import numpy as np
+
+    import fluxion
+    import fluxion.numpy as fnp
+
+    fn = getattr(fnp, name)
+    ufunc = getattr(np, name)
+    z = np.array([1.0 + 2.0j, -0.5j])
+    operands = (z,) * ufunc.nin
+    with pytest.raises(TypeError):
+        ufunc(*operands)
+    with pytest.raises(TypeError):
+        fn(*operands)
+    with pytest.raises(TypeError, match=name):
+        fluxion.jit(lambda *a: fn(*a))(*operands)

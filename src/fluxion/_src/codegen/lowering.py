@@ -248,7 +248,8 @@ _BACKEND_REASONS = {"cupy": "CuPy backend not built yet (GPU issue)"}
 
 DTYPE_LIMITS["numba"] = (
     "tier 1 compiles real (bool, integer, float) values; a graph with complex values stays on "
-    "tier 0"
+    "tier 0; formulas that are not NumPy ufuncs (helpers, branches) are compiled for float64 "
+    "results only"
 )
 DTYPE_LIMITS["tape"] = (
     "the tape machine holds every value as float64: complex, float32 and object values are not "

@@ -110,33 +110,39 @@ def _in_avals(eqn: Any) -> list:
 # numba's np.linalg (LAPACK through SciPy) takes single 2-D matrices
 @lowering.register("numba", "inv")
 def _numba_inv(eqn: Any) -> str | None:
+    """Single 2-D matrices only (numba's np.linalg)."""
     return "np.linalg.inv({0})" if _in_avals(eqn)[0].ndim == 2 else None
 
 
 @lowering.register("numba", "slogdet")
 def _numba_slogdet(eqn: Any) -> str | None:
+    """Single 2-D matrices only (numba's np.linalg)."""
     return "np.linalg.slogdet({0})" if _in_avals(eqn)[0].ndim == 2 else None
 
 
 @lowering.register("numba", "solve")
 def _numba_solve(eqn: Any) -> str | None:
+    """A 2-D matrix and a 1-D or 2-D right-hand side only (numba's np.linalg)."""
     a, b = _in_avals(eqn)
     return "np.linalg.solve({0}, {1})" if a.ndim == 2 and b.ndim in (1, 2) else None
 
 
 @lowering.register("numba", "cumsum")
 def _numba_cumsum(eqn: Any) -> str | None:
+    """1-D arrays only."""
     return "np.cumsum({0})" if _in_avals(eqn)[0].ndim == 1 else None
 
 
 @lowering.register("numba", "flip")
 def _numba_flip(eqn: Any) -> str | None:
+    """1-D arrays only."""
     one_d = _in_avals(eqn)[0].ndim == 1 and tuple(eqn.params["axes"]) in ((0,), (-1,))
     return "{0}[::-1].copy()" if one_d else None
 
 
 @lowering.register("numba", "sum", "prod", "max", "min")
 def _numba_reduce(eqn: Any) -> str | None:
+    """Over all axes; sum and prod also over one axis (numba's np.sum/np.prod axis=)."""
     # over all axes, or (sum, prod) over one axis
     name = eqn.prim.name
     axes = eqn.params["axes"]
@@ -149,11 +155,13 @@ def _numba_reduce(eqn: Any) -> str | None:
 
 @lowering.register("numba", "getitem")
 def _numba_getitem(eqn: Any) -> str | None:
+    """Static indices with at most one index array, no None or Ellipsis left."""
     return "IDX" if _index_ok(index_spec(eqn)) else None
 
 
 @lowering.register("numba", "scatter_add")
 def _numba_scatter_add(eqn: Any) -> str | None:
+    """Static indices, or one 1-D index array into a 1-D target (accumulating loop)."""
     spec = index_spec(eqn)
     if not any(e[0] == "a" for e in spec):
         return "SCATTER" if _index_ok(spec) else None
@@ -190,6 +198,7 @@ def _numba_where(eqn: Any) -> str:
 
 @lowering.register("numba", "convert_element_type")
 def _numba_convert(eqn: Any) -> str | None:
+    """To bool, integer and float dtypes (complex stays on tier 0)."""
     dtype = np.dtype(eqn.params["dtype"])
     if dtype.kind not in "biuf":
         return None
@@ -210,6 +219,7 @@ def _numba_copy(eqn: Any) -> str:
 
 @lowering.register("numba", "matmul")
 def _numba_matmul(eqn: Any) -> str | None:
+    """1-D and 2-D float operands (np.dot); batched products stay on tier 0."""
     avals = _in_avals(eqn)
     if all(a.ndim in (1, 2) for a in avals) and all(a.dtype.kind == "f" for a in avals):
         return "np.dot(np.ascontiguousarray({0}), np.ascontiguousarray({1}))"
@@ -218,6 +228,7 @@ def _numba_matmul(eqn: Any) -> str | None:
 
 @lowering.register("numba", "concatenate")
 def _numba_concatenate(eqn: Any) -> str | None:
+    """Operands of rank 1 or more."""
     avals = _in_avals(eqn)
     if all(a.ndim >= 1 for a in avals):
         ops = ", ".join(f"{{{i}}}" for i in range(len(avals)))

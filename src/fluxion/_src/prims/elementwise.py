@@ -569,6 +569,8 @@ float_power_p = elementwise("float_power", np.float_power, scalar="np.power({0} 
 
 def _float_power_dx(ans: Any, x: Any, y: Any) -> Any:
     # d x^y / dx = y x^(y-1), 0 where x == 0 and y == 0
+    if type(y) in _PY_SCALARS:
+        return 0.0 if y == 0 else multiply(y, float_power_p.bind(x, y - 1))
     origin = logical_and_p.bind(equal(x, 0), equal(y, 0))
     safe = float_power_p.bind(x, subtract(_where(origin, 1.0, y), 1))
     return _where(origin, 0.0, multiply(y, safe))
