@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from optable import OpCase, applicable, run_check, xfail_reason
@@ -37,21 +38,6 @@ def _collect_rows() -> list[OpCase]:
 ROWS = _collect_rows()
 
 
-def _representative_rows() -> set[str]:
-    """The first row covering each primitive: the tier-1 column runs these in the fast suite
-    (a numba compile per row and per gradient; every row runs with ``-m slow``)."""
-    seen: set[int] = set()
-    chosen = set()
-    for row in ROWS:
-        if any(id(p) not in seen for p in row.prims):
-            chosen.add(row.name)
-            seen.update(id(p) for p in row.prims)
-    return chosen
-
-
-_REPRESENTATIVE = _representative_rows()
-
-
 def _params(check: str) -> list:
     params = []
     for row in ROWS:
@@ -59,7 +45,10 @@ def _params(check: str) -> list:
             continue
         reason = xfail_reason(row, check)
         marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        if check == "tier1" and row.name not in _REPRESENTATIVE:
+        if check == "tier1":
+            # a numba compile per row and per gradient (~1-30 s each on a small machine): the
+            # column runs with -m slow; test_tier1_every_elementwise_formula covers the
+            # formulas in the fast suite with two compiles
             marks.append(pytest.mark.slow)
         params.append(pytest.param(row, id=row.name, marks=marks))
     return params
@@ -229,6 +218,63 @@ def test_a_scalar_formula_alone_lowers_everywhere() -> None:
 
         UFUNC_OF.pop(cube)
     assert numba_tier is not None
+
+
+def _formula_inputs(prim: Primitive, n: int) -> tuple | None:
+    """Float64 inputs inside the domain of most functions (x in [0.2, 0.8], y in [1.2, 2]);
+    None if the primitive refuses float64 operands (invert)."""
+    import numpy as np
+
+    from fluxion._src.codegen import lowering
+    from fluxion._src.core import ShapedArray
+
+    arity = lowering.arity(prim)
+    try:
+        prim.abstract_eval(*[ShapedArray((n,), np.dtype(np.float64))] * arity)
+    except TypeError:
+        return None
+    x = np.linspace(0.2, 0.8, n)
+    return (x, np.linspace(1.2, 2.0, n))[:arity]
+
+
+@pytest.mark.parametrize("n", [8, 64])  # array code (small), fused loops (above fused._SMALL)
+def test_tier1_every_elementwise_formula(n: int, compiled_nuts_cache: str) -> None:
+    """One tier-1 kernel applying every elementwise primitive's scalar formula equals eager
+    (array code and vectorized formulas at n = 8, fused loops at n = 64)."""
+    pytest.importorskip("numba")
+    import numpy as np
+
+    import fluxion
+    from fluxion._src.codegen import lowering, numba_tier
+
+    cases = []
+    for prim in lowering.elementwise_primitives():
+        if lowering.reason("numba", prim.name) is None:
+            inputs = _formula_inputs(prim, n)
+            if inputs is not None:
+                cases.append((prim, inputs))
+    assert len(cases) >= 80
+
+    def every(*flat: Any) -> tuple:
+        outs, k = [], 0
+        for prim, inputs in cases:
+            outs.append(fluxion.numpy.sum(prim.bind(*flat[k : k + len(inputs)]) * 1.0))
+            k += len(inputs)
+        return tuple(outs)
+
+    flat = [a for _, inputs in cases for a in inputs]
+    old = fluxion.config.cache_dir
+    fluxion.config.update("cache_dir", compiled_nuts_cache)
+    try:
+        with np.errstate(all="ignore"):
+            graph = fluxion.jit(every, tier=0).lower(*flat).graph
+            assert numba_tier.lowerable(graph) == []
+            got = numba_tier.compile_numba(graph, f"formulas{n}").fn(*flat)
+            want = every(*flat)
+    finally:
+        fluxion.config.update("cache_dir", old)
+    for (prim, _), g, w in zip(cases, got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12, err_msg=prim.name)
 
 
 def test_sinc_derivatives_at_zero() -> None:

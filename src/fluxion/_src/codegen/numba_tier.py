@@ -142,13 +142,12 @@ def _numba_flip(eqn: Any) -> str | None:
 
 @lowering.register("numba", "sum", "prod", "max", "min")
 def _numba_reduce(eqn: Any) -> str | None:
-    """Over all axes; sum and prod also over one axis (numba's np.sum/np.prod axis=)."""
-    # over all axes, or (sum, prod) over one axis
+    """Over all axes; sum also over one axis (numba's np.sum takes axis=, np.prod does not)."""
     name = eqn.prim.name
     axes = eqn.params["axes"]
     if len(axes) == _in_avals(eqn)[0].ndim:
         return f"np.{name}({{0}})"
-    if len(axes) == 1 and name in ("sum", "prod"):
+    if len(axes) == 1 and name == "sum":
         return f"np.{name}({{0}}, axis={axes[0]})"
     return None
 
