@@ -32,7 +32,6 @@ from typing import Any
 
 from ..core import Primitive
 from ..prims import elementwise as _ew
-from ..prims import special as _special
 
 __all__ = [
     "BACKENDS",
@@ -121,12 +120,10 @@ def status(backend: str, prim: Primitive) -> tuple[bool, str]:
 
 
 def elementwise_primitives() -> list[Primitive]:
-    """Every primitive with a scalar formula (declared, or its NumPy ufunc), in name order."""
-    found = {id(p): p for p in _ew.UFUNC_OF}
-    for module in (_ew, _special):
-        for value in vars(module).values():
-            if isinstance(value, Primitive) and "scalar" in value.templates:
-                found[id(value)] = value
+    """Every loaded primitive with a scalar formula (declared, or its NumPy ufunc), in name
+    order. (The special-function family loads with SciPy, on first use; the tape machine
+    imports it so that its opcode table is complete.)"""
+    found = {id(p): p for p in [*_ew.UFUNC_OF, *_ew.FORMULA_ONLY]}
     prims = [p for p in found.values() if scalar_formula(p) is not None]
     return sorted(prims, key=lambda p: p.name)
 

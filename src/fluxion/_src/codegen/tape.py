@@ -29,6 +29,7 @@ import numpy as np
 
 from ..core import ShapedArray
 from ..ir.graph import Graph, Lit
+from ..prims import special as _special  # noqa: F401  (its primitives get opcodes too)
 from . import lowering
 
 __all__ = ["Tape", "encode", "load_machine", "run", "TapeContext"]

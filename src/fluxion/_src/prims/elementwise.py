@@ -53,6 +53,8 @@ def _ufunc_abstract_eval(name: str, ufunc: Any) -> Any:
 
 # The NumPy ufunc behind each elementwise primitive (the eager fluxion.numpy wrappers call it).
 UFUNC_OF: dict = {}
+# Elementwise primitives that are not ufunc calls but declare a scalar formula (sinc).
+FORMULA_ONLY: list = []
 
 
 def elementwise(

@@ -22,6 +22,7 @@ from ..ad import MissingRule
 from ..core import Primitive, ShapedArray, Zero, bind_at, current_trace
 from ._helpers import batch_elementwise, dtype_for_promotion
 from .elementwise import (
+    FORMULA_ONLY,
     add,
     cos,
     defderiv,
@@ -397,6 +398,7 @@ sinc_p = Primitive("sinc", np.sinc)
 sinc_p.abstract_eval = _sinc_abstract_eval
 sinc_p.templates["numpy"] = "np.sinc({0})"
 sinc_p.templates["scalar"] = "np.sinc({0})"  # numba implements np.sinc
+FORMULA_ONLY.append(sinc_p)
 
 # Below this |x| the closed-form derivative loses digits to cancellation; use its Maclaurin series
 # (|pi x| < 0.3: the 9 terms kept are exact to double precision, and it has all higher derivatives).
