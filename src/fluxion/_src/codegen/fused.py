@@ -49,6 +49,9 @@ def _elementwise_expr(eqn: Any, ins: list[str]) -> str | None:
     if eqn.params and name not in ("convert_element_type",):
         return None
     formula = lowering.scalar_formula(eqn.prim) if not eqn.params else None
+    registered = lowering.lowering("numba", name)
+    if formula is not None and registered is not None and registered(eqn) is None:
+        return None  # the numba table declines these operands (its docstring says why)
     if formula is not None and lowering.reason("numba", name) is None:
         # the primitive's scalar formula, evaluated per element
         if lowering.array_safe(eqn.prim) or all(

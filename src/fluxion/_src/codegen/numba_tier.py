@@ -235,6 +235,15 @@ def _numba_concatenate(eqn: Any) -> str | None:
     return None
 
 
+@lowering.register("numba", "fmod")
+def _numba_fmod(eqn: Any) -> str | None:
+    """Floats only: numba's np.fmod of integers takes the divisor's sign (Python's %), not the
+    dividend's as C and NumPy do, so integer fmod stays on tier 0."""
+    if eqn.params or any(np.dtype(v.aval.dtype).kind != "f" for v in eqn.outs):
+        return None
+    return lowering.scalar_formula(eqn.prim)
+
+
 @lowering.register("numba", "guard")
 def _numba_guard(eqn: Any) -> str:
     return "GUARD"
