@@ -248,11 +248,12 @@ def test_tier1_guards_still_choose_the_right_branch():
 def test_graphs_numba_cannot_lower_stay_on_tier0_and_say_why():
     import fluxion.scipy.special as fs
 
-    f = fluxion.jit(lambda x: fnp.sum(fs.gammaln(x)), tier=1)
+    # gamma has no numba implementation yet (codegen/lowering.py says so)
+    f = fluxion.jit(lambda x: fnp.sum(fs.gamma(x)), tier=1)
     assert float(f(np.array([1.5, 2.5]))) == pytest.approx(
-        float(np.sum(__import__("scipy").special.gammaln([1.5, 2.5])))
+        float(np.sum(__import__("scipy").special.gamma([1.5, 2.5])))
     )
-    assert f.tier == 0 and "gammaln" in f.tier_info()[0]
+    assert f.tier == 0 and "gamma" in f.tier_info()[0]
 
 
 def test_custom_rules_and_checkpoint_inside_jit():

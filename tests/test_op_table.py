@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from optable import OpCase, applicable, run_check, xfail_reason
@@ -44,6 +45,11 @@ def _params(check: str) -> list:
             continue
         reason = xfail_reason(row, check)
         marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        if check == "tier1":
+            # a numba compile per row and per gradient (~1-30 s each on a small machine): the
+            # column runs with -m slow; test_tier1_every_elementwise_formula covers the
+            # formulas in the fast suite with two compiles
+            marks.append(pytest.mark.slow)
         params.append(pytest.param(row, id=row.name, marks=marks))
     return params
 
@@ -93,17 +99,31 @@ def test_jit(row: OpCase) -> None:
     run_check(row, "jit")
 
 
-@pytest.mark.parametrize("row", _params("tape"))
-def test_tape(row: OpCase, compiled_nuts_cache: str) -> None:
+def _run_in_cache(row: OpCase, check: str, cache: str) -> None:
     pytest.importorskip("numba")
     import fluxion
 
     old = fluxion.config.cache_dir
-    fluxion.config.update("cache_dir", compiled_nuts_cache)
+    fluxion.config.update("cache_dir", cache)
     try:
-        run_check(row, "tape")
+        run_check(row, check)
     finally:
         fluxion.config.update("cache_dir", old)
+
+
+@pytest.mark.parametrize("row", _params("tier1"))
+def test_tier1(row: OpCase, compiled_nuts_cache: str) -> None:
+    _run_in_cache(row, "tier1", compiled_nuts_cache)
+
+
+@pytest.mark.parametrize("row", _params("tape"))
+def test_tape(row: OpCase, compiled_nuts_cache: str) -> None:
+    _run_in_cache(row, "tape", compiled_nuts_cache)
+
+
+@pytest.mark.parametrize("row", _params("cupy"))
+def test_cupy(row: OpCase) -> None:
+    run_check(row, "cupy")
 
 
 def _all_primitives() -> dict[int, tuple[str, Primitive]]:
@@ -135,3 +155,164 @@ def test_every_primitive_has_a_batch_rule() -> None:
         f"{len(missing)} primitive(s) have no batch rule (vmap would loop over the examples): "
         + ", ".join(missing)
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Every primitive has a lowering or a stated reason in every backend (codegen/lowering.py)
+# --------------------------------------------------------------------------------------------
+
+
+def _lowering_gaps(prims: list[tuple[str, Primitive]]) -> list[str]:
+    """``backend: primitive`` for each primitive a backend neither lowers nor explains."""
+    from fluxion._src.codegen import lowering, numba_tier, tape  # noqa: F401  (fill the tables)
+
+    gaps = []
+    for backend in lowering.BACKENDS:
+        for name, prim in prims:
+            lowered, why = lowering.status(backend, prim)
+            if not lowered and not why:
+                gaps.append(f"{backend}: {name} ({prim.name})")
+    return sorted(gaps)
+
+
+def test_every_primitive_has_a_lowering_or_a_reason() -> None:
+    gaps = _lowering_gaps(list(_all_primitives().values()))
+    assert not gaps, (
+        f"{len(gaps)} (backend, primitive) pair(s) have neither a lowering nor a reason; give "
+        "the primitive a scalar formula (elementwise), register a lowering, or call "
+        "cannot_lower(backend, name, reason) in src/fluxion/_src/codegen/lowering.py:\n  "
+        + "\n  ".join(gaps)
+    )
+
+
+def test_the_lowering_check_catches_a_new_primitive() -> None:
+    # a primitive added with no formula, no lowering and no reason: the check above must fail
+    fake = Primitive("fake_op_for_the_lowering_check", lambda x: x)
+    gaps = _lowering_gaps([("tests.fake_p", fake)])
+    assert gaps == [
+        "numba: tests.fake_p (fake_op_for_the_lowering_check)",
+        "tape: tests.fake_p (fake_op_for_the_lowering_check)",
+    ]
+    # tier 0 calls any impl; CuPy states its reason for every primitive until it exists
+    from fluxion._src.codegen import lowering
+
+    assert lowering.status("numpy", fake) == (True, "impl call")
+    assert lowering.status("cupy", fake)[1] == "CuPy backend not built yet (GPU issue)"
+
+
+def test_a_scalar_formula_alone_lowers_everywhere() -> None:
+    """One block in prims (a primitive with its formula) gives tier 1 and the tape their
+    lowering with no other edit."""
+    import numpy as np
+
+    from fluxion._src.codegen import lowering, numba_tier
+    from fluxion._src.prims.elementwise import elementwise
+
+    cube = elementwise("cube_for_test", np.cbrt, scalar="({0} * {0} * {0})")
+    try:
+        assert lowering.status("numba", cube) == (True, "scalar formula")
+        assert lowering.status("tape", cube) == (True, "scalar formula")
+        assert lowering.array_formula(cube).format("a") == "(a * a * a)"
+    finally:
+        from fluxion._src.prims.elementwise import UFUNC_OF
+
+        UFUNC_OF.pop(cube)
+    assert numba_tier is not None
+
+
+def _formula_inputs(prim: Primitive, n: int) -> tuple | None:
+    """Float64 inputs inside the domain of most functions (x in [0.2, 0.8], y in [1.2, 2]);
+    None if the primitive refuses float64 operands (invert)."""
+    import numpy as np
+
+    from fluxion._src.codegen import lowering
+    from fluxion._src.core import ShapedArray
+
+    arity = lowering.arity(prim)
+    try:
+        prim.abstract_eval(*[ShapedArray((n,), np.dtype(np.float64))] * arity)
+    except TypeError:
+        return None
+    x = np.linspace(0.2, 0.8, n)
+    return (x, np.linspace(1.2, 2.0, n))[:arity]
+
+
+@pytest.mark.parametrize("n", [8, 64])  # array code (small), fused loops (above fused._SMALL)
+def test_tier1_every_elementwise_formula(n: int, compiled_nuts_cache: str) -> None:
+    """One tier-1 kernel applying every elementwise primitive's scalar formula equals eager
+    (array code and vectorized formulas at n = 8, fused loops at n = 64)."""
+    pytest.importorskip("numba")
+    import numpy as np
+
+    import fluxion
+    from fluxion._src.codegen import lowering, numba_tier
+
+    cases = []
+    for prim in lowering.elementwise_primitives():
+        if lowering.reason("numba", prim.name) is None:
+            inputs = _formula_inputs(prim, n)
+            if inputs is not None:
+                cases.append((prim, inputs))
+    assert len(cases) >= 80
+
+    def every(*flat: Any) -> tuple:
+        outs, k = [], 0
+        for prim, inputs in cases:
+            outs.append(fluxion.numpy.sum(prim.bind(*flat[k : k + len(inputs)]) * 1.0))
+            k += len(inputs)
+        return tuple(outs)
+
+    flat = [a for _, inputs in cases for a in inputs]
+    old = fluxion.config.cache_dir
+    fluxion.config.update("cache_dir", compiled_nuts_cache)
+    try:
+        with np.errstate(all="ignore"):
+            graph = fluxion.jit(every, tier=0).lower(*flat).graph
+            assert numba_tier.lowerable(graph) == []
+            got = numba_tier.compile_numba(graph, f"formulas{n}").fn(*flat)
+            want = every(*flat)
+    finally:
+        fluxion.config.update("cache_dir", old)
+    for (prim, _), g, w in zip(cases, got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12, err_msg=prim.name)
+
+
+def test_sinc_derivatives_at_zero() -> None:
+    """sinc'(0) = 0 and sinc''(0) = -pi^2 / 3 (the Maclaurin series 1 - (pi x)^2 / 6 + ...)."""
+    import math
+
+    import numpy as np
+
+    import fluxion
+    import fluxion.numpy as fnp
+
+    d1 = fluxion.grad(fnp.sinc)
+    d2 = fluxion.grad(d1)
+    assert d1(0.0) == 0.0
+    np.testing.assert_allclose(d2(0.0), -(math.pi**2) / 3, rtol=1e-12)
+    np.testing.assert_allclose(d2(1e-9), -(math.pi**2) / 3, rtol=1e-9)
+
+
+_COMPLEX_REFUSED = ["fmod", "heaviside", "deg2rad", "rad2deg", "fabs", "spacing", "signbit",
+                    "nextafter"]
+
+
+@pytest.mark.parametrize("name", _COMPLEX_REFUSED)
+def test_new_ufuncs_refuse_complex_like_numpy(name: str) -> None:
+    """Where NumPy has no complex loop, fluxion raises a TypeError naming the function, eagerly
+    and under a transform."""
+    import numpy as np
+
+    import fluxion
+    import fluxion.numpy as fnp
+
+    fn = getattr(fnp, name)
+    ufunc = getattr(np, name)
+    z = np.array([1.0 + 2.0j, -0.5j])
+    operands = (z,) * ufunc.nin
+    with pytest.raises(TypeError):
+        ufunc(*operands)
+    with pytest.raises(TypeError):
+        fn(*operands)
+    with pytest.raises(TypeError, match=name):
+        fluxion.jit(lambda *a: fn(*a))(*operands)

@@ -22,10 +22,8 @@ from typing import Any
 import numpy as np
 
 from ..ir.graph import Graph, Lit, Var
+from . import lowering
 from .numba_tier import (
-    _OPERATORS,
-    _UFUNCS,
-    FORMULAS,
     ElementBuilders,
     _index_source,
     _scalar_source,
@@ -50,16 +48,17 @@ def _elementwise_expr(eqn: Any, ins: list[str]) -> str | None:
     name = eqn.prim.name
     if eqn.params and name not in ("convert_element_type",):
         return None
-    if name in _OPERATORS:
-        return _OPERATORS[name].format(*ins)
-    if name in _UFUNCS:
-        return f"np.{name}({', '.join(ins)})"
-    if name in FORMULAS:
-        return FORMULAS[name].format(*ins)
-    if name == "mod":
-        return f"np.remainder({ins[0]}, {ins[1]})"
-    if name == "abs":
-        return f"abs({ins[0]})"
+    formula = lowering.scalar_formula(eqn.prim) if not eqn.params else None
+    registered = lowering.lowering("numba", name)
+    if formula is not None and registered is not None and registered(eqn) is None:
+        return None  # the numba table declines these operands (its docstring says why)
+    if formula is not None and lowering.reason("numba", name) is None:
+        # the primitive's scalar formula, evaluated per element
+        if lowering.array_safe(eqn.prim) or all(
+            np.dtype(v.aval.dtype) == np.float64 for v in eqn.outs
+        ):
+            return formula.format(*ins)
+        return None
     if name == "where":
         return f"({ins[1]} if {ins[0]} else {ins[2]})"
     if name == "convert_element_type":

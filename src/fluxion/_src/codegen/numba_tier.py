@@ -22,69 +22,13 @@ from typing import Any
 import numpy as np
 
 from ..ir.graph import Eqn, Graph, Lit
+from . import lowering
 from .cache import load_module, write_module
 from .numpy_tier import _OPERATORS, _index_source  # noqa: F401  (shared with tier 0)
 
 __all__ = ["numba_available", "lowerable", "compile_numba", "NumbaCode"]
 
 PARALLEL_MIN_SIZE = 100_000
-
-_UFUNCS = {
-    "exp",
-    "exp2",
-    "expm1",
-    "log",
-    "log2",
-    "log10",
-    "log1p",
-    "sqrt",
-    "cbrt",
-    "square",
-    "reciprocal",
-    "sin",
-    "cos",
-    "tan",
-    "arcsin",
-    "arccos",
-    "arctan",
-    "sinh",
-    "cosh",
-    "tanh",
-    "arcsinh",
-    "arccosh",
-    "arctanh",
-    "absolute",
-    "sign",
-    "floor",
-    "ceil",
-    "trunc",
-    "rint",
-    "arctan2",
-    "hypot",
-    "logaddexp",
-    "logaddexp2",
-    "maximum",
-    "minimum",
-    "copysign",
-    "less",
-    "less_equal",
-    "greater",
-    "greater_equal",
-    "equal",
-    "not_equal",
-    "logical_and",
-    "logical_or",
-    "logical_xor",
-    "logical_not",
-    "isfinite",
-    "isnan",
-    "isinf",
-    "remainder",
-    "floor_divide",
-    "negative",
-    "invert",
-}
-
 
 def numba_available() -> bool:
     """Whether numba can be imported (tier 1 needs it; tier 0 does not)."""
@@ -133,104 +77,174 @@ def _index_ok(spec: tuple) -> bool:
     return sum(1 for e in spec if e[0] == "a") <= 1 and not any(e[0] in "ne" for e in spec)
 
 
-# Elementwise functions numba has no ufunc for, as expressions valid on arrays and scalars
-# (tier 1 array code and fused loops alike), in numerically stable forms:
-# expit(x) = e^min(x,0) / (1 + e^-|x|) and log expit(x) = min(x, 0) - log1p(e^-|x|)
-# never overflow; logit(p) = log(p / (1 - p)).
-FORMULAS = {
-    "expit": "(np.exp(np.minimum({0}, 0.0)) / (1.0 + np.exp(-np.abs({0}))))",
-    "log_expit": "(np.minimum({0}, 0.0) - np.log1p(np.exp(-np.abs({0}))))",
-    "logit": "np.log({0} / (1.0 - {0}))",
-}
-
-
 def _lowering(eqn: Any) -> str | None:
-    """A format string for the equation (``{0}``... operands), or None if not lowerable."""
+    """A format string for the equation (``{0}``... operands), or None if not lowerable.
+
+    Elementwise primitives: their scalar formula (``lowering.array_formula``); the others: the
+    numba lowering table (the registered blocks below); user primitives: their own template.
+    """
     name = eqn.prim.name
-    p = eqn.params
-    in_avals = [a.aval for a in eqn.inputs]
-    if name in _OPERATORS and not p:
-        return _OPERATORS[name]
-    if name in _UFUNCS and not p:
-        return f"np.{name}(" + ", ".join(f"{{{i}}}" for i in range(len(in_avals))) + ")"
-    if name in FORMULAS and not p:
-        return FORMULAS[name]
-    if name == "mod" and not p:
-        return "np.remainder({0}, {1})"
-    if name == "abs" and not p:
-        return "np.abs({0})"
-    # numba's np.linalg (LAPACK through SciPy) takes single 2-D matrices
-    if name == "inv" and in_avals[0].ndim == 2:
-        return "np.linalg.inv({0})"
-    if name == "slogdet" and in_avals[0].ndim == 2:
-        return "np.linalg.slogdet({0})"
-    if name == "solve" and in_avals[0].ndim == 2 and in_avals[1].ndim in (1, 2):
-        return "np.linalg.solve({0}, {1})"
-    if name == "cumsum" and in_avals[0].ndim == 1:
-        return "np.cumsum({0})"
-    if name == "flip" and in_avals[0].ndim == 1 and tuple(p["axes"]) in ((0,), (-1,)):
-        return "{0}[::-1].copy()"
-    if name == "conjugate" and not p:
-        return "np.conj({0})"
-    if name in ("sum", "prod", "max", "min"):
-        fn = {"sum": "np.sum", "prod": "np.prod", "max": "np.max", "min": "np.min"}[name]
-        axes = p["axes"]
-        nd = in_avals[0].ndim
-        if len(axes) == nd:
-            return f"{fn}({{0}})"
-        if len(axes) == 1 and name in ("sum", "prod"):
-            return f"{fn}({{0}}, axis={axes[0]})"
-        return None
-    if name == "getitem":
-        return "IDX" if _index_ok(index_spec(eqn)) else None
-    if name == "scatter_add":
-        spec = index_spec(eqn)
-        arrays = [e for e in spec if e[0] == "a"]
-        if not arrays:
-            return "SCATTER" if _index_ok(spec) else None
-        # one 1-D index array into a 1-D target (x[idx] on a vector): an accumulating loop
-        ok = spec == (("a", 0),) and len(p["shape"]) == 1 and in_avals[0].ndim == 1
-        return "SCATTER" if ok else None
-    if name == "reshape":
-        return (
-            f"np.reshape(np.ascontiguousarray({{0}}), {p['shape']!r})"
-            if in_avals[0].ndim
-            else f"np.full({p['shape']!r}, {{0}})"
-        )
-    if name == "broadcast_to":
-        if in_avals[0].ndim == 0:
-            return f"np.full({p['shape']!r}, {{0}})"
-        return f"np.broadcast_to({{0}}, {p['shape']!r})"
-    if name == "transpose":
-        return f"np.transpose({{0}}, {p['axes']!r})"
-    if name == "where":
-        return "np.where({0}, {1}, {2})"
-    if name == "convert_element_type":
-        dtype = np.dtype(p["dtype"])
-        if dtype.kind not in "biuf":
-            return None
-        if in_avals[0].ndim == 0:
-            return f"np.{dtype.name}({{0}})"
-        return f"{{0}}.astype(np.{dtype.name})"
-    if name in ("stop_gradient",):
-        return "{0}"
-    if name == "copy":
-        return "np.copy({0})" if in_avals[0].ndim else "{0}"
-    if name == "matmul":
-        if all(a.ndim in (1, 2) for a in in_avals) and all(a.dtype.kind == "f" for a in in_avals):
-            return "np.dot(np.ascontiguousarray({0}), np.ascontiguousarray({1}))"
-        return None
-    if name == "concatenate":
-        if all(a.ndim >= 1 for a in in_avals):
-            ops = ", ".join(f"{{{i}}}" for i in range(len(in_avals)))
-            return f"np.concatenate(({ops},), {p['axis']})"
-        return None
-    if name == "guard":
-        return "GUARD"
+    registered = lowering.lowering("numba", name)
+    if registered is not None:
+        return registered(eqn)
+    if not eqn.params and lowering.reason("numba", name) is None:
+        formula = lowering.array_formula(eqn.prim)
+        if formula is not None:
+            if not lowering.array_safe(eqn.prim) and any(
+                np.dtype(v.aval.dtype) != np.float64 for v in eqn.outs
+            ):
+                return None  # vectorized formulas are float64 -> float64
+            return formula
     user = _user_lowering(eqn)
     if user is not None:
         return user["call"]
     return None
+
+
+def _in_avals(eqn: Any) -> list:
+    return [a.aval for a in eqn.inputs]
+
+
+# numba's np.linalg (LAPACK through SciPy) takes single 2-D matrices
+@lowering.register("numba", "inv")
+def _numba_inv(eqn: Any) -> str | None:
+    """Single 2-D matrices only (numba's np.linalg)."""
+    return "np.linalg.inv({0})" if _in_avals(eqn)[0].ndim == 2 else None
+
+
+@lowering.register("numba", "slogdet")
+def _numba_slogdet(eqn: Any) -> str | None:
+    """Single 2-D matrices only (numba's np.linalg)."""
+    return "np.linalg.slogdet({0})" if _in_avals(eqn)[0].ndim == 2 else None
+
+
+@lowering.register("numba", "solve")
+def _numba_solve(eqn: Any) -> str | None:
+    """A 2-D matrix and a 1-D or 2-D right-hand side only (numba's np.linalg)."""
+    a, b = _in_avals(eqn)
+    return "np.linalg.solve({0}, {1})" if a.ndim == 2 and b.ndim in (1, 2) else None
+
+
+@lowering.register("numba", "cumsum")
+def _numba_cumsum(eqn: Any) -> str | None:
+    """1-D arrays only."""
+    return "np.cumsum({0})" if _in_avals(eqn)[0].ndim == 1 else None
+
+
+@lowering.register("numba", "flip")
+def _numba_flip(eqn: Any) -> str | None:
+    """1-D arrays only."""
+    one_d = _in_avals(eqn)[0].ndim == 1 and tuple(eqn.params["axes"]) in ((0,), (-1,))
+    return "{0}[::-1].copy()" if one_d else None
+
+
+@lowering.register("numba", "sum", "prod", "max", "min")
+def _numba_reduce(eqn: Any) -> str | None:
+    """Over all axes; sum also over one axis (numba's np.sum takes axis=, np.prod does not)."""
+    name = eqn.prim.name
+    axes = eqn.params["axes"]
+    if len(axes) == _in_avals(eqn)[0].ndim:
+        return f"np.{name}({{0}})"
+    if len(axes) == 1 and name == "sum":
+        return f"np.{name}({{0}}, axis={axes[0]})"
+    return None
+
+
+@lowering.register("numba", "getitem")
+def _numba_getitem(eqn: Any) -> str | None:
+    """Static indices with at most one index array, no None or Ellipsis left."""
+    return "IDX" if _index_ok(index_spec(eqn)) else None
+
+
+@lowering.register("numba", "scatter_add")
+def _numba_scatter_add(eqn: Any) -> str | None:
+    """Static indices, or one 1-D index array into a 1-D target (accumulating loop)."""
+    spec = index_spec(eqn)
+    if not any(e[0] == "a" for e in spec):
+        return "SCATTER" if _index_ok(spec) else None
+    # one 1-D index array into a 1-D target (x[idx] on a vector): an accumulating loop
+    ok = spec == (("a", 0),) and len(eqn.params["shape"]) == 1 and _in_avals(eqn)[0].ndim == 1
+    return "SCATTER" if ok else None
+
+
+@lowering.register("numba", "reshape")
+def _numba_reshape(eqn: Any) -> str:
+    shape = eqn.params["shape"]
+    if _in_avals(eqn)[0].ndim:
+        return f"np.reshape(np.ascontiguousarray({{0}}), {shape!r})"
+    return f"np.full({shape!r}, {{0}})"
+
+
+@lowering.register("numba", "broadcast_to")
+def _numba_broadcast_to(eqn: Any) -> str:
+    shape = eqn.params["shape"]
+    if _in_avals(eqn)[0].ndim == 0:
+        return f"np.full({shape!r}, {{0}})"
+    return f"np.broadcast_to({{0}}, {shape!r})"
+
+
+@lowering.register("numba", "transpose")
+def _numba_transpose(eqn: Any) -> str:
+    return f"np.transpose({{0}}, {eqn.params['axes']!r})"
+
+
+@lowering.register("numba", "where")
+def _numba_where(eqn: Any) -> str:
+    return "np.where({0}, {1}, {2})"
+
+
+@lowering.register("numba", "convert_element_type")
+def _numba_convert(eqn: Any) -> str | None:
+    """To bool, integer and float dtypes (complex stays on tier 0)."""
+    dtype = np.dtype(eqn.params["dtype"])
+    if dtype.kind not in "biuf":
+        return None
+    if _in_avals(eqn)[0].ndim == 0:
+        return f"np.{dtype.name}({{0}})"
+    return f"{{0}}.astype(np.{dtype.name})"
+
+
+@lowering.register("numba", "stop_gradient")
+def _numba_identity(eqn: Any) -> str:
+    return "{0}"
+
+
+@lowering.register("numba", "copy")
+def _numba_copy(eqn: Any) -> str:
+    return "np.copy({0})" if _in_avals(eqn)[0].ndim else "{0}"
+
+
+@lowering.register("numba", "matmul")
+def _numba_matmul(eqn: Any) -> str | None:
+    """1-D and 2-D float operands (np.dot); batched products stay on tier 0."""
+    avals = _in_avals(eqn)
+    if all(a.ndim in (1, 2) for a in avals) and all(a.dtype.kind == "f" for a in avals):
+        return "np.dot(np.ascontiguousarray({0}), np.ascontiguousarray({1}))"
+    return None
+
+
+@lowering.register("numba", "concatenate")
+def _numba_concatenate(eqn: Any) -> str | None:
+    """Operands of rank 1 or more."""
+    avals = _in_avals(eqn)
+    if all(a.ndim >= 1 for a in avals):
+        ops = ", ".join(f"{{{i}}}" for i in range(len(avals)))
+        return f"np.concatenate(({ops},), {eqn.params['axis']})"
+    return None
+
+
+@lowering.register("numba", "fmod")
+def _numba_fmod(eqn: Any) -> str | None:
+    """Floats only: numba's np.fmod of integers takes the divisor's sign (Python's %), not the
+    dividend's as C and NumPy do, so integer fmod stays on tier 0."""
+    if eqn.params or any(np.dtype(v.aval.dtype).kind != "f" for v in eqn.outs):
+        return None
+    return lowering.scalar_formula(eqn.prim)
+
+
+@lowering.register("numba", "guard")
+def _numba_guard(eqn: Any) -> str:
+    return "GUARD"
 
 
 def _user_lowering(eqn: Any) -> dict | None:
@@ -691,9 +705,10 @@ class KernelModule:
         if injected:  # the loops' bodies too
             source = source.replace("numba.njit(nogil=True, cache=True)", "numba.njit(nogil=True)")
         module_source = (
-            "import numpy as np\nimport numba\n"
+            "import math\n\nimport numpy as np\nimport numba\n"
             "from fluxion._src.jit import GuardFailure\n\n\n"
-            f"@numba.njit(cache={cache}, fastmath={fastmath}, parallel={parallel}, nogil=True)\n"
+            + lowering.scalar_prelude(source)  # helpers and vectorized formulas it calls
+            + f"@numba.njit(cache={cache}, fastmath={fastmath}, parallel={parallel}, nogil=True)\n"
             + source
         )
         self.module_name, self.path = write_module(f"fx_{safe}", "fluxion_numba", module_source)

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..ir.graph import Graph, Lit, Var
+from . import lowering
 
 __all__ = ["generate_numpy", "compile_numpy", "compile_body", "NumpyCode"]
 
@@ -149,7 +150,6 @@ def generate_numpy(graph: Graph, name: str = "f", buffers: bool = False) -> tupl
     it with a lock and falls back to the plain version).
     """
     from ..prims.elementwise import UFUNC_OF
-    from ..prims.indexing import getitem_p
 
     namespace: dict[str, Any] = {"np": np}
     names: dict[int, str] = {}
@@ -201,8 +201,8 @@ def generate_numpy(graph: Graph, name: str = "f", buffers: bool = False) -> tupl
             expr = _OPERATORS[prim.name].format(*ins)
         elif prim in UFUNC_OF and not eqn.params:
             expr = f"{const(UFUNC_OF[prim], 'u_' + prim.name + '_')}({', '.join(ins)})"
-        elif prim is getitem_p:
-            expr = f"{ins[0]}[{_index_source(eqn.params['spec'], ins[1:])}]"
+        elif lowering.lowering("numpy", prim.name) is not None:
+            expr = lowering.lowering("numpy", prim.name)(eqn, ins)
         else:
             fn = functools.partial(prim.impl, **eqn.params) if eqn.params else prim.impl
             expr = f"{const(fn, 'p_' + prim.name + '_')}({', '.join(ins)})"
@@ -244,6 +244,14 @@ def _scan_lines(eqn: Any, ins: list[str], outs: list[str], const: Callable) -> l
         if length == 0:
             lines.append(f"    {k} = np.asarray({k}, {const(aval.dtype, 'dtype_')})[()]")
     return lines
+
+
+# Tier 0's lowering table: elementwise primitives call their ufunc object (or a Python
+# operator) above; these primitives have source of their own; every other one calls its impl.
+@lowering.register("numpy", "getitem")
+def _numpy_getitem(eqn: Any, ins: list[str]) -> str:
+    """Subscription with the static index written out."""
+    return f"{ins[0]}[{_index_source(eqn.params['spec'], ins[1:])}]"
 
 
 def _largest(graph: Graph) -> int:

@@ -27,8 +27,11 @@ from typing import Any
 
 import numpy as np
 
+from ..core import ShapedArray
 from ..ir.graph import Eqn, Graph, Lit
+from ..prims import special as _special  # noqa: F401  (its primitives get opcodes too)
 from ..prims.elementwise import multiply_p
+from . import lowering
 from .cache import CompileJob, digest_of, write_module
 from .numba_tier import fold_transposes
 
@@ -53,88 +56,52 @@ OPCODES = (
 )
 WIDTH = 10  # int64 words per instruction
 HEADER = ("code", "n_code", "mem", "n_mem", "maps", "n_maps", "q", "dim", "value", "grad")
-UNARY = (
-    "exp",
-    "log",
-    "log1p",
-    "negative",
-    "sqrt",
-    "expit",
-    "log_expit",
-    "square",
-    "expm1",
-    "reciprocal",
-    "absolute",
-    "logit",
-    "tanh",
-    "sin",
-    "cos",
-    "tan",
-    "arcsin",
-    "arccos",
-    "arctan",
-    "sinh",
-    "cosh",
-    "arcsinh",
-    "arccosh",
-    "arctanh",
-    "exp2",
-    "log2",
-    "log10",
-    "cbrt",
-    "sign",
-    "floor",
-    "ceil",
-    "trunc",
-    "rint",
-    "logical_not",
-    "isfinite",
-    "isnan",
-    "isinf",
-    "nonzero",
-    "gammaln",
-    "digamma",
-    "erf",
-    "erfc",
-    "ndtr",
-)
-BINARY = (
-    "add",
-    "subtract",
-    "multiply",
-    "true_divide",
-    "power",
-    "maximum",
-    "minimum",
-    "logaddexp",
-    "logaddexp2",
-    "arctan2",
-    "hypot",
-    "copysign",
-    "less",
-    "less_equal",
-    "greater",
-    "greater_equal",
-    "equal",
-    "not_equal",
-    "logical_and",
-    "logical_or",
-    "logical_xor",
-    "xlogy",
-    "xlog1py",
-)
+# The elementwise operations: every primitive whose scalar formula the tape lowers (see
+# lowering.py), numbered in this order; the machine's _unary/_binary are generated from their
+# formulas (dispatch_source). The ones models use most come first: the chain of tests is short.
+_HOT_UNARY = ("exp", "log", "log1p", "negative", "sqrt", "expit", "log_expit", "square", "expm1",
+              "reciprocal", "abs", "logit", "tanh")
+_HOT_BINARY = ("add", "subtract", "multiply", "true_divide", "power", "maximum", "minimum",
+               "logaddexp")
+# operations of the machine's own (conversions), not primitives: name -> float64 formula
+_MACHINE_UNARY = {"nonzero": "(1.0 if {0} != 0.0 else 0.0)"}
+
+
+def _float_formula(prim: Any, arity: int) -> str:
+    """The primitive's scalar formula as a float64 (booleans as 1.0 / 0.0)."""
+    formula = lowering.scalar_formula(prim)
+    f64 = ShapedArray((), np.dtype(np.float64))
+    if np.dtype(prim.abstract_eval(*[f64] * arity).dtype).kind == "b":
+        return f"(1.0 if {formula} else 0.0)"
+    return f"float({formula})"
+
+
+def _elementwise_formulas(arity: int) -> dict[str, str]:
+    ops = {
+        p.name: _float_formula(p, arity)
+        for p in lowering.elementwise_primitives()
+        if lowering.arity(p) == arity and lowering.status("tape", p)[0]
+    }
+    hot = _HOT_UNARY if arity == 1 else _HOT_BINARY
+    order = [n for n in hot if n in ops] + sorted(n for n in ops if n not in hot)
+    return {n: ops[n] for n in order}
+
+
+UNARY_FORMULAS = {**_elementwise_formulas(1), **_MACHINE_UNARY}
+BINARY_FORMULAS = _elementwise_formulas(2)
+UNARY = tuple(UNARY_FORMULAS)
+BINARY = tuple(BINARY_FORMULAS)
 REDUCTIONS = ("sum", "prod", "max", "min")
-_ALIASES = {"abs": "absolute"}
 # operations whose result moves the operand's elements without computing: their index map is
 # the primitive applied to the positions
 _MOVES = {"getitem", "transpose", "broadcast_to", "flip", "squeeze", "expand_dims", "moveaxis",
           "swapaxes", "roll", "tile", "repeat", "diagonal", "rot90"}
 # integer values are exact in float64 below 2**53; these operations keep integer semantics there
-_INT_SAFE = {"add", "subtract", "multiply", "negative", "maximum", "minimum", "absolute", "abs",
+_INT_SAFE = {"add", "subtract", "multiply", "negative", "maximum", "minimum", "abs", "fmax", "fmin",
              "sign", "square", "where", "convert_element_type", "sum", "max", "min", "cumsum"}
 _BOOL_OPS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal", "logical_and",
              "logical_or", "logical_xor", "logical_not", "isfinite", "isnan", "isinf", "nonzero",
-             "max", "min"}
+             "signbit", "max", "min"}
 _REJECT_DTYPES = "cOUSVMm"  # complex, object, strings, datetimes; float32 checked by itemsize
 
 
@@ -348,7 +315,7 @@ def _last_uses(graph: Graph) -> dict[int, int]:
 def _encode_eqn(enc: _Encoder, eqn: Any) -> None:
     """Append ``eqn``'s instructions and record its outputs' offsets (an alias of the input's
     for reshapes and conversions that change nothing on the tape)."""
-    name = _ALIASES.get(eqn.prim.name, eqn.prim.name)
+    name = eqn.prim.name
     p = eqn.params
     ins = eqn.inputs
     out = eqn.outs[0]
@@ -504,6 +471,14 @@ def _encode_eqn(enc: _Encoder, eqn: Any) -> None:
     raise _Unsupported(f"primitive {eqn.prim.name}" + (f" with {sorted(p)}" if p else ""))
 
 
+# The tape's lowering table: the encoder above handles these primitives (elementwise ones come
+# from their scalar formulas, UNARY and BINARY).
+for _name in ("reshape", "stop_gradient", "copy", "convert_element_type", "where", *REDUCTIONS,
+              *sorted(_MOVES), "scatter_add", "concatenate", "matmul", "cumsum", "solve", "inv",
+              "slogdet"):
+    lowering.register("tape", _name)(_encode_eqn)
+
+
 def _check_semantics(eqn: Any, name: str) -> None:
     """Integers and booleans are float64 on the tape: refuse the operations whose integer or
     boolean result would differ (bool + bool is "or" in NumPy; int ** int, int // int...)."""
@@ -534,6 +509,23 @@ _VM_SOURCE = os.path.join(os.path.dirname(__file__), "_tape_vm.py")
 # the machine's source imports ``as_voidptr`` from this placeholder; the copy in the cache
 # directory imports it from ``native_abi`` (the calling convention it shares with the core)
 _ABI_PLACEHOLDER = "fluxion_nutscore_CORE"
+_DISPATCH_PLACEHOLDER = "from fluxion_tapevm_DISPATCH import _binary, _unary  # noqa: E402"
+
+
+def dispatch_source() -> str:
+    """numba source of the machine's ``_unary(fn, x)`` and ``_binary(fn, x, y)``: one branch per
+    opcode (UNARY, BINARY), each the primitive's scalar formula on float64 (booleans come back
+    as 0.0 / 1.0), plus the scalar helpers the formulas call."""
+    lines = []
+    for fn_name, formulas, params in (("_unary", UNARY_FORMULAS, ("x",)),
+                                      ("_binary", BINARY_FORMULAS, ("x", "y"))):
+        lines += ["@numba.njit(**_JIT)", f"def {fn_name}(fn, {', '.join(params)}):"]
+        for code, (name, formula) in enumerate(formulas.items()):
+            lines.append(f"    if fn == {code}:  # {name}")
+            lines.append(f"        return {formula.format(*params)}")
+        lines += ["    return np.nan", "", ""]
+    body = "\n".join(lines)
+    return lowering.scalar_prelude(body) + body
 
 
 def machine_job() -> CompileJob:
@@ -545,6 +537,11 @@ def machine_job() -> CompileJob:
 
     with open(_VM_SOURCE) as fh:
         source = fh.read().replace(_ABI_PLACEHOLDER, native_abi.__name__)
+    # the elementwise dispatch, generated from the lowering table: part of the hashed source,
+    # so a changed formula or a new primitive compiles a new machine
+    if _DISPATCH_PLACEHOLDER not in source:
+        raise RuntimeError(f"tape.machine_job: {_VM_SOURCE} lacks {_DISPATCH_PLACEHOLDER!r}")
+    source = source.replace(_DISPATCH_PLACEHOLDER, dispatch_source())
     # the tables and the calling convention are part of the machine: a change to either must
     # not reuse a cached compile
     tables = hashlib.sha1(repr((OPCODES, WIDTH, HEADER, UNARY, BINARY, REDUCTIONS)).encode())

@@ -94,7 +94,20 @@ Piecewise constant or boolean-valued: its derivative is zero, and under a transf
 is returned untraced."""
 
 
-def _make_unary(name: str, prim: core.Primitive, summary: str, nondiff: bool = False) -> Any:
+def _notes(nondiff: bool, notes: str) -> str:
+    if notes:
+        return "\n\nNotes\n-----\n" + notes
+    return _NONDIFF_NOTE if nondiff else ""
+
+
+def _make_unary(
+    name: str,
+    prim: core.Primitive,
+    summary: str,
+    nondiff: bool = False,
+    notes: str = "",
+    npname: str = "",
+) -> Any:
     ufunc = ew.UFUNC_OF.get(prim, prim.impl)
 
     def fn(x: ArrayLike, /) -> Array:
@@ -104,13 +117,15 @@ def _make_unary(name: str, prim: core.Primitive, summary: str, nondiff: bool = F
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = _UNARY_DOC.format(
-        summary=summary, npname=ufunc.__name__, notes=_NONDIFF_NOTE if nondiff else ""
+        summary=summary, npname=npname or ufunc.__name__, notes=_notes(nondiff, notes)
     )
     __all__.append(name)
     return fn
 
 
-def _make_binary(name: str, prim: core.Primitive, summary: str, nondiff: bool = False) -> Any:
+def _make_binary(
+    name: str, prim: core.Primitive, summary: str, nondiff: bool = False, notes: str = ""
+) -> Any:
     ufunc = ew.UFUNC_OF[prim]
 
     def fn(x1: ArrayLike, x2: ArrayLike, /) -> Array:
@@ -123,7 +138,7 @@ def _make_binary(name: str, prim: core.Primitive, summary: str, nondiff: bool = 
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = _BINARY_DOC.format(
-        summary=summary, npname=ufunc.__name__, notes=_NONDIFF_NOTE if nondiff else ""
+        summary=summary, npname=ufunc.__name__, notes=_notes(nondiff, notes)
     )
     __all__.append(name)
     return fn
@@ -197,6 +212,65 @@ not_equal = _make_binary("not_equal", ew.not_equal_p, "x1 != x2.", nondiff=True)
 logical_and = _make_binary("logical_and", ew.logical_and_p, "Logical AND.", nondiff=True)
 logical_or = _make_binary("logical_or", ew.logical_or_p, "Logical OR.", nondiff=True)
 logical_xor = _make_binary("logical_xor", ew.logical_xor_p, "Logical XOR.", nondiff=True)
+fmod = _make_binary(
+    "fmod",
+    ew.fmod_p,
+    "Remainder of x1 / x2 with the sign of x1 (C's fmod), elementwise.",
+    notes="The derivative is 1 in ``x1`` and ``-trunc(x1 / x2)`` in ``x2`` (away from the jumps).",
+)
+heaviside = _make_binary(
+    "heaviside",
+    ew.heaviside_p,
+    "Heaviside step function: 0 where x1 < 0, x2 where x1 == 0, 1 where x1 > 0.",
+    notes="Piecewise constant in ``x1`` (derivative 0, also at the jump); the derivative in\n"
+    "``x2`` is 1 where ``x1 == 0``. NaN in ``x1`` gives NaN.",
+)
+fmax = _make_binary(
+    "fmax",
+    ew.fmax_p,
+    "Elementwise maximum ignoring NaN: a NaN operand gives the other one.",
+    notes="The derivative goes to the larger operand (split evenly on ties), or wholly to the\n"
+    "non-NaN operand where the other is NaN.",
+)
+fmin = _make_binary(
+    "fmin",
+    ew.fmin_p,
+    "Elementwise minimum ignoring NaN: a NaN operand gives the other one.",
+    notes="The derivative goes to the smaller operand (split evenly on ties), or wholly to the\n"
+    "non-NaN operand where the other is NaN.",
+)
+float_power = _make_binary(
+    "float_power",
+    ew.float_power_p,
+    "x1 ** x2 computed in float64 (complex128 for complex inputs), elementwise.",
+    notes="Derivatives as ``power``'s: ``x2 x1**(x2-1)`` (0 at ``0**0``) and ``x1**x2 log x1``\n"
+    "(0 where ``x1 == 0``), in float64.",
+)
+nextafter = _make_binary(
+    "nextafter",
+    ew.nextafter_p,
+    "The next floating-point value after x1 towards x2, elementwise.",
+    notes="``nextafter(x1, x2) = x1 + e(x1) sign(x2 - x1)`` with ``e`` piecewise constant: the\n"
+    "derivative is 1 in ``x1`` and 0 in ``x2``.",
+)
+deg2rad = _make_unary("deg2rad", ew.deg2rad_p, "Degrees to radians, x * pi / 180.")
+radians = _make_unary(
+    "radians", ew.deg2rad_p, "Degrees to radians, x * pi / 180.", npname="radians"
+)
+rad2deg = _make_unary("rad2deg", ew.rad2deg_p, "Radians to degrees, x * 180 / pi.")
+degrees = _make_unary(
+    "degrees", ew.rad2deg_p, "Radians to degrees, x * 180 / pi.", npname="degrees"
+)
+fabs = _make_unary(
+    "fabs",
+    ew.fabs_p,
+    "Absolute value of real numbers, elementwise (complex input is a TypeError).",
+    notes="The derivative is ``sign(x)``, 0 at the kink (as for ``abs``).",
+)
+spacing = _make_unary(
+    "spacing", ew.spacing_p, "Distance to the next floating-point number.", nondiff=True
+)
+signbit = _make_unary("signbit", ew.signbit_p, "Whether the sign bit is set.", nondiff=True)
 
 
 @_export

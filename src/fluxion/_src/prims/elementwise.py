@@ -56,9 +56,18 @@ def _ufunc_abstract_eval(name: str, ufunc: Any) -> Any:
 
 # The NumPy ufunc behind each elementwise primitive (the eager fluxion.numpy wrappers call it).
 UFUNC_OF: dict = {}
+# Elementwise primitives that are not ufunc calls but declare a scalar formula (sinc).
+FORMULA_ONLY: list = []
 
 
-def elementwise(name: str, ufunc: Any, *, template: str | None = None) -> Primitive:
+def elementwise(
+    name: str,
+    ufunc: Any,
+    *,
+    template: str | None = None,
+    scalar: str | None = None,
+    helpers: tuple = (),
+) -> Primitive:
     """Declare an elementwise primitive whose ``impl`` is the NumPy ufunc ``ufunc``.
 
     Parameters
@@ -70,6 +79,15 @@ def elementwise(name: str, ufunc: Any, *, template: str | None = None) -> Primit
     template : str, optional
         Python source of the lowering, with ``{0}``, ``{1}`` for the operands (codegen tier 0);
         by default ``np.<name>({0}, ...)``.
+    scalar : str, optional
+        The scalar formula every compiled backend derives its lowering from (tier 1 array code,
+        fused loops, the tape machine; see ``codegen/lowering.py``): a Python expression over
+        ``{0}``, ``{1}`` with operators, ``np.<ufunc>``, ``math.<fn>`` and ``helpers``, valid
+        in numba. By default NumPy's ufunc itself, ``np.<ufunc>({0}, ...)`` (numba implements
+        most of them); SciPy's ufuncs need one.
+    helpers : tuple of functions, optional
+        Plain-Python scalar functions the formula calls (numba compiles their source; they may
+        use ``math``, ``np`` and other helpers only).
     """
     prim = Primitive(name, ufunc)
     UFUNC_OF[prim] = ufunc
@@ -78,6 +96,10 @@ def elementwise(name: str, ufunc: Any, *, template: str | None = None) -> Primit
         args = ", ".join(f"{{{i}}}" for i in range(ufunc.nin))
         template = f"np.{ufunc.__name__}({args})"
     prim.templates["numpy"] = template
+    if scalar is not None:
+        prim.templates["scalar"] = scalar
+    if helpers:
+        prim.templates["scalar_helpers"] = tuple(helpers)
     prim.batch = batch_elementwise(prim)
     return prim
 
@@ -131,11 +153,14 @@ def defderiv(prim: Primitive, *derivs: Any) -> None:
 # Arithmetic (explicit rules: the hottest primitives, no multiplication by one)
 # --------------------------------------------------------------------------------------------
 
-add_p = elementwise("add", np.add, template="({0} + {1})")
-subtract_p = elementwise("subtract", np.subtract, template="({0} - {1})")
-multiply_p = elementwise("multiply", np.multiply, template="({0} * {1})")
-true_divide_p = elementwise("true_divide", np.true_divide, template="({0} / {1})")
-negative_p = elementwise("negative", np.negative, template="(-{0})")
+# Python operators: the fast path for NumPy scalars in tier 0, the plain instruction in numba.
+add_p = elementwise("add", np.add, template="({0} + {1})", scalar="({0} + {1})")
+subtract_p = elementwise("subtract", np.subtract, template="({0} - {1})", scalar="({0} - {1})")
+multiply_p = elementwise("multiply", np.multiply, template="({0} * {1})", scalar="({0} * {1})")
+true_divide_p = elementwise(
+    "true_divide", np.true_divide, template="({0} / {1})", scalar="({0} / {1})"
+)
+negative_p = elementwise("negative", np.negative, template="(-{0})", scalar="(-{0})")
 
 # Under transforms, arithmetic on the 0-d parameters of a model (theta[0] * x, m ** 2) is the
 # common case; Python's operators reach NumPy scalars' fast paths (np.float64 ** 2 takes 60 ns,
@@ -368,7 +393,7 @@ round_p.batch = batch_elementwise(round_p)
 # Binary math
 # --------------------------------------------------------------------------------------------
 
-power_p = elementwise("power", np.power, template="({0} ** {1})")
+power_p = elementwise("power", np.power, template="({0} ** {1})", scalar="({0} ** {1})")
 power_p.impl = operator.pow  # the scalar fast path, as for the arithmetic above
 arctan2_p = elementwise("arctan2", np.arctan2)
 hypot_p = elementwise("hypot", np.hypot)
@@ -485,6 +510,95 @@ def _ones_like_weak(ans: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------------
+# More of NumPy's ufuncs: one block each (primitive, formula where numba lacks the ufunc,
+# derivative)
+# --------------------------------------------------------------------------------------------
+
+# fmod(x, y) = x - trunc(x / y) y (C's fmod: the sign of x): d/dx = 1, d/dy = -trunc(x / y)
+fmod_p = elementwise("fmod", np.fmod)
+defderiv(
+    fmod_p,
+    lambda ans, x, y: _ones_like_weak(ans),
+    lambda ans, x, y: negative(trunc_p.bind(divide(x, y))),
+)
+
+# heaviside(x, h) = 0 for x < 0, h at x == 0, 1 for x > 0 (NaN for NaN x). numba has no
+# np.heaviside, so the formula says it. Piecewise constant in x (derivative 0, as in JAX);
+# d/dh = 1 where x == 0, else 0.
+heaviside_p = elementwise(
+    "heaviside",
+    np.heaviside,
+    scalar="({0} if {0} != {0} else (0.0 if {0} < 0.0 else (1.0 if {0} > 0.0 else {1})))",
+)
+defderiv(heaviside_p, None, lambda ans, x, h: _where(equal(x, 0.0), 1.0, 0.0))
+
+
+def _fmax_share(mine: Any, other: Any, wins: Any) -> Any:
+    # fmax/fmin ignore a NaN operand (NumPy): the other one takes the whole derivative; else
+    # as maximum/minimum: 1 where this argument wins, 1/2 on ties
+    take = logical_or_p.bind(wins(mine, other), isnan_p.bind(other))
+    return _where(take, 1.0, _where(equal(mine, other), 0.5, 0.0))
+
+
+fmax_p = elementwise("fmax", np.fmax)
+fmin_p = elementwise("fmin", np.fmin)
+defderiv(
+    fmax_p,
+    lambda ans, x, y: _fmax_share(x, y, greater),
+    lambda ans, x, y: _fmax_share(y, x, greater),
+)
+defderiv(
+    fmin_p,
+    lambda ans, x, y: _fmax_share(x, y, less),
+    lambda ans, x, y: _fmax_share(y, x, less),
+)
+
+# deg2rad(x) = x pi / 180, rad2deg(x) = x 180 / pi: constant derivatives
+_RAD_PER_DEG = math.pi / 180.0
+deg2rad_p = elementwise("deg2rad", np.deg2rad)
+rad2deg_p = elementwise("rad2deg", np.rad2deg)
+defderiv(deg2rad_p, lambda ans, x: _RAD_PER_DEG)
+defderiv(rad2deg_p, lambda ans, x: 1.0 / _RAD_PER_DEG)
+
+# fabs(x) = |x| for real x (NumPy refuses complex): d/dx = sign(x), 0 at the kink as for abs
+fabs_p = elementwise("fabs", np.fabs)
+defderiv(fabs_p, lambda ans, x: sign(x))
+
+# float_power(x, y) = x^y computed in float64 (or complex128). In numba, np.power of
+# float64-promoted operands. Derivatives as power's, with the same guards at x == 0, but in
+# float_power so that they are float64 too.
+float_power_p = elementwise("float_power", np.float_power, scalar="np.power({0} * 1.0, {1})")
+
+
+def _float_power_dx(ans: Any, x: Any, y: Any) -> Any:
+    # d x^y / dx = y x^(y-1), 0 where x == 0 and y == 0
+    if type(y) in _PY_SCALARS:
+        return 0.0 if y == 0 else multiply(y, float_power_p.bind(x, y - 1))
+    origin = logical_and_p.bind(equal(x, 0), equal(y, 0))
+    safe = float_power_p.bind(x, subtract(_where(origin, 1.0, y), 1))
+    return _where(origin, 0.0, multiply(y, safe))
+
+
+def _float_power_dy(ans: Any, x: Any, y: Any) -> Any:
+    # d x^y / dy = x^y log x, 0 where x == 0 (double where)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        safe_log = log(_where(equal(x, 0), 1.0, x))
+        return _where(equal(x, 0), 0.0, multiply(ans, safe_log))
+
+
+defderiv(float_power_p, _float_power_dx, _float_power_dy)
+
+# nextafter(x, y) = x + e(x) sign(y - x), e piecewise constant: d/dx = 1 almost everywhere,
+# d/dy = 0
+nextafter_p = elementwise("nextafter", np.nextafter)
+defderiv(nextafter_p, lambda ans, x, y: _ones_like_weak(ans), None)
+
+# spacing(x) (the gap to the next float) and signbit(x) (a boolean) are piecewise constant
+spacing_p = elementwise("spacing", np.spacing)
+signbit_p = elementwise("signbit", np.signbit)
+
+
+# --------------------------------------------------------------------------------------------
 # Comparisons and logic (no derivative)
 # --------------------------------------------------------------------------------------------
 
@@ -517,6 +631,8 @@ defnondiff(
     isfinite_p,
     isnan_p,
     isinf_p,
+    spacing_p,
+    signbit_p,
 )
 
 

@@ -22,6 +22,7 @@ from ..core import MissingRule, Primitive, ShapedArray, Zero, bind_at, current_t
 from ._helpers import dtype_for_promotion
 from .batch_rules import batch_elementwise
 from .elementwise import (
+    FORMULA_ONLY,
     add,
     cos,
     defderiv,
@@ -48,11 +49,58 @@ _SQRT_2PI = math.sqrt(2.0 * math.pi)
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
-def _scipy_ufunc(name: str, ufunc: Any = None) -> Primitive:
-    """An elementwise primitive evaluated by ``scipy.special.<name>``."""
+def _scipy_ufunc(
+    name: str, ufunc: Any = None, scalar: str | None = None, helpers: tuple = ()
+) -> Primitive:
+    """An elementwise primitive evaluated by ``scipy.special.<name>``; ``scalar`` is its formula
+    for the compiled backends (numba knows no SciPy function; see ``elementwise``)."""
     ufunc = getattr(sc, name) if ufunc is None else ufunc
     args = ", ".join(f"{{{i}}}" for i in range(ufunc.nin))
-    return elementwise(name, ufunc, template=f"scipy.special.{name}({args})")
+    return elementwise(
+        name, ufunc, template=f"scipy.special.{name}({args})", scalar=scalar, helpers=helpers
+    )
+
+
+# Scalar helpers: plain Python that numba compiles for tier 1 and the tape machine (they use
+# only ``math``, ``np`` and each other; see ``codegen/lowering.py``).
+
+
+def digamma_scalar(x: float) -> float:
+    """psi(x) as scipy.special.psi: -inf at 0, NaN at the negative integers; reflection
+    psi(x) = psi(1 - x) - pi / tan(pi x) below 0; the recurrence psi(x) = psi(x + 1) - 1/x up
+    to x >= 10, then the asymptotic series ln x - 1/(2x) - sum B_2k / (2k x^2k) to x^-14
+    (truncation error below 1e-16 there)."""
+    if x != x:
+        return x
+    if x == 0.0:
+        return -np.inf
+    shift = 0.0
+    if x < 0.0:
+        if x == math.floor(x):
+            return np.nan
+        shift = -math.pi / math.tan(math.pi * x)
+        x = 1.0 - x
+    while x < 10.0:
+        shift -= 1.0 / x
+        x += 1.0
+    f = 1.0 / (x * x)
+    series = f * (
+        -1.0 / 12
+        + f * (1.0 / 120 + f * (-1.0 / 252 + f * (1.0 / 240 + f * (-1.0 / 132 + f * (
+            691.0 / 32760 + f * (-1.0 / 12)
+        )))))
+    )
+    return shift + math.log(x) - 0.5 / x + series
+
+
+def ndtr_scalar(x: float) -> float:
+    """The standard normal CDF as Cephes/scipy: 0.5 (1 + erf(x/sqrt 2)) near 0, erfc in the
+    tails (no cancellation)."""
+    t = x * 0.7071067811865476
+    if abs(t) < 0.7071067811865476:
+        return 0.5 + 0.5 * math.erf(t)
+    y = 0.5 * math.erfc(abs(t))
+    return 1.0 - y if t > 0.0 else y
 
 
 def _where(c: Any, x: Any, y: Any) -> Any:
@@ -71,8 +119,11 @@ def _less_equal_zero(x: Any) -> Any:
 # Gamma family
 # --------------------------------------------------------------------------------------------
 
-gammaln_p = _scipy_ufunc("gammaln")
-digamma_p = _scipy_ufunc("digamma", sc.psi)
+# log|Gamma(x)|, +inf at the poles (C lgamma, as scipy.special.gammaln)
+gammaln_p = _scipy_ufunc("gammaln", scalar="math.lgamma({0})")
+digamma_p = _scipy_ufunc(
+    "digamma", sc.psi, scalar="digamma_scalar({0})", helpers=(digamma_scalar,)
+)
 gamma_p = _scipy_ufunc("gamma")
 
 
@@ -184,11 +235,11 @@ _forbid_shape_derivative(gammaincc_p)
 # Error functions and the normal distribution
 # --------------------------------------------------------------------------------------------
 
-erf_p = _scipy_ufunc("erf")
-erfc_p = _scipy_ufunc("erfc")
+erf_p = _scipy_ufunc("erf", scalar="math.erf({0})")
+erfc_p = _scipy_ufunc("erfc", scalar="math.erfc({0})")
 erfinv_p = _scipy_ufunc("erfinv")
 erfcinv_p = _scipy_ufunc("erfcinv")
-ndtr_p = _scipy_ufunc("ndtr")
+ndtr_p = _scipy_ufunc("ndtr", scalar="ndtr_scalar({0})", helpers=(ndtr_scalar,))
 ndtri_p = _scipy_ufunc("ndtri")
 log_ndtr_p = _scipy_ufunc("log_ndtr")
 
@@ -231,13 +282,19 @@ def ndtr(x: Any) -> Any:
 # Logistic functions
 # --------------------------------------------------------------------------------------------
 
-expit_p = _scipy_ufunc("expit")
-logit_p = _scipy_ufunc("logit")
+# Stable forms: expit(x) = e^min(x,0) / (1 + e^-|x|) and log expit(x) = min(x, 0) -
+# log1p(e^-|x|) never overflow; logit(p) = log(p / (1 - p)).
+expit_p = _scipy_ufunc(
+    "expit", scalar="(np.exp(np.minimum({0}, 0.0)) / (1.0 + np.exp(-np.abs({0}))))"
+)
+logit_p = _scipy_ufunc("logit", scalar="np.log({0} / (1.0 - {0}))")
 
 defderiv(expit_p, lambda ans, x: multiply(ans, subtract(1.0, ans)))  # s'(x) = s (1 - s)
 defderiv(logit_p, lambda ans, x: reciprocal(multiply(x, subtract(1.0, x))))  # 1/(x (1 - x))
 
-log_expit_p = _scipy_ufunc("log_expit")
+log_expit_p = _scipy_ufunc(
+    "log_expit", scalar="(np.minimum({0}, 0.0) - np.log1p(np.exp(-np.abs({0}))))"
+)
 # d log s(x) = 1 - s(x) = s(-x)
 defderiv(log_expit_p, lambda ans, x: expit(negative(x)))
 
@@ -250,8 +307,13 @@ def expit(x: Any) -> Any:
 # x log y, x log1p y, entropy (zero where x == 0, with finite derivatives there)
 # --------------------------------------------------------------------------------------------
 
-xlogy_p = _scipy_ufunc("xlogy")
-xlog1py_p = _scipy_ufunc("xlog1py")
+# 0 where x == 0 (unless y is NaN), as scipy.special.xlogy / xlog1py
+xlogy_p = _scipy_ufunc(
+    "xlogy", scalar="(0.0 if ({0} == 0.0 and {1} == {1}) else {0} * np.log({1}))"
+)
+xlog1py_p = _scipy_ufunc(
+    "xlog1py", scalar="(0.0 if ({0} == 0.0 and {1} == {1}) else {0} * np.log1p({1}))"
+)
 entr_p = _scipy_ufunc("entr")
 
 
@@ -335,6 +397,8 @@ def _sinc_abstract_eval(aval: ShapedArray) -> ShapedArray:
 sinc_p = Primitive("sinc", np.sinc)
 sinc_p.abstract_eval = _sinc_abstract_eval
 sinc_p.templates["numpy"] = "np.sinc({0})"
+sinc_p.templates["scalar"] = "np.sinc({0})"  # numba implements np.sinc
+FORMULA_ONLY.append(sinc_p)
 
 # Below this |x| the closed-form derivative loses digits to cancellation; use its Maclaurin series
 # (|pi x| < 0.3: the 9 terms kept are exact to double precision, and it has all higher derivatives).

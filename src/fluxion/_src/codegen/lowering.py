@@ -1,0 +1,312 @@
+"""Lowering tables: one per backend, keyed by primitive name.
+
+Backends: ``numpy`` (tier 0, NumPy source), ``numba`` (tier 1: whole-graph kernels and fused
+loops), ``tape`` (the compiled tape machine) and ``cupy`` (filled by the GPU issue). The models
+are PyTensor's per-backend ``numba_funcify.register`` and tinygrad's ``code_for_op``.
+
+* An **elementwise primitive** declares its scalar formula once, in its ``prims/`` block
+  (``elementwise("expit", ..., scalar="...")``): a Python expression over ``{0}``, ``{1}``...
+  written with operators, NumPy ufuncs (``np.exp``), ``math`` functions and the primitive's
+  scalar helpers (plain Python functions that numba compiles). Without one, the formula is the
+  NumPy ufunc itself, ``np.<ufunc>({0}, ...)``. Every compiled backend derives its lowering from
+  it: tier 1 array code uses the formula directly when it is array-safe (ufuncs and operators
+  only) and a ``numba.vectorize`` of it otherwise, fused loops and the tape machine evaluate
+  it on scalars (:func:`scalar_formula`, :func:`array_formula`, :func:`scalar_prelude`).
+* **Other primitives** register a lowering function per backend with :func:`register`
+  (``numba_tier`` and ``tape`` do, next to the code that emits them).
+* A primitive a backend **cannot lower** says why in one place: the :func:`cannot_lower`
+  calls at the end of this module.
+
+:func:`status` answers, for a backend and a primitive, "lowered" or the reason; the op table
+checks that every primitive has one or the other in every backend.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+from ..core import Primitive
+from ..prims import elementwise as _ew
+
+__all__ = [
+    "BACKENDS",
+    "register",
+    "cannot_lower",
+    "lowering",
+    "reason",
+    "status",
+    "scalar_formula",
+    "array_formula",
+    "scalar_prelude",
+    "elementwise_primitives",
+]
+
+BACKENDS = ("numpy", "numba", "tape", "cupy")
+
+# backend -> primitive name -> lowering function (its signature is the backend's business)
+_TABLES: dict[str, dict[str, Callable]] = {b: {} for b in BACKENDS}
+# backend -> primitive name -> why the backend cannot lower it
+_REASONS: dict[str, dict[str, str]] = {b: {} for b in BACKENDS}
+# backend -> why whole classes of values do not run there (dtypes), checked by the op table
+DTYPE_LIMITS: dict[str, str] = {}
+
+
+def _check_backend(backend: str) -> None:
+    if backend not in BACKENDS:
+        raise ValueError(f"lowering: expected a backend in {BACKENDS}, got {backend!r}")
+
+
+def register(backend: str, *names: str) -> Callable[[Callable], Callable]:
+    """Decorator: ``fn`` lowers the primitives ``names`` in ``backend``.
+
+    What ``fn`` takes and returns is the backend's convention (tier 1: the equation -> a format
+    string, or None where these parameters cannot be lowered).
+    """
+    _check_backend(backend)
+
+    def deco(fn: Callable) -> Callable:
+        for name in names:
+            _TABLES[backend][name] = fn
+        return fn
+
+    return deco
+
+
+def cannot_lower(backend: str, prim_name: str, why: str) -> None:
+    """Record that ``backend`` cannot lower ``prim_name``, and why (shown to users on fallback)."""
+    _check_backend(backend)
+    _REASONS[backend][prim_name] = why
+
+
+def lowering(backend: str, prim_name: str) -> Callable | None:
+    """The registered lowering function of ``prim_name`` in ``backend`` (None: none)."""
+    return _TABLES[backend].get(prim_name)
+
+
+def reason(backend: str, prim_name: str) -> str | None:
+    """Why ``backend`` cannot lower ``prim_name`` (None: no reason recorded)."""
+    why = _REASONS[backend].get(prim_name)
+    if why is None and prim_name not in _TABLES[backend]:
+        why = _BACKEND_REASONS.get(backend)
+    return why
+
+
+def status(backend: str, prim: Primitive) -> tuple[bool, str]:
+    """(True, how) if ``backend`` lowers ``prim``; (False, why not) if it records a reason;
+    (False, "") if it has neither (a gap the op table reports)."""
+    _check_backend(backend)
+    why = _REASONS[backend].get(prim.name)
+    if why is None and prim.name not in _TABLES[backend]:
+        why = _BACKEND_REASONS.get(backend)
+    if why is not None:
+        return False, why
+    if prim.name in _TABLES[backend]:
+        return True, "registered"
+    if backend in ("numba", "tape") and scalar_formula(prim) is not None:
+        return True, "scalar formula"
+    if backend == "numpy":
+        return True, "impl call"  # tier 0 calls any primitive's impl (jit always works)
+    return False, ""
+
+
+# --------------------------------------------------------------------------------------------
+# Elementwise primitives: the scalar formula declared on the primitive
+# --------------------------------------------------------------------------------------------
+
+
+def elementwise_primitives() -> list[Primitive]:
+    """Every loaded primitive with a scalar formula (declared, or its NumPy ufunc), in name
+    order. (The special-function family loads with SciPy, on first use; the tape machine
+    imports it so that its opcode table is complete.)"""
+    found = {id(p): p for p in [*_ew.UFUNC_OF, *_ew.FORMULA_ONLY]}
+    prims = [p for p in found.values() if scalar_formula(p) is not None]
+    return sorted(prims, key=lambda p: p.name)
+
+
+def scalar_formula(prim: Primitive) -> str | None:
+    """The primitive's scalar formula (``{0}``, ``{1}`` for the operands), or None.
+
+    Declared with ``elementwise(..., scalar=...)``; otherwise NumPy's own ufunc
+    ``np.<name>(...)`` (numba implements NumPy's ufuncs on scalars and arrays alike). SciPy's
+    ufuncs have no default: numba does not know them.
+    """
+    declared = prim.templates.get("scalar")
+    if declared is not None:
+        return declared
+    ufunc = _ew.UFUNC_OF.get(prim)
+    if ufunc is None or ufunc.nout != 1 or type(ufunc).__module__ != "numpy":
+        return None
+    if getattr(__import__("numpy"), ufunc.__name__, None) is not ufunc:
+        return None  # a ufunc from another package (scipy.special)
+    return f"np.{ufunc.__name__}(" + ", ".join(f"{{{i}}}" for i in range(ufunc.nin)) + ")"
+
+
+def arity(prim: Primitive) -> int:
+    """Number of operands of an elementwise primitive (from its formula's placeholders)."""
+    found = [int(k) for k in re.findall(r"\{(\d+)\}", scalar_formula(prim) or "")]
+    return max(found) + 1 if found else 0
+
+
+def helpers(prim: Primitive) -> tuple:
+    """The scalar helper functions the primitive's formula calls (plain Python, numba-safe)."""
+    return tuple(prim.templates.get("scalar_helpers", ()))
+
+
+def _parsed(formula: str) -> ast.AST:
+    return ast.parse(re.sub(r"\{(\d+)\}", r"x\1", formula), mode="eval")
+
+
+def array_safe(prim: Primitive) -> bool:
+    """Whether the formula works on whole arrays in numba: operators, comparisons, literals and
+    ``np.*`` calls only (no conditional expression, no ``math``, no helper)."""
+    formula = scalar_formula(prim)
+    if formula is None or helpers(prim):
+        return False
+    for node in ast.walk(_parsed(formula)):
+        if isinstance(node, ast.IfExp | ast.BoolOp | ast.Lambda):
+            return False
+        if isinstance(node, ast.Call):
+            fn = node.func
+            if not (isinstance(fn, ast.Attribute) and isinstance(fn.value, ast.Name)
+                    and fn.value.id == "np"):
+                return False
+        if isinstance(node, ast.Name) and not (node.id == "np" or re.fullmatch(r"x\d+", node.id)):
+            return False
+    return True
+
+
+def vectorized_name(prim: Primitive) -> str:
+    """The name of the ``numba.vectorize`` of a primitive's formula in generated modules."""
+    return f"_vec_{prim.name}"
+
+
+def array_formula(prim: Primitive) -> str | None:
+    """Tier-1 array code for an elementwise primitive: its formula if array-safe, else a call
+    of its vectorized formula (defined by :func:`scalar_prelude`)."""
+    formula = scalar_formula(prim)
+    if formula is None:
+        return None
+    if array_safe(prim):
+        return formula
+    args = ", ".join(f"{{{i}}}" for i in range(arity(prim)))
+    return f"{vectorized_name(prim)}({args})"
+
+
+def _helper_source(fn: Callable) -> str:
+    return textwrap.dedent(inspect.getsource(fn))
+
+
+def scalar_prelude(source: str, prims: Any = None) -> str:
+    """numba definitions that generated ``source`` needs: the scalar helpers it calls (and the
+    helpers those call), and the vectorized formulas it calls. Empty if none.
+
+    ``prims`` defaults to every elementwise primitive; the definitions come out in a fixed
+    order, so the same source gives the same module (and numba's disk cache stays valid).
+    """
+    prims = elementwise_primitives() if prims is None else prims
+    by_helper = {fn.__name__: fn for p in prims for fn in helpers(p)}
+    lines: list[str] = []
+    wanted_vec = [p for p in prims if re.search(rf"\b{vectorized_name(p)}\(", source)]
+    text = source + "".join(scalar_formula(p) for p in wanted_vec)
+    wanted: list[str] = []
+    pending = [n for n in sorted(by_helper) if re.search(rf"\b{n}\(", text)]
+    while pending:  # helpers calling helpers
+        name = pending.pop(0)
+        if name in wanted:
+            continue
+        wanted.append(name)
+        body = _helper_source(by_helper[name])
+        pending += [n for n in sorted(by_helper) if n not in wanted and re.search(rf"\b{n}\(",
+                                                                                 body)]
+    for name in sorted(wanted):
+        decorator = '@numba.njit(cache=True, nogil=True, error_model="numpy")\n'
+        lines.append(decorator + _helper_source(by_helper[name]).strip() + "\n")
+    for p in wanted_vec:
+        n = arity(p)
+        params = ", ".join(f"x{i}" for i in range(n))
+        sig = "float64(" + ", ".join(["float64"] * n) + ")"
+        body = scalar_formula(p).format(*(f"x{i}" for i in range(n)))
+        lines.append(f'@numba.vectorize(["{sig}"], cache=True)')
+        lines.append(f"def {vectorized_name(p)}({params}):\n    return {body}\n")
+    return "\n\n".join(lines) + ("\n\n" if lines else "")
+
+
+# --------------------------------------------------------------------------------------------
+# What each backend cannot lower, and why (the one place)
+# --------------------------------------------------------------------------------------------
+
+# A backend with no lowerings yet: every primitive carries this reason until one registers.
+_BACKEND_REASONS = {"cupy": "CuPy backend not built yet (GPU issue)"}
+
+DTYPE_LIMITS["numba"] = (
+    "tier 1 compiles real (bool, integer, float) values; a graph with complex values stays on "
+    "tier 0; formulas that are not NumPy ufuncs (helpers, branches) are compiled for float64 "
+    "results only"
+)
+DTYPE_LIMITS["tape"] = (
+    "the tape machine holds every value as float64: complex, float32 and object values are not "
+    "encoded, nor integer or boolean results whose float64 arithmetic would differ from NumPy's"
+)
+
+# SciPy functions numba has no implementation of (tier 0 calls SciPy's ufunc).
+for _name in ("gamma", "beta", "betaln", "gammainc", "gammaincc", "erfinv", "erfcinv", "ndtri",
+              "log_ndtr", "entr", "i0e", "i1e", "polygamma"):
+    for _backend in ("numba", "tape"):
+        cannot_lower(_backend, _name, f"no numba implementation of scipy.special.{_name} yet "
+                     "(tier 0 calls SciPy)")
+
+# Primitives with no tier-1 (numba) lowering.
+for _name, _why in {
+    "round": "np.round with decimals is not lowered yet",
+    "real": "complex values stay on tier 0",
+    "imag": "complex values stay on tier 0",
+    "update": "functional index update is not lowered yet",
+    "pad": "pad is not lowered yet",
+    "roll": "roll is not lowered yet",
+    "cholesky": "numba's np.linalg.cholesky is not wired yet",
+    "det": "det is not lowered yet (slogdet is)",
+    "eigh": "eigh is not lowered yet",
+    "einsum": "einsum is not lowered yet (matmul is)",
+    "triangular_solve": "triangular_solve is not lowered yet",
+    "all": "all is not lowered yet",
+    "any": "any is not lowered yet",
+    "argmax": "argmax is not lowered yet",
+    "argmin": "argmin is not lowered yet",
+    "cumprod": "cumprod is not lowered yet (cumsum of 1-D is)",
+    "checkpoint": "checkpoint is inlined by staging; the call primitive itself is not lowered",
+    "custom_jvp_call": "inlined by staging; the call primitive itself is not lowered",
+    "custom_vjp_call": "inlined by staging; the call primitive itself is not lowered",
+}.items():
+    cannot_lower("numba", _name, _why)
+
+# Primitives the tape encoder (codegen/tape.py) does not encode.
+for _name, _why in {
+    "round": "np.round with decimals has no tape instruction",
+    "real": "complex values are not encoded",
+    "imag": "complex values are not encoded",
+    "conjugate": "complex values are not encoded",
+    "invert": "bitwise NOT of integers has no float64 form",
+    "floor_divide": "not encoded yet",
+    "update": "functional index update has no tape instruction",
+    "pad": "pad has no tape instruction yet",
+    "cholesky": "no tape instruction yet",
+    "det": "no tape instruction yet (slogdet has one)",
+    "eigh": "no tape instruction",
+    "einsum": "no tape instruction yet (matmul has one)",
+    "triangular_solve": "no tape instruction yet",
+    "all": "no tape instruction yet",
+    "any": "no tape instruction yet",
+    "argmax": "integer results of a search have no tape instruction",
+    "argmin": "integer results of a search have no tape instruction",
+    "cumprod": "no tape instruction yet (cumsum has one)",
+    "checkpoint": "inlined by staging; the call primitive itself is not encoded",
+    "custom_jvp_call": "inlined by staging; the call primitive itself is not encoded",
+    "custom_vjp_call": "inlined by staging; the call primitive itself is not encoded",
+}.items():
+    cannot_lower("tape", _name, _why)
+
