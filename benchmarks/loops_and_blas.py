@@ -260,7 +260,7 @@ def run_regression(repeats: int, target: float) -> list[tuple[str, str]]:
     import fluxion
     import fluxion.numpy as fnp
     from fluxion._src.codegen import tape as tape_mod
-    from fluxion._src.codegen.numba_tier import lowerable
+    from fluxion._src.codegen.tier1 import lowerable
 
     X, y, theta = regression_data()
     floor = regression_numpy(X, y)

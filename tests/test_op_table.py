@@ -245,7 +245,7 @@ def test_tier1_every_elementwise_formula(n: int, compiled_nuts_cache: str) -> No
     import numpy as np
 
     import fluxion
-    from fluxion._src.codegen import lowering, numba_tier
+    from fluxion._src.codegen import lowering, tier1
 
     cases = []
     for prim in lowering.elementwise_primitives():
@@ -268,8 +268,8 @@ def test_tier1_every_elementwise_formula(n: int, compiled_nuts_cache: str) -> No
     try:
         with np.errstate(all="ignore"):
             graph = fluxion.jit(every, tier=0).lower(*flat).graph
-            assert numba_tier.lowerable(graph) == []
-            got = numba_tier.compile_numba(graph, f"formulas{n}").fn(*flat)
+            assert tier1.lowerable(graph) == []
+            got = tier1.compile_numba(graph, f"formulas{n}").fn(*flat)
             want = every(*flat)
     finally:
         fluxion.config.update("cache_dir", old)

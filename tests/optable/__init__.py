@@ -226,7 +226,7 @@ def _check_tier1(row: OpCase, args: tuple) -> None:
     """Tier 1 (numba kernel or fused loops) equals eager on the row's graph and its gradient's,
     or every primitive it cannot lower carries a reason in the numba lowering table."""
     import fluxion
-    from fluxion._src.codegen import numba_tier
+    from fluxion._src.codegen import tier1
 
     for what, fn, fargs in _backend_graphs(row, args):
         jitted = fluxion.jit(fn, tier=0)
@@ -235,13 +235,13 @@ def _check_tier1(row: OpCase, args: tuple) -> None:
         leaves = tree_flatten(fargs)[0]
         if len(leaves) != len(graph.in_vars):
             continue  # static (non-array) arguments: the graph's inputs are not the leaves
-        missing = numba_tier.lowerable(graph)
+        missing = tier1.lowerable(graph)
         if missing:
             _assert_declined_with_reason(row, "numba", missing, what)
             continue
         try:
             with np.errstate(all="ignore"):
-                got = numba_tier.compile_numba(graph, "optable").fn(*leaves)
+                got = tier1.compile_numba(graph, "optable").fn(*leaves)
         except np.linalg.LinAlgError:
             continue  # a singular matrix at these inputs (NumPy raises too)
         want_leaves = tree_flatten(want)[0]

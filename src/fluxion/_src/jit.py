@@ -149,7 +149,8 @@ class Specialization:
         """Compile tier 1 (numba) and switch to it; in a thread if ``background``."""
         if self.promotion is not None:
             return
-        from .codegen.numba_tier import lowerable, numba_available
+        from .codegen.numba_tier import numba_available
+        from .codegen.tier1 import lowerable
 
         if not numba_available():
             self.promotion = "numba is not installed (pip install numba)"
@@ -168,7 +169,7 @@ class Specialization:
             self._compile_tier1(args)
 
     def _compile_tier1(self, args: tuple) -> None:
-        from .codegen.numba_tier import compile_numba
+        from .codegen.tier1 import compile_numba
 
         try:
             code = compile_numba(self.graph, self.name)

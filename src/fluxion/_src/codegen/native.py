@@ -4,7 +4,7 @@ A *native potential* is ``double f(double *q, double *grad_out, void *context)``
 computing a value-and-gradient graph of one flat ``(dim,)`` input: the log density at ``q`` and
 its gradient. Two compiled forms of the graph provide one:
 
-* ``"kernel"``: the graph's own tier-1 numba kernel (``numba_tier.KernelModule``) wrapped in a
+* ``"kernel"``: the graph's own tier-1 numba kernel (``tier1.KernelModule``) wrapped in a
   numba ``cfunc``; the context holds the addresses of the kernel's constant arrays (the data).
   Fastest per call; numba compiles it per model (0.5 s to 10 s, then from the disk cache).
 * ``"tape"``: the graph encoded for the tape machine (``tape.py``), one interpreter compiled once
@@ -159,7 +159,7 @@ def choose_kind(graph: Graph, prefer: str = "auto") -> tuple[str | None, str, bo
 
 def _kernel_blocker(graph: Graph) -> str:
     """Why the graph has no kernel potential ("" when it has one)."""
-    from .numba_tier import lowerable
+    from .tier1 import lowerable
 
     missing = lowerable(graph)
     if missing:
@@ -194,7 +194,7 @@ def native_potential(graph: Graph, dim: int, prefer: str = "auto") -> NativePote
     if kind is None:
         raise NotImplementedError(f"native_potential: {reason}")
     if kind == "kernel":
-        from .numba_tier import KernelModule
+        from .tier1 import KernelModule
 
         kernel = KernelModule(graph, "potential_kernel")
         made = _potential_source(kernel, dim)
