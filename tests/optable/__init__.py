@@ -222,19 +222,39 @@ def _assert_declined_with_reason(row: OpCase, backend: str, missing: list[str], 
         )
 
 
-def _check_tier1(row: OpCase, args: tuple) -> None:
-    """Tier 1 (numba kernel or fused loops) equals eager on the row's graph and its gradient's,
-    or every primitive it cannot lower carries a reason in the numba lowering table."""
+def _backend_cases(row: OpCase, args: tuple) -> Any:
+    """(what, graph, input leaves, eager output leaves) for each graph of ``_backend_graphs``
+    whose inputs are the argument leaves (static, non-array arguments leave other inputs)."""
     import fluxion
-    from fluxion._src.codegen import tier1
 
     for what, fn, fargs in _backend_graphs(row, args):
         jitted = fluxion.jit(fn, tier=0)
         want = jitted(*fargs)
         graph = jitted.lower(*fargs).graph
         leaves = tree_flatten(fargs)[0]
-        if len(leaves) != len(graph.in_vars):
-            continue  # static (non-array) arguments: the graph's inputs are not the leaves
+        if len(leaves) == len(graph.in_vars):
+            yield what, graph, leaves, tree_flatten(want)[0]
+
+
+def _assert_backend_matches(
+    row: OpCase, label: str, got: Any, want_leaves: list, rtol: float, atol: float
+) -> None:
+    """A compiled backend's outputs have eager's count, shapes and dtypes, and its values."""
+    assert len(got) == len(want_leaves), f"{row.name}: {label}: output count"
+    for g, w in zip(got, want_leaves):
+        g, w = np.asarray(g), np.asarray(w)
+        assert g.shape == w.shape and g.dtype == w.dtype, (
+            f"{row.name}: {label} gave {g.dtype}{list(g.shape)}, eager {w.dtype}{list(w.shape)}"
+        )
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, err_msg=f"{row.name}: {label}")
+
+
+def _check_tier1(row: OpCase, args: tuple) -> None:
+    """Tier 1 (numba kernel or fused loops) equals eager on the row's graph and its gradient's,
+    or every primitive it cannot lower carries a reason in the numba lowering table."""
+    from fluxion._src.codegen import tier1
+
+    for what, graph, leaves, want in _backend_cases(row, args):
         missing = tier1.lowerable(graph)
         if missing:
             _assert_declined_with_reason(row, "numba", missing, what)
@@ -244,20 +264,10 @@ def _check_tier1(row: OpCase, args: tuple) -> None:
                 got = tier1.compile_numba(graph, "optable").fn(*leaves)
         except np.linalg.LinAlgError:
             continue  # a singular matrix at these inputs (NumPy raises too)
-        want_leaves = tree_flatten(want)[0]
-        assert len(got) == len(want_leaves), f"{row.name}: tier 1 {what}: output count"
-        for g, w in zip(got, want_leaves):
-            g, w = np.asarray(g), np.asarray(w)
-            assert g.shape == w.shape and g.dtype == w.dtype, (
-                f"{row.name}: tier 1 {what} gave {g.dtype}{list(g.shape)}, eager "
-                f"{w.dtype}{list(w.shape)}"
-            )
-            # fused loops may reassociate sums (fastmath 'reassoc'): not bit-identical
-            single = w.dtype in (np.float32, np.complex64)
-            rtol, atol = (1e-5, 1e-6) if single else (1e-10, 1e-12)
-            np.testing.assert_allclose(
-                g, w, rtol=rtol, atol=atol, err_msg=f"{row.name}: tier 1 {what}"
-            )
+        # fused loops may reassociate sums (fastmath 'reassoc'): not bit-identical
+        single = any(np.asarray(w).dtype in (np.float32, np.complex64) for w in want)
+        rtol, atol = (1e-5, 1e-6) if single else (1e-10, 1e-12)
+        _assert_backend_matches(row, f"tier 1 {what}", got, want, rtol, atol)
 
 
 def _check_cupy(row: OpCase, args: tuple) -> None:
@@ -276,55 +286,21 @@ def _check_tape(row: OpCase, args: tuple) -> None:
     equals eager on the row's jit graph and on the graph of the gradient of the sum of its float
     outputs — wherever the graph encodes (a graph that does not is compiled by numba instead;
     ``encode`` must then say why)."""
-    import fluxion
     from fluxion._src.codegen import tape
 
     machine = tape.load_machine()
-
-    def compare(fn: Callable, fargs: tuple, what: str) -> None:
-        jitted = fluxion.jit(fn, tier=0)
-        want = jitted(*fargs)
-        graph = jitted.lower(*fargs).graph
-        leaves = tree_flatten(fargs)[0]
-        if len(leaves) != len(graph.in_vars):
-            return  # static (non-array) arguments: the graph's inputs are not the leaves
+    for what, graph, leaves, want in _backend_cases(row, args):
         encoded, why = tape.encode(graph)
         if encoded is None:
             assert why, f"{row.name}: encode gave no reason"
             if why.startswith("primitive "):  # no tape lowering at all: the table says why
-                name = why.split()[1]
-                _assert_declined_with_reason(row, "tape", [name], what)
-            return
+                _assert_declined_with_reason(row, "tape", [why.split()[1]], what)
+            continue
         try:
             got = tape.run(encoded, machine, *leaves)
         except np.linalg.LinAlgError:
-            return  # a singular matrix at these inputs: the potential rejects the point
-        want_leaves = tree_flatten(want)[0]
-        assert len(got) == len(want_leaves), f"{row.name}: {what}: output count"
-        for g, w in zip(got, want_leaves):
-            g, w = np.asarray(g), np.asarray(w)
-            assert g.shape == w.shape and g.dtype == w.dtype, (
-                f"{row.name}: {what} gave {g.dtype}{list(g.shape)}, eager "
-                f"{w.dtype}{list(w.shape)}"
-            )
-            np.testing.assert_allclose(
-                g, w, rtol=1e-11, atol=1e-13, err_msg=f"{row.name}: tape {what}"
-            )
-
-    compare(row.fn, args, "value")
-    if row.nondiff or "rev" not in row.modes or not _has_float_args(row):
-        return
-    restricted, float_args = _restrict(row.fn, args)
-
-    def total(*xs: Any) -> Any:
-        out = 0.0
-        for leaf in tree_flatten(restricted(*xs))[0]:
-            if _is_float_leaf(leaf) and np.dtype(leaf.dtype).kind == "f":
-                out = out + fluxion.numpy.sum(leaf)
-        return out
-
-    grad = fluxion.grad(total, argnums=tuple(range(len(float_args))))
-    compare(grad, float_args, "gradient")
+            continue  # a singular matrix at these inputs: the potential rejects the point
+        _assert_backend_matches(row, f"tape {what}", got, want, 1e-11, 1e-13)
 
 
 def _assert_same_outputs(row: OpCase, got: Any, want: Any, what: str) -> None:

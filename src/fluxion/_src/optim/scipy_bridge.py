@@ -393,16 +393,22 @@ def _resolve_method(method: Any, bounds: Any, constraints: Any) -> Any:
     return method.lower()
 
 
-def _wrap_callback(callback: Callable | None, problem: _FlatProblem) -> Callable | None:
-    if callback is None:
-        return None
+def _takes_intermediate_result(callback: Callable) -> bool:
+    """Whether ``callback`` uses SciPy's new style ``callback(intermediate_result=...)``
+    (the parameter name is how SciPy itself tells the two apart)."""
     import inspect
 
     try:
         params = list(inspect.signature(callback).parameters)
     except (TypeError, ValueError):
         params = []
-    if params == ["intermediate_result"]:
+    return params == ["intermediate_result"]
+
+
+def _wrap_callback(callback: Callable | None, problem: _FlatProblem) -> Callable | None:
+    if callback is None:
+        return None
+    if _takes_intermediate_result(callback):
 
         def new_style(intermediate_result: Any) -> Any:
             import scipy.optimize as so
@@ -554,13 +560,7 @@ def _constrained_callback(callback: Callable | None, model: UnconstrainedModel) 
     """The user's callback, called with constrained parameters (the run sees ``u``)."""
     if callback is None:
         return None
-    import inspect
-
-    try:
-        params = list(inspect.signature(callback).parameters)
-    except (TypeError, ValueError):
-        params = []
-    if params == ["intermediate_result"]:
+    if _takes_intermediate_result(callback):
 
         def new_style(intermediate_result: Any) -> Any:
             r = intermediate_result
