@@ -306,9 +306,9 @@ def test_auto_chooses_the_potential_from_the_graph_alone(potential):
     assert (first.compiled, first.potential) == (again.compiled, again.potential)
     assert first.potential == "tape" and "below KERNEL_MIN_WORK" in first.compiled_reason
     np.testing.assert_array_equal(again.draws["mu"], first.draws["mu"])
-    # a regression on 300 x 40 data moves enough data per gradient for the kernel: its first
-    # run compiles the kernel (and waits), the second loads it; the draws are identical
-    big, init = _regression(300, 40, seed=7)
+    # a regression on 2000 x 40 data moves enough data per gradient (360,941 elements) for the
+    # kernel: its first run compiles the kernel (and waits), the second loads it; same draws
+    big, init = _regression(2000, 40, seed=7)
     first = sample(big, init, **kw)
     again = sample(big, init, **kw)
     assert first.potential == again.potential == "kernel"

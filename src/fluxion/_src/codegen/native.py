@@ -36,11 +36,13 @@ __all__ = [
 ]
 
 # "auto" compiles the model's kernel when one value-and-gradient call reads and writes at least
-# this many array elements: there the tape machine's flat loops cost 2-4x the fused kernel
-# (benchmarks/RESULTS.md: earn_height 11.8 vs 2.6 us, kidscore_momiq 5.7 vs 2.3 us), and a
-# run of thousands of draws repays the kernel's few seconds of compile; below it the tape's
-# zero compile wins (the worksheet's line fit: 0.06 s more sampling against ~1 s of compile).
-KERNEL_MIN_WORK = 10_000
+# this many array elements, else runs the tape machine (no compile per model). Break-even: the
+# kernel's compile costs ~5-8 s (measured: 8.3 s first run of a 500 x 25 regression against
+# 2.0 s with its kernel cached, benchmarks/first_run.py, 2026-12-04); the tape's flat loops cost
+# about 0.5 ns more per element than the kernel (B's 5000 x 24 regression: 86.9 vs 58.4 us for
+# 240k elements), and a default run (4 chains x 2000 iterations x ~7 gradients) makes ~56,000
+# calls: 56,000 x 0.5 ns x W > 5 s needs W > ~180,000 elements.
+KERNEL_MIN_WORK = 200_000
 
 
 def graph_work(graph: Graph) -> int:
