@@ -190,6 +190,15 @@ def compile_in_processes(jobs: list[CompileJob], timeout: float | None = None) -
         A job failed; the message holds the end of its error output.
     """
     todo = [job for job in jobs if not job.done()]
+    if todo:
+        # a first run on a machine waits here for tens of seconds: say why rather than look hung
+        names = ", ".join(sorted({os.path.basename(job.path).split("_")[1] for job in todo}))
+        print(
+            f"fluxion: compiling {len(todo)} entry point(s) once for this machine ({names}); "
+            "later runs load them from the cache (python -m fluxion precompile does it ahead)",
+            file=sys.stderr,
+            flush=True,
+        )
     if len(todo) <= 1:
         for job in todo:
             job.run_here()
