@@ -20,9 +20,9 @@ from fluxion._src.mcmc.kernels import SliceState as SliceState
 from fluxion._src.mcmc.kernels import mala_step as mala_step
 from fluxion._src.mcmc.kernels import rwm_step as rwm_step
 from fluxion._src.mcmc.kernels import slice_step as slice_step
+from fluxion._src.mcmc.result import SampleResult as SampleResult
 from fluxion._src.mcmc.sample import KERNELS as KERNELS
 from fluxion._src.mcmc.sample import Model as Model
-from fluxion._src.mcmc.sample import SampleResult as SampleResult
 from fluxion._src.mcmc.sample import sample as sample
 
 __all__ = [
