@@ -217,7 +217,7 @@ def test_an_exception_in_the_model_rejects_the_point(potential):
 
     model = Model(lp, np.zeros(1))
     model.logp_and_grad(model.u0)
-    fast = _compiled_nuts(model, "stan")
+    fast, _ = _compiled_nuts(model, "stan")
     assert fast is not None
     assert fast.potential == potential
     fn = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)(

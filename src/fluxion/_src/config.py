@@ -6,13 +6,19 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["PerformanceWarning", "config", "disable_jit"]
+__all__ = ["PerformanceWarning", "SamplingWarning", "config", "disable_jit"]
 
 
 class PerformanceWarning(UserWarning):
     """A computation ran on a slower path than the one asked for or expected (e.g. ``sample``
     on the Python NUTS instead of compiled chains); the message names the cause (the primitive,
     the option) and how to get the fast path. Silence it with ``warnings.filterwarnings``."""
+
+
+class SamplingWarning(UserWarning):
+    """A sampler run whose draws may not be trusted as they are (R-hat, ESS, divergences, tree
+    depth, E-BFMI, an improper posterior, an interrupted run); the message names the
+    parameters and the usual fix. ``result.warnings`` keeps them."""
 
 
 class Config:

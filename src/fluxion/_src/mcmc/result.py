@@ -45,6 +45,9 @@ class SampleResult:
         call...") or why the Python NUTS ran (naming the primitive); "" when not NUTS.
     """
 
+    #: True for the partial result of a run stopped by Ctrl-C (the draws every chain finished)
+    interrupted: bool = False
+
     def __init__(
         self,
         draws: dict,

@@ -11,7 +11,7 @@ once with ``jit(value_and_grad(...))``. Draws come back in the constrained space
 from __future__ import annotations
 
 import math
-import sys
+import os
 import time
 import warnings
 from collections.abc import Callable
@@ -19,12 +19,15 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..config import PerformanceWarning
+from ..config import PerformanceWarning, SamplingWarning
 from ..infer.model import UnconstrainedModel
 from .adaptation import DualAveraging, NutpieAdaptation, WindowedAdaptation
+from .ensemble import EnsembleState, stretch_step
 from .hmc import MAX_DELTA_ENERGY, HMCState, Metric, hmc_step, init_state, nuts_step
 from .kernels import SliceState, mala_step, rwm_step, slice_step
+from .progress import ChainProgress
 from .result import SampleResult
+from .store import RunStore, check_output_dir, chunk_seed
 
 __all__ = ["sample", "SampleResult", "Model"]
 
@@ -67,92 +70,6 @@ def _find_step_size(
     return step_size
 
 
-class _Progress:
-    def __init__(self, enabled: bool, total: int, chain: int) -> None:
-        self.enabled = enabled and hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
-        self.total, self.chain, self.last = total, chain, 0.0
-
-    def update(self, i: int, divergences: int, force: bool = False) -> None:
-        if not self.enabled:
-            return
-        now = time.perf_counter()
-        if not force and now - self.last < 0.1:
-            return
-        self.last = now
-        frac = (i + 1) / self.total
-        bar = "#" * int(30 * frac)
-        sys.stderr.write(
-            f"\rchain {self.chain}: [{bar:<30}] {i + 1}/{self.total} divergences {divergences}"
-        )
-        if force:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
-class _SharedProgress:
-    """One progress line for chains running at once in threads: the total, and for up to 8
-    chains each chain's percentage and divergences (``c0 45%/0``)."""
-
-    def __init__(self, enabled: bool, total: int, chains: int) -> None:
-        import threading
-
-        self.enabled = enabled and hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
-        self.total, self.chains = total, chains
-        self.done = [0] * chains
-        self.divergences = [0] * chains
-        self.lock = threading.Lock()
-        self.last = 0.0
-        self.stop = threading.Event()  # set on Ctrl-C: workers stop at their next update
-
-    def for_chain(self, chain: int) -> Any:
-        shared = self
-
-        class _Bar:
-            enabled = shared.enabled
-
-            def update(self, i: int, divergences: int, force: bool = False) -> None:
-                shared.update(chain, i, divergences)
-
-        return _Bar()
-
-    def update(self, chain: int, i: int, divergences: int) -> None:
-        if self.stop.is_set():
-            raise KeyboardInterrupt
-        if not self.enabled:
-            return
-        with self.lock:
-            self.done[chain], self.divergences[chain] = i + 1, divergences
-            now = time.perf_counter()
-            finished = sum(self.done) == self.total * self.chains
-            if not finished and now - self.last < 0.1:
-                return
-            self.last = now
-            frac = sum(self.done) / (self.total * self.chains)
-            bar = "#" * int(30 * frac)
-            # each chain's share and divergences, while the line stays short enough
-            each = (
-                " |"
-                + "".join(
-                    f" c{c} {100 * n // self.total}%/{k}"
-                    for c, (n, k) in enumerate(zip(self.done, self.divergences))
-                )
-                if self.chains <= 8
-                else ""
-            )
-            sys.stderr.write(
-                f"\r{self.chains} chains: [{bar:<30}] {sum(self.done)}/{self.total * self.chains}"
-                f" divergences {sum(self.divergences)}{each}" + ("\n" if finished else "")
-            )
-            sys.stderr.flush()
-
-
-def _progress_bar(progress: Any, total: int, chain: int) -> Any:
-    """A chain's bar: its own line (progress is a bool) or its share of a _SharedProgress."""
-    if isinstance(progress, _SharedProgress):
-        return progress.for_chain(chain)
-    return _Progress(bool(progress), total, chain)
-
-
 KERNELS = ("nuts", "hmc", "rwm", "mala", "slice", "ensemble")
 _DEFAULT_TARGET = {"nuts": 0.8, "hmc": 0.8, "rwm": 0.234, "mala": 0.574}
 
@@ -167,7 +84,7 @@ def sample(
     draws: int = 1000,
     warmup: int = 1000,
     seed: int | np.random.Generator | None = None,
-    progress: bool = True,
+    progress: bool | str = True,
     target_accept: float | None = None,
     max_depth: int = 10,
     metric: str = "diag",
@@ -178,6 +95,13 @@ def sample(
     adaptation: str = "stan",
     chain_method: str = "auto",
     init_method: str = "given",
+    step_size: float | None = None,
+    inverse_metric: Any = None,
+    adapt_step_size: bool = True,
+    adapt_metric: bool = True,
+    save_dir: str | os.PathLike | None = None,
+    resume: bool = False,
+    checkpoint_every: float = 10.0,
 ) -> SampleResult:
     """Sample a posterior with NUTS (default), HMC, MALA, random-walk Metropolis, slice
     sampling or the ensemble sampler, with warm-up adaptation.
@@ -205,10 +129,12 @@ def sample(
         gradients): every walker is reported as a chain, and ``warmup`` iterations are
         discarded as burn-in.
     chains, draws, warmup : int
-        Number of chains, kept draws per chain, warm-up iterations per chain.
+        Number of chains, kept draws per chain, warm-up iterations per chain. With
+        ``warmup=0`` nothing is adapted (a warning says which step size and metric are used).
     seed : int or numpy Generator, optional
-    progress : bool
-        A progress line per chain on stderr (when stderr is a terminal).
+    progress : bool or {"bar", "lines"}
+        Progress on stderr: tqdm bars on a terminal or in a notebook, a line every ~10% when
+        stderr is a file or a pipe (a job scheduler's log); False for none.
     target_accept : float, optional
         The step size is adapted so that the mean acceptance statistic reaches this; by default
         0.8 for NUTS and HMC, 0.234 for RWM, 0.574 for MALA.
@@ -231,35 +157,56 @@ def sample(
         the gradients at the draws, over overlapping windows (usually fewer gradient
         evaluations per draw). Recorded per chain in ``result.adaptation``.
     chain_method : {"auto", "sequential", "threads", "parallel"}
-        Run the chains one after the other in this process; in threads of this process (at
-        most one per core: this pays where the chains run in compiled code, which releases the
-        GIL); or in parallel worker processes (one per chain, at most the number of cores;
-        forked, so the model needs no pickling; falls back to sequential where fork is
-        unavailable; no progress bars). "auto" (the default) uses threads when the whole chain
-        runs compiled — NUTS with ``metric="diag"`` (either adaptation) or ``"dense"`` (Stan's)
-        and the model's gradient compiled to tier 1 (numba); ``result.compiled`` says — and
-        runs sequentially otherwise.
+        Run the chains in this process, taking turns (a chunk of each chain in turn, so that an
+        interrupted run has draws of every chain); in threads of this process (at most one per
+        core: this pays where the chains run in compiled code, which releases the GIL); or in
+        parallel worker processes (one per chain, at most the number of cores; forked, so the
+        model needs no pickling; falls back to sequential where fork is unavailable; no
+        progress bars). "auto" (the default) uses threads when the whole chain runs compiled
+        (``result.compiled`` says) and sequential otherwise. The draws do not depend on it.
     init_method : {"given", "optimize"}
         Start from ``init`` (jittered), or first move ``init`` to the mode of the (unconstrained)
         density with a quick L-BFGS run and start the chains there.
+    step_size : float, optional
+        The initial step size (NUTS, HMC, MALA; for RWM the proposal scale) instead of Stan's
+        heuristic; kept throughout with ``adapt_step_size=False`` or ``warmup=0``.
+    inverse_metric : array, optional
+        The initial inverse mass matrix in the unconstrained space: shape ``(d,)`` (diagonal) or
+        ``(d, d)`` (needs ``metric="dense"``), ``d = result.inv_metric[0].size``, the flat
+        parameters in the order of ``init``'s leaves. Kept with ``adapt_metric=False``.
+    adapt_step_size, adapt_metric : bool
+        Adapt the step size (dual averaging) and the metric during warm-up (both by default).
+    save_dir : str, optional
+        A directory where the run keeps ``draws.nc`` (every finished draw, rewritten while it
+        runs), checkpoints and ``run.json``: Ctrl-C, an exception or a killed process leaves
+        the finished draws there, and ``resume=True`` continues the run. Checked (created,
+        writable) before sampling starts.
+    resume : bool
+        Continue the interrupted run in ``save_dir`` (same settings; ``seed`` may be omitted):
+        the draws equal those of an uninterrupted run with the same seed.
+    checkpoint_every : float
+        At most this many seconds between a chain's checkpoints (and rewrites of the draws).
 
     Returns
     -------
     SampleResult
         ``.draws[name]`` of shape ``(chains, draws, *shape)``, ``.stats``, ``.summary()``,
-        ``.to_arviz()``.
+        ``.to_arviz()``, ``.warnings`` (the convergence checks). After Ctrl-C once some draws
+        are finished: the finished draws (the same number in every chain), with
+        ``result.interrupted`` True and a warning saying how many were kept.
 
     Raises
     ------
     ValueError
-        Bad arguments (chains < 1, unknown kernel, metric or adaptation), a model with no free
-        parameters, constraints naming no parameter or not fitting it, an initial value outside
-        its constraint, a log density that is not finite at the initial point.
+        Bad arguments (chains < 1, unknown kernel, metric or adaptation, a step size that is
+        not a positive number, an inverse metric of the wrong shape or not positive definite),
+        a model with no free parameters, constraints naming no parameter or not fitting it, an
+        initial value outside its constraint, a log density that is not finite at the initial
+        point, an unusable ``save_dir``.
+    KeyboardInterrupt
+        Ctrl-C before any draw was finished (the checkpoints are saved with ``save_dir``).
     """
-    if not isinstance(chains, int | np.integer) or chains < 1:
-        raise ValueError(f"sample: expected chains >= 1, got {chains!r}")
-    if draws < 1 or warmup < 0:
-        raise ValueError(f"sample: expected draws >= 1 and warmup >= 0, got {draws}, {warmup}")
+    _check_counts(chains, draws, warmup, walkers, max_depth, num_steps, init_jitter)
     if kernel not in KERNELS:
         names = ", ".join(repr(k) for k in KERNELS)
         raise ValueError(f"sample: unknown kernel {kernel!r}; expected one of {names}")
@@ -291,12 +238,44 @@ def sample(
         )
     if target_accept is None:
         target_accept = _DEFAULT_TARGET.get(kernel, 0.8)
-    if not 0.0 < target_accept < 1.0:
-        raise ValueError(f"sample: expected 0 < target_accept < 1, got {target_accept}")
+    if not isinstance(target_accept, float | int) or not 0.0 < target_accept < 1.0:
+        raise ValueError(f"sample: expected 0 < target_accept < 1, got {target_accept!r}")
+    for name, flag in (("adapt_step_size", adapt_step_size), ("adapt_metric", adapt_metric),
+                       ("resume", resume), ("jit", jit)):
+        if not isinstance(flag, bool | np.bool_):
+            raise TypeError(f"sample: expected {name} to be True or False, got {flag!r}")
+    if step_size is not None:
+        step_size = _check_step_size(step_size, kernel)
+    if inverse_metric is not None and kernel in ("slice", "ensemble"):
+        raise ValueError(f"sample: kernel={kernel!r} uses no metric; drop inverse_metric")
+    if resume and save_dir is None:
+        raise ValueError("sample: resume=True needs save_dir, the directory of the run to resume")
+    if not (isinstance(checkpoint_every, float | int) and checkpoint_every >= 0):
+        raise ValueError(
+            f"sample: expected checkpoint_every >= 0 (seconds), got {checkpoint_every!r}"
+        )
+    _check_progress(progress)
+    if save_dir is not None:
+        check_output_dir(os.fspath(save_dir), "sample")  # before any work is done
     start = time.perf_counter()
     model = UnconstrainedModel(log_prob, init, constraints, jit=jit, who="sample")
+    if inverse_metric is not None:
+        inverse_metric = _check_inverse_metric(inverse_metric, model.dim, metric)
+    controls = _Controls(step_size, inverse_metric, bool(adapt_step_size), bool(adapt_metric))
+    if warmup == 0 and kernel not in ("slice", "ensemble"):
+        given = f"step_size={step_size}" if step_size is not None else (
+            "the step size Stan's heuristic finds at each chain's start"
+        )
+        warnings.warn(
+            f"sample: warmup=0, so nothing is adapted: the chains run with {given} and "
+            + ("the given inverse_metric" if inverse_metric is not None else "the identity "
+               "metric")
+            + "; result.stats['step_size'] holds the step size used",
+            SamplingWarning,
+            stacklevel=2,
+        )
     logp_and_grad = model.logp_and_grad
-    compiled_chains = _may_compile_chains(kernel, metric, jit)
+    compiled_chains = _may_compile_chains(kernel, metric, jit, controls)
     if compiled_chains:
         # trace at tier 0 only: _compiled_nuts decides whether the model's kernel is compiled
         # (numba, per model) or its tape runs on the tape machine (nothing to compile)
@@ -312,75 +291,245 @@ def sample(
         )
     if init_method == "optimize":
         state0 = _optimized_start(model, state0)
-    seeds = np.random.SeedSequence(
-        seed if not isinstance(seed, np.random.Generator) else seed.integers(2**63)
+    if isinstance(seed, np.random.Generator):
+        seed = int(seed.integers(2**63))
+    store = None
+    entropy = np.random.SeedSequence(seed).entropy
+    if save_dir is not None:
+        fingerprint = {
+            "kernel": kernel, "chains": chains, "draws": draws, "warmup": warmup,
+            "target_accept": target_accept, "max_depth": max_depth, "metric": metric,
+            "num_steps": num_steps, "init_jitter": init_jitter, "walkers": walkers,
+            "adaptation": adaptation, "init_method": init_method, "step_size": step_size,
+            "inverse_metric": None if inverse_metric is None else inverse_metric.tolist(),
+            "adapt_step_size": adapt_step_size, "adapt_metric": adapt_metric,
+            "parameters": [[n, list(sh)] for n, sh in zip(model.names, model.shapes)],
+            "compiled": compiled_chains, "chunk": _COMPILED_CHUNK,
+        }
+        if resume and seed is None:
+            entropy = None  # the run's own
+        store = RunStore(os.fspath(save_dir), fingerprint, entropy or 0, resume,
+                         every=float(checkpoint_every))
+        if resume and seed is not None and store.entropy != entropy:
+            raise ValueError(
+                f"sample: the run in {os.fspath(save_dir)!r} used another seed; resume it with "
+                "the same seed (or seed=None)"
+            )
+        entropy = store.entropy
+    seeds = np.random.SeedSequence(entropy)
+    fast, reason = _compiled_nuts(model, adaptation) if compiled_chains else (None, "")
+    args = _ChainArgs(
+        model, state0, kernel, draws, warmup, target_accept, max_depth, metric, num_steps,
+        init_jitter, adaptation, controls, fast, reason,
     )
     if kernel == "ensemble":
-        return _run_ensemble(
-            np.random.default_rng(seeds),
-            model,
-            state0,
-            walkers,
-            draws,
-            warmup,
-            init_jitter,
-            progress,
-            start,
-        )
-    all_draws, all_stats, all_warm, metrics, adapted = [], [], [], [], []
-    chain_args = _ChainArgs(
-        model,
-        state0,
-        kernel,
-        draws,
-        warmup,
-        target_accept,
-        max_depth,
-        metric,
-        num_steps,
-        init_jitter,
-        adaptation,
-        _compiled_nuts(model, adaptation) if compiled_chains else None,
-    )
-    children = seeds.spawn(chains)
-    if chain_method == "auto":
-        chain_method = "threads" if _whole_chain_compiled(chain_args) else "sequential"
-    if chain_method == "parallel" and chains > 1:
-        outs = _run_parallel(chain_args, children)
-    elif chain_method == "threads" and chains > 1:
-        outs = _run_threads(chain_args, children, progress, warmup + draws)
+        runners: list = [_EnsembleRun(args, np.random.default_rng(seeds), walkers)]
     else:
-        outs = (_one_chain(chain_args, child, c, progress) for c, child in enumerate(children))
-    for out in outs:
-        all_draws.append(out[0])
-        all_stats.append(out[1])
-        all_warm.append(out[2])
-        metrics.append(out[3])
-        adapted.append(out[4])
-    draws_out = model.constrained_draws(np.stack(all_draws))
-    stats = {k: np.stack([s[k] for s in all_stats]) for k in all_stats[0]}
-    warm = {k: np.stack([s[k] for s in all_warm]) for k in all_warm[0]} if warmup else {}
-    result = SampleResult(
-        draws_out,
+        runners = [_new_runner(args, child, c) for c, child in enumerate(seeds.spawn(chains))]
+    if store is not None:
+        for r in runners:
+            snap = store.load(r.chain)
+            if snap is not None:
+                r.restore(snap)
+    if chain_method == "auto":
+        chain_method = "threads" if args.whole_chain_compiled() else "sequential"
+    reporter = ChainProgress(
+        progress if chain_method != "parallel" else False,
+        len(runners), warmup, draws, desc=f"sample ({kernel})",
+    )
+
+    def partial() -> SampleResult | None:
+        return _result(args, runners, start, partial=True)
+
+    if store is not None:
+        store.partial = partial
+    try:
+        with reporter:
+            _drive(runners, chain_method, reporter, store)
+    except KeyboardInterrupt:
+        return _interrupted(args, runners, start, store, partial)
+    except BaseException as err:
+        if store is not None:
+            _save_after_failure(store, runners, partial, err)
+        raise
+    result = _result(args, runners, start)
+    result.warnings = _check(result, max_depth)
+    if store is not None:
+        store.write_draws(result)
+        store.finish()
+    for w in result.warnings:
+        warnings.warn(w.message, SamplingWarning, stacklevel=2)
+    return result
+
+
+def _check_counts(
+    chains: Any, draws: Any, warmup: Any, walkers: Any, max_depth: Any, num_steps: Any,
+    init_jitter: Any,
+) -> None:
+    """The integer arguments of ``sample`` (bool is not an integer here)."""
+    def is_int(v: Any) -> bool:
+        return isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_)
+
+    for name, value, low in (("chains", chains, 1), ("draws", draws, 1), ("warmup", warmup, 0),
+                             ("walkers", walkers, 2), ("max_depth", max_depth, 1),
+                             ("num_steps", num_steps, 1)):
+        if not is_int(value) or value < low:
+            raise ValueError(f"sample: expected {name} to be an integer >= {low}, got {value!r}")
+    if not isinstance(init_jitter, float | int) or not (0 <= init_jitter < np.inf):
+        raise ValueError(f"sample: expected init_jitter >= 0, got {init_jitter!r}")
+
+
+def _check_progress(progress: Any) -> None:
+    if progress not in (True, False, None, "bar", "lines", "auto"):
+        raise ValueError(
+            f"sample: progress expected True, False, 'bar' or 'lines', got {progress!r}"
+        )
+
+
+def _check_step_size(step_size: Any, kernel: str) -> float:
+    if kernel in ("slice", "ensemble"):
+        raise ValueError(f"sample: kernel={kernel!r} has no step size; drop step_size")
+    try:
+        value = float(step_size)
+    except (TypeError, ValueError):
+        raise TypeError(f"sample: expected step_size to be a positive number, got "
+                        f"{step_size!r}") from None
+    if not (math.isfinite(value) and value > 0.0):
+        raise ValueError(f"sample: expected step_size > 0 and finite, got {step_size!r}")
+    return value
+
+
+def _check_inverse_metric(inverse_metric: Any, dim: int, metric: str) -> np.ndarray:
+    """The user's inverse metric as float64, checked against the model's dimension and kind."""
+    try:
+        inv = np.array(inverse_metric, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"sample: expected inverse_metric to be an array of numbers, got "
+            f"{type(inverse_metric).__name__}"
+        ) from None
+    if inv.ndim == 0:
+        inv = np.full(dim, float(inv))
+    want = "(d,) or (d, d)" if metric == "dense" else "(d,)"
+    if inv.shape not in ((dim,), (dim, dim)) or (inv.ndim == 2 and metric != "dense"):
+        fix = ("; a (d, d) matrix needs metric='dense'"
+               if inv.shape == (dim, dim) else "")
+        raise ValueError(
+            f"sample: expected inverse_metric of shape {want} with d={dim} (the flat "
+            f"unconstrained parameters), got shape {inv.shape}{fix}"
+        )
+    if not np.all(np.isfinite(inv)):
+        raise ValueError("sample: inverse_metric has non-finite entries")
+    if inv.ndim == 1:
+        if not np.all(inv > 0):
+            raise ValueError(
+                f"sample: expected a positive inverse_metric, got minimum {inv.min():g}"
+            )
+        return inv if metric != "dense" else np.diag(inv)
+    if not np.allclose(inv, inv.T, rtol=1e-10, atol=0.0):
+        raise ValueError("sample: expected a symmetric inverse_metric matrix")
+    try:
+        np.linalg.cholesky(inv)
+    except np.linalg.LinAlgError:
+        raise ValueError("sample: expected a positive definite inverse_metric matrix") from None
+    return inv
+
+
+def _check(result: SampleResult, max_depth: int) -> list:
+    """The convergence checks of a finished run (``diagnostics.check_sampling``)."""
+    return []
+
+
+def _drive(runners: list, method: str, reporter: Any, store: Any) -> None:
+    """Run every runner to its end: in turns in this thread, in threads, or in processes."""
+    def after_chunk(runner: Any) -> None:
+        reporter.update(runner.chain, runner.done, runner.divergences)  # raises on stop
+        if store is not None:
+            store.maybe_save(runner)
+
+    if method == "parallel" and len(runners) > 1:
+        _run_parallel(runners, store)
+    elif method == "threads" and len(runners) > 1:
+        _run_threads(runners, after_chunk, reporter)
+    else:
+        turn = max(1, max(r.total for r in runners) // 20)
+        while any(r.done < r.total for r in runners):
+            for r in runners:
+                r.advance(min(r.done + turn, r.total), after_chunk)
+    if store is not None and os.getpid() == store.pid:
+        for r in runners:
+            store.save(r)
+
+
+def _interrupted(
+    args: _ChainArgs, runners: list, start: float, store: Any, partial: Callable
+) -> SampleResult:
+    """Ctrl-C: keep what is finished (on disk with a store) and return it, or re-raise."""
+    if store is not None:
+        for r in runners:
+            store.save(r)
+        store.set_status("interrupted")
+        store.write_partial()
+    result = partial()
+    where = f"; resume with save_dir={os.fspath(store.path)!r}, resume=True" if store else ""
+    if result is None:
+        raise KeyboardInterrupt(f"sample: interrupted during warm-up, no draws finished{where}")
+    result.interrupted = True
+    n = next(iter(result.draws.values())).shape[1]
+    warnings.warn(
+        f"sample: interrupted; the result holds the {n} draws per chain finished by every "
+        f"chain (of {args.draws}){where}",
+        SamplingWarning,
+        stacklevel=3,
+    )
+    return result
+
+
+def _save_after_failure(store: Any, runners: list, partial: Callable, err: BaseException) -> None:
+    """An exception stopped the run: write the finished draws and say so in the message."""
+    try:
+        store.set_status("failed", error=f"{type(err).__name__}: {err}")
+        store.write_partial()
+    except Exception:  # the original error matters more than a failed save
+        return
+    if hasattr(err, "add_note"):
+        err.add_note(f"sample: the draws finished before this error are in {store.path}")
+
+
+def _result(args: _ChainArgs, runners: list, start: float, partial: bool = False) -> Any:
+    """The ``SampleResult`` of the runners: complete, or (``partial``) the draws every chain
+    has finished (None when there are none yet)."""
+    model = args.model
+    if args.kernel == "ensemble":
+        run = runners[0]
+        n = run.kept_count() if partial else args.draws
+        if n == 0:
+            return None
+        return SampleResult(
+            model.constrained_draws(run.kept[:, :n]),
+            {"log_density": run.lp[:, :n].copy(), "accepted": run.acc[:, :n].copy()},
+            {}, [], time.perf_counter() - start, "ensemble",
+            adaptation=["none"] * run.walkers, metric="none",
+        )
+    n = min(r.kept_count() for r in runners) if partial else args.draws
+    if n == 0:
+        return None
+    outs = [r.output(n) for r in runners]
+    stats = {k: np.stack([o[1][k] for o in outs]) for k in outs[0][1]}
+    warm = {k: np.stack([o[2][k] for o in outs]) for k in outs[0][2]} if args.warmup else {}
+    return SampleResult(
+        model.constrained_draws(np.stack([o[0] for o in outs])),
         stats,
         warm,
-        metrics,
+        [o[3] for o in outs],
         time.perf_counter() - start,
-        kernel,
-        adaptation=adapted,
-        metric="none" if kernel == "slice" else metric,
-        compiled="chain" if _whole_chain_compiled(chain_args) else "python",
-        potential=chain_args.fast.potential if chain_args.fast is not None else None,
-        compiled_reason=_COMPILED_REASON.pop(id(model), ""),
+        args.kernel,
+        adaptation=[o[4] for o in outs],
+        metric="none" if args.kernel == "slice" else args.metric,
+        compiled="chain" if args.whole_chain_compiled() else "python",
+        potential=args.fast.potential if args.fast is not None else None,
+        compiled_reason=args.reason,
     )
-    if result.num_divergences:
-        warnings.warn(
-            f"sample: {result.num_divergences} divergent transitions after warm-up (of "
-            f"{chains * draws}); the posterior may be biased — increase target_accept or "
-            "reparameterize (see result.stats['divergent'])",
-            stacklevel=2,
-        )
-    return result
 
 
 _STAT_KEYS = (
@@ -395,10 +544,21 @@ _STAT_KEYS = (
 _MH_STAT_KEYS = ("step_size", "accept_prob", "accepted", "n_evals", "log_density")
 
 
-class _StanTuner:
-    """Stan's warm-up: dual-averaging step size and windowed variance (or covariance)."""
+class _Tuner:
+    """What the tuners share: the step-size search is a closure over the chain's generator and
+    model, so it is left out of a checkpoint and attached again on restore."""
 
-    name = "stan"
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "find_step_size"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.find_step_size = None
+
+
+class _StanTuner(_Tuner):
+    """Stan's warm-up: dual-averaging step size and windowed variance (or covariance); either
+    can be switched off (``adapt_step``, ``adapt_metric``), starting from the given values."""
 
     def __init__(
         self,
@@ -408,30 +568,43 @@ class _StanTuner:
         target: float,
         find_step_size: Callable,
         restart_step_size: bool = True,
+        controls: _Controls | None = None,
     ) -> None:
+        controls = controls or _Controls()
         d = state.q.size
         self.warmup = warmup
         self.find_step_size = find_step_size
-        self.restart_step_size = restart_step_size
-        self.metric = Metric(np.eye(d) if dense else np.ones(d))
-        self.step_size = find_step_size(state, self.metric, 1.0)
+        self.adapt_step = controls.adapt_step_size
+        self.adapt_metric = controls.adapt_metric
+        self.restart_step_size = restart_step_size and self.adapt_step
+        self.name = ("stan" if self.adapt_metric else "step-size") if self.adapt_step else (
+            "metric" if self.adapt_metric else "none")
+        if controls.inverse_metric is not None:
+            self.metric = Metric(controls.inverse_metric)
+        else:
+            self.metric = Metric(np.eye(d) if dense else np.ones(d))
+        if controls.step_size is not None:
+            self.step_size = controls.step_size
+        else:
+            self.step_size = find_step_size(state, self.metric, 1.0)
         self.dual = DualAveraging(self.step_size, target=target)
         self.window = WindowedAdaptation(warmup, d, dense=dense)
 
     def update(self, i: int, state: HMCState, info: dict) -> None:
-        self.step_size = self.dual.update(info["accept_prob"])
-        if self.window.in_slow_window(i):
+        if self.adapt_step:
+            self.step_size = self.dual.update(info["accept_prob"])
+        if self.adapt_metric and self.window.in_slow_window(i):
             self.window.add(state.q)
             if self.window.window_ends(i):
                 self.metric = Metric(self.window.estimate())
                 if self.restart_step_size:
                     self.step_size = self.find_step_size(state, self.metric, self.step_size)
                     self.dual.restart(self.step_size)
-        if i == self.warmup - 1:
+        if i == self.warmup - 1 and self.adapt_step:
             self.step_size = self.dual.final_step_size()
 
 
-class _NutpieTuner:
+class _NutpieTuner(_Tuner):
     """nutpie's warm-up: the gradient-informed metric on overlapping windows
     (:class:`NutpieAdaptation`), the step size found again after the first metric estimate and
     dual-averaged throughout, restarted for the final step-size-only window."""
@@ -445,14 +618,27 @@ class _NutpieTuner:
         low_rank: bool,
         target: float,
         find_step_size: Callable,
+        controls: _Controls | None = None,
     ) -> None:
+        controls = controls or _Controls()
         self.warmup = warmup
         self.find_step_size = find_step_size
+        self.adapt_step = controls.adapt_step_size
         self.schedule = NutpieAdaptation(warmup, state.q.size, low_rank=low_rank)
-        self.metric = Metric(self.schedule.init(state.q, state.grad))
-        self.step_size = find_step_size(state, self.metric, 1.0)
+        initial = self.schedule.init(state.q, state.grad)
+        if controls.inverse_metric is not None:
+            initial = controls.inverse_metric
+        self.metric = Metric(initial)
+        if controls.step_size is not None:
+            self.step_size = controls.step_size
+        else:
+            self.step_size = find_step_size(state, self.metric, 1.0)
         self.dual = DualAveraging(self.step_size, target=target)
         self.first_change = True
+
+    def _dual_update(self, accept: float) -> None:
+        if self.adapt_step:
+            self.step_size = self.dual.update(accept)
 
     def update(self, i: int, state: HMCState, info: dict) -> None:
         schedule = self.schedule
@@ -461,18 +647,27 @@ class _NutpieTuner:
             inv = schedule.update(i, state.q, state.grad, good)
             if inv is not None:
                 self.metric = Metric(inv)
-                if self.first_change:  # the step size for the first estimated metric
+                if self.first_change and self.adapt_step:  # the step for the first estimate
                     self.first_change = False
                     self.step_size = self.find_step_size(state, self.metric, self.step_size)
                     self.dual.restart(self.step_size)
                     return
-            self.step_size = self.dual.update(info["accept_prob"])
+            self._dual_update(info["accept_prob"])
             if i == schedule.final_start - 1:  # the metric is final: fresh dual averaging
                 self.dual.restart(self.step_size)
         else:
-            self.step_size = self.dual.update(info["accept_prob"])
-        if i == self.warmup - 1:
+            self._dual_update(info["accept_prob"])
+        if i == self.warmup - 1 and self.adapt_step:
             self.step_size = self.dual.final_step_size()
+
+
+class _Controls(NamedTuple):
+    """The user's step size and inverse metric, and which of them the warm-up adapts."""
+
+    step_size: float | None = None
+    inverse_metric: np.ndarray | None = None
+    adapt_step_size: bool = True
+    adapt_metric: bool = True
 
 
 class _ChainArgs(NamedTuple):
@@ -489,94 +684,432 @@ class _ChainArgs(NamedTuple):
     num_steps: int
     init_jitter: float
     adaptation: str
+    controls: _Controls
     fast: Any = None  # CompiledNuts (numba_nuts) when the compiled path applies, else None
+    reason: str = ""  # why the chains run where they do (SampleResult.compiled_reason)
 
-
-def _whole_chain_compiled(args: _ChainArgs) -> bool:
-    """Whether chains run entirely in numba (NUTS; a diagonal metric with either warm-up, or
-    a dense one with Stan's)."""
-    return (
-        args.fast is not None
-        and args.kernel == "nuts"
-        and (args.metric == "diag" or (args.metric == "dense" and args.adaptation == "stan"))
-    )
-
-
-def _one_chain(args: _ChainArgs, child: Any, c: int, progress: Any) -> tuple:
-    rng = np.random.default_rng(child)
-    if _whole_chain_compiled(args):
-        return _run_compiled_chain(rng, args, progress, c)
-    if args.kernel == "slice":
-        return _run_slice_chain(
-            rng, args.model, args.state0, args.draws, args.warmup, args.init_jitter, progress, c
+    def whole_chain_compiled(self) -> bool:
+        """Whether chains run entirely in numba (NUTS; a diagonal metric with either warm-up,
+        or a dense one with Stan's)."""
+        return (
+            self.fast is not None
+            and self.kernel == "nuts"
+            and (self.metric == "diag" or (self.metric == "dense" and self.adaptation == "stan"))
         )
-    return _run_chain(
-        rng,
-        args.model,
-        args.state0,
-        args.kernel,
-        args.draws,
-        args.warmup,
-        args.target_accept,
-        args.max_depth,
-        args.metric,
-        args.num_steps,
-        args.init_jitter,
-        progress,
-        c,
-        args.adaptation,
-    )
 
+
+# --------------------------------------------------------------------------------------------
+# Runners: one chain each, run in steps (``advance``), checkpointed (``snapshot``/``restore``)
+# --------------------------------------------------------------------------------------------
+
+
+class _Runner:
+    """A chain run in steps: ``advance(stop, after)`` runs iterations ``done .. stop - 1``
+    (warm-up first) and calls ``after(self)`` every iteration or chunk (progress, checkpoints,
+    Ctrl-C); ``output(n)`` is its first ``n`` kept draws with their statistics."""
+
+    chain: int
+    warmup: int
+    draws: int
+    done: int = 0
+    divergences: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.warmup + self.draws
+
+    def kept_count(self) -> int:
+        return max(0, self.done - self.warmup)
+
+    def _split_stats(self, stats: dict, n: int) -> tuple[dict, dict]:
+        kept = {k: v[self.warmup : self.warmup + n].copy() for k, v in stats.items()}
+        warm = {k: v[: self.warmup].copy() for k, v in stats.items()}
+        return kept, warm
+
+
+class _PythonChain(_Runner):
+    """NUTS, HMC, MALA or RWM in Python, with Stan's or nutpie's warm-up."""
+
+    def __init__(self, args: _ChainArgs, rng: np.random.Generator, chain: int) -> None:
+        self.args, self.rng, self.chain = args, rng, chain
+        self.warmup, self.draws = args.warmup, args.draws
+        self._build_kernel()
+        state = _jittered_start(rng, args.model, args.state0, args.init_jitter)
+        if args.adaptation == "nutpie" and args.controls.adapt_metric:
+            self.tuner: Any = _NutpieTuner(
+                state, args.warmup, args.metric == "low_rank", args.target_accept,
+                self._find_step_size, args.controls,
+            )
+        else:
+            # Random-walk Metropolis keeps one dual average through the whole warm-up: its
+            # scale in the metric's units is already right (2.38 / sqrt(d)), and one Metropolis
+            # ratio per iteration is too noisy to re-learn the step in Stan's 50-iteration final
+            # window (measured on a 5-d correlated Gaussian, seeds 1-3: per-chain acceptance
+            # 0.05-0.27 with restarts against a 0.234 target, 0.13-0.30 without).
+            self.tuner = _StanTuner(
+                state, args.warmup, args.metric == "dense", args.target_accept,
+                self._find_step_size, restart_step_size=args.kernel != "rwm",
+                controls=args.controls,
+            )
+        self.state = state
+        self.kept = np.empty((args.draws, args.model.dim))
+        self.stats = {k: np.empty(self.total) for k in self.keys}
+
+    def _build_kernel(self) -> None:
+        args = self.args
+        logp_and_grad, d, rng = args.model.logp_and_grad, args.model.dim, self.rng
+        if args.kernel == "rwm":
+            # a Gaussian proposal with the target's covariance is best scaled by 2.38 / sqrt(d)
+            self._find_step_size = lambda state, metric, step_size: 2.38 / math.sqrt(d)
+            self.step = lambda state, step_size, metric: rwm_step(
+                rng, state, logp_and_grad, step_size, metric
+            )
+            self.keys = _MH_STAT_KEYS
+            return
+        # MALA is one leapfrog step of HMC: Stan's step-size heuristic serves all three
+        self._find_step_size = lambda state, metric, step_size: _find_step_size(
+            rng, state, logp_and_grad, metric, step_size
+        )
+        if args.kernel == "nuts":
+            self.step = lambda state, step_size, metric: nuts_step(
+                rng, state, logp_and_grad, step_size, metric, args.max_depth
+            )
+            self.keys = _STAT_KEYS
+        elif args.kernel == "hmc":
+            self.step = lambda state, step_size, metric: hmc_step(
+                rng, state, logp_and_grad, step_size, metric, args.num_steps
+            )
+            self.keys = _STAT_KEYS
+        else:
+            self.step = lambda state, step_size, metric: mala_step(
+                rng, state, logp_and_grad, step_size, metric
+            )
+            self.keys = _MH_STAT_KEYS
+
+    def advance(self, stop: int, after: Callable) -> None:
+        tuner, stats, warmup = self.tuner, self.stats, self.warmup
+        for i in range(self.done, stop):
+            step_size = tuner.step_size
+            self.state, info = self.step(self.state, step_size, tuner.metric)
+            info["step_size"] = step_size
+            info["log_density"] = self.state.logp
+            for k in self.keys:
+                stats[k][i] = info[k]
+            if i < warmup:
+                tuner.update(i, self.state, info)
+            else:
+                self.kept[i - warmup] = self.state.q
+                self.divergences += bool(info.get("divergent", False))
+            self.done = i + 1
+            after(self)
+
+    def snapshot(self) -> dict:
+        return {"done": self.done, "divergences": self.divergences, "state": self.state,
+                "tuner": self.tuner, "rng": self.rng.bit_generator.state, "kept": self.kept,
+                "stats": self.stats}
+
+    def restore(self, snap: dict) -> None:
+        self.done, self.divergences = snap["done"], snap["divergences"]
+        self.state, self.tuner = snap["state"], snap["tuner"]
+        self.tuner.find_step_size = self._find_step_size
+        self.rng.bit_generator.state = snap["rng"]
+        self.kept, self.stats = snap["kept"], snap["stats"]
+
+    def output(self, n: int) -> tuple:
+        kept, warm = self._split_stats(self.stats, n)
+        return self.kept[:n].copy(), kept, warm, self.tuner.metric.inv_mass, self.tuner.name
+
+
+#: Iterations of a compiled chain per call into numba. numba's generator is re-seeded at every
+#: chunk from the chain's seed and the chunk's start (store.chunk_seed), so a chain restored at
+#: a chunk boundary continues as if never stopped; small enough for progress and Ctrl-C.
+_COMPILED_CHUNK = 25
+
+
+class _CompiledChain(_Runner):
+    """A whole NUTS chain with its warm-up (Stan's or nutpie's) in numba
+    (``_nuts_core.run_chain`` / ``run_chain_nutpie``), run in chunks."""
+
+    def __init__(self, args: _ChainArgs, rng: np.random.Generator, chain: int) -> None:
+        fast, model, controls = args.fast, args.model, args.controls
+        core = fast.core
+        d = model.dim
+        self.args, self.chain = args, chain
+        self.warmup, self.draws = args.warmup, args.draws
+        self.dense = args.metric == "dense"
+        state = _jittered_start(rng, model, args.state0, args.init_jitter)
+        self.q = np.array(state.q, dtype=np.float64)
+        self.grad = np.empty(d)
+        # the metric: (1, d) diagonal of the inverse mass matrix, or (2d, d) dense one over its
+        # Cholesky factor; the given one or the identity to start with
+        inv = controls.inverse_metric
+        if self.dense:
+            inv = np.eye(d) if inv is None else inv
+            self.metric = np.vstack([inv, np.linalg.cholesky(inv)])
+        else:
+            self.metric = (np.ones(d) if inv is None else inv.copy()).reshape(1, d)
+        self.scalars = np.zeros(core.N_SCALARS)
+        self.ws, self.slots = fast.workspace(d, int(args.max_depth))
+        # with no adaptation at all, the warm-up is plain burn-in: the core runs every
+        # iteration as a kept draw and the first `warmup` are set aside here
+        self.plain = not controls.adapt_step_size and not controls.adapt_metric
+        self.nutpie = args.adaptation == "nutpie" and controls.adapt_metric
+        self.kept = np.empty((self.total if self.plain else args.draws, d))
+        self.stats = np.empty((self.total, core.N_STATS))
+        self.seed = int(rng.integers(2**32 - 1))
+        self.ctx, self._ctx_owner = fast.context()  # a tape's memory is per chain
+        common = (fast.fn, self.ctx, self.q, self.grad, self.metric, self.scalars, self.ws)
+        if self.nutpie:
+            self.schedule = NutpieAdaptation(args.warmup, d)
+            self.estimator = np.zeros((2, 4, d))
+            core.init_nutpie(*common, self.estimator, self.seed, float(self.schedule.window))
+            if inv is not None:  # the given metric instead of the first gradient-based one
+                self.metric[0] = inv
+        else:
+            windows = WindowedAdaptation(args.warmup, d)
+            self.windows = (
+                (windows.init_buffer, windows.end_slow, np.array(windows.ends, dtype=np.int64))
+                if controls.adapt_metric else (0, 0, np.zeros(0, dtype=np.int64))
+            )
+            self.estimator = np.zeros((1 + d if self.dense else 2, d))
+            core.init_chain(*common, self.seed)
+        if controls.step_size is not None:  # Stan's dual averaging restarted at the given step
+            s = self.scalars
+            s[core.S_MU] = math.log(10.0 * controls.step_size)
+            s[core.S_SBAR] = s[core.S_XBAR] = s[core.S_COUNT] = 0.0
+            s[core.S_STEP] = controls.step_size
+
+    def _run(self, start: int, stop: int) -> float:
+        args, fast = self.args, self.args.fast
+        core = fast.core
+        common = (fast.fn, self.ctx, self.q, self.grad, self.metric, self.scalars, self.ws,
+                  self.slots, self.estimator, start, stop)
+        if self.nutpie:
+            sch = self.schedule
+            return core.run_chain_nutpie(
+                *common, self.warmup, int(args.max_depth), float(args.target_accept),
+                MAX_DELTA_ENERGY, sch.early_end, sch.final_start, float(sch.early_switch_freq),
+                float(sch.window_growth), self.kept, self.stats,
+            )
+        init_buffer, end_slow, ends = self.windows
+        return core.run_chain(
+            *common, 0 if self.plain else self.warmup, int(args.max_depth),
+            float(args.target_accept), MAX_DELTA_ENERGY, init_buffer, end_slow, ends,
+            self.kept, self.stats,
+        )
+
+    def advance(self, stop: int, after: Callable) -> None:
+        from numba import _helperlib  # numba's per-thread NumPy generator
+
+        while self.done < stop:
+            start = self.done
+            end = min(stop, (start // _COMPILED_CHUNK + 1) * _COMPILED_CHUNK)
+            _helperlib.rnd_seed(_helperlib.rnd_get_np_state_ptr(), chunk_seed(self.seed, start))
+            self._run(start, end)
+            self.done = end
+            div = self.stats[self.warmup : end, self.args.fast.core.STAT_DIV]
+            self.divergences = int(div.sum())
+            after(self)
+
+    def snapshot(self) -> dict:
+        return {"done": self.done, "q": self.q, "grad": self.grad, "metric": self.metric,
+                "scalars": self.scalars, "estimator": self.estimator, "kept": self.kept,
+                "stats": self.stats}
+
+    def restore(self, snap: dict) -> None:
+        self.done = snap["done"]
+        for name in ("q", "grad", "metric", "scalars", "estimator", "kept", "stats"):
+            getattr(self, name)[...] = snap[name]  # in place: the core holds these arrays
+        column = self.args.fast.core.STAT_DIV
+        self.divergences = int(self.stats[self.warmup : self.done, column].sum())
+
+    def output(self, n: int) -> tuple:
+        columns = {k: self.stats[:, j] for j, k in enumerate(_STAT_KEYS)}
+        kept, warm = self._split_stats(columns, n)
+        draws = self.kept[self.warmup : self.warmup + n] if self.plain else self.kept[:n]
+        d = self.q.size
+        inv_mass = self.metric[:d].copy() if self.dense else self.metric[0].copy()
+        controls = self.args.controls
+        name = ("nutpie" if self.nutpie else "stan" if controls.adapt_metric else "step-size"
+                ) if controls.adapt_step_size or controls.adapt_metric else "none"
+        return draws.copy(), kept, warm, inv_mass, name
+
+
+class _SliceChain(_Runner):
+    """Coordinate-wise slice sampling; the widths are twice the standard deviation of the
+    second half of the warm-up draws so far, re-estimated after warm-up iterations 10, 20, 40,
+    ... (and at the end of warm-up)."""
+
+    keys = ("n_evals", "log_density")
+
+    def __init__(self, args: _ChainArgs, rng: np.random.Generator, chain: int) -> None:
+        self.args, self.rng, self.chain = args, rng, chain
+        self.warmup, self.draws = args.warmup, args.draws
+        d = args.model.dim
+        start = _jittered_start(rng, args.model, args.state0, args.init_jitter)
+        self.state = SliceState(start.q, start.logp)
+        self.widths = np.ones(d)
+        self.updates = set()
+        n = 10
+        while n < self.warmup:
+            self.updates.add(n)
+            n *= 2
+        if self.warmup:
+            self.updates.add(self.warmup)
+        self.warm_q = np.empty((self.warmup, d))
+        self.kept = np.empty((self.draws, d))
+        self.stats = {k: np.empty(self.total) for k in self.keys}
+
+    def advance(self, stop: int, after: Callable) -> None:
+        logp = self.args.model.logp
+        for i in range(self.done, stop):
+            self.state, info = slice_step(self.rng, self.state, logp, self.widths)
+            info["log_density"] = self.state.logp
+            for k in self.keys:
+                self.stats[k][i] = info[k]
+            if i < self.warmup:
+                self.warm_q[i] = self.state.q
+                if (i + 1) in self.updates:
+                    sd = self.warm_q[(i + 1) // 2 : i + 1].std(axis=0)
+                    # a coordinate that has not moved keeps its width
+                    self.widths = np.where(np.isfinite(sd) & (sd > 0), 2.0 * sd, self.widths)
+            else:
+                self.kept[i - self.warmup] = self.state.q
+            self.done = i + 1
+            after(self)
+
+    def snapshot(self) -> dict:
+        return {"done": self.done, "state": self.state, "widths": self.widths,
+                "warm_q": self.warm_q, "kept": self.kept, "stats": self.stats,
+                "rng": self.rng.bit_generator.state}
+
+    def restore(self, snap: dict) -> None:
+        self.done, self.state, self.widths = snap["done"], snap["state"], snap["widths"]
+        self.warm_q, self.kept, self.stats = snap["warm_q"], snap["kept"], snap["stats"]
+        self.rng.bit_generator.state = snap["rng"]
+
+    def output(self, n: int) -> tuple:
+        kept, warm = self._split_stats(self.stats, n)
+        return self.kept[:n].copy(), kept, warm, self.widths, "slice-width"
+
+
+class _EnsembleRun(_Runner):
+    """emcee's stretch move on all walkers at once (reported as one progress "chain")."""
+
+    chain = 0
+
+    def __init__(self, args: _ChainArgs, rng: np.random.Generator, walkers: int) -> None:
+        model = args.model
+        d = model.dim
+        self.args, self.rng, self.walkers = args, rng, walkers
+        self.warmup, self.draws = args.warmup, args.draws
+        if walkers % 2 or walkers < 2 * d:
+            raise ValueError(
+                f"sample: kernel='ensemble' needs an even number of walkers >= 2 * dimension "
+                f"({2 * d}), got walkers={walkers}"
+            )
+        jitter = args.init_jitter if args.init_jitter else 1e-5
+        x = args.state0.q + jitter * rng.standard_normal((walkers, d))
+        logp = np.asarray(model.batch_logp(x), dtype=np.float64)
+        if not np.all(np.isfinite(logp)):
+            raise ValueError(
+                "sample: some initial walkers have a non-finite log density; reduce init_jitter"
+            )
+        self.state = EnsembleState(x, logp)
+        self.kept = np.empty((walkers, self.draws, d))
+        self.lp = np.empty((walkers, self.draws))
+        self.acc = np.empty((walkers, self.draws))
+
+    def advance(self, stop: int, after: Callable) -> None:
+        batch_logp = self.args.model.batch_logp
+        for i in range(self.done, stop):
+            self.state, info = stretch_step(self.rng, self.state, batch_logp)
+            if i >= self.warmup:
+                j = i - self.warmup
+                self.kept[:, j] = self.state.x
+                self.lp[:, j] = self.state.logp
+                self.acc[:, j] = info["accepted"]
+            self.done = i + 1
+            after(self)
+
+    def snapshot(self) -> dict:
+        return {"done": self.done, "state": self.state, "kept": self.kept, "lp": self.lp,
+                "acc": self.acc, "rng": self.rng.bit_generator.state}
+
+    def restore(self, snap: dict) -> None:
+        self.done, self.state = snap["done"], snap["state"]
+        self.kept, self.lp, self.acc = snap["kept"], snap["lp"], snap["acc"]
+        self.rng.bit_generator.state = snap["rng"]
+
+
+def _new_runner(args: _ChainArgs, seed: np.random.SeedSequence, chain: int) -> _Runner:
+    rng = np.random.default_rng(seed)
+    if args.whole_chain_compiled():
+        return _CompiledChain(args, rng, chain)
+    if args.kernel == "slice":
+        return _SliceChain(args, rng, chain)
+    return _PythonChain(args, rng, chain)
+
+
+# --------------------------------------------------------------------------------------------
+# Running the chains: in threads or in forked processes (in turns: _drive)
+# --------------------------------------------------------------------------------------------
 
 _PARALLEL_RUN: tuple | None = None  # read by forked workers (the model is never pickled)
 
 
-def _parallel_worker(index: int) -> tuple:
-    chain_args, children = _PARALLEL_RUN
-    return _one_chain(chain_args, children[index], index, False)
+def _parallel_worker(index: int) -> dict:
+    runners, store = _PARALLEL_RUN
+    runner = runners[index]
+    runner.advance(runner.total, store.maybe_save if store is not None else lambda r: None)
+    return runner.snapshot()
 
 
-def _run_parallel(chain_args: _ChainArgs, children: list) -> list:
-    """Run the chains in forked worker processes; the results come back in chain order."""
+def _run_parallel(runners: list, store: Any) -> None:
+    """Run the chains in forked worker processes; each one's final state comes back here."""
     import multiprocessing
-    import os
     from concurrent.futures import ProcessPoolExecutor
 
     global _PARALLEL_RUN
     try:
         context = multiprocessing.get_context("fork")
     except ValueError:  # no fork on this platform: run them here
-        return [_one_chain(chain_args, ch, c, False) for c, ch in enumerate(children)]
-    _PARALLEL_RUN = (chain_args, children)
+        for r in runners:
+            r.advance(r.total, lambda r: None)
+        return
+    _PARALLEL_RUN = (runners, store)
     try:
-        workers = min(len(children), os.cpu_count() or 1)
+        workers = min(len(runners), os.cpu_count() or 1)
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            return list(pool.map(_parallel_worker, range(len(children))))
+            for r, snap in zip(runners, pool.map(_parallel_worker, range(len(runners)))):
+                r.restore(snap)
     finally:
         _PARALLEL_RUN = None
 
 
-def _run_threads(chain_args: _ChainArgs, children: list, progress: bool, total: int) -> list:
-    """Run the chains in threads (at most one per core); results in chain order.
+def _run_threads(runners: list, after: Callable, reporter: Any) -> None:
+    """Run the chains in threads (at most one per core).
 
-    Each chain runs start to end in one thread: numba's random state is per thread, so a
-    compiled chain's stream is not interleaved with another's."""
-    import os
+    Each chain runs start to end in one thread (numba's generator is per thread; a compiled
+    chain re-seeds it at every chunk). Ctrl-C sets ``reporter.stop``: every worker stops at
+    its next chunk, and the chains' state is then at rest for the partial result."""
     from concurrent.futures import ThreadPoolExecutor
 
-    shared = _SharedProgress(progress, total, len(children))
-    workers = min(len(children), os.cpu_count() or 1)
+    workers = min(len(runners), os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [
-            pool.submit(_one_chain, chain_args, child, c, shared)
-            for c, child in enumerate(children)
-        ]
+        futures = [pool.submit(r.advance, r.total, after) for r in runners]
         try:
-            return [f.result() for f in futures]
-        except KeyboardInterrupt:  # Ctrl-C: stop the workers at their next chunk, not later
-            shared.stop.set()
+            for f in futures:
+                f.result()
+        except BaseException:
+            reporter.stop.set()
             for f in futures:
                 f.cancel()
+            for f in futures:  # wait for the running ones to stop at their next chunk
+                try:
+                    f.result()
+                except BaseException:  # noqa: S110 - their KeyboardInterrupt is expected
+                    pass
             raise
 
 
@@ -599,7 +1132,7 @@ def _optimized_start(model: Model, state0: HMCState) -> HMCState:
     return state0
 
 
-def _may_compile_chains(kernel: str, metric: str, jit: bool) -> bool:
+def _may_compile_chains(kernel: str, metric: str, jit: bool, controls: _Controls) -> bool:
     """Whether the chains may run in the compiled NUTS core (then ``_compiled_nuts`` decides);
     a NUTS run that cannot warns (``PerformanceWarning``) unless the user chose so."""
     from ..codegen.numba_tier import numba_available
@@ -609,6 +1142,9 @@ def _may_compile_chains(kernel: str, metric: str, jit: bool) -> bool:
         return False  # another sampler, or the user's choice: nothing to warn about
     if metric == "low_rank":
         why = "metric='low_rank' has no compiled NUTS (use metric='diag' or 'dense')"
+    elif controls.adapt_metric and not controls.adapt_step_size:
+        why = ("adapt_metric=True with adapt_step_size=False has no compiled NUTS (adapt both, "
+               "the step size only, or neither)")
     elif not numba_available():
         why = "numba is not installed (pip install numba)"
     else:
@@ -626,15 +1162,10 @@ def _warn_python_nuts(why: str) -> None:
     )
 
 
-# why a run's chains ran where they did, by id of its Model (set by _compiled_nuts, popped
-# into the SampleResult)
-_COMPILED_REASON: dict = {}
-
-
-def _compiled_nuts(model: Model, adaptation: str) -> Any:
+def _compiled_nuts(model: Model, adaptation: str) -> tuple[Any, str]:
     """The numba NUTS (core + this model's potential), or None where it does not apply (the
     model's jit is then promoted to tier 1 for the Python NUTS, and a ``PerformanceWarning``
-    names the cause)."""
+    names the cause); and why (``SampleResult.compiled_reason``)."""
     from ..config import config
     from .numba_nuts import compiled_nuts
 
@@ -645,7 +1176,6 @@ def _compiled_nuts(model: Model, adaptation: str) -> Any:
     except Exception as err:  # the Python NUTS is exact: fall back, saying why
         why = str(err).removeprefix("native_potential: ")  # the message names the cause
         _warn_python_nuts(why)
-        _COMPILED_REASON[id(model)] = why
         model.logp_and_grad.compile(tier=1)
         if model.logp_and_grad.tier == 0:
             warnings.warn(
@@ -654,7 +1184,7 @@ def _compiled_nuts(model: Model, adaptation: str) -> Any:
                 PerformanceWarning,
                 stacklevel=3,
             )
-        return None
+        return None, why
     if fast.native.fallback:
         warnings.warn(
             f"sample: mcmc_potential={config.mcmc_potential!r} could not be used; the compiled "
@@ -662,197 +1192,7 @@ def _compiled_nuts(model: Model, adaptation: str) -> Any:
             PerformanceWarning,
             stacklevel=3,
         )
-    _COMPILED_REASON[id(model)] = fast.reason
-    return fast
-
-
-def _run_compiled_chain(
-    rng: np.random.Generator, args: _ChainArgs, progress: Any, chain: int
-) -> tuple:
-    """A whole NUTS chain with its warm-up (Stan's or nutpie's) in numba
-    (``_nuts_core.run_chain`` / ``run_chain_nutpie``), in chunks when a progress bar wants
-    updates."""
-    fast, model = args.fast, args.model
-    core = fast.core
-    d, warmup, draws = model.dim, args.warmup, args.draws
-    max_depth = int(args.max_depth)
-    total = warmup + draws
-    state = _jittered_start(rng, model, args.state0, args.init_jitter)
-    q = np.array(state.q, dtype=np.float64)
-    grad = np.empty(d)
-    dense = args.metric == "dense"
-    # the metric: (1, d) diagonal of the inverse mass matrix, or (2d, d) dense one over its
-    # Cholesky factor; the identity to start with
-    metric = np.vstack([np.eye(d), np.eye(d)]) if dense else np.ones((1, d))
-    scalars = np.zeros(core.N_SCALARS)
-    ws, slots = fast.workspace(d, max_depth)
-    kept = np.empty((draws, d))
-    stats = np.empty((total, core.N_STATS))
-    seed = int(rng.integers(2**32 - 1))
-    ctx, _ctx_owner = fast.context()  # a tape's memory is per chain; kept alive to the end
-    common = (fast.fn, ctx, q, grad, metric, scalars, ws, slots)
-    if args.adaptation == "nutpie":
-        schedule = NutpieAdaptation(warmup, d)
-        moments = np.zeros((2, 4, d))
-        core.init_nutpie(
-            fast.fn,
-            ctx,
-            q,
-            grad,
-            metric,
-            scalars,
-            moments,
-            ws,
-            seed,
-            float(schedule.window),
-        )
-
-        def run(start: int, stop: int) -> float:
-            return core.run_chain_nutpie(
-                *common,
-                moments,
-                start,
-                stop,
-                warmup,
-                max_depth,
-                float(args.target_accept),
-                MAX_DELTA_ENERGY,
-                schedule.early_end,
-                schedule.final_start,
-                float(schedule.early_switch_freq),
-                float(schedule.window_growth),
-                kept,
-                stats,
-            )
-    else:
-        windows = WindowedAdaptation(warmup, d)
-        ends = np.array(windows.ends, dtype=np.int64)
-        welford = np.zeros((1 + d if dense else 2, d))
-        core.init_chain(fast.fn, ctx, q, grad, metric, scalars, ws, seed)
-
-        def run(start: int, stop: int) -> float:
-            return core.run_chain(
-                *common,
-                welford,
-                start,
-                stop,
-                warmup,
-                max_depth,
-                float(args.target_accept),
-                MAX_DELTA_ENERGY,
-                windows.init_buffer,
-                windows.end_slow,
-                ends,
-                kept,
-                stats,
-            )
-
-    bar = _progress_bar(progress, total, chain)
-    # chunks: for the progress bar, and so that Ctrl-C stops a long chain between them
-    chunk = max(1, total // 50 if bar.enabled else total // 10)
-    for start in range(0, total, chunk):
-        stop = min(start + chunk, total)
-        divergences = run(start, stop)
-        bar.update(stop - 1, int(divergences), force=stop == total)
-    columns = {k: stats[:, j] for j, k in enumerate(_STAT_KEYS)}
-    kept_stats = {k: v[warmup:].copy() for k, v in columns.items()}
-    warm_stats = {k: v[:warmup].copy() for k, v in columns.items()}
-    inv_mass = metric[:d].copy() if dense else metric[0].copy()
-    return kept, kept_stats, warm_stats, inv_mass, args.adaptation
-
-
-def _run_chain(
-    rng: np.random.Generator,
-    model: Model,
-    state0: HMCState,
-    kernel: str,
-    draws: int,
-    warmup: int,
-    target_accept: float,
-    max_depth: int,
-    metric_kind: str,
-    num_steps: int,
-    init_jitter: float,
-    progress: Any,
-    chain: int,
-    adaptation: str = "stan",
-) -> tuple:
-    logp_and_grad = model.logp_and_grad
-    d = model.dim
-    state = _jittered_start(rng, model, state0, init_jitter)
-    if kernel == "rwm":
-        # a Gaussian proposal with the target's covariance is best scaled by 2.38 / sqrt(d)
-        def find_step_size(state: HMCState, metric: Metric, step_size: float) -> float:
-            return 2.38 / math.sqrt(d)
-
-        def step(state: HMCState, step_size: float, metric: Metric) -> tuple:
-            return rwm_step(rng, state, logp_and_grad, step_size, metric)
-
-        keys = _MH_STAT_KEYS
-    else:
-        # MALA is one leapfrog step of HMC: Stan's step-size heuristic serves all three
-        def find_step_size(state: HMCState, metric: Metric, step_size: float) -> float:
-            return _find_step_size(rng, state, logp_and_grad, metric, step_size)
-
-        if kernel == "nuts":
-
-            def step(state: HMCState, step_size: float, metric: Metric) -> tuple:
-                return nuts_step(rng, state, logp_and_grad, step_size, metric, max_depth)
-
-            keys = _STAT_KEYS
-        elif kernel == "hmc":
-
-            def step(state: HMCState, step_size: float, metric: Metric) -> tuple:
-                return hmc_step(rng, state, logp_and_grad, step_size, metric, num_steps)
-
-            keys = _STAT_KEYS
-        else:
-
-            def step(state: HMCState, step_size: float, metric: Metric) -> tuple:
-                return mala_step(rng, state, logp_and_grad, step_size, metric)
-
-            keys = _MH_STAT_KEYS
-    if adaptation == "nutpie":
-        tuner: Any = _NutpieTuner(
-            state, warmup, metric_kind == "low_rank", target_accept, find_step_size
-        )
-    else:
-        # Random-walk Metropolis keeps one dual average through the whole warm-up: its scale
-        # in the metric's units is already right (2.38 / sqrt(d)), and one Metropolis ratio per
-        # iteration is too noisy to re-learn the step in Stan's 50-iteration final window
-        # (measured on a 5-d correlated Gaussian, seeds 1-3: per-chain acceptance 0.05-0.27
-        # with restarts against a 0.234 target, 0.13-0.30 without).
-        tuner = _StanTuner(
-            state,
-            warmup,
-            metric_kind == "dense",
-            target_accept,
-            find_step_size,
-            restart_step_size=kernel != "rwm",
-        )
-    total = warmup + draws
-    kept = np.empty((draws, d))
-    stats = {k: np.empty(draws) for k in keys}
-    warm = {k: np.empty(warmup) for k in keys}
-    bar = _progress_bar(progress, total, chain)
-    divergences = 0
-    for i in range(total):
-        step_size = tuner.step_size
-        state, info = step(state, step_size, tuner.metric)
-        info["step_size"] = step_size
-        info["log_density"] = state.logp
-        if i < warmup:
-            for k in keys:
-                warm[k][i] = info[k]
-            tuner.update(i, state, info)
-        else:
-            j = i - warmup
-            kept[j] = state.q
-            for k in keys:
-                stats[k][j] = info[k]
-            divergences += bool(info.get("divergent", False))
-        bar.update(i, divergences, force=i == total - 1)
-    return kept, stats, warm, tuner.metric.inv_mass, tuner.name
+    return fast, fast.reason
 
 
 def _jittered_start(
@@ -866,101 +1206,3 @@ def _jittered_start(
             if math.isfinite(cand.logp) and np.all(np.isfinite(cand.grad)):
                 return cand
     return state0
-
-
-def _run_slice_chain(
-    rng: np.random.Generator,
-    model: Model,
-    state0: HMCState,
-    draws: int,
-    warmup: int,
-    init_jitter: float,
-    progress: bool,
-    chain: int,
-) -> tuple:
-    """Coordinate-wise slice sampling; the widths are twice the standard deviation of the
-    second half of the warm-up draws so far, re-estimated after warm-up iterations 10, 20, 40,
-    ... (and at the end of warm-up)."""
-    d = model.dim
-    start = _jittered_start(rng, model, state0, init_jitter)
-    state = SliceState(start.q, start.logp)
-    widths = np.ones(d)
-    updates = set()
-    n = 10
-    while n < warmup:
-        updates.add(n)
-        n *= 2
-    if warmup:
-        updates.add(warmup)
-    warm_q = np.empty((warmup, d))
-    keys = ("n_evals", "log_density")
-    kept = np.empty((draws, d))
-    stats = {k: np.empty(draws) for k in keys}
-    warm = {k: np.empty(warmup) for k in keys}
-    bar = _progress_bar(progress, warmup + draws, chain)
-    for i in range(warmup + draws):
-        state, info = slice_step(rng, state, model.logp, widths)
-        info["log_density"] = state.logp
-        if i < warmup:
-            warm_q[i] = state.q
-            for k in keys:
-                warm[k][i] = info[k]
-            if (i + 1) in updates:
-                recent = warm_q[(i + 1) // 2 : i + 1]
-                sd = recent.std(axis=0)
-                # a coordinate that has not moved keeps its width
-                widths = np.where(np.isfinite(sd) & (sd > 0), 2.0 * sd, widths)
-        else:
-            j = i - warmup
-            kept[j] = state.q
-            for k in keys:
-                stats[k][j] = info[k]
-        bar.update(i, 0, force=i == warmup + draws - 1)
-    return kept, stats, warm, widths, "slice-width"
-
-
-def _run_ensemble(
-    rng: np.random.Generator,
-    model: Model,
-    state0: HMCState,
-    walkers: int,
-    draws: int,
-    warmup: int,
-    init_jitter: float,
-    progress: bool,
-    start: float,
-) -> SampleResult:
-    from .ensemble import EnsembleState, stretch_step
-
-    d = model.dim
-    jitter = init_jitter if init_jitter else 1e-5
-    x = state0.q + jitter * rng.standard_normal((walkers, d))
-    logp = np.asarray(model.batch_logp(x), dtype=np.float64)
-    if not np.all(np.isfinite(logp)):
-        raise ValueError(
-            "sample: some initial walkers have a non-finite log density; reduce init_jitter"
-        )
-    state = EnsembleState(x, logp)
-    kept = np.empty((walkers, draws, d))
-    lp = np.empty((walkers, draws))
-    acc = np.empty((walkers, draws))
-    bar = _Progress(progress, warmup + draws, 0)
-    for i in range(warmup + draws):
-        state, info = stretch_step(rng, state, model.batch_logp)
-        if i >= warmup:
-            kept[:, i - warmup] = state.x
-            lp[:, i - warmup] = state.logp
-            acc[:, i - warmup] = info["accepted"]
-        bar.update(i, 0, force=i == warmup + draws - 1)
-    draws_out = model.constrained_draws(kept)
-    stats = {"log_density": lp, "accepted": acc}
-    return SampleResult(
-        draws_out,
-        stats,
-        {},
-        [],
-        time.perf_counter() - start,
-        "ensemble",
-        adaptation=["none"] * walkers,
-        metric="none",
-    )
