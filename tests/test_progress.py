@@ -240,6 +240,17 @@ def test_chains_in_threads(mode, stream):
             assert f"done, {counts[c]} divergences" in text
 
 
+@pytest.mark.parametrize("mode, stream", [("lines", io.StringIO), ("bar", FakeTerminal)])
+def test_no_divergences_for_kernels_without_them(mode, stream):
+    if mode == "bar":
+        pytest.importorskip("tqdm")
+    out = stream()
+    with ChainProgress(mode, 2, 5, 5, divergences=False, stream=out) as p:
+        run_chains(p, 2, 5, 5)
+    assert "divergence" not in out.getvalue()
+    assert "it/s" in out.getvalue()
+
+
 @pytest.mark.parametrize("mode", [True, False])
 def test_stop_makes_update_raise(mode):
     p = ChainProgress(mode, chains=2, warmup=10, draws=10, stream=io.StringIO())

@@ -51,6 +51,9 @@ class ChainProgress:
         Warm-up and kept iterations per chain.
     desc : str
         The label of the output (and the name in error messages).
+    divergences : bool
+        Whether the kernel has divergent transitions to show (NUTS and HMC do; slice sampling
+        and the ensemble sampler do not).
     stream : file-like, optional
         Where to write (``sys.stderr`` by default, read when the object is made).
 
@@ -94,9 +97,11 @@ class ChainProgress:
         draws: int,
         *,
         desc: str = "sample",
+        divergences: bool = True,
         stream: IO[str] | None = None,
     ) -> None:
         self.desc = desc
+        self.show_divergences = divergences
         style = _check_mode(mode, desc)
         self.stop = threading.Event()
         self.chains, self.warmup, self.draws = int(chains), int(warmup), int(draws)
@@ -218,6 +223,9 @@ class ChainProgress:
         return "chains: " + ", ".join(f"{n} {p}" for p, n in counts.items() if n)
 
     def _any_sampling(self) -> bool:
+        """Whether to show divergences: the kernel has them and a chain is past its warm-up."""
+        if not self.show_divergences:
+            return False
         return any(s and d >= self.warmup for s, d in zip(self._started, self._done))
 
     def _rate(self, now: float) -> float | None:
@@ -348,7 +356,7 @@ class ChainProgress:
                 if not self._started[c]:
                     continue
                 postfix = self._phase(c)
-                if self._done[c] >= self.warmup:
+                if self.show_divergences and self._done[c] >= self.warmup:
                     postfix += f", {_divergences(self._divergences[c])}"
                 self._move(c, bar, self._done[c], postfix)
         elif bars:
