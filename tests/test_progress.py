@@ -326,7 +326,6 @@ def test_a_broken_stream_stops_the_output_not_the_chains():
     assert not p.enabled
 
 
-@pytest.mark.skip(reason="needs sample() to use ChainProgress (the lead's integration)")
 def test_sample_prints_lines_when_piped(capsys):
     import numpy as np
 

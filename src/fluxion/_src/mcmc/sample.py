@@ -335,7 +335,7 @@ def sample(
         chain_method = "threads" if args.whole_chain_compiled() else "sequential"
     reporter = ChainProgress(
         progress if chain_method != "parallel" else False,
-        len(runners), warmup, draws, desc=f"sample ({kernel})",
+        len(runners), warmup, draws, divergences=kernel in ("nuts", "hmc"),
     )
 
     def partial() -> SampleResult | None:
@@ -447,6 +447,8 @@ def _drive(runners: list, method: str, reporter: Any, store: Any) -> None:
         if store is not None:
             store.maybe_save(runner)
 
+    for r in runners:  # each chain's clock starts here
+        reporter.update(r.chain, r.done, r.divergences)
     if method == "parallel" and len(runners) > 1:
         _run_parallel(runners, store)
     elif method == "threads" and len(runners) > 1:
@@ -858,11 +860,12 @@ class _CompiledChain(_Runner):
         self.stats = np.empty((self.total, core.N_STATS))
         self.seed = int(rng.integers(2**32 - 1))
         self.ctx, self._ctx_owner = fast.context()  # a tape's memory is per chain
-        common = (fast.fn, self.ctx, self.q, self.grad, self.metric, self.scalars, self.ws)
+        common = (fast.fn, self.ctx, self.q, self.grad, self.metric, self.scalars)
         if self.nutpie:
             self.schedule = NutpieAdaptation(args.warmup, d)
             self.estimator = np.zeros((2, 4, d))
-            core.init_nutpie(*common, self.estimator, self.seed, float(self.schedule.window))
+            core.init_nutpie(*common, self.estimator, self.ws, self.seed,
+                             float(self.schedule.window))
             if inv is not None:  # the given metric instead of the first gradient-based one
                 self.metric[0] = inv
         else:
@@ -872,7 +875,7 @@ class _CompiledChain(_Runner):
                 if controls.adapt_metric else (0, 0, np.zeros(0, dtype=np.int64))
             )
             self.estimator = np.zeros((1 + d if self.dense else 2, d))
-            core.init_chain(*common, self.seed)
+            core.init_chain(*common, self.ws, self.seed)
         if controls.step_size is not None:  # Stan's dual averaging restarted at the given step
             s = self.scalars
             s[core.S_MU] = math.log(10.0 * controls.step_size)
