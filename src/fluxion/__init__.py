@@ -19,6 +19,7 @@ from fluxion._src.api import value_and_grad as value_and_grad
 from fluxion._src.api import vjp as vjp
 from fluxion._src.batching import vmap as vmap
 from fluxion._src.config import PerformanceWarning as PerformanceWarning
+from fluxion._src.config import SamplingWarning as SamplingWarning
 from fluxion._src.config import config as config
 from fluxion._src.config import disable_jit as disable_jit
 from fluxion._src.core import ConcretizationError as ConcretizationError
@@ -59,6 +60,7 @@ __all__ = [
     "checkpoint",
     "config",
     "PerformanceWarning",
+    "SamplingWarning",
     "disable_jit",
     "jit",
     "make_graph",

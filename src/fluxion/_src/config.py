@@ -6,13 +6,21 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["PerformanceWarning", "config", "disable_jit"]
+__all__ = ["PerformanceWarning", "SamplingWarning", "config", "disable_jit"]
 
 
 class PerformanceWarning(UserWarning):
     """A computation ran on a slower path than the one asked for or expected (e.g. ``sample``
     on the Python NUTS instead of compiled chains); the message names the cause (the primitive,
     the option) and how to get the fast path. Silence it with ``warnings.filterwarnings``."""
+
+
+class SamplingWarning(UserWarning):
+    """An MCMC run's draws fail a convergence check (R-hat, ESS, divergences, tree depth,
+    E-BFMI, an improper posterior, an ensemble run shorter than 50 autocorrelation times): the
+    estimates may be wrong. The message names the parameters, the worst value and the usual fix;
+    the checks are ``fluxion.diagnostics.check_sampling``. Silence it with
+    ``warnings.filterwarnings("ignore", category=fluxion.SamplingWarning)``."""
 
 
 class Config:
