@@ -1,4 +1,5 @@
-"""``fluxion.diagnostics``: MCMC diagnostics on draws (R-hat, ESS, MCSE, autocorrelation, E-BFMI).
+"""``fluxion.diagnostics``: MCMC diagnostics on draws (R-hat, ESS, MCSE, autocorrelation, E-BFMI)
+and the convergence checks run after every ``fluxion.mcmc.sample`` (:func:`check_sampling`).
 
 Draw arrays have shape ``(chain, draw, *param_shape)``; the numbers equal ArviZ's on the same draws.
 """
@@ -14,13 +15,17 @@ from fluxion._src.diagnostics import integrated_time as integrated_time
 from fluxion._src.diagnostics import mcse as mcse
 from fluxion._src.diagnostics import rhat as rhat
 from fluxion._src.diagnostics import summary as summary
+from fluxion._src.run_checks import RunWarning as RunWarning
+from fluxion._src.run_checks import check_sampling as check_sampling
 
 __all__ = [
     "AutocorrError",
+    "RunWarning",
     "SummaryTable",
     "autocorr",
     "autocov",
     "bfmi",
+    "check_sampling",
     "ess",
     "hdi",
     "integrated_time",
