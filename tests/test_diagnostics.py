@@ -272,7 +272,7 @@ def test_vectorized_equals_elementwise():
         (fd.ess, {"method": "tail"}),
         (fd.mcse, {"method": "sd"}),
         (fd.mcse, {"method": "median"}),
-        (fd.integrated_time, {"quiet": True}),
+        (fd.integrated_time, {"quiet": True, "layout": "chain_draw"}),
     ]:
         full = _quiet(func, x, **kwargs)
         assert full.shape == (2, 3)
@@ -317,10 +317,10 @@ def test_integrated_time_ar1_analytic():
     rng = np.random.default_rng(6)
     phi = 0.9
     x = _ar1(rng, 16, 20_000, phi)
-    tau = fd.integrated_time(x)
+    tau = fd.integrated_time(x, layout="chain_draw")  # x is (chain, draw)
     # analytic tau = (1 + phi) / (1 - phi) = 19; Sokal's sd is tau sqrt(2 (2M + 1) / N) ~ 4%
     np.testing.assert_allclose(tau, (1 + phi) / (1 - phi), rtol=0.12)
-    iid = fd.integrated_time(rng.normal(size=(8, 10_000)))
+    iid = fd.integrated_time(rng.normal(size=(8, 10_000)), layout="chain_draw")
     np.testing.assert_allclose(iid, 1.0, rtol=0.1)
 
 
@@ -328,15 +328,16 @@ def test_integrated_time_matches_emcee():
     emcee = pytest.importorskip("emcee")
     rng = np.random.default_rng(7)
     walkers = np.stack([_ar1(rng, 32, 4000, 0.8), _ar1(rng, 32, 4000, 0.3)], axis=-1)
-    ours = fd.integrated_time(walkers)
+    ours = fd.integrated_time(walkers, layout="chain_draw")
     ref = emcee.autocorr.integrated_time(np.swapaxes(walkers, 0, 1))  # (step, walker, param)
     np.testing.assert_allclose(ours, ref, rtol=1e-10)
+    np.testing.assert_allclose(fd.integrated_time(np.swapaxes(walkers, 0, 1)), ref, rtol=1e-10)
     series = walkers[0, :, 0]
     np.testing.assert_allclose(fd.integrated_time(series), emcee.autocorr.integrated_time(series))
     np.testing.assert_allclose(fd.autocorr(series), emcee.autocorr.function_1d(series), atol=1e-12)
     for c in (1, 10):
         np.testing.assert_allclose(
-            fd.integrated_time(walkers, c=c, quiet=True),
+            fd.integrated_time(walkers, c=c, quiet=True, layout="chain_draw"),
             emcee.autocorr.integrated_time(np.swapaxes(walkers, 0, 1), c=c, quiet=True),
             rtol=1e-10,
         )
@@ -345,11 +346,11 @@ def test_integrated_time_matches_emcee():
 def test_integrated_time_too_short():
     x = _ar1(np.random.default_rng(8), 4, 300, 0.95)
     with pytest.raises(fd.AutocorrError, match="shorter than 50 times") as info:
-        fd.integrated_time(x)
+        fd.integrated_time(x, layout="chain_draw")
     assert isinstance(info.value, RuntimeError)
     assert np.isfinite(info.value.tau)
     with pytest.warns(RuntimeWarning, match="shorter than 50 times"):
-        tau = fd.integrated_time(x, quiet=True)
+        tau = fd.integrated_time(x, quiet=True, layout="chain_draw")
     assert tau == info.value.tau
 
 

@@ -45,8 +45,10 @@ fluxion._src.numpy.core.add_ufunc_loader(_load_scipy_special)
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str):  # lazy submodules: importing SciPy costs ~0.2 s
-    lazy = ("scipy", "test_util", "extend", "bijectors", "infer", "mcmc", "optim", "diagnostics")
+def __getattr__(name: str):  # lazy submodules: SciPy costs ~0.2 s; plot needs no matplotlib yet
+    lazy = (
+        "scipy", "test_util", "extend", "bijectors", "infer", "mcmc", "optim", "diagnostics", "plot"
+    )
     if name in lazy:
         import importlib
 

@@ -760,17 +760,35 @@ def _check_axis(axis: int, ndim: int, fname: str) -> int:
     return axis % ndim
 
 
+INTEGRATED_TIME_LAYOUTS = ("emcee", "chain_draw")
+
+
 def integrated_time(
-    x: ArrayLike, c: float = 5, tol: float = 50, quiet: bool = False
+    x: ArrayLike,
+    c: float = 5,
+    tol: float = 50,
+    quiet: bool = False,
+    has_walkers: bool = True,
+    *,
+    layout: str = "emcee",
 ) -> np.ndarray | np.float64:
     r"""Integrated autocorrelation time by emcee's estimator with Sokal's automated window.
 
+    The signature, the default axis order and the errors are emcee's
+    (``emcee.autocorr.integrated_time``), so emcee code runs unchanged; fluxion's own draws
+    (``result.draws[name]``, laid out ``(chain, draw, ...)`` like every other function in
+    this module) take ``layout="chain_draw"``, or use ``result.get_autocorr_time()``.
+
     Parameters
     ----------
-    x : ArrayLike, shape ``(n_draw,)``, ``(chain, draw)`` or ``(chain, draw, *param_shape)``
-        The series. Chains (or ensemble walkers) share one estimate: their normalized
-        autocorrelation functions are averaged. emcee's ``sampler.get_chain()`` is laid out
-        ``(draw, walker, param)``: pass ``np.swapaxes(chain, 0, 1)``.
+    x : ArrayLike
+        The series. With ``layout="emcee"`` (the default): shape ``(n_steps,)``,
+        ``(n_steps, n_walkers)`` or ``(n_steps, n_walkers, n_dim)`` (and further parameter axes
+        after ``n_dim``), as ``sampler.get_chain()`` and ``SampleResult.get_chain()`` give it;
+        emcee 2's ``sampler.chain`` is ``(n_walkers, n_steps, n_dim)``: pass
+        ``np.swapaxes(sampler.chain, 0, 1)``. With ``layout="chain_draw"``: shape ``(n_draw,)``,
+        ``(chain, draw)`` or ``(chain, draw, *param_shape)``. Walkers (chains) share one
+        estimate: their normalized autocorrelation functions are averaged.
     c : float, default 5
         Window constant: the window is the smallest ``M`` with ``M >= c * tau(M)``.
     tol : float, default 50
@@ -778,23 +796,38 @@ def integrated_time(
     quiet : bool, default False
         When the chain is too short, warn (``RuntimeWarning``) and return the estimate instead of
         raising :class:`AutocorrError`.
+    has_walkers : bool, default True
+        emcee's switch for 2-D ``x`` in the emcee layout: False reads it as
+        ``(n_steps, n_dim)`` (one walker). Ignored otherwise.
+    layout : {"emcee", "chain_draw"}, default "emcee"
+        Which axis is time: the first (emcee's ``(step, walker, ...)``) or the second
+        (fluxion's and ArviZ's ``(chain, draw, ...)``). Never guessed from the shape.
 
     Returns
     -------
-    tau : ndarray, shape ``param_shape`` (a NumPy scalar when it is ``()``)
+    tau : ndarray or NumPy scalar
+        One value per parameter: shape ``(n_dim, ...)`` for 3-D emcee input, ``(n_dim,)`` for
+        2-D input with ``has_walkers=False``, a scalar for 1-D and ``(n_steps, n_walkers)``
+        input (emcee returns shape ``(1,)`` there); ``param_shape`` with ``"chain_draw"``.
 
     Raises
     ------
     AutocorrError
-        If ``tol * tau > draw`` for some parameter and ``quiet`` is False; the estimate is in its
-        ``tau`` attribute.
+        If ``tol * tau > n_steps`` for some parameter and ``quiet`` is False; the estimate is in
+        its ``tau`` attribute.
+    ValueError
+        An unknown ``layout``.
 
     Notes
     -----
     With :math:`\hat\rho_t` the walker-averaged autocorrelation,
-    :math:`\hat\tau(M) = 1 + 2 \sum_{t=1}^{M} \hat\rho_t` and the window ``M`` is the first with
-    :math:`M \ge c \hat\tau(M)` (the last lag if none is). Equals
-    ``emcee.autocorr.integrated_time(np.swapaxes(x, 0, 1))`` for 3-D ``x``.
+    :math:`\hat\tau(M) = 1 + 2 \sum_{t=1}^{M} \hat\rho_t` and the window ``M`` is the first
+    with :math:`M \ge c \hat\tau(M)` (the last lag if none is). Equals
+    ``emcee.autocorr.integrated_time(x)`` on the same array.
+
+    Before fluxion 0.1.1 the only layout was ``(chain, draw, ...)``: such calls now need
+    ``layout="chain_draw"``. A ``(chain, draw)`` array read as emcee's layout has only a few
+    "steps" and raises :class:`AutocorrError`, whose message points here.
 
     References
     ----------
@@ -805,11 +838,29 @@ def integrated_time(
     --------
     >>> import numpy as np
     >>> from fluxion.diagnostics import integrated_time
-    >>> x = np.random.default_rng(0).normal(size=(4, 5000))
+    >>> x = np.random.default_rng(0).normal(size=(5000, 4))  # (step, walker)
     >>> bool(0.8 < integrated_time(x) < 1.2)
     True
+    >>> bool(0.8 < integrated_time(x.T, layout="chain_draw") < 1.2)
+    True
     """
-    ary, param_shape = _flat(_as_draws(x, "integrated_time"))
+    if layout not in INTEGRATED_TIME_LAYOUTS:
+        raise ValueError(
+            f"integrated_time: unknown layout {layout!r}; expected 'emcee' (time on the first "
+            "axis: (step, walker, ...)) or 'chain_draw' (time on the second: (chain, draw, ...))"
+        )
+    if layout == "emcee" and not isinstance(x, Mapping):
+        try:
+            x = np.asarray(x)
+        except Exception:  # ragged input: _as_draws says so
+            pass
+        else:
+            if x.ndim == 2 and not has_walkers:
+                x = x[:, np.newaxis, :]
+            if x.ndim >= 2:
+                x = np.swapaxes(x, 0, 1)  # (step, walker, ...) -> (walker, step, ...)
+    ary = _as_draws(x, "integrated_time")
+    ary, param_shape = _flat(ary)
     n_t = ary.shape[1]
     acf = autocorr(ary, axis=1).mean(axis=0)  # (draw, m), averaged over chains
     taus = 2.0 * np.cumsum(acf, axis=0) - 1.0
@@ -819,11 +870,20 @@ def integrated_time(
     tau = taus[window, np.arange(taus.shape[1])]
     flag = tol * tau > n_t
     if np.any(flag):
+        steps = "steps" if layout == "emcee" else "draws"
         msg = (
             f"integrated_time: the chain is shorter than {tol} times the integrated "
             f"autocorrelation time for {int(np.sum(flag))} parameter(s); use this estimate with "
-            f"caution and run a longer chain (draw/{tol} = {n_t / tol:.0f}; tau = {tau})"
+            f"caution and run a longer chain (N/{tol} = {n_t / tol:.0f} with N = {n_t} {steps}; "
+            f"tau = {tau})"
         )
+        if ary.shape[0] > n_t:
+            other = "layout='chain_draw'" if layout == "emcee" else "the default layout='emcee'"
+            msg += (
+                f". x was read as {n_t} {steps} of {ary.shape[0]} "
+                f"{'walkers' if layout == 'emcee' else 'chains'}: if time runs along the other "
+                f"axis, pass {other}"
+            )
         if not quiet:
             raise AutocorrError(_unflat(tau, param_shape), msg)
         warnings.warn(msg, RuntimeWarning, stacklevel=2)

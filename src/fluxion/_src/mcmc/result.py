@@ -6,7 +6,42 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SampleResult"]
+__all__ = ["SampleResult", "element_names"]
+
+
+def element_names(name: str, shape: tuple[int, ...]) -> list[str]:
+    """The names of a parameter's scalars in C order: ``"m"``, ``"w[0]"``, ``"L[1, 0]"``.
+
+    Parameters
+    ----------
+    name : str
+    shape : tuple of int
+        The parameter's shape (``()`` for a scalar).
+
+    Returns
+    -------
+    list of str, length ``prod(shape)``
+    """
+    if not shape:
+        return [name]
+    return [f"{name}[{', '.join(map(str, idx))}]" for idx in np.ndindex(*shape)]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _check_thin_discard(who: str, thin: Any, discard: Any, n_draws: int) -> None:
+    if isinstance(thin, bool) or not isinstance(thin, int | np.integer) or thin < 1:
+        raise ValueError(f"{who}: expected thin to be an integer >= 1, got {thin!r}")
+    if isinstance(discard, bool) or not isinstance(discard, int | np.integer) or discard < 0:
+        raise ValueError(f"{who}: expected discard to be an integer >= 0, got {discard!r}")
+    if discard + thin - 1 >= n_draws:
+        raise ValueError(
+            f"{who}: discard={discard} and thin={thin} leave no draws of the {n_draws} per chain "
+            f"(emcee's rule keeps draws discard + thin - 1, discard + 2 thin - 1, ...); "
+            f"use discard < {max(n_draws - thin + 1, 0)}"
+        )
 
 
 class SampleResult:
@@ -43,6 +78,16 @@ class SampleResult:
     compiled_reason : str
         Why the chains ran where they did: the potential's choice ("auto: 2,400 elements per
         call...") or why the Python NUTS ran (naming the primitive); "" when not NUTS.
+    warnings : list of str
+        The convergence warnings of the run (R-hat, ESS, divergences, ...), in the order they
+        were raised; empty when none (or when they were not checked).
+
+    Notes
+    -----
+    emcee's conventions are there too, for code ported from an ``emcee.EnsembleSampler``:
+    :meth:`get_chain` (``(draw, chain, n_dim)``, every scalar parameter as one column, named by
+    :attr:`param_labels`), :attr:`flatchain`, :meth:`get_log_prob`, :attr:`acceptance_fraction`
+    and :meth:`get_autocorr_time`. With ``kernel="ensemble"`` every walker is a chain.
     """
 
     #: True for the partial result of a run stopped by Ctrl-C (the draws every chain finished)
@@ -61,6 +106,7 @@ class SampleResult:
         compiled: str = "python",
         potential: str | None = None,
         compiled_reason: str = "",
+        warnings: list | None = None,
     ) -> None:
         self.draws = draws
         self.stats = stats
@@ -73,6 +119,7 @@ class SampleResult:
         self.compiled = compiled
         self.potential = potential if compiled == "chain" else None
         self.compiled_reason = compiled_reason
+        self.warnings = list(warnings) if warnings is not None else []
 
     @property
     def num_divergences(self) -> int:
@@ -98,10 +145,168 @@ class SampleResult:
         }
         return arviz.from_dict(posterior=self.draws, sample_stats=stats)
 
+    # ---------------------------------------------------------------------------------------------
+    # emcee's conventions
+
+    @property
+    def _shape(self) -> tuple[int, int]:
+        """(chains, draws) of the draws."""
+        if not self.draws:
+            raise ValueError("SampleResult: the result holds no draws")
+        return tuple(np.shape(next(iter(self.draws.values())))[:2])
+
+    @property
+    def param_labels(self) -> list[str]:
+        """The names of the columns of :meth:`get_chain`: ``["m", "b", "w[0]", "w[1]", ...]``.
+
+        Every scalar of every parameter, in the order of ``draws`` (elements in C order).
+        """
+        names: list[str] = []
+        for name, value in self.draws.items():
+            names += element_names(name, tuple(np.shape(value)[2:]))
+        return names
+
+    @property
+    def labels(self) -> list[str]:
+        """Alias of :attr:`param_labels` (for ``corner(..., labels=result.labels)``)."""
+        return self.param_labels
+
+    def get_chain(self, flat: bool = False, thin: int = 1, discard: int = 0) -> np.ndarray:
+        """The draws as one array in emcee's layout: draw, chain (walker), scalar parameter.
+
+        Parameters
+        ----------
+        flat : bool, default False
+            Merge the draw and chain axes, draw-major as emcee does (row ``i * n_chains + c`` is
+            draw ``i`` of chain ``c``).
+        thin : int, default 1
+            Keep every ``thin``-th draw: emcee's rule, draws ``discard + thin - 1``,
+            ``discard + 2 thin - 1``, ...
+        discard : int, default 0
+            Drop the first ``discard`` draws of every chain (warm-up is already dropped).
+
+        Returns
+        -------
+        ndarray, shape ``(n_draws, n_chains, n_dim)``, or ``(n_draws * n_chains, n_dim)`` if flat
+            ``n_dim`` is the number of scalar parameters (columns named by :attr:`param_labels`),
+            in constrained space; ``n_draws = (draws - discard) // thin``.
+
+        Raises
+        ------
+        ValueError
+            ``thin < 1``, ``discard < 0``, or no draws left.
+
+        Examples
+        --------
+        ``tau = fluxion.diagnostics.integrated_time(result.get_chain())`` (emcee's layout).
+        """
+        n_chains, n_draws = self._shape
+        _check_thin_discard("get_chain", thin, discard, n_draws)
+        keep = slice(discard + thin - 1, None, thin)
+        cols = [
+            np.asarray(v, dtype=np.float64)[:, keep].reshape(n_chains, -1, _size(v))
+            for v in self.draws.values()
+        ]
+        chain = np.swapaxes(np.concatenate(cols, axis=2), 0, 1)  # (draw, chain, n_dim)
+        return chain.reshape(-1, chain.shape[2]) if flat else chain
+
+    @property
+    def flatchain(self) -> np.ndarray:
+        """``get_chain(flat=True)``: shape ``(n_draws * n_chains, n_dim)``, as emcee's."""
+        return self.get_chain(flat=True)
+
+    def get_log_prob(self, flat: bool = False, thin: int = 1, discard: int = 0) -> np.ndarray:
+        """The log density at every draw (``stats["log_density"]``), in emcee's layout.
+
+        Parameters
+        ----------
+        flat, thin, discard
+            As :meth:`get_chain`.
+
+        Returns
+        -------
+        ndarray, shape ``(n_draws, n_chains)``, or ``(n_draws * n_chains,)`` if flat
+        """
+        if "log_density" not in self.stats:
+            raise ValueError(
+                f"get_log_prob: this result ({self.kernel}) has no stats['log_density']"
+            )
+        lp = np.asarray(self.stats["log_density"], dtype=np.float64)
+        _check_thin_discard("get_log_prob", thin, discard, lp.shape[1])
+        out = lp[:, discard + thin - 1 :: thin].T
+        return out.reshape(-1) if flat else out
+
+    @property
+    def acceptance_fraction(self) -> np.ndarray:
+        """The fraction of accepted proposals of each chain (walker) over the kept draws.
+
+        Shape ``(n_chains,)``, from ``stats["accepted"]`` (kernels "ensemble", "rwm" and
+        "mala"). NUTS, HMC and slice sampling make no single accept/reject decision: see
+        ``stats["accept_prob"]`` (NUTS, HMC) instead.
+        """
+        if "accepted" not in self.stats:
+            hint = (
+                "; its mean acceptance statistic is stats['accept_prob'].mean(axis=1)"
+                if "accept_prob" in self.stats
+                else ""
+            )
+            raise ValueError(
+                f"acceptance_fraction: kernel {self.kernel!r} records no accept/reject decisions "
+                f"(stats has {sorted(self.stats)}){hint}"
+            )
+        return np.mean(np.asarray(self.stats["accepted"], dtype=np.float64), axis=1)
+
+    def get_autocorr_time(
+        self,
+        discard: int = 0,
+        thin: int = 1,
+        c: float = 5,
+        tol: float = 50,
+        quiet: bool = False,
+    ) -> np.ndarray:
+        """emcee's integrated autocorrelation time of every scalar parameter.
+
+        ``thin * integrated_time(self.get_chain(discard=discard, thin=thin), c, tol, quiet)``,
+        chains (walkers) sharing one estimate, as ``emcee.EnsembleSampler.get_autocorr_time``.
+
+        Parameters
+        ----------
+        discard, thin : int
+            As :meth:`get_chain`; tau is given in draws of the unthinned chain.
+        c, tol, quiet
+            As :func:`fluxion.diagnostics.integrated_time`.
+
+        Returns
+        -------
+        tau : ndarray, shape ``(n_dim,)``
+            Columns named by :attr:`param_labels`.
+
+        Raises
+        ------
+        fluxion.diagnostics.AutocorrError
+            The chain is shorter than ``tol * tau`` and ``quiet`` is False (a
+            ``RuntimeWarning`` instead when quiet).
+        """
+        from ..diagnostics import integrated_time  # per call: diagnostics loads scipy.stats
+
+        chain = self.get_chain(discard=discard, thin=thin)
+        return thin * np.asarray(integrated_time(chain, c=c, tol=tol, quiet=quiet))
+
     def __repr__(self) -> str:
-        shape = next(iter(self.draws.values())).shape[:2]
+        if not self.draws:
+            return f"SampleResult({self.kernel}: no draws)"
+        n_chains, n_draws = self._shape
+        n_scalars = sum(_size(v) for v in self.draws.values())
+        params = _plural(len(self.draws), "parameter")
+        if n_scalars != len(self.draws):
+            params += f" ({_plural(n_scalars, 'scalar')})"
+        chains = _plural(n_chains, "walker" if self.kernel == "ensemble" else "chain")
         return (
-            f"SampleResult({self.kernel}: {shape[0]} chains x {shape[1]} draws, "
-            f"{len(self.draws)} parameters, {self.num_divergences} divergences, "
-            f"{self.elapsed:.2f} s)"
+            f"SampleResult({self.kernel}: {chains} x {_plural(n_draws, 'draw')}, {params}, "
+            f"{_plural(self.num_divergences, 'divergence')}, {self.elapsed:.2f} s)"
         )
+
+
+def _size(value: Any) -> int:
+    """The number of scalars of one draw of a parameter of draws shape (chain, draw, *shape)."""
+    return int(np.prod(np.shape(value)[2:], dtype=np.int64))
