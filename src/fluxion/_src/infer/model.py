@@ -304,7 +304,10 @@ class UnconstrainedModel:
     ValueError
         A constraint naming no parameter (the message lists the parameters and the closest
         match), a constraint that does not fit its parameter's shape, a start value outside
-        its constraint, or an empty ``init``.
+        its constraint, a start value that is not finite, or an empty ``init``.
+    TypeError
+        A start value that is not a number or an array of numbers, or (when evaluated) a
+        ``log_prob`` that returns None or a non-scalar.
 
     Examples
     --------

@@ -40,6 +40,12 @@ class Metric:
     Parameters
     ----------
     inv_mass : ndarray, shape ``(d,)`` or ``(d, d)``
+
+    Raises
+    ------
+    ValueError
+        Another shape, non-finite entries, a diagonal that is not positive, or a dense
+        matrix that is not symmetric positive definite.
     """
 
     __slots__ = ("inv_mass", "dense", "chol_mass")
@@ -222,6 +228,14 @@ def nuts_step(
     info : dict
         ``accept_prob`` (mean Metropolis acceptance over the trajectory, for step-size
         adaptation), ``n_leapfrog``, ``tree_depth``, ``divergent``, ``energy``.
+
+    Raises
+    ------
+    ValueError
+        A step size that is not finite and > 0, ``max_depth < 1``, or a metric whose
+        dimension differs from the state's.
+    TypeError
+        A metric that is not a :class:`Metric`, or a non-integer ``max_depth``.
     """
     _check_step("nuts_step", state, step_size, metric)
     if type(max_depth) is not int and not isinstance(max_depth, int | np.integer):
