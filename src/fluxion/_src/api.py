@@ -66,17 +66,38 @@ def _check_callable(name: str, fun: Any) -> None:
         )
 
 
+def _check_argnums(name: str, argnums: Any) -> None:
+    """Type check of ``argnums`` when the transform is built: an int or a sequence of ints."""
+    if type(argnums) is int:
+        return
+    ok = isinstance(argnums, int | np.integer) and not isinstance(argnums, bool)
+    if not ok and isinstance(argnums, tuple | list):
+        ok = all(isinstance(a, int | np.integer) and not isinstance(a, bool) for a in argnums)
+    if not ok:
+        raise TypeError(
+            f"{name}: expected argnums to be an int or a tuple of ints, got "
+            f"{type(argnums).__name__} {argnums!r}; e.g. argnums=0 or argnums=(0, 1)"
+        )
+
+
 def _normalize_argnums(name: str, argnums: Any, nargs: int) -> tuple[int, ...]:
     if type(argnums) is int and 0 <= argnums < nargs:
         return (argnums,)
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    _check_argnums(name, argnums)
+    nums = (argnums,) if isinstance(argnums, int | np.integer) else tuple(argnums)
     for a in nums:
-        if not isinstance(a, int) or not -nargs <= a < nargs:
+        if not -nargs <= a < nargs:
             raise ValueError(
                 f"{name}: argnums {argnums!r} is out of range for a call with {nargs} "
                 "positional arguments"
             )
-    return tuple(a % nargs for a in nums)
+    out = tuple(int(a) % nargs for a in nums)
+    if len(set(out)) != len(out):
+        raise ValueError(
+            f"{name}: argnums {argnums!r} names the same argument twice; give each argument "
+            "once"
+        )
+    return out
 
 
 def _to_diff_leaf(name: str, x: Any, where: str, allow_int: bool) -> Any:
@@ -241,7 +262,8 @@ def value_and_grad(
 def _make_value_and_grad(
     name: str, fun: Callable, argnums: Any, has_aux: bool, allow_int: bool
 ) -> Callable:
-    single = isinstance(argnums, int)
+    _check_argnums(name, argnums)
+    single = isinstance(argnums, int | np.integer)
 
     @functools.wraps(fun)
     def value_and_grad_fun(*args: Any, **kwargs: Any) -> Any:
@@ -249,6 +271,11 @@ def _make_value_and_grad(
         out, aux, trace, inputs, trees, flat = _vjp_core(
             name, fun, args, kwargs, nums, has_aux, allow_int
         )
+        if out is None or isinstance(out, str | bytes):
+            raise TypeError(
+                f"{name}: f must return a scalar, got "
+                + ("None; did it forget a `return`?" if out is None else type(out).__name__)
+            )
         if isinstance(out, list | tuple | dict) or shape_of(out) != ():
             raise TypeError(
                 f"{name}: f must return a scalar, got {_describe_output(out)}; use jacrev, "
@@ -396,6 +423,7 @@ def elementwise_grad(fun: Callable, argnums: int = 0) -> Callable:
         ``(*args) -> array`` shaped like ``args[argnums]`` (autograd's ``elementwise_grad``).
     """
     _check_callable("elementwise_grad", fun)
+    _check_argnums("elementwise_grad", argnums)
 
     @functools.wraps(fun)
     def egrad(*args: Any, **kwargs: Any) -> Any:
@@ -562,7 +590,8 @@ jacobian = jacrev
 
 
 def _jacobian(name: str, fun: Callable, argnums: Any, has_aux: bool, forward: bool) -> Callable:
-    single = isinstance(argnums, int)
+    _check_argnums(name, argnums)
+    single = isinstance(argnums, int | np.integer)
 
     @functools.wraps(fun)
     def jac_fun(*args: Any, **kwargs: Any) -> Any:

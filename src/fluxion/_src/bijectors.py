@@ -500,6 +500,18 @@ class Scale(Bijector):
 
     is_constant_jacobian = True
 
+    def __post_init__(self) -> None:
+        # a concrete scale is checked now (a traced one, e.g. a learned scale, passes through)
+        if isinstance(self.scale, int | float | np.ndarray | np.generic) and not isinstance(
+            self.scale, bool
+        ):
+            arr = np.asarray(self.scale)
+            if arr.dtype.kind in "biuf" and not np.all(np.isfinite(arr) & (arr != 0)):
+                raise ValueError(
+                    f"Scale: expected a finite, nonzero scale (it must be invertible), got "
+                    f"{self.scale!r}"
+                )
+
     def _forward(self, x: Array) -> Array:
         return x * self.scale
 
@@ -1051,4 +1063,23 @@ def for_constraint(spec: Any) -> Bijector:
             f"for_constraint: constraint {name!r} takes {arity} parameter(s), got {len(params)}; "
             f"write it as {usage}"
         )
+    for i, p in enumerate(params):
+        if isinstance(p, Bijector) or p is None:
+            ok = False
+        else:
+            try:
+                arr = np.asarray(p, dtype=np.float64)
+                ok = True
+            except (TypeError, ValueError):
+                ok = False
+        if not ok:
+            raise TypeError(
+                f"for_constraint: parameter {i + 1} of constraint {name!r} must be a number or "
+                f"an array of numbers, got {type(p).__name__} {p!r}; write it as {usage}"
+            )
+        if name != "interval" and not np.all(np.isfinite(arr)):
+            raise ValueError(
+                f"for_constraint: parameter {i + 1} of constraint {name!r} must be finite, got "
+                f"{p!r}; write it as {usage}, or use 'real' for no bound"
+            )
     return factory(*params)

@@ -512,8 +512,11 @@ class Tracer:
     def __float__(self) -> float:
         raise ConcretizationError(
             f"float() of a traced {self.aval} inside {self._trace.transform} would drop its "
-            "derivative; keep it an array (e.g. x[()] or x.reshape(())), or use "
-            "fluxion.stop_gradient(x) if the derivative is meant to be dropped"
+            "derivative (math.exp, math.log, math.sqrt and the other math functions call "
+            "float() too); use fluxion.numpy (fnp.exp, fnp.log, ...: import fluxion.numpy as "
+            "fnp) inside a differentiated function, keep values arrays (e.g. x[()] or "
+            "x.reshape(())), or use fluxion.stop_gradient(x) if the derivative is meant to be "
+            "dropped"
         )
 
     def __complex__(self) -> complex:

@@ -1118,6 +1118,16 @@ def summary(
         raise ValueError(f"summary: expected round_to None, an int or 'auto', got {round_to!r}")
     if hasattr(draws, "draws") and isinstance(draws.draws, Mapping):
         draws = draws.draws
+    if isinstance(draws, list | tuple) and any(
+        hasattr(d, "shape") or isinstance(d, Mapping) for d in draws
+    ):
+        # a list of arrays would be stacked as chains of one variable: never what was meant
+        raise TypeError(
+            f"summary: expected a dict name -> draws (chain, draw, *param_shape), a sampling "
+            f"result or one array, got a {type(draws).__name__} of {len(draws)} arrays; name "
+            "them (summary({'a': a, 'b': b})), or np.stack them if they are the chains of one "
+            "variable"
+        )
     if not isinstance(draws, Mapping):
         draws = {"x": draws}
     if var_names is None:

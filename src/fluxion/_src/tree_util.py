@@ -627,6 +627,11 @@ def tree_map(
     >>> tree_map(lambda x, y: x + y, (1.0, [2.0]), (10.0, [20.0]))
     (11.0, [22.0])
     """
+    if not callable(f):
+        raise TypeError(
+            f"tree_map: expected a callable as the first argument, got {type(f).__name__}; "
+            "the function comes first: tree_map(f, tree, *rest)"
+        )
     leaves, treedef = tree_flatten(tree, is_leaf)
     if not rest:
         return tree_unflatten(treedef, [f(x) for x in leaves])
@@ -989,7 +994,13 @@ def _flat_dtype(leaves: list[Any]) -> np.dtype:
         if cls in _PYTHON_SCALARS:
             weak[cls] = _WEAK_REPRESENTATIVE[cls]
         else:
-            strong.add(_dtype(x))
+            dtype = _dtype(x)
+            if dtype.kind not in "biufc":
+                raise TypeError(
+                    f"ravel_pytree: expected leaves that are numbers or numeric arrays, got a "
+                    f"leaf of dtype {dtype} ({type(x).__name__} {x!r:.40})"
+                )
+            strong.add(dtype)
     if not strong and not weak:
         return np.dtype(np.float64)
     dtype = np.result_type(*strong, *weak.values())

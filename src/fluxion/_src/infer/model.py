@@ -217,6 +217,45 @@ def _show(x: np.ndarray) -> str:
         return np.array2string(x, separator=", ")
 
 
+def _init_leaf(who: str, name: str, x: Any) -> np.ndarray:
+    """One start value as a float64 array: numbers only, finite (checked once, at build)."""
+    if isinstance(x, str | bytes):
+        raise TypeError(
+            f"{who}: expected a number or an array of numbers as the start value of {name!r}, "
+            f"got {type(x).__name__} {x!r}; e.g. init={{{name!r}: 0.0}}"
+        )
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(
+            f"{who}: expected a number or an array of numbers as the start value of {name!r}, "
+            f"got {type(x).__name__} ({err})"
+        ) from None
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(
+            f"{who}: the start value of {name!r} is not finite: got {_show(arr)}; start from "
+            "finite values"
+        )
+    return arr
+
+
+def _check_log_prob_value(who: str, value: Any) -> None:
+    """``log_prob``'s output must be a real scalar (checked while tracing: no per-call cost
+    once compiled)."""
+    if value is None or isinstance(value, str | bytes | list | tuple | dict):
+        hint = "; did log_prob forget a `return`?" if value is None else ""
+        raise TypeError(
+            f"{who}: log_prob must return a scalar log density, got "
+            f"{'None' if value is None else type(value).__name__}{hint}"
+        )
+    shape = fnp.shape(value)
+    if shape != ():
+        raise TypeError(
+            f"{who}: log_prob must return a scalar log density, got an array of shape {shape}; "
+            "add up the terms (e.g. fnp.sum(...))"
+        )
+
+
 # --------------------------------------------------------------------------------------------
 # The model
 # --------------------------------------------------------------------------------------------
@@ -265,7 +304,10 @@ class UnconstrainedModel:
     ValueError
         A constraint naming no parameter (the message lists the parameters and the closest
         match), a constraint that does not fit its parameter's shape, a start value outside
-        its constraint, or an empty ``init``.
+        its constraint, a start value that is not finite, or an empty ``init``.
+    TypeError
+        A start value that is not a number or an array of numbers, or (when evaluated) a
+        ``log_prob`` that returns None or a non-scalar.
 
     Examples
     --------
@@ -303,7 +345,7 @@ not a parameter; the parameters are 'mu', 'sigma'
         self.names = leaf_names(init)
         if len(self.names) != len(leaves):  # a node type the walk cannot see into
             self.names = [f"leaf {i}" for i in range(len(leaves))]
-        x_leaves = [np.asarray(x, dtype=np.float64) for x in leaves]
+        x_leaves = [_init_leaf(who, name, x) for name, x in zip(self.names, leaves)]
         self.shapes = [x.shape for x in x_leaves]
         self.specs = _match_constraints(who, constraints, self.names)
         self.bijectors = [
@@ -417,7 +459,9 @@ not a parameter; the parameters are 'mu', 'sigma'
         if self.log_prob is None:
             raise TypeError(f"{self.who}: this model has no log density (log_prob is None)")
         params, log_det = self.forward_log_det(u)
-        return self.log_prob(params, *args) + log_det
+        value = self.log_prob(params, *args)
+        _check_log_prob_value(self.who, value)
+        return value + log_det
 
     def unravel(self, u: Any) -> Any:
         """``u`` split into leaves of the unconstrained shapes, structure of ``init`` (no map)."""

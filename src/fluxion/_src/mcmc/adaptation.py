@@ -41,10 +41,16 @@ class DualAveraging:
         t0: float = 10.0,
         kappa: float = 0.75,
     ) -> None:
+        if not 0.0 < target < 1.0:
+            raise ValueError(f"DualAveraging: expected 0 < target < 1, got {target!r}")
         self.target, self.gamma, self.t0, self.kappa = target, gamma, t0, kappa
         self.restart(step_size)
 
     def restart(self, step_size: float) -> None:
+        if not 0.0 < step_size < math.inf:
+            raise ValueError(
+                f"DualAveraging: expected a finite initial step_size > 0, got {step_size!r}"
+            )
         self.mu = math.log(10.0 * step_size)
         self.s_bar = 0.0
         self.x_bar = 0.0

@@ -40,18 +40,52 @@ class Metric:
     Parameters
     ----------
     inv_mass : ndarray, shape ``(d,)`` or ``(d, d)``
+
+    Raises
+    ------
+    ValueError
+        Another shape, non-finite entries, a diagonal that is not positive, or a dense
+        matrix that is not symmetric positive definite.
     """
 
     __slots__ = ("inv_mass", "dense", "chol_mass")
 
     def __init__(self, inv_mass: np.ndarray) -> None:
-        inv_mass = np.asarray(inv_mass, dtype=np.float64)
+        try:
+            inv_mass = np.asarray(inv_mass, dtype=np.float64)
+        except (TypeError, ValueError) as err:
+            raise TypeError(
+                f"Metric: expected inv_mass as a (d,) or (d, d) array of numbers, got "
+                f"{type(inv_mass).__name__} ({err})"
+            ) from None
+        if inv_mass.ndim not in (1, 2) or (
+            inv_mass.ndim == 2 and inv_mass.shape[0] != inv_mass.shape[1]
+        ):
+            raise ValueError(
+                "Metric: expected inv_mass of shape (d,) (diagonal) or (d, d) (dense), got "
+                f"shape {inv_mass.shape}"
+            )
+        if inv_mass.size == 0:
+            raise ValueError("Metric: expected a non-empty inv_mass, got shape (0,)")
+        if not np.all(np.isfinite(inv_mass)):
+            raise ValueError("Metric: inv_mass has non-finite entries (nan or inf)")
         self.inv_mass = inv_mass
         self.dense = inv_mass.ndim == 2
         if self.dense:
             # p ~ N(0, M) with M = inv_mass^{-1}: p = L^{-T} z where inv_mass = L L^T
-            self.chol_mass = np.linalg.cholesky(inv_mass)
+            try:
+                self.chol_mass = np.linalg.cholesky(inv_mass)
+            except np.linalg.LinAlgError:
+                raise ValueError(
+                    f"Metric: a dense inv_mass must be symmetric positive definite; the "
+                    f"{inv_mass.shape} matrix given is not (its Cholesky factorization failed)"
+                ) from None
         else:
+            if not np.all(inv_mass > 0):
+                raise ValueError(
+                    f"Metric: a diagonal inv_mass must be positive, got minimum "
+                    f"{float(inv_mass.min())!r}"
+                )
             self.chol_mass = None
 
     def velocity(self, p: np.ndarray) -> np.ndarray:
@@ -68,6 +102,25 @@ class Metric:
 
             return solve_triangular(self.chol_mass, z, lower=True, trans="T")
         return z / np.sqrt(self.inv_mass)
+
+
+def _check_step(who: str, state: Any, step_size: Any, metric: Any) -> None:
+    """The checks every transition makes: a few scalar comparisons, no array scans."""
+    if not 0.0 < step_size < math.inf:  # False for nan too
+        raise ValueError(
+            f"{who}: expected a finite step_size > 0, got {step_size!r}"
+            + ("; the sign of the step is chosen by the kernel" if step_size < 0 else "")
+        )
+    if type(metric) is not Metric:
+        raise TypeError(
+            f"{who}: expected metric as a fluxion.mcmc.Metric, got {type(metric).__name__}; "
+            "wrap the inverse mass matrix: Metric(inv_mass)"
+        )
+    if metric.inv_mass.shape[0] != state.q.size:
+        raise ValueError(
+            f"{who}: the metric is for dimension {metric.inv_mass.shape[0]} (inv_mass of shape "
+            f"{metric.inv_mass.shape}), but the state's position has {state.q.size} entries"
+        )
 
 
 def init_state(logp_and_grad: Callable, q: np.ndarray) -> HMCState:
@@ -108,6 +161,9 @@ def hmc_step(
     steps each transition: a fixed length can resonate with the posterior's periods and stall
     some directions (Neal 2011, section 5.4.2.2).
     """
+    _check_step("hmc_step", state, step_size, metric)
+    if not num_steps >= 1:
+        raise ValueError(f"hmc_step: expected num_steps >= 1, got {num_steps!r}")
     d = state.q.size
     num_steps = int(rng.integers((num_steps + 1) // 2, num_steps + 1))
     p0 = metric.sample_momentum(rng, d)
@@ -172,7 +228,20 @@ def nuts_step(
     info : dict
         ``accept_prob`` (mean Metropolis acceptance over the trajectory, for step-size
         adaptation), ``n_leapfrog``, ``tree_depth``, ``divergent``, ``energy``.
+
+    Raises
+    ------
+    ValueError
+        A step size that is not finite and > 0, ``max_depth < 1``, or a metric whose
+        dimension differs from the state's.
+    TypeError
+        A metric that is not a :class:`Metric`, or a non-integer ``max_depth``.
     """
+    _check_step("nuts_step", state, step_size, metric)
+    if type(max_depth) is not int and not isinstance(max_depth, int | np.integer):
+        raise TypeError(f"nuts_step: expected an int max_depth >= 1, got {max_depth!r}")
+    if max_depth < 1:
+        raise ValueError(f"nuts_step: expected max_depth >= 1, got {max_depth!r}")
     d = state.q.size
     p0 = metric.sample_momentum(rng, d)
     h0 = -state.logp + metric.kinetic(p0)

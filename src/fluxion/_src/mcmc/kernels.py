@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .hmc import HMCState, Metric
+from .hmc import HMCState, Metric, _check_step
 
 __all__ = ["SliceState", "mala_step", "rwm_step", "slice_step"]
 
@@ -92,6 +92,7 @@ def rwm_step(
         ``accept_prob`` (``min(1, p(q') / p(q))``, for step-size adaptation), ``accepted``,
         ``n_evals`` (log-density evaluations, 1).
     """
+    _check_step("rwm_step", state, step_size, metric)
     d = state.q.size
     q = state.q + step_size * _proposal_noise(rng, metric, d)
     logp, grad = logp_and_grad(q)
@@ -134,6 +135,7 @@ def mala_step(
     info : dict
         ``accept_prob``, ``accepted``, ``n_evals`` (gradient evaluations, 1).
     """
+    _check_step("mala_step", state, step_size, metric)
     d = state.q.size
     eps2 = step_size * step_size
     mean_fwd = state.q + 0.5 * eps2 * metric.velocity(state.grad)  # m(q) = q + eps^2/2 A g
@@ -200,6 +202,19 @@ def slice_step(
     logp = float(state.logp)
     d = q.size
     n_evals = 0
+    widths = np.asarray(widths, dtype=np.float64)
+    if widths.shape != (d,):
+        raise ValueError(
+            f"slice_step: expected widths of shape ({d},) (one per coordinate of the state), "
+            f"got shape {widths.shape}"
+        )
+    if not np.all((widths > 0) & (widths < np.inf)):  # one pass over d numbers per sweep
+        raise ValueError(
+            f"slice_step: expected finite widths > 0, got minimum {float(widths.min())!r} "
+            f"and maximum {float(widths.max())!r}"
+        )
+    if not max_steps_out >= 1:
+        raise ValueError(f"slice_step: expected max_steps_out >= 1, got {max_steps_out!r}")
 
     def logp_at(i: int, x: float) -> float:
         nonlocal n_evals

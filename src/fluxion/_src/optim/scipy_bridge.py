@@ -103,6 +103,11 @@ def _float_leaf(name: str, x: Any) -> Any:
             f"{name}: expected x0 to be a pytree of float arrays, got a leaf of type "
             f"{type(x).__name__}"
         ) from None
+    if dtype.kind not in "iubfc":
+        raise TypeError(
+            f"{name}: expected x0 to be a pytree of float arrays, got a leaf of dtype {dtype} "
+            f"({type(x).__name__} {x!r:.40})"
+        )
     if dtype.kind in "iub":
         return np.asarray(x, dtype=np.float64)  # integer starting points are converted
     if dtype.kind == "c":
@@ -128,6 +133,11 @@ class _FlatProblem:
         self.jit_tier: int | None = None
         self.x0 = np.array(flat, dtype=np.float64)
         self.n = self.x0.size
+        if self.n == 0:
+            raise ValueError(
+                f"{name}: x0 has no entries (got {type(x0).__name__} with {self.n} numbers); "
+                "pass the starting point of the parameters, e.g. x0=np.zeros(3)"
+            )
         self.unravel = unravel
         self.treedef = tree_structure(x0)
         leaves, self.args_tree = tree_flatten(args)
@@ -330,6 +340,12 @@ def _flat_bounds(name: str, bounds: Any, problem: _FlatProblem) -> tuple | None:
     if scipy_form and (single_leaf or _structure_differs(treedef, bounds)):
         pairs = [(-np.inf if lo is None else lo, np.inf if hi is None else hi) for lo, hi in bounds]
         arr = np.array(pairs, dtype=np.float64).reshape(n, 2)
+        bad = np.flatnonzero(arr[:, 0] > arr[:, 1])
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(
+                f"{name}: bounds[{i}] = {tuple(bounds[i])!r} has low > high; give (low, high)"
+            )
         return arr[:, 0].copy(), arr[:, 1].copy()
     if single_leaf:
         per_leaf = [bounds]
@@ -786,6 +802,11 @@ def minimize(
     def scalar_fun(flat: Any, *traced: Any) -> Any:
         out = problem.call(flat, *traced)
         value = out[0] if has_aux else out
+        if value is None or isinstance(value, str | bytes):
+            raise TypeError(
+                "minimize: fun must return a scalar, got "
+                + ("None; did it forget a `return`?" if value is None else type(value).__name__)
+            )
         if isinstance(value, list | tuple | dict) or np.shape(value) != ():
             got = type(value).__name__ if isinstance(value, list | tuple | dict) else None
             got = got or str(aval_of(value))

@@ -12,6 +12,7 @@ The update formulas follow optax's (same defaults, same bias correction, same pl
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -176,6 +177,15 @@ def _check_learning_rate(name: str, learning_rate: Any) -> None:
             f"{name}: expected a learning_rate (a float or a schedule step -> lr), got "
             f"{type(learning_rate).__name__} {learning_rate!r}"
         )
+    if _is_concrete_number(learning_rate):
+        lr = float(learning_rate)
+        if not math.isfinite(lr):
+            raise ValueError(f"{name}: expected a finite learning_rate, got {lr!r}")
+        if lr < 0:
+            raise ValueError(
+                f"{name}: expected learning_rate >= 0, got {lr!r}; the sign is already "
+                "chosen to descend (to maximize, minimize the negated objective)"
+            )
 
 
 def _check_updates(name: str, updates: Any, reference: Any, what: str) -> None:
