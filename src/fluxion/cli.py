@@ -5,8 +5,11 @@ gradient and Hessian; a maximum-likelihood fit by L-BFGS-B; the posterior sample
 ensemble sampler (32 walkers, as in the worksheet) and with NUTS (4 chains); a diagnostics table,
 the time per effective sample of each sampler, and a corner plot.
 
-``fluxion sample MODEL.py`` samples a model file that defines ``log_prob(params)`` and ``init``
-(and optionally ``constraints``) and writes summary.csv, the draws, corner.png and trace.png.
+``fluxion sample MODEL.py --out DIR`` samples a model file that defines ``log_prob(params)``
+and ``init`` (and optionally ``constraints``) and writes summary.csv, the draws (draws.nc,
+rewritten while the chains run, so that Ctrl-C or a killed process loses no finished draw),
+corner.png and trace.png; ``fluxion sample --resume DIR`` continues an interrupted run to the
+draws an uninterrupted one would have given.
 
 ``fluxion precompile`` compiles the model-independent NUTS core and tape machine into the cache
 directory now (about 13 s), so that the first ``sample`` on this machine runs compiled chains too.
@@ -168,44 +171,161 @@ def _write_summary_csv(table: object, path: str) -> None:
     table.to_csv(path)  # a pandas DataFrame or fluxion's pandas-free SummaryTable
 
 
-def _sample_command(args: argparse.Namespace) -> int:
+#: The command's own settings, kept next to the run (``--resume DIR`` reads them back).
+_COMMAND_FILE = "command.json"
+_SAMPLING_OPTIONS = ("chains", "draws", "warmup", "seed", "kernel", "jit", "checkpoint_every")
+
+
+def _sample_settings(args: argparse.Namespace) -> dict:
+    """The model path and sampler options of this run, or of the run ``--resume`` names."""
+    import json
     import os
 
+    if args.resume is None:
+        if args.model is None:
+            raise CommandError("fluxion sample: expected a model file (or --resume DIR)")
+        settings = {name: getattr(args, name) for name in _SAMPLING_OPTIONS}
+        return {"model": os.path.abspath(args.model), "out": args.out, **settings}
+    path = os.path.join(args.resume, _COMMAND_FILE)
+    try:
+        with open(path) as fh:
+            saved = json.load(fh)
+    except (OSError, ValueError):
+        raise CommandError(
+            f"fluxion sample: --resume {args.resume}: no run to resume there (no readable "
+            f"{_COMMAND_FILE}); give the --out directory of an interrupted run"
+        ) from None
+    if args.model is not None and os.path.abspath(args.model) != saved["model"]:
+        raise CommandError(
+            f"fluxion sample: --resume {args.resume} is a run of {saved['model']}, not "
+            f"{args.model}; drop the model argument to resume it"
+        )
+    return {**saved, "out": args.resume}
+
+
+def _refuse_unfinished_run(out: str) -> None:
+    import json
+    import os
+
+    try:
+        with open(os.path.join(out, "run.json")) as fh:
+            status = json.load(fh).get("status")
+    except (OSError, ValueError):
+        return
+    if status != "complete":
+        raise CommandError(
+            f"fluxion sample: {out} holds an unfinished run (status {status!r}); continue it "
+            f"with `fluxion sample --resume {out}`, or choose another --out"
+        )
+
+
+def _sample_command(args: argparse.Namespace) -> int:
+    import json
+    import os
+    import warnings
+
+    from fluxion import SamplingWarning
+    from fluxion._src.mcmc.store import check_output_dir
     from fluxion.mcmc import sample
 
-    model = _load_model(args.model)
-    os.makedirs(args.out, exist_ok=True)
+    settings = _sample_settings(args)
+    out = settings["out"]
+    try:  # output-directory problems now, not after the run
+        check_output_dir(out, "fluxion sample: --out")
+    except ValueError as err:
+        raise CommandError(str(err)) from None
+    model = _load_model(settings["model"])
+    resume = args.resume is not None
+    if not resume:
+        _refuse_unfinished_run(out)
+        with open(os.path.join(out, _COMMAND_FILE), "w") as fh:
+            json.dump({k: v for k, v in settings.items() if k != "out"}, fh, indent=1)
+    start = time.perf_counter()
     try:
-        result = sample(
-            model["log_prob"], model["init"], constraints=model.get("constraints"),
-            kernel=args.kernel, chains=args.chains, draws=args.draws, warmup=args.warmup,
-            seed=args.seed, progress=not args.quiet,
-        )
+        with warnings.catch_warnings():
+            # the convergence warnings are printed with the summary below
+            warnings.simplefilter("ignore", SamplingWarning)
+            result = sample(
+                model["log_prob"], model["init"], constraints=model.get("constraints"),
+                kernel=settings["kernel"], chains=settings["chains"], draws=settings["draws"],
+                warmup=settings["warmup"], seed=settings["seed"], jit=settings["jit"],
+                progress=not args.quiet, save_dir=out, resume=resume,
+                checkpoint_every=settings["checkpoint_every"],
+            )
     except (ValueError, TypeError) as err:
         raise CommandError(f"fluxion sample: {err}") from None
+    except KeyboardInterrupt:
+        print(f"fluxion sample: interrupted during warm-up, no draws finished yet; "
+              f"`fluxion sample --resume {out}` continues the run", file=sys.stderr)
+        return 130
+    except Exception as err:
+        print(f"fluxion sample: sampling failed: {type(err).__name__}: {err}\n"
+              f"the draws finished before the error are in {out} (draws.nc)", file=sys.stderr)
+        return 1
+    sampled = time.perf_counter() - start
+    try:
+        return _report(args, result, out, sampled)
+    except KeyboardInterrupt:
+        print(f"fluxion sample: interrupted while writing the summary or plots; the draws are "
+              f"in {out} (draws.nc)", file=sys.stderr)
+        return 130
+
+
+def _report(args: argparse.Namespace, result: object, out: str, sampled: float) -> int:
+    """The summary table, the warnings, the plots and the exit status of a finished run."""
+    import os
+
     table = result.summary(round_to=6)
     print(table.to_string() if hasattr(table, "to_string") else table)
-    written = [os.path.join(args.out, "summary.csv")]
+    written = [os.path.join(out, "summary.csv")]
     _write_summary_csv(table, written[0])
-    try:
-        idata = result.to_arviz()
-        path = os.path.join(args.out, "draws.nc")
-        idata.to_netcdf(path)
-        written.append(path)
-    except Exception:  # ArviZ (or a netCDF engine) missing: NumPy's format instead
-        path = os.path.join(args.out, "draws.npz")
-        np.savez(path, **result.draws, **{f"stat_{k}": v for k, v in result.stats.items()})
-        written.append(path)
+    written.append(os.path.join(out, "draws.nc" if os.path.exists(os.path.join(out, "draws.nc"))
+                                else "draws.npz"))
+    if result.warnings:
+        print(f"\n{len(result.warnings)} warning(s):", file=sys.stderr)
+        for w in result.warnings:
+            print(f"  - {w.message}", file=sys.stderr)
+    if not args.no_plots:
+        written += _plots(result, out, args.plot_vars)
+    print(f"{result!r}\nsampling {sampled:.2f} s; wrote " + ", ".join(written))
+    if result.interrupted:
+        print(f"fluxion sample: interrupted; kept the draws every chain finished. "
+              f"`fluxion sample --resume {out}` completes the run", file=sys.stderr)
+        return 130
+    if args.strict and result.warnings:
+        print("fluxion sample: --strict: the run has warnings (exit status 3)", file=sys.stderr)
+        return 3
+    return 0
+
+
+def _plots(result: object, out: str, plot_vars: str | None) -> list[str]:
+    """corner.png (at most 12 scalars unless --plot-vars names them) and trace.png (compact:
+    one row per variable)."""
+    import os
+    import warnings
+
+    var_names = [v.strip() for v in plot_vars.split(",") if v.strip()] if plot_vars else None
     try:
         from fluxion.plot import corner, trace
-
-        corner(result, path=os.path.join(args.out, "corner.png"))
-        trace(result, path=os.path.join(args.out, "trace.png"))
-        written += [os.path.join(args.out, "corner.png"), os.path.join(args.out, "trace.png")]
     except ImportError as err:
         print(f"no plots: {err}", file=sys.stderr)
-    print(f"{result!r}\nwrote " + ", ".join(written))
-    return 0
+        return []
+    written = []
+    for name, plot in (("corner.png", corner), ("trace.png", trace)):
+        path = os.path.join(out, name)
+        with warnings.catch_warnings(record=True) as notes:
+            warnings.simplefilter("always", UserWarning)
+            try:
+                plot(result, var_names=var_names, path=path)
+            except ImportError as err:
+                print(f"no plots: {err}", file=sys.stderr)
+                return written
+            except (KeyError, ValueError) as err:
+                raise CommandError(f"fluxion sample: --plot-vars: {err}") from None
+        for note in notes:  # "plotted 12 of 100 scalars ...": say it once, plainly
+            print(f"{name}: {note.message}", file=sys.stderr)
+        written.append(path)
+    return written
 
 
 def _precompile(args: argparse.Namespace) -> int:
@@ -234,21 +354,37 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="run the seed worksheet's line fit")
     demo.add_argument("--n", type=int, default=50, help="number of data points (default 50)")
     demo.add_argument("--seed", type=int, default=123, help="data seed (default 123)")
-    demo.add_argument("--out", default=".", help="where to write corner.png (default .)")
+    demo.add_argument("--out", default="fluxion-out",
+                      help="where to write corner.png (default fluxion-out)")
     demo.add_argument("--quick", action="store_true", help="small sampler runs (for tests)")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
     demo.add_argument("--no-plot", action="store_true", help="skip the corner plot")
     demo.add_argument("--no-sampling", action="store_true", help="stop after the derivatives")
     demo.set_defaults(run=_demo)
     smp = sub.add_parser("sample", help="sample a model file's posterior")
-    smp.add_argument("model", help="a Python file defining log_prob(params), init, constraints")
+    smp.add_argument("model", nargs="?",
+                     help="a Python file defining log_prob(params), init, constraints")
     smp.add_argument("--chains", type=int, default=4)
     smp.add_argument("--draws", type=int, default=1000)
     smp.add_argument("--warmup", type=int, default=1000)
     smp.add_argument("--seed", type=int, default=None)
-    smp.add_argument("--kernel", default="nuts", help="nuts (default), hmc or ensemble")
-    smp.add_argument("--out", default="fluxion-out", help="output directory")
-    smp.add_argument("--quiet", action="store_true", help="no progress bars")
+    smp.add_argument("--kernel", default="nuts",
+                     help="nuts (default), hmc, mala, rwm, slice or ensemble")
+    smp.add_argument("--out", default="fluxion-out",
+                     help="output directory: draws.nc (written while sampling), summary.csv, "
+                     "plots, checkpoints (default fluxion-out)")
+    smp.add_argument("--resume", metavar="DIR", default=None,
+                     help="continue the interrupted run in DIR (same settings and seed)")
+    smp.add_argument("--checkpoint-every", type=float, default=10.0, metavar="SECONDS",
+                     help="seconds between checkpoints and rewrites of draws.nc (default 10)")
+    smp.add_argument("--no-plots", action="store_true", help="write no plots")
+    smp.add_argument("--plot-vars", default=None, metavar="A,B,W[3]",
+                     help="the variables to plot (default: the first 12 scalars in corner.png)")
+    smp.add_argument("--strict", action="store_true",
+                     help="exit with status 3 when the run has convergence warnings")
+    smp.add_argument("--no-jit", dest="jit", action="store_false",
+                     help="run log_prob eagerly (for models with Python side effects)")
+    smp.add_argument("--quiet", action="store_true", help="no progress output")
     smp.set_defaults(run=_sample_command)
     pre = sub.add_parser(
         "precompile", help="compile the NUTS core and tape machine now (once per machine)"
@@ -262,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--{name}: expected a positive integer, got {getattr(args, name)}")
     if getattr(args, "warmup", 0) < 0:
         parser.error(f"--warmup: expected a non-negative integer, got {args.warmup}")
+    if getattr(args, "checkpoint_every", 0) < 0:
+        parser.error(f"--checkpoint-every: expected seconds >= 0, got {args.checkpoint_every}")
     try:
         return args.run(args)
     except CommandError as err:

@@ -152,7 +152,8 @@ class BatchTracer(Tracer):
         raise _not_concrete(
             self.aval,
             "float() (also reached when a mapped value is stored into a NumPy array, "
-            "y[i] = v with y an ndarray created inside the function)",
+            "y[i] = v with y an ndarray created inside the function, and by math.exp, "
+            "math.log and the other math functions: use fluxion.numpy, fnp.exp, fnp.log, ...)",
         )
 
     def item(self) -> Any:

@@ -18,9 +18,9 @@ class PerformanceWarning(UserWarning):
 class SamplingWarning(UserWarning):
     """An MCMC run's draws fail a convergence check (R-hat, ESS, divergences, tree depth,
     E-BFMI, an improper posterior, an ensemble run shorter than 50 autocorrelation times), or
-    the run was interrupted: the estimates may be wrong. The message names the parameters, the worst value and the usual fix;
-    the checks are ``fluxion.diagnostics.check_sampling``. Silence it with
-    ``warnings.filterwarnings("ignore", category=fluxion.SamplingWarning)``."""
+    the run was interrupted: the estimates may be wrong. The message names the parameters, the
+    worst value and the usual fix; the checks are ``fluxion.diagnostics.check_sampling``.
+    Silence it with ``warnings.filterwarnings("ignore", category=fluxion.SamplingWarning)``."""
 
 
 class Config:

@@ -452,6 +452,12 @@ class JitFunction:
         if nums:
             n = len(args)
             nums_n = {a % n for a in nums if -n <= a < n}
+            if len(nums_n) < len(set(nums)):
+                bad = next(a for a in nums if not -n <= a < n)
+                raise ValueError(
+                    f"jit: static_argnums {bad} is out of range for a call with {n} positional "
+                    "argument(s); pass that argument positionally or fix static_argnums"
+                )
             static = tuple((i, args[i]) for i in sorted(nums_n))
             dyn = tuple(a for i, a in enumerate(args) if i not in nums_n)
         else:

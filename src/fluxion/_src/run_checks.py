@@ -50,7 +50,8 @@ class RunWarning:
     ----------
     kind : str
         Which check: ``"rhat"``, ``"ess_bulk"``, ``"ess_tail"``, ``"divergences"``,
-        ``"tree_depth"``, ``"bfmi"``, ``"improper"`` or ``"ensemble_tau"``.
+        ``"tree_depth"``, ``"bfmi"``, ``"improper"``, ``"ensemble_tau"``; ``sample`` adds
+        ``"interrupted"`` to the partial result of a run stopped by Ctrl-C.
     message : str
         What failed, for which parameters, the worst value and the usual fix (``str(w)``).
     params : tuple of str

@@ -287,7 +287,8 @@ def sample(
     if not math.isfinite(state0.logp) or not np.all(np.isfinite(state0.grad)):
         raise ValueError(
             f"sample: the log density is {state0.logp} at the initial values (or its gradient is "
-            "not finite); start from a point inside the support, or add constraints"
+            f"not finite){_non_finite_parameters(model, state0.grad)}; start from a point inside "
+            "the support, or add constraints"
         )
     if init_method == "optimize":
         state0 = _optimized_start(model, state0)
@@ -374,9 +375,22 @@ def _check_counts(
                              ("walkers", walkers, 2), ("max_depth", max_depth, 1),
                              ("num_steps", num_steps, 1)):
         if not is_int(value) or value < low:
-            raise ValueError(f"sample: expected {name} to be an integer >= {low}, got {value!r}")
+            error = ValueError if is_int(value) else TypeError
+            raise error(f"sample: expected {name} to be an integer >= {low}, got {value!r}")
     if not isinstance(init_jitter, float | int) or not (0 <= init_jitter < np.inf):
         raise ValueError(f"sample: expected init_jitter >= 0, got {init_jitter!r}")
+
+
+def _non_finite_parameters(model: Model, grad: np.ndarray) -> str:
+    """", the gradient is not finite for 'x', 'y'" (the parameters at fault), or ""."""
+    bad, offset = [], 0
+    for name, size in zip(model.names, model._u_sizes):
+        if not np.all(np.isfinite(grad[offset : offset + size])):
+            bad.append(repr(name))
+        offset += size
+    if not bad or len(bad) == len(model.names) > 1:
+        return ""  # every parameter: the message would say nothing more
+    return f"; the gradient is not finite for {', '.join(bad)}"
 
 
 def _check_progress(progress: Any) -> None:
@@ -437,7 +451,11 @@ def _check_inverse_metric(inverse_metric: Any, dim: int, metric: str) -> np.ndar
 
 def _check(result: SampleResult, max_depth: int) -> list:
     """The convergence checks of a finished run (``diagnostics.check_sampling``)."""
-    return []
+    from ..run_checks import check_sampling  # per call: diagnostics loads scipy.stats
+
+    kernel = result.kernel
+    return check_sampling(result.draws, result.stats, kernel=kernel,
+                          max_depth=max_depth if kernel == "nuts" else None)
 
 
 def _drive(runners: list, method: str, reporter: Any, store: Any) -> None:
@@ -476,14 +494,14 @@ def _interrupted(
     where = f"; resume with save_dir={os.fspath(store.path)!r}, resume=True" if store else ""
     if result is None:
         raise KeyboardInterrupt(f"sample: interrupted during warm-up, no draws finished{where}")
+    from ..run_checks import RunWarning
+
     result.interrupted = True
     n = next(iter(result.draws.values())).shape[1]
-    warnings.warn(
-        f"sample: interrupted; the result holds the {n} draws per chain finished by every "
-        f"chain (of {args.draws}){where}",
-        SamplingWarning,
-        stacklevel=3,
-    )
+    message = (f"sample: interrupted; the result holds the {n} draws per chain finished by "
+               f"every chain (of {args.draws}){where}")
+    result.warnings = [RunWarning("interrupted", message, ())]
+    warnings.warn(message, SamplingWarning, stacklevel=3)
     return result
 
 
