@@ -26,10 +26,12 @@ from __future__ import annotations
 import argparse
 import os
 import time
+import warnings
 
 import numpy as np
 
 import fluxion.numpy as fnp
+from fluxion import SamplingWarning
 from fluxion.diagnostics import AutocorrError, integrated_time
 from fluxion.mcmc import sample
 
@@ -71,7 +73,7 @@ def main(
     warmup: int = 200,
     draws: int = 2000,
     nuts_draws: int = 3500,
-    nuts_warmup: int = 500,
+    nuts_warmup: int = 0,
     seed: int = 42,
     out: str | None = "corner.png",
     verbose: bool = True,
@@ -100,13 +102,13 @@ def main(
     # In [17]: NUTS with a user step size and the metric from the emcee chain
     nuts_time = time.time()
     metric = np.var(result.flatchain, axis=0)
-    common = dict(chains=1, draws=nuts_draws, warmup=nuts_warmup, seed=seed + 1, progress=False)
-    try:
-        nuts = sample(log_prob, truth, step_size=1.0, inverse_metric=metric, **common)
-    except TypeError as err:  # TODO(lead): remove once sample() takes step_size, inverse_metric
-        if "unexpected keyword" not in str(err):
-            raise
-        nuts = sample(log_prob, truth, **common)  # adapts its own step size and metric
+    # helpers.tf_simple_nuts(session, log_prob, ..., 3500, 1.0, metric=metric): no warm-up,
+    # the step size 1.0 and the emcee chain's variances as the inverse metric, kept fixed
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SamplingWarning)  # "warmup=0: nothing adapted"
+        nuts = sample(log_prob, truth, chains=1, warmup=nuts_warmup, draws=nuts_draws,
+                      step_size=1.0, inverse_metric=metric, adapt_step_size=False,
+                      adapt_metric=False, seed=seed + 1, progress=False)
     nuts_time = time.time() - nuts_time
     nuts_chain = nuts.get_chain(flat=True)  # (steps, 3), as the worksheet's nuts[0]
 
@@ -146,5 +148,5 @@ def _parse(argv: list[str] | None = None) -> argparse.Namespace:
 if __name__ == "__main__":
     args = _parse()
     quick = args.quick or os.environ.get("FLUXION_EXAMPLE_QUICK", "") not in ("", "0")
-    sizes = dict(warmup=50, draws=300, nuts_draws=300, nuts_warmup=150) if quick else {}
+    sizes = dict(warmup=50, draws=300, nuts_draws=300, nuts_warmup=0) if quick else {}
     main(seed=args.seed, out=args.out, **sizes)

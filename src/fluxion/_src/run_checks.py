@@ -347,8 +347,8 @@ def _check_divergences(stats: Mapping[str, Any]) -> RunWarning | None:
     per_chain = ", ".join(str(int(k)) for k in np.sum(div != 0, axis=1))
     return RunWarning(
         "divergences",
-        f"sample: {n} of {div.size} transitions after warm-up ({n / div.size:.1%}) diverged "
-        f"(per chain: {per_chain}); the posterior may be biased where the sampler could not "
+        f"sample: {n} divergent transitions after warm-up (of {div.size}, {n / div.size:.1%}; "
+        f"per chain: {per_chain}); the posterior may be biased where the sampler could not "
         "follow its curvature: raise target_accept (e.g. 0.95) or reparameterize (e.g. a "
         "non-centered hierarchy); see result.stats['divergent']",
         (),

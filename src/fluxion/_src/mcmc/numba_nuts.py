@@ -27,7 +27,7 @@ import numpy as np
 from ..codegen.cache import CompileJob, digest_of, write_module
 from ..codegen.native import NativePotential, compile_all
 
-__all__ = ["CompiledNuts", "compiled_nuts", "core_jobs", "load_core"]
+__all__ = ["CompiledNuts", "compiled_nuts", "core_jobs", "load_core", "seed_thread"]
 
 _CORE_SOURCE = os.path.join(os.path.dirname(__file__), "_nuts_core.py")
 
@@ -133,3 +133,23 @@ def compiled_nuts(native: NativePotential, adaptation: str) -> CompiledNuts:
     """
     core = load_core(adaptation, tuple(native.jobs))
     return CompiledNuts(core, native.load())
+
+
+def _np_seed(seed: int) -> None:
+    np.random.seed(seed)  # noqa: NPY002 - numba's generator has only the legacy API
+
+
+_SEED_JITTED: Any = None
+
+
+def seed_thread(seed: int) -> None:
+    """Seed numba's NumPy generator of the calling thread (what the core's ``np.random`` draws
+    from). Through numba code, not ``numba._helperlib.rnd_seed``: numba initializes a thread's
+    state on the first use from numba code in that thread, which would undo a seed set from
+    Python before it (a worker thread whose first numba call is a chunk of a chain)."""
+    global _SEED_JITTED
+    if _SEED_JITTED is None:
+        import numba
+
+        _SEED_JITTED = numba.njit(cache=True, nogil=True)(_np_seed)
+    _SEED_JITTED(seed)

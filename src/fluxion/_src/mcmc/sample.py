@@ -955,12 +955,14 @@ class _CompiledChain(_Runner):
         )
 
     def advance(self, stop: int, after: Callable) -> None:
-        from numba import _helperlib  # numba's per-thread NumPy generator
+        from .numba_nuts import seed_thread  # numba's generator is per thread
 
+        # whole chunks only (past ``stop`` if it falls inside one): every chunk starts at a
+        # multiple of _COMPILED_CHUNK with its own seed, wherever the driver pauses the chain
         while self.done < stop:
             start = self.done
-            end = min(stop, (start // _COMPILED_CHUNK + 1) * _COMPILED_CHUNK)
-            _helperlib.rnd_seed(_helperlib.rnd_get_np_state_ptr(), chunk_seed(self.seed, start))
+            end = min(self.total, start + _COMPILED_CHUNK)
+            seed_thread(chunk_seed(self.seed, start))
             self._run(start, end)
             self.done = end
             div = self.stats[self.warmup : end, self.args.fast.core.STAT_DIV]
