@@ -206,3 +206,18 @@ def test_emcee_port_example_runs(tmp_path):
     # the posterior is the worksheet's: m near its true -0.4 (sd ~0.02)
     assert abs(np.mean(result.flatchain[:, 0]) + 0.4) < 0.1
     assert np.all((result.acceptance_fraction > 0) & (result.acceptance_fraction < 1))
+
+
+def test_an_ensemble_summary_has_tau_not_a_walker_r_hat():
+    import fluxion.numpy as fnp
+    from fluxion.mcmc import sample
+
+    res = sample(lambda p: -0.5 * fnp.sum(p["x"] ** 2), {"x": np.zeros(2)}, kernel="ensemble",
+                 walkers=8, draws=1500, warmup=200, seed=1, progress=False)
+    table = res.summary()
+    columns = list(table.columns)
+    assert "r_hat" not in columns and "ess_bulk" not in columns
+    assert columns[-3:] == ["tau", "ess", "mcse_mean"]
+    tau = np.asarray(table["tau"], dtype=float)
+    np.testing.assert_allclose(tau, res.get_autocorr_time(quiet=True))
+    np.testing.assert_allclose(np.asarray(table["ess"], dtype=float), 8 * 1500 / tau)

@@ -136,7 +136,7 @@ def test_bad_input_gives_clear_errors():
         sample(lambda x: fnp.sum(fnp.log(x - 10.0)), np.array([1.0]), progress=False)
     with pytest.raises(ValueError, match="no free parameters"):
         sample(lambda p: 0.0, {}, progress=False)
-    with pytest.raises(ValueError, match="chains >= 1"):
+    with pytest.raises(ValueError, match="chains to be an integer >= 1"):
         sample(lp, np.zeros(2), chains=0, progress=False)
     with pytest.raises(ValueError, match="unknown constraint 'postive'.*positive"):
         sample(lp, {"a": 1.0}, constraints={"a": "postive"}, progress=False)

@@ -396,7 +396,10 @@ def _check_tau(flat: np.ndarray, labels: np.ndarray) -> RunWarning | None:
     n_walker, n_draw, m = flat.shape
     if n_draw < _MIN_DRAWS or m == 0:
         return None
-    tau = np.asarray(_quiet(integrated_time, flat, tol=TAU_FACTOR, quiet=True), dtype=np.float64)
+    tau = np.asarray(
+        _quiet(integrated_time, flat, tol=TAU_FACTOR, quiet=True, layout="chain_draw"),
+        dtype=np.float64,
+    )
     tau = tau.reshape(m)
     with np.errstate(invalid="ignore"):
         bad = TAU_FACTOR * tau > n_draw

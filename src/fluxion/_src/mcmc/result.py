@@ -126,10 +126,44 @@ class SampleResult:
         return int(np.sum(self.stats.get("divergent", 0)))
 
     def summary(self, **kwargs: Any) -> Any:
-        """The diagnostics table (``fluxion.diagnostics.summary``) of the draws."""
+        """The diagnostics table (``fluxion.diagnostics.summary``) of the draws.
+
+        For ``kernel="ensemble"`` the walkers are not independent chains, so R-hat and the
+        per-chain ESS mean nothing there: the table has ``tau`` (emcee's integrated
+        autocorrelation time, :meth:`get_autocorr_time`), ``ess`` (``draws * walkers / tau``,
+        the worksheet's effective sample size) and ``mcse_mean`` (``sd / sqrt(ess)``) instead.
+        """
         from ..diagnostics import summary  # per call: diagnostics loads scipy.stats (~0.3 s)
 
-        return summary(self.draws, **kwargs)
+        table = summary(self.draws, **kwargs)
+        if self.kernel != "ensemble":
+            return table
+        return self._ensemble_columns(table, kwargs.get("round_to"))
+
+    def _ensemble_columns(self, table: Any, round_to: Any) -> Any:
+        import warnings
+
+        with warnings.catch_warnings():  # "shorter than 50 tau" is result.warnings' business
+            warnings.simplefilter("ignore", RuntimeWarning)
+            tau = dict(zip(self.param_labels, self.get_autocorr_time(quiet=True)))
+        n_chains, n_draws = self._shape
+        rows = list(table.index)
+        columns = list(table.columns)
+        keep = [j for j, c in enumerate(columns) if c in ("mean", "sd") or c.startswith("hdi_")]
+        values = np.asarray(table.values, dtype=np.float64)[:, keep]
+        tau_col = np.array([tau.get(r, np.nan) for r in rows])
+        ess = n_chains * n_draws / tau_col
+        sd = values[:, [columns[j] for j in keep].index("sd")]
+        extra = np.column_stack([tau_col, ess, sd / np.sqrt(ess)])
+        if round_to == "auto":  # as summary's "auto": ESS to integers, the rest to 3 decimals
+            extra = np.column_stack([np.round(tau_col, 3), np.round(ess), np.round(extra[:, 2], 3)])
+        elif round_to is not None:
+            extra = np.round(extra, int(round_to))
+        names = [columns[j] for j in keep] + ["tau", "ess", "mcse_mean"]
+        new = np.concatenate([values, extra], axis=1)
+        if type(table).__name__ == "DataFrame":
+            return type(table)(new, index=table.index, columns=names)
+        return type(table)(rows, names, new)
 
     def to_arviz(self) -> Any:
         """An ``arviz.InferenceData`` with the posterior and the sample stats."""

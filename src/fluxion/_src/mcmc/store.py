@@ -48,6 +48,11 @@ def chunk_seed(seed: int, start: int) -> int:
     return (z ^ (z >> 31)) & 0xFFFFFFFF
 
 
+# the permissions a plain open() would give (mkstemp's files are private, 0600)
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 def _atomic_write(path: str, write: Callable[[str], None]) -> None:
     """Write through ``write(tmp_path)`` then rename over ``path``: readers (and a process
     killed half-way) see the old file or the new one, never a torn one."""
@@ -56,6 +61,7 @@ def _atomic_write(path: str, write: Callable[[str], None]) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
