@@ -139,7 +139,8 @@ def test_divergences_count_and_fraction():
     stats["divergent"][1, :7] = 1
     ws = check_sampling({"x": normal_draws((4, 1000))}, stats, kernel="nuts", max_depth=10)
     assert kinds(ws) == ["divergences"]
-    assert "7 divergent transitions after warm-up (of 4000" in ws[0].message and "target_accept" in ws[0].message
+    assert "7 divergent transitions after warm-up (of 4000" in ws[0].message
+    assert "target_accept" in ws[0].message
     assert ws[0].params == ()
 
 
