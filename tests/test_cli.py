@@ -27,7 +27,8 @@ def test_demo_end_to_end_quick(tmp_path, capsys):
     assert main(["demo", "--quick", "--quiet", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "m = -0.4451492, b = 0.04069" in out and "log-likelihood 39.8254388" in out
-    assert "ms per effective sample" in out and out.count("r_hat") == 2
+    # NUTS's table has R-hat; the ensemble's has tau and its ESS instead (correlated walkers)
+    assert "ms per effective sample" in out and out.count("r_hat") == 1 and " tau " in out
     pytest.importorskip("corner")
     assert (tmp_path / "corner.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -65,10 +65,19 @@ def _demo(args: argparse.Namespace) -> int:
     return _demo_fit_and_sample(args, x, y)
 
 
-def _min_bulk_ess(draws: dict) -> float:
+def _min_ess(res: object) -> float:
+    """NUTS: the smallest bulk ESS; the ensemble (correlated walkers): the worksheet's
+    steps x walkers / tau with emcee's autocorrelation time, the smallest over parameters."""
+    if res.kernel == "ensemble":
+        import warnings
+
+        with warnings.catch_warnings():  # "shorter than 50 tau" is the run's own warning
+            warnings.simplefilter("ignore", RuntimeWarning)
+            tau = res.get_autocorr_time(quiet=True)
+        return float(res.flatchain.shape[0] / np.max(tau))
     from fluxion.diagnostics import ess
 
-    return float(min(np.min(ess(v, method="bulk")) for v in draws.values()))
+    return float(min(np.min(ess(v, method="bulk")) for v in res.draws.values()))
 
 
 def _demo_fit_and_sample(args: argparse.Namespace, x: np.ndarray, y: np.ndarray) -> int:
@@ -77,7 +86,6 @@ def _demo_fit_and_sample(args: argparse.Namespace, x: np.ndarray, y: np.ndarray)
 
     import fluxion.numpy as fnp
     from fluxion._src.demo import TRUE_PARAMS, line_log_likelihood
-    from fluxion.diagnostics import summary
     from fluxion.mcmc import sample
     from fluxion.optim import minimize
 
@@ -112,11 +120,12 @@ def _demo_fit_and_sample(args: argparse.Namespace, x: np.ndarray, y: np.ndarray)
     rows.append(("NUTS", nuts))
     for name, res in rows:
         print(f"\n{name}: {res.elapsed:.2f} s (compile, warm-up and sampling included)")
-        table = summary(res.draws, round_to=4)
+        table = res.summary(round_to=4)  # the ensemble's has tau and ESS, not a walker R-hat
         print(table.to_string() if hasattr(table, "to_string") else table)
-    print("\n== time per effective sample (min bulk ESS over m, b, log s) ==")
+    print("\n== time per effective sample (min ESS over m, b, log s: NUTS bulk ESS; ensemble "
+          "steps x walkers / tau) ==")
     for name, res in rows:
-        n_eff = _min_bulk_ess(res.draws)
+        n_eff = _min_ess(res)
         print(f"{name:>9}: {res.elapsed:6.2f} s, ESS {n_eff:7.0f}, "
               f"{1e3 * res.elapsed / n_eff:.3f} ms per effective sample")
     if nuts.num_divergences:
