@@ -331,18 +331,10 @@ SLOW = {
 }  # 7 to 55 s each on the busy 2-core machine (the Python NUTS, 4 x 1000 draws)
 
 
-# low_dim_gauss_mix: the step-size search's first leapfrog steps underflow sigma to 0 and the
-# tier-1 (numba) model raises ZeroDivisionError instead of returning -inf (test_posteriordb fails
-# the same way); a sampler bug, not a false alarm of these checks.
-_CRASHES = {"low_dim_gauss_mix-low_dim_gauss_mix"}
-
-
 def _reference_cases() -> list:
     cases = []
     for n in POSTERIORS:
         marks = [pytest.mark.slow] if n in SLOW else []
-        if n in _CRASHES:
-            marks.append(pytest.mark.xfail(raises=ZeroDivisionError, strict=False))
         cases.append(pytest.param(n, marks=marks))
     return cases
 

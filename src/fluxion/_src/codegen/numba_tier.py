@@ -487,7 +487,7 @@ def scan_lines(
     body, n_consts, n_carry = p["body"], p["n_consts"], p["n_carry"]
     length, reverse = p["length"], p["reverse"]
     source, body_consts = generate_numba(body, helper)
-    helper_source = "\n\n@numba.njit(nogil=True, cache=True)\n" + source
+    helper_source = '\n\n@numba.njit(nogil=True, cache=True, error_model="numpy")\n' + source
     consts, carry = ins[:n_consts], ins[n_consts : n_consts + n_carry]
     xs = ins[n_consts + n_carry :]
     extra = [const_name(c) for c in body_consts]

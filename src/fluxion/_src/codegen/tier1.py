@@ -86,12 +86,15 @@ class KernelModule:
                 injected.update(user.get("globals", {}))
         cache = "False" if injected else "True"
         if injected:  # the loops' bodies too
-            source = source.replace("numba.njit(nogil=True, cache=True)", "numba.njit(nogil=True)")
+            source = source.replace("numba.njit(nogil=True, cache=True,", "numba.njit(nogil=True,")
         module_source = (
             "import math\n\nimport numpy as np\nimport numba\n"
             "from fluxion._src.jit import GuardFailure\n\n\n"
             + lowering.scalar_prelude(source)  # helpers and vectorized formulas it calls
-            + f"@numba.njit(cache={cache}, fastmath={fastmath}, parallel={parallel}, nogil=True)\n"
+            # error_model="numpy": x / 0 is inf or nan as in NumPy (tier 0), not Python's
+            # ZeroDivisionError (a sampler's step into sigma = 0 must give -inf, not crash)
+            + f"@numba.njit(cache={cache}, fastmath={fastmath}, parallel={parallel}, nogil=True, "
+            'error_model="numpy")\n'
             + source
         )
         self.module_name, self.path = write_module(f"fx_{safe}", "fluxion_numba", module_source)
