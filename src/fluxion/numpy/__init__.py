@@ -9,5 +9,6 @@ from fluxion._src.numpy.core import *  # noqa: F403  (re-export; the list is cor
 from fluxion._src.numpy.core import __all__ as _core_all
 
 from . import linalg as linalg
+from . import random as random
 
-__all__ = list(_core_all) + ["linalg"]
+__all__ = list(_core_all) + ["linalg", "random"]
