@@ -8,6 +8,7 @@ transforms, on traced values. Plain ``numpy`` calls on traced values are routed 
 from fluxion._src.numpy.core import *  # noqa: F403  (re-export; the list is core.__all__)
 from fluxion._src.numpy.core import __all__ as _core_all
 
+from . import fft as fft
 from . import linalg as linalg
 
-__all__ = list(_core_all) + ["linalg"]
+__all__ = list(_core_all) + ["fft", "linalg"]
