@@ -164,6 +164,11 @@ def test_jit_and_vmap():
         np.fft.irfft(np.moveaxis(batch, 1, 0)),
         atol=1e-12,
     )
+    def loss(x):
+        return fnp.sum(fnp.fft.irfft(fnp.fft.rfft(x, norm="ortho") ** 2, n=5) * x)
+
+    np.testing.assert_allclose(fluxion.jit(fluxion.grad(loss))(x[0, :5]),
+                               fluxion.grad(loss)(x[0, :5]), rtol=1e-12)
     jac = fluxion.jit(fluxion.jacfwd(lambda v: fnp.real(fnp.fft.fft(v))))(x[0])
     np.testing.assert_allclose(jac, np.real(np.fft.fft(np.eye(6), axis=0)), atol=1e-12)
 
@@ -195,6 +200,8 @@ def test_fnp_fft_is_the_public_module():
         (lambda: fnp.fft.fft(np.float64(1.0)), ValueError, "at least 1 dimension"),
         (lambda: fnp.fft.rfft(np.ones(4) + 1j), TypeError, "rfft: expected a real array"),
         (lambda: fnp.fft.irfft(np.ones(1)), ValueError, "irfft: invalid number"),
+        (lambda: fnp.fft.fft(np.ones((2, 0))), ValueError, "fft: invalid number .* axis 1"),
+        (lambda: fnp.fft.rfftn(np.ones((0, 3))), ValueError, "rfftn: invalid number"),
         (lambda: fnp.fft.fftn(np.ones((2, 2)), axes=(0, 0)), ValueError, "repeated axes"),
         (lambda: fnp.fft.fftn(np.ones((2, 2)), s=(2,), axes=(0, 1)), ValueError, "same length"),
         (lambda: fnp.fft.fft(np.ones(4), out=np.ones(4)), TypeError, "out= is not supported"),
@@ -204,3 +211,14 @@ def test_fnp_fft_is_the_public_module():
 def test_bad_input_errors_name_the_function(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import fluxion._src.numpy.fft as module
+
+    for name in module.__all__:
+        assert "Examples" in getattr(module, name).__doc__, name
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= len(module.__all__) and result.failed == 0

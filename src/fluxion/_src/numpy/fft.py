@@ -116,7 +116,9 @@ def _one_axis(
         raise ValueError(f"fluxion.numpy.fft.{name}: expected an array of at least 1 dimension, "
                          "got a 0-d array")
     ax = normalize_axis(axis, nd, f"fluxion.numpy.fft.{name}")
-    return (ax,), (None if n is None else _length(name, n),)
+    lengths = (None if n is None else _length(name, n),)
+    _check_empty(name, a, (ax,), lengths)
+    return (ax,), lengths
 
 
 def _cook_nd(
@@ -149,7 +151,18 @@ def _cook_nd(
         )
     if not axes:
         raise ValueError(f"{op}: expected at least one axis to transform, got shape {shape}")
+    _check_empty(name, a, axes, lengths)
     return axes, lengths
+
+
+def _check_empty(name: str, a: Any, axes: Sequence[int], lengths: Sequence[int | None]) -> None:
+    shape = shape_of(a)
+    for ax, n in zip(axes, lengths):
+        if n is None and shape[ax] == 0:
+            raise ValueError(
+                f"fluxion.numpy.fft.{name}: invalid number of data points (0) specified: the "
+                f"input has length 0 along axis {ax} (shape {shape}); pass n or s"
+            )
 
 
 def _fit(a: Any, axes: Sequence[int], lengths: Sequence[int | None]) -> Any:
@@ -201,6 +214,12 @@ _C2C_DOC = """{summary}. Differentiable; matches ``numpy.fft.{name}``.
     Notes
     -----
     Repeated axes are not supported; ``out`` must be None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fluxion.numpy as fnp
+{example}
     """
 
 _ONE_LEN = """n : int, optional
@@ -360,6 +379,12 @@ def fftfreq(n: int, d: Any = 1.0, device: Any = None) -> Array:
     -------
     Array, shape ``(n,)``
         ``[0, 1, ..., n/2-1, -n/2, ..., -1] / (d n)`` for even ``n`` (NumPy's layout).
+
+    Examples
+    --------
+    >>> import fluxion.numpy as fnp
+    >>> fnp.fft.fftfreq(4, 0.5)
+    array([ 0. ,  0.5, -1. , -0.5])
     """
     n = _length("fftfreq", n)
     if isinstance(d, Tracer):
@@ -383,6 +408,12 @@ def rfftfreq(n: int, d: Any = 1.0, device: Any = None) -> Array:
     -------
     Array, shape ``(n // 2 + 1,)``
         ``[0, 1, ..., n // 2] / (d n)``.
+
+    Examples
+    --------
+    >>> import fluxion.numpy as fnp
+    >>> fnp.fft.rfftfreq(4, 0.5)
+    array([0. , 0.5, 1. ])
     """
     n = _length("rfftfreq", n)
     if isinstance(d, Tracer):
@@ -417,6 +448,12 @@ def fftshift(x: ArrayLike, axes: int | Sequence[int] | None = None) -> Array:
     -------
     Array
         Same shape and dtype as ``x``, rolled by ``n // 2`` along each axis.
+
+    Examples
+    --------
+    >>> import fluxion.numpy as fnp
+    >>> fnp.fft.fftshift(fnp.fft.fftfreq(5))
+    array([-0.4, -0.2,  0. ,  0.2,  0.4])
     """
     return _shift("fftshift", x, axes, 1)
 
@@ -434,6 +471,12 @@ def ifftshift(x: ArrayLike, axes: int | Sequence[int] | None = None) -> Array:
     -------
     Array
         Same shape and dtype as ``x``, rolled by ``-(n // 2)`` along each axis.
+
+    Examples
+    --------
+    >>> import fluxion.numpy as fnp
+    >>> fnp.fft.ifftshift(fnp.fft.fftshift(fnp.fft.fftfreq(5)))
+    array([ 0. ,  0.2,  0.4, -0.4, -0.2])
     """
     return _shift("ifftshift", x, axes, -1)
 
@@ -442,6 +485,34 @@ def ifftshift(x: ArrayLike, axes: int | Sequence[int] | None = None) -> Array:
 # docstrings of the transforms (one template; each function differs in summary and lengths)
 # --------------------------------------------------------------------------------------------
 
+
+
+_X = "np.array([1.0, 2.0, 0.0, -1.0])"
+_EXAMPLES = {
+    "fft": (f"fnp.fft.fft({_X})", "array([2.+0.j, 1.-3.j, 0.+0.j, 1.+3.j])"),
+    "ifft": (f"fnp.fft.ifft({_X})", "array([0.5 +0.j  , 0.25+0.75j, 0.  +0.j  , 0.25-0.75j])"),
+    "rfft": (f"fnp.fft.rfft({_X})", "array([2.+0.j, 1.-3.j, 0.+0.j])"),
+    "irfft": (f"fnp.fft.irfft(fnp.fft.rfft({_X}))", "array([ 1.,  2.,  0., -1.])"),
+    "hfft": ("fnp.fft.hfft(np.array([1.0, 2.0, 3.0]))", "array([ 8., -2.,  0., -2.])"),
+    "ihfft": (f"fnp.fft.ihfft({_X})", "array([0.5 -0.j  , 0.25+0.75j, 0.  -0.j  ])"),
+    "fft2": ("fnp.fft.fft2(np.eye(2))", "array([[2.+0.j, 0.+0.j],\n       [0.+0.j, 2.+0.j]])"),
+    "ifft2": ("fnp.fft.ifft2(np.eye(2))",
+              "array([[0.5+0.j, 0. +0.j],\n       [0. +0.j, 0.5+0.j]])"),
+    "fftn": ("fnp.fft.fftn(np.eye(2))", "array([[2.+0.j, 0.+0.j],\n       [0.+0.j, 2.+0.j]])"),
+    "ifftn": ("fnp.fft.ifftn(np.eye(2))",
+              "array([[0.5+0.j, 0. +0.j],\n       [0. +0.j, 0.5+0.j]])"),
+    "rfft2": ("fnp.fft.rfft2(np.eye(2))",
+              "array([[2.+0.j, 0.+0.j],\n       [0.+0.j, 2.+0.j]])"),
+    "irfft2": ("fnp.fft.irfft2(np.eye(2))", "array([[0.5, 0. ],\n       [0. , 0.5]])"),
+    "rfftn": ("fnp.fft.rfftn(np.eye(2))",
+              "array([[2.+0.j, 0.+0.j],\n       [0.+0.j, 2.+0.j]])"),
+    "irfftn": ("fnp.fft.irfftn(np.eye(2))", "array([[0.5, 0. ],\n       [0. , 0.5]])"),
+}
+
+
+def _example(name: str) -> str:
+    call, output = _EXAMPLES[name]
+    return "\n".join(["    >>> " + call] + ["    " + line for line in output.split("\n")])
 
 
 def _nd_lengths(name: str) -> str:
@@ -464,7 +535,9 @@ for _name, _summary in _SUMMARY.items():
         _lens = _ONE_LEN
     else:
         _lens = _nd_lengths(_name)
-    globals()[_name].__doc__ = _C2C_DOC.format(summary=_summary, name=_name, lengths=_lens)
+    globals()[_name].__doc__ = _C2C_DOC.format(
+        summary=_summary, name=_name, lengths=_lens, example=_example(_name)
+    )
 
 _REAL_DOC = """{summary}. Differentiable; matches ``numpy.fft.{name}``.
 
@@ -493,6 +566,12 @@ _REAL_DOC = """{summary}. Differentiable; matches ``numpy.fft.{name}``.
     Notes
     -----
     {notes}Repeated axes are not supported; ``out`` must be None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fluxion.numpy as fnp
+{example}
     """
 
 _REAL = {
@@ -534,7 +613,7 @@ for _name, (_summary, _lens, _inp, _outp, _raises, _notes) in _REAL.items():
         _lens = _nd_lengths(_name)
     globals()[_name].__doc__ = _REAL_DOC.format(
         summary=_summary, name=_name, lengths=_lens, input=_inp, output=_outp, raises=_raises,
-        notes=_notes,
+        notes=_notes, example=_example(_name),
     )
 
 # plain numpy.fft calls on traced values route here
