@@ -310,3 +310,10 @@ for _name, _why in {
 }.items():
     cannot_lower("tape", _name, _why)
 
+
+# --- issue 13: numpy.fft (prims/fft.py). Tier 0 calls numpy.fft through the primitives' impl.
+for _name in ("fft", "rfft", "irfft"):
+    cannot_lower("numba", _name, "numba has no FFT (and complex values stay on tier 0); "
+                 "tier 0 calls numpy.fft")
+    cannot_lower("tape", _name, "the tape machine has no FFT instruction and does not encode "
+                 "complex values")
