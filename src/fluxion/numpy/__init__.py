@@ -7,9 +7,11 @@ transforms, on traced values. Plain ``numpy`` calls on traced values are routed 
 
 from fluxion._src.numpy.core import *  # noqa: F403  (re-export; the list is core.__all__)
 from fluxion._src.numpy.core import __all__ as _core_all
+from fluxion._src.numpy.extra import *  # noqa: F403  (re-export; the list is extra.__all__)
+from fluxion._src.numpy.extra import __all__ as _extra_all
 
 from . import fft as fft
 from . import linalg as linalg
 from . import random as random
 
-__all__ = list(_core_all) + ["fft", "linalg", "random"]
+__all__ = list(_core_all) + list(_extra_all) + ["fft", "linalg", "random"]

@@ -317,3 +317,15 @@ for _name in ("fft", "rfft", "irfft"):
                  "tier 0 calls numpy.fft")
     cannot_lower("tape", _name, "the tape machine has no FFT instruction and does not encode "
                  "complex values")
+
+# --- issue 13 (sorting and searching: prims/sorting.py) -------------------------------------
+for _name, _why in {
+    "argsort": "argsort is not lowered yet (tier 0 calls NumPy)",
+    "searchsorted": "searchsorted is not lowered yet (tier 0 calls NumPy)",
+}.items():
+    cannot_lower("numba", _name, _why)
+for _name, _why in {
+    "argsort": "integer results of a sort have no tape instruction",
+    "searchsorted": "integer results of a search have no tape instruction",
+}.items():
+    cannot_lower("tape", _name, _why)
