@@ -1019,6 +1019,11 @@ def var(
     -------
     Array
         ``a``'s shape without the reduced axes.
+
+    Notes
+    -----
+    When ``N - ddof <= 0`` the value is NumPy's (``nan`` or ``inf``, a division by zero) and
+    the derivative is taken as zero rather than NaN: the function has no derivative there.
     """
     _reject_out("var", out)
     if _state.trace is None:
@@ -1028,7 +1033,13 @@ def var(
         sq = real(multiply(centered, conj(centered)))
     else:
         sq = square(centered)
-    return divide(sum(sq, axis=axis, keepdims=keepdims), _count(a, axis) - ddof)
+    total = sum(sq, axis=axis, keepdims=keepdims)
+    dof = _count(a, axis) - ddof
+    if dof <= 0:
+        # NumPy's value (nan or inf, 0/0 or x/0) with a zero derivative instead of NaN
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return stop_gradient(divide(total, float(dof)))
+    return divide(total, dof)
 
 
 @_export
@@ -1058,13 +1069,23 @@ def std(
     Returns
     -------
     Array
-        ``a``'s shape without the reduced axes. The derivative is infinite where the
-        standard deviation is zero, as mathematics says.
+        ``a``'s shape without the reduced axes.
+
+    Notes
+    -----
+    Where the standard deviation is zero (one element, or all elements equal) the derivative
+    of the square root is taken as zero: zero is a subgradient there (the standard deviation
+    is smallest at a constant input), as autograd and JAX users expect, instead of the
+    ``inf * 0 = NaN`` of the chain rule. Elsewhere the derivative is exact. With
+    ``N - ddof <= 0`` see :func:`var`.
     """
     _reject_out("std", out)
     if _state.trace is None:
         return np.std(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
-    return sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
+    v = var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    # sqrt with a safe derivative at 0: neither branch of the select differentiates sqrt at 0
+    positive = greater(v, 0.0)
+    return where(positive, sqrt(where(positive, v, 1.0)), multiply(v, 0.0))
 
 
 def _scan(name: str, fn: Any, a: Any, axis: Any, dtype: Any) -> Array:
