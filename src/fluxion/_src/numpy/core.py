@@ -650,20 +650,200 @@ def linspace(
     return out if dtype is None else astype(out, dtype)
 
 
+def _scalar_ends(name: str, axis: int, *ends: Any) -> None:
+    for x in ends:
+        if _ndim(x) != 0:
+            raise NotImplementedError(
+                f"{name}: traced end points must be scalars, got shape {shape_of(x)}; build "
+                "the array with fnp.stack over scalar calls"
+            )
+    if axis != 0:
+        raise NotImplementedError(f"{name}: axis must be 0 for scalar end points, got {axis}")
+
+
+@_export
+def logspace(
+    start: ArrayLike,
+    stop: ArrayLike,
+    num: int = 50,
+    endpoint: bool = True,
+    base: ArrayLike = 10.0,
+    dtype: Any = None,
+    axis: int = 0,
+) -> Array:
+    """Numbers spaced evenly on a log scale, ``base ** linspace(start, stop, num)``.
+
+    Differentiable in ``start``, ``stop`` and ``base``; matches ``numpy.logspace``.
+
+    Parameters
+    ----------
+    start, stop : array_like
+        Scalar exponents of the end points (may be traced).
+    num : int, optional
+        Number of samples.
+    endpoint : bool, optional
+        Include ``base ** stop``.
+    base : array_like, optional
+        Scalar base of the log space.
+    dtype : dtype, optional
+        Output dtype.
+    axis : int, optional
+        Must be 0 when anything is traced.
+
+    Returns
+    -------
+    Array, shape ``(num,)``
+    """
+    if not _is_traced(start, stop, base):
+        return np.logspace(start, stop, num, endpoint=endpoint, base=base, dtype=dtype, axis=axis)
+    _scalar_ends("logspace", axis, start, stop, base)
+    out = power(base, linspace(start, stop, num, endpoint=endpoint))
+    return out if dtype is None else astype(out, dtype)
+
+
+@_export
+def geomspace(
+    start: ArrayLike,
+    stop: ArrayLike,
+    num: int = 50,
+    endpoint: bool = True,
+    dtype: Any = None,
+    axis: int = 0,
+) -> Array:
+    """Numbers spaced evenly on a log scale between ``start`` and ``stop`` (a geometric series).
+
+    Differentiable in ``start`` and ``stop``; matches ``numpy.geomspace`` for real end points
+    of the same sign (both negative gives the negated series).
+
+    Parameters
+    ----------
+    start, stop : array_like
+        Real, nonzero scalar end points of the same sign (may be traced).
+    num : int, optional
+        Number of samples.
+    endpoint : bool, optional
+        Include ``stop``.
+    dtype : dtype, optional
+        Output dtype.
+    axis : int, optional
+        Must be 0 when anything is traced.
+
+    Returns
+    -------
+    Array, shape ``(num,)``
+    """
+    if not _is_traced(start, stop):
+        return np.geomspace(start, stop, num, endpoint=endpoint, dtype=dtype, axis=axis)
+    _scalar_ends("geomspace", axis, start, stop)
+    if iscomplexobj(start) or iscomplexobj(stop):
+        raise NotImplementedError("geomspace: complex traced end points are not supported")
+    s = sign(stop)  # the same sign as start for a valid series
+    out = multiply(s, exp(linspace(log(multiply(s, start)), log(multiply(s, stop)), num,
+                                   endpoint=endpoint)))
+    return out if dtype is None else astype(out, dtype)
+
+
+@_export
+def full(shape: Any, fill_value: ArrayLike, dtype: Any = None, order: str = "C") -> Array:
+    """An array of shape ``shape`` filled with ``fill_value``; differentiable in the fill value.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+        Output shape.
+    fill_value : array_like
+        Scalar (or broadcastable) fill value; may be traced.
+    dtype : dtype, optional
+        Output dtype (default: the fill value's).
+    order : {"C", "F"}, optional
+        Memory layout of the untraced result.
+
+    Returns
+    -------
+    Array, shape ``shape``
+    """
+    if not isinstance(fill_value, Tracer):
+        return np.full(shape, fill_value, dtype, order=order)
+    shape = (shape,) if isinstance(shape, int | np.integer) else tuple(shape)
+    value = fill_value if dtype is None else astype(fill_value, dtype)
+    return broadcast_to(value, shape)
+
+
+@_export
+def empty_like(
+    prototype: ArrayLike, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None
+) -> Array:
+    """An uninitialised (here: zero) array shaped like ``prototype``; carries no derivative.
+
+    Parameters
+    ----------
+    prototype : array_like
+        Template array (may be traced: only its shape and dtype are used).
+    dtype : dtype, optional
+        Override the dtype.
+    shape : int or tuple of int, optional
+        Override the shape.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    if not isinstance(prototype, Tracer):
+        return np.empty_like(prototype, dtype=dtype, order=order, subok=subok, shape=shape)
+    shape, dtype = _like(prototype, dtype, shape)
+    return np.zeros(shape, dtype)
+
+
+@_export
+def meshgrid(*xi: ArrayLike, copy: bool = True, sparse: bool = False, indexing: str = "xy") -> Any:
+    """Coordinate matrices from coordinate vectors; differentiable. Matches ``numpy.meshgrid``.
+
+    Parameters
+    ----------
+    *xi : array_like
+        ``n`` coordinate vectors (flattened), lengths ``N1, ..., Nn``; may be traced.
+    copy : bool, optional
+        Ignored for traced inputs (the outputs are fresh values).
+    sparse : bool, optional
+        Return arrays with size-1 axes instead of full grids.
+    indexing : {"xy", "ij"}, optional
+        Cartesian (first two axes swapped) or matrix indexing.
+
+    Returns
+    -------
+    tuple of Array
+        Each of shape ``(N2, N1, N3, ...)`` for ``"xy"`` or ``(N1, N2, ...)`` for ``"ij"``.
+    """
+    if not _is_traced(*xi):
+        return np.meshgrid(*xi, copy=copy, sparse=sparse, indexing=indexing)
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
+    n = len(xi)
+    vecs = [ravel(x) for x in xi]
+    sizes = [shape_of(v)[0] for v in vecs]
+    if indexing == "xy" and n > 1:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    outs = []
+    for i, v in enumerate(vecs):
+        axis = i
+        if indexing == "xy" and n > 1 and i < 2:
+            axis = 1 - i
+        one = [1] * n
+        one[axis] = shape_of(v)[0]
+        out = reshape(v, tuple(one))
+        outs.append(out if sparse else broadcast_to(out, tuple(sizes)))
+    return tuple(outs)
+
+
 for _name in (
     "zeros",
     "ones",
-    "full",
     "empty",
-    "empty_like",
     "arange",
     "eye",
     "identity",
     "tri",
     "indices",
-    "meshgrid",
-    "logspace",
-    "geomspace",
 ):
     globals()[_name] = getattr(np, _name)
     __all__.append(_name)
