@@ -930,6 +930,22 @@ def iscomplexobj(x: ArrayLike) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
+def _holds_tracer(a: Any) -> bool:
+    if isinstance(a, Tracer):
+        return True
+    return isinstance(a, list | tuple) and builtins.any(_holds_tracer(x) for x in a)
+
+
+def seq_as_array(a: Any) -> Any:
+    """A list or tuple holding traced values as one traced array (as autograd accepts them).
+
+    Anything else is returned unchanged, so the reductions' eager NumPy path stays as it was.
+    """
+    if isinstance(a, list | tuple) and _holds_tracer(a):
+        return array(a)
+    return a
+
+
 def _reduce(name: str, prim: core.Primitive, a: Any, axis: Any, keepdims: bool) -> Array:
     nd = _ndim(a)
     axes = normalize_axes(axis, nd, name)
@@ -962,6 +978,7 @@ def sum(  # noqa: A001
         ``a``'s shape without the reduced axes (with size-1 axes if ``keepdims``).
     """
     _reject_out("sum", out)
+    a = seq_as_array(a)
     if _state.trace is None:
         return np.sum(a, axis=axis, dtype=dtype, keepdims=keepdims)
     if dtype is not None:
@@ -992,6 +1009,7 @@ def prod(
         ``a``'s shape without the reduced axes.
     """
     _reject_out("prod", out)
+    a = seq_as_array(a)
     if _state.trace is None:
         return np.prod(a, axis=axis, dtype=dtype, keepdims=keepdims)
     if dtype is not None:
@@ -1018,6 +1036,7 @@ def max(a: ArrayLike, axis: Any = None, out: Any = None, keepdims: bool = False)
         ``a``'s shape without the reduced axes.
     """
     _reject_out("max", out)
+    a = seq_as_array(a)
     if _state.trace is None:
         return np.max(a, axis=axis, keepdims=keepdims)
     return _reduce("max", rd.max_p, a, axis, keepdims)
@@ -1042,6 +1061,7 @@ def min(a: ArrayLike, axis: Any = None, out: Any = None, keepdims: bool = False)
         ``a``'s shape without the reduced axes.
     """
     _reject_out("min", out)
+    a = seq_as_array(a)
     if _state.trace is None:
         return np.min(a, axis=axis, keepdims=keepdims)
     return _reduce("min", rd.min_p, a, axis, keepdims)
@@ -1165,6 +1185,7 @@ def mean(
         ``a``'s shape without the reduced axes; integer inputs give float64.
     """
     _reject_out("mean", out)
+    a = seq_as_array(a)
     if _state.trace is None:
         return np.mean(a, axis=axis, dtype=dtype, keepdims=keepdims)
     total = sum(a, axis=axis, dtype=dtype, keepdims=keepdims)
@@ -1206,6 +1227,7 @@ def var(
     the derivative is taken as zero rather than NaN: the function has no derivative there.
     """
     _reject_out("var", out)
+    a = seq_as_array(a)
     if _state.trace is None:
         return np.var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
     centered = subtract(a, mean(a, axis=axis, dtype=dtype, keepdims=True))
@@ -1260,6 +1282,7 @@ def std(
     ``N - ddof <= 0`` see :func:`var`.
     """
     _reject_out("std", out)
+    a = seq_as_array(a)
     if _state.trace is None:
         return np.std(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
     v = var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
