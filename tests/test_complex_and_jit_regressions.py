@@ -92,6 +92,7 @@ def test_check_grads_catches_old_abs_rule():
     # the pre-fix rule (sign(z) without the conjugate and a complex tangent) must be caught
     def bad_abs(z):
         return fnp.sqrt(fnp.real(z * z))  # not |z|: a different function, wrong derivative
+
     with pytest.raises(AssertionError):
         check_jvp(fnp.abs, lambda p, t: jvp(bad_abs, p, t), (_Z[:1] + 0.5,))
 
@@ -141,6 +142,7 @@ def test_jit_captured_numpy_array_traced_index():
     f = jit(lambda i, x: data[i] * x)
     assert f(2, 3.0) == 6.0
     assert f(4, 3.0) == 12.0
+
     # eagerly, a traced integer array (derived from x) indexes a captured NumPy array
     def h(x):
         i = fnp.floor(x * np.array([0.5, 1.0])).astype(int)
@@ -224,7 +226,7 @@ def test_grad_of_size_one_output(shape):
     g = grad(lambda x: fnp.sin(x) * np.ones(shape))(0.5)
     assert np.shape(g) == ()
     np.testing.assert_allclose(g, np.cos(0.5))
-    g = grad(lambda x: fnp.reshape(x ** 2, shape))(np.array(3.0))
+    g = grad(lambda x: fnp.reshape(x**2, shape))(np.array(3.0))
     np.testing.assert_allclose(g, 6.0)
     with pytest.raises(TypeError, match="scalar"):
         grad(lambda x: x * np.ones(2))(0.5)

@@ -94,8 +94,7 @@ def _normalize_argnums(name: str, argnums: Any, nargs: int) -> tuple[int, ...]:
     out = tuple(int(a) % nargs for a in nums)
     if len(set(out)) != len(out):
         raise ValueError(
-            f"{name}: argnums {argnums!r} names the same argument twice; give each argument "
-            "once"
+            f"{name}: argnums {argnums!r} names the same argument twice; give each argument once"
         )
     return out
 
@@ -276,10 +275,22 @@ def _make_value_and_grad(
                 f"{name}: f must return a scalar, got "
                 + ("None; did it forget a `return`?" if out is None else type(out).__name__)
             )
-        if isinstance(out, list | tuple | dict) or shape_of(out) != ():
+        # a size-1 output (shape (1,), (1, 1), ...) counts as a scalar, as in autograd
+        size_one = (
+            not isinstance(out, list | tuple | dict)
+            and shape_of(out) != ()
+            and (int(np.prod(shape_of(out))) == 1)
+        )
+        if isinstance(out, list | tuple | dict) or (shape_of(out) != () and not size_one):
             raise TypeError(
                 f"{name}: f must return a scalar, got {_describe_output(out)}; use jacrev, "
                 "jacobian or vjp for non-scalar outputs"
+            )
+        if np.dtype(getattr(out, "dtype", np.float64)).kind in "iub" or isinstance(out, bool):
+            raise TypeError(
+                f"{name}: f must return a float, got {aval_of(out)}: an integer or boolean "
+                "output has no derivative; return a float (e.g. x.astype(float)) or use "
+                "fluxion.stop_gradient for a deliberate constant"
             )
         if np.dtype(getattr(out, "dtype", np.float64)).kind == "c":
             raise TypeError(
@@ -287,9 +298,13 @@ def _make_value_and_grad(
                 "or use vjp for holomorphic functions"
             )
         ct = out.dtype.type(1) if hasattr(out, "dtype") else 1.0
+        if size_one:
+            ct = np.ones(shape_of(out), dtype=np.asarray(ct).dtype)
         grads = _pullback(trace, [out], [ct], inputs, flat)
         trees_out = [tree_unflatten(tree, g) for tree, g in zip(trees, grads)]
         value = _strip_tracer(trace)(out)
+        if size_one:
+            value = np.reshape(value, ())
         g = trees_out[0] if single else tuple(trees_out)
         return ((value, aux), g) if has_aux else (value, g)
 
@@ -746,4 +761,3 @@ def stop_gradient(x: Any) -> Any:
     return tree_map(
         lambda leaf: stop_gradient_p.bind(leaf) if isinstance(leaf, Tracer) else leaf, x
     )
-

@@ -59,7 +59,8 @@ def _check_input_leaves(name: str, leaves: list) -> None:
         dtype = _dtype(x)
         if dtype.kind not in "fc":
             raise TypeError(
-                f"{name}: expected real or complex floating-point inputs, got {dtype} for input leaf {i} "
+                f"{name}: expected real or complex floating-point inputs, got {dtype} for "
+                f"input leaf {i} "
                 f"(shape {np.shape(x)}); pass floats (e.g. x.astype(float)), and close over "
                 "integer or boolean arguments with a lambda"
             )
@@ -457,8 +458,9 @@ def check_grads(
     the smooth domain of ``f``, away from kinks and poles by more than ``eps``. Complex inputs
     and outputs are treated as pairs of reals: directions ``v`` and cotangents ``u`` have
     random real and imaginary parts, and reverse mode is checked in JAX's convention (see
-    :func:`check_vjp`), the one ``fluxion.grad`` uses. ``atol`` is absolute (as in JAX): derivatives much smaller than it are
-    not resolved, so pass a smaller ``atol`` (or rescale ``f``) for functions with tiny slopes.
+    :func:`check_vjp`), the one ``fluxion.grad`` uses. ``atol`` is absolute (as in JAX):
+    derivatives much smaller than it are not resolved, so pass a smaller ``atol`` (or rescale
+    ``f``) for functions with tiny slopes.
 
     Examples
     --------

@@ -738,8 +738,9 @@ def geomspace(
     if iscomplexobj(start) or iscomplexobj(stop):
         raise NotImplementedError("geomspace: complex traced end points are not supported")
     s = sign(stop)  # the same sign as start for a valid series
-    out = multiply(s, exp(linspace(log(multiply(s, start)), log(multiply(s, stop)), num,
-                                   endpoint=endpoint)))
+    out = multiply(
+        s, exp(linspace(log(multiply(s, start)), log(multiply(s, stop)), num, endpoint=endpoint))
+    )
     return out if dtype is None else astype(out, dtype)
 
 
