@@ -330,8 +330,9 @@ def grad(
     Parameters
     ----------
     fun : callable
-        ``fun(*args, **kwargs)`` returning a real scalar (shape ``()``); plain NumPy code,
-        Python control flow, closures and recursion all work.
+        ``fun(*args, **kwargs)`` returning a real float scalar (shape ``()``, or any shape
+        of size 1 such as ``(1,)`` or ``(1, 1)``, as in autograd); plain NumPy code, Python
+        control flow, closures and recursion all work.
     argnums : int or sequence of int, optional
         Positional arguments to differentiate with respect to; each may be a pytree (tuples,
         lists, dicts, dataclasses) of float arrays.
@@ -349,11 +350,21 @@ def grad(
     Raises
     ------
     TypeError
-        ``f`` returns a non-scalar (use :func:`jacrev`), or an input is an integer array.
+        ``f`` returns a non-scalar (use :func:`jacrev`), a complex, integer or boolean
+        value, or an input is an integer array.
 
     See Also
     --------
     value_and_grad, jacrev, hessian, vjp
+
+    Notes
+    -----
+    Complex inputs follow JAX's convention: for a real-valued ``f`` of ``z = x + iy``,
+    ``grad(f)(z) = df/dx - i df/dy``, the conjugate of the steepest-ascent direction (so a
+    gradient-descent step on complex parameters is ``z - lr * conj(grad(f)(z))``). For example
+    ``grad(abs)(3+4j) == 0.6-0.8j``, as ``jax.grad`` gives. Reverse mode transposes the JVP
+    without conjugating cotangents: the VJP of a holomorphic ``g`` with cotangent ``c`` is
+    ``c * g'(z)``.
 
     Examples
     --------
