@@ -94,8 +94,7 @@ def _normalize_argnums(name: str, argnums: Any, nargs: int) -> tuple[int, ...]:
     out = tuple(int(a) % nargs for a in nums)
     if len(set(out)) != len(out):
         raise ValueError(
-            f"{name}: argnums {argnums!r} names the same argument twice; give each argument "
-            "once"
+            f"{name}: argnums {argnums!r} names the same argument twice; give each argument once"
         )
     return out
 
@@ -276,10 +275,22 @@ def _make_value_and_grad(
                 f"{name}: f must return a scalar, got "
                 + ("None; did it forget a `return`?" if out is None else type(out).__name__)
             )
-        if isinstance(out, list | tuple | dict) or shape_of(out) != ():
+        # a size-1 output (shape (1,), (1, 1), ...) counts as a scalar, as in autograd
+        size_one = (
+            not isinstance(out, list | tuple | dict)
+            and shape_of(out) != ()
+            and (int(np.prod(shape_of(out))) == 1)
+        )
+        if isinstance(out, list | tuple | dict) or (shape_of(out) != () and not size_one):
             raise TypeError(
                 f"{name}: f must return a scalar, got {_describe_output(out)}; use jacrev, "
                 "jacobian or vjp for non-scalar outputs"
+            )
+        if np.dtype(getattr(out, "dtype", np.float64)).kind in "iub" or isinstance(out, bool):
+            raise TypeError(
+                f"{name}: f must return a float, got {aval_of(out)}: an integer or boolean "
+                "output has no derivative; return a float (e.g. x.astype(float)) or use "
+                "fluxion.stop_gradient for a deliberate constant"
             )
         if np.dtype(getattr(out, "dtype", np.float64)).kind == "c":
             raise TypeError(
@@ -287,9 +298,13 @@ def _make_value_and_grad(
                 "or use vjp for holomorphic functions"
             )
         ct = out.dtype.type(1) if hasattr(out, "dtype") else 1.0
+        if size_one:
+            ct = np.ones(shape_of(out), dtype=np.asarray(ct).dtype)
         grads = _pullback(trace, [out], [ct], inputs, flat)
         trees_out = [tree_unflatten(tree, g) for tree, g in zip(trees, grads)]
         value = _strip_tracer(trace)(out)
+        if size_one:
+            value = np.reshape(value, ())
         g = trees_out[0] if single else tuple(trees_out)
         return ((value, aux), g) if has_aux else (value, g)
 
@@ -315,8 +330,9 @@ def grad(
     Parameters
     ----------
     fun : callable
-        ``fun(*args, **kwargs)`` returning a real scalar (shape ``()``); plain NumPy code,
-        Python control flow, closures and recursion all work.
+        ``fun(*args, **kwargs)`` returning a real float scalar (shape ``()``, or any shape
+        of size 1 such as ``(1,)`` or ``(1, 1)``, as in autograd); plain NumPy code, Python
+        control flow, closures and recursion all work.
     argnums : int or sequence of int, optional
         Positional arguments to differentiate with respect to; each may be a pytree (tuples,
         lists, dicts, dataclasses) of float arrays.
@@ -334,11 +350,21 @@ def grad(
     Raises
     ------
     TypeError
-        ``f`` returns a non-scalar (use :func:`jacrev`), or an input is an integer array.
+        ``f`` returns a non-scalar (use :func:`jacrev`), a complex, integer or boolean
+        value, or an input is an integer array.
 
     See Also
     --------
     value_and_grad, jacrev, hessian, vjp
+
+    Notes
+    -----
+    Complex inputs follow JAX's convention: for a real-valued ``f`` of ``z = x + iy``,
+    ``grad(f)(z) = df/dx - i df/dy``, the conjugate of the steepest-ascent direction (so a
+    gradient-descent step on complex parameters is ``z - lr * conj(grad(f)(z))``). For example
+    ``grad(abs)(3+4j) == 0.6-0.8j``, as ``jax.grad`` gives. Reverse mode transposes the JVP
+    without conjugating cotangents: the VJP of a holomorphic ``g`` with cotangent ``c`` is
+    ``c * g'(z)``.
 
     Examples
     --------
@@ -746,4 +772,3 @@ def stop_gradient(x: Any) -> Any:
     return tree_map(
         lambda leaf: stop_gradient_p.bind(leaf) if isinstance(leaf, Tracer) else leaf, x
     )
-

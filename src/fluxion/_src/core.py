@@ -539,6 +539,12 @@ class Tracer:
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         _check_active(self, "numpy conversion")
+        target = np.dtype(dtype) if dtype is not None else self.aval.dtype
+        if target.kind in "iub":
+            # an integer or boolean result carries no derivative (autograd's leniency:
+            # np.int64(x), a captured array indexed with a traced integer); under jit the
+            # value is unknown and primal_value raises ConcretizationError
+            return np.asarray(find_primal(self), dtype=target)
         raise TypeError(
             f"numpy.asarray/numpy.array of a traced {self.aval} inside "
             f"{self._trace.transform}: the result would lose its derivative. Use "

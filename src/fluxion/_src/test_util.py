@@ -50,15 +50,17 @@ def _dtype(x: Any) -> np.dtype:
 
 
 def _is_float(x: Any) -> bool:
-    return _dtype(x).kind == "f"
+    """Real or complex floating point (the leaves that carry derivatives)."""
+    return _dtype(x).kind in "fc"
 
 
 def _check_input_leaves(name: str, leaves: list) -> None:
     for i, x in enumerate(leaves):
         dtype = _dtype(x)
-        if dtype.kind != "f":
+        if dtype.kind not in "fc":
             raise TypeError(
-                f"{name}: expected real floating-point inputs, got {dtype} for input leaf {i} "
+                f"{name}: expected real or complex floating-point inputs, got {dtype} for "
+                f"input leaf {i} "
                 f"(shape {np.shape(x)}); pass floats (e.g. x.astype(float)), and close over "
                 "integer or boolean arguments with a lambda"
             )
@@ -67,6 +69,7 @@ def _check_input_leaves(name: str, leaves: list) -> None:
 def _least_precise(leaves: list) -> np.dtype:
     """The float dtype with the smallest mantissa among ``leaves`` (float64 if none)."""
     dtypes = [np.dtype(getattr(x, "dtype", np.float64)) for x in leaves]
+    dtypes = [np.finfo(d).dtype if d.kind == "c" else d for d in dtypes]  # complex64: float32
     floats = [d for d in dtypes if d.kind == "f"]
     if not floats:
         return np.dtype(np.float64)
@@ -78,8 +81,16 @@ def _default(table: dict, dtype: np.dtype) -> float:
 
 
 def _random_like(rng: np.random.Generator, x: Any) -> Any:
-    """A standard normal array with the shape and dtype of the float leaf ``x``."""
+    """A standard normal array with the shape and dtype of the float leaf ``x``.
+
+    For a complex leaf, real and imaginary parts are independent standard normals, so the
+    finite differences move along both the real and the imaginary directions.
+    """
     dtype = np.dtype(getattr(x, "dtype", np.float64))
+    if dtype.kind == "c":
+        re = rng.standard_normal(np.shape(x))
+        im = rng.standard_normal(np.shape(x))
+        return (re + 1j * im).astype(dtype)
     return rng.standard_normal(np.shape(x)).astype(dtype)
 
 
@@ -90,11 +101,18 @@ def _axpy(alpha: float, v: Any, x: Any) -> Any:
 
 
 def _inner(us: list, ts: list) -> tuple[float, float]:
-    """``sum_i <u_i, t_i>`` in float64 and the sum of the magnitudes of its terms."""
+    """``sum_i Re <u_i, t_i>`` (``Re sum conj(u) t``) in float64, and the sum of the magnitudes
+    of its terms: the real inner product of C^n seen as R^2n."""
     total = 0.0
     magnitude = 0.0
     for u, t in zip(us, ts):
-        prod = _as_array(u).astype(np.float64) * _as_array(t).astype(np.float64)
+        u, t = _as_array(u), _as_array(t)
+        if u.dtype.kind == "c" or t.dtype.kind == "c":
+            prod = np.conj(u.astype(np.complex128)) * t.astype(np.complex128)
+            total += float(np.sum(prod.real))
+            magnitude += float(np.sum(np.abs(prod)))
+            continue
+        prod = u.astype(np.float64) * t.astype(np.float64)
         total += float(np.sum(prod))
         magnitude += float(np.sum(np.abs(prod)))
     return total, magnitude
@@ -141,12 +159,13 @@ def _central_difference(f: Callable, args: tuple, v_flat: list, eps: float) -> t
     roundoff = []
     for p, m in zip(plus, minus):
         p, m = _as_array(p), _as_array(m)
-        if p.dtype.kind != "f":
+        if p.dtype.kind not in "fc":
             diffs.append(np.zeros(p.shape))
             roundoff.append(np.zeros(p.shape))
             continue
         macheps = float(np.finfo(p.dtype).eps)
-        p64, m64 = p.astype(np.float64), m.astype(np.float64)
+        wide = np.complex128 if p.dtype.kind == "c" else np.float64
+        p64, m64 = p.astype(wide), m.astype(wide)
         diffs.append((p64 - m64) / (2.0 * eps))
         size = np.maximum(np.abs(p64), np.abs(m64))
         roundoff.append(_ROUNDOFF_FACTOR * macheps * size / eps)
@@ -187,7 +206,8 @@ def check_jvp(
         ``f_jvp(primals, tangents) -> (out, out_tangent)`` with ``primals`` and ``tangents``
         tuples shaped like ``args`` (for example ``functools.partial(fluxion.jvp, f)``).
     args : tuple
-        The point, a tuple of pytrees of real floating-point arrays (any shapes).
+        The point, a tuple of pytrees of real or complex floating-point arrays (any shapes);
+        complex leaves are moved along random real and imaginary directions.
     atol, rtol : float, optional
         Absolute tolerance and tolerance relative to the largest magnitude compared (per output
         leaf). Default ``1e-5`` for float64, ``1e-2`` for float32.
@@ -204,7 +224,7 @@ def check_jvp(
         If the JVP differs from the central difference by more than the tolerance, or the primal
         output of ``f_jvp`` differs from ``f(*args)``.
     TypeError
-        If ``args`` is not a tuple or has a non-float leaf.
+        If ``args`` is not a tuple or has a leaf that is neither real nor complex floating point.
 
     Examples
     --------
@@ -251,8 +271,9 @@ def _jvp_check(
             )
         if not t.size:
             continue
-        err = np.abs(t.astype(np.float64) - num)
-        scale = max(_max_abs(t.astype(np.float64)), _max_abs(num))
+        wide = np.complex128 if t.dtype.kind == "c" or num.dtype.kind == "c" else np.float64
+        err = np.abs(t.astype(wide) - num)
+        scale = max(_max_abs(t.astype(wide)), _max_abs(num))
         bound = atol + rtol * scale + ro
         if not np.all(err <= bound):  # also fails on NaN
             excess = np.where(np.isnan(err), np.inf, err - bound)
@@ -287,7 +308,9 @@ def check_vjp(
         ``f_vjp(*args) -> (out, vjp_fun)`` where ``vjp_fun(u)`` returns a tuple of cotangents
         shaped like ``args`` (for example ``functools.partial(fluxion.vjp, f)``).
     args : tuple
-        The point, a tuple of pytrees of real floating-point arrays.
+        The point, a tuple of pytrees of real or complex floating-point arrays. The VJP
+        follows JAX's convention (the transpose of the JVP, cotangents not conjugated): the
+        identity checked is ``Re <u, J v> == Re <conj(vjp(conj(u))), v>``.
     atol, rtol : float, optional
         As for :func:`check_jvp`; ``rtol`` is relative to the sum of the magnitudes of the terms
         of the inner products.
@@ -307,7 +330,7 @@ def check_vjp(
         If the two inner products differ by more than the tolerance, or a cotangent has the
         wrong shape.
     TypeError
-        If ``args`` is not a tuple or has a non-float leaf.
+        If ``args`` is not a tuple or has a leaf that is neither real nor complex floating point.
     """
     args, rng = _resolve("check_vjp", args, rng)
     flat, _ = tree_flatten(args)
@@ -333,8 +356,12 @@ def _vjp_check(
     out_flat, out_tree = tree_flatten(out)
     atol, rtol, eps = _tolerances(_least_precise(flat + out_flat), atol, rtol, eps)
     u_flat = [_random_like(rng, o) if _is_float(o) else np.zeros(np.shape(o)) for o in out_flat]
-    cts = vjp_fun(tree_unflatten(out_tree, u_flat))
+    # JAX's convention: the VJP is the transpose (not the adjoint) of the JVP, so with the
+    # real inner product <a, b> = Re sum conj(a) b the identity reads
+    # <u, J v> == <conj(vjp(conj(u))), v>; for real leaves the conjugates do nothing.
+    cts = vjp_fun(tree_unflatten(out_tree, [np.conj(u) for u in u_flat]))
     ct_flat, ct_tree = tree_flatten(tuple(cts))
+    ct_flat = [np.conj(_as_array(c)) if _dtype(c).kind == "c" else c for c in ct_flat]
     if ct_tree != in_tree:
         raise AssertionError(
             f"check_grads: {what}: the cotangents have structure {ct_tree}, expected the "
@@ -389,8 +416,9 @@ def check_grads(
         ``f(*args)`` returning a pytree of arrays (scalars included). Non-float output leaves
         are allowed and must have a zero derivative.
     args : tuple
-        The point: a tuple of positional arguments, each a pytree of real floating-point arrays
-        of any shapes (size 0 included), float64 or float32. Close over other arguments.
+        The point: a tuple of positional arguments, each a pytree of real or complex
+        floating-point arrays of any shapes (size 0 included), float64/float32 or
+        complex128/complex64. Close over other arguments.
     order : int, optional
         Highest derivative order to check (``>= 1``).
     modes : sequence of {"fwd", "rev"}, optional
@@ -428,8 +456,11 @@ def check_grads(
     ``x -> jvp(f, x, v)[1]`` (mode ``"fwd"``) and on the VJP function
     ``x -> vjp(f, *x)[1](u)`` (mode ``"rev"``), each with ``order - 1``. Choose points inside
     the smooth domain of ``f``, away from kinks and poles by more than ``eps``. Complex inputs
-    are not supported. ``atol`` is absolute (as in JAX): derivatives much smaller than it are
-    not resolved, so pass a smaller ``atol`` (or rescale ``f``) for functions with tiny slopes.
+    and outputs are treated as pairs of reals: directions ``v`` and cotangents ``u`` have
+    random real and imaginary parts, and reverse mode is checked in JAX's convention (see
+    :func:`check_vjp`), the one ``fluxion.grad`` uses. ``atol`` is absolute (as in JAX):
+    derivatives much smaller than it are not resolved, so pass a smaller ``atol`` (or rescale
+    ``f``) for functions with tiny slopes.
 
     Examples
     --------

@@ -650,20 +650,201 @@ def linspace(
     return out if dtype is None else astype(out, dtype)
 
 
+def _scalar_ends(name: str, axis: int, *ends: Any) -> None:
+    for x in ends:
+        if _ndim(x) != 0:
+            raise NotImplementedError(
+                f"{name}: traced end points must be scalars, got shape {shape_of(x)}; build "
+                "the array with fnp.stack over scalar calls"
+            )
+    if axis != 0:
+        raise NotImplementedError(f"{name}: axis must be 0 for scalar end points, got {axis}")
+
+
+@_export
+def logspace(
+    start: ArrayLike,
+    stop: ArrayLike,
+    num: int = 50,
+    endpoint: bool = True,
+    base: ArrayLike = 10.0,
+    dtype: Any = None,
+    axis: int = 0,
+) -> Array:
+    """Numbers spaced evenly on a log scale, ``base ** linspace(start, stop, num)``.
+
+    Differentiable in ``start``, ``stop`` and ``base``; matches ``numpy.logspace``.
+
+    Parameters
+    ----------
+    start, stop : array_like
+        Scalar exponents of the end points (may be traced).
+    num : int, optional
+        Number of samples.
+    endpoint : bool, optional
+        Include ``base ** stop``.
+    base : array_like, optional
+        Scalar base of the log space.
+    dtype : dtype, optional
+        Output dtype.
+    axis : int, optional
+        Must be 0 when anything is traced.
+
+    Returns
+    -------
+    Array, shape ``(num,)``
+    """
+    if not _is_traced(start, stop, base):
+        return np.logspace(start, stop, num, endpoint=endpoint, base=base, dtype=dtype, axis=axis)
+    _scalar_ends("logspace", axis, start, stop, base)
+    out = power(base, linspace(start, stop, num, endpoint=endpoint))
+    return out if dtype is None else astype(out, dtype)
+
+
+@_export
+def geomspace(
+    start: ArrayLike,
+    stop: ArrayLike,
+    num: int = 50,
+    endpoint: bool = True,
+    dtype: Any = None,
+    axis: int = 0,
+) -> Array:
+    """Numbers spaced evenly on a log scale between ``start`` and ``stop`` (a geometric series).
+
+    Differentiable in ``start`` and ``stop``; matches ``numpy.geomspace`` for real end points
+    of the same sign (both negative gives the negated series).
+
+    Parameters
+    ----------
+    start, stop : array_like
+        Real, nonzero scalar end points of the same sign (may be traced).
+    num : int, optional
+        Number of samples.
+    endpoint : bool, optional
+        Include ``stop``.
+    dtype : dtype, optional
+        Output dtype.
+    axis : int, optional
+        Must be 0 when anything is traced.
+
+    Returns
+    -------
+    Array, shape ``(num,)``
+    """
+    if not _is_traced(start, stop):
+        return np.geomspace(start, stop, num, endpoint=endpoint, dtype=dtype, axis=axis)
+    _scalar_ends("geomspace", axis, start, stop)
+    if iscomplexobj(start) or iscomplexobj(stop):
+        raise NotImplementedError("geomspace: complex traced end points are not supported")
+    s = sign(stop)  # the same sign as start for a valid series
+    out = multiply(
+        s, exp(linspace(log(multiply(s, start)), log(multiply(s, stop)), num, endpoint=endpoint))
+    )
+    return out if dtype is None else astype(out, dtype)
+
+
+@_export
+def full(shape: Any, fill_value: ArrayLike, dtype: Any = None, order: str = "C") -> Array:
+    """An array of shape ``shape`` filled with ``fill_value``; differentiable in the fill value.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+        Output shape.
+    fill_value : array_like
+        Scalar (or broadcastable) fill value; may be traced.
+    dtype : dtype, optional
+        Output dtype (default: the fill value's).
+    order : {"C", "F"}, optional
+        Memory layout of the untraced result.
+
+    Returns
+    -------
+    Array, shape ``shape``
+    """
+    if not isinstance(fill_value, Tracer):
+        return np.full(shape, fill_value, dtype, order=order)
+    shape = (shape,) if isinstance(shape, int | np.integer) else tuple(shape)
+    value = fill_value if dtype is None else astype(fill_value, dtype)
+    return broadcast_to(value, shape)
+
+
+@_export
+def empty_like(
+    prototype: ArrayLike, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None
+) -> Array:
+    """An uninitialised (here: zero) array shaped like ``prototype``; carries no derivative.
+
+    Parameters
+    ----------
+    prototype : array_like
+        Template array (may be traced: only its shape and dtype are used).
+    dtype : dtype, optional
+        Override the dtype.
+    shape : int or tuple of int, optional
+        Override the shape.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    if not isinstance(prototype, Tracer):
+        return np.empty_like(prototype, dtype=dtype, order=order, subok=subok, shape=shape)
+    shape, dtype = _like(prototype, dtype, shape)
+    return np.zeros(shape, dtype)
+
+
+@_export
+def meshgrid(*xi: ArrayLike, copy: bool = True, sparse: bool = False, indexing: str = "xy") -> Any:
+    """Coordinate matrices from coordinate vectors; differentiable. Matches ``numpy.meshgrid``.
+
+    Parameters
+    ----------
+    *xi : array_like
+        ``n`` coordinate vectors (flattened), lengths ``N1, ..., Nn``; may be traced.
+    copy : bool, optional
+        Ignored for traced inputs (the outputs are fresh values).
+    sparse : bool, optional
+        Return arrays with size-1 axes instead of full grids.
+    indexing : {"xy", "ij"}, optional
+        Cartesian (first two axes swapped) or matrix indexing.
+
+    Returns
+    -------
+    tuple of Array
+        Each of shape ``(N2, N1, N3, ...)`` for ``"xy"`` or ``(N1, N2, ...)`` for ``"ij"``.
+    """
+    if not _is_traced(*xi):
+        return np.meshgrid(*xi, copy=copy, sparse=sparse, indexing=indexing)
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
+    n = len(xi)
+    vecs = [ravel(x) for x in xi]
+    sizes = [shape_of(v)[0] for v in vecs]
+    if indexing == "xy" and n > 1:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    outs = []
+    for i, v in enumerate(vecs):
+        axis = i
+        if indexing == "xy" and n > 1 and i < 2:
+            axis = 1 - i
+        one = [1] * n
+        one[axis] = shape_of(v)[0]
+        out = reshape(v, tuple(one))
+        outs.append(out if sparse else broadcast_to(out, tuple(sizes)))
+    return tuple(outs)
+
+
 for _name in (
     "zeros",
     "ones",
-    "full",
     "empty",
-    "empty_like",
     "arange",
     "eye",
     "identity",
     "tri",
     "indices",
-    "meshgrid",
-    "logspace",
-    "geomspace",
 ):
     globals()[_name] = getattr(np, _name)
     __all__.append(_name)
@@ -750,6 +931,22 @@ def iscomplexobj(x: ArrayLike) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
+def _holds_tracer(a: Any) -> bool:
+    if isinstance(a, Tracer):
+        return True
+    return isinstance(a, list | tuple) and builtins.any(_holds_tracer(x) for x in a)
+
+
+def seq_as_array(a: Any) -> Any:
+    """A list or tuple holding traced values as one traced array (as autograd accepts them).
+
+    Anything else is returned unchanged, so the reductions' eager NumPy path stays as it was.
+    """
+    if isinstance(a, list | tuple) and _holds_tracer(a):
+        return array(a)
+    return a
+
+
 def _reduce(name: str, prim: core.Primitive, a: Any, axis: Any, keepdims: bool) -> Array:
     nd = _ndim(a)
     axes = normalize_axes(axis, nd, name)
@@ -782,6 +979,7 @@ def sum(  # noqa: A001
         ``a``'s shape without the reduced axes (with size-1 axes if ``keepdims``).
     """
     _reject_out("sum", out)
+    a = seq_as_array(a)
     if _state.trace is None:
         return np.sum(a, axis=axis, dtype=dtype, keepdims=keepdims)
     if dtype is not None:
@@ -812,6 +1010,7 @@ def prod(
         ``a``'s shape without the reduced axes.
     """
     _reject_out("prod", out)
+    a = seq_as_array(a)
     if _state.trace is None:
         return np.prod(a, axis=axis, dtype=dtype, keepdims=keepdims)
     if dtype is not None:
@@ -838,6 +1037,7 @@ def max(a: ArrayLike, axis: Any = None, out: Any = None, keepdims: bool = False)
         ``a``'s shape without the reduced axes.
     """
     _reject_out("max", out)
+    a = seq_as_array(a)
     if _state.trace is None:
         return np.max(a, axis=axis, keepdims=keepdims)
     return _reduce("max", rd.max_p, a, axis, keepdims)
@@ -862,6 +1062,7 @@ def min(a: ArrayLike, axis: Any = None, out: Any = None, keepdims: bool = False)
         ``a``'s shape without the reduced axes.
     """
     _reject_out("min", out)
+    a = seq_as_array(a)
     if _state.trace is None:
         return np.min(a, axis=axis, keepdims=keepdims)
     return _reduce("min", rd.min_p, a, axis, keepdims)
@@ -985,6 +1186,7 @@ def mean(
         ``a``'s shape without the reduced axes; integer inputs give float64.
     """
     _reject_out("mean", out)
+    a = seq_as_array(a)
     if _state.trace is None:
         return np.mean(a, axis=axis, dtype=dtype, keepdims=keepdims)
     total = sum(a, axis=axis, dtype=dtype, keepdims=keepdims)
@@ -1019,8 +1221,14 @@ def var(
     -------
     Array
         ``a``'s shape without the reduced axes.
+
+    Notes
+    -----
+    When ``N - ddof <= 0`` the value is NumPy's (``nan`` or ``inf``, a division by zero) and
+    the derivative is taken as zero rather than NaN: the function has no derivative there.
     """
     _reject_out("var", out)
+    a = seq_as_array(a)
     if _state.trace is None:
         return np.var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
     centered = subtract(a, mean(a, axis=axis, dtype=dtype, keepdims=True))
@@ -1028,7 +1236,13 @@ def var(
         sq = real(multiply(centered, conj(centered)))
     else:
         sq = square(centered)
-    return divide(sum(sq, axis=axis, keepdims=keepdims), _count(a, axis) - ddof)
+    total = sum(sq, axis=axis, keepdims=keepdims)
+    dof = _count(a, axis) - ddof
+    if dof <= 0:
+        # NumPy's value (nan or inf, 0/0 or x/0) with a zero derivative instead of NaN
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return stop_gradient(divide(total, float(dof)))
+    return divide(total, dof)
 
 
 @_export
@@ -1058,13 +1272,24 @@ def std(
     Returns
     -------
     Array
-        ``a``'s shape without the reduced axes. The derivative is infinite where the
-        standard deviation is zero, as mathematics says.
+        ``a``'s shape without the reduced axes.
+
+    Notes
+    -----
+    Where the standard deviation is zero (one element, or all elements equal) the derivative
+    of the square root is taken as zero: zero is a subgradient there (the standard deviation
+    is smallest at a constant input), as autograd and JAX users expect, instead of the
+    ``inf * 0 = NaN`` of the chain rule. Elsewhere the derivative is exact. With
+    ``N - ddof <= 0`` see :func:`var`.
     """
     _reject_out("std", out)
+    a = seq_as_array(a)
     if _state.trace is None:
         return np.std(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
-    return sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
+    v = var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    # sqrt with a safe derivative at 0: neither branch of the select differentiates sqrt at 0
+    positive = greater(v, 0.0)
+    return where(positive, sqrt(where(positive, v, 1.0)), multiply(v, 0.0))
 
 
 def _scan(name: str, fn: Any, a: Any, axis: Any, dtype: Any) -> Array:

@@ -521,7 +521,7 @@ def norm(x: ArrayLike, ord: Any = None, axis: Any = None, keepdims: bool = False
     The matrix 2-norm, -2-norm and nuclear norm use the eigenvalues of the smaller Gram matrix
     ``x^T x``; their derivatives need distinct, non-zero singular values.
     """
-    x = _as_float(_asarray(x))
+    x = _as_float(_asarray(fnp.seq_as_array(x)))  # a list of traced scalars is accepted
     nd = _ndim(x)
     if axis is None:
         if ord is None or (ord in ("f", "fro") and nd == 2) or (ord == 2 and nd == 1):

@@ -13,7 +13,8 @@ _WEAK_PY_TYPE = {"f": float, "i": int, "u": int, "b": bool, "c": complex}
 
 def dtype_for_promotion(aval: ShapedArray) -> Any:
     """What to hand NumPy's dtype resolution for ``aval``: a Python type if weak, else its dtype."""
-    if aval.weak_type:
+    # a weak bool is plain bool: NumPy's dtype resolution takes int/float/complex, not bool
+    if aval.weak_type and aval.dtype.kind != "b":
         return _WEAK_PY_TYPE.get(aval.dtype.kind, aval.dtype)
     return aval.dtype
 

@@ -379,8 +379,41 @@ def floor(x: Any) -> Any:
     return floor_p.bind(x)
 
 
-# d|x| = sign(x) (real); zero at the kink, as in JAX and autograd.
-defderiv(abs_p, lambda ans, x: sign(x))
+# d|x| = sign(x) (real); zero at the kink, as in JAX and autograd. For complex z the tangent
+# map t -> Re(conj(z) t) / |z| is real, and its transpose (JAX's convention, no conjugation of
+# the cotangent) is g -> g conj(z) / |z|, so grad(abs)(3+4j) = 0.6-0.8j as in JAX; both are 0
+# at z = 0.
+
+
+def _is_complex(x: Any) -> bool:
+    dtype = getattr(x, "dtype", None)
+    return np.dtype(dtype if dtype is not None else np.asarray(x).dtype).kind == "c"
+
+
+def _abs_unit(ans: Any, x: Any) -> Any:
+    """``conj(x) / |x|``, 0 where ``|x| == 0`` (computed without a division by zero)."""
+    nonzero = greater(ans, 0.0)
+    safe = _where(nonzero, ans, 1.0)
+    return _where(nonzero, divide(conj_p.bind(x), safe), 0.0)
+
+
+def _abs_jvp(primals: Any, tangents: Any) -> Any:
+    (x,), (t,) = primals, tangents
+    ans = abs_p.bind(x)
+    if type(t) is Zero:
+        return ans, Zero(ans)
+    if not _is_complex(x):
+        return ans, _broadcast_like(multiply(t, sign(x)), ans.shape)
+    return ans, _broadcast_like(real_p.bind(multiply(t, _abs_unit(ans, x))), ans.shape)
+
+
+def _abs_vjp(g: Any, ans: Any, x: Any) -> Any:
+    if not _is_complex(x):
+        return multiply(g, sign(x))
+    return multiply(g, _abs_unit(ans, x))
+
+
+abs_p.jvp = _abs_jvp
 
 round_p = Primitive("round", lambda x, *, decimals: np.round(x, decimals))
 round_p.abstract_eval = lambda aval, *, decimals: aval
@@ -773,3 +806,5 @@ stop_gradient_p.abstract_eval = lambda aval: aval
 stop_gradient_p.templates["numpy"] = "{0}"
 defnondiff(stop_gradient_p)
 stop_gradient_p.batch = batch_elementwise(stop_gradient_p)
+
+defvjp_parts(abs_p, _abs_vjp)  # after conj_p / real_p (defined above)
