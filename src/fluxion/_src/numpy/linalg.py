@@ -26,22 +26,34 @@ Array = Any
 
 __all__ = [
     "EighResult",
+    "LstsqResult",
     "SlogdetResult",
     "cholesky",
+    "cond",
+    "cross",
     "det",
+    "diagonal",
     "eigh",
     "eigvalsh",
     "inv",
+    "lstsq",
     "matmul",
     "matrix_norm",
     "matrix_power",
+    "matrix_rank",
     "matrix_transpose",
     "multi_dot",
     "norm",
     "outer",
+    "pinv",
     "slogdet",
     "solve",
+    "svdvals",
     "tensordot",
+    "tensorinv",
+    "tensorsolve",
+    "trace",
+    "vecdot",
     "vector_norm",
 ]
 
@@ -85,7 +97,16 @@ def _require_square(name: str, a: Any) -> None:
 
 
 def _from_triangle(a: Any, lower: bool) -> Any:
-    """The symmetric matrix whose chosen triangle (diagonal included) is that of ``a``."""
+    """The symmetric (complex: Hermitian) matrix whose chosen triangle is that of ``a``.
+
+    As LAPACK does for Hermitian input, the other triangle is the conjugate transpose of the
+    chosen one and the imaginary part of the diagonal is ignored.
+    """
+    strict = fnp.tril(a, -1) if lower else fnp.triu(a, 1)
+    if fnp.iscomplexobj(a):
+        n = shape_of(a)[-1]
+        diag = fnp.multiply(fnp.real(a), np.eye(n))
+        return fnp.add(fnp.add(strict, fnp.conj(la.matrix_transpose(strict))), diag)
     if lower:
         return fnp.add(fnp.tril(a), la.matrix_transpose(fnp.tril(a, -1)))
     return fnp.add(fnp.triu(a), la.matrix_transpose(fnp.triu(a, 1)))
@@ -467,6 +488,8 @@ def _singular_values(x: Any) -> Any:
     """Singular values (ascending) of the last two axes, via the smaller Gram matrix."""
     m, n = shape_of(x)[-2:]
     xt = la.matrix_transpose(x)
+    if fnp.iscomplexobj(x):
+        xt = fnp.conj(xt)  # the Gram matrix of a complex matrix is x^H x, not x^T x
     gram = la.matmul(xt, x) if n <= m else la.matmul(x, xt)
     w = la.eigh(_from_triangle(gram, lower=True))[0]
     return fnp.sqrt(fnp.maximum(w, 0.0))
@@ -567,6 +590,377 @@ def norm(x: ArrayLike, ord: Any = None, axis: Any = None, keepdims: bool = False
             shape[a] = 1
         out = fnp.reshape(out, tuple(shape))
     return out
+
+
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 13: further numpy.linalg functions (compositions of the primitives above)
+# --------------------------------------------------------------------------------------------
+
+
+def svdvals(x: ArrayLike, /) -> Array:
+    """Singular values of a matrix (or a stack), in descending order.
+
+    Differentiable; matches ``numpy.linalg.svdvals``. Computed from the eigenvalues of the
+    smaller Gram matrix ``x^H x`` or ``x x^H``.
+
+    Parameters
+    ----------
+    x : array_like, shape ``(..., m, n)``
+
+    Returns
+    -------
+    Array, shape ``(..., min(m, n))``, real.
+
+    Notes
+    -----
+    The derivative needs distinct, non-zero singular values: at a zero singular value it is
+    NaN (the square root at zero), at repeated ones it is infinite or NaN (eigenvalue gaps).
+    The Gram matrix squares the condition number, so tiny singular values lose accuracy.
+    """
+    x = _as_float(_asarray(x))
+    _require_matrix("svdvals", x)
+    return fnp.flip(_singular_values(x), axis=-1)
+
+
+def _smallest_or_largest(s: Any, largest: bool) -> Any:
+    return s[..., -1] if largest else s[..., 0]
+
+
+def cond(x: ArrayLike, p: Any = None) -> Array:
+    """Condition number of a matrix (or a stack).
+
+    Differentiable; matches ``numpy.linalg.cond``.
+
+    Parameters
+    ----------
+    x : array_like, shape ``(..., m, n)``
+        Square unless ``p`` is ``None``, ``2`` or ``-2``.
+    p : {None, 1, -1, 2, -2, inf, -inf, 'fro', 'nuc'}, optional
+        The norm; ``None``/``2``: ``s_max / s_min``, ``-2``: ``s_min / s_max``, otherwise
+        ``norm(x, p) * norm(inv(x), p)``.
+
+    Returns
+    -------
+    Array, shape ``(...)``
+
+    Notes
+    -----
+    Singular matrices raise ``LinAlgError`` for the ``norm(inv)`` orders (NumPy returns inf).
+    """
+    x = _as_float(_asarray(x))
+    _require_matrix("cond", x)
+    if p is None or p in (2, -2):
+        s = _singular_values(x)
+        big, small = s[..., -1], s[..., 0]
+        return fnp.divide(small, big) if p == -2 else fnp.divide(big, small)
+    _require_square("cond", x)
+    return fnp.multiply(
+        norm(x, p, axis=(-2, -1)), norm(inv(x), p, axis=(-2, -1))
+    )
+
+
+def _default_rtol(x: Any, rtol: Any) -> Any:
+    m, n = shape_of(x)[-2:]
+    if rtol is None:
+        return max(m, n) * np.finfo(np.empty((), x.dtype).real.dtype).eps
+    return rtol
+
+
+def pinv(a: ArrayLike, rcond: Any = None, hermitian: bool = False, *, rtol: Any = None) -> Array:
+    """Moore-Penrose pseudo-inverse of a full-rank matrix (or a stack).
+
+    Differentiable; matches ``numpy.linalg.pinv`` for matrices of full rank, computed as
+    ``(a^H a)^-1 a^H`` (tall or square) or ``a^H (a a^H)^-1`` (wide).
+
+    Parameters
+    ----------
+    a : array_like, shape ``(..., m, n)``
+    rcond, rtol : float, optional
+        Accepted for NumPy compatibility; singular values below ``rtol * s_max`` are not
+        truncated (a rank-deficient matrix raises ``ValueError`` instead).
+    hermitian : bool, optional
+        Accepted for NumPy compatibility (the result is the same).
+
+    Returns
+    -------
+    Array, shape ``(..., n, m)``
+
+    Raises
+    ------
+    ValueError
+        When ``a`` (a concrete value) is numerically rank deficient: the truncated
+        pseudo-inverse is not differentiable and is not computed here.
+    """
+    a = _as_float(_asarray(a))
+    _require_matrix("pinv", a)
+    if rcond is not None and rtol is not None:
+        raise ValueError("pinv: pass only one of rcond and rtol")
+    tol = _default_rtol(a, rtol if rcond is None else rcond)
+    if not isinstance(a, Tracer):
+        s = np.linalg.svd(a, compute_uv=False)
+        if s.size and np.any(s[..., -1] <= np.asarray(tol) * s[..., 0]):
+            raise ValueError(
+                f"pinv: expected a matrix of full rank, got singular values {s} (shape "
+                f"{shape_of(a)}); the truncated pseudo-inverse is not supported"
+            )
+    m, n = shape_of(a)[-2:]
+    ah = la.matrix_transpose(a)
+    if fnp.iscomplexobj(a):
+        ah = fnp.conj(ah)
+    if m >= n:
+        return solve(la.matmul(ah, a), ah)
+    return la.matrix_transpose(solve(la.matrix_transpose(la.matmul(a, ah)),
+                                     la.matrix_transpose(ah)))
+
+
+class LstsqResult(NamedTuple):
+    """``(x, residuals, rank, s)`` of :func:`lstsq`, as ``numpy.linalg.lstsq`` returns."""
+
+    x: Any
+    residuals: Any
+    rank: Any
+    s: Any
+
+
+def lstsq(a: ArrayLike, b: ArrayLike, rcond: Any = None) -> LstsqResult:
+    """Least-squares solution of ``a @ x = b`` for a full-rank ``a``.
+
+    Differentiable in ``x``, ``residuals`` and ``s``; matches ``numpy.linalg.lstsq``.
+
+    Parameters
+    ----------
+    a : array_like, shape ``(m, n)``
+    b : array_like, shape ``(m,)`` or ``(m, k)``
+    rcond : float, optional
+        Accepted for NumPy compatibility (``a`` must have full rank).
+
+    Returns
+    -------
+    LstsqResult
+        ``x`` of shape ``(n,)`` or ``(n, k)``; ``residuals`` of shape ``(1,)`` or ``(k,)``
+        (the squared 2-norms of ``b - a x``; empty when ``m <= n``); ``rank`` (int, not
+        differentiable); ``s``, the singular values of ``a``, shape ``(min(m, n),)``.
+
+    Notes
+    -----
+    ``x = pinv(a) @ b``; rank-deficient ``a`` is not supported (see :func:`pinv`).
+    """
+    a = _as_float(_asarray(a))
+    b = _as_float(_asarray(b))
+    if _ndim(a) != 2 or _ndim(b) not in (1, 2) or shape_of(b)[0] != shape_of(a)[0]:
+        raise ValueError(
+            f"lstsq: expected a of shape (m, n) and b of shape (m,) or (m, k), got "
+            f"{shape_of(a)} and {shape_of(b)}"
+        )
+    m, n = shape_of(a)
+    x = la.matmul(pinv(a, rcond), b)
+    s = svdvals(a)
+    if m > n:
+        r = fnp.subtract(b, la.matmul(a, x))
+        residuals = fnp.sum(_abs_square(r), axis=0)
+        if _ndim(b) == 1:
+            residuals = fnp.reshape(residuals, (1,))
+    else:
+        residuals = np.empty((0,), dtype=np.empty((), x.dtype).real.dtype)
+    return LstsqResult(x, residuals, min(m, n), s)
+
+
+def matrix_rank(A: ArrayLike, tol: Any = None, hermitian: bool = False, *,  # noqa: N803
+                rtol: Any = None) -> Array:
+    """Rank of a matrix (or a stack): the number of singular values above a tolerance.
+
+    Not differentiable (an integer); matches ``numpy.linalg.matrix_rank``.
+
+    Parameters
+    ----------
+    A : array_like, shape ``(..., m, n)`` (or fewer dimensions: rank 0 or 1)
+    tol : float, optional
+        Absolute threshold; default ``s_max * max(m, n) * eps`` (or ``rtol * s_max``).
+    hermitian : bool, optional
+        Accepted for NumPy compatibility.
+    rtol : float, optional
+        Relative threshold (only without ``tol``).
+
+    Returns
+    -------
+    Array of int, shape ``(...)``
+    """
+    A = _asarray(A)
+    if not isinstance(A, Tracer):
+        return np.asarray(np.linalg.matrix_rank(A, tol, hermitian, rtol=rtol))
+    if _ndim(A) < 2:
+        return fnp.astype(fnp.any(fnp.not_equal(A, 0)), np.int64)
+    s = svdvals(_as_float(A))
+    if tol is None:
+        thresh = fnp.multiply(s[..., :1], _default_rtol(A, rtol))
+    else:
+        thresh = fnp.expand_dims(fnp.asarray(tol), -1)
+    return fnp.sum(fnp.astype(fnp.greater(s, thresh), np.int64), axis=-1)
+
+
+def tensorinv(a: ArrayLike, ind: int = 2) -> Array:
+    """Inverse of ``a`` as a tensor of the operation ``tensordot(a, x, ind)``.
+
+    Differentiable; matches ``numpy.linalg.tensorinv``.
+
+    Parameters
+    ----------
+    a : array_like
+        ``prod(a.shape[:ind]) == prod(a.shape[ind:])``.
+    ind : int, optional
+        Number of leading axes of the operator's output.
+
+    Returns
+    -------
+    Array, shape ``a.shape[ind:] + a.shape[:ind]``
+    """
+    a = _asarray(a)
+    shape = shape_of(a)
+    if not isinstance(ind, int | np.integer) or ind <= 0:
+        raise ValueError(f"tensorinv: expected a positive integer ind, got {ind!r}")
+    rows = int(np.prod(shape[:ind]))
+    cols = int(np.prod(shape[ind:]))
+    if rows != cols:
+        raise ValueError(
+            f"tensorinv: expected prod(a.shape[:ind]) == prod(a.shape[ind:]), got shape "
+            f"{shape} with ind={ind}"
+        )
+    return fnp.reshape(inv(fnp.reshape(a, (rows, cols))), shape[ind:] + shape[:ind])
+
+
+def tensorsolve(a: ArrayLike, b: ArrayLike, axes: Any = None) -> Array:
+    """Solve ``tensordot(a, x, axes=x.ndim) = b`` for ``x``.
+
+    Differentiable; matches ``numpy.linalg.tensorsolve``.
+
+    Parameters
+    ----------
+    a : array_like, shape ``b.shape + Q`` with ``prod(Q) == prod(b.shape)``
+    b : array_like
+    axes : tuple of int, optional
+        Axes of ``a`` moved to the end first.
+
+    Returns
+    -------
+    Array, shape ``Q``
+    """
+    a = _asarray(a)
+    b = _asarray(b)
+    if axes is not None:
+        nd = _ndim(a)
+        axes = [normalize_axis(ax, nd, "tensorsolve") for ax in axes]
+        rest = [k for k in range(nd) if k not in axes]
+        a = fnp.transpose(a, tuple(rest + axes))
+    bshape = shape_of(b)
+    ashape = shape_of(a)
+    q = ashape[len(bshape):]
+    rows = int(np.prod(bshape))
+    if ashape[: len(bshape)] != bshape or int(np.prod(q)) != rows:
+        raise ValueError(
+            f"tensorsolve: expected a of shape b.shape + Q with prod(Q) == prod(b.shape), got "
+            f"{ashape} and {bshape}"
+        )
+    x = solve(fnp.reshape(a, (rows, rows)), fnp.reshape(b, (rows,)))
+    return fnp.reshape(x, q)
+
+
+def cross(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
+    """Cross product of 3-element vectors along ``axis``.
+
+    Differentiable; matches ``numpy.linalg.cross`` (both inputs must have 3 elements there).
+
+    Parameters
+    ----------
+    x1, x2 : array_like, shape ``(..., 3, ...)``
+        Broadcast against each other.
+    axis : int, optional
+
+    Returns
+    -------
+    Array, the broadcast shape.
+    """
+    x1, x2 = _asarray(x1), _asarray(x2)
+    n1, n2 = _ndim(x1), _ndim(x2)
+    if n1 == 0 or n2 == 0 or shape_of(x1)[axis] != 3 or shape_of(x2)[axis] != 3:
+        raise ValueError(
+            f"cross: expected 3-element vectors along axis {axis}, got shapes {shape_of(x1)} "
+            f"and {shape_of(x2)}"
+        )
+    a = fnp.moveaxis(x1, axis, -1)
+    b = fnp.moveaxis(x2, axis, -1)
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    out = fnp.stack(
+        [
+            fnp.subtract(fnp.multiply(a1, b2), fnp.multiply(a2, b1)),
+            fnp.subtract(fnp.multiply(a2, b0), fnp.multiply(a0, b2)),
+            fnp.subtract(fnp.multiply(a0, b1), fnp.multiply(a1, b0)),
+        ],
+        axis=-1,
+    )
+    return fnp.moveaxis(out, -1, axis)
+
+
+def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
+    """Vector dot product ``sum(conj(x1) * x2)`` along ``axis``; matches ``numpy.linalg.vecdot``.
+
+    Parameters
+    ----------
+    x1, x2 : array_like
+        Broadcast against each other; equal sizes along ``axis``.
+    axis : int, optional
+
+    Returns
+    -------
+    Array, the broadcast shape without ``axis``.
+    """
+    x1, x2 = _asarray(x1), _asarray(x2)
+    if _ndim(x1) == 0 or _ndim(x2) == 0 or shape_of(x1)[axis] != shape_of(x2)[axis]:
+        raise ValueError(
+            f"vecdot: expected equal sizes along axis {axis}, got shapes {shape_of(x1)} and "
+            f"{shape_of(x2)}"
+        )
+    if fnp.iscomplexobj(x1):
+        x1 = fnp.conj(x1)
+    return fnp.sum(fnp.multiply(x1, x2), axis=axis)
+
+
+def diagonal(x: ArrayLike, /, *, offset: int = 0) -> Array:
+    """Diagonals of the last two axes; matches ``numpy.linalg.diagonal``.
+
+    Parameters
+    ----------
+    x : array_like, shape ``(..., m, n)``
+    offset : int, optional
+
+    Returns
+    -------
+    Array, shape ``(..., k)``
+    """
+    x = _asarray(x)
+    _require_matrix("diagonal", x)
+    return fnp.diagonal(x, offset, -2, -1)
+
+
+def trace(x: ArrayLike, /, *, offset: int = 0, dtype: Any = None) -> Array:
+    """Sum of the diagonals of the last two axes; matches ``numpy.linalg.trace``.
+
+    Parameters
+    ----------
+    x : array_like, shape ``(..., m, n)``
+    offset : int, optional
+    dtype : dtype, optional
+
+    Returns
+    -------
+    Array, shape ``(...)``
+    """
+    x = _asarray(x)
+    _require_matrix("trace", x)
+    out = fnp.trace(x, offset, -2, -1)
+    return out if dtype is None else fnp.astype(out, dtype)
 
 
 fnp.register_numpy_dispatch(globals(), __all__, np.linalg)

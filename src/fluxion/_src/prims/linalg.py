@@ -4,7 +4,8 @@ slogdet and eigh.
 Every primitive works on stacks of matrices (leading batch dimensions broadcast as in NumPy).
 The derivative rules are written with these same primitives (and the shape and elementwise ones),
 never with raw NumPy, so they can be differentiated again; raw NumPy appears only in ``impl`` and
-for static constants (masks, identity matrices). The rules are for real inputs.
+for static constants (masks, identity matrices). The rules are for real inputs except where a
+rule says it handles complex ones (eigh: Hermitian matrices).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 from ..core import Primitive, ShapedArray, Zero
 from ._helpers import dtype_for_promotion, fmt_avals, per_example_aval, shape_of
 from .batch_rules import batch_leading, pad_batched_rank
-from .elementwise import add, divide, multiply, negative, where_p
+from .elementwise import add, conj_p, divide, multiply, negative, real_p, where_p
 from .reduce import reduce_sum
 from .shape import broadcast_to, moveaxis, reshape, transpose
 
@@ -65,6 +66,25 @@ _mT = matrix_transpose
 def _sym(x: Any) -> Any:
     # sym(X) = (X + X^T) / 2
     return multiply(0.5, add(x, _mT(x)))
+
+
+def _is_complex(x: Any) -> bool:
+    return np.dtype(getattr(x, "dtype", np.float64)).kind == "c"
+
+
+def _conj(x: Any) -> Any:
+    """Complex conjugate; the identity (no operation recorded) for real values."""
+    return conj_p.bind(x) if _is_complex(x) else x
+
+
+def _mH(x: Any) -> Any:
+    """Conjugate transpose of the last two axes (the transpose for real values)."""
+    return _conj(_mT(x))
+
+
+def _herm(x: Any) -> Any:
+    # herm(X) = (X + X^H) / 2 (sym for real values)
+    return multiply(0.5, add(x, _mH(x)))
 
 
 def _expand_last(x: Any) -> Any:
@@ -760,20 +780,22 @@ def _eigh_gaps(w: Any) -> Any:
 
 
 def _eigh_jvp(primals: Any, tangents: Any) -> Any:
-    # with S = v^T sym(da) v: dw = diag(S), dv = v (F o S)
+    # with S = v^H herm(da) v (Hermitian): dw = Re diag(S), dv = v (F o S)
     (a,), (t,) = primals, tangents
     w, v = eigh(a)
     if type(t) is Zero:
         return (w, v), (Zero(w), Zero(v))
     n = shape_of(w)[-1]
-    s = matmul(_mT(v), matmul(_sym(t), v))
-    dw = reduce_sum(multiply(s, np.eye(n, dtype=s.dtype)), (_ndim(s) - 1,))
+    s = matmul(_mH(v), matmul(_herm(t), v))
+    diag = reduce_sum(multiply(s, np.eye(n, dtype=s.dtype)), (_ndim(s) - 1,))
+    dw = real_p.bind(diag) if _is_complex(diag) else diag
     dv = matmul(v, multiply(_eigh_gaps(w), s))
     return (w, v), (dw, dv)
 
 
 def _eigh_vjp(g: Any, ans: Any, a: Any) -> Any:
-    # a_bar = sym(v (diag(w_bar) + F o (v^T v_bar)) v^T)
+    # transpose of the jvp (cotangents pair as Re sum(g * t), no conjugation):
+    # a_bar = herm(conj(v) K v^T), K = diag(w_bar) + F o (v^T v_bar)
     gw, gv = g
     w, v = ans
     inner = None
@@ -785,7 +807,7 @@ def _eigh_vjp(g: Any, ans: Any, a: Any) -> Any:
         inner = term if inner is None else add(inner, term)
     if inner is None:
         return (None,)
-    return (_sym(matmul(v, matmul(inner, _mT(v)))),)
+    return (_herm(matmul(_conj(v), matmul(inner, _mT(v)))),)
 
 
 eigh_p.jvp = _eigh_jvp
