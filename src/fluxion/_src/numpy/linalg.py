@@ -485,14 +485,8 @@ def vector_norm(
 
 
 def _singular_values(x: Any) -> Any:
-    """Singular values (ascending) of the last two axes, via the smaller Gram matrix."""
-    m, n = shape_of(x)[-2:]
-    xt = la.matrix_transpose(x)
-    if fnp.iscomplexobj(x):
-        xt = fnp.conj(xt)  # the Gram matrix of a complex matrix is x^H x, not x^T x
-    gram = la.matmul(xt, x) if n <= m else la.matmul(x, xt)
-    w = la.eigh(_from_triangle(gram, lower=True))[0]
-    return fnp.sqrt(fnp.maximum(w, 0.0))
+    """Singular values (ascending) of the last two axes."""
+    return fnp.flip(la.svd(x)[1], axis=-1)
 
 
 def matrix_norm(x: ArrayLike, /, *, keepdims: bool = False, ord: Any = "fro") -> Array:  # noqa: A002
@@ -541,8 +535,9 @@ def norm(x: ArrayLike, ord: Any = None, axis: Any = None, keepdims: bool = False
 
     Notes
     -----
-    The matrix 2-norm, -2-norm and nuclear norm use the eigenvalues of the smaller Gram matrix
-    ``x^T x``; their derivatives need distinct, non-zero singular values.
+    The matrix 2-norm, -2-norm and nuclear norm use the singular values (:func:`svd`); their
+    derivatives need the extreme singular value to be simple (2, -2) or all singular values
+    to be distinct and non-zero (nuc, second derivatives).
     """
     x = _as_float(_asarray(x))
     nd = _ndim(x)
@@ -602,8 +597,7 @@ def norm(x: ArrayLike, ord: Any = None, axis: Any = None, keepdims: bool = False
 def svdvals(x: ArrayLike, /) -> Array:
     """Singular values of a matrix (or a stack), in descending order.
 
-    Differentiable; matches ``numpy.linalg.svdvals``. Computed from the eigenvalues of the
-    smaller Gram matrix ``x^H x`` or ``x x^H``.
+    Differentiable; matches ``numpy.linalg.svdvals``.
 
     Parameters
     ----------
@@ -615,9 +609,10 @@ def svdvals(x: ArrayLike, /) -> Array:
 
     Notes
     -----
-    The derivative needs distinct, non-zero singular values: at a zero singular value it is
-    NaN (the square root at zero), at repeated ones it is infinite or NaN (eigenvalue gaps).
-    The Gram matrix squares the condition number, so tiny singular values lose accuracy.
+    First derivatives, ``ds_k = Re(u_k^H da v_k)``, are finite everywhere; at repeated
+    singular values they depend on which singular vectors LAPACK picks (the singular values
+    are not differentiable there). Second derivatives divide by the gaps ``s_i^2 - s_j^2`` and
+    by ``s`` (non-square matrices): they are infinite or NaN at repeated or zero values.
     """
     x = _as_float(_asarray(x))
     _require_matrix("svdvals", x)

@@ -813,3 +813,324 @@ def _eigh_vjp(g: Any, ans: Any, a: Any) -> Any:
 eigh_p.jvp = _eigh_jvp
 eigh_p.vjp = _eigh_vjp
 eigh_p.batch = batch_leading(eigh_p, (2,))
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 13: svd, qr and eig (general matrices). Real and complex inputs. Cotangents pair with
+# tangents as Re sum(g * t) (JAX's convention: transposes, no conjugation).
+# --------------------------------------------------------------------------------------------
+
+__all__ += ["svd_p", "qr_p", "eig_p", "svd", "qr", "eig"]
+
+
+def _real_dtype(dtype: Any) -> np.dtype:
+    return np.empty((), dtype).real.dtype
+
+
+def _diag_embed(d: Any, dtype: Any) -> Any:
+    """A stack of diagonal matrices from a stack of vectors."""
+    n = shape_of(d)[-1]
+    return multiply(_expand_last(d), np.eye(n, dtype=dtype))
+
+
+def _diag_part(x: Any) -> Any:
+    n = shape_of(x)[-1]
+    return reduce_sum(multiply(x, np.eye(n, dtype=x.dtype)), (_ndim(x) - 1,))
+
+
+def _row(s: Any) -> Any:
+    """s as a row, to scale columns: X * _row(s) = X diag(s)."""
+    shape = shape_of(s)
+    return reshape(s, shape[:-1] + (1, shape[-1]))
+
+
+def _i_imag(x: Any) -> Any:
+    """i Im(x) = (x - conj(x)) / 2."""
+    return multiply(0.5, add(x, negative(conj_p.bind(x))))
+
+
+def _svd_abstract_eval(a: ShapedArray, *, full_matrices: bool) -> tuple:
+    if a.ndim < 2:
+        raise ValueError(f"svd: expected an array of at least two dimensions (..., m, n), got {a}")
+    dtype = _linalg_dtype("svd", a)
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    batch = a.shape[:-2]
+    ku, kv = (m, n) if full_matrices else (k, k)
+    return (
+        ShapedArray(batch + (m, ku), dtype),
+        ShapedArray(batch + (k,), _real_dtype(dtype)),
+        ShapedArray(batch + (kv, n), dtype),
+    )
+
+
+def _svd_impl(a: Any, *, full_matrices: bool) -> tuple:
+    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    return u, s, vh
+
+
+svd_p = Primitive("svd", _svd_impl, multiple_results=True)
+svd_p.abstract_eval = _svd_abstract_eval
+
+
+def svd(a: Any, full_matrices: bool = False) -> tuple[Any, Any, Any]:
+    """``(u, s, vh)`` with ``a = u diag(s) vh``, singular values descending."""
+    return svd_p.bind(a, full_matrices=bool(full_matrices))
+
+
+def _svd_gaps(s: Any) -> Any:
+    # F_ij = 1 / (s_j^2 - s_i^2) off the diagonal, 0 on it (infinite at repeated values)
+    return _eigh_gaps(multiply(s, s))
+
+
+def _reduced(op: str, u: Any, vh: Any, full_matrices: bool) -> tuple[Any, Any]:
+    m, n = shape_of(u)[-2], shape_of(vh)[-1]
+    if full_matrices and m != n:
+        raise NotImplementedError(
+            f"{op}: derivatives of svd with full_matrices=True need a square matrix, got "
+            f"u {shape_of(u)} and vh {shape_of(vh)}; use full_matrices=False (the extra "
+            "singular vectors are not unique)"
+        )
+    return u, _mH(vh)
+
+
+def _svd_jvp(primals: Any, tangents: Any, *, full_matrices: bool) -> Any:
+    # P = U^H dA V; ds = Re diag P; with F_ij = 1/(s_j^2 - s_i^2):
+    # dU = U (F o (P S + S P^H) + i Im diag(P) / S) + (I - U U^H) dA V S^-1   (m > k)
+    # dV = V (F o (S P + P^H S)) + (I - V V^H) dA^H U S^-1                  (n > k)
+    (a,), (t,) = primals, tangents
+    u, s, vh = svd(a, full_matrices)
+    if type(t) is Zero:
+        return (u, s, vh), (Zero(u), Zero(s), Zero(vh))
+    uu, v = _reduced("svd", u, vh, full_matrices)
+    m, n = shape_of(a)[-2:]
+    k = min(m, n)
+    complex_ = _is_complex(a) or _is_complex(t)
+    p = matmul(_mH(uu), matmul(t, v))
+    dp = _diag_part(p)
+    ds = real_p.bind(dp) if _is_complex(dp) else dp
+    f = _svd_gaps(s)
+    ps = multiply(p, _row(s))
+    sp = multiply(_expand_last(s), p)
+    x = multiply(f, add(ps, _mH(ps)))
+    if complex_:
+        x = add(x, _diag_embed(divide(_i_imag(dp), s), p.dtype))
+    du = matmul(uu, x)
+    dv = matmul(v, multiply(f, add(sp, _mH(sp))))
+    inv_s = _row(divide(1.0, s))
+    if m > k:
+        dav = matmul(t, v)
+        du = add(du, multiply(add(dav, negative(matmul(uu, matmul(_mH(uu), dav)))), inv_s))
+    if n > k:
+        dahu = matmul(_mH(t), uu)
+        dv = add(dv, multiply(add(dahu, negative(matmul(v, matmul(_mH(v), dahu)))), inv_s))
+    return (u, s, vh), (_broadcast_like(du, shape_of(u)), ds, _broadcast_like(_mH(dv),
+                                                                              shape_of(vh)))
+
+
+def _svd_vjp(g: Any, ans: Any, a: Any, *, full_matrices: bool) -> Any:
+    # the transpose of _svd_jvp, term by term (see the derivation in the jvp's comment):
+    # G_P = diag(gs) + (F o U^T gU) S + (F o U^T gU)^H S + i Im diag(U^T gU) / S
+    #       + S (F o V^T gV) + S (F o V^T gV)^H,  gV = gVh^H
+    # a_bar = conj(U) G_P V^T + (I - conj(U) U^T) gU S^-1 V^T + conj(U) S^-1 gV^H (I - conj(V) V^T)
+    gu, gs, gvh = g
+    u, s, vh = ans
+    uu, v = _reduced("svd", u, vh, full_matrices)
+    m, n = shape_of(uu)[-2], shape_of(v)[-2]
+    k = min(m, n)
+    dtype = uu.dtype
+    complex_ = np.dtype(dtype).kind == "c"
+    f = _svd_gaps(s)
+    gp = None
+
+    def acc(term: Any) -> None:
+        nonlocal gp
+        gp = term if gp is None else add(gp, term)
+
+    if type(gs) is not Zero:
+        acc(_diag_embed(gs, dtype))
+    gu_r = gv = None
+    if type(gu) is not Zero:
+        gu_r = gu
+        gx = matmul(_mT(uu), gu_r)
+        q = multiply(f, gx)
+        acc(multiply(add(q, _mH(q)), _row(s)))
+        if complex_:
+            acc(_diag_embed(divide(_i_imag(_diag_part(gx)), s), dtype))
+    if type(gvh) is not Zero:
+        gv = _mH(gvh)
+        r = multiply(f, matmul(_mT(v), gv))
+        acc(multiply(_expand_last(s), add(r, _mH(r))))
+    if gp is None:
+        return (None,)
+    ga = matmul(_conj(uu), matmul(gp, _mT(v)))
+    inv_s = _row(divide(1.0, s))
+    if m > k and gu_r is not None:
+        proj = add(gu_r, negative(matmul(_conj(uu), matmul(_mT(uu), gu_r))))
+        ga = add(ga, matmul(multiply(proj, inv_s), _mT(v)))
+    if n > k and gv is not None:
+        proj = add(gv, negative(matmul(_conj(v), matmul(_mT(v), gv))))  # (I - conj(V) V^T) gV
+        ga = add(ga, matmul(multiply(_conj(uu), inv_s), _mH(proj)))
+    return (_broadcast_like(ga, shape_of(a)),)
+
+
+svd_p.jvp = _svd_jvp
+svd_p.vjp = _svd_vjp
+svd_p.batch = batch_leading(svd_p, (2,))
+
+
+def _qr_abstract_eval(a: ShapedArray, *, complete: bool) -> tuple:
+    if a.ndim < 2:
+        raise ValueError(f"qr: expected an array of at least two dimensions (..., m, n), got {a}")
+    dtype = _linalg_dtype("qr", a)
+    m, n = a.shape[-2:]
+    k = m if complete else min(m, n)
+    return ShapedArray(a.shape[:-2] + (m, k), dtype), ShapedArray(a.shape[:-2] + (k, n), dtype)
+
+
+def _qr_impl(a: Any, *, complete: bool) -> tuple:
+    q, r = np.linalg.qr(a, mode="complete" if complete else "reduced")
+    return q, r
+
+
+qr_p = Primitive("qr", _qr_impl, multiple_results=True)
+qr_p.abstract_eval = _qr_abstract_eval
+
+
+def qr(a: Any, complete: bool = False) -> tuple[Any, Any]:
+    """``(q, r)`` with ``a = q r``, ``q`` with orthonormal columns, ``r`` upper triangular."""
+    return qr_p.bind(a, complete=bool(complete))
+
+
+def _qr_check_diff(a: Any, complete: bool) -> None:
+    m, n = shape_of(a)[-2:]
+    if m < n or (complete and m != n):
+        raise NotImplementedError(
+            f"qr: derivatives need a square or tall matrix (m >= n) and, for mode='complete', "
+            f"a square one; got shape {shape_of(a)} with complete={complete}"
+        )
+
+
+def _right_solve_upper(r: Any, b: Any) -> Any:
+    """b r^-1 for an upper-triangular r."""
+    return _mT(triangular_solve(r, _mT(b), lower=False, transpose_a=True))
+
+
+def _qr_jvp(primals: Any, tangents: Any, *, complete: bool) -> Any:
+    # B = dA R^-1, C = Q^H B, Om = tril(C, -1) - tril(C, -1)^H + i Im diag(C) (skew-Hermitian):
+    # dQ = Q (Om - C) + B, dR = (C - Om) R   (m >= n, full rank)
+    (a,), (t,) = primals, tangents
+    q, r = qr(a, complete)
+    if type(t) is Zero:
+        return (q, r), (Zero(q), Zero(r))
+    _qr_check_diff(a, complete)
+    n = shape_of(a)[-1]
+    b = _right_solve_upper(r, t)
+    c = matmul(_mH(q), b)
+    low = multiply(c, np.tri(n, n, -1, dtype=c.dtype))
+    om = add(low, negative(_mH(low)))
+    if _is_complex(c):
+        om = add(om, _diag_embed(_i_imag(_diag_part(c)), c.dtype))
+    dq = add(matmul(q, add(om, negative(c))), b)
+    dr = matmul(add(c, negative(om)), r)
+    return (q, r), (_broadcast_like(dq, shape_of(q)), _broadcast_like(dr, shape_of(r)))
+
+
+def _qr_vjp(g: Any, ans: Any, a: Any, *, complete: bool) -> Any:
+    # transpose of _qr_jvp: M = Q^T gQ - gR R^T,
+    # G_C = -M + tril(M, -1) - tril(M^H, -1) + i Im diag(M), a_bar = (gQ + conj(Q) G_C) R^-T
+    gq, gr = g
+    q, r = ans
+    _qr_check_diff(a, complete)
+    n = shape_of(a)[-1]
+    m_ = None
+    if type(gq) is not Zero:
+        m_ = matmul(_mT(q), gq)
+    if type(gr) is not Zero:
+        term = negative(matmul(gr, _mT(r)))
+        m_ = term if m_ is None else add(m_, term)
+    if m_ is None:
+        return (None,)
+    mask = np.tri(n, n, -1, dtype=m_.dtype)
+    gc = add(negative(m_), add(multiply(m_, mask), negative(multiply(_mH(m_), mask))))
+    if _is_complex(m_):
+        gc = add(gc, _diag_embed(_i_imag(_diag_part(m_)), m_.dtype))
+    y = matmul(_conj(q), gc)
+    if type(gq) is not Zero:
+        y = add(y, gq)
+    # y R^-T: solve X R^T = y, i.e. R X^T = y^T
+    ga = _mT(triangular_solve(r, _mT(y), lower=False))
+    if not _is_complex(a) and _is_complex(ga):
+        ga = real_p.bind(ga)
+    return (_broadcast_like(ga, shape_of(a)),)
+
+
+qr_p.jvp = _qr_jvp
+qr_p.vjp = _qr_vjp
+qr_p.batch = batch_leading(qr_p, (2,))
+
+
+def _complex_dtype(dtype: Any) -> np.dtype:
+    return np.result_type(dtype, np.complex64)
+
+
+def _eig_abstract_eval(a: ShapedArray) -> tuple:
+    _check_square("eig", a)
+    dtype = _complex_dtype(_linalg_dtype("eig", a))
+    return ShapedArray(a.shape[:-1], dtype), ShapedArray(a.shape, dtype)
+
+
+def _eig_impl(a: Any) -> tuple:
+    a = np.asarray(a)
+    dtype = _complex_dtype(np.float64 if a.dtype.kind in "biu" else a.dtype)
+    w, v = np.linalg.eig(a)
+    return w.astype(dtype, copy=False), v.astype(dtype, copy=False)
+
+
+eig_p = Primitive("eig", _eig_impl, multiple_results=True)
+eig_p.abstract_eval = _eig_abstract_eval
+
+
+def eig(a: Any) -> tuple[Any, Any]:
+    """``(w, v)`` with ``a v = v diag(w)``; complex, unit-norm eigenvector columns."""
+    return eig_p.bind(a)
+
+
+def _eig_jvp(primals: Any, tangents: Any) -> Any:
+    # K = V^-1 dA V: dw = diag(K); dv0 = V (F o K) with F_ij = 1/(w_j - w_i) (0 on the
+    # diagonal); keeping the columns at unit norm: dv = dv0 - V diag(Re diag(V^H dv0))
+    (a,), (t,) = primals, tangents
+    w, v = eig(a)
+    if type(t) is Zero:
+        return (w, v), (Zero(w), Zero(v))
+    k = solve(v, matmul(t, v))
+    dw = _diag_part(k)
+    dv0 = matmul(v, multiply(_eigh_gaps(w), k))
+    dv = add(dv0, negative(multiply(v, _row(real_p.bind(_diag_part(matmul(_mH(v), dv0)))))))
+    return (w, v), (_broadcast_like(dw, shape_of(w)), _broadcast_like(dv, shape_of(v)))
+
+
+def _eig_vjp(g: Any, ans: Any, a: Any) -> Any:
+    # transpose of _eig_jvp: G0 = gv - conj(V) diag(Re diag(V^T gv)),
+    # G_K = diag(gw) + F o (V^T G0), a_bar = V^-T G_K V^T
+    gw, gv = g
+    w, v = ans
+    gk = None
+    if type(gv) is not Zero:
+        d = real_p.bind(_diag_part(matmul(_mT(v), gv)))
+        g0 = add(gv, negative(multiply(_conj(v), _row(d))))
+        gk = multiply(_eigh_gaps(w), matmul(_mT(v), g0))
+    if type(gw) is not Zero:
+        term = _diag_embed(gw, v.dtype)
+        gk = term if gk is None else add(gk, term)
+    if gk is None:
+        return (None,)
+    ga = solve(_mT(v), matmul(gk, _mT(v)))
+    if not _is_complex(a):
+        ga = real_p.bind(ga)
+    return (ga,)
+
+
+eig_p.jvp = _eig_jvp
+eig_p.vjp = _eig_vjp
+eig_p.batch = batch_leading(eig_p, (2,))
