@@ -25,15 +25,20 @@ ArrayLike = Any
 Array = Any
 
 __all__ = [
+    "EigResult",
     "EighResult",
     "LstsqResult",
+    "QRResult",
+    "SVDResult",
     "SlogdetResult",
     "cholesky",
     "cond",
     "cross",
     "det",
     "diagonal",
+    "eig",
     "eigh",
+    "eigvals",
     "eigvalsh",
     "inv",
     "lstsq",
@@ -46,8 +51,10 @@ __all__ = [
     "norm",
     "outer",
     "pinv",
+    "qr",
     "slogdet",
     "solve",
+    "svd",
     "svdvals",
     "tensordot",
     "tensorinv",
@@ -428,6 +435,14 @@ def _as_float(x: Any) -> Any:
     return x
 
 
+def _abs(x: Any) -> Any:
+    # |x|; for complex x as sqrt(Re(x conj x)), whose derivative Re(conj(x) dx) / |x| is real
+    # (fnp.abs of a complex array currently has a complex tangent)
+    if x.dtype.kind == "c":
+        return fnp.sqrt(_abs_square(x))
+    return fnp.abs(x)
+
+
 def _abs_square(x: Any) -> Any:
     if x.dtype.kind == "c":
         return fnp.real(fnp.multiply(x, fnp.conj(x)))
@@ -471,7 +486,7 @@ def vector_norm(
         raise ValueError(f"vector_norm: invalid norm order {ord!r} for vectors")
     if ord == 2:
         return fnp.sqrt(fnp.sum(_abs_square(x), axis=axis, keepdims=keepdims))
-    ax = fnp.abs(x)
+    ax = _abs(x)
     if ord == np.inf:
         return fnp.max(ax, axis=axis, keepdims=keepdims)
     if ord == -np.inf:
@@ -565,10 +580,10 @@ def norm(x: ArrayLike, ord: Any = None, axis: Any = None, keepdims: bool = False
         out = fnp.sqrt(fnp.sum(_abs_square(x), axis=axis))
     elif ord in (1, -1):
         reduce = fnp.max if ord == 1 else fnp.min
-        out = reduce(fnp.sum(fnp.abs(x), axis=row), axis=col - 1 if col > row else col)
+        out = reduce(fnp.sum(_abs(x), axis=row), axis=col - 1 if col > row else col)
     elif ord in (np.inf, -np.inf):
         reduce = fnp.max if ord == np.inf else fnp.min
-        out = reduce(fnp.sum(fnp.abs(x), axis=col), axis=row - 1 if row > col else row)
+        out = reduce(fnp.sum(_abs(x), axis=col), axis=row - 1 if row > col else row)
     elif ord in (2, -2, "nuc"):
         s = _singular_values(fnp.moveaxis(x, (row, col), (-2, -1)))
         if ord == 2:
@@ -619,10 +634,6 @@ def svdvals(x: ArrayLike, /) -> Array:
     return fnp.flip(_singular_values(x), axis=-1)
 
 
-def _smallest_or_largest(s: Any, largest: bool) -> Any:
-    return s[..., -1] if largest else s[..., 0]
-
-
 def cond(x: ArrayLike, p: Any = None) -> Array:
     """Condition number of a matrix (or a stack).
 
@@ -664,42 +675,39 @@ def _default_rtol(x: Any, rtol: Any) -> Any:
 
 
 def pinv(a: ArrayLike, rcond: Any = None, hermitian: bool = False, *, rtol: Any = None) -> Array:
-    """Moore-Penrose pseudo-inverse of a full-rank matrix (or a stack).
+    """Moore-Penrose pseudo-inverse of a matrix (or a stack).
 
-    Differentiable; matches ``numpy.linalg.pinv`` for matrices of full rank, computed as
-    ``(a^H a)^-1 a^H`` (tall or square) or ``a^H (a a^H)^-1`` (wide).
+    Differentiable for matrices of full rank; matches ``numpy.linalg.pinv``.
 
     Parameters
     ----------
     a : array_like, shape ``(..., m, n)``
     rcond, rtol : float, optional
-        Accepted for NumPy compatibility; singular values below ``rtol * s_max`` are not
-        truncated (a rank-deficient matrix raises ``ValueError`` instead).
+        Relative cutoff for small singular values (NumPy's meanings; pass at most one).
     hermitian : bool, optional
-        Accepted for NumPy compatibility (the result is the same).
+        Whether ``a`` is Hermitian (NumPy then uses an eigendecomposition).
 
     Returns
     -------
     Array, shape ``(..., n, m)``
 
-    Raises
-    ------
-    ValueError
-        When ``a`` (a concrete value) is numerically rank deficient: the truncated
-        pseudo-inverse is not differentiable and is not computed here.
+    Notes
+    -----
+    A concrete (not traced) input is handed to NumPy, so rank-deficient matrices get NumPy's
+    truncated pseudo-inverse. Traced (differentiated or jitted) inputs use
+    ``(a^H a)^-1 a^H`` (tall or square) or ``a^H (a a^H)^-1`` (wide), which is smooth for full
+    rank and assumes it: the cutoffs are not applied, an exactly singular Gram matrix raises
+    ``LinAlgError`` and a nearly singular one gives an inaccurate result.
     """
-    a = _as_float(_asarray(a))
-    _require_matrix("pinv", a)
     if rcond is not None and rtol is not None:
         raise ValueError("pinv: pass only one of rcond and rtol")
-    tol = _default_rtol(a, rtol if rcond is None else rcond)
+    a = _as_float(_asarray(a))
+    _require_matrix("pinv", a)
     if not isinstance(a, Tracer):
-        s = np.linalg.svd(a, compute_uv=False)
-        if s.size and np.any(s[..., -1] <= np.asarray(tol) * s[..., 0]):
-            raise ValueError(
-                f"pinv: expected a matrix of full rank, got singular values {s} (shape "
-                f"{shape_of(a)}); the truncated pseudo-inverse is not supported"
-            )
+        kwargs = {} if rtol is None else {"rtol": rtol}
+        if rcond is not None:
+            kwargs["rcond"] = rcond
+        return np.linalg.pinv(a, hermitian=hermitian, **kwargs)
     m, n = shape_of(a)[-2:]
     ah = la.matrix_transpose(a)
     if fnp.iscomplexobj(a):
@@ -740,7 +748,8 @@ def lstsq(a: ArrayLike, b: ArrayLike, rcond: Any = None) -> LstsqResult:
 
     Notes
     -----
-    ``x = pinv(a) @ b``; rank-deficient ``a`` is not supported (see :func:`pinv`).
+    Concrete inputs are handed to NumPy. Traced ones use ``x = pinv(a) @ b``, which assumes
+    full rank (see :func:`pinv`); ``rank`` is then ``min(m, n)``.
     """
     a = _as_float(_asarray(a))
     b = _as_float(_asarray(b))
@@ -749,6 +758,8 @@ def lstsq(a: ArrayLike, b: ArrayLike, rcond: Any = None) -> LstsqResult:
             f"lstsq: expected a of shape (m, n) and b of shape (m,) or (m, k), got "
             f"{shape_of(a)} and {shape_of(b)}"
         )
+    if not isinstance(a, Tracer) and not isinstance(b, Tracer):
+        return LstsqResult(*np.linalg.lstsq(a, b, rcond=rcond))
     m, n = shape_of(a)
     x = la.matmul(pinv(a, rcond), b)
     s = svdvals(a)
@@ -956,6 +967,156 @@ def trace(x: ArrayLike, /, *, offset: int = 0, dtype: Any = None) -> Array:
     _require_matrix("trace", x)
     out = fnp.trace(x, offset, -2, -1)
     return out if dtype is None else fnp.astype(out, dtype)
+
+
+
+class SVDResult(NamedTuple):
+    """``(U, S, Vh)`` of :func:`svd`: ``a = U @ (S[..., None] * Vh)``."""
+
+    U: Any
+    S: Any
+    Vh: Any
+
+
+class QRResult(NamedTuple):
+    """``(Q, R)`` of :func:`qr`."""
+
+    Q: Any
+    R: Any
+
+
+class EigResult(NamedTuple):
+    """``(eigenvalues, eigenvectors)`` of :func:`eig`."""
+
+    eigenvalues: Any
+    eigenvectors: Any
+
+
+def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True,
+        hermitian: bool = False) -> Any:
+    """Singular value decomposition ``a = U @ diag(S) @ Vh`` of a matrix (or a stack).
+
+    Differentiable; matches ``numpy.linalg.svd`` (singular values descending).
+
+    Parameters
+    ----------
+    a : array_like, shape ``(..., m, n)``
+    full_matrices : bool, optional
+        ``U`` of shape ``(..., m, m)`` and ``Vh`` of ``(..., n, n)`` (default) instead of
+        ``(..., m, k)`` and ``(..., k, n)``, ``k = min(m, n)``.
+    compute_uv : bool, optional
+        Return only ``S`` when false.
+    hermitian : bool, optional
+        Accepted for NumPy compatibility (the general algorithm is used).
+
+    Returns
+    -------
+    SVDResult or Array
+        ``U``, ``S`` of shape ``(..., k)`` (real) and ``Vh``; only ``S`` without ``compute_uv``.
+
+    Notes
+    -----
+    Derivatives of ``S`` (``dS_k = Re(u_k^H da v_k)``) exist everywhere a singular value is
+    simple. Derivatives of ``U`` and ``Vh`` divide by the gaps ``s_i^2 - s_j^2`` and, for
+    non-square matrices (or complex ones), by the singular values: they are infinite or NaN
+    at repeated or zero singular values, where the singular vectors are not unique.
+    Singular vectors are defined up to a phase (sign) per pair; differentiate quantities
+    invariant to it, such as ``U @ diag(f(S)) @ Vh``. With ``full_matrices=True`` the
+    derivative is defined for square matrices only (the extra columns of a non-square
+    ``U``/``Vh`` are not unique): use ``full_matrices=False``.
+    """
+    a = _as_float(_asarray(a))
+    _require_matrix("svd", a)
+    if not compute_uv:
+        return fnp.flip(_singular_values(a), axis=-1)
+    u, s, vh = la.svd(a, full_matrices=full_matrices)
+    return SVDResult(u, s, vh)
+
+
+def qr(a: ArrayLike, mode: str = "reduced") -> Any:
+    """QR decomposition ``a = Q @ R`` of a matrix (or a stack).
+
+    Differentiable for square and tall matrices of full rank; matches ``numpy.linalg.qr``.
+
+    Parameters
+    ----------
+    a : array_like, shape ``(..., m, n)``
+    mode : {'reduced', 'complete', 'r'}, optional
+        ``'reduced'``: ``Q`` ``(..., m, k)``, ``R`` ``(..., k, n)``, ``k = min(m, n)``;
+        ``'complete'``: ``Q`` ``(..., m, m)``, ``R`` ``(..., m, n)``; ``'r'``: only ``R``
+        (``(..., k, n)``).
+
+    Returns
+    -------
+    QRResult or Array
+
+    Raises
+    ------
+    ValueError
+        For another ``mode`` (NumPy's deprecated ``'raw'``, ``'full'``, ``'economic'`` are not
+        supported).
+
+    Notes
+    -----
+    The derivative needs ``m >= n`` and ``R`` invertible (full column rank); with
+    ``mode='complete'`` it needs a square matrix (the extra columns of ``Q`` are not unique).
+    Other cases raise ``NotImplementedError`` when differentiated.
+    """
+    a = _as_float(_asarray(a))
+    _require_matrix("qr", a)
+    if mode not in ("reduced", "complete", "r"):
+        raise ValueError(f"qr: expected mode 'reduced', 'complete' or 'r', got {mode!r}")
+    q, r = la.qr(a, complete=mode == "complete")
+    if mode == "r":
+        return r
+    return QRResult(q, r)
+
+
+def eig(a: ArrayLike) -> EigResult:
+    """Eigenvalues and right eigenvectors of a general square matrix (or a stack).
+
+    Differentiable; matches ``numpy.linalg.eig`` up to the dtype: results are always complex
+    (NumPy returns real arrays when every eigenvalue happens to be real, a dtype that depends
+    on the values and so cannot be known when tracing).
+
+    Parameters
+    ----------
+    a : array_like, shape ``(..., n, n)``
+
+    Returns
+    -------
+    EigResult
+        ``eigenvalues`` of shape ``(..., n)`` and unit-norm ``eigenvectors`` (columns) of shape
+        ``(..., n, n)``, both complex.
+
+    Notes
+    -----
+    Derivatives need distinct eigenvalues (they divide by the gaps ``w_j - w_i``) and a
+    diagonalizable ``a``. Eigenvectors are defined up to a complex phase per column; the
+    derivative keeps them at unit norm, so differentiate phase-invariant quantities
+    (``abs(v)**2``, ``v @ diag(f(w)) @ inv(v)``).
+    """
+    a = _as_float(_asarray(a))
+    _require_square("eig", a)
+    w, v = la.eig(a)
+    return EigResult(w, v)
+
+
+def eigvals(a: ArrayLike) -> Array:
+    """Eigenvalues of a general square matrix (or a stack), complex.
+
+    Differentiable for distinct eigenvalues; matches ``numpy.linalg.eigvals`` up to the dtype
+    (always complex, see :func:`eig`).
+
+    Parameters
+    ----------
+    a : array_like, shape ``(..., n, n)``
+
+    Returns
+    -------
+    Array, shape ``(..., n)``, complex.
+    """
+    return eig(a).eigenvalues
 
 
 fnp.register_numpy_dispatch(globals(), __all__, np.linalg)
