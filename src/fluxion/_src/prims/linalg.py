@@ -940,7 +940,6 @@ def _svd_vjp(g: Any, ans: Any, a: Any, *, full_matrices: bool) -> Any:
     k = min(m, n)
     dtype = uu.dtype
     complex_ = np.dtype(dtype).kind == "c"
-    f = _svd_gaps(s)
     gp = None
 
     def acc(term: Any) -> None:
@@ -953,13 +952,13 @@ def _svd_vjp(g: Any, ans: Any, a: Any, *, full_matrices: bool) -> Any:
     if type(gu) is not Zero:
         gu_r = gu
         gx = matmul(_mT(uu), gu_r)
-        q = multiply(f, gx)
+        q = multiply(_svd_gaps(s), gx)
         acc(multiply(add(q, _mH(q)), _row(s)))
         if complex_:
             acc(_diag_embed(divide(_i_imag(_diag_part(gx)), s), dtype))
     if type(gvh) is not Zero:
         gv = _mH(gvh)
-        r = multiply(f, matmul(_mT(v), gv))
+        r = multiply(_svd_gaps(s), matmul(_mT(v), gv))
         acc(multiply(_expand_last(s), add(r, _mH(r))))
     if gp is None:
         return (None,)
