@@ -231,3 +231,35 @@ def test_eig_is_always_complex_and_traced_lstsq_matches_numpy() -> None:
     ref = np.linalg.lstsq(a, b)
     np.testing.assert_allclose(got[0], ref[0], atol=1e-12)
     np.testing.assert_allclose(got[1], ref[1], atol=1e-12)
+
+
+# --------------------------------------------------------------------------------------------
+# cholesky and slogdet of complex matrices (their rules used plain transposes)
+# --------------------------------------------------------------------------------------------
+
+
+def _hpd(shape: tuple, seed: int) -> np.ndarray:
+    a = _complex(shape, seed)
+    return a @ np.conj(np.swapaxes(a, -1, -2)) / shape[-1] + np.eye(shape[-1])
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_complex_gradients(upper: bool) -> None:
+    h = _hpd((2, 3, 3), seed=14)
+
+    def f(xr: np.ndarray, xi: np.ndarray) -> tuple:
+        c = LA.cholesky(xr + 1j * xi, upper=upper)
+        return fnp.real(c), fnp.imag(c)
+
+    np.testing.assert_allclose(LA.cholesky(h, upper=upper), np.linalg.cholesky(h, upper=upper))
+    check_grads(f, (h.real, h.imag), order=2)
+
+
+def test_slogdet_complex_gradients() -> None:
+    a = _complex((2, 3, 3), seed=15)
+
+    def f(xr: np.ndarray, xi: np.ndarray) -> tuple:
+        sign, logabsdet = LA.slogdet(xr + 1j * xi)
+        return fnp.real(sign), fnp.imag(sign), logabsdet
+
+    check_grads(f, (a.real, a.imag), order=2)

@@ -619,3 +619,56 @@ row(
     args(normal((2, 3, 3))),
     (),
 )
+
+
+def _hpd(shape: tuple) -> Callable:
+    """Real and imaginary parts of Hermitian positive-definite matrices A A^H / n + I."""
+
+    def make(rng: np.random.Generator) -> tuple:
+        n = shape[-1]
+        a = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+        h = a @ np.conj(np.swapaxes(a, -1, -2)) / n + np.eye(n)
+        return h.real, h.imag
+
+    return make
+
+
+row(
+    "cholesky-complex-(2,3,3)",
+    _cplx(lambda a: _parts(fnp.linalg.cholesky(a))),
+    _cplx(lambda a: _parts(np.linalg.cholesky(a))),
+    _hpd((2, 3, 3)),
+    (la.cholesky_p,),
+)
+row(
+    "slogdet-complex-(2,3,3)",
+    _cplx(lambda a: _parts(*fnp.linalg.slogdet(a))),
+    _cplx(lambda a: _parts(*np.linalg.slogdet(a))),
+    args(well((2, 3, 3)), normal((2, 3, 3))),
+    (la.slogdet_p,),
+)
+for name, f_fn, np_fn, prim in [
+    ("det", fnp.linalg.det, np.linalg.det, la.det_p),
+    ("inv", fnp.linalg.inv, np.linalg.inv, la.inv_p),
+]:
+    row(
+        f"{name}-complex-(2,3,3)",
+        _cplx(lambda a, f=f_fn: _parts(f(a))),
+        _cplx(lambda a, f=np_fn: _parts(f(a))),
+        args(well((2, 3, 3)), normal((2, 3, 3))),
+        (prim,),
+    )
+row(
+    "solve-complex-(2,3,3)-(2,3,2)",
+    lambda ar, ai, b: _parts(fnp.linalg.solve(ar + 1j * ai, b)),
+    lambda ar, ai, b: _parts(np.linalg.solve(ar + 1j * ai, b)),
+    args(well((2, 3, 3)), normal((2, 3, 3)), normal((2, 3, 2))),
+    (la.solve_p,),
+)
+row(
+    "cholesky-upper-complex-(3,3)",
+    _cplx(lambda a: _parts(fnp.linalg.cholesky(a, upper=True))),
+    _cplx(lambda a: _parts(np.linalg.cholesky(a, upper=True))),
+    _hpd((3, 3)),
+    (la.cholesky_p,),
+)

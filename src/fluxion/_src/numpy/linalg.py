@@ -178,8 +178,8 @@ def inv(a: ArrayLike) -> Array:
 def cholesky(a: ArrayLike, /, *, upper: bool = False) -> Array:
     """Cholesky factor of a symmetric positive-definite matrix.
 
-    Differentiable; matches ``numpy.linalg.cholesky``: ``a = L @ L.T`` with ``L`` lower
-    triangular (or ``a = U.T @ U`` with ``upper=True``).
+    Differentiable; matches ``numpy.linalg.cholesky``: ``a = L @ L.conj().T`` with ``L`` lower
+    triangular (or ``a = U.conj().T @ U`` with ``upper=True``); complex ``a`` is Hermitian.
 
     Parameters
     ----------
@@ -207,8 +207,9 @@ def cholesky(a: ArrayLike, /, *, upper: bool = False) -> Array:
     """
     a = _asarray(a)
     _require_square("cholesky", a)
-    if upper:
-        return la.matrix_transpose(la.cholesky(_from_triangle(a, lower=False)))
+    if upper:  # U = L^H (the conjugate transpose for complex a, as NumPy)
+        factor = la.matrix_transpose(la.cholesky(_from_triangle(a, lower=False)))
+        return fnp.conj(factor) if fnp.iscomplexobj(factor) else factor
     return la.cholesky(_from_triangle(a, lower=True))
 
 

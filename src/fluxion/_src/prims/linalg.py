@@ -82,6 +82,11 @@ def _mH(x: Any) -> Any:
     return _conj(_mT(x))
 
 
+def _i_imag(x: Any) -> Any:
+    """i Im(x) = (x - conj(x)) / 2."""
+    return multiply(0.5, add(x, negative(conj_p.bind(x))))
+
+
 def _herm(x: Any) -> Any:
     # herm(X) = (X + X^H) / 2 (sym for real values)
     return multiply(0.5, add(x, _mH(x)))
@@ -653,17 +658,18 @@ def _cholesky_jvp(primals: Any, tangents: Any) -> Any:
     chol = cholesky(a)
     if type(t) is Zero:
         return chol, Zero(chol)
-    y = triangular_solve(chol, _sym(t), lower=True)  # L^-1 S
-    x = _mT(triangular_solve(chol, _mT(y), lower=True))  # L^-1 S L^-T
+    # complex (Hermitian) a: S = herm(da) and L^-H in place of L^-T
+    y = triangular_solve(chol, _herm(t), lower=True)  # L^-1 S
+    x = _mH(triangular_solve(chol, _mH(y), lower=True))  # L^-1 S L^-H
     return chol, matmul(chol, _phi(x))
 
 
 def _cholesky_vjp(g: Any, ans: Any, a: Any) -> Any:
-    # a_bar = sym(L^-T Phi(L^T L_bar) L^-1)
+    # a_bar = herm(L^-T Phi(L^T L_bar) conj(L)^-1) (sym(L^-T Phi(L^T L_bar) L^-1) if real)
     p = _phi(matmul(_mT(ans), g))
     z = triangular_solve(ans, p, lower=True, transpose_a=True)  # L^-T P
-    w = _mT(triangular_solve(ans, _mT(z), lower=True, transpose_a=True))  # L^-T P L^-1
-    return (_sym(w),)
+    w = _mT(triangular_solve(_conj(ans), _mT(z), lower=True, transpose_a=True))
+    return (_herm(w),)
 
 
 cholesky_p.jvp = _cholesky_jvp
@@ -724,20 +730,29 @@ def slogdet(a: Any) -> tuple[Any, Any]:
 
 
 def _slogdet_jvp(primals: Any, tangents: Any) -> Any:
-    # d log|det a| = tr(a^-1 da); the sign is piecewise constant
+    # d log|det a| = Re tr(a^-1 da); the sign is piecewise constant for real a, and
+    # d sign = sign i Im tr(a^-1 da) for complex a
     (a,), (t,) = primals, tangents
     sign, logabsdet = slogdet(a)
     if type(t) is Zero:
         return (sign, logabsdet), (Zero(sign), Zero(logabsdet))
-    return (sign, logabsdet), (Zero(sign), _sum_last2(multiply(_inv_transpose(a), t)))
+    tr = _sum_last2(multiply(_inv_transpose(a), t))
+    if not _is_complex(tr):
+        return (sign, logabsdet), (Zero(sign), tr)
+    dsign = multiply(sign, _i_imag(tr)) if _is_complex(sign) else Zero(sign)
+    return (sign, logabsdet), (dsign, real_p.bind(tr))
 
 
 def _slogdet_vjp(g: Any, ans: Any, a: Any) -> Any:
-    # a_bar = g_logabsdet a^-T
-    _, g_logabsdet = g
-    if type(g_logabsdet) is Zero:
+    # a_bar = c a^-T with c = g_logabsdet (+ i Im(sign g_sign) for complex a)
+    g_sign, g_logabsdet = g
+    c = None if type(g_logabsdet) is Zero else g_logabsdet
+    if _is_complex(a) and type(g_sign) is not Zero:
+        term = _i_imag(multiply(ans[0], g_sign))
+        c = term if c is None else add(c, term)
+    if c is None:
         return (None,)
-    return (multiply(_as_matrices(g_logabsdet), _inv_transpose(a)),)
+    return (multiply(_as_matrices(c), _inv_transpose(a)),)
 
 
 slogdet_p.jvp = _slogdet_jvp
@@ -842,11 +857,6 @@ def _row(s: Any) -> Any:
     """s as a row, to scale columns: X * _row(s) = X diag(s)."""
     shape = shape_of(s)
     return reshape(s, shape[:-1] + (1, shape[-1]))
-
-
-def _i_imag(x: Any) -> Any:
-    """i Im(x) = (x - conj(x)) / 2."""
-    return multiply(0.5, add(x, negative(conj_p.bind(x))))
 
 
 def _svd_abstract_eval(a: ShapedArray, *, full_matrices: bool) -> tuple:
