@@ -191,10 +191,21 @@ def test_derivatives_that_are_not_defined_raise() -> None:
         fluxion.grad(lambda a: fnp.sum(LA.qr(a, "complete").Q))(tall)
     with pytest.raises(NotImplementedError, match="full_matrices=True"):
         fluxion.grad(lambda a: fnp.sum(LA.svd(a).U))(tall)
-    # the singular values alone are fine with full_matrices=True
-    g = fluxion.grad(lambda a: fnp.sum(LA.svd(a, compute_uv=False)))(tall)
+    # the singular values alone are fine with full_matrices=True (reverse and forward mode);
+    # forward mode gives the first k singular vectors' tangents and NaN for the extra ones
     u, _, vh = np.linalg.svd(tall, full_matrices=False)
-    np.testing.assert_allclose(g, u @ vh, atol=1e-10)
+    for singular_values in (lambda a: LA.svd(a, compute_uv=False), lambda a: LA.svd(a).S):
+        g = fluxion.grad(lambda a, f=singular_values: fnp.sum(f(a)))(tall)
+        np.testing.assert_allclose(g, u @ vh, atol=1e-10)
+    t = rng.standard_normal((4, 3))
+    _, (du, ds, dvh) = fluxion.jvp(lambda a: tuple(LA.svd(a)), (tall,), (t,))
+    _, (du_r, ds_r, dvh_r) = fluxion.jvp(
+        lambda a: tuple(LA.svd(a, full_matrices=False)), (tall,), (t,)
+    )
+    np.testing.assert_allclose(ds, ds_r)
+    np.testing.assert_allclose(du[:, :3], du_r)
+    np.testing.assert_allclose(dvh, dvh_r)
+    assert np.all(np.isnan(du[:, 3:]))
 
 
 def test_bad_arguments_name_the_function() -> None:

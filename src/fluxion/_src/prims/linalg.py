@@ -893,15 +893,31 @@ def _svd_gaps(s: Any) -> Any:
     return _eigh_gaps(multiply(s, s))
 
 
-def _reduced(op: str, u: Any, vh: Any, full_matrices: bool) -> tuple[Any, Any]:
+def _select(m: int, k: int, dtype: Any) -> np.ndarray:
+    """The m x k matrix whose product with an (.., r, m) matrix keeps its first k columns."""
+    return np.eye(m, k, dtype=dtype)
+
+
+def _reduced(u: Any, vh: Any) -> tuple[Any, Any]:
+    """The reduced factors U (m x k) and V (n x k) from full or reduced u and vh."""
     m, n = shape_of(u)[-2], shape_of(vh)[-1]
-    if full_matrices and m != n:
-        raise NotImplementedError(
-            f"{op}: derivatives of svd with full_matrices=True need a square matrix, got "
-            f"u {shape_of(u)} and vh {shape_of(vh)}; use full_matrices=False (the extra "
-            "singular vectors are not unique)"
-        )
-    return u, _mH(vh)
+    k = min(m, n)
+    if shape_of(u)[-1] != k:
+        u = matmul(u, _select(m, k, u.dtype))
+    v = _mH(vh)
+    if shape_of(v)[-1] != k:
+        v = matmul(v, _select(n, k, v.dtype))
+    return u, v
+
+
+def _pad_nan_columns(x: Any, total: int) -> Any:
+    """(.., r, k) -> (.., r, total): the extra columns NaN (their derivative is not defined)."""
+    k = shape_of(x)[-1]
+    if k == total:
+        return x
+    mask = np.zeros(total, dtype=x.dtype)
+    mask[k:] = np.nan
+    return add(matmul(x, _select(total, k, x.dtype).T), mask)
 
 
 def _svd_jvp(primals: Any, tangents: Any, *, full_matrices: bool) -> Any:
@@ -912,7 +928,7 @@ def _svd_jvp(primals: Any, tangents: Any, *, full_matrices: bool) -> Any:
     u, s, vh = svd(a, full_matrices)
     if type(t) is Zero:
         return (u, s, vh), (Zero(u), Zero(s), Zero(vh))
-    uu, v = _reduced("svd", u, vh, full_matrices)
+    uu, v = _reduced(u, vh)
     m, n = shape_of(a)[-2:]
     k = min(m, n)
     complex_ = _is_complex(a) or _is_complex(t)
@@ -934,8 +950,10 @@ def _svd_jvp(primals: Any, tangents: Any, *, full_matrices: bool) -> Any:
     if n > k:
         dahu = matmul(_mH(t), uu)
         dv = add(dv, multiply(add(dahu, negative(matmul(v, matmul(_mH(v), dahu)))), inv_s))
-    return (u, s, vh), (_broadcast_like(du, shape_of(u)), ds, _broadcast_like(_mH(dv),
-                                                                              shape_of(vh)))
+    # full_matrices with m != n: the extra singular vectors are not unique, their tangents NaN
+    du = _pad_nan_columns(du, shape_of(u)[-1])
+    dvh = _mH(_pad_nan_columns(dv, shape_of(vh)[-2]))
+    return (u, s, vh), (_broadcast_like(du, shape_of(u)), ds, _broadcast_like(dvh, shape_of(vh)))
 
 
 def _svd_vjp(g: Any, ans: Any, a: Any, *, full_matrices: bool) -> Any:
@@ -945,7 +963,14 @@ def _svd_vjp(g: Any, ans: Any, a: Any, *, full_matrices: bool) -> Any:
     # a_bar = conj(U) G_P V^T + (I - conj(U) U^T) gU S^-1 V^T + conj(U) S^-1 gV^H (I - conj(V) V^T)
     gu, gs, gvh = g
     u, s, vh = ans
-    uu, v = _reduced("svd", u, vh, full_matrices)
+    m_full, n_full = shape_of(u)[-2], shape_of(vh)[-1]
+    if full_matrices and m_full != n_full and (type(gu) is not Zero or type(gvh) is not Zero):
+        raise NotImplementedError(
+            f"svd: derivatives of u and vh with full_matrices=True need a square matrix, got "
+            f"u {shape_of(u)} and vh {shape_of(vh)}; use full_matrices=False (the extra "
+            "singular vectors are not unique)"
+        )
+    uu, v = _reduced(u, vh)
     m, n = shape_of(uu)[-2], shape_of(v)[-2]
     k = min(m, n)
     dtype = uu.dtype
