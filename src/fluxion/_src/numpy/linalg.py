@@ -1022,9 +1022,11 @@ def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True,
     non-square matrices (or complex ones), by the singular values: they are infinite or NaN
     at repeated or zero singular values, where the singular vectors are not unique.
     Singular vectors are defined up to a phase (sign) per pair; differentiate quantities
-    invariant to it, such as ``U @ diag(f(S)) @ Vh``. With ``full_matrices=True`` the
-    derivative is defined for square matrices only (the extra columns of a non-square
-    ``U``/``Vh`` are not unique): use ``full_matrices=False``.
+    invariant to it, such as ``U @ diag(f(S)) @ Vh``. With ``full_matrices=True`` and
+    ``m != n`` the extra ``m - k`` columns of ``U`` (rows of ``Vh``) are not unique: ``S`` is
+    differentiable as usual, forward mode gives NaN tangents for the extra vectors (the first
+    ``k`` are as with ``full_matrices=False``) and reverse mode through ``U`` or ``Vh`` raises
+    ``NotImplementedError``; use ``full_matrices=False`` to differentiate them.
     """
     a = _as_float(_asarray(a))
     _require_matrix("svd", a)
