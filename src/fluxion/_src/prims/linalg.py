@@ -63,11 +63,6 @@ def matrix_transpose(x: Any) -> Any:
 _mT = matrix_transpose
 
 
-def _sym(x: Any) -> Any:
-    # sym(X) = (X + X^T) / 2
-    return multiply(0.5, add(x, _mT(x)))
-
-
 def _is_complex(x: Any) -> bool:
     return np.dtype(getattr(x, "dtype", np.float64)).kind == "c"
 
