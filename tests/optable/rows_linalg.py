@@ -368,3 +368,307 @@ row(
     args(normal((3,)), normal((3, 4)), normal((4, 2))),
     (la.matmul_p,),
 )
+
+# --------------------------------------------------------------------------------------------
+# Issue 13: complex inputs (as real and imaginary parts; outputs split the same way), svd, qr,
+# eig and the rest of numpy.linalg. Functions of singular vectors and eigenvectors are
+# invariant to their phases (U diag(f(s)) Vh, |v|^2, v diag(f(w)) v^-1).
+# --------------------------------------------------------------------------------------------
+
+
+def _parts(*xs: Any) -> tuple:
+    out: list = []
+    for x in xs:
+        if np.dtype(x.dtype).kind == "c":
+            out += [x.real, x.imag]
+        else:
+            out.append(x)
+    return tuple(out)
+
+
+def _cplx(fn: Callable) -> Callable:
+    """fn of one complex matrix as a function of its real and imaginary parts."""
+    return lambda xr, xi: fn(xr + 1j * xi)
+
+
+def _eigh_c(lib: Any) -> Callable:
+    def fn(a: Any) -> tuple:
+        w, v = lib.linalg.eigh(a)
+        vh = lib.conj(lib.swapaxes(v, -1, -2))
+        return _parts(w, (v * lib.conj(v)).real, (v * lib.exp(w)[..., None, :]) @ vh)
+
+    return fn
+
+
+for shape in [(3, 3), (2, 3, 3)]:
+    row(
+        f"eigh-complex-{shape}",
+        _cplx(_eigh_c(fnp)),
+        _cplx(_eigh_c(np)),
+        args(spd(shape), normal(shape)),
+        (la.eigh_p,),
+        atol=1e-8,
+    )
+row(
+    "eigvalsh-complex-(3,3)",
+    _cplx(fnp.linalg.eigvalsh),
+    _cplx(np.linalg.eigvalsh),
+    args(normal((3, 3)), normal((3, 3))),
+    (la.eigh_p,),
+)
+
+
+def _svd_fn(lib: Any) -> Callable:
+    def fn(a: Any) -> tuple:
+        u, s, vh = lib.linalg.svd(a, full_matrices=False)
+        return _parts(s, (u * lib.sin(s)[..., None, :]) @ vh)
+
+    return fn
+
+
+for shape in [(4, 3), (3, 4), (2, 3, 3)]:
+    row(f"svd-{shape}", _svd_fn(fnp), _svd_fn(np), args(normal(shape)), (la.svd_p,), atol=1e-8)
+for shape in [(4, 3), (2, 3, 4)]:
+    row(
+        f"svd-complex-{shape}",
+        _cplx(_svd_fn(fnp)),
+        _cplx(_svd_fn(np)),
+        args(normal(shape), normal(shape)),
+        (la.svd_p,),
+        atol=1e-8,
+    )
+row(
+    "svd-full_matrices-(3,3)",
+    lambda a: _parts(*fnp.linalg.svd(a)[1:2]),
+    lambda a: _parts(*np.linalg.svd(a)[1:2]),
+    args(normal((3, 3))),
+    (la.svd_p,),
+)
+row(
+    "svd-compute_uv-False-(2,4,3)",
+    lambda a: fnp.linalg.svd(a, compute_uv=False),
+    lambda a: np.linalg.svd(a, compute_uv=False),
+    args(normal((2, 4, 3))),
+    (la.svd_p,),
+)
+row("svdvals-(3,5)", fnp.linalg.svdvals, np.linalg.svdvals, args(normal((3, 5))), (la.svd_p,))
+
+
+def _qr_fn(lib: Any, mode: str) -> Callable:
+    def fn(a: Any) -> tuple:
+        out = lib.linalg.qr(a, mode)
+        return _parts(out) if mode == "r" else _parts(*out)
+
+    return fn
+
+
+for shape, mode in [((4, 3), "reduced"), ((3, 3), "complete"), ((2, 4, 3), "r")]:
+    row(
+        f"qr-{mode}-{shape}",
+        _qr_fn(fnp, mode),
+        _qr_fn(np, mode),
+        args(normal(shape)),
+        (la.qr_p,),
+        atol=1e-8,
+    )
+row(
+    "qr-complex-(2,4,3)",
+    _cplx(_qr_fn(fnp, "reduced")),
+    _cplx(_qr_fn(np, "reduced")),
+    args(normal((2, 4, 3)), normal((2, 4, 3))),
+    (la.qr_p,),
+    atol=1e-8,
+)
+
+
+def _eig_fn(lib: Any) -> Callable:
+    def fn(a: Any) -> tuple:
+        w, v = lib.linalg.eig(a)
+        w = w.astype(complex)
+        v = v.astype(complex)
+        rec = lib.linalg.solve(lib.swapaxes(v, -1, -2),
+                               lib.swapaxes(v * lib.sin(w)[..., None, :], -1, -2))
+        return _parts(w, (v * lib.conj(v)).real, rec)
+
+    return fn
+
+
+row("eig-(3,3)", _eig_fn(fnp), _eig_fn(np), args(well((3, 3))), (la.eig_p,), atol=1e-8)
+row(
+    "eig-complex-(2,3,3)",
+    _cplx(_eig_fn(fnp)),
+    _cplx(_eig_fn(np)),
+    args(well((2, 3, 3)), normal((2, 3, 3))),
+    (la.eig_p,),
+    atol=1e-8,
+)
+row(
+    "eigvals-(2,3,3)",
+    lambda a: _parts(fnp.linalg.eigvals(a)),
+    lambda a: _parts(np.linalg.eigvals(a).astype(complex)),
+    args(well((2, 3, 3))),
+    (la.eig_p,),
+)
+
+for ord_ in [None, "fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf]:
+    row(
+        f"norm-matrix-complex-{ord_}",
+        _cplx(lambda x, o=ord_: fnp.linalg.norm(x, o, axis=(-2, -1))),
+        _cplx(lambda x, o=ord_: np.linalg.norm(x, o, axis=(-2, -1))),
+        args(normal((2, 4, 3)), normal((2, 4, 3))),
+        (),
+    )
+for ord_ in [None, 1, 3.0, np.inf, -np.inf]:
+    row(
+        f"norm-vector-complex-{ord_}",
+        _cplx(lambda x, o=ord_: fnp.linalg.norm(x, o, axis=-1, keepdims=True)),
+        _cplx(lambda x, o=ord_: np.linalg.norm(x, o, axis=-1, keepdims=True)),
+        args(normal((2, 5)), normal((2, 5))),
+        (),
+    )
+row(
+    "matrix_norm-nuc-keepdims",
+    lambda x: fnp.linalg.matrix_norm(x, ord="nuc", keepdims=True),
+    lambda x: np.linalg.matrix_norm(x, ord="nuc", keepdims=True),
+    args(normal((2, 3, 4))),
+    (la.svd_p,),
+)
+row(
+    "vector_norm-axis01",
+    lambda x: fnp.linalg.vector_norm(x, axis=(0, 1), ord=3),
+    lambda x: np.linalg.vector_norm(x, axis=(0, 1), ord=3),
+    args(normal((2, 3, 4))),
+    (),
+)
+for shape in [(4, 3), (3, 4), (2, 3, 3)]:
+    row(f"pinv-{shape}", fnp.linalg.pinv, np.linalg.pinv, args(normal(shape)), (la.solve_p,))
+row(
+    "pinv-complex-(2,4,3)",
+    _cplx(lambda a: _parts(fnp.linalg.pinv(a))),
+    _cplx(lambda a: _parts(np.linalg.pinv(a))),
+    args(normal((2, 4, 3)), normal((2, 4, 3))),
+    (la.solve_p,),
+)
+for bshape in [(5,), (5, 2)]:
+    row(
+        f"lstsq-(5,3)-{bshape}",
+        lambda a, b: fnp.linalg.lstsq(a, b)[::3] + (fnp.linalg.lstsq(a, b)[1],),
+        lambda a, b: np.linalg.lstsq(a, b)[::3] + (np.linalg.lstsq(a, b)[1],),
+        args(normal((5, 3)), normal(bshape)),
+        (la.solve_p, la.svd_p),
+        inapplicable={"vmap_axis0": "lstsq takes single matrices (NumPy: 2-D a only)",
+                      "vmap_axis1": "lstsq takes single matrices (NumPy: 2-D a only)",
+                      "vmap_none": "lstsq takes single matrices (NumPy: 2-D a only)"},
+    )
+for p in [None, -2, 1, "fro", np.inf]:
+    row(
+        f"cond-{p}",
+        lambda a, p=p: fnp.linalg.cond(a, p),
+        lambda a, p=p: np.linalg.cond(a, p),
+        args(well((2, 3, 3))),
+        (),
+    )
+row(
+    "matrix_rank",
+    lambda a: fnp.linalg.matrix_rank(a),
+    lambda a: np.linalg.matrix_rank(a),
+    lambda rng: (np.stack([rng.standard_normal((4, 3)),
+                           rng.standard_normal((4, 2)) @ rng.standard_normal((2, 3))]),),
+    (),
+    nondiff=True,
+)
+row(
+    "tensorinv-(2,3,6)",
+    lambda a: fnp.linalg.tensorinv(a, 2),
+    lambda a: np.linalg.tensorinv(a, 2),
+    args(lambda rng: well((6, 6))(rng).reshape(2, 3, 6)),
+    (la.inv_p,),
+)
+row(
+    "tensorsolve-(2,3,6)",
+    fnp.linalg.tensorsolve,
+    np.linalg.tensorsolve,
+    args(lambda rng: well((6, 6))(rng).reshape(2, 3, 6), normal((2, 3))),
+    (la.solve_p,),
+)
+row(
+    "cross-(2,3)-(3,)",
+    fnp.linalg.cross,
+    np.linalg.cross,
+    args(normal((2, 3)), normal((3,))),
+    (),
+)
+row(
+    "vecdot-complex-(2,3)",
+    lambda a, b, c: _parts(fnp.linalg.vecdot(a + 1j * b, c)),
+    lambda a, b, c: _parts(np.linalg.vecdot(a + 1j * b, c)),
+    args(normal((2, 3)), normal((2, 3)), normal((3,))),
+    (),
+)
+row(
+    "linalg-diagonal-offset1",
+    lambda a: fnp.linalg.diagonal(a, offset=1),
+    lambda a: np.linalg.diagonal(a, offset=1),
+    args(normal((2, 3, 4))),
+    (),
+)
+row(
+    "linalg-trace",
+    fnp.linalg.trace,
+    np.linalg.trace,
+    args(normal((2, 3, 3))),
+    (),
+)
+
+
+def _hpd(shape: tuple) -> Callable:
+    """Real and imaginary parts of Hermitian positive-definite matrices A A^H / n + I."""
+
+    def make(rng: np.random.Generator) -> tuple:
+        n = shape[-1]
+        a = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+        h = a @ np.conj(np.swapaxes(a, -1, -2)) / n + np.eye(n)
+        return h.real, h.imag
+
+    return make
+
+
+row(
+    "cholesky-complex-(2,3,3)",
+    _cplx(lambda a: _parts(fnp.linalg.cholesky(a))),
+    _cplx(lambda a: _parts(np.linalg.cholesky(a))),
+    _hpd((2, 3, 3)),
+    (la.cholesky_p,),
+)
+row(
+    "slogdet-complex-(2,3,3)",
+    _cplx(lambda a: _parts(*fnp.linalg.slogdet(a))),
+    _cplx(lambda a: _parts(*np.linalg.slogdet(a))),
+    args(well((2, 3, 3)), normal((2, 3, 3))),
+    (la.slogdet_p,),
+)
+for name, f_fn, np_fn, prim in [
+    ("det", fnp.linalg.det, np.linalg.det, la.det_p),
+    ("inv", fnp.linalg.inv, np.linalg.inv, la.inv_p),
+]:
+    row(
+        f"{name}-complex-(2,3,3)",
+        _cplx(lambda a, f=f_fn: _parts(f(a))),
+        _cplx(lambda a, f=np_fn: _parts(f(a))),
+        args(well((2, 3, 3)), normal((2, 3, 3))),
+        (prim,),
+    )
+row(
+    "solve-complex-(2,3,3)-(2,3,2)",
+    lambda ar, ai, b: _parts(fnp.linalg.solve(ar + 1j * ai, b)),
+    lambda ar, ai, b: _parts(np.linalg.solve(ar + 1j * ai, b)),
+    args(well((2, 3, 3)), normal((2, 3, 3)), normal((2, 3, 2))),
+    (la.solve_p,),
+)
+row(
+    "cholesky-upper-complex-(3,3)",
+    _cplx(lambda a: _parts(fnp.linalg.cholesky(a, upper=True))),
+    _cplx(lambda a: _parts(np.linalg.cholesky(a, upper=True))),
+    _hpd((3, 3)),
+    (la.cholesky_p,),
+)

@@ -329,3 +329,17 @@ for _name, _why in {
     "searchsorted": "integer results of a search have no tape instruction",
 }.items():
     cannot_lower("tape", _name, _why)
+
+# --- issue 13 (linalg): decompositions added for numpy.linalg; jit tier 0 calls their impl ---
+for _name, _why in {
+    "svd": "svd is not lowered yet (complex-capable LAPACK call; tier 0 calls NumPy)",
+    "qr": "qr is not lowered yet (tier 0 calls NumPy)",
+    "eig": "eig has complex results; complex values stay on tier 0",
+}.items():
+    cannot_lower("numba", _name, _why)
+for _name, _why in {
+    "svd": "no tape instruction for a matrix decomposition",
+    "qr": "no tape instruction for a matrix decomposition",
+    "eig": "complex results are not encoded",
+}.items():
+    cannot_lower("tape", _name, _why)

@@ -25,23 +25,42 @@ ArrayLike = Any
 Array = Any
 
 __all__ = [
+    "EigResult",
     "EighResult",
+    "LstsqResult",
+    "QRResult",
+    "SVDResult",
     "SlogdetResult",
     "cholesky",
+    "cond",
+    "cross",
     "det",
+    "diagonal",
+    "eig",
     "eigh",
+    "eigvals",
     "eigvalsh",
     "inv",
+    "lstsq",
     "matmul",
     "matrix_norm",
     "matrix_power",
+    "matrix_rank",
     "matrix_transpose",
     "multi_dot",
     "norm",
     "outer",
+    "pinv",
+    "qr",
     "slogdet",
     "solve",
+    "svd",
+    "svdvals",
     "tensordot",
+    "tensorinv",
+    "tensorsolve",
+    "trace",
+    "vecdot",
     "vector_norm",
 ]
 
@@ -85,7 +104,16 @@ def _require_square(name: str, a: Any) -> None:
 
 
 def _from_triangle(a: Any, lower: bool) -> Any:
-    """The symmetric matrix whose chosen triangle (diagonal included) is that of ``a``."""
+    """The symmetric (complex: Hermitian) matrix whose chosen triangle is that of ``a``.
+
+    As LAPACK does for Hermitian input, the other triangle is the conjugate transpose of the
+    chosen one and the imaginary part of the diagonal is ignored.
+    """
+    strict = fnp.tril(a, -1) if lower else fnp.triu(a, 1)
+    if fnp.iscomplexobj(a):
+        n = shape_of(a)[-1]
+        diag = fnp.multiply(fnp.real(a), np.eye(n))
+        return fnp.add(fnp.add(strict, fnp.conj(la.matrix_transpose(strict))), diag)
     if lower:
         return fnp.add(fnp.tril(a), la.matrix_transpose(fnp.tril(a, -1)))
     return fnp.add(fnp.triu(a), la.matrix_transpose(fnp.triu(a, 1)))
@@ -150,8 +178,8 @@ def inv(a: ArrayLike) -> Array:
 def cholesky(a: ArrayLike, /, *, upper: bool = False) -> Array:
     """Cholesky factor of a symmetric positive-definite matrix.
 
-    Differentiable; matches ``numpy.linalg.cholesky``: ``a = L @ L.T`` with ``L`` lower
-    triangular (or ``a = U.T @ U`` with ``upper=True``).
+    Differentiable; matches ``numpy.linalg.cholesky``: ``a = L @ L.conj().T`` with ``L`` lower
+    triangular (or ``a = U.conj().T @ U`` with ``upper=True``); complex ``a`` is Hermitian.
 
     Parameters
     ----------
@@ -179,8 +207,9 @@ def cholesky(a: ArrayLike, /, *, upper: bool = False) -> Array:
     """
     a = _asarray(a)
     _require_square("cholesky", a)
-    if upper:
-        return la.matrix_transpose(la.cholesky(_from_triangle(a, lower=False)))
+    if upper:  # U = L^H (the conjugate transpose for complex a, as NumPy)
+        factor = la.matrix_transpose(la.cholesky(_from_triangle(a, lower=False)))
+        return fnp.conj(factor) if fnp.iscomplexobj(factor) else factor
     return la.cholesky(_from_triangle(a, lower=True))
 
 
@@ -407,6 +436,14 @@ def _as_float(x: Any) -> Any:
     return x
 
 
+def _abs(x: Any) -> Any:
+    # |x|; for complex x as sqrt(Re(x conj x)), whose derivative Re(conj(x) dx) / |x| is real
+    # (fnp.abs of a complex array currently has a complex tangent)
+    if x.dtype.kind == "c":
+        return fnp.sqrt(_abs_square(x))
+    return fnp.abs(x)
+
+
 def _abs_square(x: Any) -> Any:
     if x.dtype.kind == "c":
         return fnp.real(fnp.multiply(x, fnp.conj(x)))
@@ -450,7 +487,7 @@ def vector_norm(
         raise ValueError(f"vector_norm: invalid norm order {ord!r} for vectors")
     if ord == 2:
         return fnp.sqrt(fnp.sum(_abs_square(x), axis=axis, keepdims=keepdims))
-    ax = fnp.abs(x)
+    ax = _abs(x)
     if ord == np.inf:
         return fnp.max(ax, axis=axis, keepdims=keepdims)
     if ord == -np.inf:
@@ -464,12 +501,8 @@ def vector_norm(
 
 
 def _singular_values(x: Any) -> Any:
-    """Singular values (ascending) of the last two axes, via the smaller Gram matrix."""
-    m, n = shape_of(x)[-2:]
-    xt = la.matrix_transpose(x)
-    gram = la.matmul(xt, x) if n <= m else la.matmul(x, xt)
-    w = la.eigh(_from_triangle(gram, lower=True))[0]
-    return fnp.sqrt(fnp.maximum(w, 0.0))
+    """Singular values (ascending) of the last two axes."""
+    return fnp.flip(la.svd(x)[1], axis=-1)
 
 
 def matrix_norm(x: ArrayLike, /, *, keepdims: bool = False, ord: Any = "fro") -> Array:  # noqa: A002
@@ -518,8 +551,9 @@ def norm(x: ArrayLike, ord: Any = None, axis: Any = None, keepdims: bool = False
 
     Notes
     -----
-    The matrix 2-norm, -2-norm and nuclear norm use the eigenvalues of the smaller Gram matrix
-    ``x^T x``; their derivatives need distinct, non-zero singular values.
+    The matrix 2-norm, -2-norm and nuclear norm use the singular values (:func:`svd`); their
+    derivatives need the extreme singular value to be simple (2, -2) or all singular values
+    to be distinct and non-zero (nuc, second derivatives).
     """
     x = _as_float(_asarray(fnp.seq_as_array(x)))  # a list of traced scalars is accepted
     nd = _ndim(x)
@@ -547,10 +581,10 @@ def norm(x: ArrayLike, ord: Any = None, axis: Any = None, keepdims: bool = False
         out = fnp.sqrt(fnp.sum(_abs_square(x), axis=axis))
     elif ord in (1, -1):
         reduce = fnp.max if ord == 1 else fnp.min
-        out = reduce(fnp.sum(fnp.abs(x), axis=row), axis=col - 1 if col > row else col)
+        out = reduce(fnp.sum(_abs(x), axis=row), axis=col - 1 if col > row else col)
     elif ord in (np.inf, -np.inf):
         reduce = fnp.max if ord == np.inf else fnp.min
-        out = reduce(fnp.sum(fnp.abs(x), axis=col), axis=row - 1 if row > col else row)
+        out = reduce(fnp.sum(_abs(x), axis=col), axis=row - 1 if row > col else row)
     elif ord in (2, -2, "nuc"):
         s = _singular_values(fnp.moveaxis(x, (row, col), (-2, -1)))
         if ord == 2:
@@ -567,6 +601,525 @@ def norm(x: ArrayLike, ord: Any = None, axis: Any = None, keepdims: bool = False
             shape[a] = 1
         out = fnp.reshape(out, tuple(shape))
     return out
+
+
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 13: further numpy.linalg functions (compositions of the primitives above)
+# --------------------------------------------------------------------------------------------
+
+
+def svdvals(x: ArrayLike, /) -> Array:
+    """Singular values of a matrix (or a stack), in descending order.
+
+    Differentiable; matches ``numpy.linalg.svdvals``.
+
+    Parameters
+    ----------
+    x : array_like, shape ``(..., m, n)``
+
+    Returns
+    -------
+    Array, shape ``(..., min(m, n))``, real.
+
+    Notes
+    -----
+    First derivatives, ``ds_k = Re(u_k^H da v_k)``, are finite everywhere; at repeated
+    singular values they depend on which singular vectors LAPACK picks (the singular values
+    are not differentiable there). Second derivatives divide by the gaps ``s_i^2 - s_j^2`` and
+    by ``s`` (non-square matrices): they are infinite or NaN at repeated or zero values.
+    """
+    x = _as_float(_asarray(x))
+    _require_matrix("svdvals", x)
+    return fnp.flip(_singular_values(x), axis=-1)
+
+
+def cond(x: ArrayLike, p: Any = None) -> Array:
+    """Condition number of a matrix (or a stack).
+
+    Differentiable; matches ``numpy.linalg.cond``.
+
+    Parameters
+    ----------
+    x : array_like, shape ``(..., m, n)``
+        Square unless ``p`` is ``None``, ``2`` or ``-2``.
+    p : {None, 1, -1, 2, -2, inf, -inf, 'fro', 'nuc'}, optional
+        The norm; ``None``/``2``: ``s_max / s_min``, ``-2``: ``s_min / s_max``, otherwise
+        ``norm(x, p) * norm(inv(x), p)``.
+
+    Returns
+    -------
+    Array, shape ``(...)``
+
+    Notes
+    -----
+    Singular matrices raise ``LinAlgError`` for the ``norm(inv)`` orders (NumPy returns inf).
+    """
+    x = _as_float(_asarray(x))
+    _require_matrix("cond", x)
+    if p is None or p in (2, -2):
+        s = _singular_values(x)
+        big, small = s[..., -1], s[..., 0]
+        return fnp.divide(small, big) if p == -2 else fnp.divide(big, small)
+    _require_square("cond", x)
+    return fnp.multiply(
+        norm(x, p, axis=(-2, -1)), norm(inv(x), p, axis=(-2, -1))
+    )
+
+
+def _default_rtol(x: Any, rtol: Any) -> Any:
+    m, n = shape_of(x)[-2:]
+    if rtol is None:
+        return max(m, n) * np.finfo(np.empty((), x.dtype).real.dtype).eps
+    return rtol
+
+
+def pinv(a: ArrayLike, rcond: Any = None, hermitian: bool = False, *, rtol: Any = None) -> Array:
+    """Moore-Penrose pseudo-inverse of a matrix (or a stack).
+
+    Differentiable for matrices of full rank; matches ``numpy.linalg.pinv``.
+
+    Parameters
+    ----------
+    a : array_like, shape ``(..., m, n)``
+    rcond, rtol : float, optional
+        Relative cutoff for small singular values (NumPy's meanings; pass at most one).
+    hermitian : bool, optional
+        Whether ``a`` is Hermitian (NumPy then uses an eigendecomposition).
+
+    Returns
+    -------
+    Array, shape ``(..., n, m)``
+
+    Notes
+    -----
+    A concrete (not traced) input is handed to NumPy, so rank-deficient matrices get NumPy's
+    truncated pseudo-inverse. Traced (differentiated or jitted) inputs use
+    ``(a^H a)^-1 a^H`` (tall or square) or ``a^H (a a^H)^-1`` (wide), which is smooth for full
+    rank and assumes it: the cutoffs are not applied, an exactly singular Gram matrix raises
+    ``LinAlgError`` and a nearly singular one gives an inaccurate result.
+    """
+    if rcond is not None and rtol is not None:
+        raise ValueError("pinv: pass only one of rcond and rtol")
+    a = _as_float(_asarray(a))
+    _require_matrix("pinv", a)
+    if not isinstance(a, Tracer):
+        kwargs = {} if rtol is None else {"rtol": rtol}
+        if rcond is not None:
+            kwargs["rcond"] = rcond
+        return np.linalg.pinv(a, hermitian=hermitian, **kwargs)
+    m, n = shape_of(a)[-2:]
+    ah = la.matrix_transpose(a)
+    if fnp.iscomplexobj(a):
+        ah = fnp.conj(ah)
+    if m >= n:
+        return solve(la.matmul(ah, a), ah)
+    return la.matrix_transpose(solve(la.matrix_transpose(la.matmul(a, ah)),
+                                     la.matrix_transpose(ah)))
+
+
+class LstsqResult(NamedTuple):
+    """``(x, residuals, rank, s)`` of :func:`lstsq`, as ``numpy.linalg.lstsq`` returns."""
+
+    x: Any
+    residuals: Any
+    rank: Any
+    s: Any
+
+
+def lstsq(a: ArrayLike, b: ArrayLike, rcond: Any = None) -> LstsqResult:
+    """Least-squares solution of ``a @ x = b`` for a full-rank ``a``.
+
+    Differentiable in ``x``, ``residuals`` and ``s``; matches ``numpy.linalg.lstsq``.
+
+    Parameters
+    ----------
+    a : array_like, shape ``(m, n)``
+    b : array_like, shape ``(m,)`` or ``(m, k)``
+    rcond : float, optional
+        Accepted for NumPy compatibility (``a`` must have full rank).
+
+    Returns
+    -------
+    LstsqResult
+        ``x`` of shape ``(n,)`` or ``(n, k)``; ``residuals`` of shape ``(1,)`` or ``(k,)``
+        (the squared 2-norms of ``b - a x``; empty when ``m <= n``); ``rank`` (int, not
+        differentiable); ``s``, the singular values of ``a``, shape ``(min(m, n),)``.
+
+    Notes
+    -----
+    Concrete inputs are handed to NumPy. Traced ones use ``x = pinv(a) @ b``, which assumes
+    full rank (see :func:`pinv`); ``rank`` is then ``min(m, n)``.
+    """
+    a = _as_float(_asarray(a))
+    b = _as_float(_asarray(b))
+    if _ndim(a) != 2 or _ndim(b) not in (1, 2) or shape_of(b)[0] != shape_of(a)[0]:
+        raise ValueError(
+            f"lstsq: expected a of shape (m, n) and b of shape (m,) or (m, k), got "
+            f"{shape_of(a)} and {shape_of(b)}"
+        )
+    if not isinstance(a, Tracer) and not isinstance(b, Tracer):
+        return LstsqResult(*np.linalg.lstsq(a, b, rcond=rcond))
+    m, n = shape_of(a)
+    x = la.matmul(pinv(a, rcond), b)
+    s = svdvals(a)
+    if m > n:
+        r = fnp.subtract(b, la.matmul(a, x))
+        residuals = fnp.sum(_abs_square(r), axis=0)
+        if _ndim(b) == 1:
+            residuals = fnp.reshape(residuals, (1,))
+    else:
+        residuals = np.empty((0,), dtype=np.empty((), x.dtype).real.dtype)
+    return LstsqResult(x, residuals, min(m, n), s)
+
+
+def matrix_rank(A: ArrayLike, tol: Any = None, hermitian: bool = False, *,  # noqa: N803
+                rtol: Any = None) -> Array:
+    """Rank of a matrix (or a stack): the number of singular values above a tolerance.
+
+    Not differentiable (an integer); matches ``numpy.linalg.matrix_rank``.
+
+    Parameters
+    ----------
+    A : array_like, shape ``(..., m, n)`` (or fewer dimensions: rank 0 or 1)
+    tol : float, optional
+        Absolute threshold; default ``s_max * max(m, n) * eps`` (or ``rtol * s_max``).
+    hermitian : bool, optional
+        Accepted for NumPy compatibility.
+    rtol : float, optional
+        Relative threshold (only without ``tol``).
+
+    Returns
+    -------
+    Array of int, shape ``(...)``
+    """
+    A = _asarray(A)
+    if not isinstance(A, Tracer):
+        return np.asarray(np.linalg.matrix_rank(A, tol, hermitian, rtol=rtol))
+    if _ndim(A) < 2:
+        return fnp.astype(fnp.any(fnp.not_equal(A, 0)), np.int64)
+    s = svdvals(_as_float(A))
+    if tol is None:
+        thresh = fnp.multiply(s[..., :1], _default_rtol(A, rtol))
+    else:
+        thresh = fnp.expand_dims(fnp.asarray(tol), -1)
+    return fnp.sum(fnp.astype(fnp.greater(s, thresh), np.int64), axis=-1)
+
+
+def tensorinv(a: ArrayLike, ind: int = 2) -> Array:
+    """Inverse of ``a`` as a tensor of the operation ``tensordot(a, x, ind)``.
+
+    Differentiable; matches ``numpy.linalg.tensorinv``.
+
+    Parameters
+    ----------
+    a : array_like
+        ``prod(a.shape[:ind]) == prod(a.shape[ind:])``.
+    ind : int, optional
+        Number of leading axes of the operator's output.
+
+    Returns
+    -------
+    Array, shape ``a.shape[ind:] + a.shape[:ind]``
+    """
+    a = _asarray(a)
+    shape = shape_of(a)
+    if not isinstance(ind, int | np.integer) or ind <= 0:
+        raise ValueError(f"tensorinv: expected a positive integer ind, got {ind!r}")
+    rows = int(np.prod(shape[:ind]))
+    cols = int(np.prod(shape[ind:]))
+    if rows != cols:
+        raise ValueError(
+            f"tensorinv: expected prod(a.shape[:ind]) == prod(a.shape[ind:]), got shape "
+            f"{shape} with ind={ind}"
+        )
+    return fnp.reshape(inv(fnp.reshape(a, (rows, cols))), shape[ind:] + shape[:ind])
+
+
+def tensorsolve(a: ArrayLike, b: ArrayLike, axes: Any = None) -> Array:
+    """Solve ``tensordot(a, x, axes=x.ndim) = b`` for ``x``.
+
+    Differentiable; matches ``numpy.linalg.tensorsolve``.
+
+    Parameters
+    ----------
+    a : array_like, shape ``b.shape + Q`` with ``prod(Q) == prod(b.shape)``
+    b : array_like
+    axes : tuple of int, optional
+        Axes of ``a`` moved to the end first.
+
+    Returns
+    -------
+    Array, shape ``Q``
+    """
+    a = _asarray(a)
+    b = _asarray(b)
+    if axes is not None:
+        nd = _ndim(a)
+        axes = [normalize_axis(ax, nd, "tensorsolve") for ax in axes]
+        rest = [k for k in range(nd) if k not in axes]
+        a = fnp.transpose(a, tuple(rest + axes))
+    bshape = shape_of(b)
+    ashape = shape_of(a)
+    q = ashape[len(bshape):]
+    rows = int(np.prod(bshape))
+    if ashape[: len(bshape)] != bshape or int(np.prod(q)) != rows:
+        raise ValueError(
+            f"tensorsolve: expected a of shape b.shape + Q with prod(Q) == prod(b.shape), got "
+            f"{ashape} and {bshape}"
+        )
+    x = solve(fnp.reshape(a, (rows, rows)), fnp.reshape(b, (rows,)))
+    return fnp.reshape(x, q)
+
+
+def cross(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
+    """Cross product of 3-element vectors along ``axis``.
+
+    Differentiable; matches ``numpy.linalg.cross`` (both inputs must have 3 elements there).
+
+    Parameters
+    ----------
+    x1, x2 : array_like, shape ``(..., 3, ...)``
+        Broadcast against each other.
+    axis : int, optional
+
+    Returns
+    -------
+    Array, the broadcast shape.
+    """
+    x1, x2 = _asarray(x1), _asarray(x2)
+    n1, n2 = _ndim(x1), _ndim(x2)
+    if n1 == 0 or n2 == 0 or shape_of(x1)[axis] != 3 or shape_of(x2)[axis] != 3:
+        raise ValueError(
+            f"cross: expected 3-element vectors along axis {axis}, got shapes {shape_of(x1)} "
+            f"and {shape_of(x2)}"
+        )
+    a = fnp.moveaxis(x1, axis, -1)
+    b = fnp.moveaxis(x2, axis, -1)
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    out = fnp.stack(
+        [
+            fnp.subtract(fnp.multiply(a1, b2), fnp.multiply(a2, b1)),
+            fnp.subtract(fnp.multiply(a2, b0), fnp.multiply(a0, b2)),
+            fnp.subtract(fnp.multiply(a0, b1), fnp.multiply(a1, b0)),
+        ],
+        axis=-1,
+    )
+    return fnp.moveaxis(out, -1, axis)
+
+
+def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
+    """Vector dot product ``sum(conj(x1) * x2)`` along ``axis``; matches ``numpy.linalg.vecdot``.
+
+    Parameters
+    ----------
+    x1, x2 : array_like
+        Broadcast against each other; equal sizes along ``axis``.
+    axis : int, optional
+
+    Returns
+    -------
+    Array, the broadcast shape without ``axis``.
+    """
+    x1, x2 = _asarray(x1), _asarray(x2)
+    if _ndim(x1) == 0 or _ndim(x2) == 0 or shape_of(x1)[axis] != shape_of(x2)[axis]:
+        raise ValueError(
+            f"vecdot: expected equal sizes along axis {axis}, got shapes {shape_of(x1)} and "
+            f"{shape_of(x2)}"
+        )
+    if fnp.iscomplexobj(x1):
+        x1 = fnp.conj(x1)
+    return fnp.sum(fnp.multiply(x1, x2), axis=axis)
+
+
+def diagonal(x: ArrayLike, /, *, offset: int = 0) -> Array:
+    """Diagonals of the last two axes; matches ``numpy.linalg.diagonal``.
+
+    Parameters
+    ----------
+    x : array_like, shape ``(..., m, n)``
+    offset : int, optional
+
+    Returns
+    -------
+    Array, shape ``(..., k)``
+    """
+    x = _asarray(x)
+    _require_matrix("diagonal", x)
+    return fnp.diagonal(x, offset, -2, -1)
+
+
+def trace(x: ArrayLike, /, *, offset: int = 0, dtype: Any = None) -> Array:
+    """Sum of the diagonals of the last two axes; matches ``numpy.linalg.trace``.
+
+    Parameters
+    ----------
+    x : array_like, shape ``(..., m, n)``
+    offset : int, optional
+    dtype : dtype, optional
+
+    Returns
+    -------
+    Array, shape ``(...)``
+    """
+    x = _asarray(x)
+    _require_matrix("trace", x)
+    out = fnp.trace(x, offset, -2, -1)
+    return out if dtype is None else fnp.astype(out, dtype)
+
+
+
+class SVDResult(NamedTuple):
+    """``(U, S, Vh)`` of :func:`svd`: ``a = U @ (S[..., None] * Vh)``."""
+
+    U: Any
+    S: Any
+    Vh: Any
+
+
+class QRResult(NamedTuple):
+    """``(Q, R)`` of :func:`qr`."""
+
+    Q: Any
+    R: Any
+
+
+class EigResult(NamedTuple):
+    """``(eigenvalues, eigenvectors)`` of :func:`eig`."""
+
+    eigenvalues: Any
+    eigenvectors: Any
+
+
+def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True,
+        hermitian: bool = False) -> Any:
+    """Singular value decomposition ``a = U @ diag(S) @ Vh`` of a matrix (or a stack).
+
+    Differentiable; matches ``numpy.linalg.svd`` (singular values descending).
+
+    Parameters
+    ----------
+    a : array_like, shape ``(..., m, n)``
+    full_matrices : bool, optional
+        ``U`` of shape ``(..., m, m)`` and ``Vh`` of ``(..., n, n)`` (default) instead of
+        ``(..., m, k)`` and ``(..., k, n)``, ``k = min(m, n)``.
+    compute_uv : bool, optional
+        Return only ``S`` when false.
+    hermitian : bool, optional
+        Accepted for NumPy compatibility (the general algorithm is used).
+
+    Returns
+    -------
+    SVDResult or Array
+        ``U``, ``S`` of shape ``(..., k)`` (real) and ``Vh``; only ``S`` without ``compute_uv``.
+
+    Notes
+    -----
+    Derivatives of ``S`` (``dS_k = Re(u_k^H da v_k)``) exist everywhere a singular value is
+    simple. Derivatives of ``U`` and ``Vh`` divide by the gaps ``s_i^2 - s_j^2`` and, for
+    non-square matrices (or complex ones), by the singular values: they are infinite or NaN
+    at repeated or zero singular values, where the singular vectors are not unique.
+    Singular vectors are defined up to a phase (sign) per pair; differentiate quantities
+    invariant to it, such as ``U @ diag(f(S)) @ Vh``. With ``full_matrices=True`` and
+    ``m != n`` the extra ``m - k`` columns of ``U`` (rows of ``Vh``) are not unique: ``S`` is
+    differentiable as usual, forward mode gives NaN tangents for the extra vectors (the first
+    ``k`` are as with ``full_matrices=False``) and reverse mode through ``U`` or ``Vh`` raises
+    ``NotImplementedError``; use ``full_matrices=False`` to differentiate them.
+    """
+    a = _as_float(_asarray(a))
+    _require_matrix("svd", a)
+    if not compute_uv:
+        return fnp.flip(_singular_values(a), axis=-1)
+    u, s, vh = la.svd(a, full_matrices=full_matrices)
+    return SVDResult(u, s, vh)
+
+
+def qr(a: ArrayLike, mode: str = "reduced") -> Any:
+    """QR decomposition ``a = Q @ R`` of a matrix (or a stack).
+
+    Differentiable for square and tall matrices of full rank; matches ``numpy.linalg.qr``.
+
+    Parameters
+    ----------
+    a : array_like, shape ``(..., m, n)``
+    mode : {'reduced', 'complete', 'r'}, optional
+        ``'reduced'``: ``Q`` ``(..., m, k)``, ``R`` ``(..., k, n)``, ``k = min(m, n)``;
+        ``'complete'``: ``Q`` ``(..., m, m)``, ``R`` ``(..., m, n)``; ``'r'``: only ``R``
+        (``(..., k, n)``).
+
+    Returns
+    -------
+    QRResult or Array
+
+    Raises
+    ------
+    ValueError
+        For another ``mode`` (NumPy's deprecated ``'raw'``, ``'full'``, ``'economic'`` are not
+        supported).
+
+    Notes
+    -----
+    The derivative needs ``m >= n`` and ``R`` invertible (full column rank); with
+    ``mode='complete'`` it needs a square matrix (the extra columns of ``Q`` are not unique).
+    Other cases raise ``NotImplementedError`` when differentiated.
+    """
+    a = _as_float(_asarray(a))
+    _require_matrix("qr", a)
+    if mode not in ("reduced", "complete", "r"):
+        raise ValueError(f"qr: expected mode 'reduced', 'complete' or 'r', got {mode!r}")
+    q, r = la.qr(a, complete=mode == "complete")
+    if mode == "r":
+        return r
+    return QRResult(q, r)
+
+
+def eig(a: ArrayLike) -> EigResult:
+    """Eigenvalues and right eigenvectors of a general square matrix (or a stack).
+
+    Differentiable; matches ``numpy.linalg.eig`` up to the dtype: results are always complex
+    (NumPy returns real arrays when every eigenvalue happens to be real, a dtype that depends
+    on the values and so cannot be known when tracing).
+
+    Parameters
+    ----------
+    a : array_like, shape ``(..., n, n)``
+
+    Returns
+    -------
+    EigResult
+        ``eigenvalues`` of shape ``(..., n)`` and unit-norm ``eigenvectors`` (columns) of shape
+        ``(..., n, n)``, both complex.
+
+    Notes
+    -----
+    Derivatives need distinct eigenvalues (they divide by the gaps ``w_j - w_i``) and a
+    diagonalizable ``a``. Eigenvectors are defined up to a complex phase per column; the
+    derivative keeps them at unit norm, so differentiate phase-invariant quantities
+    (``abs(v)**2``, ``v @ diag(f(w)) @ inv(v)``).
+    """
+    a = _as_float(_asarray(a))
+    _require_square("eig", a)
+    w, v = la.eig(a)
+    return EigResult(w, v)
+
+
+def eigvals(a: ArrayLike) -> Array:
+    """Eigenvalues of a general square matrix (or a stack), complex.
+
+    Differentiable for distinct eigenvalues; matches ``numpy.linalg.eigvals`` up to the dtype
+    (always complex, see :func:`eig`).
+
+    Parameters
+    ----------
+    a : array_like, shape ``(..., n, n)``
+
+    Returns
+    -------
+    Array, shape ``(..., n)``, complex.
+    """
+    return eig(a).eigenvalues
 
 
 fnp.register_numpy_dispatch(globals(), __all__, np.linalg)

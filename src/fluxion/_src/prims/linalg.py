@@ -4,7 +4,8 @@ slogdet and eigh.
 Every primitive works on stacks of matrices (leading batch dimensions broadcast as in NumPy).
 The derivative rules are written with these same primitives (and the shape and elementwise ones),
 never with raw NumPy, so they can be differentiated again; raw NumPy appears only in ``impl`` and
-for static constants (masks, identity matrices). The rules are for real inputs.
+for static constants (masks, identity matrices). The rules are for real inputs except where a
+rule says it handles complex ones (eigh: Hermitian matrices).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 from ..core import Primitive, ShapedArray, Zero
 from ._helpers import dtype_for_promotion, fmt_avals, per_example_aval, shape_of
 from .batch_rules import batch_leading, pad_batched_rank
-from .elementwise import add, divide, multiply, negative, where_p
+from .elementwise import add, conj_p, divide, multiply, negative, real_p, where_p
 from .reduce import reduce_sum
 from .shape import broadcast_to, moveaxis, reshape, transpose
 
@@ -62,9 +63,28 @@ def matrix_transpose(x: Any) -> Any:
 _mT = matrix_transpose
 
 
-def _sym(x: Any) -> Any:
-    # sym(X) = (X + X^T) / 2
-    return multiply(0.5, add(x, _mT(x)))
+def _is_complex(x: Any) -> bool:
+    return np.dtype(getattr(x, "dtype", np.float64)).kind == "c"
+
+
+def _conj(x: Any) -> Any:
+    """Complex conjugate; the identity (no operation recorded) for real values."""
+    return conj_p.bind(x) if _is_complex(x) else x
+
+
+def _mH(x: Any) -> Any:
+    """Conjugate transpose of the last two axes (the transpose for real values)."""
+    return _conj(_mT(x))
+
+
+def _i_imag(x: Any) -> Any:
+    """i Im(x) = (x - conj(x)) / 2."""
+    return multiply(0.5, add(x, negative(conj_p.bind(x))))
+
+
+def _herm(x: Any) -> Any:
+    # herm(X) = (X + X^H) / 2 (sym for real values)
+    return multiply(0.5, add(x, _mH(x)))
 
 
 def _expand_last(x: Any) -> Any:
@@ -633,17 +653,18 @@ def _cholesky_jvp(primals: Any, tangents: Any) -> Any:
     chol = cholesky(a)
     if type(t) is Zero:
         return chol, Zero(chol)
-    y = triangular_solve(chol, _sym(t), lower=True)  # L^-1 S
-    x = _mT(triangular_solve(chol, _mT(y), lower=True))  # L^-1 S L^-T
+    # complex (Hermitian) a: S = herm(da) and L^-H in place of L^-T
+    y = triangular_solve(chol, _herm(t), lower=True)  # L^-1 S
+    x = _mH(triangular_solve(chol, _mH(y), lower=True))  # L^-1 S L^-H
     return chol, matmul(chol, _phi(x))
 
 
 def _cholesky_vjp(g: Any, ans: Any, a: Any) -> Any:
-    # a_bar = sym(L^-T Phi(L^T L_bar) L^-1)
+    # a_bar = herm(L^-T Phi(L^T L_bar) conj(L)^-1) (sym(L^-T Phi(L^T L_bar) L^-1) if real)
     p = _phi(matmul(_mT(ans), g))
     z = triangular_solve(ans, p, lower=True, transpose_a=True)  # L^-T P
-    w = _mT(triangular_solve(ans, _mT(z), lower=True, transpose_a=True))  # L^-T P L^-1
-    return (_sym(w),)
+    w = _mT(triangular_solve(_conj(ans), _mT(z), lower=True, transpose_a=True))
+    return (_herm(w),)
 
 
 cholesky_p.jvp = _cholesky_jvp
@@ -704,20 +725,29 @@ def slogdet(a: Any) -> tuple[Any, Any]:
 
 
 def _slogdet_jvp(primals: Any, tangents: Any) -> Any:
-    # d log|det a| = tr(a^-1 da); the sign is piecewise constant
+    # d log|det a| = Re tr(a^-1 da); the sign is piecewise constant for real a, and
+    # d sign = sign i Im tr(a^-1 da) for complex a
     (a,), (t,) = primals, tangents
     sign, logabsdet = slogdet(a)
     if type(t) is Zero:
         return (sign, logabsdet), (Zero(sign), Zero(logabsdet))
-    return (sign, logabsdet), (Zero(sign), _sum_last2(multiply(_inv_transpose(a), t)))
+    tr = _sum_last2(multiply(_inv_transpose(a), t))
+    if not _is_complex(tr):
+        return (sign, logabsdet), (Zero(sign), tr)
+    dsign = multiply(sign, _i_imag(tr)) if _is_complex(sign) else Zero(sign)
+    return (sign, logabsdet), (dsign, real_p.bind(tr))
 
 
 def _slogdet_vjp(g: Any, ans: Any, a: Any) -> Any:
-    # a_bar = g_logabsdet a^-T
-    _, g_logabsdet = g
-    if type(g_logabsdet) is Zero:
+    # a_bar = c a^-T with c = g_logabsdet (+ i Im(sign g_sign) for complex a)
+    g_sign, g_logabsdet = g
+    c = None if type(g_logabsdet) is Zero else g_logabsdet
+    if _is_complex(a) and type(g_sign) is not Zero:
+        term = _i_imag(multiply(ans[0], g_sign))
+        c = term if c is None else add(c, term)
+    if c is None:
         return (None,)
-    return (multiply(_as_matrices(g_logabsdet), _inv_transpose(a)),)
+    return (multiply(_as_matrices(c), _inv_transpose(a)),)
 
 
 slogdet_p.jvp = _slogdet_jvp
@@ -760,20 +790,22 @@ def _eigh_gaps(w: Any) -> Any:
 
 
 def _eigh_jvp(primals: Any, tangents: Any) -> Any:
-    # with S = v^T sym(da) v: dw = diag(S), dv = v (F o S)
+    # with S = v^H herm(da) v (Hermitian): dw = Re diag(S), dv = v (F o S)
     (a,), (t,) = primals, tangents
     w, v = eigh(a)
     if type(t) is Zero:
         return (w, v), (Zero(w), Zero(v))
     n = shape_of(w)[-1]
-    s = matmul(_mT(v), matmul(_sym(t), v))
-    dw = reduce_sum(multiply(s, np.eye(n, dtype=s.dtype)), (_ndim(s) - 1,))
+    s = matmul(_mH(v), matmul(_herm(t), v))
+    diag = reduce_sum(multiply(s, np.eye(n, dtype=s.dtype)), (_ndim(s) - 1,))
+    dw = real_p.bind(diag) if _is_complex(diag) else diag
     dv = matmul(v, multiply(_eigh_gaps(w), s))
     return (w, v), (dw, dv)
 
 
 def _eigh_vjp(g: Any, ans: Any, a: Any) -> Any:
-    # a_bar = sym(v (diag(w_bar) + F o (v^T v_bar)) v^T)
+    # transpose of the jvp (cotangents pair as Re sum(g * t), no conjugation):
+    # a_bar = herm(conj(v) K v^T), K = diag(w_bar) + F o (v^T v_bar)
     gw, gv = g
     w, v = ans
     inner = None
@@ -785,9 +817,349 @@ def _eigh_vjp(g: Any, ans: Any, a: Any) -> Any:
         inner = term if inner is None else add(inner, term)
     if inner is None:
         return (None,)
-    return (_sym(matmul(v, matmul(inner, _mT(v)))),)
+    return (_herm(matmul(_conj(v), matmul(inner, _mT(v)))),)
 
 
 eigh_p.jvp = _eigh_jvp
 eigh_p.vjp = _eigh_vjp
 eigh_p.batch = batch_leading(eigh_p, (2,))
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 13: svd, qr and eig (general matrices). Real and complex inputs. Cotangents pair with
+# tangents as Re sum(g * t) (JAX's convention: transposes, no conjugation).
+# --------------------------------------------------------------------------------------------
+
+__all__ += ["svd_p", "qr_p", "eig_p", "svd", "qr", "eig"]
+
+
+def _real_dtype(dtype: Any) -> np.dtype:
+    return np.empty((), dtype).real.dtype
+
+
+def _diag_embed(d: Any, dtype: Any) -> Any:
+    """A stack of diagonal matrices from a stack of vectors."""
+    n = shape_of(d)[-1]
+    return multiply(_expand_last(d), np.eye(n, dtype=dtype))
+
+
+def _diag_part(x: Any) -> Any:
+    n = shape_of(x)[-1]
+    return reduce_sum(multiply(x, np.eye(n, dtype=x.dtype)), (_ndim(x) - 1,))
+
+
+def _row(s: Any) -> Any:
+    """s as a row, to scale columns: X * _row(s) = X diag(s)."""
+    shape = shape_of(s)
+    return reshape(s, shape[:-1] + (1, shape[-1]))
+
+
+def _svd_abstract_eval(a: ShapedArray, *, full_matrices: bool) -> tuple:
+    if a.ndim < 2:
+        raise ValueError(f"svd: expected an array of at least two dimensions (..., m, n), got {a}")
+    dtype = _linalg_dtype("svd", a)
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    batch = a.shape[:-2]
+    ku, kv = (m, n) if full_matrices else (k, k)
+    return (
+        ShapedArray(batch + (m, ku), dtype),
+        ShapedArray(batch + (k,), _real_dtype(dtype)),
+        ShapedArray(batch + (kv, n), dtype),
+    )
+
+
+def _svd_impl(a: Any, *, full_matrices: bool) -> tuple:
+    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    return u, s, vh
+
+
+svd_p = Primitive("svd", _svd_impl, multiple_results=True)
+svd_p.abstract_eval = _svd_abstract_eval
+
+
+def svd(a: Any, full_matrices: bool = False) -> tuple[Any, Any, Any]:
+    """``(u, s, vh)`` with ``a = u diag(s) vh``, singular values descending."""
+    return svd_p.bind(a, full_matrices=bool(full_matrices))
+
+
+def _svd_gaps(s: Any) -> Any:
+    # F_ij = 1 / (s_j^2 - s_i^2) off the diagonal, 0 on it (infinite at repeated values)
+    return _eigh_gaps(multiply(s, s))
+
+
+def _select(m: int, k: int, dtype: Any) -> np.ndarray:
+    """The m x k matrix whose product with an (.., r, m) matrix keeps its first k columns."""
+    return np.eye(m, k, dtype=dtype)
+
+
+def _reduced(u: Any, vh: Any) -> tuple[Any, Any]:
+    """The reduced factors U (m x k) and V (n x k) from full or reduced u and vh."""
+    m, n = shape_of(u)[-2], shape_of(vh)[-1]
+    k = min(m, n)
+    if shape_of(u)[-1] != k:
+        u = matmul(u, _select(m, k, u.dtype))
+    v = _mH(vh)
+    if shape_of(v)[-1] != k:
+        v = matmul(v, _select(n, k, v.dtype))
+    return u, v
+
+
+def _pad_nan_columns(x: Any, total: int) -> Any:
+    """(.., r, k) -> (.., r, total): the extra columns NaN (their derivative is not defined)."""
+    k = shape_of(x)[-1]
+    if k == total:
+        return x
+    mask = np.zeros(total, dtype=x.dtype)
+    mask[k:] = np.nan
+    return add(matmul(x, _select(total, k, x.dtype).T), mask)
+
+
+def _svd_jvp(primals: Any, tangents: Any, *, full_matrices: bool) -> Any:
+    # P = U^H dA V; ds = Re diag P; with F_ij = 1/(s_j^2 - s_i^2):
+    # dU = U (F o (P S + S P^H) + i Im diag(P) / S) + (I - U U^H) dA V S^-1   (m > k)
+    # dV = V (F o (S P + P^H S)) + (I - V V^H) dA^H U S^-1                  (n > k)
+    (a,), (t,) = primals, tangents
+    u, s, vh = svd(a, full_matrices)
+    if type(t) is Zero:
+        return (u, s, vh), (Zero(u), Zero(s), Zero(vh))
+    uu, v = _reduced(u, vh)
+    m, n = shape_of(a)[-2:]
+    k = min(m, n)
+    complex_ = _is_complex(a) or _is_complex(t)
+    p = matmul(_mH(uu), matmul(t, v))
+    dp = _diag_part(p)
+    ds = real_p.bind(dp) if _is_complex(dp) else dp
+    f = _svd_gaps(s)
+    ps = multiply(p, _row(s))
+    sp = multiply(_expand_last(s), p)
+    x = multiply(f, add(ps, _mH(ps)))
+    if complex_:
+        x = add(x, _diag_embed(divide(_i_imag(dp), s), p.dtype))
+    du = matmul(uu, x)
+    dv = matmul(v, multiply(f, add(sp, _mH(sp))))
+    inv_s = _row(divide(1.0, s))
+    if m > k:
+        dav = matmul(t, v)
+        du = add(du, multiply(add(dav, negative(matmul(uu, matmul(_mH(uu), dav)))), inv_s))
+    if n > k:
+        dahu = matmul(_mH(t), uu)
+        dv = add(dv, multiply(add(dahu, negative(matmul(v, matmul(_mH(v), dahu)))), inv_s))
+    # full_matrices with m != n: the extra singular vectors are not unique, their tangents NaN
+    du = _pad_nan_columns(du, shape_of(u)[-1])
+    dvh = _mH(_pad_nan_columns(dv, shape_of(vh)[-2]))
+    return (u, s, vh), (_broadcast_like(du, shape_of(u)), ds, _broadcast_like(dvh, shape_of(vh)))
+
+
+def _svd_vjp(g: Any, ans: Any, a: Any, *, full_matrices: bool) -> Any:
+    # the transpose of _svd_jvp, term by term (see the derivation in the jvp's comment):
+    # G_P = diag(gs) + (F o U^T gU) S + (F o U^T gU)^H S + i Im diag(U^T gU) / S
+    #       + S (F o V^T gV) + S (F o V^T gV)^H,  gV = gVh^H
+    # a_bar = conj(U) G_P V^T + (I - conj(U) U^T) gU S^-1 V^T + conj(U) S^-1 gV^H (I - conj(V) V^T)
+    gu, gs, gvh = g
+    u, s, vh = ans
+    m_full, n_full = shape_of(u)[-2], shape_of(vh)[-1]
+    if full_matrices and m_full != n_full and (type(gu) is not Zero or type(gvh) is not Zero):
+        raise NotImplementedError(
+            f"svd: derivatives of u and vh with full_matrices=True need a square matrix, got "
+            f"u {shape_of(u)} and vh {shape_of(vh)}; use full_matrices=False (the extra "
+            "singular vectors are not unique)"
+        )
+    uu, v = _reduced(u, vh)
+    m, n = shape_of(uu)[-2], shape_of(v)[-2]
+    k = min(m, n)
+    dtype = uu.dtype
+    complex_ = np.dtype(dtype).kind == "c"
+    gp = None
+
+    def acc(term: Any) -> None:
+        nonlocal gp
+        gp = term if gp is None else add(gp, term)
+
+    if type(gs) is not Zero:
+        acc(_diag_embed(gs, dtype))
+    gu_r = gv = None
+    if type(gu) is not Zero:
+        gu_r = gu
+        gx = matmul(_mT(uu), gu_r)
+        q = multiply(_svd_gaps(s), gx)
+        acc(multiply(add(q, _mH(q)), _row(s)))
+        if complex_:
+            acc(_diag_embed(divide(_i_imag(_diag_part(gx)), s), dtype))
+    if type(gvh) is not Zero:
+        gv = _mH(gvh)
+        r = multiply(_svd_gaps(s), matmul(_mT(v), gv))
+        acc(multiply(_expand_last(s), add(r, _mH(r))))
+    if gp is None:
+        return (None,)
+    ga = matmul(_conj(uu), matmul(gp, _mT(v)))
+    inv_s = _row(divide(1.0, s))
+    if m > k and gu_r is not None:
+        proj = add(gu_r, negative(matmul(_conj(uu), matmul(_mT(uu), gu_r))))
+        ga = add(ga, matmul(multiply(proj, inv_s), _mT(v)))
+    if n > k and gv is not None:
+        proj = add(gv, negative(matmul(_conj(v), matmul(_mT(v), gv))))  # (I - conj(V) V^T) gV
+        ga = add(ga, matmul(multiply(_conj(uu), inv_s), _mH(proj)))
+    return (_broadcast_like(ga, shape_of(a)),)
+
+
+svd_p.jvp = _svd_jvp
+svd_p.vjp = _svd_vjp
+svd_p.batch = batch_leading(svd_p, (2,))
+
+
+def _qr_abstract_eval(a: ShapedArray, *, complete: bool) -> tuple:
+    if a.ndim < 2:
+        raise ValueError(f"qr: expected an array of at least two dimensions (..., m, n), got {a}")
+    dtype = _linalg_dtype("qr", a)
+    m, n = a.shape[-2:]
+    k = m if complete else min(m, n)
+    return ShapedArray(a.shape[:-2] + (m, k), dtype), ShapedArray(a.shape[:-2] + (k, n), dtype)
+
+
+def _qr_impl(a: Any, *, complete: bool) -> tuple:
+    q, r = np.linalg.qr(a, mode="complete" if complete else "reduced")
+    return q, r
+
+
+qr_p = Primitive("qr", _qr_impl, multiple_results=True)
+qr_p.abstract_eval = _qr_abstract_eval
+
+
+def qr(a: Any, complete: bool = False) -> tuple[Any, Any]:
+    """``(q, r)`` with ``a = q r``, ``q`` with orthonormal columns, ``r`` upper triangular."""
+    return qr_p.bind(a, complete=bool(complete))
+
+
+def _qr_check_diff(a: Any, complete: bool) -> None:
+    m, n = shape_of(a)[-2:]
+    if m < n or (complete and m != n):
+        raise NotImplementedError(
+            f"qr: derivatives need a square or tall matrix (m >= n) and, for mode='complete', "
+            f"a square one; got shape {shape_of(a)} with complete={complete}"
+        )
+
+
+def _right_solve_upper(r: Any, b: Any) -> Any:
+    """b r^-1 for an upper-triangular r."""
+    return _mT(triangular_solve(r, _mT(b), lower=False, transpose_a=True))
+
+
+def _qr_jvp(primals: Any, tangents: Any, *, complete: bool) -> Any:
+    # B = dA R^-1, C = Q^H B, Om = tril(C, -1) - tril(C, -1)^H + i Im diag(C) (skew-Hermitian):
+    # dQ = Q (Om - C) + B, dR = (C - Om) R   (m >= n, full rank)
+    (a,), (t,) = primals, tangents
+    q, r = qr(a, complete)
+    if type(t) is Zero:
+        return (q, r), (Zero(q), Zero(r))
+    _qr_check_diff(a, complete)
+    n = shape_of(a)[-1]
+    b = _right_solve_upper(r, t)
+    c = matmul(_mH(q), b)
+    low = multiply(c, np.tri(n, n, -1, dtype=c.dtype))
+    om = add(low, negative(_mH(low)))
+    if _is_complex(c):
+        om = add(om, _diag_embed(_i_imag(_diag_part(c)), c.dtype))
+    dq = add(matmul(q, add(om, negative(c))), b)
+    dr = matmul(add(c, negative(om)), r)
+    return (q, r), (_broadcast_like(dq, shape_of(q)), _broadcast_like(dr, shape_of(r)))
+
+
+def _qr_vjp(g: Any, ans: Any, a: Any, *, complete: bool) -> Any:
+    # transpose of _qr_jvp: M = Q^T gQ - gR R^T,
+    # G_C = -M + tril(M, -1) - tril(M^H, -1) + i Im diag(M), a_bar = (gQ + conj(Q) G_C) R^-T
+    gq, gr = g
+    q, r = ans
+    _qr_check_diff(a, complete)
+    n = shape_of(a)[-1]
+    m_ = None
+    if type(gq) is not Zero:
+        m_ = matmul(_mT(q), gq)
+    if type(gr) is not Zero:
+        term = negative(matmul(gr, _mT(r)))
+        m_ = term if m_ is None else add(m_, term)
+    if m_ is None:
+        return (None,)
+    mask = np.tri(n, n, -1, dtype=m_.dtype)
+    gc = add(negative(m_), add(multiply(m_, mask), negative(multiply(_mH(m_), mask))))
+    if _is_complex(m_):
+        gc = add(gc, _diag_embed(_i_imag(_diag_part(m_)), m_.dtype))
+    y = matmul(_conj(q), gc)
+    if type(gq) is not Zero:
+        y = add(y, gq)
+    # y R^-T: solve X R^T = y, i.e. R X^T = y^T
+    ga = _mT(triangular_solve(r, _mT(y), lower=False))
+    if not _is_complex(a) and _is_complex(ga):
+        ga = real_p.bind(ga)
+    return (_broadcast_like(ga, shape_of(a)),)
+
+
+qr_p.jvp = _qr_jvp
+qr_p.vjp = _qr_vjp
+qr_p.batch = batch_leading(qr_p, (2,))
+
+
+def _complex_dtype(dtype: Any) -> np.dtype:
+    return np.result_type(dtype, np.complex64)
+
+
+def _eig_abstract_eval(a: ShapedArray) -> tuple:
+    _check_square("eig", a)
+    dtype = _complex_dtype(_linalg_dtype("eig", a))
+    return ShapedArray(a.shape[:-1], dtype), ShapedArray(a.shape, dtype)
+
+
+def _eig_impl(a: Any) -> tuple:
+    a = np.asarray(a)
+    dtype = _complex_dtype(np.float64 if a.dtype.kind in "biu" else a.dtype)
+    w, v = np.linalg.eig(a)
+    return w.astype(dtype, copy=False), v.astype(dtype, copy=False)
+
+
+eig_p = Primitive("eig", _eig_impl, multiple_results=True)
+eig_p.abstract_eval = _eig_abstract_eval
+
+
+def eig(a: Any) -> tuple[Any, Any]:
+    """``(w, v)`` with ``a v = v diag(w)``; complex, unit-norm eigenvector columns."""
+    return eig_p.bind(a)
+
+
+def _eig_jvp(primals: Any, tangents: Any) -> Any:
+    # K = V^-1 dA V: dw = diag(K); dv0 = V (F o K) with F_ij = 1/(w_j - w_i) (0 on the
+    # diagonal); keeping the columns at unit norm: dv = dv0 - V diag(Re diag(V^H dv0))
+    (a,), (t,) = primals, tangents
+    w, v = eig(a)
+    if type(t) is Zero:
+        return (w, v), (Zero(w), Zero(v))
+    k = solve(v, matmul(t, v))
+    dw = _diag_part(k)
+    dv0 = matmul(v, multiply(_eigh_gaps(w), k))
+    dv = add(dv0, negative(multiply(v, _row(real_p.bind(_diag_part(matmul(_mH(v), dv0)))))))
+    return (w, v), (_broadcast_like(dw, shape_of(w)), _broadcast_like(dv, shape_of(v)))
+
+
+def _eig_vjp(g: Any, ans: Any, a: Any) -> Any:
+    # transpose of _eig_jvp: G0 = gv - conj(V) diag(Re diag(V^T gv)),
+    # G_K = diag(gw) + F o (V^T G0), a_bar = V^-T G_K V^T
+    gw, gv = g
+    w, v = ans
+    gk = None
+    if type(gv) is not Zero:
+        d = real_p.bind(_diag_part(matmul(_mT(v), gv)))
+        g0 = add(gv, negative(multiply(_conj(v), _row(d))))
+        gk = multiply(_eigh_gaps(w), matmul(_mT(v), g0))
+    if type(gw) is not Zero:
+        term = _diag_embed(gw, v.dtype)
+        gk = term if gk is None else add(gk, term)
+    if gk is None:
+        return (None,)
+    ga = solve(_mT(v), matmul(gk, _mT(v)))
+    if not _is_complex(a):
+        ga = real_p.bind(ga)
+    return (ga,)
+
+
+eig_p.jvp = _eig_jvp
+eig_p.vjp = _eig_vjp
+eig_p.batch = batch_leading(eig_p, (2,))
