@@ -164,6 +164,9 @@ class JVPTrace(Trace):
             return out
         return JVPTracer(self, out, tangent)
 
+    def lift(self, value: Any) -> JVPTracer:
+        return JVPTracer(self, value, Zero(value))
+
     def new_input(self, primal: Any, tangent: Any) -> JVPTracer:
         return JVPTracer(self, primal, tangent)
 
@@ -220,6 +223,9 @@ class VJPTrace(Trace):
     def __init__(self, parent: Trace | None, transform: str) -> None:
         super().__init__(parent, transform)
         self.tape: list[Node] = []
+
+    def lift(self, value: Any) -> VJPTracer:
+        return VJPTracer(self, value, None)
 
     def new_input(self, primal: Any) -> VJPTracer:
         return VJPTracer(self, primal, Node(None, None, (), primal, ()))

@@ -250,6 +250,9 @@ class BatchTrace(Trace):
         super().__init__(parent, transform)
         self.axis_size = 0
 
+    def lift(self, value: Any) -> BatchTracer:
+        return BatchTracer(self, value, None)
+
     def new_input(self, x: Any, bdim: int | None) -> Any:
         """The tracer of an input mapped along ``bdim`` (unmapped arrays are wrapped too)."""
         if bdim is None and not _is_array(x):

@@ -376,6 +376,15 @@ class Trace:
     def process_primitive(self, prim: Primitive, args: tuple, params: dict) -> Any:
         raise NotImplementedError
 
+    def lift(self, value: Any) -> Any:
+        """``value`` (a constant array) as a tracer of this trace that carries no derivative.
+
+        Used by the creation functions of ``fluxion.numpy`` (``zeros``, ``ones``, ...) so that
+        the array they return inside a transform accepts traced values through ``y[i] = v``
+        (a tracer rebinds itself functionally). The base class returns ``value`` unchanged.
+        """
+        return value
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.transform})"
 
@@ -516,7 +525,9 @@ class Tracer:
             "float() too); use fluxion.numpy (fnp.exp, fnp.log, ...: import fluxion.numpy as "
             "fnp) inside a differentiated function, keep values arrays (e.g. x[()] or "
             "x.reshape(())), or use fluxion.stop_gradient(x) if the derivative is meant to be "
-            "dropped"
+            "dropped. Assigning into a NumPy array (y[i] = v) also lands here: create y with "
+            "fluxion.numpy.zeros / fnp.empty / fnp.ones / fnp.full inside the transformed "
+            "function (it then accepts traced values), or use y = fnp.at(y)[i].set(v)"
         )
 
     def __complex__(self) -> complex:
@@ -551,7 +562,10 @@ class Tracer:
             "fluxion.numpy.asarray / fluxion.numpy.stack (e.g. `import fluxion.numpy as np`), "
             "or build the array from traced values with fnp.stack([...]). Indexing a NumPy "
             "array with a traced index also lands here: pass that array to the transformed "
-            "function as an argument instead of capturing it."
+            "function as an argument instead of capturing it. So does assigning into a NumPy "
+            "array (y[i] = v): create y with fluxion.numpy.zeros / fnp.empty / fnp.ones / "
+            "fnp.full inside the transformed function (it then accepts traced values), or use "
+            "y = fnp.at(y)[i].set(v)."
         )
 
     def __repr__(self) -> str:
@@ -679,6 +693,15 @@ class Tracer:
 
     def _become(self, other: Any) -> None:
         raise NotImplementedError
+
+    @property
+    def at(self):
+        """Functional index updates, as in JAX: ``x.at[idx].set(v)``, ``.add(v)``,
+        ``.multiply(v)``, ``.divide(v)``, ``.power(v)``, ``.min(v)``, ``.max(v)``, ``.get()``.
+
+        Each returns a new array (``x`` is unchanged); see :func:`fluxion.numpy.at`.
+        """
+        return _fnp.at(self)
 
     # -- methods -------------------------------------------------------------------------------
     @property

@@ -136,6 +136,9 @@ class StagingTrace(Trace):
         self.captured: list | None = None
         self.captured_vars: dict[int, Var] = {}
 
+    def lift(self, value: Any) -> StagingTracer:
+        return StagingTracer(self, Lit(value))
+
     def new_arg(self, aval: ShapedArray) -> StagingTracer:
         var = Var(aval)
         self.in_vars.append(var)

@@ -544,7 +544,8 @@ def array(obj: Any, dtype: Any = None, copy: bool = True, ndmin: int = 0) -> Arr
         while _ndim(out) < ndmin:
             out = expand_dims(out, 0)
         return out
-    return np.array(obj, dtype=dtype, copy=copy, ndmin=ndmin)
+    out = np.array(obj, dtype=dtype, copy=copy, ndmin=ndmin)
+    return out if isinstance(obj, np.ndarray) and not copy else _assignable(out)
 
 
 def _like(a: Any, dtype: Any, shape: Any) -> tuple[tuple[int, ...], Any]:
@@ -573,7 +574,7 @@ def zeros_like(a: ArrayLike, dtype: Any = None, shape: Any = None) -> Array:
     numpy.ndarray
     """
     shape, dtype = _like(a, dtype, shape)
-    return np.zeros(shape, dtype)
+    return _assignable(np.zeros(shape, dtype))
 
 
 @_export
@@ -594,7 +595,7 @@ def ones_like(a: ArrayLike, dtype: Any = None, shape: Any = None) -> Array:
     numpy.ndarray
     """
     shape, dtype = _like(a, dtype, shape)
-    return np.ones(shape, dtype)
+    return _assignable(np.ones(shape, dtype))
 
 
 @_export
@@ -619,7 +620,7 @@ def full_like(a: ArrayLike, fill_value: ArrayLike, dtype: Any = None, shape: Any
     shape, dtype = _like(a, dtype, shape)
     if isinstance(fill_value, Tracer):
         return broadcast_to(astype(fill_value, dtype), shape)
-    return np.full(shape, fill_value, dtype)
+    return _assignable(np.full(shape, fill_value, dtype))
 
 
 @_export
@@ -764,7 +765,7 @@ def full(shape: Any, fill_value: ArrayLike, dtype: Any = None, order: str = "C")
     Array, shape ``shape``
     """
     if not isinstance(fill_value, Tracer):
-        return np.full(shape, fill_value, dtype, order=order)
+        return _assignable(np.full(shape, fill_value, dtype, order=order))
     shape = (shape,) if isinstance(shape, int | np.integer) else tuple(shape)
     value = fill_value if dtype is None else astype(fill_value, dtype)
     return broadcast_to(value, shape)
@@ -789,10 +790,10 @@ def empty_like(
     -------
     numpy.ndarray
     """
-    if not isinstance(prototype, Tracer):
+    if _state.trace is None:
         return np.empty_like(prototype, dtype=dtype, order=order, subok=subok, shape=shape)
     shape, dtype = _like(prototype, dtype, shape)
-    return np.zeros(shape, dtype)
+    return _assignable(np.zeros(shape, dtype))
 
 
 @_export
@@ -836,10 +837,85 @@ def meshgrid(*xi: ArrayLike, copy: bool = True, sparse: bool = False, indexing: 
     return tuple(outs)
 
 
+def _assignable(arr: np.ndarray) -> Any:
+    """A fresh floating (or complex) array as a tracer of the innermost active transform, so
+    that ``y[i] = v`` with a traced ``v`` rebinds ``y`` functionally (derivatives flow); outside
+    every transform, and for integer or boolean arrays, the plain ndarray itself."""
+    t = _state.trace
+    if t is None or arr.dtype.kind not in "fc":
+        return arr
+    return t.lift(arr)
+
+
+@_export
+def zeros(shape: Any, dtype: Any = float, order: str = "C") -> Array:
+    """An array of zeros. Matches ``numpy.zeros``.
+
+    Inside a transform a floating result accepts traced values by item assignment
+    (``y[i] = v``, ``y[mask] = v``, ``y[i] += v``); derivatives flow through them.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+        Output shape.
+    dtype : dtype, optional
+        Output dtype (default float64).
+    order : {"C", "F"}, optional
+        Memory layout.
+
+    Returns
+    -------
+    Array, shape ``shape``
+    """
+    return _assignable(np.zeros(shape, dtype, order=order))
+
+
+@_export
+def ones(shape: Any, dtype: Any = None, order: str = "C") -> Array:
+    """An array of ones. Matches ``numpy.ones``; assignable inside transforms like :func:`zeros`.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+        Output shape.
+    dtype : dtype, optional
+        Output dtype (default float64).
+    order : {"C", "F"}, optional
+        Memory layout.
+
+    Returns
+    -------
+    Array, shape ``shape``
+    """
+    return _assignable(np.ones(shape, dtype, order=order))
+
+
+@_export
+def empty(shape: Any, dtype: Any = float, order: str = "C") -> Array:
+    """An uninitialised array. Matches ``numpy.empty``.
+
+    Inside a transform the array is zero-filled (so no garbage reaches a derivative) and
+    assignable like :func:`zeros`.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+        Output shape.
+    dtype : dtype, optional
+        Output dtype (default float64).
+    order : {"C", "F"}, optional
+        Memory layout.
+
+    Returns
+    -------
+    Array, shape ``shape``
+    """
+    if _state.trace is None:
+        return np.empty(shape, dtype, order=order)
+    return _assignable(np.zeros(shape, dtype, order=order))
+
+
 for _name in (
-    "zeros",
-    "ones",
-    "empty",
     "arange",
     "eye",
     "identity",
@@ -1897,6 +1973,123 @@ def _getitem(x: Any, index: Any) -> Array:
 
 def _setitem(x: Any, index: Any, value: Any) -> Array:
     return ix.update(x, index, value)
+
+
+def _update_value(v: Any) -> Any:
+    return asarray(v) if isinstance(v, list | tuple) else v
+
+
+class _IndexUpdate:
+    """``at(x)[index]``: the pending functional update of ``x[index]``."""
+
+    __slots__ = ("x", "index")
+
+    def __init__(self, x: Any, index: Any) -> None:
+        self.x = x
+        self.index = index
+
+    def get(self) -> Array:
+        """``x[index]``."""
+        return ix.getitem(self.x, self.index)
+
+    def set(self, v: ArrayLike) -> Array:
+        """A copy of ``x`` with ``x[index] = v`` (the last write wins for a repeated index)."""
+        return ix.update(self.x, self.index, _update_value(v))
+
+    def add(self, v: ArrayLike) -> Array:
+        """A copy of ``x`` with ``v`` added at ``index``; repeated indices accumulate
+        (like ``numpy.add.at``)."""
+        x, v = self.x, _update_value(v)
+        spec, arrays = ix.parse_index(self.index, "at.add")
+        region = shape_of(ix.getitem(x, self.index))
+        g = broadcast_to(astype(v, result_type(x, v)), region)
+        return add(x, ix.scatter_add_p.bind(g, *arrays, spec=spec, shape=shape_of(x)))
+
+    def _combine(self, op: Any, name: str, v: ArrayLike) -> Array:
+        self._check_unique(name)
+        v = _update_value(v)
+        return ix.update(self.x, self.index, op(ix.getitem(self.x, self.index), v))
+
+    def _check_unique(self, name: str) -> None:
+        spec, arrays = ix.parse_index(self.index, f"at.{name}")
+        if not ix.has_arrays(spec):
+            return
+        if builtins.any(isinstance(a, Tracer) for a in arrays):
+            raise NotImplementedError(
+                f"at[...].{name}: a traced index array is not supported (its entries may "
+                "repeat); use a concrete index, or .set / .add"
+            )
+        flat = np.arange(int(np.prod(shape_of(self.x), dtype=np.int64))).reshape(shape_of(self.x))
+        hit = np.ravel(flat[self.index])
+        if np.unique(hit).size != hit.size:
+            raise NotImplementedError(
+                f"at[...].{name}: the index selects some element more than once; repeated "
+                "indices are supported by .add only (apply the update once per distinct index)"
+            )
+
+    def multiply(self, v: ArrayLike) -> Array:
+        """A copy of ``x`` with ``x[index] *= v`` (distinct indices only)."""
+        return self._combine(multiply, "multiply", v)
+
+    def divide(self, v: ArrayLike) -> Array:
+        """A copy of ``x`` with ``x[index] /= v`` (distinct indices only)."""
+        return self._combine(true_divide, "divide", v)
+
+    def power(self, v: ArrayLike) -> Array:
+        """A copy of ``x`` with ``x[index] **= v`` (distinct indices only)."""
+        return self._combine(power, "power", v)
+
+    def min(self, v: ArrayLike) -> Array:
+        """A copy of ``x`` with ``x[index] = minimum(x[index], v)`` (distinct indices only)."""
+        return self._combine(minimum, "min", v)
+
+    def max(self, v: ArrayLike) -> Array:
+        """A copy of ``x`` with ``x[index] = maximum(x[index], v)`` (distinct indices only)."""
+        return self._combine(maximum, "max", v)
+
+
+class _AtIndexer:
+    """``at(x)``: index it to get an :class:`_IndexUpdate`."""
+
+    __slots__ = ("x",)
+
+    def __init__(self, x: Any) -> None:
+        self.x = x
+
+    def __getitem__(self, index: Any) -> _IndexUpdate:
+        return _IndexUpdate(self.x, index)
+
+
+@_export
+def at(x: ArrayLike) -> Any:
+    """Functional index updates of ``x`` (JAX's ``x.at``), for plain arrays and traced values.
+
+    ``at(x)[index].set(v)`` returns a copy of ``x`` with ``x[index] = v``; likewise ``.add(v)``
+    (repeated indices accumulate, like ``numpy.add.at``), ``.multiply(v)``, ``.divide(v)``,
+    ``.power(v)``, ``.min(v)``, ``.max(v)`` (these five need distinct indices) and ``.get()``
+    (``x[index]``). ``x`` is never modified; derivatives flow to ``x`` and ``v``. A traced
+    value also has the property ``x.at`` with the same meaning.
+
+    Parameters
+    ----------
+    x : array_like
+        The array to update, any shape.
+
+    Returns
+    -------
+    object
+        Index it with any NumPy basic or advanced index; ``v`` must broadcast to the shape of
+        ``x[index]``. Each update returns an array of the shape of ``x``.
+
+    Examples
+    --------
+    >>> import fluxion.numpy as fnp
+    >>> fnp.at(fnp.zeros(3))[fnp.array([0, 0, 2])].add(1.0)
+    array([2., 0., 1.])
+    """
+    if not isinstance(x, Tracer):
+        x = np.asarray(x)
+    return _AtIndexer(x)
 
 
 # --------------------------------------------------------------------------------------------
