@@ -571,7 +571,9 @@ def zeros_like(a: ArrayLike, dtype: Any = None, shape: Any = None) -> Array:
 
     Returns
     -------
-    numpy.ndarray
+    Array
+        A plain ndarray outside transforms; inside one (floating dtypes) a value that
+        accepts traced values by item assignment, like :func:`zeros`.
     """
     shape, dtype = _like(a, dtype, shape)
     return _assignable(np.zeros(shape, dtype))
@@ -592,7 +594,9 @@ def ones_like(a: ArrayLike, dtype: Any = None, shape: Any = None) -> Array:
 
     Returns
     -------
-    numpy.ndarray
+    Array
+        A plain ndarray outside transforms; inside one (floating dtypes) a value that
+        accepts traced values by item assignment, like :func:`zeros`.
     """
     shape, dtype = _like(a, dtype, shape)
     return _assignable(np.ones(shape, dtype))
@@ -788,7 +792,9 @@ def empty_like(
 
     Returns
     -------
-    numpy.ndarray
+    Array
+        A plain ndarray outside transforms; inside one (floating dtypes) a value that
+        accepts traced values by item assignment, like :func:`zeros`.
     """
     if _state.trace is None:
         return np.empty_like(prototype, dtype=dtype, order=order, subok=subok, shape=shape)
