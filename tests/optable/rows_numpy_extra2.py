@@ -1,0 +1,60 @@
+"""Op-table rows for fluxion.numpy's second batch of NumPy functions (issue 13): NumPy 2 aliases,
+NaN-ignoring reductions, average/ptp and the other differentiable composites of extra2."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import fluxion.numpy as fnp
+from optable import OpCase
+from optable.rows_core import args, distinct, uniform
+
+ROWS: list[OpCase] = []
+
+
+def row(name, fn, ref, make, **kw):  # noqa: ANN001, ANN201, ANN003
+    ROWS.append(OpCase(name=name, fn=fn, ref=ref, make_args=make, **kw))
+
+
+def _with_nan(shape, where):  # noqa: ANN001, ANN202
+    """Uniform inputs with NaN at fixed positions (the derivative there is 0)."""
+    base = uniform(shape, 0.2, 1.0)
+
+    def make(rng):  # noqa: ANN001, ANN202
+        x = np.array(base(rng))
+        x[where] = np.nan
+        return x
+
+    return make
+
+
+# (1) NumPy 2 aliases
+row("x2-atan2", fnp.atan2, np.atan2, args(uniform((3,)), uniform((3,), 0.5, 1.0)))
+row("x2-pow", fnp.pow, np.pow, args(uniform((3,), 0.5, 1.5), uniform((3,))))
+row("x2-acosh", fnp.acosh, np.acosh, args(uniform((4,), 1.2, 2.0)))
+row("x2-matrix_transpose", fnp.matrix_transpose, np.matrix_transpose, args(uniform((2, 3, 4))))
+row("x2-vecdot-complex", fnp.vecdot, np.vecdot,
+    args(uniform((2, 3), dtype=np.complex128), uniform((3,), dtype=np.complex128)))
+row("x2-matvec", fnp.matvec, np.matvec, args(uniform((2, 3, 4)), uniform((4,))))
+row("x2-vecmat", fnp.vecmat, np.vecmat, args(uniform((3,)), uniform((2, 3, 4))))
+row("x2-cumulative_prod-initial",
+    lambda x: fnp.cumulative_prod(x, axis=1, include_initial=True),
+    lambda x: np.cumulative_prod(x, axis=1, include_initial=True), args(uniform((2, 3))))
+row("x2-unstack", lambda x: fnp.stack(fnp.unstack(x, axis=1)[::-1]),
+    lambda x: np.stack(np.unstack(x, axis=1)[::-1]), args(uniform((2, 3))))
+
+# (2) NaN-ignoring reductions, average, ptp
+_NAN = (np.array([0, 1]), np.array([1, 2]))
+for _name in ("nansum", "nanmean", "nanprod", "nanstd", "nanvar"):
+    row(f"x2-{_name}-axis1", lambda x, _n=_name: getattr(fnp, _n)(x, axis=1),
+        lambda x, _n=_name: getattr(np, _n)(x, axis=1), args(_with_nan((3, 4), _NAN)))
+row("x2-nanmax-axis0", lambda x: fnp.nanmax(x, axis=0), lambda x: np.nanmax(x, axis=0),
+    args(_with_nan((3, 4), _NAN)))
+row("x2-nanmin-all", fnp.nanmin, np.nanmin, args(_with_nan((3, 4), _NAN)))
+row("x2-nancumsum-axis1", lambda x: fnp.nancumsum(x, axis=1),
+    lambda x: np.nancumsum(x, axis=1), args(_with_nan((3, 4), _NAN)))
+row("x2-nancumprod", fnp.nancumprod, np.nancumprod, args(_with_nan((3, 4), _NAN)))
+row("x2-average-weights", lambda a, w: fnp.average(a, axis=1, weights=w),
+    lambda a, w: np.average(a, axis=1, weights=w), args(uniform((3, 4)), uniform((4,), 0.5, 1)))
+row("x2-ptp-axis0", lambda x: fnp.ptp(x, axis=0), lambda x: np.ptp(x, axis=0),
+    args(distinct((3, 4))))
