@@ -59,6 +59,45 @@ CASES += [
     ("nansum-int", lambda m: m.nansum(np.arange(6).reshape(2, 3), axis=1)),
 ]
 
+# (3) shape helpers
+V6 = np.arange(6.0)
+Z = np.array([[0, 0, 0, 0], [0, 1.5, 2, 0], [0, 0, 3, 0]])
+E2 = np.eye(2) * 2
+XP = np.linspace(-2, 2, 9)
+CASES += [
+    ("atleast_3d", lambda m: [m.atleast_3d(t) for t in (2.0, V6, A, B)]),
+    ("atleast_3d-multi", lambda m: m.atleast_3d(V6, A)),
+    ("dstack", lambda m: m.dstack([V6, V6])), ("dstack-2d", lambda m: m.dstack([A, A, A])),
+    ("row_stack", lambda m: m.vstack([V6, V6]) if m is np else m.row_stack([V6, V6])),
+    ("hsplit", lambda m: m.hsplit(A, 2)), ("hsplit-1d", lambda m: m.hsplit(V6, [1, 4])),
+    ("vsplit", lambda m: m.vsplit(B, 2)), ("dsplit", lambda m: m.dsplit(B, [1, 3])),
+    ("rollaxis-2-0", lambda m: m.rollaxis(B, 2)), ("rollaxis-0-3", lambda m: m.rollaxis(B, 0, 3)),
+    ("rollaxis-1-neg", lambda m: m.rollaxis(B, 1, -1)),
+    ("resize", lambda m: m.resize(A, (5, 7))), ("resize-int", lambda m: m.resize(A, 3)),
+    ("resize-empty", lambda m: m.resize(np.zeros(0), (2, 2))),
+    ("trim_zeros-1d", lambda m: m.trim_zeros(np.array([0, 0, 1.0, 2, 0]))),
+    ("trim_zeros-f", lambda m: m.trim_zeros(np.array([0, 0, 1.0, 2, 0]), "f")),
+    ("trim_zeros-b", lambda m: m.trim_zeros(np.array([0, 0, 1.0, 2, 0]), "b")),
+    ("trim_zeros-2d", lambda m: m.trim_zeros(Z)),
+    ("trim_zeros-axis", lambda m: m.trim_zeros(Z, axis=1)),
+    ("trim_zeros-allzero", lambda m: m.trim_zeros(np.zeros((2, 3)))),
+    ("diagflat", lambda m: m.diagflat(A[:2, :2], 1)),
+    ("diagflat-neg", lambda m: m.diagflat(V6, -2)),
+    ("block-2d", lambda m: m.block([[np.ones((2, 2)), E2], [E2, np.ones((2, 2))]])),
+    ("block-1d", lambda m: m.block([1.0, V6, A[0]])),
+    ("block-mixed", lambda m: m.block([[A], [A[0]]])),
+    ("r_", lambda m: m.r_[V6, 0:3, 7, 0:1:3j]), ("r_-axis", lambda m: m.r_["1", A, A]),
+    ("c_", lambda m: m.c_[V6, V6]), ("c_-2d", lambda m: m.c_[A, A]),
+    ("ix_", lambda m: m.ix_([0, 1], [True, False, True])),
+    ("piecewise", lambda m: m.piecewise(XP, [XP < 0, XP >= 0], [lambda t: -t, np.sqrt])),
+    ("piecewise-otherwise", lambda m: m.piecewise(XP, [XP < -1, XP > 1], [np.sin, 2.0, 5.0])),
+    ("piecewise-single", lambda m: m.piecewise(XP, XP > 0, [lambda t, c: c * t, 1.0], 3.0)),
+    ("apply_along_axis-scalar", lambda m: m.apply_along_axis(m.sum, 2, B)),
+    ("apply_along_axis-outer", lambda m: m.apply_along_axis(lambda r: m.outer(r, r), 1, B)),
+    ("apply_along_axis-0", lambda m: m.apply_along_axis(lambda r: r[::-1] * 2, 0, A)),
+    ("fromfunction", lambda m: m.fromfunction(lambda i, j: i + 2 * j, (2, 3))),
+]
+
 
 def _close(got, want):
     if isinstance(want, (tuple, list)):
@@ -86,7 +125,7 @@ def test_matches_numpy(label, call):
 @pytest.mark.parametrize("label,call", CASES, ids=[c[0] for c in CASES])
 def test_matches_numpy_traced(label, call):
     """The same values through a (trivial) transform, so the composite path runs."""
-    if label.startswith(("nanargm", "count_nonzero")):
+    if label.startswith(("nanargm", "count_nonzero", "ix_", "fromfunction")):
         pytest.skip("integer result")
 
     def f(s):
@@ -136,5 +175,28 @@ def test_errors():
         fnp.average(A, weights=W)
     with pytest.raises(ValueError, match="average: length of weights"):
         fnp.average(A, axis=0, weights=W)
+    with pytest.raises(ValueError, match="vsplit: expected an array of at least 2"):
+        fnp.vsplit(V6, 2)
+    with pytest.raises(ValueError, match="rollaxis: start"):
+        fnp.rollaxis(B, 0, 4)
+    with pytest.raises(ValueError, match="block: list depths are mismatched"):
+        fnp.block([A, [A]])
+    with pytest.raises(ValueError, match="piecewise: with 1 condition"):
+        fnp.piecewise(XP, [XP > 0], [1, 2, 3])
+    with pytest.raises(ValueError, match="trim_zeros: unexpected"):
+        fnp.trim_zeros(V6, "x")
     with pytest.raises(TypeError, match="out="):
         fnp.nansum(A, out=np.empty(4))
+
+
+def test_shape_helper_grads_and_jit():
+    x = XP + 0.05
+    g = fluxion.grad(lambda v: fnp.sum(fnp.piecewise(v, [v < 0, v >= 0], [lambda t: -t,
+                                                                            fnp.sqrt])))(x)
+    np.testing.assert_allclose(g, np.where(x < 0, -1.0, 0.5 / np.sqrt(np.abs(x))))
+    jitted = fluxion.jit(lambda v: fnp.piecewise(v, [v < 0], [lambda t: t ** 2, 5.0]))
+    np.testing.assert_allclose(jitted(x), np.piecewise(x, [x < 0], [lambda t: t ** 2, 5.0]))
+    g = fluxion.grad(lambda v: fnp.sum(fnp.trim_zeros(v) ** 2))(np.array([0, 1.0, 0, 2, 0]))
+    np.testing.assert_allclose(g, [0, 2, 0, 4, 0])
+    with pytest.raises(fluxion.ConcretizationError, match="trim_zeros"):
+        fluxion.jit(fnp.trim_zeros)(np.array([0, 1.0]))

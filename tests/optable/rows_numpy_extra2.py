@@ -58,3 +58,21 @@ row("x2-average-weights", lambda a, w: fnp.average(a, axis=1, weights=w),
     lambda a, w: np.average(a, axis=1, weights=w), args(uniform((3, 4)), uniform((4,), 0.5, 1)))
 row("x2-ptp-axis0", lambda x: fnp.ptp(x, axis=0), lambda x: np.ptp(x, axis=0),
     args(distinct((3, 4))))
+
+# (3) shape helpers
+row("x2-dstack", lambda a, b: fnp.dstack([a, b]), lambda a, b: np.dstack([a, b]),
+    args(uniform((2, 3)), uniform((2, 3))))
+row("x2-hsplit", lambda a: fnp.hsplit(a, [1])[1], lambda a: np.hsplit(a, [1])[1],
+    args(uniform((2, 3))))
+row("x2-rollaxis", lambda a: fnp.rollaxis(a, 2), lambda a: np.rollaxis(a, 2),
+    args(uniform((2, 3, 2))))
+row("x2-resize", lambda a: fnp.resize(a, (3, 3)), lambda a: np.resize(a, (3, 3)),
+    args(uniform((2, 2))))
+row("x2-diagflat", lambda a: fnp.diagflat(a, 1), lambda a: np.diagflat(a, 1),
+    args(uniform((2, 2))))
+row("x2-block", lambda a, b: fnp.block([[a, b], [b, a]]), lambda a, b: np.block([[a, b], [b, a]]),
+    args(uniform((2, 2)), uniform((2, 1))))
+row("x2-c_", lambda a, b: fnp.c_[a, b], lambda a, b: np.c_[a, b],
+    args(uniform((3,)), uniform((3,))))
+row("x2-apply_along_axis", lambda a: fnp.apply_along_axis(lambda r: fnp.cumsum(r) * r, 1, a),
+    lambda a: np.apply_along_axis(lambda r: np.cumsum(r) * r, 1, a), args(uniform((2, 3))))

@@ -586,3 +586,503 @@ def count_nonzero(a: ArrayLike, axis: Any = None, *, keepdims: bool = False) -> 
     if not isinstance(nz, Tracer):
         return np.count_nonzero(a, axis=axis, keepdims=keepdims)
     return fnp.sum(fnp.astype(nz, np.int64), axis=axis, keepdims=keepdims)
+
+
+# --------------------------------------------------------------------------------------------
+# Shape helpers
+# --------------------------------------------------------------------------------------------
+
+
+@_export
+def atleast_3d(*arys: ArrayLike) -> Any:
+    """View inputs as arrays of at least 3 dimensions. Differentiable; matches
+    ``numpy.atleast_3d``.
+
+    Parameters
+    ----------
+    *arys : array_like
+        0-d becomes (1, 1, 1), (N,) becomes (1, N, 1), (M, N) becomes (M, N, 1).
+
+    Returns
+    -------
+    Array or list of Array
+    """
+    res = []
+    for a in arys:
+        a = _arr(a)
+        s = shape_of(a)
+        if len(s) == 0:
+            a = fnp.reshape(a, (1, 1, 1))
+        elif len(s) == 1:
+            a = fnp.reshape(a, (1, s[0], 1))
+        elif len(s) == 2:
+            a = fnp.reshape(a, (s[0], s[1], 1))
+        res.append(a)
+    return res[0] if len(res) == 1 else res
+
+
+@_export
+def dstack(tup: Any) -> Array:
+    """Stack arrays along the third axis. Differentiable; matches ``numpy.dstack``.
+
+    Parameters
+    ----------
+    tup : sequence of array_like
+        Each is first made at least 3-D (see ``atleast_3d``).
+
+    Returns
+    -------
+    Array
+        At least 3-D.
+    """
+    if not isinstance(tup, (list, tuple)) or len(tup) == 0:
+        raise ValueError("fluxion.numpy.dstack: expected a non-empty sequence of arrays")
+    return fnp.concatenate([atleast_3d(a) for a in tup], axis=2)
+
+
+row_stack = _alias("row_stack", fnp.vstack)
+
+
+def _split_along(name: str, ary: Any, ios: Any, min_nd: int, axis: int) -> list:
+    nd = _ndim(ary)
+    if nd < min_nd:
+        raise ValueError(
+            f"fluxion.numpy.{name}: expected an array of at least {min_nd} dimensions, got "
+            f"shape {shape_of(ary)}"
+        )
+    return fnp.split(ary, ios, axis=axis)
+
+
+@_export
+def hsplit(ary: ArrayLike, indices_or_sections: Any) -> list:
+    """Split along the second axis (the first for 1-D input). Differentiable; matches
+    ``numpy.hsplit``.
+
+    Parameters
+    ----------
+    ary : array_like, at least 1-D
+    indices_or_sections : int or sequence of int
+
+    Returns
+    -------
+    list of Array
+    """
+    return _split_along("hsplit", ary, indices_or_sections, 1, 1 if _ndim(ary) > 1 else 0)
+
+
+@_export
+def vsplit(ary: ArrayLike, indices_or_sections: Any) -> list:
+    """Split along the first axis. Differentiable; matches ``numpy.vsplit``.
+
+    Parameters
+    ----------
+    ary : array_like, at least 2-D
+    indices_or_sections : int or sequence of int
+
+    Returns
+    -------
+    list of Array
+    """
+    return _split_along("vsplit", ary, indices_or_sections, 2, 0)
+
+
+@_export
+def dsplit(ary: ArrayLike, indices_or_sections: Any) -> list:
+    """Split along the third axis. Differentiable; matches ``numpy.dsplit``.
+
+    Parameters
+    ----------
+    ary : array_like, at least 3-D
+    indices_or_sections : int or sequence of int
+
+    Returns
+    -------
+    list of Array
+    """
+    return _split_along("dsplit", ary, indices_or_sections, 3, 2)
+
+
+@_export
+def rollaxis(a: ArrayLike, axis: int, start: int = 0) -> Array:
+    """Roll ``axis`` backwards until it lies before ``start``. Differentiable; matches
+    ``numpy.rollaxis``.
+
+    Parameters
+    ----------
+    a : array_like
+    axis : int
+    start : int, optional
+        In ``[-a.ndim, a.ndim]``.
+
+    Returns
+    -------
+    Array
+        ``a`` with its axes permuted.
+    """
+    n = _ndim(a)
+    axis = normalize_axis(axis, n, "rollaxis")
+    if not -n <= start <= n:
+        raise ValueError(
+            f"fluxion.numpy.rollaxis: start must be in [{-n}, {n}], got {start}"
+        )
+    if start < 0:
+        start += n
+    if axis < start:
+        start -= 1
+    if axis == start:
+        return _arr(a)
+    return fnp.moveaxis(a, axis, start)
+
+
+@_export
+def resize(a: ArrayLike, new_shape: Any) -> Array:
+    """Array of shape ``new_shape`` filled by repeating ``a``'s flattened entries. Differentiable;
+    matches ``numpy.resize``.
+
+    Parameters
+    ----------
+    a : array_like
+    new_shape : int or tuple of int
+
+    Returns
+    -------
+    Array, shape ``new_shape``
+        Zeros when ``a`` is empty.
+    """
+    shape = (int(new_shape),) if np.ndim(new_shape) == 0 else tuple(int(s) for s in new_shape)
+    if builtins.any(s < 0 for s in shape):
+        raise ValueError(f"fluxion.numpy.resize: all dimensions must be >= 0, got {shape}")
+    flat = fnp.ravel(a)
+    size = shape_of(flat)[0]
+    total = int(np.prod(shape))
+    if size == 0 or total == 0:
+        return fnp.zeros(shape, dtype=_dtype(flat))
+    reps = -(-total // size)
+    if reps > 1:
+        flat = fnp.concatenate([flat] * reps)
+    return fnp.reshape(flat[:total], shape)
+
+
+@_export
+def trim_zeros(filt: ArrayLike, trim: str = "fb", axis: Any = None) -> Array:
+    """Trim leading (``"f"``) and/or trailing (``"b"``) zeros. Differentiable in the kept entries;
+    matches ``numpy.trim_zeros``.
+
+    Parameters
+    ----------
+    filt : array_like
+    trim : str, optional
+        Contains ``"f"`` and/or ``"b"``.
+    axis : None, int or tuple of int, optional
+        Axes to trim (default all: the smallest box holding every non-zero entry).
+
+    Returns
+    -------
+    Array
+        ``filt`` sliced along the trimmed axes. The bounds need concrete values
+        (``ConcretizationError`` under ``jit``).
+    """
+    if not isinstance(trim, str) or not set(trim.lower()) <= {"f", "b"}:
+        raise ValueError(f"fluxion.numpy.trim_zeros: unexpected character(s) in trim: {trim!r}")
+    filt = _arr(filt)
+    nz = _concrete(filt, "trim_zeros", "filt") != 0
+    nd = nz.ndim
+    if nd == 0:
+        raise ValueError("fluxion.numpy.trim_zeros: expected an array of at least 1 dimension")
+    axes = range(nd) if axis is None else (
+        [normalize_axis(axis, nd, "trim_zeros")] if np.ndim(axis) == 0
+        else [normalize_axis(ax, nd, "trim_zeros") for ax in axis])
+    idx: list = [slice(None)] * nd
+    t = trim.lower()
+    for ax in axes:
+        other = tuple(i for i in range(nd) if i != ax)
+        hit = np.flatnonzero(np.any(nz, axis=other) if other else nz)
+        if hit.size == 0:
+            idx[ax] = slice(0, 0)
+            continue
+        lo = int(hit[0]) if "f" in t else 0
+        hi = int(hit[-1]) + 1 if "b" in t else nz.shape[ax]
+        idx[ax] = slice(lo, hi)
+    return filt[tuple(idx)]
+
+
+@_export
+def diagflat(v: ArrayLike, k: int = 0) -> Array:
+    """2-D array with the flattened ``v`` on diagonal ``k``. Differentiable; matches
+    ``numpy.diagflat``.
+
+    Parameters
+    ----------
+    v : array_like
+    k : int, optional
+
+    Returns
+    -------
+    Array, shape (v.size + abs(k), v.size + abs(k))
+    """
+    return fnp.diag(fnp.ravel(v), k)
+
+
+def _block_depth(x: Any, name: str) -> int:
+    if isinstance(x, tuple):
+        raise TypeError(f"fluxion.numpy.{name}: nested sequences must be lists, not tuples")
+    if isinstance(x, list):
+        if not x:
+            raise ValueError(f"fluxion.numpy.{name}: lists cannot be empty")
+        depths = {_block_depth(e, name) for e in x}
+        if len(depths) != 1:
+            raise ValueError(f"fluxion.numpy.{name}: list depths are mismatched")
+        return depths.pop() + 1
+    return 0
+
+
+def _block_max_nd(x: Any) -> int:
+    if isinstance(x, list):
+        return builtins.max(_block_max_nd(e) for e in x)
+    return _ndim(x)
+
+
+@_export
+def block(arrays: Any) -> Array:
+    """Assemble an array from nested lists of blocks. Differentiable; matches ``numpy.block``.
+
+    Parameters
+    ----------
+    arrays : nested list of array_like
+        The innermost lists concatenate along the last axis, the next along the second last...
+
+    Returns
+    -------
+    Array
+        Of ``max(nesting depth, largest block ndim)`` dimensions.
+    """
+    depth = _block_depth(arrays, "block")
+    nd = builtins.max(depth, _block_max_nd(arrays))
+
+    def build(x: Any, level: int) -> Any:
+        if not isinstance(x, list):
+            x = _arr(x)
+            return fnp.reshape(x, (1,) * (nd - _ndim(x)) + tuple(shape_of(x)))
+        return fnp.concatenate([build(e, level + 1) for e in x], axis=-(depth - level))
+
+    return build(arrays, 0)
+
+
+def _rc_item(item: Any) -> Any:
+    if isinstance(item, slice):
+        start = 0 if item.start is None else item.start
+        step = 1 if item.step is None else item.step
+        if isinstance(step, complex):
+            return np.linspace(start, item.stop, int(abs(step)))
+        return np.arange(start, item.stop, step)
+    return item
+
+
+class _RClass:
+    """Index-expression concatenation (see ``numpy.r_`` / ``numpy.c_``)."""
+
+    def __init__(self, name: str, columns: bool) -> None:
+        self._name = name
+        self._columns = columns
+
+    def __getitem__(self, key: Any) -> Array:
+        items = list(key) if isinstance(key, tuple) else [key]
+        axis = -1 if self._columns else 0
+        if items and isinstance(items[0], str):
+            d = items.pop(0)
+            try:
+                axis = int(d)
+            except ValueError:
+                raise NotImplementedError(
+                    f"fluxion.numpy.{self._name}: only an integer axis string is supported as the "
+                    f"first item, got {d!r}"
+                ) from None
+        parts = []
+        for it in items:
+            a = _arr(_rc_item(it))
+            if self._columns:
+                s = shape_of(a)
+                a = fnp.reshape(a, (1, 1) if len(s) == 0 else (s[0], 1)) if len(s) < 2 else a
+            elif _ndim(a) == 0:
+                a = fnp.reshape(a, (1,))
+            parts.append(a)
+        if not parts:
+            return np.array([])
+        return fnp.concatenate(parts, axis=axis)
+
+
+r_ = _RClass("r_", columns=False)
+r_.__doc__ = """Concatenate along the first axis by index expression: ``r_[a, 0:3, 5]``.
+
+Differentiable in array items; matches ``numpy.r_`` for arrays, scalars and slices (a complex
+step like ``0:1:5j`` means ``linspace``) and an optional leading integer axis string ``"1"``.
+"""
+c_ = _RClass("c_", columns=True)
+c_.__doc__ = """Stack as columns by index expression: ``c_[a, b]`` (1-D items become columns).
+
+Differentiable in array items; matches ``numpy.c_`` for arrays, scalars and slices.
+"""
+__all__ += ["r_", "c_"]
+
+
+@_export
+def ix_(*args: ArrayLike) -> tuple:
+    """Open mesh of 1-D index sequences (not differentiable). Matches ``numpy.ix_``.
+
+    Parameters
+    ----------
+    *args : 1-D array_like of int or bool
+        Boolean sequences are turned into their non-zero indices (needs concrete values).
+
+    Returns
+    -------
+    tuple of Array
+        The ``k``-th has shape ``(1,)*k + (n_k,) + (1,)*(len(args)-k-1)``.
+    """
+    out = []
+    n = len(args)
+    for k, a in enumerate(args):
+        a = _arr(a)
+        if _ndim(a) != 1:
+            raise ValueError(
+                f"fluxion.numpy.ix_: cross index must be 1 dimensional, got shape {shape_of(a)}"
+            )
+        if _dtype(a) == np.bool_:
+            a = np.flatnonzero(_concrete(a, "ix_", "a boolean index"))
+        shp = [1] * n
+        shp[k] = shape_of(a)[0]
+        out.append(fnp.reshape(a, tuple(shp)))
+    return tuple(out)
+
+
+@_export
+def piecewise(x: ArrayLike, condlist: Any, funclist: Any, *args: Any, **kw: Any) -> Array:
+    """Piecewise-defined function. Differentiable in ``x`` (and in what the functions close over);
+    matches ``numpy.piecewise``.
+
+    Parameters
+    ----------
+    x : array_like
+    condlist : bool array or list of bool arrays, each ``x``'s shape
+    funclist : list of callables or scalars
+        One per condition, plus optionally one more for where no condition holds. Later
+        conditions win where several hold.
+    *args, **kw
+        Passed on to the callables.
+
+    Returns
+    -------
+    Array
+        ``x``'s shape and dtype.
+
+    Notes
+    -----
+    With concrete conditions each function sees only its own entries (as in NumPy), so a function
+    that is invalid elsewhere (``sqrt`` of negatives...) is harmless. Under ``jit`` the conditions
+    are traced: every function is evaluated on all of ``x`` and the results are combined with
+    ``where``.
+    """
+    x = _arr(x)
+    if isinstance(condlist, (list, tuple)):
+        if condlist and np.ndim(condlist[0]) == 0 and _ndim(x) != 0 and not isinstance(
+                condlist[0], Tracer):
+            condlist = [condlist]  # one condition given as a nested list of bools
+    elif _ndim(condlist) == _ndim(x):
+        condlist = [condlist]
+    condlist = list(condlist)
+    n = len(condlist)
+    funclist = list(funclist)
+    if len(funclist) not in (n, n + 1):
+        raise ValueError(
+            f"fluxion.numpy.piecewise: with {n} condition(s), funclist must have {n} or {n + 1} "
+            f"items, got {len(funclist)}"
+        )
+    try:
+        conds = [np.broadcast_to(_concrete(c, "piecewise", "condlist").astype(bool), shape_of(x))
+                 for c in condlist]
+        concrete = True
+    except Exception:  # noqa: BLE001  (traced conditions under jit)
+        concrete = False
+    if len(funclist) == n + 1:
+        if concrete:
+            conds.append(~np.any(np.stack(conds), axis=0) if conds else
+                         np.ones(shape_of(x), bool))
+        else:
+            rest = fnp.logical_not(fnp.any(fnp.stack(
+                [fnp.broadcast_to(c, shape_of(x)) for c in condlist]), axis=0))
+            condlist = [*condlist, rest]
+    out = fnp.zeros_like(x)
+    if not concrete:
+        for c, f in zip(condlist, funclist, strict=True):
+            val = f(x, *args, **kw) if callable(f) else f
+            out = fnp.where(c, fnp.astype(val, _dtype(x)) if callable(f) else val, out)
+        return out
+    flat = fnp.ravel(x)
+    out = fnp.ravel(out)
+    for c, f in zip(conds, funclist, strict=True):
+        idx = np.flatnonzero(c)
+        if callable(f):
+            val = f(fnp.take(flat, idx), *args, **kw)
+            val = fnp.broadcast_to(fnp.astype(val, _dtype(x)), idx.shape)
+        else:
+            val = fnp.full(idx.shape, f, dtype=_dtype(x))
+        if idx.size:
+            out = fex.put_along_axis(out, idx, val, 0)
+    return fnp.reshape(out, shape_of(x))
+
+
+@_export
+def apply_along_axis(func1d: Any, axis: int, arr: ArrayLike, *args: Any, **kwargs: Any) -> Array:
+    """Apply ``func1d`` to 1-D slices along ``axis`` (a Python loop, then a stack).
+    Differentiable when ``func1d`` is; matches ``numpy.apply_along_axis``.
+
+    Parameters
+    ----------
+    func1d : callable
+        Maps a 1-D array of length ``arr.shape[axis]`` to an array of any (fixed) shape.
+    axis : int
+    arr : array_like
+
+    Returns
+    -------
+    Array
+        ``arr.shape[:axis] + out.shape + arr.shape[axis+1:]``.
+    """
+    arr = _arr(arr)
+    nd = _ndim(arr)
+    axis = normalize_axis(axis, nd, "apply_along_axis")
+    a = fnp.moveaxis(arr, axis, -1)
+    outer = tuple(shape_of(a)[:-1])
+    if int(np.prod(outer)) == 0:
+        raise ValueError("fluxion.numpy.apply_along_axis: cannot apply to an empty outer shape")
+    res = [_arr(func1d(a[idx], *args, **kwargs)) for idx in np.ndindex(*outer)]
+    out = fnp.stack(res)
+    rshape = tuple(shape_of(res[0]))
+    out = fnp.reshape(out, outer + rshape)
+    k = len(rshape)
+    perm = list(range(axis)) + list(range(len(outer), len(outer) + k)) + list(
+        range(axis, len(outer)))
+    return fnp.transpose(out, perm)
+
+
+@_export
+def fromfunction(function: Any, shape: Any, *, dtype: Any = float, like: Any = None,
+                 **kwargs: Any) -> Any:
+    """Call ``function`` on the index grids of ``shape``. Matches ``numpy.fromfunction``.
+
+    Parameters
+    ----------
+    function : callable
+        Called as ``function(i0, i1, ..., **kwargs)`` with index arrays of shape ``shape``.
+    shape : tuple of int
+    dtype : dtype, optional
+        Of the index arrays (default float).
+
+    Returns
+    -------
+    Any
+        Whatever ``function`` returns (differentiable in what it closes over).
+    """
+    if like is not None:
+        raise TypeError("fluxion.numpy.fromfunction: like= is not supported")
+    return function(*np.indices(tuple(shape), dtype=dtype), **kwargs)
