@@ -76,3 +76,16 @@ row("x2-c_", lambda a, b: fnp.c_[a, b], lambda a, b: np.c_[a, b],
     args(uniform((3,)), uniform((3,))))
 row("x2-apply_along_axis", lambda a: fnp.apply_along_axis(lambda r: fnp.cumsum(r) * r, 1, a),
     lambda a: np.apply_along_axis(lambda r: np.cumsum(r) * r, 1, a), args(uniform((2, 3))))
+
+# (4) elementwise helpers
+row("x2-modf-frac", lambda x: fnp.modf(x)[0], lambda x: np.modf(x)[0],
+    args(uniform((4,), 0.1, 0.9)))
+row("x2-frexp-mantissa", lambda x: fnp.frexp(x)[0], lambda x: np.frexp(x)[0],
+    args(uniform((4,), 0.6, 0.9)))
+row("x2-ldexp", lambda x: fnp.ldexp(x, np.array([1, -2, 3])), lambda x: np.ldexp(x, [1, -2, 3]),
+    args(uniform((3,))))
+row("x2-nan_to_num", fnp.nan_to_num, np.nan_to_num, args(uniform((3,))))
+row("x2-angle-complex", fnp.angle, np.angle, args(uniform((3,), 0.5, 1.0, dtype=np.complex128)))
+row("x2-i0", fnp.i0, np.i0, args(uniform((5,), -3.0, 3.0)))
+row("x2-divmod-rem", lambda a, b: fnp.divmod(a, b)[1], lambda a, b: np.divmod(a, b)[1],
+    args(uniform((3,), 0.1, 0.4), uniform((3,), 0.5, 1.0)))

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Tracer
+from ..prims import special as sp
 from ..prims._helpers import normalize_axis, shape_of
 from . import core as fnp
 from . import extra as fex
@@ -1086,3 +1087,389 @@ def fromfunction(function: Any, shape: Any, *, dtype: Any = float, like: Any = N
     if like is not None:
         raise TypeError("fluxion.numpy.fromfunction: like= is not supported")
     return function(*np.indices(tuple(shape), dtype=dtype), **kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# Elementwise helpers and comparisons
+# --------------------------------------------------------------------------------------------
+
+
+def _float_of(x: Any) -> Any:
+    x = _arr(x)
+    if not _inexact(x):
+        x = fnp.astype(x, np.float64)
+    return x
+
+
+@_export
+def modf(x: ArrayLike, /) -> tuple:
+    """Fractional and integral parts, both with ``x``'s sign. Matches ``numpy.modf``.
+
+    Parameters
+    ----------
+    x : array_like
+
+    Returns
+    -------
+    (Array, Array)
+        ``x``'s shape each. The fractional part has derivative 1, the integral part 0.
+    """
+    x = _float_of(x)
+    whole = fnp.trunc(x)
+    return fnp.subtract(x, whole), whole
+
+
+def _scale2(x: Any, e: Any) -> Any:
+    """``x * 2**-e`` in two exact steps (``2**-e`` alone overflows for subnormal ``x``)."""
+    h = fnp.floor(fnp.multiply(e, 0.5))
+    return fnp.multiply(fnp.multiply(x, fnp.exp2(fnp.negative(h))),
+                        fnp.exp2(fnp.negative(fnp.subtract(e, h))))
+
+
+@_export
+def frexp(x: ArrayLike, /) -> tuple:
+    """Split ``x`` into mantissa and base-2 exponent, ``x = m * 2**e`` with
+    ``0.5 <= |m| < 1``. Matches ``numpy.frexp``.
+
+    Parameters
+    ----------
+    x : array_like, real
+
+    Returns
+    -------
+    (Array, Array of int32)
+        ``x``'s shape each. The mantissa is differentiable (derivative ``2**-e``); the exponent
+        is not. Zero, infinities and NaN give ``(x, 0)``.
+    """
+    x = _float_of(x)
+    if fnp.iscomplexobj(x):
+        raise TypeError("fluxion.numpy.frexp: expected real input, got a complex array")
+    ok = fnp.logical_and(fnp.isfinite(x), fnp.not_equal(x, 0))
+    mag = fnp.stop_gradient(fnp.where(ok, fnp.abs(x), 1.0))
+    e = fnp.add(fnp.floor(fnp.log2(mag)), 1.0)
+    # correct a possible off-by-one of log2 near powers of two
+    e = fnp.where(fnp.less(_scale2(mag, e), 0.5), fnp.subtract(e, 1.0), e)
+    e = fnp.where(fnp.greater_equal(_scale2(mag, e), 1.0), fnp.add(e, 1.0), e)
+    e = fnp.stop_gradient(fnp.where(ok, e, 0.0))
+    mant = _scale2(x, e)
+    return mant, fnp.astype(e, np.int32)
+
+
+@_export
+def ldexp(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """``x1 * 2**x2``. Differentiable in ``x1``; matches ``numpy.ldexp``.
+
+    Parameters
+    ----------
+    x1 : array_like
+    x2 : array_like of int
+
+    Returns
+    -------
+    Array
+        The broadcast shape.
+    """
+    if np.issubdtype(_dtype(x2), np.inexact):
+        raise TypeError(
+            f"fluxion.numpy.ldexp: the exponent x2 must be integer, got dtype {_dtype(x2)}"
+        )
+    x1 = _float_of(x1)
+    return fnp.multiply(x1, fnp.astype(fnp.exp2(fnp.astype(x2, np.float64)), _dtype(x1)))
+
+
+@_export
+def divmod(x1: ArrayLike, x2: ArrayLike, /) -> tuple:  # noqa: A001
+    """``(floor_divide(x1, x2), remainder(x1, x2))``. Matches ``numpy.divmod``.
+
+    Parameters
+    ----------
+    x1, x2 : array_like
+        Shapes broadcast together.
+
+    Returns
+    -------
+    (Array, Array)
+        The quotient (derivative 0) and the remainder (differentiable).
+    """
+    return fnp.floor_divide(x1, x2), fnp.remainder(x1, x2)
+
+
+@_export
+def fix(x: ArrayLike, out: Any = None) -> Array:
+    """Round toward zero (derivative 0). Matches ``numpy.fix``.
+
+    Parameters
+    ----------
+    x : array_like
+
+    Returns
+    -------
+    Array
+        ``x``'s shape and dtype.
+    """
+    _reject_out("fix", out)
+    return fnp.trunc(x)
+
+
+@_export
+def nan_to_num(x: ArrayLike, copy: bool = True, nan: float = 0.0, posinf: Any = None,
+               neginf: Any = None) -> Array:
+    """Replace NaN and infinities with finite numbers. Matches ``numpy.nan_to_num``.
+
+    Parameters
+    ----------
+    x : array_like (complex: the real and imaginary parts separately)
+    nan : float, optional
+    posinf, neginf : float, optional
+        Default: the largest / most negative finite number of the dtype.
+
+    Returns
+    -------
+    Array
+        ``x``'s shape and dtype. Differentiable; the replaced entries get derivative 0.
+    """
+    x = _arr(x)
+    if not _inexact(x):
+        return x
+    if fnp.iscomplexobj(x):
+        re = nan_to_num(fnp.real(x), nan=nan, posinf=posinf, neginf=neginf)
+        im = nan_to_num(fnp.imag(x), nan=nan, posinf=posinf, neginf=neginf)
+        return fnp.add(re, fnp.multiply(im, 1j))
+    info = np.finfo(_dtype(x))
+    hi = info.max if posinf is None else posinf
+    lo = info.min if neginf is None else neginf
+    inf = fnp.isinf(x)
+    out = fnp.where(fnp.isnan(x), nan, x)
+    out = fnp.where(fnp.logical_and(inf, fnp.logical_not(fnp.signbit(x))), hi, out)
+    out = fnp.where(fnp.logical_and(inf, fnp.signbit(x)), lo, out)
+    return fnp.astype(out, _dtype(x))
+
+
+@_export
+def real_if_close(a: ArrayLike, tol: float = 100) -> Array:
+    """The real part if every imaginary part is within ``tol`` machine epsilons of zero.
+    Matches ``numpy.real_if_close``.
+
+    Parameters
+    ----------
+    a : array_like
+    tol : float, optional
+        In machine epsilons when > 1, else absolute.
+
+    Returns
+    -------
+    Array
+        ``a``'s shape. The choice needs concrete values (``ConcretizationError`` under ``jit``);
+        the result is differentiable.
+    """
+    a = _arr(a)
+    if not fnp.iscomplexobj(a):
+        return a
+    if tol > 1:
+        tol = np.finfo(_dtype(a)).eps * tol
+    im = _concrete(fnp.imag(a), "real_if_close", "a")
+    if np.all(np.abs(im) < tol):
+        return fnp.real(a)
+    return a
+
+
+@_export
+def angle(z: ArrayLike, deg: bool = False) -> Array:
+    """Argument of complex numbers. Differentiable (away from 0); matches ``numpy.angle``.
+
+    Parameters
+    ----------
+    z : array_like
+    deg : bool, optional
+        Degrees instead of radians.
+
+    Returns
+    -------
+    Array of float
+        ``z``'s shape.
+    """
+    z = _arr(z)
+    if fnp.iscomplexobj(z):
+        out = fnp.arctan2(fnp.imag(z), fnp.real(z))
+    else:
+        z = _float_of(z)
+        out = fnp.arctan2(fnp.zeros_like(z), z)
+    return fnp.multiply(out, 180.0 / np.pi) if deg else out
+
+
+@_export
+def i0(x: ArrayLike) -> Array:
+    """Modified Bessel function of the first kind, order 0. Differentiable; matches
+    ``numpy.i0``.
+
+    Parameters
+    ----------
+    x : array_like, real
+
+    Returns
+    -------
+    Array
+        ``x``'s shape. Computed as ``exp(|x|) * i0e(x)``.
+    """
+    x = _float_of(x)
+    if fnp.iscomplexobj(x):
+        raise TypeError("fluxion.numpy.i0: complex input is not supported")
+    return fnp.multiply(fnp.exp(fnp.abs(x)), sp.i0e(x))
+
+
+@_export
+def isclose(a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Array:
+    """Elementwise ``|a - b| <= atol + rtol * |b|`` (not differentiable). Matches
+    ``numpy.isclose``.
+
+    Parameters
+    ----------
+    a, b : array_like
+    rtol, atol : float, optional
+    equal_nan : bool, optional
+        Whether two NaNs compare close.
+
+    Returns
+    -------
+    Array of bool
+        The broadcast shape (a numpy bool for scalar inputs).
+    """
+    a, b = _arr(a), _arr(b)
+    finite = fnp.logical_and(fnp.isfinite(a), fnp.isfinite(b))
+    with np.errstate(invalid="ignore", over="ignore"):
+        near = fnp.less_equal(fnp.abs(fnp.subtract(a, b)),
+                              fnp.add(atol, fnp.multiply(rtol, fnp.abs(b))))
+    out = fnp.where(finite, near, fnp.equal(a, b))
+    if equal_nan:
+        out = fnp.logical_or(out, fnp.logical_and(fnp.isnan(a), fnp.isnan(b)))
+    return out
+
+
+@_export
+def allclose(a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> Any:
+    """Whether ``isclose`` holds everywhere. Matches ``numpy.allclose``.
+
+    Returns
+    -------
+    bool
+        (a traced boolean scalar under ``jit``).
+    """
+    out = fnp.all(isclose(a, b, rtol, atol, equal_nan))
+    return out if isinstance(out, Tracer) else bool(out)
+
+
+@_export
+def array_equal(a1: ArrayLike, a2: ArrayLike, equal_nan: bool = False) -> Any:
+    """Same shape and elements. Matches ``numpy.array_equal``.
+
+    Parameters
+    ----------
+    a1, a2 : array_like
+    equal_nan : bool, optional
+        Whether NaNs compare equal.
+
+    Returns
+    -------
+    bool
+        (a traced boolean scalar under ``jit`` when the shapes agree).
+    """
+    a1, a2 = _arr(a1), _arr(a2)
+    if shape_of(a1) != shape_of(a2):
+        return False
+    eq = fnp.equal(a1, a2)
+    if equal_nan and _inexact(a1) and _inexact(a2):
+        eq = fnp.logical_or(eq, fnp.logical_and(fnp.isnan(a1), fnp.isnan(a2)))
+    out = fnp.all(eq)
+    return out if isinstance(out, Tracer) else bool(out)
+
+
+@_export
+def array_equiv(a1: ArrayLike, a2: ArrayLike) -> Any:
+    """Shapes broadcast and all elements equal. Matches ``numpy.array_equiv``.
+
+    Returns
+    -------
+    bool
+        (a traced boolean scalar under ``jit`` when the shapes broadcast).
+    """
+    a1, a2 = _arr(a1), _arr(a2)
+    try:
+        np.broadcast_shapes(shape_of(a1), shape_of(a2))
+    except ValueError:
+        return False
+    out = fnp.all(fnp.equal(a1, a2))
+    return out if isinstance(out, Tracer) else bool(out)
+
+
+def _real_only(name: str, x: Any) -> Any:
+    x = _arr(x)
+    if fnp.iscomplexobj(x):
+        raise TypeError(f"fluxion.numpy.{name}: expected real input, got a complex array")
+    return x
+
+
+@_export
+def isposinf(x: ArrayLike, out: Any = None) -> Array:
+    """Test for +inf (not differentiable). Matches ``numpy.isposinf``.
+
+    Returns
+    -------
+    Array of bool
+        ``x``'s shape.
+    """
+    _reject_out("isposinf", out)
+    x = _real_only("isposinf", x)
+    return fnp.logical_and(fnp.isinf(x), fnp.logical_not(fnp.signbit(x)))
+
+
+@_export
+def isneginf(x: ArrayLike, out: Any = None) -> Array:
+    """Test for -inf (not differentiable). Matches ``numpy.isneginf``.
+
+    Returns
+    -------
+    Array of bool
+        ``x``'s shape.
+    """
+    _reject_out("isneginf", out)
+    x = _real_only("isneginf", x)
+    return fnp.logical_and(fnp.isinf(x), fnp.signbit(x))
+
+
+@_export
+def isreal(x: ArrayLike) -> Array:
+    """Whether each element has zero imaginary part. Matches ``numpy.isreal``.
+
+    Returns
+    -------
+    Array of bool
+        ``x``'s shape.
+    """
+    x = _arr(x)
+    if not fnp.iscomplexobj(x):
+        return fnp.full(shape_of(x), True) if isinstance(x, Tracer) else np.ones(
+            shape_of(x), bool)
+    return fnp.equal(fnp.imag(x), 0)
+
+
+@_export
+def iscomplex(x: ArrayLike) -> Array:
+    """Whether each element has non-zero imaginary part. Matches ``numpy.iscomplex``.
+
+    Returns
+    -------
+    Array of bool
+        ``x``'s shape.
+    """
+    x = _arr(x)
+    if not fnp.iscomplexobj(x):
+        return np.zeros(shape_of(x), bool)
+    return fnp.not_equal(fnp.imag(x), 0)
+
+
+@_export
+def isrealobj(x: Any) -> bool:
+    """Whether ``x`` has a non-complex dtype. Matches ``numpy.isrealobj``."""
+    return not fnp.iscomplexobj(x)
