@@ -137,6 +137,28 @@ CASES += [
     ("isrealobj", lambda m: (m.isrealobj(CN), m.isrealobj(A), m.isrealobj(2))),
 ]
 
+# (5) polynomials and windows
+P3, P2 = np.array([1.0, -2.0, 0.5, 3.0]), np.array([2.0, 1.0])
+CASES += [
+    ("polyadd", lambda m: m.polyadd(P3, P2)), ("polyadd-int", lambda m: m.polyadd([1, 2], [3])),
+    ("polysub", lambda m: m.polysub(P2, P3)), ("polymul", lambda m: m.polymul(P3, P2)),
+    ("polymul-int", lambda m: m.polymul([1, 2], [3, 4])),
+    ("polyder", lambda m: m.polyder(P3)), ("polyder-2", lambda m: m.polyder(P3, 2)),
+    ("polyder-int", lambda m: m.polyder([1, 2, 3])), ("polyder-0", lambda m: m.polyder(P3, 0)),
+    ("polyder-over", lambda m: m.polyder(P2, 3)),
+    ("polyint", lambda m: m.polyint(P3)), ("polyint-k", lambda m: m.polyint(P2, 2, k=[3, 4])),
+    ("polyint-kscalar", lambda m: m.polyint(P2, 2, k=5.0)),
+    ("polyint-karray", lambda m: m.polyint(P2, 2, k=np.array([3.0, 4.0]))),
+    ("polydiv", lambda m: m.polydiv(P3, P2)), ("polydiv-short", lambda m: m.polydiv(P2, P3)),
+    ("polydiv-exact", lambda m: m.polydiv([1.0, 3, 2], [1.0, 1])),
+    ("polydiv-const", lambda m: m.polydiv(P3, [2.0])),
+]
+for _w in ("bartlett", "blackman", "hamming", "hanning"):
+    for _m in (0, 1, 2, 7, 10):
+        CASES.append((f"{_w}-{_m}", lambda m, _w=_w, _m=_m: getattr(m, _w)(_m)))
+for _m in (0, 1, 2, 7):
+    CASES.append((f"kaiser-{_m}", lambda m, _m=_m: m.kaiser(_m, 4.5)))
+
 
 def _close(got, want):
     if isinstance(want, (tuple, list)):
@@ -155,7 +177,7 @@ def _close(got, want):
         assert got.dtype.kind == want.dtype.kind, (got.dtype, want.dtype)
         np.testing.assert_array_equal(got, want)
     else:
-        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14, equal_nan=True)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15, equal_nan=True)
 
 
 @pytest.mark.parametrize("label,call", CASES, ids=[c[0] for c in CASES])
@@ -264,3 +286,19 @@ def test_elementwise_grads():
     np.testing.assert_array_equal(fluxion.jit(lambda v: fnp.frexp(v)[0])(FX), np.frexp(FX)[0])
     with pytest.raises(fluxion.ConcretizationError, match="real_if_close"):
         fluxion.jit(fnp.real_if_close)(z)
+
+
+def test_poly_window_grads():
+    g = fluxion.grad(lambda p: fnp.sum(fnp.polydiv(p, P2)[0]))(P3)
+    h = 1e-6
+    fd = [(np.polydiv(P3 + h * e, P2)[0].sum() - np.polydiv(P3 - h * e, P2)[0].sum()) / (2 * h)
+          for e in np.eye(4)]
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-9)
+    beta = 3.0
+    g = fluxion.grad(lambda b: fnp.sum(fnp.kaiser(6, b)))(beta)
+    fd = (np.kaiser(6, beta + h).sum() - np.kaiser(6, beta - h).sum()) / (2 * h)
+    np.testing.assert_allclose(g, fd, rtol=1e-6)
+    with pytest.raises(ValueError, match="polyder: order"):
+        fnp.polyder(P3, -1)
+    with pytest.raises(ValueError, match="polyint: k must be"):
+        fnp.polyint(P3, 3, k=[1.0])

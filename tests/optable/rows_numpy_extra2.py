@@ -89,3 +89,17 @@ row("x2-angle-complex", fnp.angle, np.angle, args(uniform((3,), 0.5, 1.0, dtype=
 row("x2-i0", fnp.i0, np.i0, args(uniform((5,), -3.0, 3.0)))
 row("x2-divmod-rem", lambda a, b: fnp.divmod(a, b)[1], lambda a, b: np.divmod(a, b)[1],
     args(uniform((3,), 0.1, 0.4), uniform((3,), 0.5, 1.0)))
+
+# (5) polynomials and windows
+row("x2-polyadd", fnp.polyadd, np.polyadd, args(uniform((3,)), uniform((2,))))
+row("x2-polymul", fnp.polymul, np.polymul, args(uniform((3,)), uniform((2,))))
+row("x2-polyder", lambda p: fnp.polyder(p, 2), lambda p: np.polyder(p, 2), args(uniform((4,))))
+row("x2-polyint", lambda p, k: fnp.polyint(p, 2, k=[k, 2 * k]),
+    lambda p, k: np.polyint(p, 2, k=[k, 2 * k]), args(uniform((3,)), uniform(())))
+row("x2-polydiv-q", lambda u, v: fnp.polydiv(u, v)[0], lambda u, v: np.polydiv(u, v)[0],
+    args(uniform((4,)), uniform((2,), 0.5, 1.0)),
+    inapplicable={c: "polydiv trims the remainder by its concrete value (NumPy's shape rule)"
+                  for c in ("vmap_axis0", "vmap_axis1", "vmap_none", "jit", "tier1", "tape",
+                            "cupy")})
+row("x2-kaiser-beta", lambda b: fnp.kaiser(5, b), lambda b: np.kaiser(5, b),
+    args(uniform((), 1.0, 5.0)))

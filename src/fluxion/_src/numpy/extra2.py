@@ -1473,3 +1473,276 @@ def iscomplex(x: ArrayLike) -> Array:
 def isrealobj(x: Any) -> bool:
     """Whether ``x`` has a non-complex dtype. Matches ``numpy.isrealobj``."""
     return not fnp.iscomplexobj(x)
+
+
+# --------------------------------------------------------------------------------------------
+# Polynomial arithmetic (coefficients highest power first) and window functions
+# --------------------------------------------------------------------------------------------
+
+
+def _poly1d(name: str, p: Any) -> Any:
+    p = fnp.atleast_1d(_arr(p))
+    if _ndim(p) != 1:
+        raise ValueError(
+            f"fluxion.numpy.{name}: expected 1-D polynomial coefficients, got shape {shape_of(p)}"
+        )
+    return p
+
+
+def _pad_front(p: Any, n: int) -> Any:
+    k = n - shape_of(p)[0]
+    if k <= 0:
+        return p
+    return fnp.concatenate([fnp.zeros((k,), dtype=_dtype(p)), p])
+
+
+@_export
+def polyadd(a1: ArrayLike, a2: ArrayLike) -> Array:
+    """Sum of two polynomials. Differentiable; matches ``numpy.polyadd`` for arrays.
+
+    Parameters
+    ----------
+    a1, a2 : array_like, 1-D
+        Coefficients, highest power first.
+
+    Returns
+    -------
+    Array, shape (max(len(a1), len(a2)),)
+    """
+    a1, a2 = _poly1d("polyadd", a1), _poly1d("polyadd", a2)
+    n = builtins.max(shape_of(a1)[0], shape_of(a2)[0])
+    return fnp.add(_pad_front(a1, n), _pad_front(a2, n))
+
+
+@_export
+def polysub(a1: ArrayLike, a2: ArrayLike) -> Array:
+    """Difference of two polynomials. Differentiable; matches ``numpy.polysub`` for arrays.
+
+    Parameters
+    ----------
+    a1, a2 : array_like, 1-D
+        Coefficients, highest power first.
+
+    Returns
+    -------
+    Array, shape (max(len(a1), len(a2)),)
+    """
+    a1, a2 = _poly1d("polysub", a1), _poly1d("polysub", a2)
+    n = builtins.max(shape_of(a1)[0], shape_of(a2)[0])
+    return fnp.subtract(_pad_front(a1, n), _pad_front(a2, n))
+
+
+@_export
+def polymul(a1: ArrayLike, a2: ArrayLike) -> Array:
+    """Product of two polynomials. Differentiable; matches ``numpy.polymul`` for arrays.
+
+    Parameters
+    ----------
+    a1, a2 : array_like, 1-D
+        Coefficients, highest power first.
+
+    Returns
+    -------
+    Array, shape (len(a1) + len(a2) - 1,)
+    """
+    return fex.convolve(_poly1d("polymul", a1), _poly1d("polymul", a2))
+
+
+@_export
+def polyder(p: ArrayLike, m: int = 1) -> Array:
+    """``m``-th derivative of a polynomial. Differentiable; matches ``numpy.polyder`` for arrays.
+
+    Parameters
+    ----------
+    p : array_like, 1-D
+        Coefficients, highest power first.
+    m : int, optional
+        Order (>= 0).
+
+    Returns
+    -------
+    Array, shape (max(len(p) - m, 0),)
+    """
+    m = int(m)
+    if m < 0:
+        raise ValueError(f"fluxion.numpy.polyder: order of derivative must be positive, got {m}")
+    p = _poly1d("polyder", p)
+    for _ in range(m):
+        n = shape_of(p)[0] - 1
+        if n <= 0:
+            return fnp.zeros((0,), dtype=np.result_type(_dtype(p), np.float64))
+        p = fnp.multiply(p[:-1], np.arange(n, 0, -1))
+    return p
+
+
+@_export
+def polyint(p: ArrayLike, m: int = 1, k: Any = None) -> Array:
+    """``m``-th antiderivative of a polynomial. Differentiable in ``p`` and ``k``; matches
+    ``numpy.polyint`` for arrays.
+
+    Parameters
+    ----------
+    p : array_like, 1-D
+        Coefficients, highest power first.
+    m : int, optional
+        Order (>= 0).
+    k : scalar or sequence of length m, optional
+        Integration constants (default 0), the first one for the first integration.
+
+    Returns
+    -------
+    Array, shape (len(p) + m,)
+    """
+    m = int(m)
+    if m < 0:
+        raise ValueError(f"fluxion.numpy.polyint: order of integral must be positive, got {m}")
+    p = _float_of(_poly1d("polyint", p))
+    if k is None:
+        ks: list = [0.0] * m
+    elif isinstance(k, (list, tuple)):
+        ks = list(k)
+    elif _ndim(k) == 0:
+        ks = [k] * m
+    else:
+        ks = [k[i] for i in range(shape_of(k)[0])]
+    if len(ks) < m:
+        raise ValueError(
+            f"fluxion.numpy.polyint: k must be a scalar or a sequence of length m={m}, got "
+            f"length {len(ks)}"
+        )
+    for i in range(m):
+        n = shape_of(p)[0]
+        p = fnp.concatenate([fnp.divide(p, np.arange(n, 0, -1, dtype=np.float64)),
+                             fnp.reshape(fnp.astype(ks[i], _dtype(p)), (1,))])
+    return p
+
+
+@_export
+def polydiv(u: ArrayLike, v: ArrayLike) -> tuple:
+    """Quotient and remainder of polynomial division. Differentiable; matches
+    ``numpy.polydiv`` for arrays.
+
+    Parameters
+    ----------
+    u, v : array_like, 1-D
+        Dividend and divisor coefficients, highest power first (``v[0] != 0``).
+
+    Returns
+    -------
+    (Array, Array)
+        The quotient, shape (max(len(u) - len(v) + 1, 1),), and the remainder with its leading
+        near-zero coefficients trimmed as NumPy does (the trimming reads the concrete value;
+        ``ConcretizationError`` under ``jit``).
+    """
+    u = _float_of(_poly1d("polydiv", u))
+    v = _float_of(_poly1d("polydiv", v))
+    m, n = shape_of(u)[0], shape_of(v)[0]
+    if m < n:
+        q: Any = fnp.zeros((1,), dtype=np.result_type(_dtype(u), _dtype(v)))
+        r = fnp.add(u, fnp.zeros((), dtype=_dtype(q)))
+    else:
+        rs = [u[i] for i in range(m)]
+        qs = []
+        for k in range(m - n + 1):
+            d = fnp.divide(rs[k], v[0])
+            qs.append(d)
+            for j in range(n):
+                rs[k + j] = fnp.subtract(rs[k + j], fnp.multiply(d, v[j]))
+        q = fnp.stack(qs)
+        r = fnp.stack(rs[m - n + 1:]) if n > 1 else fnp.zeros((1,), dtype=_dtype(q))
+    rc = _concrete(r, "polydiv", "the remainder")
+    start = 0
+    while start < rc.shape[0] - 1 and np.allclose(rc[start], 0, rtol=1e-14):
+        start += 1
+    return q, r[start:]
+
+
+def _window_n(name: str, M: Any) -> int | None:  # noqa: N803
+    if not float(M).is_integer():
+        raise TypeError(f"fluxion.numpy.{name}: M must be an integer, got {M!r}")
+    return int(M)
+
+
+def _sym_window(name: str, M: Any, coeffs: tuple) -> np.ndarray:  # noqa: N803
+    M = _window_n(name, M)  # noqa: N806
+    if M < 1:
+        return np.array([], dtype=np.float64)
+    if M == 1:
+        return np.ones(1, dtype=np.float64)
+    t = np.pi * np.arange(1 - M, M, 2, dtype=np.float64) / (M - 1)
+    return builtins.sum(c * np.cos(i * t) for i, c in enumerate(coeffs))
+
+
+@_export
+def bartlett(M: int) -> np.ndarray:  # noqa: N803
+    """Bartlett (triangular) window of ``M`` points. Matches ``numpy.bartlett``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (M,)
+        Empty for ``M < 1``.
+    """
+    M = _window_n("bartlett", M)  # noqa: N806
+    if M < 1:
+        return np.array([], dtype=np.float64)
+    if M == 1:
+        return np.ones(1, dtype=np.float64)
+    n = np.arange(1 - M, M, 2, dtype=np.float64)
+    return np.where(n <= 0, 1 + n / (M - 1), 1 - n / (M - 1))
+
+
+@_export
+def blackman(M: int) -> np.ndarray:  # noqa: N803
+    """Blackman window of ``M`` points. Matches ``numpy.blackman``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (M,)
+    """
+    return _sym_window("blackman", M, (0.42, 0.5, 0.08))
+
+
+@_export
+def hamming(M: int) -> np.ndarray:  # noqa: N803
+    """Hamming window of ``M`` points. Matches ``numpy.hamming``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (M,)
+    """
+    return _sym_window("hamming", M, (0.54, 0.46))
+
+
+@_export
+def hanning(M: int) -> np.ndarray:  # noqa: N803
+    """Hann window of ``M`` points. Matches ``numpy.hanning``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (M,)
+    """
+    return _sym_window("hanning", M, (0.5, 0.5))
+
+
+@_export
+def kaiser(M: int, beta: ArrayLike) -> Array:  # noqa: N803
+    """Kaiser window of ``M`` points. Differentiable in ``beta``; matches ``numpy.kaiser``.
+
+    Parameters
+    ----------
+    M : int
+    beta : float
+        Shape parameter.
+
+    Returns
+    -------
+    Array, shape (M,)
+    """
+    M = _window_n("kaiser", M)  # noqa: N806
+    if M < 1:
+        return np.array([], dtype=np.float64)
+    if M == 1:
+        return np.ones(1, dtype=np.float64)
+    alpha = (M - 1) / 2.0
+    s = np.sqrt(1 - ((np.arange(M) - alpha) / alpha) ** 2)
+    return fnp.divide(i0(fnp.multiply(beta, s)), i0(beta))
