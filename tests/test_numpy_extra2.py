@@ -159,6 +159,44 @@ for _w in ("bartlett", "blackman", "hamming", "hanning"):
 for _m in (0, 1, 2, 7):
     CASES.append((f"kaiser-{_m}", lambda m, _m=_m: m.kaiser(_m, 4.5)))
 
+# (6) index, set and histogram helpers, partition, unwrap
+IA = np.array([[3, 1, 2], [1, 0, 7]])
+KA, KB = np.array([1, 5, 1, 4, 3, 4, 4]), np.array([9, 4, 0, 4, 0, 2, 1])
+PH = np.mod(np.cumsum(RNG.uniform(0, 3, size=20)), 2 * np.pi)
+HX, HY = RNG.normal(size=50), RNG.normal(size=50)
+CASES += [
+    ("argwhere", lambda m: m.argwhere(IA)), ("flatnonzero", lambda m: m.flatnonzero(IA)),
+    ("unique", lambda m: m.unique(IA)),
+    ("unique-all-kw", lambda m: m.unique(IA, return_index=True, return_inverse=True,
+                                         return_counts=True)),
+    ("unique-axis", lambda m: m.unique(np.array([[1, 2], [1, 2], [0, 1]]), axis=0)),
+    ("unique_values", lambda m: m.unique_values(IA)),
+    ("unique_counts", lambda m: tuple(m.unique_counts(IA))),
+    ("unique_inverse", lambda m: tuple(m.unique_inverse(IA))),
+    ("unique_all", lambda m: tuple(m.unique_all(IA))),
+    ("isin", lambda m: m.isin(IA, [1, 7])), ("isin-invert", lambda m: m.isin(IA, [1], invert=True)),
+    ("intersect1d", lambda m: m.intersect1d(KA, KB, return_indices=True)),
+    ("union1d", lambda m: m.union1d(KA, KB)), ("setdiff1d", lambda m: m.setdiff1d(KA, KB)),
+    ("setxor1d", lambda m: m.setxor1d(KA, KB)),
+    ("tril_indices", lambda m: m.tril_indices(4, -1, 5)),
+    ("triu_indices", lambda m: m.triu_indices(3, 1)),
+    ("tril_indices_from", lambda m: m.tril_indices_from(A, 1)),
+    ("triu_indices_from", lambda m: m.triu_indices_from(A)),
+    ("diag_indices", lambda m: m.diag_indices(3, 3)),
+    ("diag_indices_from", lambda m: m.diag_indices_from(np.ones((2, 2, 2)))),
+    ("lexsort", lambda m: m.lexsort((KB, KA))), ("lexsort-array", lambda m: m.lexsort(IA)),
+    ("lexsort-2d", lambda m: m.lexsort((A, np.round(B[0])), axis=0)),
+    ("sort_complex", lambda m: m.sort_complex(np.array([5, 3, 6, 2, 1]))),
+    ("sort_complex-c", lambda m: m.sort_complex(np.array([1 + 2j, 1 - 1j, -3 + 0j, 1 + 0j]))),
+    ("histogram_bin_edges", lambda m: m.histogram_bin_edges(HX, bins="auto")),
+    ("histogram2d", lambda m: m.histogram2d(HX, HY, bins=4)),
+    ("histogramdd", lambda m: m.histogramdd(np.stack([HX, HY], 1), bins=(3, 2))),
+    ("gcd", lambda m: m.gcd(IA, 6)), ("lcm", lambda m: m.lcm(IA + 1, 4)),
+    ("unwrap", lambda m: m.unwrap(PH)), ("unwrap-period", lambda m: m.unwrap(PH, period=5.0)),
+    ("unwrap-discont", lambda m: m.unwrap(PH, discont=4.0)),
+    ("unwrap-axis0", lambda m: m.unwrap(np.stack([PH, PH[::-1]], 1), axis=0)),
+]
+
 
 def _close(got, want):
     if isinstance(want, (tuple, list)):
@@ -302,3 +340,30 @@ def test_poly_window_grads():
         fnp.polyder(P3, -1)
     with pytest.raises(ValueError, match="polyint: k must be"):
         fnp.polyint(P3, 3, k=[1.0])
+
+
+def test_partition_and_index_helpers():
+    x = RNG.normal(size=(4, 9))
+    for kth in (0, 3, [2, 7], -1):
+        got, want = fnp.partition(x, kth, axis=1), np.partition(x, kth, axis=1)
+        np.testing.assert_array_equal(got[:, kth], want[:, kth])
+        np.testing.assert_array_equal(np.sort(got, axis=1), np.sort(x, axis=1))
+        i = fnp.argpartition(x, kth, axis=1)
+        np.testing.assert_array_equal(np.take_along_axis(x, i, 1)[:, kth], want[:, kth])
+    np.testing.assert_array_equal(fnp.partition(x, 5, axis=None)[5],
+                                  np.partition(x, 5, axis=None)[5])
+    g = fluxion.grad(lambda v: fnp.partition(v, 2)[2])(x[0])
+    np.testing.assert_array_equal(g, (x[0] == np.partition(x[0], 2)[2]).astype(float))
+    g = fluxion.grad(lambda v: fnp.sum(fnp.unwrap(v) ** 2))(PH)
+    np.testing.assert_allclose(g, 2 * np.unwrap(PH))
+    np.testing.assert_array_equal(fluxion.jit(fnp.lexsort)(np.stack([KB, KA])),
+                                  np.lexsort((KB, KA)))
+    # set helpers read the value through differentiation tracers and raise under jit
+    g = fluxion.grad(lambda v: fnp.sum(v[fnp.flatnonzero(v > 0)]))(x[0])
+    np.testing.assert_array_equal(g, (x[0] > 0).astype(float))
+    with pytest.raises(fluxion.ConcretizationError, match="unique"):
+        fluxion.jit(fnp.unique)(x)
+    with pytest.raises(ValueError, match="partition: kth"):
+        fnp.partition(x, 9)
+    with pytest.raises(ValueError, match="diag_indices_from"):
+        fnp.diag_indices_from(A)

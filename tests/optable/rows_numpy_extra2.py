@@ -103,3 +103,11 @@ row("x2-polydiv-q", lambda u, v: fnp.polydiv(u, v)[0], lambda u, v: np.polydiv(u
                             "cupy")})
 row("x2-kaiser-beta", lambda b: fnp.kaiser(5, b), lambda b: np.kaiser(5, b),
     args(uniform((), 1.0, 5.0)))
+
+# (6) partition, sort_complex, unwrap
+row("x2-partition", lambda x: fnp.partition(x, 2, axis=0)[2],
+    lambda x: np.partition(x, 2, axis=0)[2], args(distinct((5, 3))))
+row("x2-sort_complex", fnp.sort_complex, np.sort_complex,
+    args(distinct((4,), dtype=np.complex128)))
+row("x2-unwrap", lambda x: fnp.unwrap(x * 4.0), lambda x: np.unwrap(x * 4.0),
+    args(uniform((6,), 0.0, 1.5)))

@@ -1746,3 +1746,247 @@ def kaiser(M: int, beta: ArrayLike) -> Array:  # noqa: N803
     alpha = (M - 1) / 2.0
     s = np.sqrt(1 - ((np.arange(M) - alpha) / alpha) ** 2)
     return fnp.divide(i0(fnp.multiply(beta, s)), i0(beta))
+
+
+# --------------------------------------------------------------------------------------------
+# Index, set and histogram helpers (data-dependent shapes: concrete values), partition, unwrap
+# --------------------------------------------------------------------------------------------
+
+
+def _plain(name: str, npfn: Any, summary: str) -> Any:
+    def fn(*args: Any, **kwargs: Any) -> Any:
+        args = tuple(_concrete(a, name, "the input") if isinstance(a, Tracer) else a
+                     for a in args)
+        kwargs = {k: (_concrete(v, name, k) if isinstance(v, Tracer) else v)
+                  for k, v in kwargs.items()}
+        return npfn(*args, **kwargs)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"""{summary} Not differentiable; matches ``numpy.{name}``.
+
+Traced inputs are read through their concrete value (the result's shape or values depend on the
+data); under ``jit`` this raises ``ConcretizationError``. The result is a plain
+``numpy.ndarray`` (or a tuple of them), with NumPy's signature and shapes.
+"""
+    __all__.append(name)
+    return fn
+
+
+argwhere = _plain("argwhere", np.argwhere, "Indices of non-zero entries, shape (N, a.ndim).")
+flatnonzero = _plain("flatnonzero", np.flatnonzero, "Flat indices of non-zero entries.")
+unique = _plain("unique", np.unique, "Sorted unique elements (with optional extra outputs).")
+unique_values = _plain("unique_values", np.unique_values, "Unique elements.")
+unique_counts = _plain("unique_counts", np.unique_counts, "Unique elements and their counts.")
+unique_inverse = _plain("unique_inverse", np.unique_inverse,
+                        "Unique elements and the inverse indices.")
+unique_all = _plain("unique_all", np.unique_all,
+                    "Unique elements, first indices, inverse indices and counts.")
+isin = _plain("isin", np.isin, "Elementwise membership test.")
+intersect1d = _plain("intersect1d", np.intersect1d, "Sorted common unique values.")
+union1d = _plain("union1d", np.union1d, "Sorted union of unique values.")
+setdiff1d = _plain("setdiff1d", np.setdiff1d, "Sorted unique values of ar1 not in ar2.")
+setxor1d = _plain("setxor1d", np.setxor1d, "Sorted values in exactly one of the inputs.")
+histogram_bin_edges = _plain("histogram_bin_edges", np.histogram_bin_edges,
+                             "Bin edges that ``histogram`` would use.")
+histogram2d = _plain("histogram2d", np.histogram2d, "2-D histogram and bin edges.")
+histogramdd = _plain("histogramdd", np.histogramdd, "N-D histogram and bin edges.")
+gcd = _plain("gcd", np.gcd, "Elementwise greatest common divisor of integers.")
+lcm = _plain("lcm", np.lcm, "Elementwise least common multiple of integers.")
+tril_indices = _plain("tril_indices", np.tril_indices, "Indices of the lower triangle.")
+triu_indices = _plain("triu_indices", np.triu_indices, "Indices of the upper triangle.")
+diag_indices = _plain("diag_indices", np.diag_indices, "Indices of the main diagonal.")
+
+
+def _check_2d(name: str, arr: Any) -> tuple:
+    s = shape_of(arr)
+    if len(s) != 2:
+        raise ValueError(f"fluxion.numpy.{name}: expected a 2-D array, got shape {s}")
+    return s
+
+
+@_export
+def tril_indices_from(arr: ArrayLike, k: int = 0) -> tuple:
+    """Indices of the lower triangle of a 2-D array (uses only its shape). Matches
+    ``numpy.tril_indices_from``.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+    """
+    n, m = _check_2d("tril_indices_from", arr)
+    return np.tril_indices(n, k, m)
+
+
+@_export
+def triu_indices_from(arr: ArrayLike, k: int = 0) -> tuple:
+    """Indices of the upper triangle of a 2-D array (uses only its shape). Matches
+    ``numpy.triu_indices_from``.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+    """
+    n, m = _check_2d("triu_indices_from", arr)
+    return np.triu_indices(n, k, m)
+
+
+@_export
+def diag_indices_from(arr: ArrayLike) -> tuple:
+    """Indices of the main diagonal of an array with equal sides (uses only its shape).
+    Matches ``numpy.diag_indices_from``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``arr.ndim`` arrays of length ``arr.shape[0]``.
+    """
+    s = shape_of(arr)
+    if len(s) < 2 or len(set(s)) != 1:
+        raise ValueError(
+            "fluxion.numpy.diag_indices_from: expected an array of at least 2 dimensions with "
+            f"all sides equal, got shape {s}"
+        )
+    return np.diag_indices(s[0], len(s))
+
+
+@_export
+def lexsort(keys: Any, axis: int = -1) -> Array:
+    """Indirect stable sort by several keys, the last key primary (not differentiable).
+    Matches ``numpy.lexsort``; works under ``jit``.
+
+    Parameters
+    ----------
+    keys : sequence of array_like (or an array whose first axis indexes the keys)
+        All of the same shape.
+    axis : int, optional
+
+    Returns
+    -------
+    Array of int64
+        The keys' shape.
+    """
+    keys = [keys[i] for i in range(len(keys) if isinstance(keys, (list, tuple))
+                                   else shape_of(keys)[0])]
+    if not keys:
+        raise TypeError("fluxion.numpy.lexsort: need at least one key")
+    shapes = {tuple(shape_of(k)) for k in keys}
+    if len(shapes) != 1:
+        raise ValueError(f"fluxion.numpy.lexsort: all keys need the same shape, got {shapes}")
+    if _ndim(keys[0]) == 0:
+        return np.zeros((), np.int64)
+    axis = normalize_axis(axis, _ndim(keys[0]), "lexsort")
+    idx = fex.argsort(keys[0], axis)
+    for key in keys[1:]:
+        kk = fnp.take_along_axis(key, idx, axis)
+        idx = fnp.take_along_axis(idx, fex.argsort(kk, axis), axis)
+    return idx
+
+
+@_export
+def partition(a: ArrayLike, kth: Any, axis: int | None = -1, kind: str = "introselect",
+              order: Any = None) -> Array:
+    """Partitioned copy: the ``kth`` element lands where it would in sorted order, smaller ones
+    before it and larger ones after. Differentiable; compatible with ``numpy.partition``.
+
+    Parameters
+    ----------
+    a : array_like
+    kth : int or sequence of int
+    axis : int or None, optional
+
+    Returns
+    -------
+    Array
+        ``a``'s shape (1-D for ``axis=None``).
+
+    Notes
+    -----
+    Implemented as a full sort, which is one valid partition: entries at the ``kth`` positions
+    equal NumPy's; the order inside each side may differ from NumPy's (which is unspecified).
+    """
+    if order is not None:
+        raise NotImplementedError("fluxion.numpy.partition: order= is not supported")
+    out = fex.sort(a, axis=axis)
+    n = shape_of(out)[-1 if axis is None else axis]
+    for k in np.atleast_1d(kth):
+        if not -n <= int(k) < n:
+            raise ValueError(f"fluxion.numpy.partition: kth(={k}) out of bounds ({n})")
+    return out
+
+
+@_export
+def argpartition(a: ArrayLike, kth: Any, axis: int | None = -1, kind: str = "introselect",
+                 order: Any = None) -> Array:
+    """Indices that partition ``a`` (not differentiable); see ``partition``. Compatible with
+    ``numpy.argpartition`` (a full stable argsort, one valid answer).
+
+    Returns
+    -------
+    Array of int64
+        ``a``'s shape (1-D for ``axis=None``).
+    """
+    if order is not None:
+        raise NotImplementedError("fluxion.numpy.argpartition: order= is not supported")
+    out = fex.argsort(a, axis=axis)
+    n = shape_of(out)[-1 if axis is None else axis]
+    for k in np.atleast_1d(kth):
+        if not -n <= int(k) < n:
+            raise ValueError(f"fluxion.numpy.argpartition: kth(={k}) out of bounds ({n})")
+    return out
+
+
+@_export
+def sort_complex(a: ArrayLike) -> Array:
+    """Sort by real part, then imaginary part, as complex. Differentiable; matches
+    ``numpy.sort_complex``.
+
+    Parameters
+    ----------
+    a : array_like
+
+    Returns
+    -------
+    Array of complex
+        ``a``'s shape, sorted along the last axis.
+    """
+    a = _arr(a)
+    if not fnp.iscomplexobj(a):
+        a = fnp.astype(a, np.complex64 if _dtype(a) in (np.float32, np.int8, np.int16,
+                                                         np.uint8) else np.complex128)
+    return fex.sort(a, axis=-1)
+
+
+@_export
+def unwrap(p: ArrayLike, discont: Any = None, axis: int = -1, *,
+           period: float = 2 * np.pi) -> Array:
+    """Remove jumps larger than ``discont`` by adding multiples of ``period``. Differentiable
+    (derivative 1, piecewise); matches ``numpy.unwrap`` for float input.
+
+    Parameters
+    ----------
+    p : array_like
+    discont : float, optional
+        Default ``period / 2``.
+    axis : int, optional
+    period : float, optional
+
+    Returns
+    -------
+    Array
+        ``p``'s shape.
+    """
+    p = _float_of(p)
+    if discont is None:
+        discont = period / 2
+    axis = normalize_axis(axis, _ndim(p), "unwrap")
+    dd = fex.diff(p, axis=axis)
+    half = period / 2
+    ddmod = fnp.subtract(fnp.remainder(fnp.add(dd, half), period), half)
+    ddmod = fnp.where(fnp.logical_and(fnp.equal(ddmod, -half), fnp.greater(dd, 0)), half, ddmod)
+    corr = fnp.stop_gradient(fnp.subtract(ddmod, dd))
+    corr = fnp.where(fnp.less(fnp.abs(dd), discont), 0.0, corr)
+    shp = list(shape_of(p))
+    shp[axis] = 1
+    csum = fnp.concatenate([fnp.zeros(tuple(shp), dtype=_dtype(p)), fnp.cumsum(corr, axis=axis)],
+                           axis=axis)
+    return fnp.add(p, csum)
