@@ -367,3 +367,12 @@ def test_partition_and_index_helpers():
         fnp.partition(x, 9)
     with pytest.raises(ValueError, match="diag_indices_from"):
         fnp.diag_indices_from(A)
+
+
+def test_plain_numpy_calls_route_here():
+    x = np.array([1.0, np.nan, 2.0])
+    g = fluxion.grad(lambda v: np.nansum(v) + np.nanmax(v))(x)
+    np.testing.assert_allclose(g, [1.0, 0.0, 2.0])
+    y = np.array([1.0, 3.0, 2.0])
+    g = fluxion.grad(lambda v: np.ptp(v) + np.sum(np.ldexp(v, 2)) + np.sum(np.modf(v)[0]))(y)
+    np.testing.assert_allclose(g, [4.0, 6.0, 5.0])

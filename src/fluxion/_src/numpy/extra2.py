@@ -1990,3 +1990,12 @@ def unwrap(p: ArrayLike, discont: Any = None, axis: int = -1, *,
     csum = fnp.concatenate([fnp.zeros(tuple(shp), dtype=_dtype(p)), fnp.cumsum(corr, axis=axis)],
                            axis=axis)
     return fnp.add(p, csum)
+
+
+# Plain ``numpy.<name>`` calls on traced values route here (aliases of already routed NumPy
+# functions, e.g. ``numpy.acos is numpy.arccos``, keep their existing route).
+fnp.register_numpy_dispatch(
+    globals(),
+    [n for n in __all__ if getattr(np, n, None) not in fnp._FUNCTION_MAP
+     and getattr(np, n, None) not in fnp._UFUNC_MAP],
+)
