@@ -9,9 +9,11 @@ from fluxion._src.numpy.core import *  # noqa: F403  (re-export; the list is cor
 from fluxion._src.numpy.core import __all__ as _core_all
 from fluxion._src.numpy.extra import *  # noqa: F403  (re-export; the list is extra.__all__)
 from fluxion._src.numpy.extra import __all__ as _extra_all
+from fluxion._src.numpy.extra2 import *  # noqa: F403  (re-export; the list is extra2.__all__)
+from fluxion._src.numpy.extra2 import __all__ as _extra2_all
 
 from . import fft as fft
 from . import linalg as linalg
 from . import random as random
 
-__all__ = list(_core_all) + list(_extra_all) + ["fft", "linalg", "random"]
+__all__ = list(_core_all) + list(_extra_all) + list(_extra2_all) + ["fft", "linalg", "random"]
