@@ -289,7 +289,10 @@ def _scalar_source(val: Any) -> str | None:
     if t is bool or t is int:
         return repr(val)
     if t is float:
-        return repr(val) if math.isfinite(val) else f"np.float64('{val}')"
+        if math.isfinite(val):
+            return repr(val)
+        # numba cannot compile np.float64('nan'); np.nan and np.inf are module constants it knows
+        return "np.nan" if math.isnan(val) else ("np.inf" if val > 0 else "-np.inf")
     return None
 
 
