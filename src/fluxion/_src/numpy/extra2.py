@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from ..core import Tracer
-from ..prims import special as sp
 from ..prims._helpers import normalize_axis, shape_of
 from . import core as fnp
 from . import extra as fex
@@ -1314,6 +1313,8 @@ def i0(x: ArrayLike) -> Array:
     x = _float_of(x)
     if fnp.iscomplexobj(x):
         raise TypeError("fluxion.numpy.i0: complex input is not supported")
+    from ..prims import special as sp  # here: prims.special loads SciPy (not at import fluxion)
+
     return fnp.multiply(fnp.exp(fnp.abs(x)), sp.i0e(x))
 
 
