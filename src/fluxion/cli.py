@@ -213,15 +213,12 @@ def _sample_settings(args: argparse.Namespace) -> dict:
 
 
 def _refuse_unfinished_run(out: str) -> None:
-    import json
-    import os
+    """Before command.json is overwritten: the sampler would refuse the directory anyway."""
+    from fluxion._src.mcmc.store import read_run
 
-    try:
-        with open(os.path.join(out, "run.json")) as fh:
-            status = json.load(fh).get("status")
-    except (OSError, ValueError):
-        return
-    if status != "complete":
+    run = read_run(out)
+    status = None if run is None else run.get("status")
+    if run is not None and status != "complete":
         raise CommandError(
             f"fluxion sample: {out} holds an unfinished run (status {status!r}); continue it "
             f"with `fluxion sample --resume {out}`, or choose another --out"

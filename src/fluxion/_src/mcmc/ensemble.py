@@ -23,6 +23,15 @@ class EnsembleState(NamedTuple):
     logp: np.ndarray
 
 
+def check_walkers(walkers: int, dim: int, who: str) -> None:
+    """The stretch move needs an even number of walkers, at least twice the dimension."""
+    if walkers < 2 * dim or walkers % 2:
+        raise ValueError(
+            f"{who}: expected an even number of walkers, at least twice the dimension "
+            f"({2 * dim}), got {walkers}"
+        )
+
+
 def stretch_step(
     rng: np.random.Generator, state: EnsembleState, batch_logp: Callable, a: float = 2.0
 ) -> tuple[EnsembleState, dict]:
@@ -44,11 +53,7 @@ def stretch_step(
     """
     x, logp = state.x.copy(), state.logp.copy()
     n, d = x.shape
-    if n < 2 * d or n % 2:
-        raise ValueError(
-            f"ensemble: expected an even number of walkers, at least twice the dimension "
-            f"({2 * d}), got {n}"
-        )
+    check_walkers(n, d, "ensemble")
     half = n // 2
     accepted = np.zeros(n, dtype=bool)
     for first in (True, False):

@@ -25,7 +25,7 @@ import numpy as np
 from ..config import PerformanceWarning, SamplingWarning
 from ..infer.model import UnconstrainedModel
 from .adaptation import DualAveraging, NutpieAdaptation, WindowedAdaptation
-from .ensemble import EnsembleState, stretch_step
+from .ensemble import EnsembleState, check_walkers, stretch_step
 from .hmc import MAX_DELTA_ENERGY, HMCState, Metric, hmc_step, init_state, nuts_step
 from .kernels import SliceState, mala_step, rwm_step, slice_step
 from .progress import ChainProgress
@@ -1061,11 +1061,7 @@ class _EnsembleRun(_Runner):
         d = model.dim
         self.args, self.rng, self.walkers = args, rng, walkers
         self.warmup, self.draws = args.warmup, args.draws
-        if walkers % 2 or walkers < 2 * d:
-            raise ValueError(
-                f"sample: kernel='ensemble' needs an even number of walkers >= 2 * dimension "
-                f"({2 * d}), got walkers={walkers}"
-            )
+        check_walkers(walkers, d, "sample")  # before the walkers' first evaluation
         jitter = args.init_jitter if args.init_jitter else 1e-5
         x = args.state0.q + jitter * rng.standard_normal((walkers, d))
         logp = np.asarray(model.batch_logp(x), dtype=np.float64)

@@ -91,6 +91,15 @@ def check_output_dir(path: str, who: str) -> None:
         ) from None
 
 
+def read_run(path: str) -> dict | None:
+    """The ``run.json`` of the run directory ``path`` (settings, seed, status), or None."""
+    try:
+        with open(os.path.join(path, "run.json")) as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return None
+
+
 class RunStore:
     """The directory of one run (see the module docstring).
 
@@ -126,14 +135,7 @@ class RunStore:
         self.pid = os.getpid()
         self.lock = threading.Lock()
         self.checkpoints = os.path.join(path, ".checkpoint")
-        meta_path = os.path.join(path, "run.json")
-        old = None
-        if os.path.exists(meta_path):
-            try:
-                with open(meta_path) as fh:
-                    old = json.load(fh)
-            except (OSError, ValueError):
-                old = None
+        old = read_run(path)
         fingerprint = json.loads(json.dumps(fingerprint))  # as it reads back from disk
         if resume:
             if old is None:
@@ -204,10 +206,10 @@ class RunStore:
     def maybe_save(self, runner: Any) -> None:
         """Checkpoint ``runner`` if its last checkpoint is ``every`` seconds old, and rewrite
         the draws file if that is (only from the process that owns the run)."""
-        now = time.monotonic()
+        now = time.monotonic()  # called every iteration of a Python chain: time first
         if now - self._last_save.get(runner.chain, -np.inf) >= self.every:
             self.save(runner)
-        if os.getpid() == self.pid and now - self._last_draws >= self.every:
+        if now - self._last_draws >= self.every and os.getpid() == self.pid:
             with self.lock:
                 if now - self._last_draws >= self.every:
                     self._last_draws = now
