@@ -17,8 +17,9 @@ only with a written reason. Which function a row exercises is observed, not decl
 public function is wrapped to record its calls while each row's function runs once.
 
 The columns of the table come from the rows: a function has a column when at least one of its
-rows runs that check without a known-defect mark (``xfail``). "complex" means a row feeds it
-complex inputs (derivatives included: the op table perturbs complex arguments too).
+rows runs that check without a known-defect mark (``xfail``). "complex" means a row calls it
+with complex input (observed like the rows) and runs the value check and a derivative check (the
+op table perturbs complex arguments too).
 """
 
 from __future__ import annotations
@@ -142,6 +143,8 @@ def _recording(names: list[str]) -> Iterator[tuple[list[str], dict[int, str]]]:
 
         def wrapper(*args: Any, _fn: Callable = fn, _q: str = qualname, **kwargs: Any) -> Any:
             calls.append(_q)
+            if _any_complex((args, kwargs)):
+                calls.append(_q + _COMPLEX)
             return _fn(*args, **kwargs)
 
         with contextlib.suppress(AttributeError, TypeError):
@@ -155,17 +158,34 @@ def _recording(names: list[str]) -> Iterator[tuple[list[str], dict[int, str]]]:
             setattr(module, name, fn)
 
 
-def rows_by_function(names: list[str], rows: list) -> dict[str, list]:
-    """qualified name -> the op-table rows whose function calls it."""
+_COMPLEX = " (complex input)"
+
+
+def _any_complex(tree: Any) -> bool:
+    from fluxion._src.tree_util import tree_flatten
+
+    for leaf in tree_flatten(tree)[0]:
+        dtype = getattr(leaf, "dtype", None)
+        if type(leaf) is complex or (dtype is not None and np.dtype(dtype).kind == "c"):
+            return True
+    return False
+
+
+def rows_by_function(names: list[str], rows: list) -> tuple[dict[str, list], dict[str, list]]:
+    """(qualified name -> the op-table rows whose function calls it, qualified name -> the rows
+    that call it with complex input)."""
     from optable import make_args
 
     found: dict[str, list] = {n: [] for n in names}
+    complex_rows: dict[str, list] = {}
     with _recording(names) as (calls, by_id):
         for row in rows:
             calls.clear()
             direct = by_id.get(id(row.fn))
-            if direct is not None:
+            if direct is not None:  # the row's function is the public function itself
                 calls.append(direct)
+                if _any_complex(make_args(row)):
+                    calls.append(direct + _COMPLEX)
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
                 try:
@@ -173,17 +193,11 @@ def rows_by_function(names: list[str], rows: list) -> dict[str, list]:
                 except Exception:  # noqa: BLE001 - a failing row fails in the op table itself
                     pass
             for qualname in dict.fromkeys(calls):
-                found[qualname].append(row)
-    return found
-
-
-def _has_complex_args(row: Any) -> bool:
-    from optable import make_args
-
-    from fluxion._src.tree_util import tree_flatten
-
-    leaves = tree_flatten(make_args(row))[0]
-    return any(np.iscomplexobj(x) for x in leaves if hasattr(x, "dtype") or type(x) is complex)
+                if qualname.endswith(_COMPLEX):
+                    complex_rows.setdefault(qualname[: -len(_COMPLEX)], []).append(row)
+                else:
+                    found[qualname].append(row)
+    return found, complex_rows
 
 
 def _runs(row: Any, check: str) -> bool:
@@ -192,8 +206,9 @@ def _runs(row: Any, check: str) -> bool:
     return applicable(row, check) and xfail_reason(row, check) is None
 
 
-def columns(rows: list) -> dict[str, bool]:
-    """The table's columns for one function from its rows."""
+def columns(rows: list, complex_rows: list) -> dict[str, bool]:
+    """The table's columns for one function from its rows (and those calling it with complex
+    input: the complex column asks that one of them passes the value and derivative checks)."""
     diff = [r for r in rows if not r.nondiff]
     vmap = ("vmap_axis0", "vmap_axis1", "vmap_none")
     return {
@@ -205,15 +220,18 @@ def columns(rows: list) -> dict[str, bool]:
         "vmap": any(all(_runs(r, c) for c in vmap) for r in rows),
         "jit": any(_runs(r, "jit") for r in rows),
         "tape": any(_runs(r, "tape") for r in rows),
-        "complex": any(_has_complex_args(r) for r in rows),
+        "complex": any(
+            _runs(r, "impl") and (r.nondiff or _runs(r, "jvp") or _runs(r, "vjp"))
+            for r in complex_rows
+        ),
     }
 
 
 def measure() -> dict[str, Any]:
     counted, excluded = numpy_callables()
     present = [n for n in counted if _fluxion_function(n) is not None]
-    rows = rows_by_function(present, _load_rows())
-    table = {n: columns(rows[n]) for n in present if rows[n]}
+    rows, complex_rows = rows_by_function(present, _load_rows())
+    table = {n: columns(rows[n], complex_rows.get(n, [])) for n in present if rows[n]}
     return {"counted": counted, "excluded": excluded, "present": present, "table": table,
             "rows": {n: len(rows[n]) for n in present}}
 
@@ -257,9 +275,10 @@ def render(m: dict[str, Any]) -> str:
         "**fwd**/**rev** forward and reverse mode against central differences; **2nd** second "
         "order (`check_grads`, order 2); **vmap** against a Python loop with in_axes 0, 1 and "
         "None; **jit** tier 0 equals eager and traces once; **tape** the compiled sampler's "
-        "tape machine runs it (else the sampler uses numba or warns); **complex** some row "
-        "feeds complex input. `—` under fwd/rev/2nd of a non-differentiable function: its "
-        "derivative is exactly zero (checked) or its inputs are integers.",
+        "tape machine runs it (else the sampler uses numba or warns); **complex** a row "
+        "calls it with complex input and checks its values and derivatives. `—` under "
+        "fwd/rev/2nd of a non-differentiable function: its derivative is exactly zero "
+        "(checked) or its inputs are integers.",
         "",
         "| function | rows | differentiable | impl | fwd | rev | 2nd | vmap | jit | tape "
         "| complex |",

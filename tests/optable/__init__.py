@@ -321,10 +321,13 @@ def _assert_same_outputs(row: OpCase, got: Any, want: Any, what: str) -> None:
 
 
 def _is_float_leaf(x: Any) -> bool:
+    """A real or complex floating-point leaf: the arguments derivatives are taken with respect
+    to (complex ones too: the tangent is complex and ``check_jvp``/``check_vjp`` compare with
+    central differences along it, so non-holomorphic functions are checked as maps of R^2)."""
     dtype = getattr(x, "dtype", None)
     if dtype is None:
-        return type(x) is float
-    return np.dtype(dtype).kind == "f"
+        return type(x) in (float, complex)
+    return np.dtype(dtype).kind in "fc"
 
 
 def _float_positions(args: tuple) -> list[int]:
@@ -533,8 +536,15 @@ def _check_higher_order(row: OpCase, args: tuple) -> None:
 
 def _as_arrays(float_args: tuple) -> tuple:
     return tuple(
-        fluxion.tree.map(lambda x: np.float64(x) if type(x) is float else x, a) for a in float_args
+        fluxion.tree.map(lambda x: _PY_TO_NUMPY.get(type(x), _same)(x), a) for a in float_args
     )
+
+
+_PY_TO_NUMPY = {float: np.float64, complex: np.complex128}
+
+
+def _same(x: Any) -> Any:
+    return x
 
 
 # --------------------------------------------------------------------------------------------

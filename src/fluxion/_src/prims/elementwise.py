@@ -358,7 +358,10 @@ defderiv(sinh_p, lambda ans, x: cosh(x))
 defderiv(cosh_p, lambda ans, x: sinh(x))
 defderiv(tanh_p, lambda ans, x: subtract(1.0, square(ans)))  # 1 - tanh^2
 defderiv(arcsinh_p, lambda ans, x: reciprocal(sqrt(add(square(x), 1.0))))  # 1/sqrt(x^2+1)
-defderiv(arccosh_p, lambda ans, x: reciprocal(sqrt(subtract(square(x), 1.0))))  # 1/sqrt(x^2-1)
+# 1/(sqrt(x-1) sqrt(x+1)): equal to 1/sqrt(x^2-1) for real x > 1, and the one that matches
+# NumPy's principal branch of arccosh for complex x (1/sqrt(x^2-1) has the wrong sign where
+# Re x < 0; found by the complex rows of the op table)
+defderiv(arccosh_p, lambda ans, x: reciprocal(multiply(sqrt(subtract(x, 1.0)), sqrt(add(x, 1.0)))))
 defderiv(arctanh_p, lambda ans, x: reciprocal(subtract(1.0, square(x))))  # 1/(1-x^2)
 
 # Piecewise-constant functions: derivative zero almost everywhere.
