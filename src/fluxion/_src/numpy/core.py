@@ -2012,45 +2012,65 @@ class _IndexUpdate:
         return add(x, ix.scatter_add_p.bind(g, *arrays, spec=spec, shape=shape_of(x)))
 
     def _combine(self, op: Any, name: str, v: ArrayLike) -> Array:
-        self._check_unique(name)
+        """``x[index] = op(x[index], v)``, applied once per selection like ``numpy.<op>.at``:
+        an element selected k times is updated k times in index order (so ``multiply`` gives
+        the product of its values, ``min``/``max`` the extreme of all of them)."""
         v = _update_value(v)
-        return ix.update(self.x, self.index, op(ix.getitem(self.x, self.index), v))
-
-    def _check_unique(self, name: str) -> None:
         spec, arrays = ix.parse_index(self.index, f"at.{name}")
-        if not ix.has_arrays(spec):
-            return
+        if not ix.has_arrays(spec):  # basic indexing selects each element at most once
+            return ix.update(self.x, self.index, op(ix.getitem(self.x, self.index), v))
         if builtins.any(isinstance(a, Tracer) for a in arrays):
             raise NotImplementedError(
-                f"at[...].{name}: a traced index array is not supported (its entries may "
-                "repeat); use a concrete index, or .set / .add"
+                f"at[...].{name}: a traced index array is not supported (whether its entries "
+                "repeat decides the result); pass the index as a concrete array (e.g. a "
+                "static argument of jit), or use .set / .add, which take traced indices"
             )
-        flat = np.arange(int(np.prod(shape_of(self.x), dtype=np.int64))).reshape(shape_of(self.x))
-        hit = np.ravel(flat[self.index])
-        if np.unique(hit).size != hit.size:
-            raise NotImplementedError(
-                f"at[...].{name}: the index selects some element more than once; repeated "
-                "indices are supported by .add only (apply the update once per distinct index)"
-            )
+        shape = shape_of(self.x)
+        flat = np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)
+        hit = np.ravel(flat[self.index])  # flat target of each selected position
+        if np.unique(hit).size == hit.size:
+            return ix.update(self.x, self.index, op(ix.getitem(self.x, self.index), v))
+        # Repeated targets: split the selections into rounds of distinct targets (round k holds
+        # each target's k-th selection, in index order) and apply the update round by round.
+        order = np.argsort(hit, kind="stable")
+        sorted_hit = hit[order]
+        first = np.r_[0, np.flatnonzero(np.diff(sorted_hit)) + 1]
+        group_start = np.repeat(first, np.diff(np.r_[first, hit.size]))
+        occurrence = np.empty(hit.size, dtype=np.int64)
+        occurrence[order] = np.arange(hit.size) - group_start
+        region = tuple(np.shape(flat[self.index]))
+        values = reshape(broadcast_to(astype(v, result_type(self.x, v)), region), (-1,))
+        out = reshape(self.x, (-1,))
+        for k in range(int(occurrence.max()) + 1):
+            picked = np.flatnonzero(occurrence == k)
+            targets = hit[picked]
+            updated = op(ix.getitem(out, targets), ix.getitem(values, picked))
+            out = ix.update(out, targets, updated)
+        return reshape(out, shape)
 
     def multiply(self, v: ArrayLike) -> Array:
-        """A copy of ``x`` with ``x[index] *= v`` (distinct indices only)."""
+        """A copy of ``x`` with ``x[index] *= v``;
+        a repeated index multiplies by each of its values."""
         return self._combine(multiply, "multiply", v)
 
     def divide(self, v: ArrayLike) -> Array:
-        """A copy of ``x`` with ``x[index] /= v`` (distinct indices only)."""
+        """A copy of ``x`` with ``x[index] /= v``;
+        a repeated index divides by each of its values."""
         return self._combine(true_divide, "divide", v)
 
     def power(self, v: ArrayLike) -> Array:
-        """A copy of ``x`` with ``x[index] **= v`` (distinct indices only)."""
+        """A copy of ``x`` with ``x[index] **= v``;
+        a repeated index is raised to each of its values in turn."""
         return self._combine(power, "power", v)
 
     def min(self, v: ArrayLike) -> Array:
-        """A copy of ``x`` with ``x[index] = minimum(x[index], v)`` (distinct indices only)."""
+        """A copy of ``x`` with ``x[index] = minimum(x[index], v)``;
+        a repeated index takes the minimum of all its values."""
         return self._combine(minimum, "min", v)
 
     def max(self, v: ArrayLike) -> Array:
-        """A copy of ``x`` with ``x[index] = maximum(x[index], v)`` (distinct indices only)."""
+        """A copy of ``x`` with ``x[index] = maximum(x[index], v)``;
+        a repeated index takes the maximum of all its values."""
         return self._combine(maximum, "max", v)
 
 
@@ -2072,7 +2092,8 @@ def at(x: ArrayLike) -> Any:
 
     ``at(x)[index].set(v)`` returns a copy of ``x`` with ``x[index] = v``; likewise ``.add(v)``
     (repeated indices accumulate, like ``numpy.add.at``), ``.multiply(v)``, ``.divide(v)``,
-    ``.power(v)``, ``.min(v)``, ``.max(v)`` (these five need distinct indices) and ``.get()``
+    ``.power(v)``, ``.min(v)``, ``.max(v)`` (a repeated index is updated once per selection, like
+    ``numpy.multiply.at``; these five need a concrete index array) and ``.get()``
     (``x[index]``). ``x`` is never modified; derivatives flow to ``x`` and ``v``. A traced
     value also has the property ``x.at`` with the same meaning.
 
