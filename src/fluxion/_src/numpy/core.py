@@ -998,7 +998,9 @@ def ndim(a: ArrayLike) -> int:
 def size(a: ArrayLike, axis: int | None = None) -> int:
     """The number of elements of ``a`` (along ``axis``). Matches ``numpy.size``."""
     s = shape_of(a)
-    return int(np.prod(s, dtype=np.int64)) if axis is None else s[axis]
+    if axis is None:
+        return int(np.prod(s, dtype=np.int64))
+    return s[normalize_axis(axis, len(s), "size")]
 
 
 @_export
@@ -1271,6 +1273,7 @@ def mean(
     a = seq_as_array(a)
     if _state.trace is None:
         return np.mean(a, axis=axis, dtype=dtype, keepdims=keepdims)
+    normalize_axes(axis, len(shape_of(a)), "mean")  # the error names mean, not sum
     total = sum(a, axis=axis, dtype=dtype, keepdims=keepdims)
     return divide(total, _count(a, axis))
 
@@ -1313,6 +1316,7 @@ def var(
     a = seq_as_array(a)
     if _state.trace is None:
         return np.var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    normalize_axes(axis, len(shape_of(a)), "var")  # the error names var, not sum
     centered = subtract(a, mean(a, axis=axis, dtype=dtype, keepdims=True))
     if iscomplexobj(centered):
         sq = real(multiply(centered, conj(centered)))
@@ -1368,6 +1372,7 @@ def std(
     a = seq_as_array(a)
     if _state.trace is None:
         return np.std(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    normalize_axes(axis, len(shape_of(a)), "std")  # the error names std, not sum
     v = var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
     # sqrt with a safe derivative at 0: neither branch of the select differentiates sqrt at 0
     positive = greater(v, 0.0)
