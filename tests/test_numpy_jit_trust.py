@@ -95,3 +95,70 @@ def test_numpy_random_watch_is_removed_after_an_error():
     # isinstance checks on the real classes keep working during a trace (np.random.seed uses one)
     caught, _ = _frozen_warnings(lambda x: (np.random.seed(3), x)[1], 1.0)
     assert len(caught) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. A captured NumPy array indexed by traced values under jit
+# ---------------------------------------------------------------------------------------------
+
+_DATA = np.arange(5.0) ** 2
+
+
+def test_captured_array_traced_int_array_index_is_guarded():
+    f = jit(lambda i, x: _DATA[i] * x)
+    np.testing.assert_array_equal(f(np.array([1, 2]), 3.0), _DATA[[1, 2]] * 3.0)
+    np.testing.assert_array_equal(f(np.array([1, 2]), 5.0), _DATA[[1, 2]] * 5.0)
+    assert f.trace_count == 1
+    with pytest.warns(UserWarning, match="captured NumPy array"):
+        out = f(np.array([4, 0]), 2.0)  # a new index value: a new specialization
+    np.testing.assert_array_equal(out, _DATA[[4, 0]] * 2.0)
+    np.testing.assert_array_equal(f(np.array([1, 2]), 1.0), _DATA[[1, 2]])  # the first one
+    assert f.trace_count == 2
+    # derivatives flow through the other operand
+    g = grad(lambda x: fnp.sum(f(np.array([1, 2]), x)))(2.0)
+    assert g == _DATA[1] + _DATA[2]
+
+
+def test_captured_array_traced_int_scalar_and_bool_mask():
+    f = jit(lambda i, x: _DATA[i] * x)
+    assert f(3, 2.0) == _DATA[3] * 2.0
+    assert f(np.int64(1), 2.0) == _DATA[1] * 2.0
+    h = jit(lambda x: fnp.sum(_DATA[x > 2.0] * x[0]))
+    x = np.array([3.0, 1.0, 4.0, 1.0, 5.0])
+    assert h(x) == np.sum(_DATA[x > 2.0] * x[0])
+    np.testing.assert_allclose(grad(h)(x), [np.sum(_DATA[x > 2.0]), 0, 0, 0, 0])
+
+
+def test_captured_array_index_limit_names_the_gather():
+    f = jit(lambda i, x: _DATA[i] * x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(fluxion.ConcretizationError, match=r"fnp\.take"):
+            for k in range(fluxion.config.jit_guard_limit + 1):
+                f(np.array([k % 5, (k // 5) % 5]), 1.0)
+    # the gather the message names: one specialization for every index value
+    g = jit(lambda i, x: fnp.take(_DATA, i) * x)
+    for k in range(12):
+        i = np.array([k % 5, (3 * k) % 5])
+        np.testing.assert_array_equal(g(i, 2.0), _DATA[i] * 2.0)
+    assert g.trace_count == 1
+
+
+def test_captured_array_traced_index_without_values_is_a_clear_error():
+    # make_graph traces without concrete values: no guard can be recorded
+    with pytest.raises(fluxion.ConcretizationError, match=r"fnp\.take\(data, i\)"):
+        fluxion.make_graph(lambda i: _DATA[i])(np.array([1, 2]))
+
+
+def test_assigning_traced_value_into_plain_numpy_array_names_the_fix():
+    def f(x):
+        y = np.zeros(3)
+        y[0] = x
+        return fnp.sum(y)
+
+    for transform in (grad, jit):
+        with pytest.raises(ValueError) as info:  # NumPy's error, raised from fluxion's
+            transform(f)(1.0)
+        cause = info.value.__cause__
+        assert isinstance(cause, fluxion.ConcretizationError)
+        assert "fluxion.numpy.zeros" in str(cause) and "at(" in str(cause)

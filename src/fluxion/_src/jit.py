@@ -53,6 +53,10 @@ class GuardFailure(Exception):
 
 
 def _guard_impl(x: Any, *, kind: str, expected: Any) -> None:
+    if kind == "array":  # the whole value of an integer/boolean array (see _GuardRecorder)
+        if not np.array_equal(x, expected):
+            raise GuardFailure(kind, expected)
+        return
     value = bool(x) if kind == "bool" else int(x)
     if value != expected:
         raise GuardFailure(kind, expected)
@@ -425,7 +429,13 @@ class _GuardRecorder:
         self.done = len(trace.eqns)
         var = tracer.var
         concrete = var.val if type(var) is Lit else self.values[id(var)]
-        value = bool(concrete) if kind == "bool" else int(concrete)
+        if kind == "array":
+            # NumPy converted a traced integer/boolean array to an ndarray (a captured NumPy
+            # array indexed by it, np.asarray(i)): the traced call's value, guarded whole
+            value = np.array(concrete, copy=True)
+            value.setflags(write=False)
+        else:
+            value = bool(concrete) if kind == "bool" else int(concrete)
         trace.eqns.append(Eqn(guard_p, [var], {"kind": kind, "expected": value}, []))
         self.done = len(trace.eqns)
         return value
@@ -509,12 +519,16 @@ class CacheEntry:
             raise ConcretizationError(
                 f"jit({self.owner.__name__}): a Python branch on traced values took a new "
                 f"path after {len(specs)} specializations (fluxion.config.jit_guard_limit); "
-                "use fluxion.lax.cond / fnp.where for value-dependent branches"
+                "use fluxion.lax.cond / fnp.where for value-dependent branches. A captured "
+                "NumPy array indexed by a traced index (data[i]) is specialized on the index "
+                "value too: use fnp.take(data, i) / fnp.asarray(data)[i] (a gather in the "
+                "compiled code) or fnp.where(mask, data, 0) for a boolean mask"
             )
         if specs:
             warnings.warn(
-                f"jit({self.owner.__name__}): a Python branch (or int()) on a traced value took a "
-                f"new path; tracing specialization {len(specs) + 1} for it",
+                f"jit({self.owner.__name__}): a Python branch (or int(), or a traced index "
+                "into a captured NumPy array) on a traced value took a new path; tracing "
+                f"specialization {len(specs) + 1} for it",
                 stacklevel=3,
             )
         concrete = [_concrete(a) for a in args]
