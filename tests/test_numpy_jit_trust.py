@@ -162,3 +162,23 @@ def test_assigning_traced_value_into_plain_numpy_array_names_the_fix():
         cause = info.value.__cause__
         assert isinstance(cause, fluxion.ConcretizationError)
         assert "fluxion.numpy.zeros" in str(cause) and "at(" in str(cause)
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Captured arrays are constants (documented in fluxion.jit); the two documented ways to
+#    change data between calls give fresh values
+# ---------------------------------------------------------------------------------------------
+
+
+def test_changing_data_between_calls_the_documented_ways():
+    data = np.arange(3.0)
+    f = jit(lambda x: (data * 2.0).sum() * x)
+    assert f(1.0) == 6.0
+    data[:] = 10.0
+    f.clear_cache()
+    assert f(1.0) == 60.0
+    g = jit(lambda d, x: (d * 2.0).sum() * x)
+    assert g(np.arange(3.0), 1.0) == 6.0
+    assert g(np.full(3, 10.0), 1.0) == 60.0
+    assert g.trace_count == 1
+    assert "Notes" in jit.__doc__ and "clear_cache" in jit.__doc__
