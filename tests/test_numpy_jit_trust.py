@@ -182,3 +182,60 @@ def test_changing_data_between_calls_the_documented_ways():
     assert g(np.full(3, 10.0), 1.0) == 60.0
     assert g.trace_count == 1
     assert "Notes" in jit.__doc__ and "clear_cache" in jit.__doc__
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. Plain ``np.<name>(tracer)`` reaches fluxion.numpy's extra functions
+# ---------------------------------------------------------------------------------------------
+
+_X = np.array([0.3, 1.7, -0.4, 2.2, 0.9])
+
+
+def test_plain_numpy_sort_median_trapezoid_differentiate():
+    from fluxion.test_util import check_grads
+
+    def f(x):
+        return np.sort(x)[0] + np.median(x) + np.trapezoid(x)
+
+    g = grad(f)(_X)
+    np.testing.assert_allclose(g, [0.5, 1.0, 2.0, 1.0, 1.5])  # d/dx: trapezoid + sort[0] + median
+    check_grads(f, (_X,), order=2)
+    assert jit(f)(_X) == pytest.approx(f(_X), rel=1e-14)
+
+
+def test_plain_numpy_extra_functions_route():
+    from fluxion.test_util import check_grads
+
+    def f(x):
+        return (
+            np.sum(np.diff(x) ** 2) + np.interp(0.5, np.arange(5.0), x)
+            + np.sum(np.gradient(x) ** 2) + np.sum(np.convolve(x, x)) + np.sum(np.correlate(x, x))
+            + np.sum(np.cov(np.stack([x, x ** 2]))) + np.sum(np.corrcoef(x, x ** 2))
+            + np.sum(np.cross(x[:3], x[2:])) + np.sum(np.append(x, x))
+            + np.sum(np.insert(x, 1, x[0])) + np.sum(np.delete(x, 1)) + np.quantile(x, 0.3)
+            + np.percentile(x, 40) + np.sum(np.rot90(np.outer(x, x))) + np.polyval(x, 0.7)
+            + np.sum(np.ediff1d(x) ** 3) + np.nanmedian(x)
+        )
+
+    check_grads(f, (_X,), order=2)
+    assert jit(f)(_X) == pytest.approx(f(_X), rel=1e-12)
+    # non-differentiable ones return plain values on traced input
+    assert grad(lambda x: np.sum(np.argsort(x)) + 0.0 * x[0])(_X)[0] == 0.0
+    g = grad(lambda x: np.searchsorted(np.sort(x), 1.0) * x[0])(_X)
+    np.testing.assert_array_equal(g, [3.0, 0, 0, 0, 0])
+
+
+def test_plain_numpy_put_along_axis_keeps_in_place_semantics():
+    def f(x):
+        y = x * 1.0
+        assert np.put_along_axis(y, np.array([0]), x[1] * 3.0, 0) is None
+        return fnp.sum(y * y)
+
+    x = _X[:3]
+    eager = np.array(x)
+    np.put_along_axis(eager, np.array([0]), x[1] * 3.0, 0)
+    assert f(x) == pytest.approx(np.sum(eager ** 2))
+    np.testing.assert_allclose(grad(f)(x), [0.0, 2 * x[1] + 18 * x[1], 2 * x[2]])
+    assert jit(f)(x) == pytest.approx(f(x))
+    with pytest.raises(TypeError, match="fluxion.numpy.put_along_axis"):
+        grad(lambda x: np.put_along_axis(np.zeros(3), np.array([0]), x, 0))(1.0)
