@@ -151,13 +151,9 @@ def test_jit_captured_numpy_array_traced_index():
     assert grad(h)(2.5) == data[1] + data[2]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=fluxion.ConcretizationError,
-    reason="not done: a traced integer *array* indexing a captured NumPy array under jit needs "
-    "an array-valued guard (jit specialises on scalar ints only)",
-)
 def test_jit_captured_numpy_array_traced_int_array_index():
+    # the index array's value is guarded (a new value traces a new specialization); see
+    # tests/test_numpy_jit_trust.py for the other cases
     data = np.arange(5.0)
     f = jit(lambda i, x: data[i] * x)
     np.testing.assert_array_equal(f(np.array([1, 2]), 3.0), [3.0, 6.0])

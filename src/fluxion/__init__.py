@@ -18,6 +18,7 @@ from fluxion._src.api import stop_gradient as stop_gradient
 from fluxion._src.api import value_and_grad as value_and_grad
 from fluxion._src.api import vjp as vjp
 from fluxion._src.batching import vmap as vmap
+from fluxion._src.config import FrozenValueWarning as FrozenValueWarning
 from fluxion._src.config import PerformanceWarning as PerformanceWarning
 from fluxion._src.config import SamplingWarning as SamplingWarning
 from fluxion._src.config import config as config
@@ -62,6 +63,7 @@ __all__ = [
     "UnexpectedTracerError",
     "checkpoint",
     "config",
+    "FrozenValueWarning",
     "PerformanceWarning",
     "SamplingWarning",
     "disable_jit",

@@ -6,13 +6,29 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["PerformanceWarning", "SamplingWarning", "config", "disable_jit"]
+__all__ = [
+    "FrozenValueWarning",
+    "PerformanceWarning",
+    "SamplingWarning",
+    "config",
+    "disable_jit",
+]
 
 
 class PerformanceWarning(UserWarning):
     """A computation ran on a slower path than the one asked for or expected (e.g. ``sample``
     on the Python NUTS instead of compiled chains); the message names the cause (the primitive,
     the option) and how to get the fast path. Silence it with ``warnings.filterwarnings``."""
+
+
+class FrozenValueWarning(UserWarning):
+    """A value computed while ``fluxion.jit`` traced a function became a constant of the
+    compiled function, although the user most likely meant it to change from call to call:
+    a ``numpy.random`` draw (every call of the compiled function returns the same "random"
+    numbers). The message names the function, the first offending call and the fix
+    (``fluxion.random`` with an explicit key passed as an argument). Warned once per jitted
+    function; silence it with ``warnings.filterwarnings("ignore",
+    category=fluxion.FrozenValueWarning)``."""
 
 
 class SamplingWarning(UserWarning):

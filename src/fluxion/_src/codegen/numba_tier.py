@@ -242,8 +242,10 @@ def _numba_fmod(eqn: Any) -> str | None:
 
 
 @lowering.register("numba", "guard")
-def _numba_guard(eqn: Any) -> str:
-    return "GUARD"
+def _numba_guard(eqn: Any) -> str | None:
+    # an array-valued guard (a traced integer/boolean array that indexed a captured NumPy
+    # array) compares whole arrays: left to tier 0
+    return None if eqn.params["kind"] == "array" else "GUARD"
 
 
 def _user_lowering(eqn: Any) -> dict | None:

@@ -104,6 +104,15 @@ class StagingTracer(Tracer):
 
     __index__ = __int__
 
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        target = np.dtype(dtype) if dtype is not None else self.aval.dtype
+        if target.kind in "iub" and self.aval.dtype.kind in "iub":
+            # NumPy needs the concrete integer/boolean array (a captured NumPy array indexed
+            # by this value: data[i], data[mask]); under jit it is the traced call's value,
+            # guarded (a new value traces a new specialization)
+            return np.asarray(self._trace.concretize_array(self), dtype=target)
+        return super().__array__(dtype, copy)
+
     def __repr__(self) -> str:
         return f"StagingTracer<{self.aval}>"
 
@@ -182,6 +191,17 @@ class StagingTrace(Trace):
             "the branch depends on a value that is only known when the compiled function runs. "
             "Use fluxion.lax.cond / fluxion.lax.while_loop or fnp.where, or mark the argument "
             "static with static_argnums / static_argnames"
+        )
+
+    def concretize_array(self, tracer: StagingTracer) -> Any:
+        if self.guard_hook is not None:
+            return self.guard_hook(tracer, "array")
+        raise ConcretizationError(
+            f"a traced {tracer.aval} was converted to a NumPy array inside {self.transform} "
+            f"(at {user_frame()}), typically to index a NumPy array the function captured "
+            "(data[i] or data[mask]); its value is not known while tracing. Use "
+            "fnp.take(data, i) or fnp.asarray(data)[i] (import fluxion.numpy as fnp), "
+            "fnp.where(mask, data, 0) for a boolean mask, or pass data as an argument"
         )
 
     def concretize_int(self, tracer: StagingTracer) -> int:

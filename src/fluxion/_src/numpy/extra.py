@@ -1154,3 +1154,27 @@ def poly(seq_of_zeros: ArrayLike) -> Array:
     for i in range(shape_of(z)[0]):
         a = convolve(a, fnp.stack([fnp.ones_like(z[i]), -z[i]]))
     return a
+
+
+def _numpy_put_along_axis(arr: Any, indices: Any, values: Any, axis: int | None) -> None:
+    """``numpy.put_along_axis`` met a traced value: NumPy's in-place semantics (returns None).
+
+    A traced ``arr`` rebinds itself to the updated value (as ``arr[i] = v`` does); a NumPy
+    ``arr`` cannot hold a traced value, so that case names the functional form.
+    """
+    if not isinstance(arr, Tracer):
+        raise TypeError(
+            "numpy.put_along_axis: cannot write traced values into a NumPy array in place; "
+            "use arr = fluxion.numpy.put_along_axis(arr, indices, values, axis), which returns "
+            "the updated array"
+        )
+    arr._become(put_along_axis(arr, indices, values, axis))
+
+
+# Plain ``numpy.<name>`` calls on traced values route here, as extra2's do (names NumPy already
+# routes elsewhere keep their route). ``put_along_axis`` keeps NumPy's in-place semantics.
+fnp.register_numpy_dispatch(
+    {**globals(), "put_along_axis": _numpy_put_along_axis},
+    [n for n in __all__ if getattr(np, n, None) not in fnp._FUNCTION_MAP
+     and getattr(np, n, None) not in fnp._UFUNC_MAP],
+)
