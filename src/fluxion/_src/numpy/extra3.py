@@ -10,7 +10,8 @@ array created by ``fluxion.numpy`` (``zeros``, ``ones``, ``full``, ``array``...)
 value that accepts item assignment (``y[i] = v`` rebinds it functionally); the mutators are
 expressed as that same item assignment, so derivatives flow to the written values and to the
 entries left untouched. Writing a traced value into a plain NumPy array is an error that names
-the fix, as plain item assignment does.
+the fix, as plain item assignment does. Traced values have no views: mutating
+``y.reshape(...)`` or ``y.T`` inside a transform changes that new value, not ``y``.
 """
 
 from __future__ import annotations
