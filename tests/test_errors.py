@@ -78,9 +78,10 @@ def test_in_place_numpy_update_with_a_tracer():
 
 
 def test_unsupported_numpy_function_names_itself():
-    # (sort_complex, the example before, is now supported; roots is not yet)
-    with pytest.raises(NotImplementedError, match=r"numpy.*roots.*not differentiable"):
-        fluxion.grad(lambda x: np.roots(x).real.sum())(np.ones(2))
+    # (sort_complex and roots, the examples before, are supported now; array2string is a
+    # formatting function fluxion does not route, so it stays a stable example)
+    with pytest.raises(NotImplementedError, match=r"numpy.*array2string.*not differentiable"):
+        fluxion.grad(lambda x: len(np.array2string(x)) * fnp.sum(x))(np.ones(2))
 
 
 def test_jvp_tangent_shape_mismatch():

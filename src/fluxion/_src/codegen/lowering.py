@@ -343,3 +343,11 @@ for _name, _why in {
     "eig": "complex results are not encoded",
 }.items():
     cannot_lower("tape", _name, _why)
+
+# --- issue 13 (bitwise ufuncs: prims/elementwise.py, numpy/extra3.py) -----------------------
+cannot_lower("numba", "bitwise_count", "numba has no np.bitwise_count (tier 0 calls NumPy)")
+for _name in ("bitwise_and", "bitwise_or", "bitwise_xor", "left_shift", "right_shift",
+              "bitwise_count"):
+    cannot_lower("tape", _name, "bitwise operations on integers have no float64 form")
+for _name in ("gcd", "lcm"):
+    cannot_lower("tape", _name, "integer-only operation with no tape instruction")

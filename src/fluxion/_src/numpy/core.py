@@ -541,6 +541,10 @@ def array(obj: Any, dtype: Any = None, copy: bool = True, ndmin: int = 0) -> Arr
     """
     if isinstance(obj, Tracer) or (isinstance(obj, list | tuple) and _contains_tracer(obj)):
         out = asarray(obj, dtype)
+        if out is obj and copy:
+            # a new value, like numpy.array: item assignment (y[i] = v rebinds the tracer) or
+            # an in-place mutator on the result must not change the caller's obj
+            out = ew.copy_p.bind(out)
         while _ndim(out) < ndmin:
             out = expand_dims(out, 0)
         return out

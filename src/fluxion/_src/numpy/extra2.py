@@ -1791,8 +1791,7 @@ histogram_bin_edges = _plain("histogram_bin_edges", np.histogram_bin_edges,
                              "Bin edges that ``histogram`` would use.")
 histogram2d = _plain("histogram2d", np.histogram2d, "2-D histogram and bin edges.")
 histogramdd = _plain("histogramdd", np.histogramdd, "N-D histogram and bin edges.")
-gcd = _plain("gcd", np.gcd, "Elementwise greatest common divisor of integers.")
-lcm = _plain("lcm", np.lcm, "Elementwise least common multiple of integers.")
+# gcd and lcm are elementwise primitives now: fluxion.numpy.gcd / lcm live in extra3.py
 tril_indices = _plain("tril_indices", np.tril_indices, "Indices of the lower triangle.")
 triu_indices = _plain("triu_indices", np.triu_indices, "Indices of the upper triangle.")
 diag_indices = _plain("diag_indices", np.diag_indices, "Indices of the main diagonal.")

@@ -650,6 +650,16 @@ logical_xor_p = elementwise("logical_xor", np.logical_xor)
 logical_not_p = elementwise("logical_not", np.logical_not)
 invert_p = elementwise("invert", np.invert, template="(~{0})")
 isfinite_p = elementwise("isfinite", np.isfinite)
+# bitwise operations on integers and booleans (issue 13): piecewise constant, no derivative;
+# numba compiles NumPy's ufuncs for them (bitwise_count has no numba implementation)
+bitwise_and_p = elementwise("bitwise_and", np.bitwise_and, template="({0} & {1})")
+bitwise_or_p = elementwise("bitwise_or", np.bitwise_or, template="({0} | {1})")
+bitwise_xor_p = elementwise("bitwise_xor", np.bitwise_xor, template="({0} ^ {1})")
+left_shift_p = elementwise("left_shift", np.left_shift)
+right_shift_p = elementwise("right_shift", np.right_shift)
+bitwise_count_p = elementwise("bitwise_count", np.bitwise_count)
+gcd_p = elementwise("gcd", np.gcd)
+lcm_p = elementwise("lcm", np.lcm)
 isnan_p = elementwise("isnan", np.isnan)
 isinf_p = elementwise("isinf", np.isinf)
 defnondiff(
@@ -664,6 +674,14 @@ defnondiff(
     logical_xor_p,
     logical_not_p,
     invert_p,
+    bitwise_and_p,
+    bitwise_or_p,
+    bitwise_xor_p,
+    left_shift_p,
+    right_shift_p,
+    bitwise_count_p,
+    gcd_p,
+    lcm_p,
     isfinite_p,
     isnan_p,
     isinf_p,
