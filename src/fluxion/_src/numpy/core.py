@@ -44,6 +44,44 @@ def _is_traced(*xs: Any) -> bool:
     return _state.trace is not None and builtins.any(isinstance(x, Tracer) for x in xs)
 
 
+def _relabel(err: Exception, name: str) -> Exception:
+    """``err`` with its message prefixed by ``fluxion.numpy.<name>: `` (same class where the
+    class can be rebuilt from a message, else its TypeError/ValueError/IndexError base)."""
+    msg = f"fluxion.numpy.{name}: {err}"
+    try:
+        new = type(err)(msg)
+        if str(new) == msg:
+            return new
+    except Exception:  # noqa: BLE001 - classes like UFuncTypeError need other arguments
+        pass
+    for cls in (TypeError, ValueError, IndexError):
+        if isinstance(err, cls):
+            return cls(msg)
+    return err
+
+
+def _names_errors(name: str) -> Any:
+    """Decorator: a user's mistake that surfaces as a NumPy error (or as the error of a fluxion
+    function called inside) is re-raised naming ``name``, the function the user called. Free
+    when nothing is raised (a try block)."""
+
+    def deco(fn: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except (TypeError, ValueError, IndexError) as err:
+                if str(err).startswith((f"fluxion.numpy.{name}:", f"{name}:")):
+                    raise
+                raise _relabel(err, name) from err
+
+        wrapper.__name__ = wrapper.__qualname__ = name
+        wrapper.__doc__ = fn.__doc__
+        wrapper.__wrapped__ = fn
+        return wrapper
+
+    return deco
+
+
 def _reject_out(name: str, out: Any) -> None:
     if out is not None:
         raise TypeError(
@@ -501,9 +539,15 @@ def asarray(a: Any, dtype: Any = None, order: Any = None) -> Array:
     if isinstance(a, Tracer):
         return a if dtype is None or np.dtype(dtype) == a.dtype else astype(a, dtype)
     if isinstance(a, list | tuple) and _contains_tracer(a):
-        out = stack([asarray(x) for x in a])
+        try:
+            out = stack([asarray(x) for x in a])
+        except ValueError as err:  # ragged: name the function the user called
+            raise _relabel(err, "asarray") from err
         return out if dtype is None else astype(out, dtype)
-    arr = np.asarray(a, dtype=dtype, order=order)
+    try:
+        arr = np.asarray(a, dtype=dtype, order=order)
+    except (TypeError, ValueError) as err:  # ragged lists, bad dtypes: NumPy's message, named
+        raise _relabel(err, "asarray") from err
     if _state.trace is not None:
         return _staged_constant(arr)
     return arr
@@ -540,7 +584,10 @@ def array(obj: Any, dtype: Any = None, copy: bool = True, ndmin: int = 0) -> Arr
     Array
     """
     if isinstance(obj, Tracer) or (isinstance(obj, list | tuple) and _contains_tracer(obj)):
-        out = asarray(obj, dtype)
+        try:
+            out = asarray(obj, dtype)
+        except ValueError as err:
+            raise _relabel(err, "array") from err
         if out is obj and copy:
             # a new value, like numpy.array: item assignment (y[i] = v rebinds the tracer) or
             # an in-place mutator on the result must not change the caller's obj
@@ -548,7 +595,10 @@ def array(obj: Any, dtype: Any = None, copy: bool = True, ndmin: int = 0) -> Arr
         while _ndim(out) < ndmin:
             out = expand_dims(out, 0)
         return out
-    out = np.array(obj, dtype=dtype, copy=copy, ndmin=ndmin)
+    try:
+        out = np.array(obj, dtype=dtype, copy=copy, ndmin=ndmin)
+    except (TypeError, ValueError) as err:  # ragged lists, bad dtypes: NumPy's message, named
+        raise _relabel(err, "array") from err
     return out if isinstance(obj, np.ndarray) and not copy else _assignable(out)
 
 
@@ -710,7 +760,29 @@ def logspace(
     return out if dtype is None else astype(out, dtype)
 
 
+def _check_geomspace_ends(start: Any, stop: Any) -> None:
+    """Traced end points that are concrete (under grad/jvp/vjp) must be nonzero and of one sign:
+    the log-space formula would otherwise give a silent NaN (NumPy raises for zero)."""
+    ends = []
+    for x in (start, stop):
+        while isinstance(x, Tracer):
+            try:
+                x = x.primal_value()
+            except (NotImplementedError, core.ConcretizationError):  # staged or batched
+                return
+        ends.append(float(np.asarray(x)))
+    if ends[0] == 0.0 or ends[1] == 0.0:
+        raise ValueError(f"fluxion.numpy.geomspace: geometric sequence cannot include zero, "
+                         f"got start={ends[0]}, stop={ends[1]}")
+    if (ends[0] > 0) != (ends[1] > 0):
+        raise NotImplementedError(
+            "fluxion.numpy.geomspace: traced end points of opposite signs are not supported "
+            f"(the series would be complex), got start={ends[0]}, stop={ends[1]}"
+        )
+
+
 @_export
+@_names_errors("geomspace")
 def geomspace(
     start: ArrayLike,
     stop: ArrayLike,
@@ -746,6 +818,7 @@ def geomspace(
     _scalar_ends("geomspace", axis, start, stop)
     if iscomplexobj(start) or iscomplexobj(stop):
         raise NotImplementedError("geomspace: complex traced end points are not supported")
+    _check_geomspace_ends(start, stop)
     s = sign(stop)  # the same sign as start for a valid series
     out = multiply(
         s, exp(linspace(log(multiply(s, start)), log(multiply(s, stop)), num, endpoint=endpoint))
@@ -754,6 +827,7 @@ def geomspace(
 
 
 @_export
+@_names_errors("full")
 def full(shape: Any, fill_value: ArrayLike, dtype: Any = None, order: str = "C") -> Array:
     """An array of shape ``shape`` filled with ``fill_value``; differentiable in the fill value.
 
@@ -780,6 +854,7 @@ def full(shape: Any, fill_value: ArrayLike, dtype: Any = None, order: str = "C")
 
 
 @_export
+@_names_errors("empty_like")
 def empty_like(
     prototype: ArrayLike, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None
 ) -> Array:
@@ -1156,8 +1231,9 @@ def min(a: ArrayLike, axis: Any = None, out: Any = None, keepdims: bool = False)
     return _reduce("min", rd.min_p, a, axis, keepdims)
 
 
-amax = max
-amin = min
+# NumPy's aliases, reporting errors under their own names (fnp.amin(x, axis=2) names amin)
+amax = _names_errors("amax")(max)
+amin = _names_errors("amin")(min)
 __all__ += ["amax", "amin"]
 
 
@@ -1621,6 +1697,7 @@ def squeeze(a: ArrayLike, axis: Any = None) -> Array:
 
 
 @_export
+@_names_errors("atleast_1d")
 def atleast_1d(*arys: ArrayLike) -> Any:
     """View inputs as arrays with at least one dimension. Matches ``numpy.atleast_1d``."""
     res = [reshape(asarray(a), (1,)) if _ndim(a) == 0 else asarray(a) for a in arys]

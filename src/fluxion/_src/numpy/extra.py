@@ -384,6 +384,7 @@ def diff(a: ArrayLike, n: int = 1, axis: int = -1, prepend: Any = None,
 
 
 @_export
+@fnp._names_errors("ediff1d")
 def ediff1d(ary: ArrayLike, to_end: Any = None, to_begin: Any = None) -> Array:
     """Differences of consecutive elements of the flattened array. Matches ``numpy.ediff1d``.
 
@@ -714,6 +715,7 @@ def cross(a: ArrayLike, b: ArrayLike, axisa: int = -1, axisb: int = -1, axisc: i
 
 
 @_export
+@fnp._names_errors("append")
 def append(arr: ArrayLike, values: ArrayLike, axis: int | None = None) -> Array:
     """Join ``values`` to the end of ``arr``. Differentiable; matches ``numpy.append``.
 
@@ -931,6 +933,7 @@ def choose(a: ArrayLike, choices: Any, out: Any = None, mode: str = "raise") -> 
 
 
 @_export
+@fnp._names_errors("compress")
 def compress(condition: ArrayLike, a: ArrayLike, axis: int | None = None,
              out: Any = None) -> Array:
     """Entries of ``a`` along ``axis`` where ``condition`` is true (concrete condition).
@@ -949,6 +952,7 @@ def compress(condition: ArrayLike, a: ArrayLike, axis: int | None = None,
 
 
 @_export
+@fnp._names_errors("extract")
 def extract(condition: ArrayLike, arr: ArrayLike) -> Array:
     """Elements of the flattened ``arr`` where the (concrete) condition holds. Differentiable in
     ``arr``; matches ``numpy.extract``.
@@ -987,6 +991,7 @@ def searchsorted(a: ArrayLike, v: ArrayLike, side: str = "left", sorter: Any = N
 
 
 @_export
+@fnp._names_errors("digitize")
 def digitize(x: ArrayLike, bins: ArrayLike, right: bool = False) -> Array:
     """Indices of the bins each ``x`` falls in (not differentiable). Matches ``numpy.digitize``.
 
@@ -1002,9 +1007,19 @@ def digitize(x: ArrayLike, bins: ArrayLike, right: bool = False) -> Array:
     Array of int64
         Same shape as ``x``.
     """
+    if _ndim(bins) != 1:
+        raise ValueError(
+            f"fluxion.numpy.digitize: expected 1-D bins, got shape {shape_of(bins)}"
+        )
     try:
         b = _concrete(bins, "digitize", "bins")
         increasing = b.size < 2 or b[-1] >= b[0]
+        steps = np.diff(b)
+        if not (np.all(steps >= 0) or np.all(steps <= 0)):  # NumPy raises here too
+            raise ValueError(
+                "fluxion.numpy.digitize: bins must be monotonically increasing or decreasing, "
+                f"got {b}"
+            )
     except ConcretizationError:
         increasing = True
     if increasing:
@@ -1014,16 +1029,27 @@ def digitize(x: ArrayLike, bins: ArrayLike, right: bool = False) -> Array:
 
 
 @_export
+@fnp._names_errors("bincount")
 def bincount(x: ArrayLike, weights: ArrayLike = None, minlength: int = 0) -> np.ndarray:
     """Counts of each non-negative integer (concrete inputs; plain result, no derivative).
 
     Matches ``numpy.bincount``; traced inputs are read through differentiation transforms.
     """
     w = None if weights is None else _concrete(weights, "bincount", "weights")
-    return np.bincount(_concrete(x, "bincount", "x"), w, minlength)
+    x = _concrete(x, "bincount", "x")
+    got = f"{x.dtype}{list(x.shape)}"
+    if x.size and x.dtype.kind not in "iub":  # NumPy: TypeError (cannot cast safely)
+        raise TypeError(f"fluxion.numpy.bincount: expected non-negative integers, got {got}")
+    if x.ndim != 1 or (x.size and x.min() < 0):
+        raise ValueError(
+            f"fluxion.numpy.bincount: expected a 1-D array of non-negative integers, got {got}"
+            + (" with negative entries" if x.ndim == 1 else "")
+        )
+    return np.bincount(x, w, minlength)
 
 
 @_export
+@fnp._names_errors("histogram")
 def histogram(a: ArrayLike, bins: Any = 10, range: Any = None, density: Any = None,  # noqa: A002
               weights: ArrayLike = None) -> tuple:
     """Histogram of the (concrete) data; plain results, no derivative. Matches

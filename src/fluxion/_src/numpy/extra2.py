@@ -62,10 +62,10 @@ def _concrete(x: Any, name: str, what: str) -> np.ndarray:
 
 
 def _alias(name: str, target: Any) -> Any:
+    @fnp._names_errors(name)  # errors name the alias called (acos), not the target (arccos)
     def fn(*args: Any, **kwargs: Any) -> Any:
         return target(*args, **kwargs)
 
-    fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (
         f"Alias of ``fluxion.numpy.{target.__name__}`` (NumPy 2 / array-API name "
         f"``numpy.{name}``).\n\n" + (target.__doc__ or "")
@@ -566,6 +566,7 @@ def ptp(a: ArrayLike, axis: Any = None, out: Any = None, keepdims: bool = False)
 
 
 @_export
+@fnp._names_errors("count_nonzero")
 def count_nonzero(a: ArrayLike, axis: Any = None, *, keepdims: bool = False) -> Any:
     """Number of non-zero entries along ``axis`` (not differentiable).
 
@@ -582,9 +583,12 @@ def count_nonzero(a: ArrayLike, axis: Any = None, *, keepdims: bool = False) -> 
     int or Array of int64
         ``a``'s shape without the reduced axes.
     """
-    nz = fnp.not_equal(a, 0)
-    if not isinstance(nz, Tracer):
+    # Decide on ``a``, not on the comparison: under jvp/vjp ``not_equal`` of a traced ``a`` gives
+    # a plain bool array (no tangent), and NumPy on the traced ``a`` would route back here
+    # forever (op table row ca-count_nonzero-all, jvp column: RecursionError).
+    if not isinstance(a, Tracer):
         return np.count_nonzero(a, axis=axis, keepdims=keepdims)
+    nz = fnp.not_equal(a, 0)
     return fnp.sum(fnp.astype(nz, np.int64), axis=axis, keepdims=keepdims)
 
 
@@ -594,6 +598,7 @@ def count_nonzero(a: ArrayLike, axis: Any = None, *, keepdims: bool = False) -> 
 
 
 @_export
+@fnp._names_errors("atleast_3d")
 def atleast_3d(*arys: ArrayLike) -> Any:
     """View inputs as arrays of at least 3 dimensions. Differentiable; matches
     ``numpy.atleast_3d``.
@@ -1194,6 +1199,7 @@ def divmod(x1: ArrayLike, x2: ArrayLike, /) -> tuple:  # noqa: A001
 
 
 @_export
+@fnp._names_errors("fix")
 def fix(x: ArrayLike, out: Any = None) -> Array:
     """Round toward zero (derivative 0). Matches ``numpy.fix``.
 
@@ -1348,6 +1354,7 @@ def isclose(a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08
 
 
 @_export
+@fnp._names_errors("allclose")
 def allclose(a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> Any:
     """Whether ``isclose`` holds everywhere. Matches ``numpy.allclose``.
@@ -1362,6 +1369,7 @@ def allclose(a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-0
 
 
 @_export
+@fnp._names_errors("array_equal")
 def array_equal(a1: ArrayLike, a2: ArrayLike, equal_nan: bool = False) -> Any:
     """Same shape and elements. Matches ``numpy.array_equal``.
 
@@ -1387,6 +1395,7 @@ def array_equal(a1: ArrayLike, a2: ArrayLike, equal_nan: bool = False) -> Any:
 
 
 @_export
+@fnp._names_errors("array_equiv")
 def array_equiv(a1: ArrayLike, a2: ArrayLike) -> Any:
     """Shapes broadcast and all elements equal. Matches ``numpy.array_equiv``.
 
@@ -1755,6 +1764,7 @@ def kaiser(M: int, beta: ArrayLike) -> Array:  # noqa: N803
 
 
 def _plain(name: str, npfn: Any, summary: str) -> Any:
+    @fnp._names_errors(name)  # NumPy's own errors (bins=-1, ...) name the function called
     def fn(*args: Any, **kwargs: Any) -> Any:
         args = tuple(_concrete(a, name, "the input") if isinstance(a, Tracer) else a
                      for a in args)
@@ -1762,7 +1772,6 @@ def _plain(name: str, npfn: Any, summary: str) -> Any:
                   for k, v in kwargs.items()}
         return npfn(*args, **kwargs)
 
-    fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"""{summary} Not differentiable; matches ``numpy.{name}``.
 
 Traced inputs are read through their concrete value (the result's shape or values depend on the
