@@ -175,7 +175,7 @@ RAISES = [
         r"squeeze: cannot select an axis to squeeze out which has size not equal to one"),
     row("mean-axis-under-grad",
         lambda: fluxion.grad(lambda x: fnp.sum(fnp.mean(x, axis=2)))(np.ones((2, 3))),
-        ValueError, r"sum: axis 2 is out of bounds for an array of dimension 2"),
+        ValueError, r"mean: axis 2 is out of bounds for an array of dimension 2"),
     # eager calls match NumPy exactly, errors included (numpy.exceptions.AxisError)
     row("mean-axis-eager-numpy-like", lambda: fnp.mean(np.ones(2), axis=3), ValueError,
         r"axis 3 is out of bounds for array of dimension 1"),
