@@ -1760,7 +1760,10 @@ def _plain(name: str, npfn: Any, summary: str) -> Any:
                      for a in args)
         kwargs = {k: (_concrete(v, name, k) if isinstance(v, Tracer) else v)
                   for k, v in kwargs.items()}
-        return npfn(*args, **kwargs)
+        try:
+            return npfn(*args, **kwargs)
+        except (TypeError, ValueError) as err:  # name the function, not NumPy's internals
+            raise type(err)(f"fluxion.numpy.{name}: {err}") from None
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"""{summary} Not differentiable; matches ``numpy.{name}``.
@@ -1782,7 +1785,48 @@ unique_inverse = _plain("unique_inverse", np.unique_inverse,
                         "Unique elements and the inverse indices.")
 unique_all = _plain("unique_all", np.unique_all,
                     "Unique elements, first indices, inverse indices and counts.")
-isin = _plain("isin", np.isin, "Elementwise membership test.")
+
+
+@_export
+def isin(element: ArrayLike, test_elements: ArrayLike, assume_unique: bool = False,
+         invert: bool = False, *, kind: Any = None) -> Array:
+    """Elementwise membership test: whether each entry of ``element`` is in ``test_elements``
+    (not differentiable). Matches ``numpy.isin``.
+
+    Parameters
+    ----------
+    element : array_like
+    test_elements : array_like
+        Flattened.
+    assume_unique : bool, optional
+        Accepted for NumPy compatibility (the result does not depend on it).
+    invert : bool, optional
+        Return ``not in`` instead.
+    kind : None, "sort" or "table", optional
+        NumPy's algorithm choice (plain inputs only; traced inputs compare every pair).
+
+    Returns
+    -------
+    Array of bool
+        ``element``'s shape.
+
+    Notes
+    -----
+    Traced inputs (``jit``, ``vmap``) compare every pair, ``O(element.size * test.size)``
+    memory; NaN is in nothing, as in NumPy.
+    """
+    if not isinstance(element, Tracer) and not isinstance(test_elements, Tracer):
+        try:
+            return np.isin(element, test_elements, assume_unique=assume_unique, invert=invert,
+                           kind=kind)
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"fluxion.numpy.isin: {err}") from None
+    element, test = _arr(element), fnp.ravel(_arr(test_elements))
+    # hit[i] = any_j element[i] == test[j]
+    pairs = fnp.equal(fnp.expand_dims(element, -1), test)
+    hit = fnp.any(pairs, axis=-1)
+    return fnp.logical_not(hit) if invert else hit
+
 intersect1d = _plain("intersect1d", np.intersect1d, "Sorted common unique values.")
 union1d = _plain("union1d", np.union1d, "Sorted union of unique values.")
 setdiff1d = _plain("setdiff1d", np.setdiff1d, "Sorted unique values of ar1 not in ar2.")
