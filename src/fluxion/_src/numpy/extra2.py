@@ -40,8 +40,15 @@ def _dtype(x: Any) -> np.dtype:
     return x.dtype if isinstance(x, Tracer) else np.asarray(x).dtype
 
 
-def _arr(x: Any) -> Any:
-    return x if isinstance(x, Tracer) else fnp.asarray(x)
+def _arr(x: Any, name: str | None = None) -> Any:
+    if isinstance(x, Tracer):
+        return x
+    if name is None:
+        return fnp.asarray(x)
+    try:
+        return fnp.asarray(x)
+    except (TypeError, ValueError) as err:  # a ragged list...: name the function
+        raise type(err)(f"fluxion.numpy.{name}: cannot read the input as an array: {err}") from None
 
 
 def _reject_out(name: str, out: Any) -> None:
@@ -63,7 +70,13 @@ def _concrete(x: Any, name: str, what: str) -> np.ndarray:
 
 def _alias(name: str, target: Any) -> Any:
     def fn(*args: Any, **kwargs: Any) -> Any:
-        return target(*args, **kwargs)
+        try:
+            return target(*args, **kwargs)
+        except (TypeError, ValueError) as err:
+            # a user calling the alias should read its name, not only the target's
+            if type(err) not in (TypeError, ValueError):
+                raise
+            raise type(err)(f"fluxion.numpy.{name} (alias of {target.__name__}): {err}") from None
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (
@@ -441,6 +454,8 @@ def nancumprod(a: ArrayLike, axis: int | None = None, dtype: Any = None,
 
 def _nanarg(name: str, op: Any, fill: float, a: Any, axis: Any, out: Any, keepdims: bool) -> Any:
     _reject_out(name, out)
+    if axis is not None:
+        axis = normalize_axis(axis, _ndim(a), f"fluxion.numpy.{name}")
     filled, mask = _nan_fill(a, fill)
     if mask is not None and not isinstance(a, Tracer):
         if np.any(np.all(np.asarray(mask), axis=axis)):
@@ -1261,7 +1276,12 @@ def real_if_close(a: ArrayLike, tol: float = 100) -> Array:
         ``a``'s shape. The choice needs concrete values (``ConcretizationError`` under ``jit``);
         the result is differentiable.
     """
-    a = _arr(a)
+    if not isinstance(tol, int | float | np.integer | np.floating) or not tol >= 0:
+        raise TypeError(
+            f"fluxion.numpy.real_if_close: expected tol to be a non-negative real number, got "
+            f"{tol!r}"
+        )
+    a = _arr(a, "real_if_close")
     if not fnp.iscomplexobj(a):
         return a
     if tol > 1:
@@ -1337,6 +1357,13 @@ def isclose(a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08
         The broadcast shape (a numpy bool for scalar inputs).
     """
     a, b = _arr(a), _arr(b)
+    try:
+        np.broadcast_shapes(shape_of(a), shape_of(b))
+    except ValueError:
+        raise ValueError(
+            f"fluxion.numpy.isclose: expected a and b of broadcastable shapes, got "
+            f"{shape_of(a)} and {shape_of(b)}"
+        ) from None
     finite = fnp.logical_and(fnp.isfinite(a), fnp.isfinite(b))
     with np.errstate(invalid="ignore", over="ignore"):
         near = fnp.less_equal(fnp.abs(fnp.subtract(a, b)),
@@ -1448,7 +1475,7 @@ def isreal(x: ArrayLike) -> Array:
     Array of bool
         ``x``'s shape.
     """
-    x = _arr(x)
+    x = _arr(x, "isreal")
     if not fnp.iscomplexobj(x):
         return fnp.full(shape_of(x), True) if isinstance(x, Tracer) else np.ones(
             shape_of(x), bool)
@@ -1464,7 +1491,7 @@ def iscomplex(x: ArrayLike) -> Array:
     Array of bool
         ``x``'s shape.
     """
-    x = _arr(x)
+    x = _arr(x, "iscomplex")
     if not fnp.iscomplexobj(x):
         return np.zeros(shape_of(x), bool)
     return fnp.not_equal(fnp.imag(x), 0)
