@@ -242,7 +242,8 @@ row(
 _ints = args(lambda rng: rng.integers(1, 5, (2, 3)), lambda rng: rng.integers(1, 5, (3,)))
 row("add-int-int", fnp.add, np.add, _ints, (ew.add_p,))
 row("divide-int-int", fnp.divide, np.divide, _ints, (ew.true_divide_p,))
-row("floor_divide-int-int", fnp.floor_divide, np.floor_divide, _ints, (ew.floor_divide_p,))
+row("floor_divide-int-int", fnp.floor_divide, np.floor_divide, _ints, (ew.floor_divide_p,),
+    nondiff=True)
 row("mod-int-int", fnp.mod, np.mod, _ints, (ew.mod_p,))
 row("power-int-int", fnp.power, np.power, _ints, (ew.power_p,))
 row(

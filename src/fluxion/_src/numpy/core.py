@@ -394,7 +394,13 @@ def nonzero(a: ArrayLike) -> tuple:
     tuple of ndarray
         One int array per dimension of ``a``.
     """
-    return np.nonzero(core.find_primal(a))
+    value = core.find_primal(a)
+    if np.ndim(value) == 0:
+        raise ValueError(
+            "fluxion.numpy.nonzero: expected an array of at least 1 dimension, got a 0-d "
+            "value; use nonzero(atleast_1d(a))"
+        )
+    return np.nonzero(value)
 
 
 @_export
@@ -602,11 +608,19 @@ def array(obj: Any, dtype: Any = None, copy: bool = True, ndmin: int = 0) -> Arr
     return out if isinstance(obj, np.ndarray) and not copy else _assignable(out)
 
 
-def _like(a: Any, dtype: Any, shape: Any) -> tuple[tuple[int, ...], Any]:
+def _like(a: Any, dtype: Any, shape: Any, name: str) -> tuple[tuple[int, ...], Any]:
     shape = shape_of(a) if shape is None else (shape if isinstance(shape, tuple) else (shape,))
+    if builtins.any(not isinstance(d, int | np.integer) or d < 0 for d in shape):
+        raise ValueError(
+            f"fluxion.numpy.{name}: expected a shape of non-negative ints, got {shape!r}"
+        )
     if dtype is None:  # never np.asarray a tracer (getattr's default is evaluated eagerly)
         dtype = getattr(a, "dtype", None)
         dtype = dtype if dtype is not None else np.asarray(a).dtype
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"fluxion.numpy.{name}: expected a dtype, got {dtype!r}") from None
     return shape, dtype
 
 
@@ -629,7 +643,7 @@ def zeros_like(a: ArrayLike, dtype: Any = None, shape: Any = None) -> Array:
         A plain ndarray outside transforms; inside one (floating dtypes) a value that
         accepts traced values by item assignment, like :func:`zeros`.
     """
-    shape, dtype = _like(a, dtype, shape)
+    shape, dtype = _like(a, dtype, shape, "zeros_like")
     return _assignable(np.zeros(shape, dtype))
 
 
@@ -652,7 +666,7 @@ def ones_like(a: ArrayLike, dtype: Any = None, shape: Any = None) -> Array:
         A plain ndarray outside transforms; inside one (floating dtypes) a value that
         accepts traced values by item assignment, like :func:`zeros`.
     """
-    shape, dtype = _like(a, dtype, shape)
+    shape, dtype = _like(a, dtype, shape, "ones_like")
     return _assignable(np.ones(shape, dtype))
 
 
@@ -675,7 +689,7 @@ def full_like(a: ArrayLike, fill_value: ArrayLike, dtype: Any = None, shape: Any
     -------
     Array
     """
-    shape, dtype = _like(a, dtype, shape)
+    shape, dtype = _like(a, dtype, shape, "full_like")
     if isinstance(fill_value, Tracer):
         return broadcast_to(astype(fill_value, dtype), shape)
     return _assignable(np.full(shape, fill_value, dtype))
@@ -754,7 +768,11 @@ def logspace(
     Array, shape ``(num,)``
     """
     if not _is_traced(start, stop, base):
-        return np.logspace(start, stop, num, endpoint=endpoint, base=base, dtype=dtype, axis=axis)
+        try:
+            return np.logspace(start, stop, num, endpoint=endpoint, base=base, dtype=dtype,
+                               axis=axis)
+        except (TypeError, ValueError) as err:  # name the function, not NumPy's internals
+            raise type(err)(f"fluxion.numpy.logspace: {err}") from None
     _scalar_ends("logspace", axis, start, stop, base)
     out = power(base, linspace(start, stop, num, endpoint=endpoint))
     return out if dtype is None else astype(out, dtype)
@@ -901,10 +919,10 @@ def meshgrid(*xi: ArrayLike, copy: bool = True, sparse: bool = False, indexing: 
     tuple of Array
         Each of shape ``(N2, N1, N3, ...)`` for ``"xy"`` or ``(N1, N2, ...)`` for ``"ij"``.
     """
+    if indexing not in ("xy", "ij"):  # checked first, so plain inputs get this message too
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
     if not _is_traced(*xi):
         return np.meshgrid(*xi, copy=copy, sparse=sparse, indexing=indexing)
-    if indexing not in ("xy", "ij"):
-        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
     n = len(xi)
     vecs = [ravel(x) for x in xi]
     sizes = [shape_of(v)[0] for v in vecs]

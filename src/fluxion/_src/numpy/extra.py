@@ -12,6 +12,8 @@ the value under a differentiation transform and raise a clear error under ``jit`
 from __future__ import annotations
 
 import builtins
+import contextlib
+import operator
 from typing import Any
 
 import numpy as np
@@ -1065,19 +1067,138 @@ def histogram(a: ArrayLike, bins: Any = 10, range: Any = None, density: Any = No
     return np.histogram(_concrete(a, "histogram", "a"), bins, range, density, w)
 
 
+def _int_dims(name: str, what: str, dims: Any) -> tuple[int, ...]:
+    """``dims`` as a tuple of Python ints (an int is one dimension), or a clear error."""
+    try:
+        out = tuple(operator.index(d) for d in np.atleast_1d(dims).tolist())
+    except TypeError:
+        raise TypeError(
+            f"fluxion.numpy.{name}: {what} must be an int or a sequence of ints, got {dims!r}"
+        ) from None
+    if any(d < 0 for d in out):
+        raise ValueError(f"fluxion.numpy.{name}: {what} must be non-negative, got {out}")
+    return out
+
+
+def _int_indices(name: str, what: str, x: Any) -> None:
+    kind = _dtype(x).kind
+    if kind not in "iu":
+        raise TypeError(
+            f"fluxion.numpy.{name}: {what} must be integers, got dtype {_dtype(x)}"
+        )
+
+
+def _numpy_index_call(name: str, npfn: Any, *args: Any, **kwargs: Any) -> Any:
+    """``npfn(*args, **kwargs)`` with NumPy's errors (bounds, dims) prefixed by ``name``."""
+    try:
+        return npfn(*args, **kwargs)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"fluxion.numpy.{name}: {err}") from None
+
+
 @_export
 def unravel_index(indices: ArrayLike, shape: Any, order: str = "C") -> tuple:
-    """Flat indices to index tuples (concrete; plain results). Matches ``numpy.unravel_index``."""
-    return np.unravel_index(_concrete(indices, "unravel_index", "indices"), shape, order=order)
+    """Flat indices to index tuples (not differentiable). Matches ``numpy.unravel_index``.
+
+    Parameters
+    ----------
+    indices : array_like of int
+        Flat indices into an array of shape ``shape``.
+    shape : int or tuple of int
+    order : {"C", "F"}, optional
+
+    Returns
+    -------
+    tuple of Array of intp
+        ``len(shape)`` arrays, each ``indices``'s shape.
+
+    Notes
+    -----
+    Works under ``jit`` and ``vmap`` (integer arithmetic); out-of-range indices raise
+    ``ValueError`` wherever their values are concrete, and wrap modulo the size under ``jit``.
+    """
+    dims = _int_dims("unravel_index", "shape", shape)
+    if order not in ("C", "F"):
+        raise ValueError(f"fluxion.numpy.unravel_index: order must be 'C' or 'F', got {order!r}")
+    if not isinstance(indices, Tracer):
+        return _numpy_index_call("unravel_index", np.unravel_index, indices, dims, order=order)
+    _int_indices("unravel_index", "indices", indices)
+    with contextlib.suppress(ConcretizationError):  # bounds checked where values are known
+        _numpy_index_call("unravel_index", np.unravel_index,
+                          _concrete(indices, "unravel_index", "indices"), dims, order=order)
+    # i_k = (index // stride_k) % dims_k, the last axis fastest for "C", the first for "F"
+    rest = fnp.astype(indices, np.intp)
+    out = []
+    for d in (reversed(dims) if order == "C" else dims):
+        out.append(fnp.remainder(rest, d))
+        rest = fnp.floor_divide(rest, d)
+    return tuple(reversed(out)) if order == "C" else tuple(out)
 
 
 @_export
-def ravel_multi_index(multi_index: Any, dims: Any, mode: str = "raise",
-                      order: str = "C") -> np.ndarray:
-    """Index tuples to flat indices (concrete; plain result). Matches
-    ``numpy.ravel_multi_index``."""
-    mi = tuple(_concrete(i, "ravel_multi_index", "multi_index") for i in multi_index)
-    return np.ravel_multi_index(mi, dims, mode=mode, order=order)
+def ravel_multi_index(multi_index: Any, dims: Any, mode: Any = "raise",
+                      order: str = "C") -> Array:
+    """Index tuples to flat indices (not differentiable). Matches
+    ``numpy.ravel_multi_index``.
+
+    Parameters
+    ----------
+    multi_index : tuple of array_like of int
+        One integer array per dimension (broadcast together).
+    dims : tuple of int
+    mode : {"raise", "wrap", "clip"} or tuple of them, optional
+        Out-of-range handling, per dimension if a tuple.
+    order : {"C", "F"}, optional
+
+    Returns
+    -------
+    Array of intp
+        The broadcast shape of ``multi_index``.
+
+    Notes
+    -----
+    Works under ``jit`` and ``vmap`` with ``mode="wrap"`` or ``"clip"``; ``mode="raise"`` checks
+    the bounds on concrete values, so (as in JAX) it raises ``ConcretizationError`` there.
+    """
+    dims = _int_dims("ravel_multi_index", "dims", dims)
+    multi_index = tuple(multi_index)
+    if len(multi_index) != len(dims):
+        raise ValueError(
+            f"fluxion.numpy.ravel_multi_index: expected {len(dims)} index arrays for dims "
+            f"{dims}, got {len(multi_index)}"
+        )
+    if order not in ("C", "F"):
+        raise ValueError(
+            f"fluxion.numpy.ravel_multi_index: order must be 'C' or 'F', got {order!r}"
+        )
+    modes = (mode,) * len(dims) if isinstance(mode, str) else tuple(mode)
+    if len(modes) != len(dims) or not set(modes) <= {"raise", "wrap", "clip"}:
+        raise ValueError(
+            "fluxion.numpy.ravel_multi_index: mode must be 'raise', 'wrap' or 'clip' (or one per "
+            f"dimension), got {mode!r}"
+        )
+    if not any(isinstance(i, Tracer) for i in multi_index):
+        return _numpy_index_call("ravel_multi_index", np.ravel_multi_index, multi_index, dims,
+                                 mode=mode, order=order)
+    for i in multi_index:
+        _int_indices("ravel_multi_index", "multi_index", i)
+    if "raise" in modes:
+        values = tuple(_concrete(i, "ravel_multi_index", "multi_index with mode='raise'")
+                       for i in multi_index)
+        _numpy_index_call("ravel_multi_index", np.ravel_multi_index, values, dims, mode=mode,
+                          order=order)
+    # flat = sum_k i_k * stride_k, strides of a C (or F) contiguous array of shape dims
+    strides = np.cumprod((1,) + dims[:0:-1])[::-1] if order == "C" else np.cumprod((1,) + dims[:-1])
+    out = None
+    for i, d, m, stride in zip(multi_index, dims, modes, strides.tolist(), strict=True):
+        i = fnp.astype(i, np.intp)
+        if m == "clip":
+            i = fnp.clip(i, 0, d - 1)
+        elif m == "wrap":
+            i = fnp.remainder(i, d)
+        term = fnp.multiply(i, stride)
+        out = term if out is None else fnp.add(out, term)
+    return out
 
 
 # --------------------------------------------------------------------------------------------

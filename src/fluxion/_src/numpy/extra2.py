@@ -40,8 +40,15 @@ def _dtype(x: Any) -> np.dtype:
     return x.dtype if isinstance(x, Tracer) else np.asarray(x).dtype
 
 
-def _arr(x: Any) -> Any:
-    return x if isinstance(x, Tracer) else fnp.asarray(x)
+def _arr(x: Any, name: str | None = None) -> Any:
+    if isinstance(x, Tracer):
+        return x
+    if name is None:
+        return fnp.asarray(x)
+    try:
+        return fnp.asarray(x)
+    except (TypeError, ValueError) as err:  # a ragged list...: name the function
+        raise type(err)(f"fluxion.numpy.{name}: cannot read the input as an array: {err}") from None
 
 
 def _reject_out(name: str, out: Any) -> None:
@@ -64,7 +71,13 @@ def _concrete(x: Any, name: str, what: str) -> np.ndarray:
 def _alias(name: str, target: Any) -> Any:
     @fnp._names_errors(name)  # errors name the alias called (acos), not the target (arccos)
     def fn(*args: Any, **kwargs: Any) -> Any:
-        return target(*args, **kwargs)
+        try:
+            return target(*args, **kwargs)
+        except (TypeError, ValueError) as err:
+            # a user calling the alias should read its name, not only the target's
+            if type(err) not in (TypeError, ValueError):
+                raise
+            raise type(err)(f"fluxion.numpy.{name} (alias of {target.__name__}): {err}") from None
 
     fn.__doc__ = (
         f"Alias of ``fluxion.numpy.{target.__name__}`` (NumPy 2 / array-API name "
@@ -441,6 +454,8 @@ def nancumprod(a: ArrayLike, axis: int | None = None, dtype: Any = None,
 
 def _nanarg(name: str, op: Any, fill: float, a: Any, axis: Any, out: Any, keepdims: bool) -> Any:
     _reject_out(name, out)
+    if axis is not None:
+        axis = normalize_axis(axis, _ndim(a), f"fluxion.numpy.{name}")
     filled, mask = _nan_fill(a, fill)
     if mask is not None and not isinstance(a, Tracer):
         if np.any(np.all(np.asarray(mask), axis=axis)):
@@ -1267,7 +1282,12 @@ def real_if_close(a: ArrayLike, tol: float = 100) -> Array:
         ``a``'s shape. The choice needs concrete values (``ConcretizationError`` under ``jit``);
         the result is differentiable.
     """
-    a = _arr(a)
+    if not isinstance(tol, int | float | np.integer | np.floating) or not tol >= 0:
+        raise TypeError(
+            f"fluxion.numpy.real_if_close: expected tol to be a non-negative real number, got "
+            f"{tol!r}"
+        )
+    a = _arr(a, "real_if_close")
     if not fnp.iscomplexobj(a):
         return a
     if tol > 1:
@@ -1343,6 +1363,13 @@ def isclose(a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08
         The broadcast shape (a numpy bool for scalar inputs).
     """
     a, b = _arr(a), _arr(b)
+    try:
+        np.broadcast_shapes(shape_of(a), shape_of(b))
+    except ValueError:
+        raise ValueError(
+            f"fluxion.numpy.isclose: expected a and b of broadcastable shapes, got "
+            f"{shape_of(a)} and {shape_of(b)}"
+        ) from None
     finite = fnp.logical_and(fnp.isfinite(a), fnp.isfinite(b))
     with np.errstate(invalid="ignore", over="ignore"):
         near = fnp.less_equal(fnp.abs(fnp.subtract(a, b)),
@@ -1457,7 +1484,7 @@ def isreal(x: ArrayLike) -> Array:
     Array of bool
         ``x``'s shape.
     """
-    x = _arr(x)
+    x = _arr(x, "isreal")
     if not fnp.iscomplexobj(x):
         return fnp.full(shape_of(x), True) if isinstance(x, Tracer) else np.ones(
             shape_of(x), bool)
@@ -1473,7 +1500,7 @@ def iscomplex(x: ArrayLike) -> Array:
     Array of bool
         ``x``'s shape.
     """
-    x = _arr(x)
+    x = _arr(x, "iscomplex")
     if not fnp.iscomplexobj(x):
         return np.zeros(shape_of(x), bool)
     return fnp.not_equal(fnp.imag(x), 0)
@@ -1770,7 +1797,10 @@ def _plain(name: str, npfn: Any, summary: str) -> Any:
                      for a in args)
         kwargs = {k: (_concrete(v, name, k) if isinstance(v, Tracer) else v)
                   for k, v in kwargs.items()}
-        return npfn(*args, **kwargs)
+        try:
+            return npfn(*args, **kwargs)
+        except (TypeError, ValueError) as err:  # name the function, not NumPy's internals
+            raise type(err)(f"fluxion.numpy.{name}: {err}") from None
 
     fn.__doc__ = f"""{summary} Not differentiable; matches ``numpy.{name}``.
 
@@ -1791,7 +1821,48 @@ unique_inverse = _plain("unique_inverse", np.unique_inverse,
                         "Unique elements and the inverse indices.")
 unique_all = _plain("unique_all", np.unique_all,
                     "Unique elements, first indices, inverse indices and counts.")
-isin = _plain("isin", np.isin, "Elementwise membership test.")
+
+
+@_export
+def isin(element: ArrayLike, test_elements: ArrayLike, assume_unique: bool = False,
+         invert: bool = False, *, kind: Any = None) -> Array:
+    """Elementwise membership test: whether each entry of ``element`` is in ``test_elements``
+    (not differentiable). Matches ``numpy.isin``.
+
+    Parameters
+    ----------
+    element : array_like
+    test_elements : array_like
+        Flattened.
+    assume_unique : bool, optional
+        Accepted for NumPy compatibility (the result does not depend on it).
+    invert : bool, optional
+        Return ``not in`` instead.
+    kind : None, "sort" or "table", optional
+        NumPy's algorithm choice (plain inputs only; traced inputs compare every pair).
+
+    Returns
+    -------
+    Array of bool
+        ``element``'s shape.
+
+    Notes
+    -----
+    Traced inputs (``jit``, ``vmap``) compare every pair, ``O(element.size * test.size)``
+    memory; NaN is in nothing, as in NumPy.
+    """
+    if not isinstance(element, Tracer) and not isinstance(test_elements, Tracer):
+        try:
+            return np.isin(element, test_elements, assume_unique=assume_unique, invert=invert,
+                           kind=kind)
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"fluxion.numpy.isin: {err}") from None
+    element, test = _arr(element), fnp.ravel(_arr(test_elements))
+    # hit[i] = any_j element[i] == test[j]
+    pairs = fnp.equal(fnp.expand_dims(element, -1), test)
+    hit = fnp.any(pairs, axis=-1)
+    return fnp.logical_not(hit) if invert else hit
+
 intersect1d = _plain("intersect1d", np.intersect1d, "Sorted common unique values.")
 union1d = _plain("union1d", np.union1d, "Sorted union of unique values.")
 setdiff1d = _plain("setdiff1d", np.setdiff1d, "Sorted unique values of ar1 not in ar2.")
