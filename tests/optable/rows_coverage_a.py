@@ -108,6 +108,11 @@ row("ca-amin-()", lambda x: fnp.amin(x), lambda x: np.amin(x), args(uniform(()))
 row("ca-amin-int", lambda x: fnp.amin(x, axis=1), lambda x: np.amin(x, axis=1),
     args(_ints((3, 4), -5, 5)), nondiff=True)
 
+row("ca-amax-axis1", lambda x: fnp.amax(x, axis=1), lambda x: np.amax(x, axis=1),
+    args(distinct((3, 4))))
+row("ca-amax-neg-axis-keepdims", lambda x: fnp.amax(x, axis=-1, keepdims=True),
+    lambda x: np.amax(x, axis=-1, keepdims=True), args(distinct((2, 3, 4))))
+
 row("ca-count_nonzero-all", lambda x: fnp.count_nonzero(x), lambda x: np.count_nonzero(x),
     args(_with_zeros((3, 4))), nondiff=True)
 row("ca-count_nonzero-axis1", lambda x: fnp.count_nonzero(x, axis=1),

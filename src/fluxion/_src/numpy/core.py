@@ -895,7 +895,7 @@ def empty_like(
     """
     if _state.trace is None:
         return np.empty_like(prototype, dtype=dtype, order=order, subok=subok, shape=shape)
-    shape, dtype = _like(prototype, dtype, shape)
+    shape, dtype = _like(prototype, dtype, shape, "empty_like")
     return _assignable(np.zeros(shape, dtype))
 
 
