@@ -42,7 +42,7 @@ def gamma_errors() -> float:
     for (i, j), g in np.ndenumerate(got):
         a, x = mp.mpf(SHAPES[i]), mp.mpf(GAMMA_X[j])
         with mp.workdps(_digits(sc.gammaincc(SHAPES[i], GAMMA_X[j]))):
-            ref = mp.diff(lambda s: mp.gammainc(s, 0, x, regularized=True), a)
+            ref = mp.diff(lambda s, x=x: mp.gammainc(s, 0, x, regularized=True), a)
         err = _rel(g, ref)
         worst = max(worst, err or 0.0)
     return worst
@@ -57,10 +57,13 @@ def beta_errors() -> tuple[float, float]:
         with mp.workdps(_digits(sc.betaincc(ai, bi, xi))):
             p, q, y = mp.mpf(ai), mp.mpf(bi), mp.mpf(xi)
 
-            def inc(s: mp.mpf, t: mp.mpf) -> mp.mpf:
+            def inc(s: mp.mpf, t: mp.mpf, y: mp.mpf = y) -> mp.mpf:
                 return mp.betainc(s, t, 0, y, regularized=True)
 
-            refs = (mp.diff(lambda s: inc(s, q), p), mp.diff(lambda t: inc(p, t), q))
+            refs = (
+                mp.diff(lambda s, q=q: inc(s, q), p),
+                mp.diff(lambda t, p=p: inc(p, t), q),
+            )
         for w, (g, ref) in enumerate(zip((got_a[k], got_b[k]), refs)):
             worst[w] = max(worst[w], _rel(g, ref) or 0.0)
     return worst[0], worst[1]

@@ -39,13 +39,14 @@ from typing import Any
 import numpy as np
 import scipy.special as sc
 
-from ..core import MissingRule, Primitive, ShapedArray, Zero, bind_at, current_trace
+from ..core import MissingRule, Primitive, ShapedArray, Zero
 from ._helpers import dtype_for_promotion, fmt_avals
 from .batch_rules import batch_elementwise
 from .elementwise import (
     add,
     cos,
     defderiv,
+    defnondiff,
     divide,
     equal,
     exp,
@@ -60,7 +61,7 @@ from .elementwise import (
     subtract,
     where_p,
 )
-from .special import _scipy_ufunc, betaln_p, digamma, gammaln, xlogy
+from .special import _scipy_ufunc, betaln_p, digamma, gamma_p, gammaln, xlog1py_p, xlogy
 
 _EPS = 1e-16
 _TINY = 1e-300
@@ -185,7 +186,8 @@ def _betacf_dlog(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> tuple[np.ndarra
             if odd:
                 r = (a + 2 * m) * (a + 2 * m + 1.0)
                 e = -(a + m) * (a + b + m) * x / r
-                de_a = -x * (2.0 * a + b + 2 * m) / r - e * (1.0 / (a + 2 * m) + 1.0 / (a + 2 * m + 1.0))
+                dlog_r = 1.0 / (a + 2 * m) + 1.0 / (a + 2 * m + 1.0)
+                de_a = -x * (2.0 * a + b + 2 * m) / r - e * dlog_r
                 de_b = -(a + m) * x / r
             else:
                 p = (a + 2 * m - 1.0) * (a + 2 * m)
@@ -264,3 +266,254 @@ def betainc_dab_values(a: Any, b: Any, x: Any) -> tuple[np.ndarray, np.ndarray]:
         out_b[swapped] = -value * (np.log1p(-xx) + _psi_diff(bb + 1.0, aa - 1.0) + kb)
         out_a[swapped] = -value * (np.log(xx) + _psi_diff(aa, bb) + ka)
     return out_a, out_b
+
+
+# --------------------------------------------------------------------------------------------
+# Primitives for the shape-parameter derivatives (array impls, elementwise shape rule)
+# --------------------------------------------------------------------------------------------
+
+
+def _shape_derivative_primitive(name: str, impl: Any, nin: int) -> Primitive:
+    """An elementwise (broadcasting) primitive whose ``impl`` is a NumPy function on arrays."""
+
+    def abstract_eval(*avals: ShapedArray) -> ShapedArray:
+        if len(avals) != nin:
+            raise TypeError(f"{name}: expected {nin} operands, got {len(avals)}")
+        if any(np.dtype(a.dtype).kind not in "biuf" for a in avals):
+            raise TypeError(f"{name}: expected real inputs, got {fmt_avals(avals)}")
+        try:
+            shape = np.broadcast_shapes(*(a.shape for a in avals))
+        except ValueError:
+            raise ValueError(
+                f"{name}: operands could not be broadcast together, got {fmt_avals(avals)}"
+            ) from None
+        dtype = np.result_type(*(dtype_for_promotion(a) for a in avals), np.float16)
+        return ShapedArray(shape, dtype, all(a.weak_type for a in avals))
+
+    def typed_impl(*args: Any) -> Any:
+        dtype = np.result_type(*(np.asarray(x).dtype for x in args), np.float16)
+        return impl(*args).astype(dtype, copy=False)
+
+    prim = Primitive(name, typed_impl)
+    prim.abstract_eval = abstract_eval
+    prim.batch = batch_elementwise(prim)
+    return prim
+
+
+gammainc_da_p = _shape_derivative_primitive("gammainc_da", gammainc_da_values, 2)
+betainc_da_p = _shape_derivative_primitive(
+    "betainc_da", lambda a, b, x: betainc_dab_values(a, b, x)[0], 3
+)
+betainc_db_p = _shape_derivative_primitive(
+    "betainc_db", lambda a, b, x: betainc_dab_values(a, b, x)[1], 3
+)
+
+
+def _def_partial_deriv(prim: Primitive, derivs: tuple, what: str) -> None:
+    """``defderiv`` for a primitive some of whose partial derivatives are not implemented
+    (``None`` in ``derivs``): differentiating in those arguments raises, naming ``what``."""
+    defderiv(prim, *derivs)
+    jvp, vjp = prim.jvp, prim.vjp
+    missing = [i for i, d in enumerate(derivs) if d is None]
+
+    def jvp_checked(primals: Any, tangents: Any, **params: Any) -> Any:
+        for i in missing:
+            if type(tangents[i]) is not Zero:
+                raise NotImplementedError(
+                    f"{what}: a second derivative in the shape parameter(s) (argument {i} of "
+                    f"{prim.name}) is not implemented; first derivatives in every argument and "
+                    "second derivatives involving x are"
+                )
+        return jvp(primals, tangents, **params)
+
+    def vjp_checked(g: Any, ans: Any, *args: Any, **params: Any) -> Any:
+        cts = list(vjp(g, ans, *args, **params))
+        for i in missing:
+            # raises in the backward pass only if that argument was traced
+            cts[i] = MissingRule(
+                f"{prim.name} (second derivative of {what} in a shape parameter)", i
+            )
+        return tuple(cts)
+
+    prim.jvp = jvp_checked
+    prim.vjp = vjp_checked
+
+
+# --------------------------------------------------------------------------------------------
+# The incomplete gamma functions P(a, x), Q(a, x) and their inverses
+# --------------------------------------------------------------------------------------------
+
+gammainc_p = _scipy_ufunc("gammainc")
+gammaincc_p = _scipy_ufunc("gammaincc")
+gammaincinv_p = _scipy_ufunc("gammaincinv")
+gammainccinv_p = _scipy_ufunc("gammainccinv")
+
+
+def gammainc_da(a: Any, x: Any) -> Any:
+    return gammainc_da_p.bind(a, x)
+
+
+def _gammainc_dx(a: Any, x: Any) -> Any:
+    # d P(a, x) / dx = x^(a-1) e^(-x) / Gamma(a) = exp(xlogy(a - 1, x) - x - lnGamma(a))
+    return exp(subtract(subtract(xlogy(subtract(a, 1.0), x), x), gammaln(a)))
+
+
+def _gammainc_da_dx(ans: Any, a: Any, x: Any) -> Any:
+    # d/dx dP/da = d/da dP/dx = x^(a-1) e^-x / Gamma(a) (log x - psi(a))
+    return multiply(_gammainc_dx(a, x), subtract(log(x), digamma(a)))
+
+
+_GAMMA_WHAT = "gammainc/gammaincc/gammaincinv/gammainccinv"
+_def_partial_deriv(gammainc_da_p, (None, _gammainc_da_dx), _GAMMA_WHAT)
+
+# dP/da numerically (gammainc_da), dP/dx the integrand; Q = 1 - P
+defderiv(gammainc_p, lambda ans, a, x: gammainc_da(a, x), lambda ans, a, x: _gammainc_dx(a, x))
+defderiv(
+    gammaincc_p,
+    lambda ans, a, x: negative(gammainc_da(a, x)),
+    lambda ans, a, x: negative(_gammainc_dx(a, x)),
+)
+
+
+def _gammaincinv_da(ans: Any, a: Any, y: Any) -> Any:
+    # implicit: P(a, x(a, y)) = y  =>  dx/da = -(dP/da) / (dP/dx) at x = ans; the same for Q
+    return negative(divide(gammainc_da(a, ans), _gammainc_dx(a, ans)))
+
+
+# dx/dy = 1 / (dP/dx) for P^-1, -1 / (dP/dx) for Q^-1
+defderiv(
+    gammaincinv_p,
+    _gammaincinv_da,
+    lambda ans, a, y: divide(1.0, _gammainc_dx(a, ans)),
+)
+defderiv(
+    gammainccinv_p,
+    _gammaincinv_da,
+    lambda ans, a, y: divide(-1.0, _gammainc_dx(a, ans)),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# The regularized incomplete beta function I_x(a, b), its complement and inverses
+# --------------------------------------------------------------------------------------------
+
+betainc_p = _scipy_ufunc("betainc")
+betaincc_p = _scipy_ufunc("betaincc")
+betaincinv_p = _scipy_ufunc("betaincinv")
+betainccinv_p = _scipy_ufunc("betainccinv")
+
+
+def betainc_da(a: Any, b: Any, x: Any) -> Any:
+    return betainc_da_p.bind(a, b, x)
+
+
+def betainc_db(a: Any, b: Any, x: Any) -> Any:
+    return betainc_db_p.bind(a, b, x)
+
+
+def _betainc_dx(a: Any, b: Any, x: Any) -> Any:
+    # d I_x(a, b) / dx = x^(a-1) (1-x)^(b-1) / B(a, b)
+    log_density = subtract(
+        add(xlogy(subtract(a, 1.0), x), xlog1py_p.bind(subtract(b, 1.0), negative(x))),
+        betaln_p.bind(a, b),
+    )
+    return exp(log_density)
+
+
+def _psi_ratio(p: Any, a: Any, b: Any) -> Any:
+    # psi(a + b) - psi(p)
+    return subtract(digamma(add(a, b)), digamma(p))
+
+
+# d/dx dI/da = dI/dx (log x - psi(a) + psi(a + b)); d/dx dI/db = dI/dx (log(1-x) - psi(b) +
+# psi(a + b))
+_BETA_WHAT = "betainc/betaincc/betaincinv/betainccinv"
+_def_partial_deriv(
+    betainc_da_p,
+    (
+        None,
+        None,
+        lambda ans, a, b, x: multiply(_betainc_dx(a, b, x), add(log(x), _psi_ratio(a, a, b))),
+    ),
+    _BETA_WHAT,
+)
+_def_partial_deriv(
+    betainc_db_p,
+    (
+        None,
+        None,
+        lambda ans, a, b, x: multiply(
+            _betainc_dx(a, b, x), add(log1p_p.bind(negative(x)), _psi_ratio(b, a, b))
+        ),
+    ),
+    _BETA_WHAT,
+)
+
+defderiv(
+    betainc_p,
+    lambda ans, a, b, x: betainc_da(a, b, x),
+    lambda ans, a, b, x: betainc_db(a, b, x),
+    lambda ans, a, b, x: _betainc_dx(a, b, x),
+)
+defderiv(
+    betaincc_p,
+    lambda ans, a, b, x: negative(betainc_da(a, b, x)),
+    lambda ans, a, b, x: negative(betainc_db(a, b, x)),
+    lambda ans, a, b, x: negative(_betainc_dx(a, b, x)),
+)
+
+
+def _betaincinv_dparam(which: Any) -> Any:
+    # implicit: I_x(a, b) = y  =>  dx/da = -(dI/da) / (dI/dx) at x = ans (the same for 1 - I)
+    def deriv(ans: Any, a: Any, b: Any, y: Any) -> Any:
+        return negative(divide(which(a, b, ans), _betainc_dx(a, b, ans)))
+
+    return deriv
+
+
+defderiv(
+    betaincinv_p,
+    _betaincinv_dparam(betainc_da),
+    _betaincinv_dparam(betainc_db),
+    lambda ans, a, b, y: divide(1.0, _betainc_dx(a, b, ans)),
+)
+defderiv(
+    betainccinv_p,
+    _betaincinv_dparam(betainc_da),
+    _betaincinv_dparam(betainc_db),
+    lambda ans, a, b, y: divide(-1.0, _betainc_dx(a, b, ans)),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# loggamma, rgamma, gammasgn, erfcx, dawsn, ndtri_exp
+# --------------------------------------------------------------------------------------------
+
+loggamma_p = _scipy_ufunc("loggamma")
+rgamma_p = _scipy_ufunc("rgamma")
+gammasgn_p = _scipy_ufunc("gammasgn")
+erfcx_p = _scipy_ufunc("erfcx")
+dawsn_p = _scipy_ufunc("dawsn")
+ndtri_exp_p = _scipy_ufunc("ndtri_exp")
+
+defderiv(loggamma_p, lambda ans, x: digamma(x))  # d log Gamma(x) = psi(x)
+
+
+def _rgamma_deriv(ans: Any, x: Any) -> Any:
+    # d (1/Gamma(x)) = -psi(x) / Gamma(x); at the poles x = -n (where 1/Gamma = 0 and psi is
+    # infinite) the limit (-1)^n n! = cos(pi x) Gamma(1 - x) (double where)
+    pole = logical_and_p.bind(greater(0.5, x), equal(x, floor(x)))
+    safe_x = where_p.bind(pole, 0.5, x)
+    regular = negative(multiply(rgamma_p.bind(safe_x), digamma(safe_x)))
+    at_pole = multiply(cos(multiply(x, math.pi)), gamma_p.bind(subtract(1.0, x)))
+    return where_p.bind(pole, at_pole, regular)
+
+
+defderiv(rgamma_p, _rgamma_deriv)
+defnondiff(gammasgn_p)  # piecewise constant
+# erfcx(x) = e^(x^2) erfc(x): d/dx = 2 x erfcx(x) - 2/sqrt(pi)
+defderiv(erfcx_p, lambda ans, x: subtract(multiply(multiply(x, 2.0), ans), 2.0 / _SQRT_PI))
+# Dawson's F(x): F'(x) = 1 - 2 x F(x)
+defderiv(dawsn_p, lambda ans, x: subtract(1.0, multiply(multiply(x, 2.0), ans)))
+# ndtri(e^y): d/dy = sqrt(2 pi) e^(ans^2/2) e^y = sqrt(2 pi) exp(ans^2/2 + y)
+defderiv(ndtri_exp_p, lambda ans, y: multiply(exp(add(multiply(square(ans), 0.5), y)), _SQRT_2PI))
