@@ -38,7 +38,8 @@ from . import tree as tree  # noqa: E402
 
 def _load_scipy_special() -> None:
     # Imported on first need (a traced value meeting a scipy.special ufunc): SciPy costs ~0.2 s.
-    import fluxion._src.scipy.special  # noqa: F401  (maps its ufuncs into fluxion.numpy's table)
+    # (the public module imports every fluxion._src.scipy.special* module, each mapping its ufuncs)
+    import fluxion.scipy.special  # noqa: F401  (maps its ufuncs into fluxion.numpy's table)
 
 
 fluxion._src.numpy.core.add_ufunc_loader(_load_scipy_special)

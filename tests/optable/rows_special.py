@@ -38,22 +38,6 @@ def _polygamma2_ref(x):
     return sc.polygamma(2, x)
 
 
-def _gammainc(x):
-    return fs.gammainc(2.5, x)
-
-
-def _gammainc_ref(x):
-    return sc.gammainc(2.5, x)
-
-
-def _gammaincc(x):
-    return fs.gammaincc(0.7, x)
-
-
-def _gammaincc_ref(x):
-    return sc.gammaincc(0.7, x)
-
-
 def _row(name, fn, ref, make_args, prims):
     return OpCase(name=name, fn=fn, ref=ref, make_args=make_args, prims=prims)
 
@@ -81,6 +65,4 @@ ROWS = [
     _row("xlog1py", fs.xlog1py, sc.xlog1py, _uniform2(-2.0, 2.0, -0.5, 3.0), (sp.xlog1py_p,)),
     _row("betaln", fs.betaln, sc.betaln, _uniform2(0.5, 4.0, 0.5, 4.0), (sp.betaln_p,)),
     _row("beta", fs.beta, sc.beta, _uniform2(0.5, 4.0, 0.5, 4.0), (sp.beta_p,)),
-    _row("gammainc", _gammainc, _gammainc_ref, _uniform(0.3, 5.0), (sp.gammainc_p,)),
-    _row("gammaincc", _gammaincc, _gammaincc_ref, _uniform(0.3, 5.0), (sp.gammaincc_p,)),
 ]

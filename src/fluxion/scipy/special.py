@@ -6,5 +6,7 @@ values are routed here too.
 
 from fluxion._src.scipy.special import *  # noqa: F403  (re-export; the list is __all__)
 from fluxion._src.scipy.special import __all__ as _special_all
+from fluxion._src.scipy.special_incomplete import *  # noqa: F403
+from fluxion._src.scipy.special_incomplete import __all__ as _incomplete_all
 
-__all__ = list(_special_all)
+__all__ = list(_special_all) + list(_incomplete_all)

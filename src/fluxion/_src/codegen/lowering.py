@@ -351,3 +351,15 @@ for _name in ("bitwise_and", "bitwise_or", "bitwise_xor", "left_shift", "right_s
     cannot_lower("tape", _name, "bitwise operations on integers have no float64 form")
 for _name in ("gcd", "lcm"):
     cannot_lower("tape", _name, "integer-only operation with no tape instruction")
+
+# --- issue 14 (incomplete gamma/beta: prims/special_incomplete.py); tier 0 calls SciPy / NumPy --
+for _name in ("betainc", "betaincc", "gammaincinv", "gammainccinv", "betaincinv", "betainccinv",
+              "loggamma", "rgamma", "gammasgn", "erfcx", "dawsn", "ndtri_exp"):
+    for _backend in ("numba", "tape"):
+        cannot_lower(_backend, _name, f"no numba implementation of scipy.special.{_name} yet "
+                     "(tier 0 calls SciPy)")
+for _name in ("gammainc_da", "betainc_da", "betainc_db"):
+    cannot_lower("numba", _name, f"{_name} is a vectorized NumPy series / continued fraction "
+                 "with a data-dependent iteration count; not ported to numba (tier 0 calls it)")
+    cannot_lower("tape", _name, f"{_name} has no tape instruction (an iterative NumPy "
+                 "evaluation; tier 0 calls it)")

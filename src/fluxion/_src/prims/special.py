@@ -7,7 +7,8 @@ its jvp and vjp. Every derivative is written with primitives, so it can be diffe
 
 Functions that are not plain ufunc calls (``polygamma`` with its static order, ``sinc`` from
 NumPy) declare their shape rule by hand. Composites (``logsumexp``, ``softmax``, ``multigammaln``)
-live in ``fluxion._src.scipy.special``.
+live in ``fluxion._src.scipy.special``. The incomplete gamma and beta functions, differentiable
+in their shape parameters, are in ``special_incomplete``.
 """
 
 from __future__ import annotations
@@ -194,15 +195,6 @@ defderiv(
     lambda ans, a, b: multiply(ans, _digamma_diff(b, a)),
 )
 
-gammainc_p = _scipy_ufunc("gammainc")
-gammaincc_p = _scipy_ufunc("gammaincc")
-
-
-def _gammainc_dx(ans: Any, a: Any, x: Any) -> Any:
-    # d P(a, x) / dx = x^(a-1) e^(-x) / Gamma(a) = exp(xlogy(a - 1, x) - x - lnGamma(a))
-    return exp(subtract(subtract(xlogy(subtract(a, 1.0), x), x), gammaln(a)))
-
-
 def _forbid_shape_derivative(prim: Primitive) -> None:
     """Make differentiating ``prim`` in its shape argument ``a`` an error, not a silent zero."""
     jvp, vjp = prim.jvp, prim.vjp
@@ -222,13 +214,6 @@ def _forbid_shape_derivative(prim: Primitive) -> None:
 
     prim.jvp = jvp_checked
     prim.vjp = vjp_checked
-
-
-# The derivative in the shape parameter a has no closed form: differentiating in a is an error.
-defderiv(gammainc_p, None, _gammainc_dx)
-defderiv(gammaincc_p, None, lambda ans, a, x: negative(_gammainc_dx(ans, a, x)))
-_forbid_shape_derivative(gammainc_p)
-_forbid_shape_derivative(gammaincc_p)
 
 
 # --------------------------------------------------------------------------------------------

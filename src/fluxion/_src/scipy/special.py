@@ -248,24 +248,6 @@ xlog1py = _make_binary(
     "Derivatives: ``log1p(y)`` in ``x`` and ``x / (1 + y)`` in ``y``. Where ``x == 0`` both are "
     "finite: the ``y`` derivative is 0, and the ``x`` derivative is 0 for ``y <= -1``.",
 )
-gammainc = _make_binary(
-    "gammainc",
-    sp.gammainc_p,
-    "The regularized lower incomplete gamma function ``P(a, x)``.",
-    "Differentiable in ``x`` only (derivative ``x**(a-1) exp(-x) / Gamma(a)``); "
-    "differentiating in the shape ``a`` raises ``NotImplementedError``.",
-    args=("a", "x"),
-    domain="``a > 0``, ``x >= 0``",
-)
-gammaincc = _make_binary(
-    "gammaincc",
-    sp.gammaincc_p,
-    "The regularized upper incomplete gamma function ``Q(a, x) = 1 - P(a, x)``.",
-    "Differentiable in ``x`` only (derivative ``-x**(a-1) exp(-x) / Gamma(a)``); "
-    "differentiating in the shape ``a`` raises ``NotImplementedError``.",
-    args=("a", "x"),
-    domain="``a > 0``, ``x >= 0``",
-)
 betaln = _make_binary(
     "betaln",
     sp.betaln_p,
