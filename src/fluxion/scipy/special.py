@@ -6,5 +6,7 @@ values are routed here too.
 
 from fluxion._src.scipy.special import *  # noqa: F403  (re-export; the list is __all__)
 from fluxion._src.scipy.special import __all__ as _special_all
+from fluxion._src.scipy.special_more import *  # noqa: F403  (issue 14: Bessel, zeta, ...)
+from fluxion._src.scipy.special_more import __all__ as _more_all
 
-__all__ = list(_special_all)
+__all__ = list(_special_all) + list(_more_all)
