@@ -387,7 +387,7 @@ def _inexact_only(name: str, exact: bool) -> None:
 def factorial(n: ArrayLike, exact: bool = False) -> Array:
     """The factorial ``n! = gamma(n + 1)``, 0 for ``n < 0``.
 
-    Differentiable (with ``exact=False``); matches ``scipy.special.factorial``.
+    Differentiable; matches ``scipy.special.factorial`` (derivatives with ``exact=False``).
 
     Parameters
     ----------
@@ -429,7 +429,7 @@ def factorial(n: ArrayLike, exact: bool = False) -> Array:
 def comb(N: ArrayLike, k: ArrayLike, *, exact: bool = False, repetition: bool = False) -> Array:
     """The number of combinations of ``N`` things taken ``k`` at a time, as a real function.
 
-    Differentiable (with ``exact=False``); matches ``scipy.special.comb``.
+    Differentiable; matches ``scipy.special.comb`` (derivatives with ``exact=False``).
 
     Parameters
     ----------
