@@ -9,4 +9,7 @@ from fluxion._src.scipy.special import __all__ as _special_all
 from fluxion._src.scipy.special_incomplete import *  # noqa: F403
 from fluxion._src.scipy.special_incomplete import __all__ as _incomplete_all
 
-__all__ = list(_special_all) + list(_incomplete_all)
+from fluxion._src.scipy.special_more import *  # noqa: F403  (issue 14: Bessel, zeta, ...)
+from fluxion._src.scipy.special_more import __all__ as _more_all
+
+__all__ = list(_special_all) + list(_incomplete_all) + list(_more_all)

@@ -363,3 +363,16 @@ for _name in ("gammainc_da", "betainc_da", "betainc_db"):
                  "with a data-dependent iteration count; not ported to numba (tier 0 calls it)")
     cannot_lower("tape", _name, f"{_name} has no tape instruction (an iterative NumPy "
                  "evaluation; tier 0 calls it)")
+
+# --- issue 14 (prims/special_more.py): SciPy functions numba has no implementation of; tier 0
+# calls SciPy. (The Box-Cox family, rel_entr, kl_div, huber, pseudo_huber: scalar formulas.)
+for _name in ("i0", "i1", "k0", "k1", "k0e", "k1e", "j0", "j1", "y0", "y1", "iv", "ive", "kv",
+              "kve", "jv", "yv", "zeta", "riemann_zeta", "expi", "exp1", "expn", "owens_t",
+              "binom", "poch", "spence", "sici_si",
+              "sici_ci", "fresnel_s", "fresnel_c", "hyp1f1", "hyp2f1"):
+    for _backend in ("numba", "tape"):
+        cannot_lower(_backend, _name, f"no numba implementation of scipy.special.{_name} yet "
+                     "(tier 0 calls SciPy)")
+for _name in ("lambertw", "wofz"):
+    cannot_lower("numba", _name, "complex results; complex values stay on tier 0 (SciPy)")
+    cannot_lower("tape", _name, "complex results are not encoded")

@@ -1,0 +1,678 @@
+"""More special-function primitives: Bessel functions, zeta, exponential integrals, Lambert W,
+Owen's T, Box-Cox transforms, binomial and Pochhammer symbols, Spence, sine/cosine and Fresnel
+integrals, the Faddeeva function, relative entropies, Huber losses, hypergeometric functions.
+
+Values come from ``scipy.special`` (each ``impl`` is the SciPy ufunc, or a one-line call of it);
+every derivative is written with primitives, so it can be differentiated again. Where a
+function's derivative in a parameter has no closed form (the order ``v`` of a Bessel function,
+the parameters of ``hyp1f1`` and ``hyp2f1``, the exponent of ``zeta``) differentiating in it
+raises ``NotImplementedError`` naming the function (:func:`forbid_derivative`), never a silent
+zero. Two-output SciPy ufuncs (``sici``, ``fresnel``) are two single-output primitives here.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import scipy.special as sc
+
+from ..core import MissingRule, Primitive, ShapedArray, Zero
+from ._helpers import dtype_for_promotion, fmt_avals
+from .batch_rules import batch_elementwise
+from .elementwise import (
+    abs_p,
+    add,
+    cos_p,
+    defderiv,
+    divide,
+    elementwise,
+    equal,
+    exp,
+    greater,
+    less_equal_p,
+    log,
+    log1p_p,
+    multiply,
+    negative,
+    power,
+    real,
+    sign,
+    sin_p,
+    sqrt,
+    square,
+    subtract,
+    where_p,
+)
+from .special import digamma, erf, sinc
+
+_SQRT_PI = math.sqrt(math.pi)
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
+
+
+def _where(c: Any, x: Any, y: Any) -> Any:
+    return where_p.bind(c, x, y)
+
+
+def _abs(x: Any) -> Any:
+    return abs_p.bind(x)
+
+
+def _ufunc(name: str, scalar: str | None = None, helpers: tuple = ()) -> Primitive:
+    """An elementwise primitive evaluated by the SciPy ufunc ``scipy.special.<name>``."""
+    ufunc = getattr(sc, name)
+    args = ", ".join(f"{{{i}}}" for i in range(ufunc.nin))
+    return elementwise(
+        name, ufunc, template=f"scipy.special.{name}({args})", scalar=scalar, helpers=helpers
+    )
+
+
+def _abstract_eval_from(name: str, resolve: Any) -> Any:
+    """A shape rule for elementwise primitives that are not plain ufuncs: broadcasting, and the
+    output dtype given by ``resolve(input dtypes)`` (which raises TypeError when refused)."""
+
+    def abstract_eval(*avals: ShapedArray, **params: Any) -> ShapedArray:
+        try:
+            shape = np.broadcast_shapes(*(a.shape for a in avals))
+        except ValueError:
+            raise ValueError(
+                f"{name}: operands could not be broadcast together, got {fmt_avals(avals)}"
+            ) from None
+        try:
+            dtype = resolve(tuple(dtype_for_promotion(a) for a in avals))
+        except (TypeError, np._core._exceptions._UFuncNoLoopError) as err:  # type: ignore[attr-defined]
+            raise TypeError(f"{name}: not defined for inputs {fmt_avals(avals)} ({err})") from None
+        return ShapedArray(shape, np.dtype(dtype), all(a.weak_type for a in avals))
+
+    return abstract_eval
+
+
+def _custom(name: str, impl: Any, resolve: Any, template: str) -> Primitive:
+    """An elementwise primitive with a hand-written ``impl`` (a call of SciPy)."""
+    prim = Primitive(name, impl)
+    prim.abstract_eval = _abstract_eval_from(name, resolve)
+    prim.templates["numpy"] = template
+    prim.batch = batch_elementwise(prim)
+    return prim
+
+
+def _output_part(ufunc: Any, index: int) -> Any:
+    """``resolve`` for output ``index`` of a multi-output ufunc (sici, fresnel)."""
+
+    def resolve(dtypes: tuple) -> Any:
+        return ufunc.resolve_dtypes(dtypes + (None,) * ufunc.nout)[ufunc.nin + index]
+
+    return resolve
+
+
+def forbid_derivative(
+    prim: Primitive, names: dict[int, str], why: str, label: str | None = None
+) -> None:
+    """Make differentiating ``prim`` in the arguments ``names`` (position -> name) an error that
+    names the function (``label``, default the primitive's name) and says why, instead of a
+    silent zero (call after :func:`defderiv`)."""
+    jvp, vjp, parts = prim.jvp, prim.vjp, prim.vjp_parts
+    positions = tuple(names)
+    label = prim.name if label is None else label
+
+    def error(i: int) -> NotImplementedError:
+        return NotImplementedError(
+            f"{label}: the derivative in {names[i]} is not implemented ({why}); hold {names[i]} "
+            "fixed (pass it as a constant or through fluxion.stop_gradient)"
+        )
+
+    def jvp_checked(primals: Any, tangents: Any, **params: Any) -> Any:
+        for i in positions:
+            if type(tangents[i]) is not Zero:
+                raise error(i)
+        return jvp(primals, tangents, **params)
+
+    def vjp_checked(g: Any, ans: Any, *args: Any, **params: Any) -> Any:
+        cts = list(vjp(g, ans, *args, **params))
+        for i in positions:
+            cts[i] = MissingRule(prim.name, i)  # raises in the backward pass only if needed
+        return tuple(cts)
+
+    def raiser(i: int) -> Any:
+        def part(g: Any, ans: Any, *args: Any, **params: Any) -> Any:
+            raise error(i)
+
+        return part
+
+    prim.jvp = jvp_checked
+    prim.vjp = vjp_checked
+    if parts is not None:
+        # the backward pass calls a part only for an argument being differentiated
+        prim.vjp_parts = tuple(raiser(i) if i in positions else p for i, p in enumerate(parts))
+
+
+def _over_x(num: Any, x: Any, limit: float) -> Any:
+    # num / x, with the value ``limit`` at x == 0 (double where: the untaken branch stays finite)
+    zero = equal(x, 0.0)
+    return _where(zero, limit, divide(num, _where(zero, 1.0, x)))
+
+
+_ORDER = "it has no closed form"
+
+# --------------------------------------------------------------------------------------------
+# Bessel functions of integer order 0 and 1
+# --------------------------------------------------------------------------------------------
+
+i0_p = _ufunc("i0")
+i1_p = _ufunc("i1")
+k0_p = _ufunc("k0")
+k1_p = _ufunc("k1")
+k0e_p = _ufunc("k0e")
+k1e_p = _ufunc("k1e")
+j0_p = _ufunc("j0")
+j1_p = _ufunc("j1")
+y0_p = _ufunc("y0")
+y1_p = _ufunc("y1")
+
+defderiv(i0_p, lambda ans, x: i1_p.bind(x))  # I0' = I1
+# I1' = I0 - I1 / x  (1/2 at 0)
+defderiv(i1_p, lambda ans, x: subtract(i0_p.bind(x), _over_x(ans, x, 0.5)))
+defderiv(k0_p, lambda ans, x: negative(k1_p.bind(x)))  # K0' = -K1
+# K1' = -K0 - K1 / x
+defderiv(k1_p, lambda ans, x: negative(add(k0_p.bind(x), divide(ans, x))))
+# k0e = e^x K0: k0e' = k0e - k1e
+defderiv(k0e_p, lambda ans, x: subtract(ans, k1e_p.bind(x)))
+# k1e = e^x K1: k1e' = k1e - k0e - k1e / x
+defderiv(k1e_p, lambda ans, x: subtract(subtract(ans, k0e_p.bind(x)), divide(ans, x)))
+defderiv(j0_p, lambda ans, x: negative(j1_p.bind(x)))  # J0' = -J1
+# J1' = J0 - J1 / x  (1/2 at 0)
+defderiv(j1_p, lambda ans, x: subtract(j0_p.bind(x), _over_x(ans, x, 0.5)))
+defderiv(y0_p, lambda ans, x: negative(y1_p.bind(x)))  # Y0' = -Y1
+# Y1' = Y0 - Y1 / x
+defderiv(y1_p, lambda ans, x: subtract(y0_p.bind(x), divide(ans, x)))
+
+# --------------------------------------------------------------------------------------------
+# Bessel functions of real order v (derivatives in x by the recurrences; none in v)
+# --------------------------------------------------------------------------------------------
+
+iv_p = _ufunc("iv")
+ive_p = _ufunc("ive")
+kv_p = _ufunc("kv")
+kve_p = _ufunc("kve")
+jv_p = _ufunc("jv")
+yv_p = _ufunc("yv")
+
+
+def _neighbours(prim: Primitive, v: Any, x: Any) -> tuple[Any, Any]:
+    # (f_{v-1}(x), f_{v+1}(x))
+    return prim.bind(subtract(v, 1.0), x), prim.bind(add(v, 1.0), x)
+
+
+def _half_sum(prim: Primitive, v: Any, x: Any) -> Any:
+    lo, hi = _neighbours(prim, v, x)
+    return multiply(add(lo, hi), 0.5)
+
+
+def _half_difference(prim: Primitive, v: Any, x: Any) -> Any:
+    lo, hi = _neighbours(prim, v, x)
+    return multiply(subtract(lo, hi), 0.5)
+
+
+def _sign_of_real(x: Any) -> Any:
+    # sign(Re x): ive scales by e^-|Re x| (holomorphic in each half plane)
+    if np.dtype(x.dtype).kind == "c":
+        return sign(real(x))
+    return sign(x)
+
+
+# I_v' = (I_{v-1} + I_{v+1}) / 2
+defderiv(iv_p, None, lambda ans, v, x: _half_sum(iv_p, v, x))
+# ive = e^-|x| I_v: ive' = (ive_{v-1} + ive_{v+1}) / 2 - sign(x) ive
+defderiv(
+    ive_p,
+    None,
+    lambda ans, v, x: subtract(_half_sum(ive_p, v, x), multiply(_sign_of_real(x), ans)),
+)
+# K_v' = -(K_{v-1} + K_{v+1}) / 2
+defderiv(kv_p, None, lambda ans, v, x: negative(_half_sum(kv_p, v, x)))
+# kve = e^x K_v: kve' = kve - (kve_{v-1} + kve_{v+1}) / 2
+defderiv(kve_p, None, lambda ans, v, x: subtract(ans, _half_sum(kve_p, v, x)))
+# J_v' = (J_{v-1} - J_{v+1}) / 2, and the same for Y_v
+defderiv(jv_p, None, lambda ans, v, x: _half_difference(jv_p, v, x))
+defderiv(yv_p, None, lambda ans, v, x: _half_difference(yv_p, v, x))
+for _prim in (iv_p, ive_p, kv_p, kve_p, jv_p, yv_p):
+    forbid_derivative(_prim, {0: "the order v"}, _ORDER)
+
+# --------------------------------------------------------------------------------------------
+# Zeta functions
+# --------------------------------------------------------------------------------------------
+
+
+def _real_float(name: str) -> Any:
+    def resolve(dtypes: tuple) -> Any:
+        for d in dtypes:
+            if np.dtype(d).kind not in "biuf":
+                raise TypeError(f"{name} takes real inputs")
+        return np.result_type(*dtypes, np.float64)
+
+    return resolve
+
+
+# Hurwitz zeta(x, q) = sum_k (k + q)^-x
+zeta_p = _custom(
+    "zeta", lambda x, q: sc.zeta(x, q), _real_float("zeta"), "scipy.special.zeta({0}, {1})"
+)
+# Riemann zeta(x) (analytic continuation below 1)
+riemann_zeta_p = _custom(
+    "riemann_zeta", lambda x: sc.zeta(x), _real_float("zeta"), "scipy.special.zeta({0})"
+)
+
+
+def zeta(x: Any, q: Any) -> Any:
+    return zeta_p.bind(x, q)
+
+
+# d zeta(x, q) / dq = -x zeta(x + 1, q)
+defderiv(zeta_p, None, lambda ans, x, q: negative(multiply(x, zeta(add(x, 1.0), q))))
+_EXPONENT = "it is not elementary"
+forbid_derivative(zeta_p, {0: "the exponent x"}, _EXPONENT)
+defderiv(riemann_zeta_p, None)
+forbid_derivative(riemann_zeta_p, {0: "x"}, _EXPONENT, "zeta")
+
+# --------------------------------------------------------------------------------------------
+# Exponential integrals
+# --------------------------------------------------------------------------------------------
+
+expi_p = _ufunc("expi")
+exp1_p = _ufunc("exp1")
+expn_p = _ufunc("expn")
+
+defderiv(expi_p, lambda ans, x: divide(exp(x), x))  # Ei'(x) = e^x / x
+defderiv(exp1_p, lambda ans, x: negative(divide(exp(negative(x)), x)))  # E1'(x) = -e^-x / x
+
+
+def _expn_dx(ans: Any, n: Any, x: Any) -> Any:
+    # E_n'(x) = -E_{n-1}(x) for n >= 1; E_0(x) = e^-x / x, so E_0'(x) = -e^-x (1/x + 1/x^2)
+    first = equal(n, 0)
+    lower = expn_p.bind(_where(first, 1, subtract(n, 1)), x)
+    e0 = multiply(exp(negative(x)), add(divide(1.0, x), divide(1.0, square(x))))
+    return negative(_where(first, e0, lower))
+
+
+defderiv(expn_p, None, _expn_dx)
+forbid_derivative(expn_p, {0: "the order n"}, "the order n is an integer")
+
+# --------------------------------------------------------------------------------------------
+# Lambert W (SciPy's complex result; static branch k and tolerance)
+# --------------------------------------------------------------------------------------------
+
+
+def _lambertw_impl(x: Any, *, k: int, tol: float) -> Any:
+    return sc.lambertw(x, k, tol)
+
+
+def _lambertw_abstract_eval(aval: ShapedArray, *, k: int, tol: float) -> ShapedArray:
+    if not isinstance(k, int | np.integer) or isinstance(k, bool):
+        raise TypeError(f"lambertw: expected an integer branch k, got {k!r}")
+    if aval.dtype.kind not in "biufc":
+        raise TypeError(f"lambertw: expected a numeric input, got {aval}")
+    return ShapedArray(aval.shape, np.dtype(np.complex128), aval.weak_type)
+
+
+lambertw_p = Primitive("lambertw", _lambertw_impl)
+lambertw_p.abstract_eval = _lambertw_abstract_eval
+lambertw_p.templates["numpy"] = "scipy.special.lambertw({0}, {k}, {tol})"
+lambertw_p.batch = batch_elementwise(lambertw_p)
+# W'(x) = W / (x (1 + W)) = e^-W / (1 + W)  (x = W e^W; 1 at x = 0)
+defderiv(lambertw_p, lambda ans, x: divide(exp(negative(ans)), add(ans, 1.0)))
+
+# --------------------------------------------------------------------------------------------
+# Owen's T function
+# --------------------------------------------------------------------------------------------
+
+owens_t_p = _ufunc("owens_t")
+
+
+def _owens_t_dh(ans: Any, h: Any, a: Any) -> Any:
+    # dT/dh = -phi(h) erf(a h / sqrt 2) / 2
+    phi = divide(exp(multiply(square(h), -0.5)), _SQRT_2PI)
+    return multiply(multiply(phi, erf(multiply(multiply(a, h), 1.0 / math.sqrt(2.0)))), -0.5)
+
+
+def _owens_t_da(ans: Any, h: Any, a: Any) -> Any:
+    # dT/da = e^(-h^2 (1 + a^2) / 2) / (2 pi (1 + a^2))
+    s = add(square(a), 1.0)
+    return divide(exp(multiply(multiply(square(h), s), -0.5)), multiply(s, 2.0 * math.pi))
+
+
+defderiv(owens_t_p, _owens_t_dh, _owens_t_da)
+
+# --------------------------------------------------------------------------------------------
+# Box-Cox transforms
+# --------------------------------------------------------------------------------------------
+
+# Series radius below which the lambda-derivatives use their Maclaurin series (cancellation)
+_BOXCOX_SERIES_RADIUS = 0.05
+_BOXCOX_TERMS = 16
+
+
+def _horner(coeffs: list[float], u: Any) -> Any:
+    acc = coeffs[-1]
+    for c in reversed(coeffs[:-1]):
+        acc = add(multiply(acc, u), c)
+    return acc
+
+
+def _series_or_closed(u: Any, series: Any, closed: Any) -> Any:
+    # series(u) for |u| < radius, closed(u) elsewhere (double where)
+    near = greater(_BOXCOX_SERIES_RADIUS, _abs(u))
+    safe = _where(near, 1.0, u)
+    return _where(near, series(u), closed(safe))
+
+
+# g(u) = (u e^u - expm1(u)) / u^2 = sum_{n>=2} (n - 1) / n! u^(n-2)
+_G_COEFFS = [(n - 1) / math.factorial(n) for n in range(2, 2 + _BOXCOX_TERMS)]
+
+
+def _g(u: Any) -> Any:
+    def closed(u: Any) -> Any:
+        return divide(add(subtract(multiply(u, exp(u)), exp(u)), 1.0), square(u))
+
+    return _series_or_closed(u, lambda u: _horner(_G_COEFFS, u), closed)
+
+
+# h(v) = (v / (1 + v) - log1p(v)) / v^2 = sum_{k>=0} (-1)^(k+1) (k + 1) / (k + 2) v^k
+_H_COEFFS = [(-1.0) ** (k + 1) * (k + 1) / (k + 2) for k in range(_BOXCOX_TERMS + 8)]
+
+
+def _h(v: Any) -> Any:
+    def closed(v: Any) -> Any:
+        return divide(subtract(divide(v, add(v, 1.0)), log1p_p.bind(v)), square(v))
+
+    return _series_or_closed(v, lambda v: _horner(_H_COEFFS, v), closed)
+
+
+def boxcox_scalar(x: float, lmbda: float) -> float:
+    """scipy.special.boxcox: log(x) for |lambda| < 1e-19, else expm1(lambda log x) / lambda."""
+    if abs(lmbda) < 1e-19:
+        return np.log(x)
+    return np.expm1(lmbda * np.log(x)) / lmbda
+
+
+def boxcox1p_scalar(x: float, lmbda: float) -> float:
+    """scipy.special.boxcox1p: log1p(x) for tiny lambda or log1p(x), else
+    expm1(lambda log1p x) / lambda."""
+    lgx = np.log1p(x)
+    if abs(lmbda) < 1e-19 or (abs(lgx) < 1e-289 and abs(lmbda) < 1e273):
+        return lgx
+    return np.expm1(lmbda * lgx) / lmbda
+
+
+def inv_boxcox_scalar(y: float, lmbda: float) -> float:
+    """scipy.special.inv_boxcox: exp(y) at lambda == 0, else exp(log1p(lambda y) / lambda)."""
+    if lmbda == 0.0:
+        return np.exp(y)
+    return np.exp(np.log1p(lmbda * y) / lmbda)
+
+
+def inv_boxcox1p_scalar(y: float, lmbda: float) -> float:
+    """scipy.special.inv_boxcox1p: expm1(y) at lambda == 0, y where |lambda y| < 1e-154, else
+    expm1(log1p(lambda y) / lambda)."""
+    if lmbda == 0.0:
+        return np.expm1(y)
+    if abs(lmbda * y) < 1e-154:
+        return y
+    return np.expm1(np.log1p(lmbda * y) / lmbda)
+
+
+boxcox_p = _ufunc("boxcox", "boxcox_scalar({0}, {1})", (boxcox_scalar,))
+boxcox1p_p = _ufunc("boxcox1p", "boxcox1p_scalar({0}, {1})", (boxcox1p_scalar,))
+inv_boxcox_p = _ufunc("inv_boxcox", "inv_boxcox_scalar({0}, {1})", (inv_boxcox_scalar,))
+inv_boxcox1p_p = _ufunc(
+    "inv_boxcox1p", "inv_boxcox1p_scalar({0}, {1})", (inv_boxcox1p_scalar,)
+)
+
+
+def _boxcox_dlmbda(log_x: Any, lmbda: Any) -> Any:
+    # d/dlambda (x^lambda - 1) / lambda = L^2 g(lambda L), L = log x
+    return multiply(square(log_x), _g(multiply(lmbda, log_x)))
+
+
+# boxcox: d/dx = x^(lambda - 1)
+defderiv(
+    boxcox_p,
+    lambda ans, x, lm: power(x, subtract(lm, 1.0)),
+    lambda ans, x, lm: _boxcox_dlmbda(log(x), lm),
+)
+# boxcox1p: d/dx = (1 + x)^(lambda - 1)
+defderiv(
+    boxcox1p_p,
+    lambda ans, x, lm: power(add(x, 1.0), subtract(lm, 1.0)),
+    lambda ans, x, lm: _boxcox_dlmbda(log1p_p.bind(x), lm),
+)
+
+
+def _inv_dy(base: Any, y: Any, lm: Any) -> Any:
+    # x = (1 + lambda y)^(1/lambda): dx/dy = x / (1 + lambda y)
+    return divide(base, add(multiply(lm, y), 1.0))
+
+
+def _inv_dlmbda(base: Any, y: Any, lm: Any) -> Any:
+    # dx/dlambda = x y^2 h(lambda y)
+    return multiply(multiply(base, square(y)), _h(multiply(lm, y)))
+
+
+defderiv(
+    inv_boxcox_p,
+    lambda ans, y, lm: _inv_dy(ans, y, lm),
+    lambda ans, y, lm: _inv_dlmbda(ans, y, lm),
+)
+# inv_boxcox1p = inv_boxcox - 1
+defderiv(
+    inv_boxcox1p_p,
+    lambda ans, y, lm: _inv_dy(add(ans, 1.0), y, lm),
+    lambda ans, y, lm: _inv_dlmbda(add(ans, 1.0), y, lm),
+)
+
+# --------------------------------------------------------------------------------------------
+# Binomial coefficient and Pochhammer symbol (through digamma)
+# --------------------------------------------------------------------------------------------
+
+binom_p = _ufunc("binom")
+poch_p = _ufunc("poch")
+
+
+def binom(n: Any, k: Any) -> Any:
+    return binom_p.bind(n, k)
+
+
+# binom(n, k) = Gamma(n+1) / (Gamma(k+1) Gamma(n-k+1)):
+# d/dn = binom (psi(n+1) - psi(n-k+1)), d/dk = binom (psi(n-k+1) - psi(k+1))
+defderiv(
+    binom_p,
+    lambda ans, n, k: multiply(
+        ans, subtract(digamma(add(n, 1.0)), digamma(add(subtract(n, k), 1.0)))
+    ),
+    lambda ans, n, k: multiply(
+        ans, subtract(digamma(add(subtract(n, k), 1.0)), digamma(add(k, 1.0)))
+    ),
+)
+# poch(z, m) = Gamma(z+m) / Gamma(z): d/dz = poch (psi(z+m) - psi(z)), d/dm = poch psi(z+m)
+defderiv(
+    poch_p,
+    lambda ans, z, m: multiply(ans, subtract(digamma(add(z, m)), digamma(z))),
+    lambda ans, z, m: multiply(ans, digamma(add(z, m))),
+)
+
+# --------------------------------------------------------------------------------------------
+# Spence's function, sine/cosine integrals, Fresnel integrals, Faddeeva function
+# --------------------------------------------------------------------------------------------
+
+spence_p = _ufunc("spence")
+# log(1 + w) / w = sum_k (-1)^k w^k / (k + 1), for |w| < radius
+_LOG1P_OVER_COEFFS = [(-1.0) ** k / (k + 1) for k in range(14)]
+
+
+def _spence_dz(ans: Any, z: Any) -> Any:
+    # spence(z) = int_1^z log t / (1 - t) dt: d/dz = log z / (1 - z) = -log1p(w) / w, w = z - 1
+    w = subtract(z, 1.0)
+    near = greater(_BOXCOX_SERIES_RADIUS, _abs(w))
+    safe = _where(near, 1.0, w)
+    closed = divide(log1p_p.bind(safe), safe)
+    return negative(_where(near, _horner(_LOG1P_OVER_COEFFS, w), closed))
+
+
+defderiv(spence_p, _spence_dz)
+
+si_p = _custom("sici_si", lambda x: sc.sici(x)[0], _output_part(sc.sici, 0),
+               "scipy.special.sici({0})[0]")
+ci_p = _custom("sici_ci", lambda x: sc.sici(x)[1], _output_part(sc.sici, 1),
+               "scipy.special.sici({0})[1]")
+# Si'(x) = sin x / x = sinc(x / pi) (1 at 0); Ci'(x) = cos x / x (also for SciPy's Re Ci, x < 0)
+defderiv(si_p, lambda ans, x: sinc(multiply(x, 1.0 / math.pi)))
+defderiv(ci_p, lambda ans, x: divide(cos_p.bind(x), x))
+
+fresnel_s_p = _custom("fresnel_s", lambda z: sc.fresnel(z)[0], _output_part(sc.fresnel, 0),
+                      "scipy.special.fresnel({0})[0]")
+fresnel_c_p = _custom("fresnel_c", lambda z: sc.fresnel(z)[1], _output_part(sc.fresnel, 1),
+                      "scipy.special.fresnel({0})[1]")
+# S'(z) = sin(pi z^2 / 2), C'(z) = cos(pi z^2 / 2)
+defderiv(fresnel_s_p, lambda ans, z: sin_p.bind(multiply(square(z), math.pi / 2.0)))
+defderiv(fresnel_c_p, lambda ans, z: cos_p.bind(multiply(square(z), math.pi / 2.0)))
+
+wofz_p = _ufunc("wofz")
+# w'(z) = -2 z w(z) + 2i / sqrt(pi)  (holomorphic)
+defderiv(wofz_p, lambda ans, z: add(multiply(multiply(z, ans), -2.0), 2.0j / _SQRT_PI))
+
+# --------------------------------------------------------------------------------------------
+# Relative entropies and Huber losses (with scalar formulas for the compiled backends)
+# --------------------------------------------------------------------------------------------
+
+
+def rel_entr_scalar(x: float, y: float) -> float:
+    """scipy.special.rel_entr: x log(x / y) for x, y > 0 (log1p near x == y, log x - log y
+    where x / y under- or overflows); 0 at x == 0, y >= 0; inf otherwise."""
+    if x != x or y != y:
+        return np.nan
+    if x <= 0.0 or y <= 0.0:
+        if x == 0.0 and y >= 0.0:
+            return 0.0
+        return np.inf
+    ratio = x / y
+    if 0.5 < ratio < 2.0:
+        return x * np.log1p((x - y) / y)
+    if 2.2250738585072014e-308 < ratio < np.inf:
+        return x * np.log(ratio)
+    return x * (np.log(x) - np.log(y))
+
+
+def kl_div_scalar(x: float, y: float) -> float:
+    """scipy.special.kl_div: x log(x / y) - x + y for x, y > 0; y at x == 0, y >= 0; else inf."""
+    if x != x or y != y:
+        return np.nan
+    if x > 0.0 and y > 0.0:
+        return x * np.log(x / y) - x + y
+    if x == 0.0 and y >= 0.0:
+        return y
+    return np.inf
+
+
+def huber_scalar(delta: float, r: float) -> float:
+    """scipy.special.huber: inf for delta < 0; r^2 / 2 for |r| <= delta; else
+    delta (|r| - delta / 2)."""
+    if delta < 0.0:
+        return np.inf
+    if abs(r) <= delta:
+        return 0.5 * r * r
+    return delta * (abs(r) - 0.5 * delta)
+
+
+def pseudo_huber_scalar(delta: float, r: float) -> float:
+    """scipy.special.pseudo_huber: inf for delta < 0; 0 for delta == 0 or r == 0; else
+    delta^2 (sqrt(1 + (r / delta)^2) - 1) as delta^2 expm1(log1p((r / delta)^2) / 2)."""
+    if delta < 0.0:
+        return np.inf
+    if delta == 0.0 or r == 0.0:
+        return 0.0
+    u = r / delta
+    return delta * delta * np.expm1(0.5 * np.log1p(u * u))
+
+
+rel_entr_p = _ufunc("rel_entr", "rel_entr_scalar({0}, {1})", (rel_entr_scalar,))
+kl_div_p = _ufunc("kl_div", "kl_div_scalar({0}, {1})", (kl_div_scalar,))
+huber_p = _ufunc("huber", "huber_scalar({0}, {1})", (huber_scalar,))
+pseudo_huber_p = _ufunc("pseudo_huber", "pseudo_huber_scalar({0}, {1})", (pseudo_huber_scalar,))
+
+# rel_entr = x log(x / y): d/dx = log(x / y) + 1, d/dy = -x / y
+defderiv(
+    rel_entr_p,
+    lambda ans, x, y: add(log(divide(x, y)), 1.0),
+    lambda ans, x, y: negative(divide(x, y)),
+)
+# kl_div = x log(x / y) - x + y: d/dx = log(x / y), d/dy = 1 - x / y
+defderiv(
+    kl_div_p,
+    lambda ans, x, y: log(divide(x, y)),
+    lambda ans, x, y: subtract(1.0, divide(x, y)),
+)
+
+
+def _inside(delta: Any, r: Any) -> Any:
+    return less_equal_p.bind(_abs(r), delta)
+
+
+# huber: d/ddelta = 0 inside (|r| <= delta), |r| - delta outside; d/dr = r inside, delta sign(r)
+defderiv(
+    huber_p,
+    lambda ans, d, r: _where(_inside(d, r), 0.0, subtract(_abs(r), d)),
+    lambda ans, d, r: _where(_inside(d, r), r, multiply(d, sign(r))),
+)
+
+
+def _pseudo_huber_parts(delta: Any, r: Any) -> tuple[Any, Any]:
+    # R = sqrt(delta^2 + r^2), with a safe 1 where R == 0
+    big_r = sqrt(add(square(delta), square(r)))
+    zero = equal(big_r, 0.0)
+    return zero, _where(zero, 1.0, big_r)
+
+
+def _pseudo_huber_ddelta(ans: Any, delta: Any, r: Any) -> Any:
+    # d/ddelta delta^2 (sqrt(1 + (r/delta)^2) - 1) = r^4 / (R (R + delta)^2)  (0 at r == 0)
+    zero, big_r = _pseudo_huber_parts(delta, r)
+    value = divide(square(square(r)), multiply(big_r, square(add(big_r, delta))))
+    return _where(zero, 0.0, value)
+
+
+def _pseudo_huber_dr(ans: Any, delta: Any, r: Any) -> Any:
+    # d/dr = r delta / R
+    zero, big_r = _pseudo_huber_parts(delta, r)
+    return _where(zero, 0.0, divide(multiply(r, delta), big_r))
+
+
+defderiv(pseudo_huber_p, _pseudo_huber_ddelta, _pseudo_huber_dr)
+
+# --------------------------------------------------------------------------------------------
+# Hypergeometric functions (derivatives in x by the contiguous relations; none in a, b, c)
+# --------------------------------------------------------------------------------------------
+
+hyp1f1_p = _ufunc("hyp1f1")
+hyp2f1_p = _ufunc("hyp2f1")
+
+# d/dx 1F1(a; b; x) = a / b 1F1(a + 1; b + 1; x)
+defderiv(
+    hyp1f1_p,
+    None,
+    None,
+    lambda ans, a, b, x: multiply(
+        divide(a, b), hyp1f1_p.bind(add(a, 1.0), add(b, 1.0), x)
+    ),
+)
+# d/dz 2F1(a, b; c; z) = a b / c 2F1(a + 1, b + 1; c + 1; z)
+defderiv(
+    hyp2f1_p,
+    None,
+    None,
+    None,
+    lambda ans, a, b, c, z: multiply(
+        divide(multiply(a, b), c), hyp2f1_p.bind(add(a, 1.0), add(b, 1.0), add(c, 1.0), z)
+    ),
+)
+_PARAMETERS = "it has no closed form"
+forbid_derivative(hyp1f1_p, {0: "a", 1: "b"}, _PARAMETERS)
+forbid_derivative(hyp2f1_p, {0: "a", 1: "b", 2: "c"}, _PARAMETERS)

@@ -1,0 +1,134 @@
+"""Op-table rows for the primitives of ``fluxion._src.prims.special_more`` (issue 14): Bessel
+functions, zeta, exponential integrals, Lambert W, Owen's T, Box-Cox, binom/poch, Spence, sici,
+fresnel, wofz, relative entropies, Huber losses, hypergeometric functions.
+
+Parameters whose derivative raises (a Bessel order, hypergeometric parameters, the zeta exponent)
+are held fixed as Python scalars inside the row's function; integer orders (``expn``) are
+integer arrays, which the op table does not perturb.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.special as sc
+
+import fluxion.scipy.special as fs
+from fluxion._src.prims import special as sp
+from fluxion._src.prims import special_more as sm
+from optable import OpCase
+
+_SHAPE = (3, 4)
+
+
+def _uniform(lo: float, hi: float, shape: tuple = _SHAPE):
+    def make_args(rng: np.random.Generator) -> tuple:
+        return (rng.uniform(lo, hi, shape),)
+
+    return make_args
+
+
+def _uniform2(lo0: float, hi0: float, lo1: float, hi1: float):
+    """Two broadcasting arguments, shapes ``(3, 4)`` and ``(4,)``."""
+
+    def make_args(rng: np.random.Generator) -> tuple:
+        return rng.uniform(lo0, hi0, _SHAPE), rng.uniform(lo1, hi1, _SHAPE[-1:])
+
+    return make_args
+
+
+def _complex(re: tuple, im: tuple):
+    def make_args(rng: np.random.Generator) -> tuple:
+        return (rng.uniform(*re, _SHAPE) + 1j * rng.uniform(*im, _SHAPE),)
+
+    return make_args
+
+
+def _expn_args(rng: np.random.Generator) -> tuple:
+    return rng.integers(0, 4, _SHAPE[-1:]), rng.uniform(0.3, 3.0, _SHAPE)
+
+
+def _riemann_args(rng: np.random.Generator) -> tuple:
+    return (rng.choice(np.array([-7, -4, -3, -1, 0, 2, 3, 5, 8]), _SHAPE),)
+
+
+def _row(name, fn, ref, make_args, prims, **kw):
+    return OpCase(name=f"sm-{name}", fn=fn, ref=ref, make_args=make_args, prims=prims, **kw)
+
+
+def _fixed(fn, *first):
+    """``fn`` with its leading parameters fixed (not differentiated)."""
+
+    def f(*xs):
+        return fn(*first, *xs)
+
+    return f
+
+
+_V = 1.7  # a non-integer Bessel order
+_NEG_V = -0.6
+
+ROWS = [
+    _row("i0", fs.i0, sc.i0, _uniform(-3.0, 3.0), (sm.i0_p, sm.i1_p)),
+    _row("i1", fs.i1, sc.i1, _uniform(-3.0, 3.0), (sm.i1_p, sm.i0_p)),
+    _row("k0", fs.k0, sc.k0, _uniform(0.3, 4.0), (sm.k0_p, sm.k1_p)),
+    _row("k1", fs.k1, sc.k1, _uniform(0.3, 4.0), (sm.k1_p,)),
+    _row("k0e", fs.k0e, sc.k0e, _uniform(0.3, 4.0), (sm.k0e_p, sm.k1e_p)),
+    _row("k1e", fs.k1e, sc.k1e, _uniform(0.3, 4.0), (sm.k1e_p,)),
+    _row("j0", fs.j0, sc.j0, _uniform(-6.0, 6.0), (sm.j0_p, sm.j1_p)),
+    _row("j1", fs.j1, sc.j1, _uniform(-6.0, 6.0), (sm.j1_p,)),
+    _row("y0", fs.y0, sc.y0, _uniform(0.3, 6.0), (sm.y0_p, sm.y1_p)),
+    _row("y1", fs.y1, sc.y1, _uniform(0.3, 6.0), (sm.y1_p,)),
+    _row("iv", _fixed(fs.iv, _V), _fixed(sc.iv, _V), _uniform(0.2, 4.0), (sm.iv_p,)),
+    _row("iv-neg-order", _fixed(fs.iv, _NEG_V), _fixed(sc.iv, _NEG_V), _uniform(0.2, 4.0),
+         (sm.iv_p,)),
+    _row("ive", _fixed(fs.ive, _V), _fixed(sc.ive, _V), _uniform(0.2, 4.0), (sm.ive_p,)),
+    _row("kv", _fixed(fs.kv, _V), _fixed(sc.kv, _V), _uniform(0.3, 4.0), (sm.kv_p,)),
+    _row("kve", _fixed(fs.kve, _V), _fixed(sc.kve, _V), _uniform(0.3, 4.0), (sm.kve_p,)),
+    _row("jv", _fixed(fs.jv, _V), _fixed(sc.jv, _V), _uniform(0.2, 8.0), (sm.jv_p,)),
+    _row("yv", _fixed(fs.yv, _V), _fixed(sc.yv, _V), _uniform(0.5, 8.0), (sm.yv_p,)),
+    _row("jv-complex", _fixed(fs.jv, _V), _fixed(sc.jv, _V), _complex((0.5, 3.0), (-1.0, 1.0)),
+         (sm.jv_p,)),
+    _row("kve-complex", _fixed(fs.kve, _V), _fixed(sc.kve, _V),
+         _complex((0.5, 3.0), (-1.0, 1.0)), (sm.kve_p,)),
+    _row("zeta-q", _fixed(fs.zeta, 2.5), _fixed(sc.zeta, 2.5), _uniform(0.5, 3.0), (sm.zeta_p,)),
+    # the derivative of the Riemann zeta function in x raises: values only, at integer points
+    _row("zeta-riemann", fs.zeta, sc.zeta, _riemann_args, (sm.riemann_zeta_p,)),
+    _row("expi", fs.expi, sc.expi, _uniform(0.2, 3.0), (sm.expi_p,)),
+    _row("expi-negative", fs.expi, sc.expi, _uniform(-3.0, -0.2), (sm.expi_p,)),
+    _row("exp1", fs.exp1, sc.exp1, _uniform(0.2, 3.0), (sm.exp1_p,)),
+    _row("exp1-complex", fs.exp1, sc.exp1, _complex((0.3, 2.0), (-1.0, 1.0)), (sm.exp1_p,)),
+    _row("expn", fs.expn, sc.expn, _expn_args, (sm.expn_p,)),
+    _row("lambertw", fs.lambertw, sc.lambertw, _uniform(-0.3, 3.0), (sm.lambertw_p,)),
+    _row("owens_t", fs.owens_t, sc.owens_t, _uniform2(-2.0, 2.0, -2.0, 2.0), (sm.owens_t_p,)),
+    _row("boxcox", fs.boxcox, sc.boxcox, _uniform2(0.3, 3.0, -1.5, 1.5), (sm.boxcox_p,)),
+    _row("boxcox-small-lambda", fs.boxcox, sc.boxcox, _uniform2(0.3, 3.0, -0.02, 0.02),
+         (sm.boxcox_p,)),
+    _row("boxcox1p", fs.boxcox1p, sc.boxcox1p, _uniform2(-0.5, 3.0, -1.5, 1.5),
+         (sm.boxcox1p_p,)),
+    _row("inv_boxcox", fs.inv_boxcox, sc.inv_boxcox, _uniform2(-1.0, 2.0, -0.3, 0.3),
+         (sm.inv_boxcox_p,)),
+    _row("inv_boxcox-small-lambda", fs.inv_boxcox, sc.inv_boxcox,
+         _uniform2(-1.0, 2.0, -0.02, 0.02), (sm.inv_boxcox_p,)),
+    _row("inv_boxcox1p", fs.inv_boxcox1p, sc.inv_boxcox1p, _uniform2(-1.0, 2.0, -0.3, 0.3),
+         (sm.inv_boxcox1p_p,)),
+    _row("binom", fs.binom, sc.binom, _uniform2(2.0, 6.0, 0.2, 1.8), (sm.binom_p,)),
+    _row("poch", fs.poch, sc.poch, _uniform2(0.5, 3.0, -0.4, 2.0), (sm.poch_p,)),
+    _row("spence", fs.spence, sc.spence, _uniform(0.1, 3.0), (sm.spence_p,)),
+    _row("spence-near-1", fs.spence, sc.spence, _uniform(0.97, 1.03), (sm.spence_p,)),
+    _row("sici", fs.sici, sc.sici, _uniform(0.3, 6.0), (sm.si_p, sm.ci_p)),
+    _row("sici-negative", fs.sici, sc.sici, _uniform(-6.0, -0.3), (sm.si_p, sm.ci_p)),
+    _row("fresnel", fs.fresnel, sc.fresnel, _uniform(-2.0, 2.0), (sm.fresnel_s_p, sm.fresnel_c_p)),
+    _row("wofz", fs.wofz, sc.wofz, _complex((-2.0, 2.0), (0.1, 2.0)), (sm.wofz_p,)),
+    _row("wofz-real", fs.wofz, sc.wofz, _uniform(-2.0, 2.0), (sm.wofz_p,)),
+    _row("rel_entr", fs.rel_entr, sc.rel_entr, _uniform2(0.2, 3.0, 0.2, 3.0), (sm.rel_entr_p,)),
+    _row("kl_div", fs.kl_div, sc.kl_div, _uniform2(0.2, 3.0, 0.2, 3.0), (sm.kl_div_p,)),
+    _row("huber", fs.huber, sc.huber, _uniform2(0.5, 2.0, -3.0, 3.0), (sm.huber_p,)),
+    _row("pseudo_huber", fs.pseudo_huber, sc.pseudo_huber, _uniform2(0.3, 2.0, -3.0, 3.0),
+         (sm.pseudo_huber_p,)),
+    _row("hyp1f1", _fixed(fs.hyp1f1, 0.7, 1.9), _fixed(sc.hyp1f1, 0.7, 1.9),
+         _uniform(-2.0, 2.0), (sm.hyp1f1_p,)),
+    _row("hyp2f1", _fixed(fs.hyp2f1, 0.6, 1.3, 2.1), _fixed(sc.hyp2f1, 0.6, 1.3, 2.1),
+         _uniform(-0.9, 0.9), (sm.hyp2f1_p,)),
+    _row("factorial", fs.factorial, sc.factorial, _uniform(-1.0, 4.0), (sp.gamma_p,)),
+    _row("comb", fs.comb, sc.comb, _uniform2(3.0, 6.0, 0.5, 2.5), (sm.binom_p,)),
+]
