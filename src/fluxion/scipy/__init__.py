@@ -1,7 +1,9 @@
 """``fluxion.scipy``: differentiable counterparts of SciPy functions.
 
-``fluxion.scipy.special`` holds the special functions (``gammaln``, ``logsumexp``, ``xlogy``, ...).
+``fluxion.scipy.special`` holds the special functions (``gammaln``, ``logsumexp``, ``xlogy``, ...);
+``fluxion.scipy.integrate`` the ODE solvers and quadrature.
 """
 
+from . import integrate as integrate
 from . import linalg as linalg
 from . import special as special
