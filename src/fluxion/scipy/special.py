@@ -8,7 +8,6 @@ from fluxion._src.scipy.special import *  # noqa: F403  (re-export; the list is 
 from fluxion._src.scipy.special import __all__ as _special_all
 from fluxion._src.scipy.special_incomplete import *  # noqa: F403
 from fluxion._src.scipy.special_incomplete import __all__ as _incomplete_all
-
 from fluxion._src.scipy.special_more import *  # noqa: F403  (issue 14: Bessel, zeta, ...)
 from fluxion._src.scipy.special_more import __all__ as _more_all
 
