@@ -331,11 +331,22 @@ def test_seed_function_list_differentiates(name):
     check_grads(f, args, order=2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ImportError,
-    reason="not done: the slide's Stats column lists scipy.stats.dirichlet (autograd.scipy.stats);"
-    " fluxion has no fluxion.scipy.stats module yet",
-)
 def test_seed_function_list_scipy_stats_dirichlet():
-    from fluxion.scipy.stats import dirichlet  # noqa: F401
+    # the slide's Stats column: scipy.stats.dirichlet (autograd.scipy.stats)
+    import scipy.stats
+
+    from fluxion.scipy.stats import dirichlet
+    from fluxion.test_util import check_grads
+
+    alpha = np.array([1.5, 2.0, 3.0])
+    x = np.array([[0.2, 0.3], [0.3, 0.3], [0.5, 0.4]])  # SciPy's layout: components first
+    np.testing.assert_allclose(dirichlet.logpdf(x, alpha), scipy.stats.dirichlet.logpdf(x, alpha),
+                               rtol=1e-13)
+    np.testing.assert_allclose(dirichlet.pdf(x[:2, 0], alpha),
+                               scipy.stats.dirichlet.pdf(x[:2, 0], alpha), rtol=1e-13)
+    np.testing.assert_allclose(dirichlet(alpha).entropy(), scipy.stats.dirichlet.entropy(alpha),
+                               rtol=1e-13)
+    np.testing.assert_allclose(dirichlet.var(alpha), scipy.stats.dirichlet.var(alpha), rtol=1e-13)
+    check_grads(lambda x0, a: dirichlet.logpdf(x0, a), (x[:2, 0], alpha), order=2)
+    with pytest.raises(ValueError, match="dirichlet.logpdf: x must lie on the simplex"):
+        dirichlet.logpdf(np.array([0.5, 0.6, 0.2]), alpha)

@@ -7,3 +7,4 @@
 from . import integrate as integrate
 from . import linalg as linalg
 from . import special as special
+from . import stats as stats
