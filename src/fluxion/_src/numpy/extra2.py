@@ -323,12 +323,14 @@ def _doc(fn: Any, summary: str, extra: str = "", notes: str = "") -> Any:
     return _export(fn)
 
 
+@fnp._names_errors("nansum")  # an axis error names nansum, not the reduction inside
 def nansum(a: ArrayLike, axis: Any = None, dtype: Any = None, out: Any = None,
            keepdims: bool = False) -> Array:
     _reject_out("nansum", out)
     return fnp.sum(_nan_fill(a, 0.0)[0], axis=axis, dtype=dtype, keepdims=keepdims)
 
 
+@fnp._names_errors("nanprod")  # an axis error names nanprod, not the reduction inside
 def nanprod(a: ArrayLike, axis: Any = None, dtype: Any = None, out: Any = None,
             keepdims: bool = False) -> Array:
     _reject_out("nanprod", out)
@@ -342,6 +344,7 @@ def _count(mask: Any, a: Any, axis: Any, keepdims: bool) -> Any:
     return fnp.sum(fnp.astype(fnp.logical_not(mask), np.float64), axis=axis, keepdims=keepdims)
 
 
+@fnp._names_errors("nanmean")  # an axis error names nanmean, not the reduction inside
 def nanmean(a: ArrayLike, axis: Any = None, dtype: Any = None, out: Any = None,
             keepdims: bool = False) -> Array:
     _reject_out("nanmean", out)
@@ -351,6 +354,7 @@ def nanmean(a: ArrayLike, axis: Any = None, dtype: Any = None, out: Any = None,
         return fnp.divide(total, _count(mask, filled, axis, keepdims))
 
 
+@fnp._names_errors("nanvar")  # an axis error names nanvar, not the reduction inside
 def nanvar(a: ArrayLike, axis: Any = None, dtype: Any = None, out: Any = None, ddof: float = 0,
            keepdims: bool = False) -> Array:
     _reject_out("nanvar", out)
@@ -372,6 +376,7 @@ def nanvar(a: ArrayLike, axis: Any = None, dtype: Any = None, out: Any = None, d
         return fnp.where(bad, nan_there, fnp.divide(total, fnp.where(bad, 1.0, dof)))
 
 
+@fnp._names_errors("nanstd")  # an axis error names nanstd, not the reduction inside
 def nanstd(a: ArrayLike, axis: Any = None, dtype: Any = None, out: Any = None, ddof: float = 0,
            keepdims: bool = False) -> Array:
     _reject_out("nanstd", out)
@@ -387,11 +392,13 @@ def _nanext(name: str, red: Any, fill: float, a: Any, axis: Any, keepdims: bool)
     return fnp.where(allnan, np.nan, res)
 
 
+@fnp._names_errors("nanmax")  # an axis error names nanmax, not the reduction inside
 def nanmax(a: ArrayLike, axis: Any = None, out: Any = None, keepdims: bool = False) -> Array:
     _reject_out("nanmax", out)
     return _nanext("nanmax", fnp.max, -np.inf, a, axis, keepdims)
 
 
+@fnp._names_errors("nanmin")  # an axis error names nanmin, not the reduction inside
 def nanmin(a: ArrayLike, axis: Any = None, out: Any = None, keepdims: bool = False) -> Array:
     _reject_out("nanmin", out)
     return _nanext("nanmin", fnp.min, np.inf, a, axis, keepdims)
@@ -416,6 +423,7 @@ def _nancum(name: str, op: Any, fill: float, a: Any, axis: Any, dtype: Any, out:
 
 
 @_export
+@fnp._names_errors("nancumsum")  # an axis error names nancumsum, not the reduction inside
 def nancumsum(a: ArrayLike, axis: int | None = None, dtype: Any = None, out: Any = None) -> Array:
     """Cumulative sum treating NaN as 0. Differentiable; matches ``numpy.nancumsum``.
 
@@ -434,6 +442,7 @@ def nancumsum(a: ArrayLike, axis: int | None = None, dtype: Any = None, out: Any
 
 
 @_export
+@fnp._names_errors("nancumprod")  # an axis error names nancumprod, not the reduction inside
 def nancumprod(a: ArrayLike, axis: int | None = None, dtype: Any = None,
                out: Any = None) -> Array:
     """Cumulative product treating NaN as 1. Differentiable; matches ``numpy.nancumprod``.
@@ -504,6 +513,7 @@ def nanargmin(a: ArrayLike, axis: int | None = None, out: Any = None, *,
 
 
 @_export
+@fnp._names_errors("average")  # an axis error names average, not the reduction inside
 def average(a: ArrayLike, axis: Any = None, weights: ArrayLike = None, returned: bool = False,
             *, keepdims: bool = False) -> Any:
     """Weighted average along ``axis``. Differentiable in ``a`` and ``weights``.
@@ -561,6 +571,7 @@ def average(a: ArrayLike, axis: Any = None, weights: ArrayLike = None, returned:
 
 
 @_export
+@fnp._names_errors("ptp")  # an axis error names ptp, not the reduction inside
 def ptp(a: ArrayLike, axis: Any = None, out: Any = None, keepdims: bool = False) -> Array:
     """Range ``max - min`` along ``axis``. Differentiable; matches ``numpy.ptp``.
 
