@@ -1,5 +1,4 @@
-"""``fluxion.scipy.stats``: differentiable counterparts of ``scipy.stats`` (issue 14 builds the
-families; this module starts with ``dirichlet``, which autograd's ``scipy.stats`` has).
+"""Multivariate families of ``fluxion.scipy.stats`` (``dirichlet``, ...).
 
 Log-densities are written with fluxion operations, so they differentiate in the values and the
 parameters (any order), batch and stage like any other fluxion code.
@@ -11,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Tracer
-from ..numpy import core as fnp
-from . import special as fsp
+from ...core import Tracer
+from ...numpy import core as fnp
+from . import _special as fsp
 
 __all__ = ["dirichlet"]
 
