@@ -161,6 +161,7 @@ class _Family:
 
     def std(self, *args: Any, **kwds: Any) -> Any:
         """Standard deviation, ``sqrt(var)``; shapes and domain as :meth:`mean`."""
+        self._parse("std", args, kwds)  # argument errors name std, not var
         return _finish(fnp.sqrt(self.var(*args, **kwds)))
 
     def entropy(self, *args: Any, **kwds: Any) -> Any:
@@ -176,6 +177,7 @@ class _Family:
 
     def median(self, *args: Any, **kwds: Any) -> Any:
         """Median, ``ppf(0.5, ...)``."""
+        self._parse("median", args, kwds)
         return self.ppf(0.5, *args, **kwds)
 
     def support(self, *args: Any, **kwds: Any) -> tuple[Any, Any]:
@@ -304,7 +306,10 @@ class rv_continuous(_Family):
             ``-inf`` outside the support, NaN for invalid parameters (``scale <= 0``, shapes
             outside their domain), as ``scipy.stats``.
         """
-        z, s, sc, ok, lo, hi = self._standardize("logpdf", x, args, kwds)
+        return self._log_density("logpdf", x, args, kwds)
+
+    def _log_density(self, method: str, x: Any, args: tuple, kwds: dict) -> Any:
+        z, s, sc, ok, lo, hi = self._standardize(method, x, args, kwds)
         inside = fnp.logical_and(z >= lo, z <= hi)
         zin = _safe(inside, z, self._interior(*s))
         value = fnp.where(inside, self._logpdf(zin, *s) - fnp.log(sc), -_INF)
@@ -312,7 +317,7 @@ class rv_continuous(_Family):
 
     def pdf(self, x: Any, *args: Any, **kwds: Any) -> Any:
         """Probability density, ``exp(logpdf)``; arguments and shapes as :meth:`logpdf`."""
-        return _finish(fnp.exp(self.logpdf(x, *args, **kwds)))
+        return _finish(fnp.exp(self._log_density("pdf", x, args, kwds)))
 
     def _tail(self, method: str, x: Any, args: tuple, kwds: dict, fn: Any, below: float,
               above: float) -> Any:
@@ -439,7 +444,10 @@ class rv_discrete(_Family):
         float or Array, the broadcast shape of ``k`` and the parameters
             ``-inf`` off the support, NaN for invalid parameters, as ``scipy.stats``.
         """
-        k, s, ok, lo, hi = self._standardize("logpmf", k, args, kwds)
+        return self._log_mass("logpmf", k, args, kwds)
+
+    def _log_mass(self, method: str, k: Any, args: tuple, kwds: dict) -> Any:
+        k, s, ok, lo, hi = self._standardize(method, k, args, kwds)
         inside = fnp.logical_and(fnp.logical_and(k >= lo, k <= hi), k == fnp.floor(k))
         kin = _safe(inside, k, self._interior(*s))
         value = fnp.where(inside, self._logpmf(kin, *s), -_INF)
@@ -447,7 +455,7 @@ class rv_discrete(_Family):
 
     def pmf(self, k: Any, *args: Any, **kwds: Any) -> Any:
         """Probability mass, ``exp(logpmf)``; arguments and shapes as :meth:`logpmf`."""
-        return _finish(fnp.exp(self.logpmf(k, *args, **kwds)))
+        return _finish(fnp.exp(self._log_mass("pmf", k, args, kwds)))
 
     def _tail(self, method: str, k: Any, args: tuple, kwds: dict, fn: Any, below: float,
               above: float) -> Any:

@@ -71,7 +71,8 @@ class t_gen(rv_continuous):
 
     ``log p = lgamma((df+1)/2) - lgamma(df/2) - log(df pi)/2 - (df+1)/2 log1p(z^2/df)``; the
     cdf through the regularized incomplete beta ``I_{df/(df+z^2)}(df/2, 1/2)``, the quantile
-    through its inverse (both differentiable in ``df``).
+    through its inverse (both differentiable in ``df``). Limitation: ``logcdf``/``logsf`` give
+    ``-inf`` where the tail probability underflows (below ~1e-308, e.g. ``df = 1e4``, ``z = -17``).
     """
 
     name = "t"
@@ -81,31 +82,51 @@ class t_gen(rv_continuous):
         return (fsp.gammaln(0.5 * (df + 1.0)) - fsp.gammaln(0.5 * df)
                 - 0.5 * fnp.log(df * math.pi) - 0.5 * (df + 1.0) * fnp.log1p(z * z / df))
 
-    def _half_tail(self, z: Any, df: Any) -> Any:
-        """``P(T > |z|) = I_{df/(df+z^2)}(df/2, 1/2) / 2``."""
-        return 0.5 * fsp.betainc(0.5 * df, 0.5, df / (df + z * z))
+    def _beyond(self, z: Any, df: Any) -> Any:
+        """``P(T > |z|)``, with full relative accuracy at every ``z``.
+
+        Tail: ``I_x(df/2, 1/2) / 2`` with ``x = df / (df + z^2)``. Near the centre ``x`` rounds
+        to 1 and loses ``z``; there ``1/2 - I_y(1/2, df/2) / 2`` with ``y = z^2 / (df + z^2)``
+        is used instead (``I_y`` small, so no cancellation while the result is above 1/4).
+        """
+        z2 = z * z
+        within = 0.5 * fsp.betainc(0.5, 0.5 * df, z2 / (df + z2))
+        beyond = 0.5 * fsp.betainc(0.5 * df, 0.5, df / (df + z2))
+        return fnp.where(within < 0.25, 0.5 - within, beyond)
 
     def _cdf(self, z: Any, df: Any) -> Any:
-        tail = self._half_tail(z, df)
+        tail = self._beyond(z, df)
         return fnp.where(z < 0, tail, 1.0 - tail)
 
+    def _logcdf(self, z: Any, df: Any) -> Any:
+        tail = self._beyond(z, df)
+        return fnp.where(z < 0, fnp.log(tail), fnp.log1p(-tail))
+
     def _sf(self, z: Any, df: Any) -> Any:
-        tail = self._half_tail(z, df)
-        return fnp.where(z > 0, tail, 1.0 - tail)
+        return self._cdf(-z, df)
+
+    def _logsf(self, z: Any, df: Any) -> Any:
+        return self._logcdf(-z, df)
 
     def _ppf(self, q: Any, df: Any) -> Any:
         # q < 1/2: I_x(df/2, 1/2) = 2 q with x = df / (df + z^2), z < 0; symmetric above.
         p = fnp.minimum(q, 1.0 - q)
         x = fsp.betaincinv(0.5 * df, 0.5, 2.0 * p)
-        x = fnp.where(p > 0, x, 1.0)
-        magnitude = fnp.sqrt(df * (1.0 - x) / x)
+        # Far tail (x underflows): I_x(a, 1/2) ~ x^a / (a B(a, 1/2)), so
+        # log x = (log(2p) + log(a) + log B(a, 1/2)) / a and |z| ~ sqrt(df / x).
+        far = x < 1e-200
+        p_far = fnp.where(far, p, 1e-300)
+        log_x = (fnp.log(2.0 * p_far) + fnp.log(0.5 * df) + fsp.betaln(0.5 * df, 0.5)) / (0.5 * df)
+        x_near = fnp.where(far, 1.0, x)
+        magnitude = fnp.where(far, fnp.sqrt(df) * fnp.exp(-0.5 * log_x),
+                              fnp.sqrt(df * (1.0 - x_near) / x_near))
         return fnp.where(q < 0.5, -magnitude, magnitude)
 
     def _isf(self, q: Any, df: Any) -> Any:
         return -self._ppf(q, df)
 
     def _stats(self, df: Any) -> tuple[Any, Any]:
-        mean = fnp.where(df > 1, 0.0, _NAN)
+        mean = fnp.where(df > 1, 0.0, _INF)  # SciPy's convention for df <= 1
         safe = fnp.where(df > 2, df, 3.0)
         var = fnp.where(df > 2, safe / (safe - 2.0), fnp.where(df > 1, _INF, _NAN))
         return mean, var
@@ -131,8 +152,13 @@ class cauchy_gen(rv_continuous):
         return 0.5 - fnp.arctan(z) / math.pi
 
     def _ppf(self, q: Any) -> Any:
-        # -cot(pi q) near 0 and cot(pi (1 - q)) near 1: tan(pi (q - 1/2)) loses digits there
-        return fnp.where(q < 0.5, -1.0 / fnp.tan(math.pi * q), 1.0 / fnp.tan(math.pi * (1.0 - q)))
+        # tan(pi (q - 1/2)) in the middle; -cot(pi q) and cot(pi (1 - q)) in the tails, where
+        # the tangent form loses the digits of q
+        middle = fnp.abs(q - 0.5) < 0.25
+        q_tail = fnp.where(middle, 0.1, q)
+        tails = fnp.where(q_tail < 0.5, -1.0 / fnp.tan(math.pi * q_tail),
+                          1.0 / fnp.tan(math.pi * (1.0 - q_tail)))
+        return fnp.where(middle, fnp.tan(math.pi * (q - 0.5)), tails)
 
     def _isf(self, q: Any) -> Any:
         return -self._ppf(q)
@@ -233,7 +259,7 @@ class gumbel_r_gen(rv_continuous):
         return -fnp.expm1(-fnp.exp(-z))
 
     def _logsf(self, z: Any) -> Any:
-        return fnp.log(-fnp.expm1(-fnp.exp(-z)))
+        return _log1mexp(fnp.exp(-z))
 
     def _ppf(self, q: Any) -> Any:
         return -fnp.log(-fnp.log(q))
@@ -260,7 +286,7 @@ class gumbel_l_gen(rv_continuous):
         return -fnp.expm1(-fnp.exp(z))
 
     def _logcdf(self, z: Any) -> Any:
-        return fnp.log(-fnp.expm1(-fnp.exp(z)))
+        return _log1mexp(fnp.exp(z))
 
     def _sf(self, z: Any) -> Any:
         return fnp.exp(-fnp.exp(z))
@@ -330,6 +356,12 @@ class uniform_gen(rv_continuous):
     def _sf(self, z: Any) -> Any:
         return 1.0 - z
 
+    def _logcdf(self, z: Any) -> Any:
+        return fnp.log(z)
+
+    def _logsf(self, z: Any) -> Any:
+        return fnp.log1p(-z)
+
     def _ppf(self, q: Any) -> Any:
         return q
 
@@ -365,7 +397,11 @@ class halfnorm_gen(rv_continuous):
         return 2.0 * fsp.ndtr(-z)
 
     def _logsf(self, z: Any) -> Any:
-        return math.log(2.0) + fsp.log_ndtr(-z)
+        # log1p(-erf) near 0, log(2 ndtr(-z)) in the tail (SciPy's own form underflows to -inf
+        # beyond z ~ 38; this stays accurate)
+        near = z < 1.0
+        return fnp.where(near, fnp.log1p(-fsp.erf(fnp.where(near, z, 0.0) / math.sqrt(2.0))),
+                         math.log(2.0) + fsp.log_ndtr(-fnp.where(near, 1.0, z)))
 
     def _ppf(self, q: Any) -> Any:
         return fsp.ndtri(0.5 * (1.0 + q))
@@ -395,6 +431,10 @@ class halfcauchy_gen(rv_continuous):
     def _sf(self, z: Any) -> Any:
         # 1 - 2/pi arctan(z) = 2/pi arctan(1/z): no cancellation in the tail
         return (2.0 / math.pi) * fnp.arctan2(1.0, z)
+
+    def _logsf(self, z: Any) -> Any:
+        return fnp.where(z < 1.0, fnp.log1p(-(2.0 / math.pi) * fnp.arctan(z)),
+                         fnp.log((2.0 / math.pi) * fnp.arctan2(1.0, z)))
 
     def _ppf(self, q: Any) -> Any:
         return fnp.tan(0.5 * math.pi * q)
@@ -452,7 +492,8 @@ class lognorm_gen(rv_continuous):
 
     def _logpdf(self, z: Any, s: Any) -> Any:
         lz = fnp.log(z)
-        return -lz - fnp.log(s) - 0.5 * _LOG_2PI - 0.5 * (lz / s) ** 2
+        # -lz - lz^2 / (2 s^2) as one product: -inf (not inf - inf) at z = 0
+        return -0.5 * lz * (lz / (s * s) + 2.0) - fnp.log(s) - 0.5 * _LOG_2PI
 
     def _cdf(self, z: Any, s: Any) -> Any:
         return fsp.ndtr(fnp.log(z) / s)
