@@ -49,6 +49,8 @@ def _rel(got, want) -> float:
         (lambda: fss.savgol_coeffs(5, 2, pos=5), "savgol_coeffs: expected 0 <= pos"),
         (lambda: fss.convolve(np.ones(3), np.ones((2, 2))), "convolve: expected in1 and in2 of"),
         (lambda: fss.convolve(np.ones(3), np.ones(2), mode="middle"), "convolve: expected mode"),
+        (lambda: fss.convolve(np.ones(0), np.ones(2)), "convolve: expected non-empty inputs"),
+        (lambda: fss.correlate(np.ones(3), np.ones(0)), "correlate: expected non-empty inputs"),
         (lambda: fss.convolve(np.ones(3), np.ones(2), method="slow"), "convolve: expected method"),
         (lambda: fss.convolve(np.ones((3, 1)), np.ones((1, 3)), mode="valid"),
          "convolve: for 'valid' mode one input"),
@@ -98,6 +100,15 @@ def test_convolve_integers_stay_integers() -> None:
         got, want = fss.convolve(a, b, method=method), ss.convolve(a, b, method=method)
         assert got.dtype == want.dtype
         np.testing.assert_array_equal(got, want)
+
+
+def test_single_precision_stays_single() -> None:
+    x, k = np.arange(10, dtype=np.float32), np.ones(3, np.float32)
+    for name in ("convolve", "correlate", "fftconvolve", "oaconvolve"):
+        assert getattr(fss, name)(x, k).dtype == getattr(ss, name)(x, k).dtype == np.float32
+    got, want = fss.savgol_filter(x, 5, 2), ss.savgol_filter(x, 5, 2)
+    assert got.dtype == want.dtype == np.float32
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-5)
 
 
 def test_auto_method_takes_the_fft_for_large_inputs() -> None:

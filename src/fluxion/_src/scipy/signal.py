@@ -143,6 +143,13 @@ def _empty_result(in1: Any, in2: Any) -> bool:
     return math.prod(shape_of(in1)) == 0 or math.prod(shape_of(in2)) == 0
 
 
+def _check_not_empty(name: str, in1: Any, in2: Any) -> None:
+    if _empty_result(in1, in2):
+        raise ValueError(
+            f"{name}: expected non-empty inputs, got shapes {shape_of(in1)} and {shape_of(in2)}"
+        )
+
+
 def convolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "auto") -> Array:
     """Convolve two N-dimensional arrays. Differentiable in both; matches
     ``scipy.signal.convolve``.
@@ -167,16 +174,15 @@ def convolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "
     Raises
     ------
     ValueError
-        For an unknown mode or method, inputs of different dimensionality, or 'valid' mode
-        with neither input at least as large as the other in every dimension.
+        For an unknown mode or method, empty inputs, inputs of different dimensionality, or
+        'valid' mode with neither input at least as large as the other in every dimension.
     """
     in1, in2 = _prepare("convolve", in1, in2, mode)
     if method not in _METHODS:
         raise ValueError(f"convolve: expected method in {_METHODS}, got {method!r}")
     if np.ndim(in1) == 0:
         return in1 * in2
-    if _empty_result(in1, in2):
-        return np.array([])
+    _check_not_empty("convolve", in1, in2)
     if method == "auto":
         method = _choose_method(in1, in2, mode)
     if method == "fft":
@@ -235,8 +241,7 @@ def correlate(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = 
         raise ValueError(f"correlate: expected method in {_METHODS}, got {method!r}")
     if np.ndim(in1) == 0:
         return in1 * (fnp.conj(in2) if _dtype(in2).kind == "c" else in2)
-    if _empty_result(in1, in2):
-        return np.array([])
+    _check_not_empty("correlate", in1, in2)
     if mode == "valid":
         _valid_swap("correlate", shape_of(in1), shape_of(in2))
     return convolve(in1, _reverse_and_conj(in2), mode, method)
@@ -765,8 +770,10 @@ def savgol_filter(x: ArrayLike, window_length: int, polyorder: int, deriv: int =
             f"savgol_filter: expected mode in {tuple(_SAVGOL_MODES)}, got {mode!r}"
         )
     x = _asarray(x)
-    if _dtype(x).kind not in "fc":
-        x = fnp.asarray(x, np.float64)
+    out_dtype = _dtype(x) if _dtype(x) in (np.float32, np.complex64) else None
+    if _dtype(x).kind not in "fc" or out_dtype is not None:
+        # computed in double precision; single-precision input gets a single-precision result
+        x = x.astype(np.complex128 if _dtype(x).kind == "c" else np.float64)
     axis = _check_axis("savgol_filter", x, axis)
     n = shape_of(x)[axis]
     if mode == "interp" and window_length > n:
@@ -806,7 +813,7 @@ def savgol_filter(x: ArrayLike, window_length: int, polyorder: int, deriv: int =
         y = fnp.concatenate([edge_l, _along(y, axis, half, n - half), edge_r], axis=axis)
     if deriv > 0:
         y = y / _delta_power(delta, deriv)
-    return y
+    return y if out_dtype is None else y.astype(out_dtype)
 
 
 def _correlate_along(x: Any, weights: np.ndarray, axis: int) -> Any:

@@ -114,7 +114,14 @@ def general_hamming(M: int, alpha: float, sym: bool = True) -> Array:
     -------
     Array, shape (M,)
     """
-    return general_cosine(M, fnp.stack([fnp.asarray(alpha), 1.0 - fnp.asarray(alpha)]), sym)
+    M = _length("general_hamming", M)
+    if (w := _trivial(M)) is not None:
+        return w
+    M, cut = _extend(M, sym)
+    # general_cosine with weights [alpha, 1 - alpha], without stacking the two scalars
+    fac = np.linspace(-np.pi, np.pi, M)
+    alpha = fnp.asarray(alpha)
+    return _truncate(alpha * 1.0 + (1.0 - alpha) * np.cos(fac), cut)
 
 
 def hann(M: int, sym: bool = True) -> Array:
