@@ -226,3 +226,14 @@ def test_window_parameters_differentiate() -> None:
                 modes=("fwd", "rev"))
     check_grads(lambda p: fss.windows.general_gaussian(7, p, 1.5), (np.array(0.8),), order=2,
                 modes=("fwd", "rev"))
+
+
+def test_lfilter_complex_state_values_and_derivatives() -> None:
+    b = RNG.standard_normal(3) + 1j * RNG.standard_normal(3)
+    a = np.array([1.2, 0.2 - 0.1j, 0.05j])
+    x = RNG.standard_normal(6) + 1j * RNG.standard_normal(6)
+    zi = RNG.standard_normal(2) + 1j * RNG.standard_normal(2)
+    (y, zf), (y_want, zf_want) = fss.lfilter(b, a, x, zi=zi), ss.lfilter(b, a, x, zi=zi)
+    assert _rel(y, y_want) < 1e-12 and _rel(zf, zf_want) < 1e-12
+    check_grads(lambda b, a, x, zi: fss.lfilter(b, a, x, zi=zi), (b, a, x, zi), order=2,
+                modes=("fwd", "rev"))

@@ -176,6 +176,11 @@ def convolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "
     ValueError
         For an unknown mode or method, empty inputs, inputs of different dimensionality, or
         'valid' mode with neither input at least as large as the other in every dimension.
+
+    Notes
+    -----
+    'auto' chooses by a size threshold, not by SciPy's timing model, so for mid-sized inputs
+    the two may take different methods; the results then agree to FFT rounding.
     """
     in1, in2 = _prepare("convolve", in1, in2, mode)
     if method not in _METHODS:
