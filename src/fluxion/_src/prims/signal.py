@@ -21,7 +21,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import scipy.signal as ss
 
 from ..core import Primitive, ShapedArray, Zero, bind_at, current_trace
 from ._helpers import defvjp_parts, shape_of
@@ -32,7 +31,9 @@ __all__ = ["lfilter_p", "lfilter"]
 
 
 def _lfilter_impl(b: Any, a: Any, x: Any, *, axis: int) -> Any:
-    out = ss.lfilter(b, a, x, axis=axis)
+    from scipy.signal import lfilter as scipy_lfilter  # scipy.signal loads on first use
+
+    out = scipy_lfilter(b, a, x, axis=axis)
     dtype = _out_dtype(np.result_type(b), np.result_type(a), np.result_type(x))
     return np.asarray(out, dtype=dtype)
 

@@ -17,7 +17,6 @@ import math
 from typing import Any
 
 import numpy as np
-import scipy.signal as ss
 
 from ..core import Tracer
 from ..numpy import contract
@@ -710,7 +709,9 @@ def savgol_coeffs(window_length: int, polyorder: int, deriv: int = 0, delta: flo
             f"savgol_coeffs: expected 0 <= pos < window_length, got pos={pos} and "
             f"window_length={window_length}"
         )
-    base = ss.savgol_coeffs(window_length, polyorder, deriv=deriv, delta=1.0, pos=pos, use=use)
+    from scipy.signal import savgol_coeffs as scipy_savgol_coeffs  # loads on first use
+
+    base = scipy_savgol_coeffs(window_length, polyorder, deriv=deriv, delta=1.0, pos=pos, use=use)
     if deriv == 0:
         return base
     return base / _delta_power(delta, deriv)

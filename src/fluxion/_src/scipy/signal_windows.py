@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import scipy.signal.windows as sw
 
 from ..core import Tracer
 from ..numpy import core as fnp
@@ -485,8 +484,10 @@ def get_window(window: Any, Nx: int, fftbins: bool = True) -> Array:
         raise ValueError(f"get_window: the {name!r} window needs parameters, e.g. ({name!r}, x)")
     if any(isinstance(v, Tracer) for v in args):
         raise ValueError(f"get_window: the {name!r} window is not differentiable here")
+    from scipy.signal.windows import get_window as scipy_get_window  # loads on first use
+
     try:
-        return sw.get_window(window, Nx, fftbins=fftbins)
+        return scipy_get_window(window, Nx, fftbins=fftbins)
     except ValueError as err:
         raise ValueError(f"get_window: {err}") from None
 
