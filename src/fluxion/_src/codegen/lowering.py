@@ -376,3 +376,9 @@ for _name in ("i0", "i1", "k0", "k1", "k0e", "k1e", "j0", "j1", "y0", "y1", "iv"
 for _name in ("lambertw", "wofz"):
     cannot_lower("numba", _name, "complex results; complex values stay on tier 0 (SciPy)")
     cannot_lower("tape", _name, "complex results are not encoded")
+
+# --- issue 14 (scipy.signal: prims/signal.py); tier 0 calls scipy.signal.lfilter -------------
+cannot_lower("numba", "lfilter", "lfilter is not lowered to numba yet (a sequential recursion "
+             "with complex support; tier 0 calls scipy.signal.lfilter)")
+cannot_lower("tape", "lfilter", "the tape machine has no instruction for a recursive filter "
+             "(tier 0 calls scipy.signal.lfilter)")
