@@ -6,8 +6,9 @@ right-hand sides, and their derivative rules are written with ``jit``, ``jvp``, 
 """
 
 from .ode import OdeResult, odeint, solve_ivp
-from .quadrature import cumulative_trapezoid, quad, simpson, trapezoid
+from .quadrature import cumulative_trapezoid, quad, quad_vec, simpson, trapezoid
 
 __all__ = [
-    "odeint", "solve_ivp", "OdeResult", "quad", "trapezoid", "simpson", "cumulative_trapezoid"
+    "odeint", "solve_ivp", "OdeResult", "quad", "quad_vec", "trapezoid", "simpson",
+    "cumulative_trapezoid",
 ]

@@ -26,7 +26,7 @@ from ..numpy import core as fnp
 from ..numpy import extra as _extra
 from ._convert import convert
 
-__all__ = ["quad", "trapezoid", "simpson", "cumulative_trapezoid", "quad_p"]
+__all__ = ["quad", "quad_vec", "trapezoid", "simpson", "cumulative_trapezoid", "quad_p"]
 
 _F64 = np.dtype(np.float64)
 
@@ -235,6 +235,71 @@ def quad(func: Any, a: Any, b: Any, args: Any = (), full_output: int = 0,
         base = fn
         fn = lambda x, *th: fnp.reshape(base(x, *th), ())
     integrand = Integrand(fn, [aval_of(x) for x in theta], (), getattr(func, "__name__", "func"))
+    val, err = quad_p.bind(a, b, *theta, integrand=integrand, epsabs=float(epsabs),
+                           epsrel=float(epsrel), limit=int(limit))
+    return val, err
+
+
+def quad_vec(f: Any, a: Any, b: Any, epsabs: float = 1e-200, epsrel: float = 1e-8,
+             norm: str = "2", limit: int = 10000, args: Any = (), full_output: bool = False,
+             **scipy_options: Any) -> tuple:
+    """Integrate an array-valued ``f(x, *args)`` from ``a`` to ``b`` (``scipy.integrate.quad_vec``),
+    differentiably in ``a``, ``b``, ``args`` and traced values ``f`` closes over.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x, *args) -> array of shape S``, written with ``fluxion.numpy``.
+    a, b : float
+        Limits (may be infinite).
+    epsabs, epsrel : float, optional
+        SciPy's tolerances (the derivative quadratures use the same).
+    norm : {"2", "max"}, optional
+        Only ``"2"`` (SciPy's default) is supported.
+    limit : int, optional
+        Maximum number of subintervals.
+    args : tuple, optional
+        Extra (differentiable) arguments of ``f``.
+    full_output : bool, optional
+        Must be False.
+
+    Returns
+    -------
+    res : Array, shape S
+        The integral of each component.
+    err : float
+        SciPy's error estimate (no derivative).
+
+    Notes
+    -----
+    The rules are those of :func:`quad` (Leibniz rule for the limits, the quadrature of the
+    integrand's derivative for the parameters), applied componentwise.
+    """
+    name = "quad_vec"
+    if not callable(f):
+        raise TypeError(f"{name}: f must be callable, got {type(f).__name__}")
+    if full_output:
+        raise NotImplementedError(f"{name}: full_output is not supported")
+    if norm != "2":
+        raise NotImplementedError(f"{name}: norm={norm!r} is not supported (only '2')")
+    if scipy_options:
+        raise TypeError(f"{name}: unsupported option(s) {sorted(scipy_options)} (supported: "
+                        "epsabs, epsrel, norm, limit, args)")
+    if not isinstance(args, tuple):
+        args = (args,)
+    a = _limit(name, "a", a)
+    b = _limit(name, "b", b)
+    fn, theta, out = convert(name, lambda x, ar: f(x, *ar), [ShapedArray((), _F64)], args)
+    if out is None:  # the output shape is known only by calling f once
+        lo, hi = (float(v) if not isinstance(v, Tracer) else 0.0 for v in (a, b))
+        x = 0.5 * (lo + hi) if np.isfinite(lo + hi) else (lo + 1.0 if np.isfinite(lo) else
+                                                          hi - 1.0 if np.isfinite(hi) else 0.0)
+        shape = tuple(fnp.shape(fn(np.float64(x), *theta)))
+    else:
+        shape = tuple(out.shape)
+    base = fn
+    fn = lambda x, *th: fnp.reshape(fnp.asarray(base(x, *th), dtype=np.float64), shape)
+    integrand = Integrand(fn, [aval_of(x) for x in theta], shape, getattr(f, "__name__", "f"))
     val, err = quad_p.bind(a, b, *theta, integrand=integrand, epsabs=float(epsabs),
                            epsrel=float(epsrel), limit=int(limit))
     return val, err
