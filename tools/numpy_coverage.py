@@ -5,6 +5,8 @@ Usage::
     python tools/numpy_coverage.py            # print the counts, rewrite docs/coverage.md
     python tools/numpy_coverage.py --check    # exit 1 when docs/coverage.md is stale (CI)
 
+(The SciPy section at the end of docs/coverage.md is ``tools/scipy_coverage.py``'s.)
+
 What is counted: every public callable of ``numpy``, ``numpy.linalg`` and ``numpy.fft`` except
 the classes (dtypes, scalar types, ``ndarray``, ``errstate`` ...) and the I/O, printing, dtype,
 datetime, error-state and build utilities listed in :data:`EXCLUDED` with the reason.
@@ -38,6 +40,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "coverage.md"
+# docs/coverage.md also holds the SciPy section, which tools/scipy_coverage.py writes from this
+# line to the end: this script owns (and checks) only the text before it, and keeps the rest
+SCIPY_MARKER = "<!-- scipy_coverage.py writes from here to the end -->"
 
 _IO = "file or buffer I/O"
 _PRINT = "printing and string formatting"
@@ -300,6 +305,12 @@ def render(m: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def own_section(doc: str) -> str:
+    """The part of docs/coverage.md this script writes (before the SciPy section)."""
+    i = doc.find(SCIPY_MARKER)
+    return doc if i < 0 else doc[:i].rstrip("\n") + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="fail when docs/coverage.md is stale")
@@ -321,13 +332,15 @@ def main(argv: list[str] | None = None) -> int:
             if c["differentiable"] and not (c["fwd"] and c["rev"] and c["2nd"]):
                 print("  partial:", n, {k: v for k, v in c.items() if not v})
     text = render(m)
+    doc = DOC.read_text() if DOC.exists() else ""
     if opts.check:
-        if not DOC.exists() or DOC.read_text() != text:
+        if own_section(doc) != text:
             print(f"{DOC.relative_to(ROOT)} is stale: run python tools/numpy_coverage.py")
             return 1
         return 0
+    scipy_part = doc[doc.find(SCIPY_MARKER):] if SCIPY_MARKER in doc else ""
     DOC.parent.mkdir(exist_ok=True)
-    DOC.write_text(text)
+    DOC.write_text(text + ("\n" + scipy_part if scipy_part else ""))
     return 0
 
 

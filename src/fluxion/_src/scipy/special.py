@@ -493,7 +493,16 @@ def log_softmax(x: ArrayLike, axis: Any = None) -> Array:
     [0.5, 0.5]
     """
     x = fnp.asarray(x)
-    return fnp.subtract(x, logsumexp(x, axis=axis, keepdims=True))
+    if x.dtype.kind in "biu":
+        x = fnp.astype(x, np.float64)
+    axes = normalize_axes(axis, fnp.ndim(x), "log_softmax")
+    if not all(shape_of(x)[i] > 0 for i in axes):
+        return fnp.subtract(x, logsumexp(x, axis=axis, keepdims=True))
+    # As SciPy: shift by the (constant, finite) maximum first, so that entries near the maximum
+    # keep their relative accuracy (x - logsumexp(x) cancels to ~|x| * eps absolutely).
+    amax = fnp.max(fnp.stop_gradient(x), axis=axes, keepdims=True)
+    shifted = fnp.subtract(x, fnp.stop_gradient(fnp.where(fnp.isfinite(amax), amax, 0.0)))
+    return fnp.subtract(shifted, logsumexp(shifted, axis=axis, keepdims=True))
 
 
 def softmax(x: ArrayLike, axis: Any = None) -> Array:
