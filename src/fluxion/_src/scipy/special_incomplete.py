@@ -25,9 +25,10 @@ Array = Any
 __all__: list[str] = []
 
 _SECOND_ORDER = (
-    "Second derivatives involving the integration limit (or probability) work; a second "
-    "derivative in the shape parameter{s} (``{pair}``) raises ``NotImplementedError``: the "
-    "numerical derivative primitive has no derivative in {them}."
+    "Second derivatives work in every argument: those in the shape parameter{s} (``{pair}``) "
+    "are Richardson-extrapolated differences of the smooth part of the log-derivative "
+    "(about 1e-9 relative, 2e-7 at worst against mpmath over {them} in [1e-3, 300]); a "
+    "third derivative purely in the shape parameter{s} raises ``NotImplementedError``."
 )
 
 _DOC = """{summary}
@@ -139,7 +140,7 @@ y : array_like
     Probability in ``[0, 1]``; broadcasts with ``a``."""
 _IMPLICIT = (
     "Derivatives by implicit differentiation: ``dx/dy = 1 / (dF/dx)`` and ``dx/d{p} = "
-    "-(dF/d{p}) / (dF/dx)`` at ``x`` = the result, ``F`` being {f}. "
+    "-(dF/d{p}) / (dF/dx)`` at ``x`` = the result, ``F`` being {f}{which}. "
 )
 
 gammaincinv = _make(
@@ -147,7 +148,7 @@ gammaincinv = _make(
     si.gammaincinv_p,
     ("a", "y"),
     "The inverse of :func:`gammainc` in ``x``: ``x`` with ``P(a, x) = y``.",
-    _IMPLICIT.format(p="a", f=":func:`gammainc`")
+    _IMPLICIT.format(p="a", f=":func:`gammainc`", which="")
     + _SECOND_ORDER.format(s="", pair="a, a", them="``a``"),
     _GAMMA_INV_PARAMS,
     _REFS_GAMMA,
@@ -157,7 +158,7 @@ gammainccinv = _make(
     si.gammainccinv_p,
     ("a", "y"),
     "The inverse of :func:`gammaincc` in ``x``: ``x`` with ``Q(a, x) = y``.",
-    _IMPLICIT.format(p="a", f=":func:`gammaincc`")
+    _IMPLICIT.format(p="a", f=":func:`gammaincc`", which="")
     + _SECOND_ORDER.format(s="", pair="a, a", them="``a``"),
     _GAMMA_INV_PARAMS,
     _REFS_GAMMA,
@@ -208,7 +209,7 @@ betaincinv = _make(
     si.betaincinv_p,
     ("a", "b", "y"),
     "The inverse of :func:`betainc` in ``x``: ``x`` with ``I_x(a, b) = y``.",
-    _BETA_INV_D.format(p="a`` (and ``b", f=":func:`betainc`"),
+    _BETA_INV_D.format(p="s", which=" and ``s`` either shape parameter", f=":func:`betainc`"),
     _BETA_INV_PARAMS,
     _REFS_BETA,
 )
@@ -217,7 +218,7 @@ betainccinv = _make(
     si.betainccinv_p,
     ("a", "b", "y"),
     "The inverse of :func:`betaincc` in ``x``: ``x`` with ``1 - I_x(a, b) = y``.",
-    _BETA_INV_D.format(p="a`` (and ``b", f=":func:`betaincc`"),
+    _BETA_INV_D.format(p="s", which=" and ``s`` either shape parameter", f=":func:`betaincc`"),
     _BETA_INV_PARAMS,
     _REFS_BETA,
 )
