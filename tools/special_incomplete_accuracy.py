@@ -8,9 +8,13 @@ so those points are recomputed with as many more digits as ``1 - I`` has leading
 Prints the largest relative error of each derivative. With ``--second`` it also checks the
 second derivatives in the shape parameters (``gammainc_daa_values``, ``betainc_daa_values``,
 ``betainc_dab_mixed_values``, ``betainc_dbb_values``) against ``mpmath.diff`` of order 2 on a
-coarser grid (a few minutes: mpmath's betainc is slow). Needs mpmath.
+coarser grid (a few minutes: mpmath's betainc is slow). With ``--bessel`` it checks the
+derivatives in the order ``v`` of ``iv``, ``ive``, ``kv``, ``kve``, ``jv``, ``yv``
+(``fluxion._src.prims.special_order``) against ``mpmath.diff`` of mpmath's Bessel functions
+(first and second order; errors relative to the derivative, points where the value overflows
+float64 skipped). Needs mpmath.
 
-Run: ``PYTHONPATH=src python tools/special_incomplete_accuracy.py [--second]``
+Run: ``PYTHONPATH=src python tools/special_incomplete_accuracy.py [--second] [--bessel]``
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from fluxion._src.prims.special_incomplete import (
     gammainc_da_values,
     gammainc_daa_values,
 )
+from fluxion._src.prims.special_order import bessel_dv_values, bessel_dvv_values
 
 mp.mp.dps = 40
 SHAPES = [1e-3, 0.01, 0.1, 0.7, 1.0, 2.5, 10.0, 55.0, 300.0, 1000.0]
@@ -114,6 +119,35 @@ def beta_second_errors() -> tuple[float, float, float]:
     return worst[0], worst[1], worst[2]
 
 
+BESSEL = {
+    "iv": lambda v, x: mp.besseli(v, x),
+    "ive": lambda v, x: mp.besseli(v, x) * mp.exp(-x),
+    "kv": lambda v, x: mp.besselk(v, x),
+    "kve": lambda v, x: mp.besselk(v, x) * mp.exp(x),
+    "jv": lambda v, x: mp.besselj(v, x),
+    "yv": lambda v, x: mp.bessely(v, x),
+}
+BESSEL_V = [-7.5, -2.3, -1.0, -0.5, -0.05, 0.0, 1e-3, 0.3, 1.0, 2.5, 7.0, 20.0, 60.0]
+BESSEL_X = [1e-8, 1e-4, 0.1, 0.9, 2.0, 5.0, 8.6537, 12.0, 30.0, 80.0, 250.0, 700.0, 2000.0]
+
+
+def bessel_errors(order: int) -> dict[str, float]:
+    """Largest relative error of d^order/dv^order per kind (order 1 or 2)."""
+    values = bessel_dv_values if order == 1 else bessel_dvv_values
+    worst = {}
+    for kind, fn in BESSEL.items():
+        vv, xx = np.meshgrid(BESSEL_V, BESSEL_X, indexing="ij")
+        got = values(kind, vv, xx)
+        worst[kind] = 0.0
+        for (i, j), g in np.ndenumerate(got):
+            v, x = BESSEL_V[i], BESSEL_X[j]
+            ref = mp.diff(lambda s, x=x, fn=fn: fn(s, x), v, order)
+            if not 1e-300 < abs(ref) < 1e300 or not np.isfinite(g):
+                continue  # outside float64 (the value itself overflows or underflows)
+            worst[kind] = max(worst[kind], _rel(float(g), ref) or 0.0)
+    return worst
+
+
 if __name__ == "__main__":
     print(f"gammainc d/da: max relative error {gamma_errors():.3g}")
     err_a, err_b = beta_errors()
@@ -122,3 +156,7 @@ if __name__ == "__main__":
         print(f"gammainc d2/da2: max relative error {gamma_second_errors():.3g}")
         aa, ab, bb = beta_second_errors()
         print(f"betainc d2/da2: {aa:.3g}; d2/dadb: {ab:.3g}; d2/db2: {bb:.3g} (max relative)")
+    if "--bessel" in sys.argv[1:]:
+        for order in (1, 2):
+            errs = ", ".join(f"{k} {e:.3g}" for k, e in bessel_errors(order).items())
+            print(f"Bessel d^{order}/dv^{order}: max relative error {errs}")

@@ -2,9 +2,9 @@
 functions, zeta, exponential integrals, Lambert W, Owen's T, Box-Cox, binom/poch, Spence, sici,
 fresnel, wofz, relative entropies, Huber losses, hypergeometric functions.
 
-Parameters whose derivative raises (a Bessel order, hypergeometric parameters, the zeta exponent)
-are held fixed as Python scalars inside the row's function; integer orders (``expn``) are
-integer arrays, which the op table does not perturb.
+Parameters whose derivative raises (hypergeometric parameters, the zeta exponent) are held fixed
+as Python scalars inside the row's function; integer orders (``expn``) are integer arrays, which
+the op table does not perturb. Bessel orders are differentiated (the ``-order`` rows).
 """
 
 from __future__ import annotations
@@ -91,6 +91,36 @@ ROWS = [
     _row("kve-complex", _fixed(fs.kve, _V), _fixed(sc.kve, _V),
          _complex((0.5, 3.0), (-1.0, 1.0)), (sm.kve_p,)),
     _row("zeta-q", _fixed(fs.zeta, 2.5), _fixed(sc.zeta, 2.5), _uniform(0.5, 3.0), (sm.zeta_p,)),
+    # Bessel functions differentiated in the order v too (second order in (v, x)); v between
+    # the integers, x across the series / integral branches of special_order
+    *[
+        _row(f"{name}-order{tag}", getattr(fs, name), getattr(sc, name),
+             _uniform2(*v_range, *x_range), (getattr(sm, f"{name}_p"), getattr(sm, f"{name}_dv_p")))
+        for name, tag, v_range, x_range in [
+            ("iv", "", (-2.4, 3.4), (0.2, 6.0)),
+            ("iv", "-near0", (-0.3, 0.3), (10.0, 30.0)),
+            ("ive", "", (0.1, 4.9), (0.5, 40.0)),
+            ("kv", "", (-3.9, 3.9), (0.3, 6.0)),
+            ("kv", "-small-x", (0.1, 12.0), (1e-3, 0.05)),
+            ("kve", "", (0.1, 4.9), (0.5, 80.0)),
+            ("jv", "", (-2.4, 3.4), (0.2, 6.0)),
+            ("jv", "-large-x", (0.1, 4.9), (15.0, 40.0)),
+            ("yv", "", (-2.4, 3.4), (0.5, 8.0)),
+            ("yv", "-large-x", (0.1, 4.9), (15.0, 40.0)),
+        ]
+    ],
+    # the order-derivative primitives: in (v, x) to first order (a check of the second
+    # derivatives), and the second-order ones in x to second order
+    *[
+        _row(f"{name}_dv", getattr(sm, f"{name}_dv_p").bind, None, _uniform2(0.3, 2.7, 0.5, 5.0),
+             (getattr(sm, f"{name}_dv_p"), getattr(sm, f"{name}_dvv_p")), order=1)
+        for name in ("iv", "ive", "kv", "kve", "jv", "yv")
+    ],
+    *[
+        _row(f"{name}_dvv-x", _fixed(getattr(sm, f"{name}_dvv_p").bind, 1.3), None,
+             _uniform(0.5, 5.0), (getattr(sm, f"{name}_dvv_p"),))
+        for name in ("iv", "ive", "kv", "kve", "jv", "yv")
+    ],
     # the derivative of the Riemann zeta function in x raises: values only, at integer points
     _row("zeta-riemann", fs.zeta, sc.zeta, _riemann_args, (sm.riemann_zeta_p,)),
     _row("expi", fs.expi, sc.expi, _uniform(0.2, 3.0), (sm.expi_p,)),

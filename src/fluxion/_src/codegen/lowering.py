@@ -374,6 +374,13 @@ for _name in ("i0", "i1", "k0", "k1", "k0e", "k1e", "j0", "j1", "y0", "y1", "iv"
     for _backend in ("numba", "tape"):
         cannot_lower(_backend, _name, f"no numba implementation of scipy.special.{_name} yet "
                      "(tier 0 calls SciPy)")
+# --- issue 14 (Bessel order derivatives: prims/special_order.py via prims/special_more.py) ----
+for _kind in ("iv", "ive", "kv", "kve", "jv", "yv"):
+    for _name in (f"{_kind}_dv", f"{_kind}_dvv"):
+        cannot_lower("numba", _name, f"{_name} is a vectorized NumPy series / quadrature with a "
+                     "data-dependent size; not ported to numba (tier 0 calls it)")
+        cannot_lower("tape", _name, f"{_name} has no tape instruction (a NumPy series / "
+                     "quadrature; tier 0 calls it)")
 for _name in ("lambertw", "wofz"):
     cannot_lower("numba", _name, "complex results; complex values stay on tier 0 (SciPy)")
     cannot_lower("tape", _name, "complex results are not encoded")

@@ -4,14 +4,19 @@ integrals, the Faddeeva function, relative entropies, Huber losses, hypergeometr
 
 Values come from ``scipy.special`` (each ``impl`` is the SciPy ufunc, or a one-line call of it);
 every derivative is written with primitives, so it can be differentiated again. Where a
-function's derivative in a parameter has no closed form (the order ``v`` of a Bessel function,
-the parameters of ``hyp1f1`` and ``hyp2f1``, the exponent of ``zeta``) differentiating in it
-raises ``NotImplementedError`` naming the function (:func:`forbid_derivative`), never a silent
-zero. Two-output SciPy ufuncs (``sici``, ``fresnel``) are two single-output primitives here.
+function's derivative in a parameter has no closed form and no method here (the parameters of
+``hyp1f1`` and ``hyp2f1``, the exponent of ``zeta``, a third derivative in a Bessel order)
+differentiating in it raises ``NotImplementedError`` naming the function
+(:func:`forbid_derivative`), never a silent zero. The first derivative in the order ``v`` of
+``iv``, ``ive``, ``kv``, ``kve``, ``jv``, ``yv`` (real ``x``) is a primitive ``<kind>_dv``
+evaluated by series and quadrature (``special_order``; ~1e-10 relative against mpmath), the
+second a primitive ``<kind>_dvv`` (Richardson differences of the first, ~1e-8).
+Two-output SciPy ufuncs (``sici``, ``fresnel``) are two single-output primitives here.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -46,6 +51,7 @@ from .elementwise import (
     where_p,
 )
 from .special import digamma, erf, sinc
+from .special_order import bessel_dv_values, bessel_dvv_values
 
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
@@ -153,8 +159,6 @@ def _over_x(num: Any, x: Any, limit: float) -> Any:
     return _where(zero, limit, divide(num, _where(zero, 1.0, x)))
 
 
-_ORDER = "it has no closed form"
-
 # --------------------------------------------------------------------------------------------
 # Bessel functions of integer order 0 and 1
 # --------------------------------------------------------------------------------------------
@@ -188,7 +192,8 @@ defderiv(y0_p, lambda ans, x: negative(y1_p.bind(x)))  # Y0' = -Y1
 defderiv(y1_p, lambda ans, x: subtract(y0_p.bind(x), divide(ans, x)))
 
 # --------------------------------------------------------------------------------------------
-# Bessel functions of real order v (derivatives in x by the recurrences; none in v)
+# Bessel functions of real order v (derivatives in x by the recurrences; in v numerically,
+# by the series / integrals of ``special_order``)
 # --------------------------------------------------------------------------------------------
 
 iv_p = _ufunc("iv")
@@ -221,23 +226,78 @@ def _sign_of_real(x: Any) -> Any:
     return sign(x)
 
 
-# I_v' = (I_{v-1} + I_{v+1}) / 2
-defderiv(iv_p, None, lambda ans, v, x: _half_sum(iv_p, v, x))
-# ive = e^-|x| I_v: ive' = (ive_{v-1} + ive_{v+1}) / 2 - sign(x) ive
-defderiv(
-    ive_p,
-    None,
-    lambda ans, v, x: subtract(_half_sum(ive_p, v, x), multiply(_sign_of_real(x), ans)),
-)
-# K_v' = -(K_{v-1} + K_{v+1}) / 2
-defderiv(kv_p, None, lambda ans, v, x: negative(_half_sum(kv_p, v, x)))
-# kve = e^x K_v: kve' = kve - (kve_{v-1} + kve_{v+1}) / 2
-defderiv(kve_p, None, lambda ans, v, x: subtract(ans, _half_sum(kve_p, v, x)))
-# J_v' = (J_{v-1} - J_{v+1}) / 2, and the same for Y_v
-defderiv(jv_p, None, lambda ans, v, x: _half_difference(jv_p, v, x))
-defderiv(yv_p, None, lambda ans, v, x: _half_difference(yv_p, v, x))
+# The x-derivatives by the recurrences; they hold for the v-derivatives as well (d/dv and d/dx
+# commute), so each v-derivative primitive <kind>_dv below is differentiable in x the same way.
+_X_DERIVATIVE = {
+    # I_v' = (I_{v-1} + I_{v+1}) / 2
+    "iv": lambda prim, ans, v, x: _half_sum(prim, v, x),
+    # ive = e^-|x| I_v: ive' = (ive_{v-1} + ive_{v+1}) / 2 - sign(x) ive
+    "ive": lambda prim, ans, v, x: subtract(
+        _half_sum(prim, v, x), multiply(_sign_of_real(x), ans)
+    ),
+    # K_v' = -(K_{v-1} + K_{v+1}) / 2
+    "kv": lambda prim, ans, v, x: negative(_half_sum(prim, v, x)),
+    # kve = e^x K_v: kve' = kve - (kve_{v-1} + kve_{v+1}) / 2
+    "kve": lambda prim, ans, v, x: subtract(ans, _half_sum(prim, v, x)),
+    # J_v' = (J_{v-1} - J_{v+1}) / 2, and the same for Y_v
+    "jv": lambda prim, ans, v, x: _half_difference(prim, v, x),
+    "yv": lambda prim, ans, v, x: _half_difference(prim, v, x),
+}
+
+
+def _order_derivative_primitive(kind: str, order: int) -> Primitive:
+    """``d/dv`` (order 1) or ``d2/dv2`` (order 2) of ``scipy.special.<kind>(v, x)`` for real v
+    and x (``special_order``)."""
+    values = bessel_dv_values if order == 1 else bessel_dvv_values
+
+    def impl(v: Any, x: Any) -> Any:
+        dtype = np.result_type(np.asarray(v).dtype, np.asarray(x).dtype, np.float16)
+        return values(kind, v, x).astype(dtype, copy=False)
+
+    def resolve(dtypes: tuple) -> Any:
+        if any(np.dtype(d).kind not in "biuf" for d in dtypes):
+            raise TypeError("the order derivative takes real v and x")
+        return np.result_type(*dtypes, np.float16)
+
+    name = f"{kind}_d{'v' * order}"
+    prim = Primitive(name, impl)
+    prim.abstract_eval = _abstract_eval_from(name, resolve)
+    prim.batch = batch_elementwise(prim)
+    return prim
+
+
+def _order_rule(kind: str, dv_prim: Primitive) -> Any:
+    def deriv(ans: Any, v: Any, x: Any) -> Any:
+        dtype = x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype
+        if np.dtype(dtype).kind == "c":
+            raise NotImplementedError(
+                f"{kind}: the derivative in the order v is implemented for real x only (got "
+                f"complex x); hold v fixed (pass it as a constant or through "
+                "fluxion.stop_gradient)"
+            )
+        return dv_prim.bind(v, x)
+
+    return deriv
+
+
+_ORDER_DV = {}
+_ORDER_DVV = {}
 for _prim in (iv_p, ive_p, kv_p, kve_p, jv_p, yv_p):
-    forbid_derivative(_prim, {0: "the order v"}, _ORDER)
+    _kind = _prim.name
+    _dv = _order_derivative_primitive(_kind, 1)
+    _dvv = _order_derivative_primitive(_kind, 2)
+    _ORDER_DV[_kind], _ORDER_DVV[_kind] = _dv, _dvv
+    defderiv(_prim, _order_rule(_kind, _dv), functools.partial(_X_DERIVATIVE[_kind], _prim))
+    # the v-derivatives: differentiable in x by the same recurrences (d/dv and d/dx commute)
+    defderiv(_dv, lambda ans, v, x, _dvv=_dvv: _dvv.bind(v, x),
+             functools.partial(_X_DERIVATIVE[_kind], _dv))
+    defderiv(_dvv, None, functools.partial(_X_DERIVATIVE[_kind], _dvv))
+    forbid_derivative(
+        _dvv, {0: "the order v"}, "first and second derivatives in the order are implemented",
+        label=f"{_kind} (third derivative in the order v)",
+    )
+iv_dv_p, ive_dv_p, kv_dv_p, kve_dv_p, jv_dv_p, yv_dv_p = _ORDER_DV.values()
+iv_dvv_p, ive_dvv_p, kv_dvv_p, kve_dvv_p, jv_dvv_p, yv_dvv_p = _ORDER_DVV.values()
 
 # --------------------------------------------------------------------------------------------
 # Zeta functions
