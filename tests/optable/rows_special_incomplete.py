@@ -11,41 +11,14 @@ the tails.
 
 from __future__ import annotations
 
-import numpy as np
 import scipy.special as sc
 
 import fluxion.scipy.special as fs
 from fluxion._src.prims import special_incomplete as si
-from optable import OpCase
-
-_SHAPE = (3, 4)
-
-
-def _uniform(lo: float, hi: float, shape: tuple = _SHAPE):
-    def make_args(rng: np.random.Generator) -> tuple:
-        return (rng.uniform(lo, hi, shape),)
-
-    return make_args
-
-
-def _uniforms(*ranges: tuple[float, float]):
-    """``make_args`` for broadcasting arguments: shapes (3, 4), (4,), (3, 4), ..."""
-
-    def make_args(rng: np.random.Generator) -> tuple:
-        shapes = [_SHAPE, _SHAPE[-1:], _SHAPE]
-        return tuple(rng.uniform(lo, hi, shapes[i]) for i, (lo, hi) in enumerate(ranges))
-
-    return make_args
-
-
-def _fixed(fn, *fixed):
-    """``fn`` with its leading arguments fixed (shape parameters held constant)."""
-
-    def call(x):
-        return fn(*fixed, x)
-
-    return call
-
+from optable.special_args import fixed as _fixed
+from optable.special_args import row_maker
+from optable.special_args import uniform as _uniform
+from optable.special_args import uniforms as _uniforms
 
 _GAMMA = ((0.5, 5.0), (0.3, 6.0))
 _GAMMA_INV = ((0.5, 5.0), (0.05, 0.95))
@@ -54,9 +27,7 @@ _DA = (si.gammainc_da_p,)
 _DAB = (si.betainc_da_p, si.betainc_db_p)
 
 
-def _row(name, fn, ref, make_args, prims, **kw):
-    return OpCase(name=name, fn=fn, ref=ref, make_args=make_args, prims=prims, **kw)
-
+_row = row_maker()
 
 ROWS = [
     # second order in every argument (the shape parameters by the *_daa / *_dab / *_dbb prims)

@@ -15,32 +15,16 @@ import scipy.special as sc
 import fluxion.scipy.special as fs
 from fluxion._src.prims import special as sp
 from fluxion._src.prims import special_more as sm
-from optable import OpCase
-
-_SHAPE = (3, 4)
-
-
-def _uniform(lo: float, hi: float, shape: tuple = _SHAPE):
-    def make_args(rng: np.random.Generator) -> tuple:
-        return (rng.uniform(lo, hi, shape),)
-
-    return make_args
+from optable.special_args import SHAPE as _SHAPE
+from optable.special_args import complex_uniform as _complex
+from optable.special_args import fixed as _fixed
+from optable.special_args import row_maker, uniforms
+from optable.special_args import uniform as _uniform
 
 
 def _uniform2(lo0: float, hi0: float, lo1: float, hi1: float):
     """Two broadcasting arguments, shapes ``(3, 4)`` and ``(4,)``."""
-
-    def make_args(rng: np.random.Generator) -> tuple:
-        return rng.uniform(lo0, hi0, _SHAPE), rng.uniform(lo1, hi1, _SHAPE[-1:])
-
-    return make_args
-
-
-def _complex(re: tuple, im: tuple):
-    def make_args(rng: np.random.Generator) -> tuple:
-        return (rng.uniform(*re, _SHAPE) + 1j * rng.uniform(*im, _SHAPE),)
-
-    return make_args
+    return uniforms((lo0, hi0), (lo1, hi1))
 
 
 def _expn_args(rng: np.random.Generator) -> tuple:
@@ -51,18 +35,7 @@ def _riemann_args(rng: np.random.Generator) -> tuple:
     return (rng.choice(np.array([-7, -4, -3, -1, 0, 2, 3, 5, 8]), _SHAPE),)
 
 
-def _row(name, fn, ref, make_args, prims, **kw):
-    return OpCase(name=f"sm-{name}", fn=fn, ref=ref, make_args=make_args, prims=prims, **kw)
-
-
-def _fixed(fn, *first):
-    """``fn`` with its leading parameters fixed (not differentiated)."""
-
-    def f(*xs):
-        return fn(*first, *xs)
-
-    return f
-
+_row = row_maker("sm-")
 
 _V = 1.7  # a non-integer Bessel order
 _NEG_V = -0.6

@@ -45,9 +45,7 @@ from typing import Any
 import numpy as np
 import scipy.special as sc
 
-from ..core import MissingRule, Primitive, ShapedArray, Zero
-from ._helpers import dtype_for_promotion, fmt_avals
-from .batch_rules import batch_elementwise
+from ..core import MissingRule, Primitive, Zero
 from .elementwise import (
     add,
     cos,
@@ -77,6 +75,7 @@ from .special import (
     xlog1py_p,
     xlogy,
 )
+from .special_common import array_elementwise, real_float_dtype
 
 _EPS = 1e-16
 _TINY = 1e-300
@@ -431,29 +430,7 @@ def betainc_dbb_values(a: Any, b: Any, x: Any) -> np.ndarray:
 
 def _shape_derivative_primitive(name: str, impl: Any, nin: int) -> Primitive:
     """An elementwise (broadcasting) primitive whose ``impl`` is a NumPy function on arrays."""
-
-    def abstract_eval(*avals: ShapedArray) -> ShapedArray:
-        if len(avals) != nin:
-            raise TypeError(f"{name}: expected {nin} operands, got {len(avals)}")
-        if any(np.dtype(a.dtype).kind not in "biuf" for a in avals):
-            raise TypeError(f"{name}: expected real inputs, got {fmt_avals(avals)}")
-        try:
-            shape = np.broadcast_shapes(*(a.shape for a in avals))
-        except ValueError:
-            raise ValueError(
-                f"{name}: operands could not be broadcast together, got {fmt_avals(avals)}"
-            ) from None
-        dtype = np.result_type(*(dtype_for_promotion(a) for a in avals), np.float16)
-        return ShapedArray(shape, dtype, all(a.weak_type for a in avals))
-
-    def typed_impl(*args: Any) -> Any:
-        dtype = np.result_type(*(np.asarray(x).dtype for x in args), np.float16)
-        return impl(*args).astype(dtype, copy=False)
-
-    prim = Primitive(name, typed_impl)
-    prim.abstract_eval = abstract_eval
-    prim.batch = batch_elementwise(prim)
-    return prim
+    return array_elementwise(name, impl, real_float_dtype(nin), cast=True)
 
 
 gammainc_da_p = _shape_derivative_primitive("gammainc_da", gammainc_da_values, 2)

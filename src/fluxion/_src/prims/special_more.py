@@ -24,7 +24,6 @@ import numpy as np
 import scipy.special as sc
 
 from ..core import MissingRule, Primitive, ShapedArray, Zero
-from ._helpers import dtype_for_promotion, fmt_avals
 from .batch_rules import batch_elementwise
 from .elementwise import (
     abs_p,
@@ -51,6 +50,7 @@ from .elementwise import (
     where_p,
 )
 from .special import digamma, erf, sinc
+from .special_common import array_elementwise, real_float_dtype
 from .special_order import bessel_dv_values, bessel_dvv_values
 
 _SQRT_PI = math.sqrt(math.pi)
@@ -74,33 +74,9 @@ def _ufunc(name: str, scalar: str | None = None, helpers: tuple = ()) -> Primiti
     )
 
 
-def _abstract_eval_from(name: str, resolve: Any) -> Any:
-    """A shape rule for elementwise primitives that are not plain ufuncs: broadcasting, and the
-    output dtype given by ``resolve(input dtypes)`` (which raises TypeError when refused)."""
-
-    def abstract_eval(*avals: ShapedArray, **params: Any) -> ShapedArray:
-        try:
-            shape = np.broadcast_shapes(*(a.shape for a in avals))
-        except ValueError:
-            raise ValueError(
-                f"{name}: operands could not be broadcast together, got {fmt_avals(avals)}"
-            ) from None
-        try:
-            dtype = resolve(tuple(dtype_for_promotion(a) for a in avals))
-        except (TypeError, np._core._exceptions._UFuncNoLoopError) as err:  # type: ignore[attr-defined]
-            raise TypeError(f"{name}: not defined for inputs {fmt_avals(avals)} ({err})") from None
-        return ShapedArray(shape, np.dtype(dtype), all(a.weak_type for a in avals))
-
-    return abstract_eval
-
-
 def _custom(name: str, impl: Any, resolve: Any, template: str) -> Primitive:
     """An elementwise primitive with a hand-written ``impl`` (a call of SciPy)."""
-    prim = Primitive(name, impl)
-    prim.abstract_eval = _abstract_eval_from(name, resolve)
-    prim.templates["numpy"] = template
-    prim.batch = batch_elementwise(prim)
-    return prim
+    return array_elementwise(name, impl, resolve, template)
 
 
 def _output_part(ufunc: Any, index: int) -> Any:
@@ -249,21 +225,12 @@ def _order_derivative_primitive(kind: str, order: int) -> Primitive:
     """``d/dv`` (order 1) or ``d2/dv2`` (order 2) of ``scipy.special.<kind>(v, x)`` for real v
     and x (``special_order``)."""
     values = bessel_dv_values if order == 1 else bessel_dvv_values
-
-    def impl(v: Any, x: Any) -> Any:
-        dtype = np.result_type(np.asarray(v).dtype, np.asarray(x).dtype, np.float16)
-        return values(kind, v, x).astype(dtype, copy=False)
-
-    def resolve(dtypes: tuple) -> Any:
-        if any(np.dtype(d).kind not in "biuf" for d in dtypes):
-            raise TypeError("the order derivative takes real v and x")
-        return np.result_type(*dtypes, np.float16)
-
-    name = f"{kind}_d{'v' * order}"
-    prim = Primitive(name, impl)
-    prim.abstract_eval = _abstract_eval_from(name, resolve)
-    prim.batch = batch_elementwise(prim)
-    return prim
+    return array_elementwise(
+        f"{kind}_d{'v' * order}",
+        lambda v, x: values(kind, v, x),
+        real_float_dtype(2),
+        cast=True,
+    )
 
 
 def _order_rule(kind: str, dv_prim: Primitive) -> Any:

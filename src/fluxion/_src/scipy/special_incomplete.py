@@ -9,15 +9,14 @@ through NumPy's ``__array_ufunc__`` protocol.
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import scipy.special as sc
 
 from .. import core
-from ..core import _state
 from ..numpy.core import register_numpy_dispatch
 from ..prims import special_incomplete as si
+from .special_common import public_ufunc
 
 ArrayLike = Any
 Array = Any
@@ -30,24 +29,6 @@ _SECOND_ORDER = (
     "(about 1e-9 relative, 2e-7 at worst against mpmath over {them} in [1e-3, 300]); a "
     "third derivative purely in the shape parameter{s} raises ``NotImplementedError``."
 )
-
-_DOC = """{summary}
-
-Differentiable; matches ``scipy.special.{name}`` (broadcasting and dtype promotion included).
-
-Parameters
-----------
-{params}
-
-Returns
--------
-Array
-    The broadcast shape of {shapes}.
-
-Notes
------
-{deriv}  SciPy's ``out=``, ``where=`` and other ufunc keywords are not supported.
-{refs}"""
 
 _REFS_GAMMA = """
 References
@@ -73,30 +54,16 @@ def _make(
     params: str,
     refs: str = "",
 ) -> Any:
-    ufunc = prim.impl
-    bind = prim.bind
-
-    if len(args) == 1:
-
-        def fn(*xs: ArrayLike) -> Array:
-            if _state.trace is None:
-                return ufunc(*xs)
-            return bind(*xs)
-    else:
-
-        def fn(*xs: ArrayLike) -> Array:
-            return bind(*xs)
-
-    fn.__name__ = fn.__qualname__ = name
-    fn.__module__ = "fluxion.scipy.special"
-    positional = inspect.Parameter.POSITIONAL_ONLY
-    fn.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter(arg, positional, annotation="ArrayLike") for arg in args],
-        return_annotation="Array",
-    )
     shapes = " and ".join(f"``{a}``" for a in args) if len(args) > 1 else f"``{args[0]}``"
-    fn.__doc__ = _DOC.format(
-        summary=summary, name=name, params=params, shapes=shapes, deriv=deriv, refs=refs
+    fn = public_ufunc(
+        name,
+        prim,
+        args,
+        summary=summary,
+        params=params,
+        returns=f"The broadcast shape of {shapes}.",
+        notes=deriv,
+        refs=refs,
     )
     __all__.append(name)
     return fn

@@ -9,7 +9,6 @@ transforms they call SciPy at once); ``factorial``, ``comb`` and the two-output 
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import numpy as np
@@ -21,35 +20,20 @@ from ..numpy import core as fnp
 from ..numpy.core import register_numpy_dispatch
 from ..prims import special as sp
 from ..prims import special_more as sm
+from .special_common import public_ufunc
 
 ArrayLike = Any
 Array = Any
 
 __all__: list[str] = []
 
-_DOC = """{summary}
-
-Differentiable; matches ``scipy.special.{name}`` (broadcasting and dtype promotion included).
-
-Parameters
-----------
-{params}
-
-Returns
--------
-Array
-    The broadcast shape of the inputs{dtype}.
-
+_RAISES = """
 Raises
 ------
 TypeError
     If an input's dtype is one SciPy refuses (for example complex where it takes real values).
 NotImplementedError
     {raises}
-
-Notes
------
-{deriv}  SciPy's ``out=``, ``where=`` and other ufunc keywords are not supported.
 """
 
 
@@ -64,29 +48,15 @@ def _make(
     dtype: str = "",
 ) -> Any:
     """A public elementwise function of ``len(args)`` positional arguments binding ``prim``."""
-    impl = prim.impl
-    bind = prim.bind
-    nargs = len(args)
-
-    def fn(*xs: ArrayLike) -> Array:
-        if len(xs) != nargs:
-            raise TypeError(
-                f"{name}: expected {nargs} argument(s) ({', '.join(args)}), got {len(xs)}"
-            )
-        if _state.trace is None:
-            return impl(*xs)
-        return bind(*xs)
-
-    fn.__name__ = fn.__qualname__ = name
-    fn.__module__ = "fluxion.scipy.special"
-    positional = inspect.Parameter.POSITIONAL_ONLY
-    fn.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter(a, positional, annotation="ArrayLike") for a in args],
-        return_annotation="Array",
-    )
-    params = f"{', '.join(args)} : array_like\n    Inputs that broadcast together ({domain})."
-    fn.__doc__ = _DOC.format(
-        summary=summary, name=name, params=params, deriv=deriv, raises=raises, dtype=dtype
+    fn = public_ufunc(
+        name,
+        prim,
+        args,
+        summary=summary,
+        params=f"{', '.join(args)} : array_like\n    Inputs that broadcast together ({domain}).",
+        returns=f"The broadcast shape of the inputs{dtype}.",
+        notes=deriv,
+        raises=_RAISES.format(raises=raises),
     )
     __all__.append(name)
     return fn
