@@ -30,6 +30,18 @@ Notes
 {refs}"""
 
 
+def name_public(fn: Any, name: str, args: tuple[str, ...]) -> None:
+    """Give ``fn`` the name, module and positional-only signature ``name(*args)`` of a public
+    ``fluxion.scipy.special`` function."""
+    fn.__name__ = fn.__qualname__ = name
+    fn.__module__ = "fluxion.scipy.special"
+    positional = inspect.Parameter.POSITIONAL_ONLY
+    fn.__signature__ = inspect.Signature(
+        [inspect.Parameter(a, positional, annotation="ArrayLike") for a in args],
+        return_annotation="Array",
+    )
+
+
 def public_ufunc(
     name: str,
     prim: core.Primitive,
@@ -57,13 +69,7 @@ def public_ufunc(
             return impl(*xs)
         return bind(*xs)
 
-    fn.__name__ = fn.__qualname__ = name
-    fn.__module__ = "fluxion.scipy.special"
-    positional = inspect.Parameter.POSITIONAL_ONLY
-    fn.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter(a, positional, annotation="ArrayLike") for a in args],
-        return_annotation="Array",
-    )
+    name_public(fn, name, args)
     fn.__doc__ = UFUNC_DOC.format(
         summary=summary,
         name=name,
