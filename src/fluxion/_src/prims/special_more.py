@@ -49,7 +49,7 @@ from .elementwise import (
     subtract,
     where_p,
 )
-from .special import digamma, erf, sinc
+from .special import digamma, erf, scipy_special_ufunc, sinc
 from .special_common import array_elementwise, real_float_dtype
 from .special_order import bessel_dv_values, bessel_dvv_values
 
@@ -67,7 +67,7 @@ def _abs(x: Any) -> Any:
 
 def _ufunc(name: str, scalar: str | None = None, helpers: tuple = ()) -> Primitive:
     """An elementwise primitive evaluated by the SciPy ufunc ``scipy.special.<name>``."""
-    ufunc = getattr(sc, name)
+    ufunc = scipy_special_ufunc(name)
     args = ", ".join(f"{{{i}}}" for i in range(ufunc.nin))
     return elementwise(
         name, ufunc, template=f"scipy.special.{name}({args})", scalar=scalar, helpers=helpers
@@ -547,17 +547,19 @@ def _spence_dz(ans: Any, z: Any) -> Any:
 
 defderiv(spence_p, _spence_dz)
 
-si_p = _custom("sici_si", lambda x: sc.sici(x)[0], _output_part(sc.sici, 0),
+_SICI = scipy_special_ufunc("sici")
+_FRESNEL = scipy_special_ufunc("fresnel")
+si_p = _custom("sici_si", lambda x: sc.sici(x)[0], _output_part(_SICI, 0),
                "scipy.special.sici({0})[0]")
-ci_p = _custom("sici_ci", lambda x: sc.sici(x)[1], _output_part(sc.sici, 1),
+ci_p = _custom("sici_ci", lambda x: sc.sici(x)[1], _output_part(_SICI, 1),
                "scipy.special.sici({0})[1]")
 # Si'(x) = sin x / x = sinc(x / pi) (1 at 0); Ci'(x) = cos x / x (also for SciPy's Re Ci, x < 0)
 defderiv(si_p, lambda ans, x: sinc(multiply(x, 1.0 / math.pi)))
 defderiv(ci_p, lambda ans, x: divide(cos_p.bind(x), x))
 
-fresnel_s_p = _custom("fresnel_s", lambda z: sc.fresnel(z)[0], _output_part(sc.fresnel, 0),
+fresnel_s_p = _custom("fresnel_s", lambda z: sc.fresnel(z)[0], _output_part(_FRESNEL, 0),
                       "scipy.special.fresnel({0})[0]")
-fresnel_c_p = _custom("fresnel_c", lambda z: sc.fresnel(z)[1], _output_part(sc.fresnel, 1),
+fresnel_c_p = _custom("fresnel_c", lambda z: sc.fresnel(z)[1], _output_part(_FRESNEL, 1),
                       "scipy.special.fresnel({0})[1]")
 # S'(z) = sin(pi z^2 / 2), C'(z) = cos(pi z^2 / 2)
 defderiv(fresnel_s_p, lambda ans, z: sin_p.bind(multiply(square(z), math.pi / 2.0)))
