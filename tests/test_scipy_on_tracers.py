@@ -134,3 +134,10 @@ def test_array_api_mode():
     fd = (sc.gammainc(1.5 + h, 2.0) - sc.gammainc(1.5 - h, 2.0)) / (2 * h) + 1.0
     np.testing.assert_allclose(float(value), fd, rtol=1e-7)
     assert refused == "refused"
+
+
+def test_jit_of_the_empty_index():
+    # x[()] (which SciPy's array-API code uses) once compiled to the invalid `x[]` in tier 0
+    out = fluxion.jit(lambda x: x[()] * 2.0)(np.float64(1.5))
+    assert float(out) == 3.0
+    np.testing.assert_array_equal(fluxion.jit(lambda x: x[...] * 2.0)(np.array([1.5])), [3.0])
