@@ -112,3 +112,14 @@ def test_public_functions_under_transforms():
     mixed = _central(lambda s: bessel_dv_values("jv", 1.2, s), 3.0)
     np.testing.assert_allclose(h[0, 1], mixed, rtol=1e-8)
     np.testing.assert_allclose(h[1, 0], h[0, 1], rtol=1e-12)
+
+
+def test_blocks_of_elements_give_the_same_values(monkeypatch):
+    # large inputs are evaluated in blocks of elements (bounded temporaries): same numbers
+    from fluxion._src.prims import special_order
+
+    v, x = np.linspace(-3.0, 5.0, 30), np.linspace(0.1, 60.0, 30)
+    whole = {kind: bessel_dv_values(kind, v, x) for kind in ("iv", "jv", "yv")}
+    monkeypatch.setattr(special_order, "_CHUNK", 500)
+    for kind, want in whole.items():
+        np.testing.assert_allclose(bessel_dv_values(kind, v, x), want, rtol=1e-13, atol=1e-15)

@@ -54,6 +54,22 @@ _MAX_ORDER = 500.0  # |v| beyond this: NaN (work grows with |v|)
 _MAX_X = 1e4  # x beyond this for iv (non-asymptotic), jv, yv: NaN (work grows with x)
 
 
+_CHUNK = 1 << 21  # elements x terms (or nodes) per vectorized block: ~16 MiB per array
+
+
+def _by_rows(fn: Any, width: int, *arrays: np.ndarray) -> Any:
+    """``fn(*arrays)`` evaluated on blocks of elements so that an (elements, width) temporary
+    stays below ``_CHUNK`` entries; results (arrays or tuples of arrays) are concatenated."""
+    n = len(arrays[0])
+    rows = max(1, _CHUNK // max(width, 1))
+    if n <= rows:
+        return fn(*arrays)
+    parts = [fn(*(a[i : i + rows] for a in arrays)) for i in range(0, n, rows)]
+    if isinstance(parts[0], tuple):
+        return tuple(np.concatenate(p) for p in zip(*parts))
+    return np.concatenate(parts)
+
+
 def _panels(lo: np.ndarray, hi: np.ndarray, n_panels: int) -> tuple[np.ndarray, np.ndarray]:
     """Gauss-Legendre nodes and weights on [lo, hi] per element: shape (n, n_panels * 24)."""
     width = (hi - lo) / n_panels
@@ -87,6 +103,14 @@ def _cutoff(x: np.ndarray, rate: np.ndarray, cosh: bool) -> np.ndarray:
 
 
 def _series(v: np.ndarray, x: np.ndarray, alternating: bool, shift: np.ndarray) -> tuple:
+    """:func:`_series_block` on blocks of elements (the work is elements x terms)."""
+    n_terms = int(np.max(x / 2.0 + 12.0 * np.sqrt(x + 1.0) + np.maximum(-v, 0.0))) + 40
+    return _by_rows(
+        lambda v, x, shift: _series_block(v, x, alternating, shift), n_terms, v, x, shift
+    )
+
+
+def _series_block(v: np.ndarray, x: np.ndarray, alternating: bool, shift: np.ndarray) -> tuple:
     """d/dv sum_k s_k (x/2)^(2k+v) / (k! Gamma(k+v+1)) times exp(-shift), x > 0 (s_k = 1 or
     (-1)^k), and the cancellation ratio sum |terms| / |sum| (its relative error / 1e-16)."""
     n_terms = int(np.max(x / 2.0 + 12.0 * np.sqrt(x + 1.0) + np.maximum(-v, 0.0))) + 40
@@ -104,8 +128,9 @@ def _series(v: np.ndarray, x: np.ndarray, alternating: bool, shift: np.ndarray) 
     zneg = np.where(positive, -0.5, z)
     pole = zneg == np.floor(zneg)
     safe = np.where(pole, -0.5, zneg)
-    d_rgamma = np.where(pole, np.cos(np.pi * zneg) * sc.gamma(1.0 - zneg),
-                        -sc.psi(safe) * sc.rgamma(safe))
+    d_rgamma = np.where(
+        pole, np.cos(np.pi * zneg) * sc.gamma(1.0 - zneg), -sc.psi(safe) * sc.rgamma(safe)
+    )
     factor_neg = log_half * sc.rgamma(zneg) + d_rgamma
     with np.errstate(divide="ignore"):
         log_neg = c + np.log(np.abs(factor_neg))
@@ -175,8 +200,13 @@ def _k_dv(v: np.ndarray, x: np.ndarray, scaled: bool) -> np.ndarray:
     avc, xc = av[:, None], xx[:, None]
     # t sinh(|v| t) = t e^(|v| t) (1 - e^(-2|v| t)) / 2; exponent -x (cosh t - 1) (scaled)
     with np.errstate(divide="ignore"):
-        log_terms = (np.log(t) + avc * t + np.log(-np.expm1(-2.0 * avc * t)) - math.log(2.0)
-                     - 2.0 * xc * np.sinh(t / 2.0) ** 2)
+        log_terms = (
+            np.log(t)
+            + avc * t
+            + np.log(-np.expm1(-2.0 * avc * t))
+            - math.log(2.0)
+            - 2.0 * xc * np.sinh(t / 2.0) ** 2
+        )
     top, total = _log_sum(log_terms, np.ones_like(t), w)
     shift = np.zeros_like(xx) if scaled else xx
     out[ok] = np.sign(vv) * np.exp(top - shift) * total
@@ -184,6 +214,12 @@ def _k_dv(v: np.ndarray, x: np.ndarray, scaled: bool) -> np.ndarray:
 
 
 def _finite_oscillatory(v: np.ndarray, x: np.ndarray, kind: str) -> np.ndarray:
+    """:func:`_oscillatory_block` on blocks of elements."""
+    width = (int(np.max((x + np.abs(v)) / 4.0)) + 4) * len(_GL_U)
+    return _by_rows(lambda v, x: _oscillatory_block(v, x, kind), width, v, x)
+
+
+def _oscillatory_block(v: np.ndarray, x: np.ndarray, kind: str) -> np.ndarray:
     """-(1/pi) int_0^pi s sin(v s - x sin s) ds (jv) or -(1/pi) int_0^pi s cos(x sin s - v s) ds
     (yv), by Gauss-Legendre panels (enough for the ~(x + |v|) / pi oscillations)."""
     n_panels = int(np.max((x + np.abs(v)) / 4.0)) + 4
@@ -209,6 +245,12 @@ def _tail(x: np.ndarray, rate: np.ndarray, power: int, cosh: bool = False) -> np
 
 
 def _i_schlaefli(v: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """:func:`_i_schlaefli_block` on blocks of elements."""
+    width = (int(np.max((np.sqrt(x) + np.abs(v)) / 2.0)) + 8) * len(_GL_U)
+    return _by_rows(_i_schlaefli_block, width, v, x)
+
+
+def _i_schlaefli_block(v: np.ndarray, x: np.ndarray) -> np.ndarray:
     """d/dv e^-x I_v(x) from I_v = (1/pi) int_0^pi e^(x cos s) cos(v s) ds
     - (sin(v pi)/pi) int_0^inf exp(-x cosh t - v t) dt: -(1/pi) int s e^(x (cos s - 1))
     sin(v s) ds - e^(-2x) (cos(v pi) B_0 - sin(v pi)/pi B_1), B_p the scaled tails."""
@@ -245,9 +287,15 @@ def _j_dv(v: np.ndarray, x: np.ndarray) -> np.ndarray:
     pos = (x > 0) & np.isfinite(x)
     if pos.any():
         vp, xp = v[pos], x[pos]
-        value, ratio = _series(vp, xp, True, np.zeros_like(xp))
-        # the alternating series cancels for x >> v: Schlaefli's integral there
-        quad = (ratio > 1e4) & (xp >= 1.0)
+        value = np.full(vp.shape, np.nan)
+        # the alternating series cancels for x >> v (terms ~ I_v(x) ~ e^x, sum ~ x^-1/2):
+        # Schlaefli's integral there; tried first where the cancellation is not certain
+        try_series = (xp <= 30.0) | (xp <= 2.0 * np.abs(vp))
+        quad = ~try_series
+        if try_series.any():
+            part, ratio = _series(vp[try_series], xp[try_series], True, np.zeros(try_series.sum()))
+            value[try_series] = part
+            quad[try_series] = (ratio > 1e4) & (xp[try_series] >= 1.0)
         if quad.any():
             value[quad] = _j_schlaefli(vp[quad], xp[quad])
         out[pos] = value
