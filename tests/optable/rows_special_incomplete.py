@@ -124,49 +124,24 @@ ROWS = [
         (si.betainc_db_p,),
     ),
     # awkward points: shape parameters near 0 and in the hundreds, x in the tails
-    _row(
-        "si-gammainc-small",
-        fs.gammainc,
-        sc.gammainc,
-        _uniforms((0.01, 0.1), (1e-3, 4.0)),
-        (si.gammainc_p, *_DA),
-    ),
-    _row(
-        "si-gammaincc-large",
-        fs.gammaincc,
-        sc.gammaincc,
-        _uniforms((100.0, 300.0), (80.0, 350.0)),
-        (si.gammaincc_p, *_DA),
-    ),
-    _row(
-        "si-gammaincinv-small",
-        fs.gammaincinv,
-        sc.gammaincinv,
-        _uniforms((0.2, 0.5), (0.05, 0.95)),
-        (si.gammaincinv_p, *_DA),
-        rtol=1e-10,
-    ),
-    _row(
-        "si-betainc-small",
-        fs.betainc,
-        sc.betainc,
-        _uniforms((0.02, 0.2), (0.02, 0.2), (0.01, 0.99)),
-        (si.betainc_p, *_DAB),
-    ),
-    _row(
-        "si-betaincc-large",
-        fs.betaincc,
-        sc.betaincc,
-        _uniforms((50.0, 200.0), (50.0, 200.0), (0.25, 0.75)),
-        (si.betaincc_p, *_DAB),
-    ),
-    _row(
-        "si-betaincinv-mixed",
-        fs.betaincinv,
-        sc.betaincinv,
-        _uniforms((0.3, 1.0), (20.0, 60.0), (0.05, 0.95)),
-        (si.betaincinv_p, *_DAB),
-    ),
+    *[
+        _row(
+            f"si-{name}-{tag}",
+            getattr(fs, name),
+            getattr(sc, name),
+            _uniforms(*ranges),
+            (getattr(si, f"{name}_p"), *(_DA if name.startswith("gamma") else _DAB)),
+            **kw,
+        )
+        for name, tag, ranges, kw in [
+            ("gammainc", "small", ((0.01, 0.1), (1e-3, 4.0)), {}),
+            ("gammaincc", "large", ((100.0, 300.0), (80.0, 350.0)), {}),
+            ("gammaincinv", "small", ((0.2, 0.5), (0.05, 0.95)), {"rtol": 1e-10}),
+            ("betainc", "small", ((0.02, 0.2), (0.02, 0.2), (0.01, 0.99)), {}),
+            ("betaincc", "large", ((50.0, 200.0), (50.0, 200.0), (0.25, 0.75)), {}),
+            ("betaincinv", "mixed", ((0.3, 1.0), (20.0, 60.0), (0.05, 0.95)), {}),
+        ]
+    ],
     # the first-derivative primitives in every argument (their jvp calls the second-order
     # primitives: a jvp check of d/da against central differences is a check of d2/da2 ...)
     _row(
