@@ -10,7 +10,7 @@ differentiating in it raises ``NotImplementedError`` naming the function
 (:func:`forbid_derivative`), never a silent zero. The first derivative in the order ``v`` of
 ``iv``, ``ive``, ``kv``, ``kve``, ``jv``, ``yv`` (real ``x``) is a primitive ``<kind>_dv``
 evaluated by series and quadrature (``special_order``; ~1e-10 relative against mpmath), the
-second a primitive ``<kind>_dvv`` (Richardson differences of the first, ~1e-8).
+second a primitive ``<kind>_dvv`` (Richardson differences of the first, 6e-8 at worst).
 Two-output SciPy ufuncs (``sici``, ``fresnel``) are two single-output primitives here.
 """
 

@@ -32,7 +32,7 @@ is NaN, as SciPy's values there are NaN or complex. The work per element grows w
 ``x``: for ``|v| > 500``, and for ``x > 1e4`` in ``iv``, ``ive`` (outside the asymptotic
 branch), ``jv`` and ``yv``, the result is NaN (not computed) rather than an exhausted memory.
 Accuracy against ``mpmath.diff`` of mpmath's Bessel functions (first derivative ~1e-10
-relative or better, second ~1e-9 on the grid there): ``tools/special_incomplete_accuracy.py
+relative or better, second 6e-8 at worst on the grid there): ``tools/special_incomplete_accuracy.py
 --bessel``.
 """
 
@@ -331,7 +331,7 @@ def bessel_dvv_values(kind: str, v: Any, x: Any) -> np.ndarray:
     """d2/dv2 of ``scipy.special.<kind>(v, x)``: central differences of
     :func:`bessel_dv_values` over steps h, h/2, h/4, Richardson extrapolated (error O(h^6)),
     ``h = 1 / (8 (1 + |log(x / 2)|))`` (the functions vary in ``v`` like ``(x/2)^v``); the
-    first derivative's ~1e-12 relative error becomes ~1e-9 here."""
+    first derivative's ~1e-12 relative error becomes ~1e-9 here (6e-8 at worst)."""
     v, x = (np.array(a, dtype=np.float64) for a in np.broadcast_arrays(v, x))
     with np.errstate(all="ignore"):
         h = 0.125 / (1.0 + np.abs(np.log(np.abs(x) / 2.0)))
