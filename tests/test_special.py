@@ -304,18 +304,22 @@ def test_plain_scipy_special_dispatches():
     np.testing.assert_allclose(h, -2 * 0.3 * 2 / np.sqrt(np.pi) * np.exp(-0.09))
 
 
-def test_gammainc_x_derivative_and_a_second_derivative_error():
+def test_gammainc_x_derivative_and_a_third_derivative_error():
     grad_x = fluxion.grad(lambda x: fs.gammainc(2.0, x))(1.5)
     np.testing.assert_allclose(grad_x, 1.5 * np.exp(-1.5))  # x^(a-1) e^-x / Gamma(2)
     # A concrete array a is fine in both modes.
     a = np.array([2.0, 3.0])
     check_derivatives(lambda x: fs.gammaincc(a, x), (np.array([0.5, 2.0]),), order=2)
-    # The a-derivative exists (tests/test_special_incomplete.py); its own a-derivative does not,
-    # and asking for it is an error, not a silent zero.
+    # The a-derivatives exist to second order (tests/test_special_incomplete.py); a third
+    # derivative in a does not, and asking for it is an error, not a silent zero.
+    d2 = fluxion.grad(fluxion.grad(lambda a: fs.gammaincc(a, 1.5)))(2.0)
+    h = 1e-3
+    fd = (sc.gammaincc(2.0 + h, 1.5) - 2 * sc.gammaincc(2.0, 1.5) + sc.gammaincc(2.0 - h, 1.5))
+    np.testing.assert_allclose(d2, fd / h**2, rtol=1e-5)
     with pytest.raises(NotImplementedError, match="gammainc"):
-        fluxion.grad(fluxion.grad(lambda a: fs.gammainc(a, 1.5)))(2.0)
+        fluxion.grad(fluxion.grad(fluxion.grad(lambda a: fs.gammainc(a, 1.5))))(2.0)
     with pytest.raises(NotImplementedError, match="shape parameter"):
-        fluxion.jvp(fluxion.grad(lambda a: fs.gammaincc(a, 1.5)), (2.0,), (1.0,))
+        fluxion.jvp(fluxion.grad(fluxion.grad(lambda a: fs.gammaincc(a, 1.5))), (2.0,), (1.0,))
 
 
 def test_polygamma_array_order():

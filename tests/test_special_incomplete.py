@@ -1,6 +1,7 @@
 """Incomplete gamma and beta functions differentiable in every continuous argument (issue 14):
 shape-parameter derivatives against central differences of SciPy's values on grids, implicit
-derivatives of the inverses, edges, broadcasting, vmap/jit, the second-derivative error, and
+derivatives of the inverses, second derivatives, edges, broadcasting, vmap/jit, the
+third-derivative error, and
 plain ``scipy.special`` calls on traced values."""
 
 from __future__ import annotations
@@ -11,7 +12,14 @@ import scipy.special as sc
 
 import fluxion
 import fluxion.scipy.special as fs
-from fluxion._src.prims.special_incomplete import betainc_dab_values, gammainc_da_values
+from fluxion._src.prims.special_incomplete import (
+    betainc_daa_values,
+    betainc_dab_mixed_values,
+    betainc_dab_values,
+    betainc_dbb_values,
+    gammainc_da_values,
+    gammainc_daa_values,
+)
 
 
 def _central(f, z, rel=1e-5):
@@ -115,16 +123,68 @@ def test_inverse_derivatives(fn, ref, args, argnum):
     np.testing.assert_allclose(got, _central(f_ref, np.float64(args[argnum]), 1e-6), rtol=1e-6)
 
 
-def test_second_derivatives():
-    # in x (closed forms), mixed a-x (closed form of d/dx of the numerical a-derivative) ...
+def _second_central(f, z, rel=1e-3):
+    """Second central difference of SciPy's f at z, Richardson extrapolated (error O(h^4))."""
+    h = rel * np.maximum(np.abs(z), 1e-3)
+
+    def d(step):
+        return (f(z + step) - 2 * f(z) + f(z - step)) / step**2
+
+    return (4 * d(h / 2) - d(h)) / 3
+
+
+def test_second_derivatives_in_the_shape_parameters():
+    # values of the second-order primitives against second differences of SciPy's values
+    a, x = np.meshgrid([0.05, 0.7, 3.0, 40.0], [0.01, 0.5, 2.0, 9.0, 45.0], indexing="ij")
+    ref = np.where(
+        x > a,
+        -_second_central(lambda s: sc.gammaincc(s, x), a),
+        _second_central(lambda s: sc.gammainc(s, x), a),
+    )
+    keep = np.abs(ref) > 1e-100
+    np.testing.assert_allclose(gammainc_daa_values(a, x)[keep], ref[keep], rtol=1e-5)
+    a, b, x = np.meshgrid([0.3, 2.0, 30.0], [0.5, 4.0], [0.05, 0.4, 0.9], indexing="ij")
+    # the reference differences the side without cancellation (1 - I where I is near 1)
+    upper = x > a / (a + b)
+    ref_aa = np.where(
+        upper,
+        -_second_central(lambda s: sc.betaincc(s, b, x), a),
+        _second_central(lambda s: sc.betainc(s, b, x), a),
+    )
+    ref_bb = np.where(
+        upper,
+        -_second_central(lambda t: sc.betaincc(a, t, x), b),
+        _second_central(lambda t: sc.betainc(a, t, x), b),
+    )
+    np.testing.assert_allclose(betainc_daa_values(a, b, x), ref_aa, rtol=1e-4, atol=1e-12)
+    np.testing.assert_allclose(betainc_dbb_values(a, b, x), ref_bb, rtol=1e-4, atol=1e-12)
+    ref_ab = _central(lambda t: betainc_dab_values(a, t, x)[0], b)
+    np.testing.assert_allclose(betainc_dab_mixed_values(a, b, x), ref_ab, rtol=1e-6, atol=1e-14)
+    # through grad(grad(.)) of the public functions, the inverses by the implicit rule
+    got = fluxion.grad(fluxion.grad(lambda s: fs.gammaincc(s, 3.0)))(2.0)
+    np.testing.assert_allclose(got, -gammainc_daa_values(2.0, 3.0), rtol=1e-12)
+    got = fluxion.grad(fluxion.grad(lambda s: fs.gammaincinv(s, 0.3)))(2.0)
+    want = _second_central(lambda s: sc.gammaincinv(s, 0.3), np.float64(2.0))
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+    hess = fluxion.hessian(lambda z: fs.betaincinv(z[0], z[1], 0.3))(np.array([2.0, 3.0]))
+    mixed = _central(lambda t: _central(lambda s: sc.betaincinv(s, t, 0.3), 2.0, 1e-4), 3.0, 1e-4)
+    np.testing.assert_allclose(hess[0, 1], mixed, rtol=1e-5)
+    np.testing.assert_allclose(hess[1, 0], hess[0, 1], rtol=1e-12)
+    # edges and outside the domain, as in the first derivatives
+    np.testing.assert_array_equal(gammainc_daa_values(2.0, [0.0, np.inf]), 0.0)
+    assert np.isnan(betainc_dbb_values([-1.0, 2.0], [2.0, 0.0], 0.5)).all()
+
+
+def test_second_derivatives_involving_x_and_the_third_order_error():
+    # mixed a-x (closed form of d/dx of the numerical a-derivative)
     h = fluxion.grad(lambda x: fluxion.grad(lambda a: fs.betainc(a, 3.0, x))(2.0))(0.4)
     ref = _central(lambda x: betainc_dab_values(2.0, 3.0, x)[0], np.float64(0.4), 1e-5)
     np.testing.assert_allclose(h, ref, rtol=1e-6)
-    # ... but not a-a or a-b: a clear error in both modes
+    # a third derivative purely in the shape parameters: a clear error in both modes
     with pytest.raises(NotImplementedError, match="betainc"):
-        fluxion.grad(fluxion.grad(lambda b: fs.betainc(2.0, b, 0.4)))(3.0)
-    with pytest.raises(NotImplementedError, match="shape parameter"):
-        fluxion.jvp(fluxion.grad(lambda a: fs.betaincinv(a, 3.0, 0.4)), (2.0,), (1.0,))
+        fluxion.jvp(fluxion.grad(fluxion.grad(lambda b: fs.betainc(2.0, b, 0.4))), (3.0,), (1.0,))
+    with pytest.raises(NotImplementedError, match="third derivative"):
+        fluxion.grad(fluxion.grad(fluxion.grad(lambda a: fs.betaincinv(a, 3.0, 0.4))))(2.0)
 
 
 def test_other_functions():

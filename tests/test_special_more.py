@@ -12,6 +12,7 @@ import pytest
 import scipy.special as sc
 
 import fluxion
+import fluxion.numpy as fnp
 import fluxion.scipy.special as fs
 from fluxion.test_util import check_grads
 
@@ -177,9 +178,13 @@ def test_arrays_vmap_and_scipy_dispatch() -> None:
 @pytest.mark.parametrize(
     "fn,arg,what",
     [
-        (lambda v: fs.jv(v, 2.0), 1.5, "jv: the derivative in the order v"),
-        (lambda v: fs.iv(v, 2.0), 1.5, "iv: the derivative in the order v"),
-        (lambda v: fs.kve(v, 2.0), 1.5, "kve: the derivative in the order v"),
+        (lambda v: fnp.real(fs.jv(v, 2.0 + 0.5j)), 1.5, "jv: the derivative in the order v"),
+        (lambda v: fnp.real(fs.kve(v, 2.0 + 0.5j)), 1.5, "kve: the derivative in the order v"),
+        (
+            fluxion.grad(fluxion.grad(lambda v: fs.iv(v, 2.0))),
+            1.5,
+            r"iv \(third derivative in the order v\)",
+        ),
         (lambda x: fs.zeta(x, 1.5), 3.0, "zeta: the derivative in the exponent x"),
         (lambda x: fs.zeta(x), 3.0, "zeta: the derivative in x"),
         (lambda a: fs.hyp1f1(a, 1.5, 0.3), 0.5, "hyp1f1: the derivative in a"),

@@ -1,48 +1,24 @@
 """Op-table rows for ``fluxion._src.prims.special_incomplete`` (prefix ``si-``).
 
-Rows that differentiate in a shape parameter (``a``, ``b``) have ``order=1``: the numerical
-shape-derivative primitives (``gammainc_da``, ``betainc_da``, ``betainc_db``) have derivatives in
-``x`` but none in the shape parameters, so a second derivative in ``a`` or ``b`` raises. The
-``-x`` / ``-y`` rows hold the shape parameters fixed and check second order in the limit.
+Every row checks second order, in the shape parameters too: ``gammainc_da``, ``betainc_da`` and
+``betainc_db`` are differentiated by the second-order primitives ``gammainc_daa``,
+``betainc_daa``, ``betainc_dab``, ``betainc_dbb`` (Richardson differences of the smooth part of
+the log-derivative, ~1e-9 relative; see the module docstring), the inverses by the implicit
+rule composed of these. The ``-x`` / ``-y`` rows hold the shape parameters fixed; the
+``-small`` / ``-large`` rows put the shape parameters near 0 and in the hundreds, with ``x`` in
+the tails.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import scipy.special as sc
 
 import fluxion.scipy.special as fs
 from fluxion._src.prims import special_incomplete as si
-from optable import OpCase
-
-_SHAPE = (3, 4)
-
-
-def _uniform(lo: float, hi: float, shape: tuple = _SHAPE):
-    def make_args(rng: np.random.Generator) -> tuple:
-        return (rng.uniform(lo, hi, shape),)
-
-    return make_args
-
-
-def _uniforms(*ranges: tuple[float, float]):
-    """``make_args`` for broadcasting arguments: shapes (3, 4), (4,), (3, 4), ..."""
-
-    def make_args(rng: np.random.Generator) -> tuple:
-        shapes = [_SHAPE, _SHAPE[-1:], _SHAPE]
-        return tuple(rng.uniform(lo, hi, shapes[i]) for i, (lo, hi) in enumerate(ranges))
-
-    return make_args
-
-
-def _fixed(fn, *fixed):
-    """``fn`` with its leading arguments fixed (shape parameters held constant)."""
-
-    def call(x):
-        return fn(*fixed, x)
-
-    return call
-
+from optable.special_args import fixed as _fixed
+from optable.special_args import row_maker
+from optable.special_args import uniform as _uniform
+from optable.special_args import uniforms as _uniforms
 
 _GAMMA = ((0.5, 5.0), (0.3, 6.0))
 _GAMMA_INV = ((0.5, 5.0), (0.05, 0.95))
@@ -51,22 +27,17 @@ _DA = (si.gammainc_da_p,)
 _DAB = (si.betainc_da_p, si.betainc_db_p)
 
 
-def _row(name, fn, ref, make_args, prims, **kw):
-    return OpCase(name=name, fn=fn, ref=ref, make_args=make_args, prims=prims, **kw)
-
+_row = row_maker()
 
 ROWS = [
-    # order=1 rows: a second derivative in a / b is not implemented (it raises)
-    _row(
-        "si-gammainc", fs.gammainc, sc.gammainc, _uniforms(*_GAMMA), (si.gammainc_p, *_DA), order=1
-    ),
+    # second order in every argument (the shape parameters by the *_daa / *_dab / *_dbb prims)
+    _row("si-gammainc", fs.gammainc, sc.gammainc, _uniforms(*_GAMMA), (si.gammainc_p, *_DA)),
     _row(
         "si-gammaincc",
         fs.gammaincc,
         sc.gammaincc,
         _uniforms(*_GAMMA),
         (si.gammaincc_p, *_DA),
-        order=1,
     ),
     _row(
         "si-gammaincinv",
@@ -74,7 +45,6 @@ ROWS = [
         sc.gammaincinv,
         _uniforms(*_GAMMA_INV),
         (si.gammaincinv_p, *_DA),
-        order=1,
         rtol=1e-10,
     ),
     _row(
@@ -83,20 +53,16 @@ ROWS = [
         sc.gammainccinv,
         _uniforms(*_GAMMA_INV),
         (si.gammainccinv_p, *_DA),
-        order=1,
         rtol=1e-10,
     ),
-    _row("si-betainc", fs.betainc, sc.betainc, _uniforms(*_BETA), (si.betainc_p, *_DAB), order=1),
-    _row(
-        "si-betaincc", fs.betaincc, sc.betaincc, _uniforms(*_BETA), (si.betaincc_p, *_DAB), order=1
-    ),
+    _row("si-betainc", fs.betainc, sc.betainc, _uniforms(*_BETA), (si.betainc_p, *_DAB)),
+    _row("si-betaincc", fs.betaincc, sc.betaincc, _uniforms(*_BETA), (si.betaincc_p, *_DAB)),
     _row(
         "si-betaincinv",
         fs.betaincinv,
         sc.betaincinv,
         _uniforms(*_BETA),
         (si.betaincinv_p, *_DAB),
-        order=1,
     ),
     _row(
         "si-betainccinv",
@@ -104,7 +70,6 @@ ROWS = [
         sc.betainccinv,
         _uniforms(*_BETA),
         (si.betainccinv_p, *_DAB),
-        order=1,
     ),
     # shape parameters fixed: second order in the limit / probability
     _row(
@@ -157,6 +122,80 @@ ROWS = [
         None,
         _uniform(0.05, 0.95),
         (si.betainc_db_p,),
+    ),
+    # awkward points: shape parameters near 0 and in the hundreds, x in the tails
+    *[
+        _row(
+            f"si-{name}-{tag}",
+            getattr(fs, name),
+            getattr(sc, name),
+            _uniforms(*ranges),
+            (getattr(si, f"{name}_p"), *(_DA if name.startswith("gamma") else _DAB)),
+            **kw,
+        )
+        for name, tag, ranges, kw in [
+            ("gammainc", "small", ((0.01, 0.1), (1e-3, 4.0)), {}),
+            ("gammaincc", "large", ((100.0, 300.0), (80.0, 350.0)), {}),
+            ("gammaincinv", "small", ((0.2, 0.5), (0.05, 0.95)), {"rtol": 1e-10}),
+            ("betainc", "small", ((0.02, 0.2), (0.02, 0.2), (0.01, 0.99)), {}),
+            ("betaincc", "large", ((50.0, 200.0), (50.0, 200.0), (0.25, 0.75)), {}),
+            ("betaincinv", "mixed", ((0.3, 1.0), (20.0, 60.0), (0.05, 0.95)), {}),
+        ]
+    ],
+    # the first-derivative primitives in every argument (their jvp calls the second-order
+    # primitives: a jvp check of d/da against central differences is a check of d2/da2 ...)
+    _row(
+        "si-gammainc_da",
+        si.gammainc_da,
+        None,
+        _uniforms((0.05, 8.0), (0.01, 12.0)),
+        (si.gammainc_da_p, si.gammainc_daa_p),
+        order=1,
+    ),
+    _row(
+        "si-betainc_da",
+        si.betainc_da,
+        None,
+        _uniforms(*_BETA),
+        (si.betainc_da_p, si.betainc_daa_p, si.betainc_dab_p),
+        order=1,
+    ),
+    _row(
+        "si-betainc_db",
+        si.betainc_db,
+        None,
+        _uniforms(*_BETA),
+        (si.betainc_db_p, si.betainc_dab_p, si.betainc_dbb_p),
+        order=1,
+    ),
+    # ... and the second-order primitives in x (closed forms; second order in x)
+    _row(
+        "si-gammainc_daa-x",
+        _fixed(si.gammainc_daa, 0.3),
+        None,
+        _uniform(0.05, 5.0),
+        (si.gammainc_daa_p,),
+    ),
+    _row(
+        "si-betainc_daa-x",
+        _fixed(si.betainc_daa, 2.0, 3.5),
+        None,
+        _uniform(0.05, 0.95),
+        (si.betainc_daa_p,),
+    ),
+    _row(
+        "si-betainc_dab-x",
+        _fixed(si.betainc_dab, 0.7, 3.5),
+        None,
+        _uniform(0.05, 0.95),
+        (si.betainc_dab_p,),
+    ),
+    _row(
+        "si-betainc_dbb-x",
+        _fixed(si.betainc_dbb, 2.0, 0.4),
+        None,
+        _uniform(0.05, 0.95),
+        (si.betainc_dbb_p,),
     ),
     _row("si-loggamma", fs.loggamma, sc.loggamma, _uniform(0.2, 6.0), (si.loggamma_p,)),
     _row("si-rgamma", fs.rgamma, sc.rgamma, _uniform(-2.9, -2.1), (si.rgamma_p,)),

@@ -2,9 +2,9 @@
 functions, zeta, exponential integrals, Lambert W, Owen's T, Box-Cox, binom/poch, Spence, sici,
 fresnel, wofz, relative entropies, Huber losses, hypergeometric functions.
 
-Parameters whose derivative raises (a Bessel order, hypergeometric parameters, the zeta exponent)
-are held fixed as Python scalars inside the row's function; integer orders (``expn``) are
-integer arrays, which the op table does not perturb.
+Parameters whose derivative raises (hypergeometric parameters, the zeta exponent) are held fixed
+as Python scalars inside the row's function; integer orders (``expn``) are integer arrays, which
+the op table does not perturb. Bessel orders are differentiated (the ``-order`` rows).
 """
 
 from __future__ import annotations
@@ -15,32 +15,16 @@ import scipy.special as sc
 import fluxion.scipy.special as fs
 from fluxion._src.prims import special as sp
 from fluxion._src.prims import special_more as sm
-from optable import OpCase
-
-_SHAPE = (3, 4)
-
-
-def _uniform(lo: float, hi: float, shape: tuple = _SHAPE):
-    def make_args(rng: np.random.Generator) -> tuple:
-        return (rng.uniform(lo, hi, shape),)
-
-    return make_args
+from optable.special_args import SHAPE as _SHAPE
+from optable.special_args import complex_uniform as _complex
+from optable.special_args import fixed as _fixed
+from optable.special_args import row_maker, uniforms
+from optable.special_args import uniform as _uniform
 
 
 def _uniform2(lo0: float, hi0: float, lo1: float, hi1: float):
     """Two broadcasting arguments, shapes ``(3, 4)`` and ``(4,)``."""
-
-    def make_args(rng: np.random.Generator) -> tuple:
-        return rng.uniform(lo0, hi0, _SHAPE), rng.uniform(lo1, hi1, _SHAPE[-1:])
-
-    return make_args
-
-
-def _complex(re: tuple, im: tuple):
-    def make_args(rng: np.random.Generator) -> tuple:
-        return (rng.uniform(*re, _SHAPE) + 1j * rng.uniform(*im, _SHAPE),)
-
-    return make_args
+    return uniforms((lo0, hi0), (lo1, hi1))
 
 
 def _expn_args(rng: np.random.Generator) -> tuple:
@@ -51,18 +35,7 @@ def _riemann_args(rng: np.random.Generator) -> tuple:
     return (rng.choice(np.array([-7, -4, -3, -1, 0, 2, 3, 5, 8]), _SHAPE),)
 
 
-def _row(name, fn, ref, make_args, prims, **kw):
-    return OpCase(name=f"sm-{name}", fn=fn, ref=ref, make_args=make_args, prims=prims, **kw)
-
-
-def _fixed(fn, *first):
-    """``fn`` with its leading parameters fixed (not differentiated)."""
-
-    def f(*xs):
-        return fn(*first, *xs)
-
-    return f
-
+_row = row_maker("sm-")
 
 _V = 1.7  # a non-integer Bessel order
 _NEG_V = -0.6
@@ -91,6 +64,36 @@ ROWS = [
     _row("kve-complex", _fixed(fs.kve, _V), _fixed(sc.kve, _V),
          _complex((0.5, 3.0), (-1.0, 1.0)), (sm.kve_p,)),
     _row("zeta-q", _fixed(fs.zeta, 2.5), _fixed(sc.zeta, 2.5), _uniform(0.5, 3.0), (sm.zeta_p,)),
+    # Bessel functions differentiated in the order v too (second order in (v, x)); v between
+    # the integers, x across the series / integral branches of special_order
+    *[
+        _row(f"{name}-order{tag}", getattr(fs, name), getattr(sc, name),
+             _uniform2(*v_range, *x_range), (getattr(sm, f"{name}_p"), getattr(sm, f"{name}_dv_p")))
+        for name, tag, v_range, x_range in [
+            ("iv", "", (-2.4, 3.4), (0.2, 6.0)),
+            ("iv", "-near0", (-0.3, 0.3), (10.0, 30.0)),
+            ("ive", "", (0.1, 4.9), (0.5, 40.0)),
+            ("kv", "", (-3.9, 3.9), (0.3, 6.0)),
+            ("kv", "-small-x", (0.1, 12.0), (1e-3, 0.05)),
+            ("kve", "", (0.1, 4.9), (0.5, 80.0)),
+            ("jv", "", (-2.4, 3.4), (0.2, 6.0)),
+            ("jv", "-large-x", (0.1, 4.9), (15.0, 40.0)),
+            ("yv", "", (-2.4, 3.4), (0.5, 8.0)),
+            ("yv", "-large-x", (0.1, 4.9), (15.0, 40.0)),
+        ]
+    ],
+    # the order-derivative primitives: in (v, x) to first order (a check of the second
+    # derivatives), and the second-order ones in x to second order
+    *[
+        _row(f"{name}_dv", getattr(sm, f"{name}_dv_p").bind, None, _uniform2(0.3, 2.7, 0.5, 5.0),
+             (getattr(sm, f"{name}_dv_p"), getattr(sm, f"{name}_dvv_p")), order=1)
+        for name in ("iv", "ive", "kv", "kve", "jv", "yv")
+    ],
+    *[
+        _row(f"{name}_dvv-x", _fixed(getattr(sm, f"{name}_dvv_p").bind, 1.3), None,
+             _uniform(0.5, 5.0), (getattr(sm, f"{name}_dvv_p"),))
+        for name in ("iv", "ive", "kv", "kve", "jv", "yv")
+    ],
     # the derivative of the Riemann zeta function in x raises: values only, at integer points
     _row("zeta-riemann", fs.zeta, sc.zeta, _riemann_args, (sm.riemann_zeta_p,)),
     _row("expi", fs.expi, sc.expi, _uniform(0.2, 3.0), (sm.expi_p,)),

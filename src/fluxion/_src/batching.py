@@ -45,6 +45,7 @@ from .core import (
 from .prims._helpers import shape_of
 from .prims.indexing import concatenate, getitem_p
 from .prims.shape import broadcast_to, moveaxis, reshape
+from .scipy_calls import scipy_call_hint
 from .tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
 
 __all__ = [
@@ -170,6 +171,9 @@ class BatchTracer(Tracer):
         _check_active(self, "numpy conversion")
         if self.bdim is None:
             return np.asarray(self.val, dtype=dtype)
+        hint = scipy_call_hint(f"a plain NumPy array cannot hold the batched {self.aval}")
+        if hint is not None:  # SciPy called it: name that function
+            raise TypeError(hint)
         raise TypeError(
             f"numpy.asarray of a batched {self.aval} inside vmap: a plain NumPy array cannot "
             "hold a mapped value. This happens with np.array/np.asarray of it, when it indexes "

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from .scipy_calls import scipy_call_hint
+
 __all__ = [
     "Primitive",
     "ShapedArray",
@@ -556,6 +558,12 @@ class Tracer:
             # np.int64(x), a captured array indexed with a traced integer); under jit the
             # value is unknown and primal_value raises ConcretizationError
             return np.asarray(find_primal(self), dtype=target)
+        # SciPy called it (scipy.special.logsumexp, ...): name that function instead
+        hint = scipy_call_hint(
+            f"a traced {self.aval} inside {self._trace.transform} would lose its derivative"
+        )
+        if hint is not None:
+            raise TypeError(hint)
         raise TypeError(
             f"numpy.asarray/numpy.array of a traced {self.aval} inside "
             f"{self._trace.transform}: the result would lose its derivative. Use "

@@ -358,7 +358,8 @@ for _name in ("betainc", "betaincc", "gammaincinv", "gammainccinv", "betaincinv"
     for _backend in ("numba", "tape"):
         cannot_lower(_backend, _name, f"no numba implementation of scipy.special.{_name} yet "
                      "(tier 0 calls SciPy)")
-for _name in ("gammainc_da", "betainc_da", "betainc_db"):
+for _name in ("gammainc_da", "betainc_da", "betainc_db", "gammainc_daa", "betainc_daa",
+              "betainc_dab", "betainc_dbb"):
     cannot_lower("numba", _name, f"{_name} is a vectorized NumPy series / continued fraction "
                  "with a data-dependent iteration count; not ported to numba (tier 0 calls it)")
     cannot_lower("tape", _name, f"{_name} has no tape instruction (an iterative NumPy "
@@ -373,6 +374,13 @@ for _name in ("i0", "i1", "k0", "k1", "k0e", "k1e", "j0", "j1", "y0", "y1", "iv"
     for _backend in ("numba", "tape"):
         cannot_lower(_backend, _name, f"no numba implementation of scipy.special.{_name} yet "
                      "(tier 0 calls SciPy)")
+# --- issue 14 (Bessel order derivatives: prims/special_order.py via prims/special_more.py) ----
+for _kind in ("iv", "ive", "kv", "kve", "jv", "yv"):
+    for _name in (f"{_kind}_dv", f"{_kind}_dvv"):
+        cannot_lower("numba", _name, f"{_name} is a vectorized NumPy series / quadrature with a "
+                     "data-dependent size; not ported to numba (tier 0 calls it)")
+        cannot_lower("tape", _name, f"{_name} has no tape instruction (a NumPy series / "
+                     "quadrature; tier 0 calls it)")
 for _name in ("lambertw", "wofz"):
     cannot_lower("numba", _name, "complex results; complex values stay on tier 0 (SciPy)")
     cannot_lower("tape", _name, "complex results are not encoded")

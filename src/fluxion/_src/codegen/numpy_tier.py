@@ -80,6 +80,8 @@ def _index_source(spec: tuple, operand_names: list[str]) -> str:
             parts.append("...")
         else:
             parts.append(operand_names[entry[1]])
+    if not parts:  # x[()]: the empty index (x[] is a syntax error)
+        return "()"
     return ", ".join(parts) + ("," if len(parts) == 1 else "")
 
 

@@ -50,12 +50,23 @@ _SQRT_2PI = math.sqrt(2.0 * math.pi)
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
+def scipy_special_ufunc(name: str) -> Any:
+    """``scipy.special.<name>`` as a NumPy ufunc. Under ``SCIPY_ARRAY_API=1`` SciPy wraps its
+    ufuncs in Python functions (array-API dispatch); the ufunc is then the wrapper's
+    ``__wrapped__`` (or ``scipy.special._ufuncs.<name>``)."""
+    obj = getattr(sc, name)
+    if not isinstance(obj, np.ufunc):
+        wrapped = getattr(obj, "__wrapped__", None)
+        obj = wrapped if isinstance(wrapped, np.ufunc) else getattr(sc._ufuncs, name, obj)
+    return obj
+
+
 def _scipy_ufunc(
     name: str, ufunc: Any = None, scalar: str | None = None, helpers: tuple = ()
 ) -> Primitive:
     """An elementwise primitive evaluated by ``scipy.special.<name>``; ``scalar`` is its formula
     for the compiled backends (numba knows no SciPy function; see ``elementwise``)."""
-    ufunc = getattr(sc, name) if ufunc is None else ufunc
+    ufunc = scipy_special_ufunc(name) if ufunc is None else ufunc
     args = ", ".join(f"{{{i}}}" for i in range(ufunc.nin))
     return elementwise(
         name, ufunc, template=f"scipy.special.{name}({args})", scalar=scalar, helpers=helpers
@@ -123,7 +134,7 @@ def _less_equal_zero(x: Any) -> Any:
 # log|Gamma(x)|, +inf at the poles (C lgamma, as scipy.special.gammaln)
 gammaln_p = _scipy_ufunc("gammaln", scalar="math.lgamma({0})")
 digamma_p = _scipy_ufunc(
-    "digamma", sc.psi, scalar="digamma_scalar({0})", helpers=(digamma_scalar,)
+    "digamma", scipy_special_ufunc("psi"), scalar="digamma_scalar({0})", helpers=(digamma_scalar,)
 )
 gamma_p = _scipy_ufunc("gamma")
 

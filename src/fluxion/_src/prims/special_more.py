@@ -4,14 +4,19 @@ integrals, the Faddeeva function, relative entropies, Huber losses, hypergeometr
 
 Values come from ``scipy.special`` (each ``impl`` is the SciPy ufunc, or a one-line call of it);
 every derivative is written with primitives, so it can be differentiated again. Where a
-function's derivative in a parameter has no closed form (the order ``v`` of a Bessel function,
-the parameters of ``hyp1f1`` and ``hyp2f1``, the exponent of ``zeta``) differentiating in it
-raises ``NotImplementedError`` naming the function (:func:`forbid_derivative`), never a silent
-zero. Two-output SciPy ufuncs (``sici``, ``fresnel``) are two single-output primitives here.
+function's derivative in a parameter has no closed form and no method here (the parameters of
+``hyp1f1`` and ``hyp2f1``, the exponent of ``zeta``, a third derivative in a Bessel order)
+differentiating in it raises ``NotImplementedError`` naming the function
+(:func:`forbid_derivative`), never a silent zero. The first derivative in the order ``v`` of
+``iv``, ``ive``, ``kv``, ``kve``, ``jv``, ``yv`` (real ``x``) is a primitive ``<kind>_dv``
+evaluated by series and quadrature (``special_order``; ~1e-10 relative against mpmath), the
+second a primitive ``<kind>_dvv`` (Richardson differences of the first, 6e-8 at worst).
+Two-output SciPy ufuncs (``sici``, ``fresnel``) are two single-output primitives here.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -19,7 +24,6 @@ import numpy as np
 import scipy.special as sc
 
 from ..core import MissingRule, Primitive, ShapedArray, Zero
-from ._helpers import dtype_for_promotion, fmt_avals
 from .batch_rules import batch_elementwise
 from .elementwise import (
     abs_p,
@@ -45,7 +49,9 @@ from .elementwise import (
     subtract,
     where_p,
 )
-from .special import digamma, erf, sinc
+from .special import digamma, erf, scipy_special_ufunc, sinc
+from .special_common import array_elementwise, real_float_dtype
+from .special_order import bessel_dv_values, bessel_dvv_values
 
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
@@ -61,40 +67,16 @@ def _abs(x: Any) -> Any:
 
 def _ufunc(name: str, scalar: str | None = None, helpers: tuple = ()) -> Primitive:
     """An elementwise primitive evaluated by the SciPy ufunc ``scipy.special.<name>``."""
-    ufunc = getattr(sc, name)
+    ufunc = scipy_special_ufunc(name)
     args = ", ".join(f"{{{i}}}" for i in range(ufunc.nin))
     return elementwise(
         name, ufunc, template=f"scipy.special.{name}({args})", scalar=scalar, helpers=helpers
     )
 
 
-def _abstract_eval_from(name: str, resolve: Any) -> Any:
-    """A shape rule for elementwise primitives that are not plain ufuncs: broadcasting, and the
-    output dtype given by ``resolve(input dtypes)`` (which raises TypeError when refused)."""
-
-    def abstract_eval(*avals: ShapedArray, **params: Any) -> ShapedArray:
-        try:
-            shape = np.broadcast_shapes(*(a.shape for a in avals))
-        except ValueError:
-            raise ValueError(
-                f"{name}: operands could not be broadcast together, got {fmt_avals(avals)}"
-            ) from None
-        try:
-            dtype = resolve(tuple(dtype_for_promotion(a) for a in avals))
-        except (TypeError, np._core._exceptions._UFuncNoLoopError) as err:  # type: ignore[attr-defined]
-            raise TypeError(f"{name}: not defined for inputs {fmt_avals(avals)} ({err})") from None
-        return ShapedArray(shape, np.dtype(dtype), all(a.weak_type for a in avals))
-
-    return abstract_eval
-
-
 def _custom(name: str, impl: Any, resolve: Any, template: str) -> Primitive:
     """An elementwise primitive with a hand-written ``impl`` (a call of SciPy)."""
-    prim = Primitive(name, impl)
-    prim.abstract_eval = _abstract_eval_from(name, resolve)
-    prim.templates["numpy"] = template
-    prim.batch = batch_elementwise(prim)
-    return prim
+    return array_elementwise(name, impl, resolve, template)
 
 
 def _output_part(ufunc: Any, index: int) -> Any:
@@ -153,8 +135,6 @@ def _over_x(num: Any, x: Any, limit: float) -> Any:
     return _where(zero, limit, divide(num, _where(zero, 1.0, x)))
 
 
-_ORDER = "it has no closed form"
-
 # --------------------------------------------------------------------------------------------
 # Bessel functions of integer order 0 and 1
 # --------------------------------------------------------------------------------------------
@@ -188,7 +168,8 @@ defderiv(y0_p, lambda ans, x: negative(y1_p.bind(x)))  # Y0' = -Y1
 defderiv(y1_p, lambda ans, x: subtract(y0_p.bind(x), divide(ans, x)))
 
 # --------------------------------------------------------------------------------------------
-# Bessel functions of real order v (derivatives in x by the recurrences; none in v)
+# Bessel functions of real order v (derivatives in x by the recurrences; in v numerically,
+# by the series / integrals of ``special_order``)
 # --------------------------------------------------------------------------------------------
 
 iv_p = _ufunc("iv")
@@ -221,23 +202,69 @@ def _sign_of_real(x: Any) -> Any:
     return sign(x)
 
 
-# I_v' = (I_{v-1} + I_{v+1}) / 2
-defderiv(iv_p, None, lambda ans, v, x: _half_sum(iv_p, v, x))
-# ive = e^-|x| I_v: ive' = (ive_{v-1} + ive_{v+1}) / 2 - sign(x) ive
-defderiv(
-    ive_p,
-    None,
-    lambda ans, v, x: subtract(_half_sum(ive_p, v, x), multiply(_sign_of_real(x), ans)),
-)
-# K_v' = -(K_{v-1} + K_{v+1}) / 2
-defderiv(kv_p, None, lambda ans, v, x: negative(_half_sum(kv_p, v, x)))
-# kve = e^x K_v: kve' = kve - (kve_{v-1} + kve_{v+1}) / 2
-defderiv(kve_p, None, lambda ans, v, x: subtract(ans, _half_sum(kve_p, v, x)))
-# J_v' = (J_{v-1} - J_{v+1}) / 2, and the same for Y_v
-defderiv(jv_p, None, lambda ans, v, x: _half_difference(jv_p, v, x))
-defderiv(yv_p, None, lambda ans, v, x: _half_difference(yv_p, v, x))
+# The x-derivatives by the recurrences; they hold for the v-derivatives as well (d/dv and d/dx
+# commute), so each v-derivative primitive <kind>_dv below is differentiable in x the same way.
+_X_DERIVATIVE = {
+    # I_v' = (I_{v-1} + I_{v+1}) / 2
+    "iv": lambda prim, ans, v, x: _half_sum(prim, v, x),
+    # ive = e^-|x| I_v: ive' = (ive_{v-1} + ive_{v+1}) / 2 - sign(x) ive
+    "ive": lambda prim, ans, v, x: subtract(
+        _half_sum(prim, v, x), multiply(_sign_of_real(x), ans)
+    ),
+    # K_v' = -(K_{v-1} + K_{v+1}) / 2
+    "kv": lambda prim, ans, v, x: negative(_half_sum(prim, v, x)),
+    # kve = e^x K_v: kve' = kve - (kve_{v-1} + kve_{v+1}) / 2
+    "kve": lambda prim, ans, v, x: subtract(ans, _half_sum(prim, v, x)),
+    # J_v' = (J_{v-1} - J_{v+1}) / 2, and the same for Y_v
+    "jv": lambda prim, ans, v, x: _half_difference(prim, v, x),
+    "yv": lambda prim, ans, v, x: _half_difference(prim, v, x),
+}
+
+
+def _order_derivative_primitive(kind: str, order: int) -> Primitive:
+    """``d/dv`` (order 1) or ``d2/dv2`` (order 2) of ``scipy.special.<kind>(v, x)`` for real v
+    and x (``special_order``)."""
+    values = bessel_dv_values if order == 1 else bessel_dvv_values
+    return array_elementwise(
+        f"{kind}_d{'v' * order}",
+        lambda v, x: values(kind, v, x),
+        real_float_dtype(2),
+        cast=True,
+    )
+
+
+def _order_rule(kind: str, dv_prim: Primitive) -> Any:
+    def deriv(ans: Any, v: Any, x: Any) -> Any:
+        dtype = x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype
+        if np.dtype(dtype).kind == "c":
+            raise NotImplementedError(
+                f"{kind}: the derivative in the order v is implemented for real x only (got "
+                f"complex x); hold v fixed (pass it as a constant or through "
+                "fluxion.stop_gradient)"
+            )
+        return dv_prim.bind(v, x)
+
+    return deriv
+
+
+_ORDER_DV = {}
+_ORDER_DVV = {}
 for _prim in (iv_p, ive_p, kv_p, kve_p, jv_p, yv_p):
-    forbid_derivative(_prim, {0: "the order v"}, _ORDER)
+    _kind = _prim.name
+    _dv = _order_derivative_primitive(_kind, 1)
+    _dvv = _order_derivative_primitive(_kind, 2)
+    _ORDER_DV[_kind], _ORDER_DVV[_kind] = _dv, _dvv
+    defderiv(_prim, _order_rule(_kind, _dv), functools.partial(_X_DERIVATIVE[_kind], _prim))
+    # the v-derivatives: differentiable in x by the same recurrences (d/dv and d/dx commute)
+    defderiv(_dv, lambda ans, v, x, _dvv=_dvv: _dvv.bind(v, x),
+             functools.partial(_X_DERIVATIVE[_kind], _dv))
+    defderiv(_dvv, None, functools.partial(_X_DERIVATIVE[_kind], _dvv))
+    forbid_derivative(
+        _dvv, {0: "the order v"}, "first and second derivatives in the order are implemented",
+        label=f"{_kind} (third derivative in the order v)",
+    )
+iv_dv_p, ive_dv_p, kv_dv_p, kve_dv_p, jv_dv_p, yv_dv_p = _ORDER_DV.values()
+iv_dvv_p, ive_dvv_p, kv_dvv_p, kve_dvv_p, jv_dvv_p, yv_dvv_p = _ORDER_DVV.values()
 
 # --------------------------------------------------------------------------------------------
 # Zeta functions
@@ -520,17 +547,19 @@ def _spence_dz(ans: Any, z: Any) -> Any:
 
 defderiv(spence_p, _spence_dz)
 
-si_p = _custom("sici_si", lambda x: sc.sici(x)[0], _output_part(sc.sici, 0),
+_SICI = scipy_special_ufunc("sici")
+_FRESNEL = scipy_special_ufunc("fresnel")
+si_p = _custom("sici_si", lambda x: sc.sici(x)[0], _output_part(_SICI, 0),
                "scipy.special.sici({0})[0]")
-ci_p = _custom("sici_ci", lambda x: sc.sici(x)[1], _output_part(sc.sici, 1),
+ci_p = _custom("sici_ci", lambda x: sc.sici(x)[1], _output_part(_SICI, 1),
                "scipy.special.sici({0})[1]")
 # Si'(x) = sin x / x = sinc(x / pi) (1 at 0); Ci'(x) = cos x / x (also for SciPy's Re Ci, x < 0)
 defderiv(si_p, lambda ans, x: sinc(multiply(x, 1.0 / math.pi)))
 defderiv(ci_p, lambda ans, x: divide(cos_p.bind(x), x))
 
-fresnel_s_p = _custom("fresnel_s", lambda z: sc.fresnel(z)[0], _output_part(sc.fresnel, 0),
+fresnel_s_p = _custom("fresnel_s", lambda z: sc.fresnel(z)[0], _output_part(_FRESNEL, 0),
                       "scipy.special.fresnel({0})[0]")
-fresnel_c_p = _custom("fresnel_c", lambda z: sc.fresnel(z)[1], _output_part(sc.fresnel, 1),
+fresnel_c_p = _custom("fresnel_c", lambda z: sc.fresnel(z)[1], _output_part(_FRESNEL, 1),
                       "scipy.special.fresnel({0})[1]")
 # S'(z) = sin(pi z^2 / 2), C'(z) = cos(pi z^2 / 2)
 defderiv(fresnel_s_p, lambda ans, z: sin_p.bind(multiply(square(z), math.pi / 2.0)))

@@ -9,7 +9,6 @@ NumPy's ``__array_ufunc__`` protocol.
 
 from __future__ import annotations
 
-import inspect
 import math
 from typing import Any
 
@@ -22,6 +21,7 @@ from ..numpy import core as fnp
 from ..numpy.core import register_numpy_dispatch
 from ..prims import special as sp
 from ..prims._helpers import normalize_axes, shape_of
+from .special_common import name_public
 
 ArrayLike = Any
 Array = Any
@@ -102,13 +102,7 @@ def _make_binary(
     def fn(x1: ArrayLike, x2: ArrayLike, /) -> Array:
         return bind(x1, x2)
 
-    fn.__name__ = fn.__qualname__ = name
-    fn.__module__ = "fluxion.scipy.special"
-    positional = inspect.Parameter.POSITIONAL_ONLY
-    fn.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter(arg, positional, annotation="ArrayLike") for arg in args],
-        return_annotation="Array",
-    )
+    name_public(fn, name, args)
     fn.__doc__ = _BINARY_DOC.format(
         summary=summary,
         name=name,

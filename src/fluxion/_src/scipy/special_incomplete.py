@@ -9,15 +9,14 @@ through NumPy's ``__array_ufunc__`` protocol.
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import scipy.special as sc
 
 from .. import core
-from ..core import _state
 from ..numpy.core import register_numpy_dispatch
 from ..prims import special_incomplete as si
+from .special_common import public_ufunc
 
 ArrayLike = Any
 Array = Any
@@ -25,28 +24,11 @@ Array = Any
 __all__: list[str] = []
 
 _SECOND_ORDER = (
-    "Second derivatives involving the integration limit (or probability) work; a second "
-    "derivative in the shape parameter{s} (``{pair}``) raises ``NotImplementedError``: the "
-    "numerical derivative primitive has no derivative in {them}."
+    "Second derivatives work in every argument: those in the shape parameter{s} (``{pair}``) "
+    "are Richardson-extrapolated differences of the smooth part of the log-derivative "
+    "(about 1e-9 relative, 2e-7 at worst against mpmath over {them} in [1e-3, 300]); a "
+    "third derivative purely in the shape parameter{s} raises ``NotImplementedError``."
 )
-
-_DOC = """{summary}
-
-Differentiable; matches ``scipy.special.{name}`` (broadcasting and dtype promotion included).
-
-Parameters
-----------
-{params}
-
-Returns
--------
-Array
-    The broadcast shape of {shapes}.
-
-Notes
------
-{deriv}  SciPy's ``out=``, ``where=`` and other ufunc keywords are not supported.
-{refs}"""
 
 _REFS_GAMMA = """
 References
@@ -72,30 +54,16 @@ def _make(
     params: str,
     refs: str = "",
 ) -> Any:
-    ufunc = prim.impl
-    bind = prim.bind
-
-    if len(args) == 1:
-
-        def fn(*xs: ArrayLike) -> Array:
-            if _state.trace is None:
-                return ufunc(*xs)
-            return bind(*xs)
-    else:
-
-        def fn(*xs: ArrayLike) -> Array:
-            return bind(*xs)
-
-    fn.__name__ = fn.__qualname__ = name
-    fn.__module__ = "fluxion.scipy.special"
-    positional = inspect.Parameter.POSITIONAL_ONLY
-    fn.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter(arg, positional, annotation="ArrayLike") for arg in args],
-        return_annotation="Array",
-    )
     shapes = " and ".join(f"``{a}``" for a in args) if len(args) > 1 else f"``{args[0]}``"
-    fn.__doc__ = _DOC.format(
-        summary=summary, name=name, params=params, shapes=shapes, deriv=deriv, refs=refs
+    fn = public_ufunc(
+        name,
+        prim,
+        args,
+        summary=summary,
+        params=params,
+        returns=f"The broadcast shape of {shapes}.",
+        notes=deriv,
+        refs=refs,
     )
     __all__.append(name)
     return fn
@@ -139,7 +107,7 @@ y : array_like
     Probability in ``[0, 1]``; broadcasts with ``a``."""
 _IMPLICIT = (
     "Derivatives by implicit differentiation: ``dx/dy = 1 / (dF/dx)`` and ``dx/d{p} = "
-    "-(dF/d{p}) / (dF/dx)`` at ``x`` = the result, ``F`` being {f}. "
+    "-(dF/d{p}) / (dF/dx)`` at ``x`` = the result, ``F`` being {f}{which}. "
 )
 
 gammaincinv = _make(
@@ -147,7 +115,7 @@ gammaincinv = _make(
     si.gammaincinv_p,
     ("a", "y"),
     "The inverse of :func:`gammainc` in ``x``: ``x`` with ``P(a, x) = y``.",
-    _IMPLICIT.format(p="a", f=":func:`gammainc`")
+    _IMPLICIT.format(p="a", f=":func:`gammainc`", which="")
     + _SECOND_ORDER.format(s="", pair="a, a", them="``a``"),
     _GAMMA_INV_PARAMS,
     _REFS_GAMMA,
@@ -157,7 +125,7 @@ gammainccinv = _make(
     si.gammainccinv_p,
     ("a", "y"),
     "The inverse of :func:`gammaincc` in ``x``: ``x`` with ``Q(a, x) = y``.",
-    _IMPLICIT.format(p="a", f=":func:`gammaincc`")
+    _IMPLICIT.format(p="a", f=":func:`gammaincc`", which="")
     + _SECOND_ORDER.format(s="", pair="a, a", them="``a``"),
     _GAMMA_INV_PARAMS,
     _REFS_GAMMA,
@@ -208,7 +176,7 @@ betaincinv = _make(
     si.betaincinv_p,
     ("a", "b", "y"),
     "The inverse of :func:`betainc` in ``x``: ``x`` with ``I_x(a, b) = y``.",
-    _BETA_INV_D.format(p="a`` (and ``b", f=":func:`betainc`"),
+    _BETA_INV_D.format(p="s", which=" and ``s`` either shape parameter", f=":func:`betainc`"),
     _BETA_INV_PARAMS,
     _REFS_BETA,
 )
@@ -217,7 +185,7 @@ betainccinv = _make(
     si.betainccinv_p,
     ("a", "b", "y"),
     "The inverse of :func:`betaincc` in ``x``: ``x`` with ``1 - I_x(a, b) = y``.",
-    _BETA_INV_D.format(p="a`` (and ``b", f=":func:`betaincc`"),
+    _BETA_INV_D.format(p="s", which=" and ``s`` either shape parameter", f=":func:`betaincc`"),
     _BETA_INV_PARAMS,
     _REFS_BETA,
 )
