@@ -6,14 +6,11 @@ from optable._stats_rows import continuous_rows
 
 _REAL = (-2.5, 2.5)
 _POSITIVE = (0.2, 3.0)
-_BETAINC_2ND = "the second derivative of betainc in its shape parameter a is not implemented yet"
 
 ROWS = [
     *continuous_rows("st-", "norm", (), _REAL),
     # df > 2: finite variance (df <= 2 gives inf, as SciPy, tested in test_stats.py)
-    *continuous_rows("st-", "t", [(2.5, 8.0)], _REAL, rtol=1e-9,
-                     xfail={m: {"higher_order": _BETAINC_2ND}
-                            for m in ("cdf", "logcdf", "sf", "logsf", "ppf", "isf")}),
+    *continuous_rows("st-", "t", [(2.5, 8.0)], _REAL, rtol=1e-9),
     *continuous_rows("st-", "cauchy", (), _REAL, methods=("logpdf", "pdf", "cdf", "logcdf", "sf",
                                                            "logsf", "ppf", "isf", "entropy")),
     *continuous_rows("st-", "laplace", (), _REAL),

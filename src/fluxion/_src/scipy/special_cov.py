@@ -16,8 +16,8 @@ __all__ = ["sinc"]
 def sinc(x: ArrayLike, /) -> Array:
     """Normalised sinc, ``sin(pi x) / (pi x)``, elementwise (1 at ``x = 0``).
 
-    Differentiable (any order, the removable singularity at 0 included); matches
-    ``scipy.special.sinc`` (which is ``numpy.sinc``).
+    Differentiable; matches ``scipy.special.sinc`` (which is ``numpy.sinc``). Any order of
+    derivative, the removable singularity at 0 included.
 
     Parameters
     ----------
