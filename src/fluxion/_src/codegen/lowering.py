@@ -376,3 +376,9 @@ for _name in ("i0", "i1", "k0", "k1", "k0e", "k1e", "j0", "j1", "y0", "y1", "iv"
 for _name in ("lambertw", "wofz"):
     cannot_lower("numba", _name, "complex results; complex values stay on tier 0 (SciPy)")
     cannot_lower("tape", _name, "complex results are not encoded")
+
+# --- issue 14 (scipy.linalg: prims/linalg_scipy.py); tier 0 calls SciPy through the impl ------
+for _name in ("expm", "logm", "sqrtm", "sylvester", "lu", "schur", "pivots_to_permutation"):
+    cannot_lower("numba", _name, f"no numba implementation of scipy.linalg's {_name} (a LAPACK "
+                 "/ Schur-based routine; tier 0 calls SciPy)")
+    cannot_lower("tape", _name, "no tape instruction for a matrix function or decomposition")
