@@ -17,8 +17,8 @@ from ..numpy import linalg as fla
 from ..prims import linalg as la
 from ..prims import linalg_scipy as ls
 from ..prims._helpers import shape_of
-from ..prims.sorting import argsort
 from ..prims.shape import reshape
+from ..prims.sorting import argsort
 
 ArrayLike = Any
 Array = Any
@@ -392,7 +392,7 @@ def lu(
     permute_l : bool, optional
         Return ``(p @ l, u)``.
     p_indices : bool, optional
-        Return the permutation as row indices ``perm`` with ``a = l[perm] @ u`` (int64).
+        Return the permutation as row indices ``perm`` with ``a = l[perm] @ u`` (int32).
     overwrite_a, check_finite : bool, optional
         Accepted and ignored.
 
@@ -415,7 +415,7 @@ def lu(
     if p_indices:
         # a = l[p] @ u: p is the inverse permutation of perm
         inv = argsort(perm, axis=-1)
-        return inv, low, up
+        return fnp.astype(inv, np.int32), low, up
     p = la.matrix_transpose(ls.perm_matrix(perm, np.empty((), low.dtype).real.dtype))
     return p, low, up
 
@@ -976,7 +976,7 @@ def solve_discrete_lyapunov(a: ArrayLike, q: ArrayLike, method: str | None = Non
         raise ValueError(f"solve_discrete_lyapunov: expected a and q of the same order, got "
                          f"{shape_of(a)} and {shape_of(q)}")
     ac = fnp.conj(a) if _is_cplx(a) else a
-    kron = la.einsum("...ik,...jl->...ijkl", a, ac)
+    kron = fnp.einsum("...ik,...jl->...ijkl", a, ac)
     batch = shape_of(kron)[:-4]
     lhs = fnp.subtract(np.eye(n * n), fnp.reshape(kron, batch + (n * n, n * n)))
     qb = shape_of(q)[:-2]
