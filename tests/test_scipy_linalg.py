@@ -38,6 +38,13 @@ RECT = RNG.standard_normal((3, 4))
         ("lu", lambda: fsl.lu(np.ones(3))),
         ("polar", lambda: fsl.polar(np.ones(3))),
         ("qr", lambda: fsl.qr(np.ones(3))),
+        ("cosm", lambda: fsl.cosm(RECT)),
+        ("tanhm", lambda: fsl.tanhm(np.ones(3))),
+        ("eig", lambda: fsl.eig(RECT)),
+        ("eigvals", lambda: fsl.eigvals(A, np.eye(2))),
+        ("khatri_rao", lambda: fsl.khatri_rao(A, RECT)),
+        ("companion", lambda: fsl.companion(np.ones(1))),
+        ("solveh_banded", lambda: fsl.solveh_banded(np.ones((2, 4)), np.ones(3))),
     ],
 )
 def test_non_square_or_wrong_ndim(name: str, call) -> None:
@@ -97,6 +104,9 @@ def test_bad_options(name: str, call) -> None:
         ("eigvalsh", lambda: fsl.eigvalsh(A, A @ A.T, type=2)),
         ("logm", lambda: fsl.logm(A, disp=False)),
         ("sqrtm", lambda: fsl.sqrtm(A, disp=False)),
+        ("eig", lambda: fsl.eig(A, left=True)),
+        ("eig", lambda: fsl.eig(A, np.eye(3))),
+        ("eigvals", lambda: fsl.eigvals(A, homogeneous_eigvals=True)),
     ],
 )
 def test_unsupported_options(name: str, call) -> None:

@@ -134,7 +134,7 @@ row("inv-batched-complex", lambda a: fsl.inv(a), sl.inv, args(well((2, 3, 3), Tr
 row("det", lambda a: fsl.det(a), sl.det, args(well((3, 3))), (la.det_p,))
 row("det-complex", lambda a: fsl.det(a), sl.det, args(well((3, 3), True)), (la.det_p,))
 
-# --- LU -------------------------------------------------------------------------------------------
+# --- LU ------------------------------------------------------------------------------------------
 
 row("lu", lambda a: fsl.lu(a), sl.lu, args(pivoting((4, 4))), LS)
 row("lu-permute_l", lambda a: fsl.lu(a, permute_l=True), lambda a: sl.lu(a, permute_l=True),
@@ -317,3 +317,85 @@ row("block_diag", lambda a, b, c: fsl.block_diag(a, b, c), sl.block_diag,
     args(normal((2, 2)), normal((3,)), normal((2, 1))))
 row("block_diag-complex", lambda a, b: fsl.block_diag(a, b), sl.block_diag,
     args(normal((2, 2), True), normal((1, 3))))
+
+# --- trigonometric/hyperbolic matrix functions, eig, norm, more special matrices -----------------
+
+_TRIG = [
+    ("cosm", lambda a: fsl.cosm(a), sl.cosm),
+    ("sinm", lambda a: fsl.sinm(a), sl.sinm),
+    ("tanm", lambda a: fsl.tanm(a), sl.tanm),
+    ("coshm", lambda a: fsl.coshm(a), sl.coshm),
+    ("sinhm", lambda a: fsl.sinhm(a), sl.sinhm),
+    ("tanhm", lambda a: fsl.tanhm(a), sl.tanhm),
+]
+for _name, _fn, _ref in _TRIG:
+    row(_name, _fn, _ref, args(normal((3, 3))), (ls.expm_p,), atol=1e-9)
+    row(f"{_name}-complex", _fn, _ref, args(normal((2, 2), True)), (ls.expm_p,), rtol=1e-9,
+        atol=1e-10)
+
+
+def _eig_inv(lib: Any, eig: Callable) -> Callable:
+    # eigenvalues and the phase-invariant v diag(w) v^-1 (= a) and |v|^2
+    def fn(a: Any) -> tuple:
+        w, v = eig(a)
+        return w, (v * lib.conj(v)).real
+
+    return fn
+
+
+row("eig", _eig_inv(fnp, fsl.eig), _eig_inv(np, sl.eig), args(normal((3, 3))), (la.eig_p,),
+    atol=1e-8)
+row("eig-complex", _eig_inv(fnp, fsl.eig), _eig_inv(np, sl.eig), args(normal((3, 3), True)),
+    (la.eig_p,), atol=1e-8)
+row("eigvals", lambda a: fsl.eigvals(a), sl.eigvals, args(normal((3, 3))), (la.eig_p,))
+def _power_sums(lib: Any, eigvals: Callable) -> Callable:
+    # the power sums of the eigenvalues determine them as a set (LAPACK's ggev orders them
+    # differently from the geev of b^-1 a)
+    def fn(a: Any, b: Any) -> Any:
+        w = eigvals(a, b)
+        return lib.stack([lib.sum(w**k) for k in (1, 2, 3)])
+
+    return fn
+
+
+row("eigvals-generalized", _power_sums(fnp, fsl.eigvals), _power_sums(np, sl.eigvals),
+    args(normal((3, 3)), well((3, 3))), (la.eig_p,))
+row("eig-right-false", lambda a: fsl.eig(a, right=False), lambda a: sl.eig(a, right=False),
+    args(normal((3, 3))), (la.eig_p,))
+for _ord in (None, "fro", "nuc", 2, 1):
+    row(f"norm-matrix-{_ord}", lambda a, o=_ord: fsl.norm(a, o), lambda a, o=_ord: sl.norm(a, o),
+        args(tall((3, 3))))
+row("norm-vector-complex", lambda a: fsl.norm(a), sl.norm, args(normal((4,), True)))
+row("khatri_rao", lambda a, b: fsl.khatri_rao(a, b), sl.khatri_rao,
+    args(normal((2, 3)), normal((4, 3))))
+def _poly(shape: tuple) -> Maker:
+    """Polynomial coefficients with the leading one away from zero."""
+
+    def make(rng: np.random.Generator) -> np.ndarray:
+        a = rng.standard_normal(shape)
+        a[..., 0] = 1.5 + rng.uniform(0.0, 1.0, shape[:-1])
+        return a
+
+    return make
+
+
+row("companion", lambda a: fsl.companion(a), sl.companion, args(_poly((4,))))
+row("companion-batched", lambda a: fsl.companion(a), sl.companion, args(_poly((2, 3))))
+
+
+def _hbanded(lower: bool, cplx: bool = False) -> Maker:
+    def make(rng: np.random.Generator) -> np.ndarray:
+        ab = normal((3, 5), cplx)(rng) * 0.3
+        d = 0 if lower else 2
+        ab[d] = ab[d].real + 3.0  # the diagonal (real: a Hermitian matrix's is)
+        return ab
+
+    return make
+
+
+row("solveh_banded", lambda ab, b: fsl.solveh_banded(ab, b), sl.solveh_banded,
+    args(_hbanded(False), normal((5, 2))), SOLVE)
+row("solveh_banded-lower", lambda ab, b: fsl.solveh_banded(ab, b, lower=True),
+    lambda ab, b: sl.solveh_banded(ab, b, lower=True), args(_hbanded(True), normal((5,))), SOLVE)
+row("solveh_banded-complex", lambda ab, b: fsl.solveh_banded(ab, b), sl.solveh_banded,
+    args(_hbanded(False, True), normal((5,), True)), SOLVE, rtol=1e-9, atol=1e-10)

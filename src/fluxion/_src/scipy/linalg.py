@@ -29,30 +29,42 @@ __all__ = [
     "cho_solve",
     "cholesky",
     "circulant",
+    "companion",
+    "coshm",
+    "cosm",
     "det",
+    "eig",
     "eigh",
+    "eigvals",
     "eigvalsh",
     "expm",
     "expm_frechet",
     "hankel",
     "inv",
+    "khatri_rao",
     "logm",
     "lstsq",
     "lu",
     "lu_factor",
     "lu_solve",
+    "norm",
     "pinv",
     "polar",
     "qr",
     "schur",
+    "sinhm",
+    "sinm",
     "solve",
     "solve_banded",
     "solve_continuous_lyapunov",
     "solve_discrete_lyapunov",
     "solve_sylvester",
     "solve_triangular",
+    "solveh_banded",
     "sqrtm",
     "svd",
+    "tanhm",
+    "tanm",
     "toeplitz",
 ]
 
@@ -1277,3 +1289,311 @@ def block_diag(*arrs: ArrayLike) -> Array:
         rows.append(fnp.concatenate(parts, axis=1) if len(parts) > 1 else parts[0])
         start += w
     return fnp.concatenate(rows, axis=0) if len(rows) > 1 else rows[0]
+
+
+# --- trigonometric and hyperbolic matrix functions (from expm: differentiable through it) ------
+
+
+def _maybe_real(a: Any, x: Any) -> Any:
+    return fnp.real(x) if not _is_cplx(a) and _is_cplx(x) else x
+
+
+def cosm(A: ArrayLike) -> Array:  # noqa: N803
+    """Matrix cosine, ``(expm(iA) + expm(-iA)) / 2``; matches ``scipy.linalg.cosm``.
+
+    Differentiable to any order (through :func:`expm`).
+
+    Parameters
+    ----------
+    A : array_like, shape ``(..., n, n)``
+
+    Returns
+    -------
+    Array, shape ``(..., n, n)``
+    """
+    a = _square("cosm", A, "A")
+    if _is_cplx(a):
+        return fnp.multiply(0.5, fnp.add(ls.expm(fnp.multiply(1j, a)),
+                                         ls.expm(fnp.multiply(-1j, a))))
+    return fnp.real(ls.expm(fnp.multiply(1j, a)))
+
+
+def sinm(A: ArrayLike) -> Array:  # noqa: N803
+    """Matrix sine, ``(expm(iA) - expm(-iA)) / 2i``; matches ``scipy.linalg.sinm``.
+
+    Differentiable to any order (through :func:`expm`).
+
+    Parameters
+    ----------
+    A : array_like, shape ``(..., n, n)``
+
+    Returns
+    -------
+    Array, shape ``(..., n, n)``
+    """
+    a = _square("sinm", A, "A")
+    if _is_cplx(a):
+        return fnp.multiply(-0.5j, fnp.subtract(ls.expm(fnp.multiply(1j, a)),
+                                                ls.expm(fnp.multiply(-1j, a))))
+    return fnp.imag(ls.expm(fnp.multiply(1j, a)))
+
+
+def tanm(A: ArrayLike) -> Array:  # noqa: N803
+    """Matrix tangent, ``cosm(A)^-1 sinm(A)``; matches ``scipy.linalg.tanm``.
+
+    Parameters
+    ----------
+    A : array_like, shape ``(..., n, n)``
+
+    Returns
+    -------
+    Array, shape ``(..., n, n)``
+    """
+    a = _square("tanm", A, "A")
+    return _maybe_real(a, fla.solve(cosm(a), sinm(a)))
+
+
+def coshm(A: ArrayLike) -> Array:  # noqa: N803
+    """Matrix hyperbolic cosine, ``(expm(A) + expm(-A)) / 2``; matches ``scipy.linalg.coshm``.
+
+    Parameters
+    ----------
+    A : array_like, shape ``(..., n, n)``
+
+    Returns
+    -------
+    Array, shape ``(..., n, n)``
+    """
+    a = _square("coshm", A, "A")
+    return fnp.multiply(0.5, fnp.add(ls.expm(a), ls.expm(fnp.negative(a))))
+
+
+def sinhm(A: ArrayLike) -> Array:  # noqa: N803
+    """Matrix hyperbolic sine, ``(expm(A) - expm(-A)) / 2``; matches ``scipy.linalg.sinhm``.
+
+    Parameters
+    ----------
+    A : array_like, shape ``(..., n, n)``
+
+    Returns
+    -------
+    Array, shape ``(..., n, n)``
+    """
+    a = _square("sinhm", A, "A")
+    return fnp.multiply(0.5, fnp.subtract(ls.expm(a), ls.expm(fnp.negative(a))))
+
+
+def tanhm(A: ArrayLike) -> Array:  # noqa: N803
+    """Matrix hyperbolic tangent, ``coshm(A)^-1 sinhm(A)``; matches ``scipy.linalg.tanhm``.
+
+    Parameters
+    ----------
+    A : array_like, shape ``(..., n, n)``
+
+    Returns
+    -------
+    Array, shape ``(..., n, n)``
+    """
+    a = _square("tanhm", A, "A")
+    return fla.solve(coshm(a), sinhm(a))
+
+
+# --- eig, eigvals, norm ------------------------------------------------------------------------
+
+
+def _eig_prep(name: str, a: Any, b: Any, homogeneous_eigvals: bool) -> Any:
+    if homogeneous_eigvals:
+        raise NotImplementedError(f"{name}: homogeneous_eigvals=True is not supported")
+    a = _square(name, a)
+    if b is not None:
+        b = _square(name, b, "b")
+        if shape_of(b)[-1] != shape_of(a)[-1]:
+            raise ValueError(f"{name}: expected b of the same order as a, got {shape_of(a)} "
+                             f"and {shape_of(b)}")
+        a = fla.solve(b, a)
+    return a
+
+
+def eig(
+    a: ArrayLike,
+    b: ArrayLike | None = None,
+    left: bool = False,
+    right: bool = True,
+    overwrite_a: bool = False,
+    overwrite_b: bool = False,
+    check_finite: bool = True,
+    homogeneous_eigvals: bool = False,
+) -> Any:
+    """Eigenvalues and right eigenvectors of a general square matrix; matches
+    ``scipy.linalg.eig``.
+
+    Differentiable (see ``fluxion.numpy.linalg.eig``: distinct eigenvalues; eigenvectors are
+    unit-norm columns, defined up to a phase). With ``b`` (nonsingular) the generalized
+    eigenvalues of ``a v = w b v`` are those of ``b^-1 a``; only ``right=False`` is supported
+    then (LAPACK normalizes generalized eigenvectors differently).
+
+    Parameters
+    ----------
+    a : array_like, shape ``(..., n, n)``
+    b : array_like, shape ``(..., n, n)``, optional
+    left : bool, optional
+        Left eigenvectors are not supported (raises ``NotImplementedError``).
+    right : bool, optional
+        Return the right eigenvectors (default).
+
+    Returns
+    -------
+    w : Array, shape ``(..., n)``, complex
+    vr : Array, shape ``(..., n, n)``, complex (only with ``right``)
+    """
+    if left:
+        raise NotImplementedError("eig: left eigenvectors are not supported (left=True)")
+    if b is not None and right:
+        raise NotImplementedError(
+            "eig: generalized eigenvectors (b given, right=True) are not supported; pass "
+            "right=False for the eigenvalues"
+        )
+    a = _eig_prep("eig", a, b, homogeneous_eigvals)
+    if not right:
+        return fla.eigvals(a)
+    w, v = fla.eig(a)
+    return w, v
+
+
+def eigvals(
+    a: ArrayLike,
+    b: ArrayLike | None = None,
+    overwrite_a: bool = False,
+    check_finite: bool = True,
+    homogeneous_eigvals: bool = False,
+) -> Array:
+    """Eigenvalues of a general square matrix (or of ``a v = w b v``, nonsingular ``b``);
+    matches ``scipy.linalg.eigvals``. Differentiable for distinct eigenvalues.
+
+    Parameters
+    ----------
+    a : array_like, shape ``(..., n, n)``
+    b : array_like, shape ``(..., n, n)``, optional
+
+    Returns
+    -------
+    Array, shape ``(..., n)``, complex
+    """
+    return fla.eigvals(_eig_prep("eigvals", a, b, homogeneous_eigvals))
+
+
+def norm(
+    a: ArrayLike,
+    ord: Any = None,  # noqa: A002
+    axis: Any = None,
+    keepdims: bool = False,
+    check_finite: bool = True,
+) -> Array:
+    """Matrix or vector norm; matches ``scipy.linalg.norm`` (``numpy.linalg.norm``'s
+    conventions). Differentiable where the norm is (see ``fluxion.numpy.linalg.norm``).
+
+    Parameters
+    ----------
+    a : array_like
+    ord : {None, 'fro', 'nuc', inf, -inf, int, float}, optional
+    axis : int or (int, int), optional
+    keepdims : bool, optional
+
+    Returns
+    -------
+    Array
+    """
+    return fla.norm(_float("norm", a), ord=ord, axis=axis, keepdims=keepdims)
+
+
+# --- more special matrices ------------------------------------------------------------------------
+
+
+def khatri_rao(a: ArrayLike, b: ArrayLike) -> Array:
+    """Column-wise Kronecker product; matches ``scipy.linalg.khatri_rao``. Differentiable.
+
+    Parameters
+    ----------
+    a : array_like, shape ``(m, k)``
+    b : array_like, shape ``(p, k)``
+
+    Returns
+    -------
+    Array, shape ``(m * p, k)``
+    """
+    a = _asarray(a)
+    b = _asarray(b)
+    if len(shape_of(a)) != 2 or len(shape_of(b)) != 2 or shape_of(a)[1] != shape_of(b)[1]:
+        raise ValueError(f"khatri_rao: expected 2-D a and b with the same number of columns, "
+                         f"got shapes {shape_of(a)} and {shape_of(b)}")
+    (m, k), p = shape_of(a), shape_of(b)[0]
+    return fnp.reshape(fnp.einsum("ik,jk->ijk", a, b), (m * p, k))
+
+
+def companion(a: ArrayLike) -> Array:
+    """Companion matrix of the polynomial with coefficients ``a`` (highest degree first);
+    matches ``scipy.linalg.companion``. Differentiable (``a[0] != 0``).
+
+    Parameters
+    ----------
+    a : array_like, shape ``(..., n)``, ``n >= 2``
+
+    Returns
+    -------
+    Array, shape ``(..., n - 1, n - 1)``: first row ``-a[1:] / a[0]``, ones below the diagonal.
+    """
+    a = _float("companion", a)
+    shape = shape_of(a)
+    if len(shape) < 1 or shape[-1] < 2:
+        raise ValueError(f"companion: expected a of shape (..., n) with n >= 2, got {shape}")
+    n = shape[-1]
+    lead = fnp.take(a, np.arange(1), axis=-1)
+    first = fnp.negative(fnp.divide(fnp.take(a, np.arange(1, n), axis=-1), lead))
+    first = fnp.expand_dims(first, -2)
+    if n == 2:
+        return first
+    below = np.broadcast_to(np.eye(n - 2, n - 1, dtype=first.dtype), shape[:-1] + (n - 2, n - 1))
+    return fnp.concatenate([first, below], axis=-2)
+
+
+def solveh_banded(
+    ab: ArrayLike,
+    b: ArrayLike,
+    overwrite_ab: bool = False,
+    overwrite_b: bool = False,
+    lower: bool = False,
+    check_finite: bool = True,
+) -> Array:
+    """Solve ``a x = b`` for a Hermitian positive-definite banded ``a`` in LAPACK's band
+    storage; matches ``scipy.linalg.solveh_banded``.
+
+    Differentiable in ``ab`` (the stored band; the unused corner gets zero) and ``b``.
+    Upper form (default): ``ab[u + i - j, j] = a[i, j]`` for ``i <= j``; lower form:
+    ``ab[i - j, j] = a[i, j]`` for ``i >= j``.
+
+    Parameters
+    ----------
+    ab : array_like, shape ``(u + 1, n)``
+    b : array_like, shape ``(n,)`` or ``(n, k)``
+    lower : bool, optional
+
+    Returns
+    -------
+    Array, shape of ``b``
+    """
+    ab = _float("solveh_banded", ab)
+    b = _float("solveh_banded", b)
+    if len(shape_of(ab)) != 2:
+        raise ValueError(f"solveh_banded: expected ab of shape (u + 1, n), got {shape_of(ab)}")
+    rows, n = shape_of(ab)
+    if len(shape_of(b)) not in (1, 2) or shape_of(b)[0] != n:
+        raise ValueError(f"solveh_banded: expected b of shape ({n},) or ({n}, k), got "
+                         f"{shape_of(b)}")
+    u = rows - 1
+    i, j = np.indices((n, n))
+    row = i - j if lower else u + i - j
+    inside = (i >= j) & (i - j <= u) if lower else (i <= j) & (j - i <= u)
+    flat = np.where(inside, row * n + j, 0)
+    full = fnp.take(fnp.reshape(ab, (rows * n,)), flat)
+    full = fnp.where(inside, full, np.zeros((), dtype=full.dtype))
+    return fla.solve(fla._from_triangle(full, lower=bool(lower)), b)
