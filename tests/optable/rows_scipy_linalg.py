@@ -144,8 +144,10 @@ row("lu-p_indices", lambda a: fsl.lu(a, p_indices=True), lambda a: sl.lu(a, p_in
 row("lu-batched", lambda a: fsl.lu(a), sl.lu, args(pivoting((2, 3, 3))), LS)
 row("lu-complex", lambda a: fsl.lu(a), sl.lu, args(pivoting((3, 3), True)), LS,
     rtol=1e-9, atol=1e-10)
-row("lu-wide", values_only(lambda a: fsl.lu(a)), sl.lu, args(normal((3, 5))), LS, modes=())
-row("lu-tall", values_only(lambda a: fsl.lu(a)), sl.lu, args(normal((5, 3))), LS, modes=())
+row("lu-wide", lambda a: fsl.lu(a), sl.lu, args(normal((3, 5))), LS)
+row("lu-tall", lambda a: fsl.lu(a), sl.lu, args(normal((5, 3))), LS)
+row("lu_factor-tall-complex", lambda a: fsl.lu_factor(a), sl.lu_factor,
+    args(normal((4, 2), True)), LS, rtol=1e-9, atol=1e-10)
 row("lu_factor", lambda a: fsl.lu_factor(a), sl.lu_factor, args(pivoting((4, 4))), LS)
 row("lu_factor-complex", lambda a: fsl.lu_factor(a), sl.lu_factor,
     args(pivoting((3, 3), True)), LS, rtol=1e-9, atol=1e-10)

@@ -350,51 +350,96 @@ def perm_matrix(perm: Any, dtype: Any) -> Any:
     return where_p.bind(hit, np.ones((), dtype), np.zeros((), dtype))
 
 
-def _lu_check_diff(a: Any) -> None:
-    m, n = shape_of(a)[-2:]
-    if m != n:
-        raise NotImplementedError(
-            f"lu: derivatives are implemented for square matrices only, got shape {shape_of(a)}"
-        )
+def _split(x: Any, axis: int, k: int) -> tuple[Any, Any]:
+    """``x`` cut along ``axis`` (negative) after ``k`` entries."""
+    nd = _ndim(x)
+    ax = nd + axis
+    size = shape_of(x)[ax]
+    return slice_along(x, ax, 0, k), slice_along(x, ax, k, size)
+
+
+def _solve_upper_right(up: Any, b: Any) -> Any:
+    """``b up^-1`` for a square upper-triangular ``up``."""
+    return _mT(triangular_solve(up, _mT(b), lower=False, transpose_a=True))
+
+
+def _lu_square_jvp(low: Any, up: Any, da: Any) -> tuple[Any, Any]:
+    # F = L^-1 dA U^-1; dL = L tril(F, -1), dU = triu(F) U
+    n = shape_of(low)[-1]
+    f = _solve_upper_right(up, triangular_solve(low, da, lower=True, unit_diagonal=True))
+    strict = _tri_mask(n, -1, f.dtype)
+    return matmul(low, multiply(f, strict)), matmul(multiply(f, 1 - strict), up)
+
+
+def _lu_square_vjp(low: Any, up: Any, gl: Any, gu: Any) -> Any:
+    # transpose of _lu_square_jvp: F_bar = tril(L^T gL, -1) + triu(gU U^T), dA_bar = L^-T F_bar U^-T
+    n = shape_of(low)[-1]
+    strict = _tri_mask(n, -1, low.dtype)
+    fbar = add(multiply(matmul(_mT(low), gl), strict), multiply(matmul(gu, _mT(up)), 1 - strict))
+    z = triangular_solve(low, fbar, lower=True, transpose_a=True, unit_diagonal=True)
+    return _mT(triangular_solve(up, _mT(z), lower=False))
 
 
 def _lu_jvp(primals: Any, tangents: Any) -> Any:
-    # F = L^-1 (P^T dA) U^-1; dL = L tril(F, -1), dU = triu(F) U; d packed = dL + dU
+    # P^T A = L U, P^T dA = dL U + L dU with dL strictly lower, dU upper. The leading k x k
+    # block (k = min(m, n)) is the square case; a tall matrix's extra rows of L follow from
+    # dA2 = dL2 U + L2 dU, a wide matrix's extra columns of U from dA2 = dL U2 + L dU2.
     (a,), (t,) = primals, tangents
     packed, piv, perm = lu(a)
     outs = (packed, piv, perm)
     if type(t) is Zero:
         return outs, (Zero(packed), Zero(piv), Zero(perm))
-    _lu_check_diff(a)
-    n = shape_of(a)[-1]
-    low, up = _unpack(packed)
+    m, n = shape_of(a)[-2:]
+    k = min(m, n)
     pt = matmul(perm_matrix(perm, t.dtype), t)
-    y = triangular_solve(low, pt, lower=True, unit_diagonal=True)
-    f = _mT(triangular_solve(up, _mT(y), lower=False, transpose_a=True))
-    dl = matmul(low, multiply(f, _tri_mask(n, -1, f.dtype)))
-    du = matmul(multiply(f, 1 - _tri_mask(n, -1, f.dtype)), up)
-    return outs, (add(dl, du), Zero(piv), Zero(perm))
+    top, rest_rows = _split(packed, -2, k)
+    sq, rest_cols = _split(top, -1, k)
+    low, up = _unpack(sq)
+    if m > n:
+        da1, da2 = _split(pt, -2, k)
+        dl, du = _lu_square_jvp(low, up, da1)
+        dl2 = _solve_upper_right(up, add(da2, negative(matmul(rest_rows, du))))
+        dp = concatenate((add(dl, du), dl2), _ndim(dl) - 2)
+    elif m < n:
+        da1, da2 = _split(pt, -1, k)
+        dl, du = _lu_square_jvp(low, up, da1)
+        du2 = triangular_solve(low, add(da2, negative(matmul(dl, rest_cols))), lower=True,
+                               unit_diagonal=True)
+        dp = concatenate((add(dl, du), du2), _ndim(dl) - 1)
+    else:
+        dl, du = _lu_square_jvp(low, up, pt)
+        dp = add(dl, du)
+    return outs, (_broadcast_pair(dp, packed)[0], Zero(piv), Zero(perm))
 
 
 def _lu_vjp(g: Any, ans: Any, a: Any) -> Any:
-    # transpose: gL = strict-lower part of g, gU = upper part;
-    # F_bar = tril(L^T gL, -1) + triu(gU U^T); a_bar[perm] = L^-T F_bar U^-T
+    # the transpose of _lu_jvp, block by block
     gp = g[0]
     if type(gp) is Zero:
         return (None,)
-    _lu_check_diff(a)
     packed, _, perm = ans
-    n = shape_of(a)[-1]
-    low, up = _unpack(packed)
-    strict = _tri_mask(n, -1, gp.dtype)
-    gl = multiply(gp, strict)
-    gu = multiply(gp, 1 - strict)
-    fbar = add(
-        multiply(matmul(_mT(low), gl), _tri_mask(n, -1, gl.dtype)),
-        multiply(matmul(gu, _mT(up)), 1 - _tri_mask(n, -1, gu.dtype)),
-    )
-    z = triangular_solve(low, fbar, lower=True, transpose_a=True, unit_diagonal=True)
-    w = _mT(triangular_solve(up, _mT(z), lower=False))
+    m, n = shape_of(a)[-2:]
+    k = min(m, n)
+    top, rest_rows = _split(packed, -2, k)
+    sq, rest_cols = _split(top, -1, k)
+    low, up = _unpack(sq)
+    strict = _tri_mask(k, -1, gp.dtype)
+    g_top, g_rows = _split(gp, -2, k)
+    g_sq, g_cols = _split(g_top, -1, k)
+    gl = multiply(g_sq, strict)
+    gu = multiply(g_sq, 1 - strict)
+    if m > n:
+        # dL2 = (dA2 - L2 dU) U^-1: dA2_bar = H = gL2 U^-T, dU_bar -= L2^T H
+        h = _mT(triangular_solve(up, _mT(g_rows), lower=False))
+        gu = add(gu, negative(matmul(_mT(rest_rows), h)))
+        w = concatenate((_lu_square_vjp(low, up, gl, gu), h), _ndim(h) - 2)
+    elif m < n:
+        # dU2 = L^-1 (dA2 - dL U2): dA2_bar = K = L^-T gU2, dL_bar -= K U2^T
+        kk = triangular_solve(low, g_cols, lower=True, transpose_a=True, unit_diagonal=True)
+        gl = add(gl, negative(matmul(kk, _mT(rest_cols))))
+        w = concatenate((_lu_square_vjp(low, up, gl, gu), kk), _ndim(kk) - 1)
+    else:
+        w = _lu_square_vjp(low, up, gl, gu)
     # a_bar[perm] = w: a_bar = Q^T w
     return (matmul(_mT(perm_matrix(perm, w.dtype)), w),)
 

@@ -395,8 +395,9 @@ def lu(
 ) -> tuple:
     """LU decomposition with partial pivoting, ``a = p @ l @ u``.
 
-    Matches ``scipy.linalg.lu``. Differentiable in ``a`` for square matrices (``l`` and ``u``;
-    the permutation is piecewise constant); rectangular ones give values only.
+    Matches ``scipy.linalg.lu``. Differentiable in ``a`` (``l`` and ``u``, square and
+    rectangular matrices whose leading ``k x k`` block of ``p^T a`` is nonsingular; the
+    permutation is piecewise constant, its derivative zero).
 
     Parameters
     ----------
@@ -437,8 +438,8 @@ def lu_factor(
 ) -> tuple[Array, Array]:
     """LU factorisation for :func:`lu_solve`: ``(lu, piv)`` as ``scipy.linalg.lu_factor``.
 
-    Differentiable in ``a`` (square matrices): ``lu`` packs ``l`` below its diagonal (unit
-    diagonal not stored) and ``u`` on and above it.
+    Differentiable in ``a``: ``lu`` packs ``l`` below its diagonal (unit diagonal not stored)
+    and ``u`` on and above it.
 
     Parameters
     ----------
