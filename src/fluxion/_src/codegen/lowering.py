@@ -390,3 +390,8 @@ cannot_lower("numba", "lfilter", "lfilter is not lowered to numba yet (a sequent
              "with complex support; tier 0 calls scipy.signal.lfilter)")
 cannot_lower("tape", "lfilter", "the tape machine has no instruction for a recursive filter "
              "(tier 0 calls scipy.signal.lfilter)")
+# --- issue 14 (scipy.linalg: prims/linalg_scipy.py); tier 0 calls SciPy through the impl ------
+for _name in ("expm", "logm", "sqrtm", "sylvester", "lu", "schur", "pivots_to_permutation"):
+    cannot_lower("numba", _name, f"no numba implementation of scipy.linalg's {_name} (a LAPACK "
+                 "/ Schur-based routine; tier 0 calls SciPy)")
+    cannot_lower("tape", _name, "no tape instruction for a matrix function or decomposition")
