@@ -503,7 +503,8 @@ class multinomial_gen:
                 p = np.array(p, dtype=np.float64, copy=True)
                 fix = np.abs(1.0 - s) > eps
                 p[fix, -1] = (1.0 - p[..., :-1].sum(axis=-1))[fix]
-        bad_p = fnp.logical_or(fnp.any(p < 0, axis=-1), fnp.any(p > 1, axis=-1))
+        # min/max rather than any(): comparisons reduced by any() have no tape instruction
+        bad_p = fnp.logical_or(fnp.min(p, axis=-1) < 0, fnp.max(p, axis=-1) > 1)
         bad = fnp.logical_or(bad_p, n < 0)
         return n, p, bad
 
@@ -531,7 +532,7 @@ class multinomial_gen:
             raise ValueError(f"{where}: expected x with {k} components on its last axis (as p), "
                              f"got shape {fnp.shape(x)}")
         xi = fnp.round(x)
-        off = fnp.logical_or(fnp.any(xi != x, axis=-1), fnp.any(x < 0, axis=-1))
+        off = fnp.logical_or(fnp.max(fnp.abs(xi - x), axis=-1) > 0, fnp.min(x, axis=-1) < 0)
         off = fnp.logical_or(off, fnp.sum(x, axis=-1) != n)
         xs = fnp.where(x < 0, 0.0, x)  # keep gammaln finite off the support
         value = fsp.gammaln(n + 1.0) + fnp.sum(fsp.xlogy(xs, p) - fsp.gammaln(xs + 1.0), axis=-1)
@@ -702,7 +703,22 @@ class _WishartBase:
 
 
 def _logdet(m: Any) -> Any:
-    return fla.slogdet(m)[1]
+    """log|m| of a matrix or a stack (N, p, p); NumPy for concrete input. A traced stack is
+    taken one matrix at a time (the tape machine encodes 2-D ``slogdet`` only)."""
+    if _concrete(m):
+        return np.linalg.slogdet(np.asarray(m))[1]
+    if fnp.ndim(m) == 2:
+        return fla.slogdet(m)[1]
+    return fnp.stack([fla.slogdet(m[i])[1] for i in range(fnp.shape(m)[0])])
+
+
+def _inv(m: Any) -> Any:
+    """Inverse of a matrix or a stack (N, p, p), as :func:`_logdet`."""
+    if _concrete(m):
+        return np.linalg.inv(np.asarray(m))
+    if fnp.ndim(m) == 2:
+        return fla.inv(m)
+    return fnp.stack([fla.inv(m[i]) for i in range(fnp.shape(m)[0])])
 
 
 class wishart_gen(_WishartBase):
@@ -736,7 +752,7 @@ class wishart_gen(_WishartBase):
         where = f"{self.name}.logpdf"
         dim, df, scale = self._params("logpdf", df, scale)
         x = self._quantiles(where, x, dim)
-        inv_scale = fla.inv(scale)
+        inv_scale = _inv(scale)
         tr = fnp.sum(fnp.sum(inv_scale * _mT(x), axis=-1), axis=-1)
         out = (0.5 * (df - dim - 1) * _logdet(x) - 0.5 * tr
                - 0.5 * df * dim * _LOG_2 - 0.5 * df * _logdet(scale)
@@ -789,7 +805,7 @@ class invwishart_gen(_WishartBase):
         where = f"{self.name}.logpdf"
         dim, df, scale = self._params("logpdf", df, scale)
         x = self._quantiles(where, x, dim)
-        inv_x = fla.inv(x)
+        inv_x = _inv(x)
         tr = fnp.sum(fnp.sum(scale * _mT(inv_x), axis=-1), axis=-1)
         out = (0.5 * df * _logdet(scale) - 0.5 * df * dim * _LOG_2
                - fsp.multigammaln(0.5 * df, dim) - 0.5 * (df + dim + 1) * _logdet(x) - 0.5 * tr)
