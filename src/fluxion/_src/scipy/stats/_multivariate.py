@@ -485,13 +485,11 @@ class multinomial_gen:
 
     def _params(self, method: str, n: Any, p: Any):
         where = f"{self.name}.{method}"
-        if not _concrete(n):
-            raise TypeError(f"{where}: n (the number of trials) must be a concrete integer, got "
-                            "a traced value")
-        n = np.asarray(n)
-        if n.dtype.kind not in "biuf":
-            raise TypeError(f"{where}: expected n as integers, got dtype {n.dtype}")
-        n = n.astype(np.int64)
+        if _concrete(n):
+            n = np.asarray(n)
+            if n.dtype.kind not in "biuf":
+                raise TypeError(f"{where}: expected n as integers, got dtype {n.dtype}")
+            n = n.astype(np.int64)
         p = _float(where, "p", p)
         if fnp.ndim(p) == 0:
             raise ValueError(f"{where}: expected p of shape (..., k) (probabilities on the last "
@@ -560,6 +558,9 @@ class multinomial_gen:
     def entropy(self, n: Any, p: Any) -> Any:
         """Shannon entropy (nats), SciPy's exact sum over the binomial marginals:
         ``-log n! - n sum p_i log p_i + sum_i sum_x Binom(x; n, p_i) log x!``."""
+        if not _concrete(n):
+            raise TypeError("multinomial.entropy: n (the number of trials) must be concrete "
+                            "integers (the sum runs to max(n)), got a traced value")
         n, p, bad = self._params("entropy", n, p)
         top = int(np.max(n)) if n.size else 0
         xs = np.arange(1, max(top, 1) + 1, dtype=np.float64)  # (X,)
