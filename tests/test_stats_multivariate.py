@@ -229,6 +229,17 @@ def test_dirichlet_module_layout():
         fst.dirichlet.logpdf(x, -alpha)
 
 
+def test_traced_matrices_that_are_not_positive_definite_give_nan():
+    # a traced covariance cannot raise (sampling, jit): a negative determinant gives NaN
+    bad = np.array([[1.0, 2.0], [2.0, 1.0]])
+    x = np.zeros(2)
+    assert np.isnan(fluxion.jit(lambda c: fst.multivariate_normal.logpdf(x, None, c))(bad))
+    assert np.isnan(fluxion.jit(lambda c: fst.wishart.logpdf(np.eye(2), 3.0, c))(bad))
+    assert np.isnan(fluxion.jit(lambda c: fst.invwishart.logpdf(c, 3.0, np.eye(2)))(bad))
+    assert np.isnan(fluxion.jit(lambda c: fst.multivariate_normal.logpdf(x, None, c))(
+        np.array([1.0, -1.0])))
+
+
 def test_rvs_shapes_and_seeds():
     cov = np.array([[2.0, 0.3], [0.3, 1.0]])
     a = fst.multivariate_normal.rvs([0.0, 1.0], cov, size=(4, 5), random_state=3)

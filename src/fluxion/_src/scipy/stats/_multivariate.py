@@ -136,9 +136,14 @@ class _Cov:
             self.rank = dim
             if self.kind == "diag":
                 self.diag = cov if nd == 1 else cov * np.ones(dim)
-                self.log_pdet = fnp.sum(fnp.log(self.diag))
+                pos = self.diag > 0  # a non-positive variance: NaN, without a log warning
+                self.log_pdet = fnp.sum(fnp.where(pos, fnp.log(fnp.where(pos, self.diag, 1.0)),
+                                                  _NAN))
             else:
-                self.log_pdet = fla.slogdet(cov)[1]
+                # a traced matrix cannot raise: a negative determinant (not positive definite)
+                # gives NaN instead (an indefinite matrix with det > 0 is not detected)
+                sign, logdet = fla.slogdet(cov)
+                self.log_pdet = fnp.where(sign > 0, logdet, _NAN)
 
     def maha(self, dev: Any) -> Any:
         if self.kind == "concrete":
@@ -709,8 +714,9 @@ def _logdet(m: Any) -> Any:
     if _concrete(m):
         return np.linalg.slogdet(np.asarray(m))[1]
     if fnp.ndim(m) == 2:
-        return fla.slogdet(m)[1]
-    return fnp.stack([fla.slogdet(m[i])[1] for i in range(fnp.shape(m)[0])])
+        sign, logdet = fla.slogdet(m)
+        return fnp.where(sign > 0, logdet, _NAN)  # not positive definite: NaN (see _Cov)
+    return fnp.stack([_logdet(m[i]) for i in range(fnp.shape(m)[0])])
 
 
 def _inv(m: Any) -> Any:
