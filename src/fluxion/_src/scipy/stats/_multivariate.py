@@ -205,6 +205,11 @@ class multivariate_normal_gen:
     ``numpy.linalg.LinAlgError`` unless ``allow_singular=True`` (then the density is taken on the
     support, with the pseudo-determinant, and is ``-inf`` off it). Call with the parameters for a
     frozen distribution.
+
+    These checks need a concrete ``cov``: a traced one (a parameter under ``grad``/``jit``/
+    sampling) is taken as positive definite (``solve``/``slogdet``); a negative determinant gives
+    NaN, and ``allow_singular`` has no effect on it. ``cdf``/``logcdf`` are not provided (SciPy
+    integrates with Genz's randomized quasi-Monte Carlo: neither exact nor differentiable).
     """
 
     name = "multivariate_normal"
