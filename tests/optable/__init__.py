@@ -103,7 +103,7 @@ def applicable(row: OpCase, check: str) -> bool:
 
 # Defects of tier 1 that predate its op-table column (found by it; strict xfails, so a fix
 # shows): float32 arithmetic with Python scalars is promoted to float64 by numba, int arrays
-# times float32 stay float32, and numba has no np.empty/np.full/np.float32 for some 0-d cases.
+# times float32 stay float32.
 _F32_PROMOTION = "tier 1: numba promotes float32 with a weak Python scalar to float64"
 KNOWN_TIER1_DEFECTS = {
     "sqrt-f32-(3,)": _F32_PROMOTION,
@@ -114,13 +114,6 @@ KNOWN_TIER1_DEFECTS = {
     "where-pyscalar-branch": _F32_PROMOTION,
     "custom_jvp-f32": _F32_PROMOTION,
     "multiply-f32-by-int-array": "tier 1: numba keeps float32 for float32 * int64 (NumPy: float64)",
-    "astype-()-f32": "tier 1: numba has no np.float32() of a 0-d value in this form",
-    "std-all": "tier 1: numba fails to type the generated 0-d code (np.full/np.empty)",
-    "cumsum-()": "tier 1: numba fails to type the generated 0-d code (np.full/np.empty)",
-    "reshape-()-to-(1,1)": "tier 1: numba fails to type np.full of a 0-d value",
-    "broadcast_to-()-(2,2)": "tier 1: numba fails to type np.full of a 0-d value",
-    "stack-scalars": "tier 1: numba fails to type the generated 0-d code (np.full/np.empty)",
-    "getitem-()-ellipsis": "tier 1: an Ellipsis index of a 0-d value does not compile",
 }
 
 

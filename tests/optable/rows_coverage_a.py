@@ -20,10 +20,6 @@ from optable.rows_core import args, away, const, distinct, off_grid, uniform
 ROWS: list[OpCase] = []
 
 C128 = np.complex128
-# The same known tier-1 defect as KNOWN_TIER1_DEFECTS' "broadcast_to-()-(2,2)" / "cumsum-()" (in
-# optable/__init__.py): the generated code of a 0-d value (np.full((1,), a0), np.full of a
-# scalar) does not type in numba. Strict, so a fix in codegen/tier1 shows.
-_TIER1_0D = {"tier1": "tier 1: numba fails to type np.full of a 0-d value (generated code)"}
 
 
 def row(name, fn, ref, make, **kw):  # noqa: ANN001, ANN201, ANN003
@@ -221,11 +217,9 @@ def _fill_empty_like(x):  # noqa: ANN001, ANN202
 row("ca-empty_like-filled", _fill_empty_like, lambda x: np.sin(x), args(uniform((2, 3))))
 
 row("ca-full-traced", lambda v: fnp.full((2, 3), v), lambda v: np.full((2, 3), v),
-    args(uniform(())),
-    xfail=_TIER1_0D)
+    args(uniform(())))
 row("ca-full-int-shape-dtype", lambda v: fnp.full(4, v, dtype=np.float32),
-    lambda v: np.full(4, v, dtype=np.float32), args(uniform(())),
-    xfail=_TIER1_0D)
+    lambda v: np.full(4, v, dtype=np.float32), args(uniform(())))
 row("ca-full-broadcast-row", lambda v: fnp.full((2, 3), v), lambda v: np.full((2, 3), v),
     args(uniform((3,))))
 row("ca-full-complex", lambda v: fnp.full((2,), v), lambda v: np.full((2,), v),
@@ -263,11 +257,9 @@ for _name in ("bartlett", "blackman", "hamming", "hanning"):
 
 # (5) conversion: array, asarray
 row("ca-array-traced-scalars", lambda a, b, c: fnp.array([a, b, c]),
-    lambda a, b, c: np.array([a, b, c]), args(uniform(()), uniform(()), uniform(())),
-    xfail=_TIER1_0D)
+    lambda a, b, c: np.array([a, b, c]), args(uniform(()), uniform(()), uniform(())))
 row("ca-array-nested-ndmin", lambda a, b: fnp.array([[a, b], [b, a]], ndmin=3),
-    lambda a, b: np.array([[a, b], [b, a]], ndmin=3), args(uniform(()), uniform(())),
-    xfail=_TIER1_0D)
+    lambda a, b: np.array([[a, b], [b, a]], ndmin=3), args(uniform(()), uniform(())))
 row("ca-array-dtype", lambda a: fnp.array(a, dtype=np.float32),
     lambda a: np.array(a, dtype=np.float32), args(uniform((2, 3))))
 row("ca-array-list-constant", lambda: fnp.array([[1, 2], [3, 4]]),
@@ -275,8 +267,7 @@ row("ca-array-list-constant", lambda: fnp.array([[1, 2], [3, 4]]),
 row("ca-array-complex", lambda a: fnp.array([a, 2 * a]), lambda a: np.array([a, 2 * a]),
     args(uniform((), dtype=C128)))
 row("ca-asarray-traced-scalars", lambda a, b: fnp.asarray([a, b, a * b]),
-    lambda a, b: np.asarray([a, b, a * b]), args(uniform(()), uniform(())),
-    xfail=_TIER1_0D)
+    lambda a, b: np.asarray([a, b, a * b]), args(uniform(()), uniform(())))
 row("ca-asarray-array", lambda a: fnp.asarray(a) * 2.0, lambda a: np.asarray(a) * 2.0,
     args(uniform((2, 3))))
 row("ca-asarray-dtype", lambda a: fnp.asarray(a, dtype=np.complex128),
@@ -286,16 +277,13 @@ row("ca-asarray-int-list", lambda: fnp.asarray([1, 2, 3]), lambda: np.asarray([1
 
 # (6) shape helpers: atleast_1d, atleast_3d, append, concat, dsplit
 row("ca-atleast_1d-()", lambda x: fnp.atleast_1d(x), lambda x: np.atleast_1d(x),
-    args(uniform(())),
-    xfail=_TIER1_0D)
+    args(uniform(())))
 row("ca-atleast_1d-2d", lambda x: fnp.atleast_1d(x), lambda x: np.atleast_1d(x),
     args(uniform((2, 3))))
 row("ca-atleast_1d-several", lambda x, y: fnp.atleast_1d(x, y),
-    lambda x, y: np.atleast_1d(x, y), args(uniform(()), uniform((3,))),
-    xfail=_TIER1_0D)
+    lambda x, y: np.atleast_1d(x, y), args(uniform(()), uniform((3,))))
 row("ca-atleast_3d-()", lambda x: fnp.atleast_3d(x), lambda x: np.atleast_3d(x),
-    args(uniform(())),
-    xfail=_TIER1_0D)
+    args(uniform(())))
 row("ca-atleast_3d-1d", lambda x: fnp.atleast_3d(x), lambda x: np.atleast_3d(x),
     args(uniform((4,))))
 row("ca-atleast_3d-2d", lambda x: fnp.atleast_3d(x), lambda x: np.atleast_3d(x),
@@ -312,8 +300,7 @@ row("ca-append-axis0", lambda a, b: fnp.append(a, b, axis=0), lambda a, b: np.ap
 row("ca-append-neg-axis", lambda a, b: fnp.append(a, b, axis=-1),
     lambda a, b: np.append(a, b, axis=-1), args(uniform((2, 3)), uniform((2, 2))))
 row("ca-append-scalar", lambda a, b: fnp.append(a, b), lambda a, b: np.append(a, b),
-    args(uniform(()), uniform(())),
-    xfail=_TIER1_0D)
+    args(uniform(()), uniform(())))
 row("ca-append-complex", lambda a, b: fnp.append(a, b, axis=0),
     lambda a, b: np.append(a, b, axis=0), args(uniform((2,), dtype=C128), uniform((3,))))
 
@@ -342,8 +329,7 @@ row("ca-cumulative_sum-neg-axis-initial",
     lambda x: fnp.cumulative_sum(x, axis=-2, include_initial=True),
     lambda x: np.cumulative_sum(x, axis=-2, include_initial=True), args(uniform((3, 2))))
 row("ca-cumulative_sum-()", lambda x: fnp.cumulative_sum(x), lambda x: np.cumulative_sum(x),
-    args(uniform(())),
-    xfail=_TIER1_0D)
+    args(uniform(())))
 row("ca-cumulative_sum-empty", lambda x: fnp.cumulative_sum(x, axis=0),
     lambda x: np.cumulative_sum(x, axis=0), args(uniform((0, 2))))
 row("ca-cumulative_sum-complex", lambda x: fnp.cumulative_sum(x, axis=0),
@@ -354,8 +340,7 @@ row("ca-cumulative_sum-int-dtype", lambda x: fnp.cumulative_sum(x, dtype=np.floa
 row("ca-ediff1d", lambda x: fnp.ediff1d(x), lambda x: np.ediff1d(x), args(uniform((5,))))
 row("ca-ediff1d-2d-ends", lambda x, b: fnp.ediff1d(x, to_end=b, to_begin=[0.5, -1.0]),
     lambda x, b: np.ediff1d(x, to_end=b, to_begin=[0.5, -1.0]),
-    args(uniform((2, 3)), uniform(())),
-    xfail=_TIER1_0D)
+    args(uniform((2, 3)), uniform(())))
 row("ca-ediff1d-1-element", lambda x: fnp.ediff1d(x), lambda x: np.ediff1d(x),
     args(uniform((1,))))
 row("ca-ediff1d-complex", lambda x: fnp.ediff1d(x), lambda x: np.ediff1d(x),

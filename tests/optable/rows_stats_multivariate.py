@@ -48,22 +48,15 @@ def _weights(rng, shape=(D,)):
 
 
 _TOL = dict(rtol=1e-10, atol=1e-12)
-# tier 1 (numba) cannot type the generated np.full((1, 1), v) when v is a 0-d ARRAY (the
-# gradient of slogdet / of a full sum broadcasts one back): the known defect of
-# optable/__init__.py's KNOWN_TIER1_DEFECTS ("reshape-()-to-(1,1)", ...) and rows_coverage_a's
-# _TIER1_0D. A one-line fix in codegen/numba_tier.py (np.full(shape, np.asarray(v).item()))
-# lifts all of them; the lead decides (it touches every one of those strict xfails).
-_T1 = {"tier1": "tier 1: numba fails to type np.full of a 0-d value (generated code)"}
-_TOL_T1 = dict(_TOL, xfail=_T1)
 
 ROWS = [
     # ---- multivariate normal
     OpCase("sm2-multivariate_normal-logpdf",
            lambda x, m, L: fst.multivariate_normal.logpdf(x, m, _spd(L)),
-           lambda x, m, L: ss.multivariate_normal.logpdf(x, m, _spd_np(L)), _mvn_args, **_TOL_T1),
+           lambda x, m, L: ss.multivariate_normal.logpdf(x, m, _spd_np(L)), _mvn_args, **_TOL),
     OpCase("sm2-multivariate_normal-pdf",
            lambda x, m, L: fst.multivariate_normal.pdf(x, m, _spd(L)),
-           lambda x, m, L: ss.multivariate_normal.pdf(x, m, _spd_np(L)), _mvn_args, **_TOL_T1),
+           lambda x, m, L: ss.multivariate_normal.pdf(x, m, _spd_np(L)), _mvn_args, **_TOL),
     OpCase("sm2-multivariate_normal-logpdf-diag",
            lambda x, m, v: fst.multivariate_normal.logpdf(x, m, v),
            lambda x, m, v: ss.multivariate_normal.logpdf(x, m, v),
@@ -76,19 +69,19 @@ ROWS = [
     OpCase("sm2-multivariate_normal-entropy",
            lambda m, L: fst.multivariate_normal.entropy(m, _spd(L)),
            lambda m, L: ss.multivariate_normal.entropy(m, _spd_np(L)),
-           lambda rng: (rng.normal(size=D), rng.normal(size=(D, D))), **_TOL_T1),
+           lambda rng: (rng.normal(size=D), rng.normal(size=(D, D))), **_TOL),
     OpCase("sm2-multivariate_normal-frozen-logpdf",
            lambda x, m, L: fst.multivariate_normal(m, _spd(L)).logpdf(x),
-           lambda x, m, L: ss.multivariate_normal(m, _spd_np(L)).logpdf(x), _mvn_args, **_TOL_T1),
+           lambda x, m, L: ss.multivariate_normal(m, _spd_np(L)).logpdf(x), _mvn_args, **_TOL),
     # ---- multivariate t
     OpCase("sm2-multivariate_t-logpdf",
            lambda x, m, L, df: fst.multivariate_t.logpdf(x, m, _spd(L), df),
            lambda x, m, L, df: ss.multivariate_t.logpdf(x, m, _spd_np(L), df),
-           lambda rng: _mvn_args(rng) + (np.float64(rng.uniform(1.5, 8.0)),), **_TOL_T1),
+           lambda rng: _mvn_args(rng) + (np.float64(rng.uniform(1.5, 8.0)),), **_TOL),
     OpCase("sm2-multivariate_t-pdf",
            lambda x, m, L, df: fst.multivariate_t.pdf(x, m, _spd(L), df),
            lambda x, m, L, df: ss.multivariate_t.pdf(x, m, _spd_np(L), df),
-           lambda rng: _mvn_args(rng) + (np.float64(rng.uniform(1.5, 8.0)),), **_TOL_T1),
+           lambda rng: _mvn_args(rng) + (np.float64(rng.uniform(1.5, 8.0)),), **_TOL),
     OpCase("sm2-multivariate_t-entropy",
            lambda m, L, df: fst.multivariate_t.entropy(m, _spd(L), df),
            lambda m, L, df: ss.multivariate_t.entropy(m, _spd_np(L), df),
@@ -97,7 +90,7 @@ ROWS = [
     OpCase("sm2-multivariate_t-frozen-logpdf",
            lambda x, m, L, df: fst.multivariate_t(m, _spd(L), df).logpdf(x),
            lambda x, m, L, df: ss.multivariate_t(m, _spd_np(L), df).logpdf(x),
-           lambda rng: _mvn_args(rng) + (np.float64(rng.uniform(1.5, 8.0)),), **_TOL_T1),
+           lambda rng: _mvn_args(rng) + (np.float64(rng.uniform(1.5, 8.0)),), **_TOL),
     # ---- multinomial (counts and n are integers, held fixed; p = w / sum(w))
     OpCase("sm2-multinomial-logpmf",
            lambda x, n, w: fst.multinomial.logpmf(x, n, w / fnp.sum(w, axis=-1, keepdims=True)),
@@ -143,18 +136,17 @@ for _fam in ("wishart", "invwishart"):
                lambda x, df, s, f=_fam: getattr(fst, f).logpdf(x, df, s),
                lambda x, df, s, f=_fam: getattr(ss, f).logpdf(x, df, s),
                lambda rng: (_wishart_x(rng), np.float64(rng.uniform(7.0, 10.0)), _scale(rng)),
-               **_TOL_T1),
+               **_TOL),
         OpCase(f"sm2-{_fam}-logpdf-one",
                lambda x, df, s, f=_fam: getattr(fst, f).logpdf(x, df, s),
                lambda x, df, s, f=_fam: getattr(ss, f).logpdf(x, df, s),
                lambda rng: (_wishart_x(rng, 1)[..., 0], np.float64(rng.uniform(7.0, 10.0)),
-                            _scale(rng)), **_TOL_T1),
+                            _scale(rng)), **_TOL),
         OpCase(f"sm2-{_fam}-pdf",
                lambda x, df, s, f=_fam: getattr(fst, f).pdf(x, df, s),
                lambda x, df, s, f=_fam: getattr(ss, f).pdf(x, df, s),
                lambda rng: (_wishart_x(rng, 1)[..., 0], np.float64(rng.uniform(7.0, 10.0)),
-                            np.eye(D) + 0.1 * _scale(rng)), rtol=1e-10, atol=1e-300,
-               xfail=_T1),
+                            np.eye(D) + 0.1 * _scale(rng)), rtol=1e-10, atol=1e-300),
         *[OpCase(f"sm2-{_fam}-{meth}",
                  lambda df, s, f=_fam, meth=meth: getattr(getattr(fst, f), meth)(df, s),
                  lambda df, s, f=_fam, meth=meth: getattr(getattr(ss, f), meth)(df, s),

@@ -171,14 +171,14 @@ def _numba_reshape(eqn: Any) -> str:
     shape = eqn.params["shape"]
     if _in_avals(eqn)[0].ndim:
         return f"np.reshape(np.ascontiguousarray({{0}}), {shape!r})"
-    return f"np.full({shape!r}, {{0}})"
+    return f"np.full({shape!r}, np.asarray({{0}}).item())"
 
 
 @lowering.register("numba", "broadcast_to")
 def _numba_broadcast_to(eqn: Any) -> str:
     shape = eqn.params["shape"]
     if _in_avals(eqn)[0].ndim == 0:
-        return f"np.full({shape!r}, {{0}})"
+        return f"np.full({shape!r}, np.asarray({{0}}).item())"
     return f"np.broadcast_to({{0}}, {shape!r})"
 
 
@@ -199,7 +199,9 @@ def _numba_convert(eqn: Any) -> str | None:
     if dtype.kind not in "biuf":
         return None
     if _in_avals(eqn)[0].ndim == 0:
-        return f"np.{dtype.name}({{0}})"
+        # A 0-d operand may reach here as a scalar or as a 0-d array (an argument); numba
+        # casts neither np.float32(array0d) nor .astype on a scalar, so go through .item().
+        return f"np.{dtype.name}(np.asarray({{0}}).item())"
     return f"{{0}}.astype(np.{dtype.name})"
 
 
