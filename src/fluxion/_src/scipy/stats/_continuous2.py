@@ -382,23 +382,30 @@ def _vm_cdf(z: Any, k: Any) -> Any:
 
 
 class vonmises_gen(rv_continuous):
-    """Von Mises with concentration ``kappa`` on ``[-pi, pi]``: ``p(z) = e^(k cos z)/(2 pi I0(k))``.
+    """Von Mises with concentration ``kappa``: ``p(z) = e^(k cos z)/(2 pi I0(k))``.
 
-    The cdf is SciPy's algorithm (series below ``kappa = 50``, normal approximation in
-    ``sin(z/2)`` above), written in differentiable operations; the quantile inverts it
-    numerically. ``var`` is the linear variance ``pi^2/3 + 4 sum (-1)^n I_n/I_0 / n^2``
-    (SciPy integrates numerically), accurate to about 1e-10 for ``kappa <= 250``.
+    Defined on the whole line as SciPy (periodic density). The cdf is SciPy's algorithm
+    (series below ``kappa = 50``, normal approximation in ``sin(z/2)`` above), written in
+    differentiable operations; the quantile (in ``[-pi, pi]``) inverts it numerically.
+    ``var`` is the linear variance ``pi^2/3 + 4 sum (-1)^n I_n/I_0 / n^2`` (SciPy integrates
+    numerically), accurate to about 1e-10 for ``kappa <= 250``.
     """
 
     name = "vonmises"
     shapes = ("kappa",)
-    a, b = -math.pi, math.pi
+    # As SciPy: the density is periodic on the whole line; the cdf counts whole turns
+    # (``F(x + 2 pi n) = F(x) + n``), so it leaves [0, 1] outside [-pi, pi].
 
     def _logpdf(self, z: Any, k: Any) -> Any:
         return k * (fnp.cos(z) - 1.0) - _LOG_2PI - fnp.log(fsp.i0e(k))
 
     def _cdf(self, z: Any, k: Any) -> Any:
-        return fnp.clip(_vm_cdf(z, k), 0.0, 1.0)  # as SciPy: the series may round below 0
+        turns = fnp.round(z / (2.0 * math.pi))
+        # as SciPy: the series may round below 0
+        return fnp.clip(_vm_cdf(z - 2.0 * math.pi * turns, k), 0.0, 1.0) + turns
+
+    def _interior(self, k: Any) -> Any:
+        return 0.0 * k
 
     def _ppf(self, q: Any, k: Any) -> Any:
         return self._solve(q, k)
@@ -513,17 +520,30 @@ class truncnorm_gen(rv_continuous):
     def _logpdf(self, z: Any, a: Any, b: Any) -> Any:
         return -0.5 * z * z - 0.5 * _LOG_2PI - _log_gauss_mass(a, b)
 
-    def _logcdf(self, z: Any, a: Any, b: Any) -> Any:
-        return _log_gauss_mass(a, z) - _log_gauss_mass(a, b)
+    def _log_masses(self, z: Any, a: Any, b: Any) -> tuple[Any, Any]:
+        total = _log_gauss_mass(a, b)
+        return _log_gauss_mass(a, z) - total, _log_gauss_mass(z, b) - total
 
-    def _cdf(self, z: Any, a: Any, b: Any) -> Any:
-        return fnp.exp(self._logcdf(z, a, b))
+    def _logcdf(self, z: Any, a: Any, b: Any) -> Any:
+        below, above = self._log_masses(z, a, b)
+        return self._log_near_one(below, above)
 
     def _logsf(self, z: Any, a: Any, b: Any) -> Any:
-        return _log_gauss_mass(z, b) - _log_gauss_mass(a, b)
+        below, above = self._log_masses(z, a, b)
+        return self._log_near_one(above, below)
+
+    @staticmethod
+    def _log_near_one(log_p: Any, log_other: Any) -> Any:
+        """``log p`` where ``p`` is near 1 as ``log1p(-other)``: the difference of log-masses
+        would keep only an absolute accuracy there."""
+        near = log_p > -_LOG2
+        return fnp.where(near, fnp.log1p(-fnp.exp(fnp.where(near, log_other, -1.0))), log_p)
+
+    def _cdf(self, z: Any, a: Any, b: Any) -> Any:
+        return fnp.exp(self._log_masses(z, a, b)[0])
 
     def _sf(self, z: Any, a: Any, b: Any) -> Any:
-        return fnp.exp(self._logsf(z, a, b))
+        return fnp.exp(self._log_masses(z, a, b)[1])
 
     def _ppf(self, q: Any, a: Any, b: Any) -> Any:
         # Phi(x) = (1 - q) Phi(a) + q Phi(b) and Phi(-x) = (1 - q) Phi(-a) + q Phi(-b), in logs
@@ -690,7 +710,7 @@ _D_OVER_C2 = tuple((-1.0) ** k * _zeta(k) * (2.0 ** k - 2.0) / k for k in range(
 
 
 class genextreme_gen(rv_continuous):
-    """Generalized extreme value with SciPy's sign convention ``c``: ``cdf = exp(-(1 - c z)^(1/c))``.
+    """Generalized extreme value, SciPy's sign convention: ``cdf = exp(-(1 - c z)^(1/c))``.
 
     Support ``z <= 1/c`` for ``c > 0``, ``z >= 1/c`` for ``c < 0``, the real line at ``c = 0``
     (Gumbel). Every formula is written through ``log1p(u)/u`` and ``expm1(v)/v`` (series near
