@@ -285,3 +285,36 @@ def test_compiled_nuts_samples_a_model_of_these_families(compiled_nuts):
                      progress=False)
     assert res.compiled == "chain", res.compiled_reason
     assert np.all(np.isfinite(res.draws["x"]))
+
+
+AWKWARD = [
+    # (family, method, point, order): far tails, edges of the support, c near 0, the large-kappa
+    # branch, implicit quantiles; order 1 where gammainc's shape second derivative is missing
+    ("truncnorm", "logpdf", (8.3, 8.0, 9.5), 2), ("truncnorm", "logcdf", (8.3, 8.0, 9.5), 2),
+    ("truncnorm", "logsf", (8.3, 8.0, 9.5), 2), ("truncnorm", "ppf", (0.3, -9.5, -8.0), 2),
+    ("truncnorm", "mean", (8.0, 9.5), 2), ("truncnorm", "var", (-3.0, 5.0), 2),
+    ("truncnorm", "entropy", (-0.5, 0.7), 2),
+    ("genextreme", "logpdf", (1.9, 0.5), 2), ("genextreme", "logcdf", (0.7, 1e-6), 2),
+    ("genextreme", "ppf", (0.3, -1e-6), 2), ("genextreme", "mean", (3e-3,), 2),
+    ("genextreme", "var", (-3e-3,), 2),
+    ("gamma", "logpdf", (0.01, 0.2), 2), ("gamma", "logsf", (40.0, 3.0), 1),
+    ("beta", "logpdf", (1e-3, 0.5, 3.0), 2),
+    ("vonmises", "cdf", (0.05, 80.0), 2), ("vonmises", "ppf", (0.2, 5.0), 2),
+    ("vonmises", "ppf", (0.7, 80.0), 2), ("vonmises", "var", (3.0,), 2),
+    ("skewnorm", "ppf", (0.1, 8.0), 2), ("skewnorm", "isf", (0.01, -3.0), 2),
+    ("skewnorm", "entropy", (2.5,), 2), ("gennorm", "logcdf", (-1.5, 0.7), 1),
+    ("weibull_min", "logcdf", (0.01, 0.5), 2), ("pareto", "logsf", (50.0, 2.5), 2),
+    ("invgamma", "logpdf", (0.02, 3.0), 2), ("chi", "mean", (30.0,), 2),
+]
+
+
+@pytest.mark.parametrize("family,method,point,order", AWKWARD)
+def test_derivatives_at_awkward_points(family, method, point, order):
+    from fluxion.test_util import check_grads
+
+    def f(*args):
+        return getattr(getattr(fst, family), method)(*args)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_grads(f, tuple(np.float64(v) for v in point), order=order, rtol=1e-5)
