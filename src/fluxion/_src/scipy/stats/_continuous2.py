@@ -644,19 +644,27 @@ class skewnorm_gen(rv_continuous):
         return self._logcdf(-z, -a)
 
     def _solve(self, q: Any, a: Any) -> Any:
+        # Newton on log cdf(x) = log q (q <= 1/2) or log q' = log sf(x) (q' = 1 - q): concave in
+        # x, so the iteration reaches far tails in a few steps
         a_s = fnp.stop_gradient(a)
         qs = fnp.stop_gradient(q)
+        lower = qs <= 0.5
 
-        def f(x, stopped):  # the iteration on Owen's T; the final Newton steps accurate
-            return self._cdf_owen(x, a_s) if stopped else self._cdf(x, a)
+        def f(x, stopped):
+            aa, qq = (a_s, qs) if stopped else (a, q)
+            lo_q = fnp.log(fnp.where(lower, qq, 0.5))
+            up_q = fnp.log1p(-fnp.where(lower, 0.5, qq))
+            return fnp.where(lower, self._logcdf(x, aa) - lo_q, up_q - self._logsf(x, aa))
 
         def dens(x, stopped):
-            return fnp.exp(self._logpdf(x, a_s if stopped else a))
+            aa = a_s if stopped else a
+            lp = self._logpdf(x, aa)
+            return fnp.exp(lp - fnp.where(lower, self._logcdf(x, aa), self._logsf(x, aa)))
 
         delta = a_s / fnp.sqrt(1.0 + a_s * a_s)
         half = fnp.where(a_s >= 0, fsp.ndtri(0.5 * (1.0 + qs)), -fsp.ndtri(1.0 - 0.5 * qs))
         x0 = (1.0 - fnp.abs(delta)) * fsp.ndtri(qs) + fnp.abs(delta) * half
-        return _invert(f, dens, q, -_INF, _INF, x0, 40)
+        return _invert(f, dens, 0.0, -_INF, _INF, x0, 16)
 
     def _ppf(self, q: Any, a: Any) -> Any:
         return self._solve(q, a)
