@@ -8,8 +8,11 @@ distributions, domain handling) and state their maths in standard form, one clas
 from ._base import rv_continuous, rv_discrete, rv_frozen
 from ._continuous import *  # noqa: F403
 from ._continuous import __all__ as _continuous_all
+from ._continuous2 import *  # noqa: F403
+from ._continuous2 import __all__ as _continuous2_all
 from ._multivariate import *  # noqa: F403
 from ._multivariate import __all__ as _multivariate_all
 
 __all__ = ["rv_continuous", "rv_discrete", "rv_frozen"] + list(_continuous_all) + list(
+    _continuous2_all) + list(
     _multivariate_all)
