@@ -381,6 +381,12 @@ for _kind in ("iv", "ive", "kv", "kve", "jv", "yv"):
                      "data-dependent size; not ported to numba (tier 0 calls it)")
         cannot_lower("tape", _name, f"{_name} has no tape instruction (a NumPy series / "
                      "quadrature; tier 0 calls it)")
+# --- parameter derivatives of zeta / hyp1f1 / hyp2f1 (prims/special_params.py) --------------
+for _name in ("zeta_dx", "riemann_zeta_dx", "hyp1f1_dp", "hyp2f1_dp"):
+    cannot_lower("numba", _name, f"{_name} is a vectorized NumPy series on Taylor jets with a "
+                 "data-dependent term count; not ported to numba (tier 0 calls it)")
+    cannot_lower("tape", _name, f"{_name} has no tape instruction (a NumPy series on Taylor "
+                 "jets; tier 0 calls it)")
 for _name in ("lambertw", "wofz"):
     cannot_lower("numba", _name, "complex results; complex values stay on tier 0 (SciPy)")
     cannot_lower("tape", _name, "complex results are not encoded")

@@ -4,28 +4,35 @@ integrals, the Faddeeva function, relative entropies, Huber losses, hypergeometr
 
 Values come from ``scipy.special`` (each ``impl`` is the SciPy ufunc, or a one-line call of it);
 every derivative is written with primitives, so it can be differentiated again. Where a
-function's derivative in a parameter has no closed form and no method here (the parameters of
-``hyp1f1`` and ``hyp2f1``, the exponent of ``zeta``, a third derivative in a Bessel order)
-differentiating in it raises ``NotImplementedError`` naming the function
-(:func:`forbid_derivative`), never a silent zero. The first derivative in the order ``v`` of
-``iv``, ``ive``, ``kv``, ``kve``, ``jv``, ``yv`` (real ``x``) is a primitive ``<kind>_dv``
-evaluated by series and quadrature (``special_order``; ~1e-10 relative against mpmath), the
-second a primitive ``<kind>_dvv`` (Richardson differences of the first, 6e-8 at worst).
+function's derivative in a parameter has no closed form and no method here (a third derivative
+in a Bessel order) differentiating in it raises ``NotImplementedError`` naming the function
+(:func:`forbid_derivative`), never a silent zero. The derivatives of ``zeta`` in its exponent
+and of ``hyp1f1``/``hyp2f1`` in their parameters are primitives ``zeta_dx``,
+``riemann_zeta_dx``, ``hyp1f1_dp``, ``hyp2f1_dp`` with a static derivative order, evaluated by
+Euler-Maclaurin and by the hypergeometric series on truncated Taylor series
+(``special_params``; ~1e-14 relative against mpmath); every order is available.
+The first derivative in the order ``v`` of ``iv``, ``ive``, ``kv``, ``kve``, ``jv``, ``yv``
+(real ``x``) is a primitive ``<kind>_dv`` evaluated by series and quadrature
+(``special_order``; ~1e-10 relative against mpmath), the second a primitive ``<kind>_dvv``
+(Richardson differences of the first, 6e-8 at worst).
 Two-output SciPy ufuncs (``sici``, ``fresnel``) are two single-output primitives here.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from typing import Any
 
 import numpy as np
 import scipy.special as sc
 
-from ..core import MissingRule, Primitive, ShapedArray, Zero
+from ..core import MissingRule, Primitive, ShapedArray, Zero, bind_at, current_trace
+from ._helpers import defvjp_parts
 from .batch_rules import batch_elementwise
 from .elementwise import (
+    _broadcast_like,
     abs_p,
     add,
     cos_p,
@@ -52,6 +59,12 @@ from .elementwise import (
 from .special import digamma, erf, scipy_special_ufunc, sinc
 from .special_common import array_elementwise, real_float_dtype
 from .special_order import bessel_dv_values, bessel_dvv_values
+from .special_params import (
+    hyp1f1_dp_values,
+    hyp2f1_dp_values,
+    riemann_zeta_dx_values,
+    zeta_dx_values,
+)
 
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
@@ -295,12 +308,87 @@ def zeta(x: Any, q: Any) -> Any:
     return zeta_p.bind(x, q)
 
 
-# d zeta(x, q) / dq = -x zeta(x + 1, q)
-defderiv(zeta_p, None, lambda ans, x, q: negative(multiply(x, zeta(add(x, 1.0), q))))
-_EXPONENT = "it is not elementary"
-forbid_derivative(zeta_p, {0: "the exponent x"}, _EXPONENT)
-defderiv(riemann_zeta_p, None)
-forbid_derivative(riemann_zeta_p, {0: "x"}, _EXPONENT, "zeta")
+def _defderiv_params(prim: Primitive, *derivs: Any) -> None:
+    """:func:`defderiv` for an elementwise primitive with static parameters: ``derivs[i](ans,
+    *args, **params)`` is the partial derivative in argument ``i`` (``None``: none)."""
+
+    def jvp(primals: Any, tangents: Any, **params: Any) -> Any:
+        ans = bind_at(current_trace(), prim, primals, params)
+        out_t = None
+        for d, t in zip(derivs, tangents):
+            if d is None or type(t) is Zero:
+                continue
+            term = multiply(t, d(ans, *primals, **params))
+            out_t = term if out_t is None else add(out_t, term)
+        if out_t is None:
+            return ans, Zero(ans)
+        return ans, _broadcast_like(out_t, ans.shape)
+
+    def part(d: Any) -> Any:
+        if d is None:
+            return None
+        return lambda g, ans, *args, **params: multiply(g, d(ans, *args, **params))
+
+    prim.jvp = jvp
+    defvjp_parts(prim, *(part(d) for d in derivs))
+
+
+def _check_order(name: str, order: Any) -> None:
+    if not isinstance(order, int | np.integer) or isinstance(order, bool) or order < 1:
+        raise ValueError(f"{name}: expected a positive integer derivative order, got {order!r}")
+
+
+def _params_primitive(name: str, values: Any, nin: int, check: Any) -> Primitive:
+    """An elementwise derivative primitive evaluated by ``values(*args, **params)`` (NumPy, in
+    float64), whose shape rule also validates the static parameters with ``check``."""
+    prim = array_elementwise(name, values, real_float_dtype(nin), cast=True)
+    base = prim.abstract_eval
+
+    def abstract_eval(*avals: ShapedArray, **params: Any) -> ShapedArray:
+        check(name, **params)
+        return base(*avals, **params)
+
+    prim.abstract_eval = abstract_eval
+    return prim
+
+
+def _check_zeta(name: str, *, order: Any) -> None:
+    _check_order(name, order)
+
+
+# d^n/dx^n zeta(x, q) (Hurwitz) and zeta(x) (Riemann), static n >= 1
+zeta_dx_p = _params_primitive(
+    "zeta_dx", lambda x, q, *, order: zeta_dx_values(x, q, order), 2, _check_zeta
+)
+riemann_zeta_dx_p = _params_primitive(
+    "riemann_zeta_dx", lambda x, *, order: riemann_zeta_dx_values(x, order), 1, _check_zeta
+)
+
+
+def _zeta_dq(x: Any, q: Any, order: int) -> Any:
+    # d/dq d^n/dx^n zeta(x, q) = d^n/dx^n (-x zeta(x + 1, q))
+    #                          = -x Z_n(x + 1, q) - n Z_(n-1)(x + 1, q)   (Z_0 = zeta)
+    x1 = add(x, 1.0)
+    upper = zeta_p.bind(x1, q) if order == 0 else zeta_dx_p.bind(x1, q, order=order)
+    out = negative(multiply(x, upper))
+    if order >= 1:
+        lower = zeta_p.bind(x1, q) if order == 1 else zeta_dx_p.bind(x1, q, order=order - 1)
+        out = subtract(out, multiply(lower, float(order)))
+    return out
+
+
+# zeta: d/dx = zeta_dx(order=1), d/dq = -x zeta(x + 1, q)
+defderiv(zeta_p, lambda ans, x, q: zeta_dx_p.bind(x, q, order=1),
+         lambda ans, x, q: _zeta_dq(x, q, 0))
+_defderiv_params(
+    zeta_dx_p,
+    lambda ans, x, q, *, order: zeta_dx_p.bind(x, q, order=order + 1),
+    lambda ans, x, q, *, order: _zeta_dq(x, q, order),
+)
+defderiv(riemann_zeta_p, lambda ans, x: riemann_zeta_dx_p.bind(x, order=1))
+_defderiv_params(
+    riemann_zeta_dx_p, lambda ans, x, *, order: riemann_zeta_dx_p.bind(x, order=order + 1)
+)
 
 # --------------------------------------------------------------------------------------------
 # Exponential integrals
@@ -677,31 +765,119 @@ def _pseudo_huber_dr(ans: Any, delta: Any, r: Any) -> Any:
 defderiv(pseudo_huber_p, _pseudo_huber_ddelta, _pseudo_huber_dr)
 
 # --------------------------------------------------------------------------------------------
-# Hypergeometric functions (derivatives in x by the contiguous relations; none in a, b, c)
+# Hypergeometric functions (derivatives in x by the contiguous relations; in the parameters by
+# the primitives hyp1f1_dp / hyp2f1_dp of a static multi-order, series on Taylor jets)
 # --------------------------------------------------------------------------------------------
 
 hyp1f1_p = _ufunc("hyp1f1")
 hyp2f1_p = _ufunc("hyp2f1")
 
-# d/dx 1F1(a; b; x) = a / b 1F1(a + 1; b + 1; x)
-defderiv(
-    hyp1f1_p,
-    None,
-    None,
-    lambda ans, a, b, x: multiply(
-        divide(a, b), hyp1f1_p.bind(add(a, 1.0), add(b, 1.0), x)
-    ),
+
+def _check_orders(count: int) -> Any:
+    def check(name: str, *, orders: Any) -> None:
+        ok = (
+            isinstance(orders, tuple)
+            and len(orders) == count
+            and all(isinstance(o, int | np.integer) and not isinstance(o, bool) for o in orders)
+            and all(o >= 0 for o in orders)
+            and sum(orders) >= 1
+        )
+        if not ok:
+            raise ValueError(
+                f"{name}: expected orders, a tuple of {count} non-negative integers with a "
+                f"positive sum, got {orders!r}"
+            )
+
+    return check
+
+
+# d^i/da^i d^j/db^j 1F1(a; b; x), orders = (i, j)
+hyp1f1_dp_p = _params_primitive(
+    "hyp1f1_dp", lambda a, b, x, *, orders: hyp1f1_dp_values(a, b, x, orders), 3,
+    _check_orders(2),
 )
-# d/dz 2F1(a, b; c; z) = a b / c 2F1(a + 1, b + 1; c + 1; z)
-defderiv(
-    hyp2f1_p,
-    None,
-    None,
-    None,
-    lambda ans, a, b, c, z: multiply(
-        divide(multiply(a, b), c), hyp2f1_p.bind(add(a, 1.0), add(b, 1.0), add(c, 1.0), z)
-    ),
+# d^i/da^i d^j/db^j d^k/dc^k 2F1(a, b; c; z), orders = (i, j, k)
+hyp2f1_dp_p = _params_primitive(
+    "hyp2f1_dp", lambda a, b, c, z, *, orders: hyp2f1_dp_values(a, b, c, z, orders), 4,
+    _check_orders(3),
 )
-_PARAMETERS = "it has no closed form"
-forbid_derivative(hyp1f1_p, {0: "a", 1: "b"}, _PARAMETERS)
-forbid_derivative(hyp2f1_p, {0: "a", 1: "b", 2: "c"}, _PARAMETERS)
+
+
+def _hyp_partial(prim: Primitive, dp: Primitive, args: tuple, orders: tuple) -> Any:
+    # the partial derivative of ``prim`` of multi-order ``orders`` at ``args``
+    if not any(orders):
+        return prim.bind(*args)
+    return dp.bind(*args, orders=tuple(int(o) for o in orders))
+
+
+def _bump(orders: tuple, i: int) -> tuple:
+    return tuple(o + (j == i) for j, o in enumerate(orders))
+
+
+def _numerator_factor(p: Any, k: int) -> Any:
+    # d^k/dp^k p: p, 1, then 0
+    return p if k == 0 else 1.0
+
+
+def _inverse_factor(c: Any, k: int) -> Any:
+    # d^k/dc^k 1/c = (-1)^k k! c^-(k+1)
+    return multiply(power(c, float(-(k + 1))), (-1.0) ** k * math.factorial(k))
+
+
+def _hyp_dz(prim: Primitive, dp: Primitive, args: tuple, orders: tuple) -> Any:
+    """d/dz of the ``orders`` partial: the same partial of (prod upper / lower) F(params + 1, z)
+    (d/dz pFq = prod a_i / prod b_j pFq(a + 1; b + 1; z)), expanded by Leibniz's rule (the
+    upper parameters enter linearly, so their factors stop at the first derivative)."""
+    *params, z = args
+    shifted = tuple(add(p, 1.0) for p in params) + (z,)
+    n_upper = len(params) - 1
+    ranges = [range(min(o, 1) + 1) for o in orders[:n_upper]] + [range(orders[-1] + 1)]
+    out = None
+    for ks in itertools.product(*ranges):
+        coeff = float(math.prod(math.comb(o, k) for o, k in zip(orders, ks)))
+        factor = _inverse_factor(params[-1], ks[-1])
+        for p, k in zip(params[:n_upper], ks[:n_upper]):
+            factor = multiply(factor, _numerator_factor(p, k))
+        rest = tuple(o - k for o, k in zip(orders, ks))
+        term = multiply(multiply(factor, coeff), _hyp_partial(prim, dp, shifted, rest))
+        out = term if out is None else add(out, term)
+    return out
+
+
+def _real_argument(name: str, z: Any) -> None:
+    dtype = z.dtype if hasattr(z, "dtype") else np.asarray(z).dtype
+    if np.dtype(dtype).kind == "c":
+        raise NotImplementedError(
+            f"{name}: the derivative in the parameters is implemented for a real argument only "
+            "(got complex); hold the parameters fixed (pass them as constants or through "
+            "fluxion.stop_gradient)"
+        )
+
+
+def _hyp_rules(prim: Primitive, dp: Primitive, n_params: int) -> None:
+    def param_rule(i: int) -> Any:
+        return lambda ans, *args, orders: dp.bind(*args, orders=_bump(orders, i))
+
+    def first_rule(i: int) -> Any:
+        def rule(ans: Any, *args: Any) -> Any:
+            _real_argument(prim.name, args[-1])
+            return dp.bind(*args, orders=_bump(zero, i))
+
+        return rule
+
+    def z_rule(ans: Any, *args: Any, orders: tuple) -> Any:
+        return _hyp_dz(prim, dp, args, orders)
+
+    zero = (0,) * n_params
+    defderiv(
+        prim,
+        *(first_rule(i) for i in range(n_params)),
+        lambda ans, *args: _hyp_dz(prim, dp, args, zero),
+    )
+    _defderiv_params(dp, *(param_rule(i) for i in range(n_params)), z_rule)
+
+
+# d/dx 1F1(a; b; x) = a / b 1F1(a + 1; b + 1; x); d/da, d/db: hyp1f1_dp
+_hyp_rules(hyp1f1_p, hyp1f1_dp_p, 2)
+# d/dz 2F1(a, b; c; z) = a b / c 2F1(a + 1, b + 1; c + 1; z); d/da, d/db, d/dc: hyp2f1_dp
+_hyp_rules(hyp2f1_p, hyp2f1_dp_p, 3)
