@@ -29,9 +29,9 @@ def _u(*ranges: tuple[float, float], log: bool = False):
         out = []
         for i, (lo, hi) in enumerate(ranges):
             if log:
-                out.append(np.exp(rng.uniform(np.log(lo), np.log(hi), shapes[i])))
+                out.append(np.exp(rng.uniform(np.log(lo), np.log(hi), shapes[i % 3])))
             else:
-                out.append(rng.uniform(lo, hi, shapes[i]))
+                out.append(rng.uniform(lo, hi, shapes[i % 3]))
         return tuple(out)
 
     return make_args
@@ -218,4 +218,18 @@ ROWS = [
          lambda x: sc.hyp1f1(0.7, 1.9, x), _u((10.0, 30.0)), rtol=1e-10),
     _row("hyp2f1-near-1", lambda z: fsp.hyp2f1(0.6, 1.3, 2.1, z),
          lambda z: sc.hyp2f1(0.6, 1.3, 2.1, z), _u((0.9, 0.99)), rtol=1e-10),
+    # parameter derivatives at awkward points: a negative (a polynomial at integers), large
+    # |x| (Kummer's transformation for x < 0), z near 1 and far below -1 (Pfaff)
+    _row("hyp1f1-params-negative-a", lambda a, x: fsp.hyp1f1(a, 1.7, x),
+         lambda a, x: sc.hyp1f1(a, 1.7, x), _u((-3.5, -0.5), (-4.0, 4.0)), rtol=1e-10),
+    _row("hyp1f1-params-large-x", lambda a, b, x: fsp.hyp1f1(a, b, x), sc.hyp1f1,
+         _u((0.5, 2.0), (1.0, 3.0), (-40.0, -10.0)), rtol=1e-10),
+    _row("hyp2f1-params-near-1", lambda a, b, c, z: fsp.hyp2f1(a, b, c, z), sc.hyp2f1,
+         _u((0.3, 1.0), (0.5, 1.5), (2.6, 3.5), (0.9, 0.98)), rtol=1e-10),
+    _row("hyp2f1-params-negative-z", lambda a, b, c, z: fsp.hyp2f1(a, b, c, z), sc.hyp2f1,
+         _u((0.3, 1.5), (0.5, 1.5), (1.0, 3.0), (-20.0, -1.5)), rtol=1e-10),
+    # zeta in the exponent near the pole and large, and the Riemann function left of 0
+    _row("zeta-x-near-1", lambda x, q: fsp.zeta(x, q), sc.zeta, _u((1.02, 1.1), (0.5, 2.0))),
+    _row("zeta-x-large", lambda x, q: fsp.zeta(x, q), sc.zeta, _u((20.0, 60.0), (0.8, 2.0))),
+    _row("zeta-riemann-x-far-negative", lambda x: fsp.zeta(x), sc.zeta, _u((-30.0, -10.0))),
 ]

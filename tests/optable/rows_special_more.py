@@ -2,9 +2,9 @@
 functions, zeta, exponential integrals, Lambert W, Owen's T, Box-Cox, binom/poch, Spence, sici,
 fresnel, wofz, relative entropies, Huber losses, hypergeometric functions.
 
-Parameters whose derivative raises (hypergeometric parameters, the zeta exponent) are held fixed
-as Python scalars inside the row's function; integer orders (``expn``) are integer arrays, which
-the op table does not perturb. Bessel orders are differentiated (the ``-order`` rows).
+Integer orders (``expn``) are integer arrays, which the op table does not perturb. Bessel
+orders, the zeta exponent and the hypergeometric parameters are differentiated (the ``-order``,
+``zeta``, ``-params`` rows; their derivative primitives in ``special_params``).
 """
 
 from __future__ import annotations
@@ -64,6 +64,10 @@ ROWS = [
     _row("kve-complex", _fixed(fs.kve, _V), _fixed(sc.kve, _V),
          _complex((0.5, 3.0), (-1.0, 1.0)), (sm.kve_p,)),
     _row("zeta-q", _fixed(fs.zeta, 2.5), _fixed(sc.zeta, 2.5), _uniform(0.5, 3.0), (sm.zeta_p,)),
+    # Hurwitz zeta in the exponent x and the shift q (second order in (x, q))
+    _row("zeta", fs.zeta, sc.zeta, _uniform2(1.2, 6.0, 0.3, 3.0), (sm.zeta_p, sm.zeta_dx_p)),
+    _row("zeta_dx", lambda x, q: sm.zeta_dx_p.bind(x, q, order=1), None,
+         _uniform2(1.5, 5.0, 0.5, 3.0), (sm.zeta_dx_p,), order=1),
     # Bessel functions differentiated in the order v too (second order in (v, x)); v between
     # the integers, x across the series / integral branches of special_order
     *[
@@ -94,8 +98,15 @@ ROWS = [
              _uniform(0.5, 5.0), (getattr(sm, f"{name}_dvv_p"),))
         for name in ("iv", "ive", "kv", "kve", "jv", "yv")
     ],
-    # the derivative of the Riemann zeta function in x raises: values only, at integer points
+    # the Riemann zeta function at integer points (values), then differentiated in x on both
+    # sides of the pole (x < 0: the functional equation)
     _row("zeta-riemann", fs.zeta, sc.zeta, _riemann_args, (sm.riemann_zeta_p,)),
+    _row("zeta-riemann-x", fs.zeta, sc.zeta, _uniform(1.2, 6.0),
+         (sm.riemann_zeta_p, sm.riemann_zeta_dx_p)),
+    _row("zeta-riemann-x-negative", fs.zeta, sc.zeta, _uniform(-6.5, -0.2),
+         (sm.riemann_zeta_p, sm.riemann_zeta_dx_p)),
+    _row("zeta-riemann-x-critical", fs.zeta, sc.zeta, _uniform(0.05, 0.9),
+         (sm.riemann_zeta_p, sm.riemann_zeta_dx_p)),
     _row("expi", fs.expi, sc.expi, _uniform(0.2, 3.0), (sm.expi_p,)),
     _row("expi-negative", fs.expi, sc.expi, _uniform(-3.0, -0.2), (sm.expi_p,)),
     _row("exp1", fs.exp1, sc.exp1, _uniform(0.2, 3.0), (sm.exp1_p,)),
@@ -132,6 +143,17 @@ ROWS = [
          _uniform(-2.0, 2.0), (sm.hyp1f1_p,)),
     _row("hyp2f1", _fixed(fs.hyp2f1, 0.6, 1.3, 2.1), _fixed(sc.hyp2f1, 0.6, 1.3, 2.1),
          _uniform(-0.9, 0.9), (sm.hyp2f1_p,)),
+    # in every argument, parameters included (second order in all of them)
+    _row("hyp1f1-params", fs.hyp1f1, sc.hyp1f1, uniforms((0.3, 2.5), (0.5, 3.0), (-3.0, 3.0)),
+         (sm.hyp1f1_p, sm.hyp1f1_dp_p)),
+    _row("hyp2f1-params", fs.hyp2f1, sc.hyp2f1,
+         uniforms((0.2, 2.0), (0.3, 2.0), (1.0, 3.0), (-0.9, 0.9)),
+         (sm.hyp2f1_p, sm.hyp2f1_dp_p)),
+    _row("hyp1f1_dp", lambda a, b, x: sm.hyp1f1_dp_p.bind(a, b, x, orders=(1, 0)), None,
+         uniforms((0.3, 2.5), (0.5, 3.0), (-2.0, 2.0)), (sm.hyp1f1_dp_p,), order=1),
+    _row("hyp2f1_dp", lambda a, b, c, z: sm.hyp2f1_dp_p.bind(a, b, c, z, orders=(0, 0, 1)),
+         None, uniforms((0.2, 2.0), (0.3, 2.0), (1.0, 3.0), (-0.8, 0.8)), (sm.hyp2f1_dp_p,),
+         order=1),
     _row("factorial", fs.factorial, sc.factorial, _uniform(-1.0, 4.0), (sp.gamma_p,)),
     _row("comb", fs.comb, sc.comb, _uniform2(3.0, 6.0, 0.5, 2.5), (sm.binom_p,)),
 ]
