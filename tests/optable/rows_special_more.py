@@ -147,7 +147,7 @@ ROWS = [
     _row("hyp1f1-params", fs.hyp1f1, sc.hyp1f1, uniforms((0.3, 2.5), (0.5, 3.0), (-3.0, 3.0)),
          (sm.hyp1f1_p, sm.hyp1f1_dp_p)),
     _row("hyp2f1-params", fs.hyp2f1, sc.hyp2f1,
-         uniforms((0.2, 2.0), (0.3, 2.0), (1.0, 3.0), (-0.9, 0.9)),
+         uniforms((0.2, 2.0), (0.3, 2.0), (1.0, 3.0), (-0.8, 0.8)),
          (sm.hyp2f1_p, sm.hyp2f1_dp_p)),
     _row("hyp1f1_dp", lambda a, b, x: sm.hyp1f1_dp_p.bind(a, b, x, orders=(1, 0)), None,
          uniforms((0.3, 2.5), (0.5, 3.0), (-2.0, 2.0)), (sm.hyp1f1_dp_p,), order=1),

@@ -20,8 +20,11 @@
 Where the method does not apply the result is NaN: ``zeta`` with ``x <= 1`` or ``q <= 0``
 (Hurwitz; SciPy's value there is NaN or real only at integer ``x``); ``2F1`` at ``z >= 1`` and
 where the series has not converged after ``_MAX_TERMS`` terms (``z`` within about 0.004 of 1,
-or ``z < -250``, with moderate parameters); ``1F1`` where the series has not converged
-(``|x| > 5000``). Accuracy against mpmath: ``tools/special_params_accuracy.py``.
+or ``z`` below about -300, with moderate parameters); ``1F1`` for ``x`` below about -700 (the
+Kummer-transformed series overflows; SciPy's value there is finite) and where the series has
+not converged. Where the derivative itself overflows (``1F1`` for ``x`` above about 700) it is
+inf. Accuracy against mpmath (worst 3.3e-13 relative on its grid):
+``tools/special_params_accuracy.py``.
 """
 
 from __future__ import annotations
@@ -185,14 +188,18 @@ def zeta_dx_values(x: Any, q: Any, n: int) -> np.ndarray:
     """``d^n/dx^n zeta(x, q)`` (Hurwitz) for real ``x > 1``, ``q > 0``; NaN elsewhere."""
     x, q = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(q, dtype=float))
     shape = x.shape
-    x, q = x.ravel(), q.ravel()
+    with np.errstate(all="ignore"):
+        return _zeta_dx(x.ravel(), q.ravel(), n).reshape(shape)
+
+
+def _zeta_dx(x: np.ndarray, q: np.ndarray, n: int) -> np.ndarray:
     out = np.full(x.shape, np.nan)
     ok = (x > 1.0) & (q > 0.0) & np.isfinite(x) & np.isfinite(q)
     if ok.any():
         top = (n,)
         jet = _hurwitz_jet(Jet.variable(x[ok], 0, top), q[ok])
         out[ok] = jet.derivative()
-    return out.reshape(shape)
+    return out
 
 
 def _riemann_jet(s: Jet) -> Jet:
@@ -226,9 +233,10 @@ def riemann_zeta_dx_values(x: Any, n: int) -> np.ndarray:
     x = x.ravel()
     out = np.full(x.shape, np.nan)
     top = (n,)
-    for part in (np.isfinite(x) & (x >= 0.0) & (x != 1.0), np.isfinite(x) & (x < 0.0)):
-        if part.any():
-            out[part] = _riemann_jet(Jet.variable(x[part], 0, top)).derivative()
+    with np.errstate(all="ignore"):
+        for part in (np.isfinite(x) & (x >= 0.0) & (x != 1.0), np.isfinite(x) & (x < 0.0)):
+            if part.any():
+                out[part] = _riemann_jet(Jet.variable(x[part], 0, top)).derivative()
     return out.reshape(shape)
 
 
@@ -277,6 +285,11 @@ def _flat(*arrays: Any) -> tuple[tuple[int, ...], list[np.ndarray]]:
 
 def hyp1f1_dp_values(a: Any, b: Any, x: Any, orders: tuple[int, int]) -> np.ndarray:
     """``d^i/da^i d^j/db^j 1F1(a; b; x)`` for ``orders = (i, j)``, real arguments."""
+    with np.errstate(all="ignore"):
+        return _hyp1f1_dp(a, b, x, orders)
+
+
+def _hyp1f1_dp(a: Any, b: Any, x: Any, orders: tuple[int, int]) -> np.ndarray:
     shape, (a, b, x) = _flat(a, b, x)
     top = tuple(orders)
     out = np.full(a.shape, np.nan)
@@ -301,6 +314,11 @@ def hyp2f1_dp_values(
 ) -> np.ndarray:
     """``d^i/da^i d^j/db^j d^k/dc^k 2F1(a, b; c; z)`` for ``orders = (i, j, k)``, real
     arguments, ``z < 1``."""
+    with np.errstate(all="ignore"):
+        return _hyp2f1_dp(a, b, c, z, orders)
+
+
+def _hyp2f1_dp(a: Any, b: Any, c: Any, z: Any, orders: tuple) -> np.ndarray:
     shape, (a, b, c, z) = _flat(a, b, c, z)
     top = tuple(orders)
     out = np.full(a.shape, np.nan)

@@ -189,8 +189,8 @@ hyp1f1 = _make("hyp1f1", sm.hyp1f1_p, ("a", "b", "x"),
                "``x``, any order) by the power series differentiated term by term on Taylor "
                "series in the parameters (Kummer's ``e^x 1F1(b-a; b; -x)`` for ``x < 0``), "
                "about 1e-14 relative against mpmath (``tools/special_params_accuracy.py``); "
-               "NaN where the series has not converged in 10000 terms (``|x|`` beyond a few "
-               "thousand).",
+               "NaN for ``x`` below about -700 (the transformed series overflows) and where "
+               "the series has not converged in 10000 terms.",
                "real ``a``, ``b``; real or complex ``x``",
                "If a derivative in ``a`` or ``b`` is requested at complex ``x``.")
 hyp2f1 = _make("hyp2f1", sm.hyp2f1_p, ("a", "b", "c", "z"),
@@ -201,7 +201,7 @@ hyp2f1 = _make("hyp2f1", sm.hyp2f1_p, ("a", "b", "c", "z"),
                "z/(z-1))`` for ``z < 0``), about 1e-14 relative against mpmath "
                "(``tools/special_params_accuracy.py``); NaN at ``z >= 1`` and where the series "
                "has not converged in 10000 terms (``z`` within about 0.004 of 1, or "
-               "``z < -250``, for moderate parameters).",
+               "``z`` below about -300, for moderate parameters).",
                "real ``a``, ``b``, ``c``; real or complex ``z``",
                "If a derivative in ``a``, ``b`` or ``c`` is requested at complex ``z``.")
 
