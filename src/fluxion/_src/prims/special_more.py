@@ -10,7 +10,7 @@ in a Bessel order) differentiating in it raises ``NotImplementedError`` naming t
 and of ``hyp1f1``/``hyp2f1`` in their parameters are primitives ``zeta_dx``,
 ``riemann_zeta_dx``, ``hyp1f1_dp``, ``hyp2f1_dp`` with a static derivative order, evaluated by
 Euler-Maclaurin and by the hypergeometric series on truncated Taylor series
-(``special_params``; ~1e-14 relative against mpmath); every order is available.
+(``special_params``; 3e-13 relative at worst against mpmath); every order is available.
 The first derivative in the order ``v`` of ``iv``, ``ive``, ``kv``, ``kve``, ``jv``, ``yv``
 (real ``x``) is a primitive ``<kind>_dv`` evaluated by series and quadrature
 (``special_order``; ~1e-10 relative against mpmath), the second a primitive ``<kind>_dvv``
