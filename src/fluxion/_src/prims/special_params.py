@@ -20,10 +20,10 @@
 Where the method does not apply the result is NaN: ``zeta`` with ``x <= 1`` or ``q <= 0``
 (Hurwitz; SciPy's value there is NaN or real only at integer ``x``); ``2F1`` at ``z >= 1`` and
 where the series has not converged after ``_MAX_TERMS`` terms (``z`` within about 0.004 of 1,
-or ``z`` below about -300, with moderate parameters); ``1F1`` for ``x`` below about -700 (the
-Kummer-transformed series overflows; SciPy's value there is finite) and where the series has
-not converged. Where the derivative itself overflows (``1F1`` for ``x`` above about 700) it is
-inf. Accuracy against mpmath (worst 3.3e-13 relative on its grid):
+or ``z`` below about -300, with moderate parameters); ``1F1`` where the series has not converged
+(``|x|`` beyond about 9000). Where the derivative itself overflows (``1F1`` for ``x`` above
+about 700) it is inf. Accuracy against mpmath (worst 3.3e-13 relative on its grid; at
+``x = -5000``, 7e-13, the rounding of ``e^x``):
 ``tools/special_params_accuracy.py``.
 """
 
@@ -245,9 +245,18 @@ def riemann_zeta_dx_values(x: Any, n: int) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 
-def _series(upper: list[Jet], lower: list[Jet], z: np.ndarray, top: tuple[int, ...]) -> Jet:
-    """``sum_n prod (u)_n / prod (l)_n z^n / n!`` on jets, until every element's terms are
-    below rounding (after the terms have stopped growing); NaN where ``_MAX_TERMS`` is hit."""
+_BIG = 1e150  # terms and partial sums are divided by this when they pass it (exponent kept)
+
+
+def _series(
+    upper: list[Jet], lower: list[Jet], z: np.ndarray, top: tuple[int, ...],
+    log_factor: Any = 0.0,
+) -> Jet:
+    """``exp(log_factor) sum_n prod (u)_n / prod (l)_n z^n / n!`` on jets, until every
+    element's terms are below rounding (after the terms have stopped growing); NaN where
+    ``_MAX_TERMS`` is hit. The sum is kept scaled (a power of ``_BIG`` aside), so a factor
+    ``exp(log_factor)`` that under- or overflows alone does not spoil a finite product."""
+    shift = np.zeros(z.shape)  # the number of times the sum was divided by _BIG
     term = Jet.constant(np.ones(z.shape), top)
     total = Jet.constant(np.ones(z.shape), top)
     scale = np.ones(z.shape)  # running sum of |terms|
@@ -271,10 +280,16 @@ def _series(upper: list[Jet], lower: list[Jet], z: np.ndarray, top: tuple[int, .
         small = (size * tail <= _EPS * scale) & (n > start)
         quiet = np.where(small, quiet + 1, 0)
         if np.all(quiet >= 3):
-            return total
+            break
+        big = scale > _BIG
+        if big.any():
+            down = np.where(big, 1.0 / _BIG, 1.0)
+            term, total, scale = term * down, total * down, scale * down
+            shift = shift + big
     done = quiet >= 3
+    factor = np.exp(log_factor + shift * math.log(_BIG))
     for k in total.coeffs:
-        total.coeffs[k] = np.where(done, total.coeffs[k], np.nan)
+        total.coeffs[k] = np.where(done, total.coeffs[k] * factor, np.nan)
     return total
 
 
@@ -302,7 +317,7 @@ def _hyp1f1_dp(a: Any, b: Any, x: Any, orders: tuple[int, int]) -> np.ndarray:
         xs = x[part]
         if kummer:
             # 1F1(a; b; x) = e^x 1F1(b - a; b; -x)
-            jet = _series([jb - ja], [jb], -xs, top) * np.exp(xs)
+            jet = _series([jb - ja], [jb], -xs, top, log_factor=xs)
         else:
             jet = _series([ja], [jb], xs, top)
         out[part] = jet.derivative()

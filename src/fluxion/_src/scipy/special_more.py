@@ -189,8 +189,8 @@ hyp1f1 = _make("hyp1f1", sm.hyp1f1_p, ("a", "b", "x"),
                "``x``, any order) by the power series differentiated term by term on Taylor "
                "series in the parameters (Kummer's ``e^x 1F1(b-a; b; -x)`` for ``x < 0``), "
                "1.5e-13 relative at worst against mpmath (``tools/special_params_accuracy.py``); "
-               "NaN for ``x`` below about -700 (the transformed series overflows) and where "
-               "the series has not converged in 10000 terms.",
+               "NaN where the series has not converged in 10000 terms (``|x|`` beyond about "
+               "9000).",
                "real ``a``, ``b``; real or complex ``x``",
                "If a derivative in ``a`` or ``b`` is requested at complex ``x``.")
 hyp2f1 = _make("hyp2f1", sm.hyp2f1_p, ("a", "b", "c", "z"),
