@@ -635,7 +635,9 @@ def solve_ivp(
         args = ()
     elif not isinstance(args, tuple):
         args = (args,)
-    if np.shape(t_span) != (2,) and not (isinstance(t_span, tuple | list) and len(t_span) == 2):
+    # a tuple may hold traced times (np.shape would try to make an array of them)
+    pair = len(t_span) == 2 if isinstance(t_span, tuple | list) else np.shape(t_span) == (2,)
+    if not pair:
         raise ValueError(f"{name}: t_span must be a pair (t0, tf), got {t_span!r}")
     t0, tf = t_span
     y = _state(name, y0, allow_scalar=False)
