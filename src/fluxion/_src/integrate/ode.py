@@ -317,6 +317,12 @@ def _adjoint_impl(*args: Any, rhs: Rhs, api: str, method: str, rtol: float, atol
     g = np.asarray(args[3], np.float64)
     theta = [np.asarray(x) for x in args[4:]]
     n, m, p = rhs.n, ts.shape[0], int(sum(rhs.sizes))
+    if not (np.all(np.isfinite(ys)) and np.all(np.isfinite(g))):
+        # a failed forward solve (or an overflow downstream): the value is not finite, so
+        # neither is its gradient (a sampler or line search then rejects the point)
+        return (np.full(n, np.nan), np.full(m, np.nan)) + tuple(
+            np.full(size, np.nan) for size in rhs.sizes
+        )
     if api == "odeint":
         method, opts = "LSODA", {}
     else:
