@@ -18,8 +18,11 @@ An ODE solve is an adaptive SciPy loop (a Python call per step), which the compi
 cannot call: the sampler runs its Python NUTS and says so once with a ``PerformanceWarning``
 naming the ``ode`` primitive.
 
-Run ``python examples/predator_prey.py`` (4 chains; a few minutes), or ``--quick`` for a short
-smoke run (two short chains after an L-BFGS start at the posterior mode).
+Run ``python examples/predator_prey.py`` (4 chains x (400 warm-up + 400 draws), run two at a
+time in worker processes: about 27 CPU minutes, 35 minutes of wall time on a shared two-core
+machine; it gave max R-hat 1.006, min ESS 452, no divergences, every planted value within
+0.85 posterior sd of its mean), or ``--quick`` for a short smoke run (two short chains after an
+L-BFGS start at the posterior mode; about a minute).
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ def test_short_nuts_run_warns_once_naming_the_ode_primitive():
         assert draws.shape == (2, 5) and np.all(np.isfinite(draws)) and np.all(draws > 0)
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # about 27 CPU minutes (measured 2026-12-06: max R-hat 1.006, min ESS 452)
 def test_full_run_converges_and_recovers_the_planted_values():
     out = main([])
     assert max(out["rhat"].values()) < 1.01
