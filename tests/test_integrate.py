@@ -263,3 +263,15 @@ def test_sample_rules_match_scipy_and_differentiate():
         cumulative_trapezoid(y, initial=1.0)
     with pytest.raises(ValueError, match="simpson: x must have the length"):
         simpson(y, x=x[:5])
+
+
+def test_gradient_at_a_non_finite_value_is_nan_not_an_error():
+    # a sampler or line search may step where the loss is NaN: the adjoint then gives NaN (the
+    # point is rejected) instead of SciPy's "y0 must be finite" from the backward solve
+    def loss(k):
+        ys = odeint(lambda y, t, k: -k * y, np.array([1.0]), np.array([0.0, 1.0]), args=(k,))
+        return fnp.sum(fnp.sqrt(ys - 2.0))  # NaN, with a NaN cotangent
+
+    with np.errstate(invalid="ignore"):
+        g = fluxion.grad(loss)(0.5)
+    assert np.isnan(g)

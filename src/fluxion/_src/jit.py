@@ -611,6 +611,10 @@ def _concrete(x: Any) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
+# argument types that are always pytree leaves (the fast path of JitFunction._entry)
+_PLAIN = frozenset({np.ndarray, float, np.float64})
+
+
 def _leaf_key(x: Any) -> Any:
     t = type(x)
     if t is np.ndarray:
@@ -673,6 +677,7 @@ class JitFunction:
         self.__doc__ = getattr(fun, "__doc__", None)
         self.__wrapped__ = fun
         self._cache: dict = {}
+        self._plain_trees: dict = {}  # n -> the treedef of n positional array leaves, no kwargs
         # jvp/vjp/vmap versions of a jitted function report (warn) as that function
         self._root = root._root if root is not None else self
         self._random_warned = False
@@ -713,8 +718,17 @@ class JitFunction:
         return dyn, dyn_kw, static
 
     def _entry(self, args: tuple, kwargs: dict) -> tuple[CacheEntry, list]:
-        dyn, dyn_kw, static = self._split(args, kwargs)
-        flat, in_tree = tree_flatten((dyn, dyn_kw))
+        if not kwargs and not self.static_argnums and all(type(a) in _PLAIN for a in args):
+            # the common call f(array, ..., float): every argument is a leaf, so the flat
+            # leaves are the arguments and the structure depends on their count only (the
+            # solvers' callbacks call a jitted function thousands of times this way)
+            flat, static = list(args), ()
+            in_tree = self._plain_trees.get(len(args))
+            if in_tree is None:
+                in_tree = self._plain_trees[len(args)] = tree_flatten((args, {}))[1]
+        else:
+            dyn, dyn_kw, static = self._split(args, kwargs)
+            flat, in_tree = tree_flatten((dyn, dyn_kw))
         key = (in_tree, static, tuple(_leaf_key(x) for x in flat))
         entry = self._cache.get(key)
         if entry is not None:

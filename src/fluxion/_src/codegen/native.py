@@ -25,6 +25,7 @@ import numpy as np
 
 from ..ir.graph import Graph
 from .cache import CompileJob, compile_in_processes, digest_of, write_module
+from .lowering import reason as lowering_reason
 
 __all__ = [
     "KERNEL_MIN_WORK",
@@ -164,9 +165,14 @@ def _kernel_blocker(graph: Graph) -> str:
     from .tier1 import lowerable
 
     missing = lowerable(graph)
-    if missing:
-        return f"no numba lowering for {', '.join(missing)}"
-    return ""
+    if not missing:
+        return ""
+    # name each primitive with the lowering table's reason (primitives sharing one, together)
+    by_reason: dict[str, list[str]] = {}
+    for name in missing:
+        by_reason.setdefault(lowering_reason("numba", name) or "", []).append(name)
+    parts = [", ".join(names) + (f" ({why})" if why else "") for why, names in by_reason.items()]
+    return f"no numba lowering for {'; '.join(parts)}"
 
 
 def native_potential(graph: Graph, dim: int, prefer: str = "auto") -> NativePotential:

@@ -317,6 +317,12 @@ def _adjoint_impl(*args: Any, rhs: Rhs, api: str, method: str, rtol: float, atol
     g = np.asarray(args[3], np.float64)
     theta = [np.asarray(x) for x in args[4:]]
     n, m, p = rhs.n, ts.shape[0], int(sum(rhs.sizes))
+    if not (np.all(np.isfinite(ys)) and np.all(np.isfinite(g))):
+        # a failed forward solve (or an overflow downstream): the value is not finite, so
+        # neither is its gradient (a sampler or line search then rejects the point)
+        return (np.full(n, np.nan), np.full(m, np.nan)) + tuple(
+            np.full(size, np.nan) for size in rhs.sizes
+        )
     if api == "odeint":
         method, opts = "LSODA", {}
     else:
@@ -635,7 +641,9 @@ def solve_ivp(
         args = ()
     elif not isinstance(args, tuple):
         args = (args,)
-    if np.shape(t_span) != (2,) and not (isinstance(t_span, tuple | list) and len(t_span) == 2):
+    # a tuple may hold traced times (np.shape would try to make an array of them)
+    pair = len(t_span) == 2 if isinstance(t_span, tuple | list) else np.shape(t_span) == (2,)
+    if not pair:
         raise ValueError(f"{name}: t_span must be a pair (t0, tf), got {t_span!r}")
     t0, tf = t_span
     y = _state(name, y0, allow_scalar=False)
