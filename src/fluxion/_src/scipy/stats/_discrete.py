@@ -9,9 +9,11 @@ Hurwitz zeta function (Euler-Maclaurin, written in differentiable operations). Q
 SciPy's discrete search (the smallest ``k`` with ``cdf(k) >= q``; ``sf(k) <= q`` for ``isf``):
 integer-valued, so their derivatives are zero.
 
-Sums over a finite support whose length depends on an integer parameter (the beta-binomial and
-hypergeometric cdfs, entropies of the binomial families) need the integer parameters and the
-points as concrete values (they are outside ``jit``; under ``jit`` make them static).
+Quantiles are capped at ``2**62`` (beyond int64 draws; only the Zipf with ``a`` near 1 and
+``q`` near 1 reaches it). Sums over a finite support whose length depends on an integer
+parameter (the beta-binomial and hypergeometric cdfs and quantiles, the entropies of the
+binomial, negative binomial, beta-binomial and hypergeometric) need the integer parameters
+and the points as concrete values (they are outside ``jit``; under ``jit`` make them static).
 """
 
 from __future__ import annotations
@@ -57,6 +59,11 @@ def _need_concrete(where: str, what: str, *xs: Any) -> list[np.ndarray]:
                         "whose length they set); got a traced value inside jit or vmap. Pass "
                         "them as static arguments (jit(..., static_argnums=...)).")
     return values
+
+
+def _log_comb(n: Any, k: Any) -> Any:
+    """``log C(n, k) = log n! - log k! - log (n - k)!``."""
+    return fsp.gammaln(n + 1.0) - fsp.gammaln(k + 1.0) - fsp.gammaln(n - k + 1.0)
 
 
 def _isintegral(x: Any) -> Any:
@@ -296,8 +303,7 @@ class binom_gen(_Discrete):
 
     def _logpmf(self, k: Any, n: Any, p: Any) -> Any:
         # log C(n, k) + k log p + (n - k) log(1 - p)
-        comb = fsp.gammaln(n + 1.0) - fsp.gammaln(k + 1.0) - fsp.gammaln(n - k + 1.0)
-        return comb + fsp.xlogy(k, p) + fsp.xlog1py(n - k, -p)
+        return _log_comb(n, k) + fsp.xlogy(k, p) + fsp.xlog1py(n - k, -p)
 
     def _cdf(self, k: Any, n: Any, p: Any) -> Any:
         # P(X <= k) = I_{1-p}(n - k, k + 1) (SciPy's bdtr), k < n
@@ -448,9 +454,11 @@ class betabinom_gen(_FiniteSum):
         return 0.0, n
 
     def _logpmf(self, k: Any, n: Any, a: Any, b: Any) -> Any:
-        # log C(n, k) = -log(n + 1) - log B(n - k + 1, k + 1)
-        comb = -fnp.log(n + 1.0) - fsp.betaln(n - k + 1.0, k + 1.0)
-        return comb + fsp.betaln(k + a, n - k + b) - fsp.betaln(a, b)
+        # log C(n, k) + log B(k + a, n - k + b) - log B(a, b), with every log B(x, y) written
+        # as gammaln(x) + gammaln(y) - gammaln(x + y) (gammaln lowers into compiled code)
+        return (_log_comb(n, k) + fsp.gammaln(k + a) + fsp.gammaln(n - k + b)
+                - fsp.gammaln(n + a + b) - fsp.gammaln(a) - fsp.gammaln(b)
+                + fsp.gammaln(a + b))
 
     def _stats(self, n: Any, a: Any, b: Any) -> tuple[Any, Any]:
         e_p = a / (a + b)
@@ -478,11 +486,8 @@ class hypergeom_gen(_FiniteSum):
         return fnp.maximum(N - (M - n), 0.0), fnp.minimum(n, N)
 
     def _logpmf(self, k: Any, M: Any, n: Any, N: Any) -> Any:
-        # SciPy's form: each binomial coefficient C(a, b) = 1 / ((a + 1) B(a - b + 1, b + 1))
-        bad = M - n
-        return (fsp.betaln(n + 1.0, 1.0) + fsp.betaln(bad + 1.0, 1.0)
-                + fsp.betaln(M - N + 1.0, N + 1.0) - fsp.betaln(k + 1.0, n - k + 1.0)
-                - fsp.betaln(N - k + 1.0, bad - N + k + 1.0) - fsp.betaln(M + 1.0, 1.0))
+        # log C(n, k) + log C(M - n, N - k) - log C(M, N)
+        return _log_comb(n, k) + _log_comb(M - n, N - k) - _log_comb(M, N)
 
     def _stats(self, M: Any, n: Any, N: Any) -> tuple[Any, Any]:
         mean = N * n / M
