@@ -36,9 +36,10 @@ __all__ = ["poisson", "binom", "nbinom", "geom", "bernoulli", "betabinom", "hype
 _NAN = float("nan")
 _INF = float("inf")
 _LOG_2PI = math.log(2.0 * math.pi)
-# bisection steps of the quantile search under a trace (the bracket is then not concrete):
-# enough for any bracket of width below 2**62
-_TRACED_STEPS = 64
+# the quantile search under a trace (the bracket is then not concrete): _TRACED_STEPS steps
+# that each test _SPLIT points, enough for any bracket of width below 2**62
+_SPLIT = 63
+_TRACED_STEPS = 12
 _BIG = 2.0 ** 62
 
 
@@ -152,17 +153,27 @@ class _Discrete(rv_discrete):
         high = fnp.where(ok(high), high, fnp.minimum(hi, _BIG))
         low = fnp.where(fnp.logical_or(low < lo, fnp.logical_not(ok(fnp.maximum(low, lo)))),
                         low, lo - 1.0)
-        if concrete:
+        if concrete:  # bisection, as many steps as the widest bracket needs
             width = float(np.max(np.asarray(high - low), initial=1.0))
-            steps = max(int(math.ceil(math.log2(max(width, 1.0)))) + 1, 1)
-        else:
-            steps = _TRACED_STEPS
-        for _ in range(steps):
-            active = high - low > 1.0
-            mid = fnp.where(active, fnp.floor(0.5 * (low + high)), high)
-            good = ok(mid)
-            high = fnp.where(fnp.logical_and(active, good), mid, high)
-            low = fnp.where(fnp.logical_and(active, fnp.logical_not(good)), mid, low)
+            for _ in range(max(int(math.ceil(math.log2(max(width, 1.0)))) + 1, 1)):
+                active = high - low > 1.0
+                mid = fnp.where(active, fnp.floor(0.5 * (low + high)), high)
+                good = ok(mid)
+                high = fnp.where(fnp.logical_and(active, good), mid, high)
+                low = fnp.where(fnp.logical_and(active, fnp.logical_not(good)), mid, low)
+            return high
+        # traced (the width is unknown): a 64-way search, a few steps of _SPLIT points each
+        # (a small graph for the compiled backends), enough for any bracket below 2**62
+        frac = (np.arange(1.0, _SPLIT + 1.0) / (_SPLIT + 1.0)).reshape(
+            (_SPLIT,) + (1,) * len(np.shape(low + high)))
+        for _ in range(_TRACED_STEPS):
+            width = high - low
+            good = ok(low + fnp.ceil(width * frac))  # candidate i = low + ceil(width i / 64)
+            # the predicate is monotone: the answer lies between the last failing candidate
+            # and the first passing one (a count, which every backend lowers)
+            failing = fnp.sum(fnp.where(good, 0.0, 1.0), axis=0)
+            high = low + fnp.ceil(width * (failing + 1.0) / (_SPLIT + 1.0))
+            low = low + fnp.ceil(width * failing / (_SPLIT + 1.0))
         return high
 
     def _ppf(self, q: Any, *shapes: Any) -> Any:
