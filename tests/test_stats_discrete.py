@@ -385,3 +385,19 @@ def test_compiled_nuts_samples_a_model_of_every_family(compiled_nuts):
                      seed=0, progress=False)
     assert res.compiled == "chain", res.compiled_reason
     assert np.all(np.isfinite(res.draws["x"]))
+
+
+def test_traced_quantile_search_equals_the_eager_one_over_wide_brackets():
+    # under jit the search runs a fixed number of 64-way steps (enough for brackets < 2**62)
+    q = np.array([1e-12, 0.3, 0.5, 1 - 1e-8])
+    a = np.array([[1.6], [3.0]])
+    mu = np.array([[1e-3], [1e6]])
+    f = fluxion.jit(lambda q, a, mu: (fst.zipf.ppf(q, a), fst.zipf.isf(q, a),
+                                      fst.poisson.ppf(q, mu), fst.geom.isf(q, 1e-9)))
+    want = (fst.zipf.ppf(q, a), fst.zipf.isf(q, a), fst.poisson.ppf(q, mu),
+            fst.geom.isf(q, 1e-9))
+    for got, w in zip(f(q, a, mu), want):
+        np.testing.assert_array_equal(got, w)
+    np.testing.assert_array_equal(
+        fluxion.vmap(lambda m: fst.poisson.isf(q, m))(np.array([0.5, 50.0])),
+        fst.poisson.isf(q, np.array([[0.5], [50.0]])))
