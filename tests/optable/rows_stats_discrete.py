@@ -20,10 +20,10 @@ _TRACED_COLUMNS = {c: _SUM for c in ("vmap_axis0", "vmap_axis1", "vmap_none", "j
 _SUMMED = ("cdf", "logcdf", "sf", "logsf", "ppf", "isf", "entropy")
 # Under a trace the quantile is a fixed 12-step, 64-way search (~330 equations). Where every
 # primitive has a numba lowering (geom, bernoulli, randint, zipf; the others hold incomplete
-# gamma/beta functions that numba declines), numba compiles that one function for more than
-# ten minutes: too slow for the column. The jit, tape and vmap columns run the same graph.
+# gamma/beta functions that numba declines), numba compiles that one function for over six minutes
+# (stopped there): too slow for the column. The jit, tape and vmap columns run the same graph.
 _SLOW_NUMBA = {"inapplicable": {"tier1": "numba compiles the traced 12-step quantile search "
-                                         "for more than ten minutes (cost, not a defect); "
+                                         "for over six minutes (cost, not a defect); "
                                          "jit, tape and vmap run the same graph"}}
 _QUANTILES_SLOW = {"ppf": _SLOW_NUMBA, "isf": _SLOW_NUMBA}
 
