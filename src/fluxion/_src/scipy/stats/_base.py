@@ -416,9 +416,22 @@ class rv_discrete(_Family):
         lo, _ = self._support(*shapes)
         return lo
 
+    def _parse(self, method: str, args: tuple, kwds: dict, lead: tuple = ()) -> tuple:
+        """As the continuous families, and the arguments (with ``lead``: ``(name, value)`` of
+        the point or probability) must broadcast together."""
+        shapes, loc, scale = super()._parse(method, args, kwds)
+        named = list(lead) + list(zip(self.shapes, shapes)) + [("loc", loc)]
+        try:
+            np.broadcast_shapes(*[np.shape(v) for _, v in named])
+        except ValueError:
+            listed = ", ".join(f"{n} {np.shape(v)}" for n, v in named)
+            raise ValueError(f"{self.name}.{method}: expected arguments that broadcast "
+                             f"together, got shapes {listed}") from None
+        return shapes, loc, scale
+
     def _standardize(self, method: str, k: Any, args: tuple, kwds: dict):
-        shapes, loc, _ = self._parse(method, args, kwds)
         k = self._array(f"{self.name}.{method}", "k", k)
+        shapes, loc, _ = self._parse(method, args, kwds, (("k", k),))
         ok, s, _ = self._valid(shapes, None)
         lo, hi = self._support(*s)
         return k - loc, s, ok, lo, hi
@@ -484,8 +497,8 @@ class rv_discrete(_Family):
 
     def _quantile(self, method: str, q: Any, args: tuple, kwds: dict, fn: Any,
                   at_zero_is_lo: bool) -> Any:
-        shapes, loc, _ = self._parse(method, args, kwds)
         q = self._array(f"{self.name}.{method}", "q", q)
+        shapes, loc, _ = self._parse(method, args, kwds, (("q", q),))
         ok, s, _ = self._valid(shapes, None)
         lo, hi = self._support(*s)
         inside = fnp.logical_and(q > 0.0, q < 1.0)
