@@ -508,14 +508,19 @@ def _bound(err: float | None) -> float | None:
     return next((b for b in _BOUNDS if err <= b), np.inf)
 
 
+# Floats that set a solver's accuracy, not the mathematical value: the result is the same
+# function of the other arguments to within them, so a derivative in them has no meaning.
+_SOLVER_SETTINGS = frozenset({"rtol", "atol", "epsabs", "epsrel"})
+
+
 def columns(entries: list[dict[str, Any]]) -> dict[str, Any]:
     rows = [e["row"] for e in entries]
     diff = [e for e in entries if not e["row"].nondiff]
     vmap = ("vmap_axis0", "vmap_axis1", "vmap_none")
     impl_rows = [r for r in rows if _runs(r, "impl")]
-    continuous = list(dict.fromkeys(  # in the order of the function's signature
+    continuous = [p for p in dict.fromkeys(  # in the order of the function's signature
         [p for e in diff for p, ks in e["kinds"].items() if ks & {"float", "complex", "traced"}]
-        + [p for e in diff for p in sorted(e["perturbed"])]))
+        + [p for e in diff for p in sorted(e["perturbed"])]) if p not in _SOLVER_SETTINGS]
     args: dict[str, str] = {}
     for p in continuous:
         by = [e["row"] for e in diff if p in e["perturbed"]]

@@ -29,6 +29,13 @@ import numpy as np
 
 
 def _demo(args: argparse.Namespace) -> int:
+    # print options scoped to the demo: tests call the CLI in-process, and a global change
+    # leaked into every later repr (the coverage doc's messages came out with 10 digits)
+    with np.printoptions(precision=10, suppress=False, linewidth=100):
+        return _demo_printed(args)
+
+
+def _demo_printed(args: argparse.Namespace) -> int:
     import fluxion
     import fluxion.numpy as fnp
     from fluxion._src.demo import (
@@ -44,7 +51,6 @@ def _demo(args: argparse.Namespace) -> int:
     def loglike(p: np.ndarray) -> object:
         return line_log_likelihood(p[0], p[1], p[2], x, y)
 
-    np.set_printoptions(precision=10, suppress=False, linewidth=100)
     print(f"fluxion {fluxion.__version__}: the seed line fit (N={args.n}, seed={args.seed})")
     print(f"at (m, b, s) = {TRUE_PARAMS}")
     t0 = time.perf_counter()

@@ -581,8 +581,11 @@ class zipf_gen(_Discrete):
         return mean, var
 
     def _entropy(self, a: Any) -> Any:
-        z = _hurwitz(a, 1.0)
-        return fnp.log(z) - a * _hurwitz(a, 1.0, derivative=True) / z
+        # log zeta(a) = log1p(zeta(a, 2)): for large a, zeta(a) = 1 + 2^-a + ... and log(z)
+        # would keep only the digits of z - 1 that survive rounding z (1e-9 relative at a = 30)
+        tail = _hurwitz(a, 2.0)
+        z = 1.0 + tail
+        return fnp.log1p(tail) - a * _hurwitz(a, 1.0, derivative=True) / z
 
 
 poisson = poisson_gen()
