@@ -185,10 +185,7 @@ row("simpson-x-odd", lambda y, x: fig.simpson(y, x=x), lambda y, x: si.simpson(y
 row("simpson-x-even", lambda y, x: fig.simpson(y, x=x), lambda y, x: si.simpson(y, x=x),
     _samples((3, 6), True), **_EXACT)
 row("simpson-dx-even", lambda y, dx: fig.simpson(y, dx=dx),
-    lambda y, dx: si.simpson(y, dx=dx), _samples((8,), False), **_EXACT,
-    xfail={"tier1": "tier 1: a 0-d `where` lowers to np.where, a 0-d array in numba, which "
-           "scatter_add's element update `v[i] += w` cannot take (iadd(float64, "
-           "array(float64, 0d))): the gradient graph does not compile"})
+    lambda y, dx: si.simpson(y, dx=dx), _samples((8,), False), **_EXACT)
 row("cumulative_trapezoid-x", lambda y, x: fig.cumulative_trapezoid(y, x),
     lambda y, x: si.cumulative_trapezoid(y, x), _samples((2, 6), True), **_EXACT)
 row("cumulative_trapezoid-dx-initial",

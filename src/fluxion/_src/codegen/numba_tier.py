@@ -189,6 +189,13 @@ def _numba_transpose(eqn: Any) -> str:
 
 @lowering.register("numba", "where")
 def _numba_where(eqn: Any) -> str:
+    out = eqn.outs[0].aval
+    if out.ndim == 0 and np.dtype(out.dtype).kind in "iuf":
+        # numba's np.where of 0-d inputs gives a 0-d array, which a later scalar use (e.g.
+        # scatter_add's `v[i] += w`) rejects: select between the scalars instead
+        dtype = np.dtype(out.dtype).name
+        return (f"np.{dtype}(np.asarray({{1}}).item() if np.asarray({{0}}).item() "
+                f"else np.asarray({{2}}).item())")
     return "np.where({0}, {1}, {2})"
 
 
