@@ -120,13 +120,18 @@ def _broadcast_like(t: Any, shape: tuple[int, ...]) -> Any:
     return t
 
 
-def defderiv(prim: Primitive, *derivs: Any) -> None:
+def defderiv(prim: Primitive, *derivs: Any, with_params: bool = False) -> None:
     """Give an elementwise primitive its derivatives, one function per argument.
 
     ``derivs[i](ans, *args)`` returns the partial derivative of the output with respect to
     argument ``i`` (``None``: not differentiable in that argument). The jvp is
     ``sum_i d_i * t_i`` and the vjp ``(g * d_i for each i)``; un-broadcasting is central.
+    ``with_params=True``: the primitive has static parameters (e.g. a derivative order) and
+    each rule is called ``derivs[i](ans, *args, **params)``.
     """
+
+    def deriv(d: Any, ans: Any, args: Any, params: dict) -> Any:
+        return d(ans, *args, **params) if with_params else d(ans, *args)
 
     def jvp(primals: Any, tangents: Any, **params: Any) -> Any:
         ans = bind_at(current_trace(), prim, primals, params)
@@ -134,7 +139,7 @@ def defderiv(prim: Primitive, *derivs: Any) -> None:
         for d, t in zip(derivs, tangents):
             if d is None or type(t) is Zero:
                 continue
-            term = multiply(t, d(ans, *primals))
+            term = multiply(t, deriv(d, ans, primals, params))
             out_t = term if out_t is None else add(out_t, term)
         if out_t is None:
             return ans, Zero(ans)
@@ -143,7 +148,7 @@ def defderiv(prim: Primitive, *derivs: Any) -> None:
     def part(d: Any) -> Any:
         if d is None:
             return None
-        return lambda g, ans, *args, **params: multiply(g, d(ans, *args))
+        return lambda g, ans, *args, **params: multiply(g, deriv(d, ans, args, params))
 
     prim.jvp = jvp
     defvjp_parts(prim, *(part(d) for d in derivs))

@@ -28,11 +28,9 @@ from typing import Any
 import numpy as np
 import scipy.special as sc
 
-from ..core import MissingRule, Primitive, ShapedArray, Zero, bind_at, current_trace
-from ._helpers import defvjp_parts
+from ..core import MissingRule, Primitive, ShapedArray, Zero
 from .batch_rules import batch_elementwise
 from .elementwise import (
-    _broadcast_like,
     abs_p,
     add,
     cos_p,
@@ -308,31 +306,6 @@ def zeta(x: Any, q: Any) -> Any:
     return zeta_p.bind(x, q)
 
 
-def _defderiv_params(prim: Primitive, *derivs: Any) -> None:
-    """:func:`defderiv` for an elementwise primitive with static parameters: ``derivs[i](ans,
-    *args, **params)`` is the partial derivative in argument ``i`` (``None``: none)."""
-
-    def jvp(primals: Any, tangents: Any, **params: Any) -> Any:
-        ans = bind_at(current_trace(), prim, primals, params)
-        out_t = None
-        for d, t in zip(derivs, tangents):
-            if d is None or type(t) is Zero:
-                continue
-            term = multiply(t, d(ans, *primals, **params))
-            out_t = term if out_t is None else add(out_t, term)
-        if out_t is None:
-            return ans, Zero(ans)
-        return ans, _broadcast_like(out_t, ans.shape)
-
-    def part(d: Any) -> Any:
-        if d is None:
-            return None
-        return lambda g, ans, *args, **params: multiply(g, d(ans, *args, **params))
-
-    prim.jvp = jvp
-    defvjp_parts(prim, *(part(d) for d in derivs))
-
-
 def _check_order(name: str, order: Any) -> None:
     if not isinstance(order, int | np.integer) or isinstance(order, bool) or order < 1:
         raise ValueError(f"{name}: expected a positive integer derivative order, got {order!r}")
@@ -380,14 +353,17 @@ def _zeta_dq(x: Any, q: Any, order: int) -> Any:
 # zeta: d/dx = zeta_dx(order=1), d/dq = -x zeta(x + 1, q)
 defderiv(zeta_p, lambda ans, x, q: zeta_dx_p.bind(x, q, order=1),
          lambda ans, x, q: _zeta_dq(x, q, 0))
-_defderiv_params(
+defderiv(
     zeta_dx_p,
     lambda ans, x, q, *, order: zeta_dx_p.bind(x, q, order=order + 1),
     lambda ans, x, q, *, order: _zeta_dq(x, q, order),
+    with_params=True,
 )
 defderiv(riemann_zeta_p, lambda ans, x: riemann_zeta_dx_p.bind(x, order=1))
-_defderiv_params(
-    riemann_zeta_dx_p, lambda ans, x, *, order: riemann_zeta_dx_p.bind(x, order=order + 1)
+defderiv(
+    riemann_zeta_dx_p,
+    lambda ans, x, *, order: riemann_zeta_dx_p.bind(x, order=order + 1),
+    with_params=True,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -874,7 +850,7 @@ def _hyp_rules(prim: Primitive, dp: Primitive, n_params: int) -> None:
         *(first_rule(i) for i in range(n_params)),
         lambda ans, *args: _hyp_dz(prim, dp, args, zero),
     )
-    _defderiv_params(dp, *(param_rule(i) for i in range(n_params)), z_rule)
+    defderiv(dp, *(param_rule(i) for i in range(n_params)), z_rule, with_params=True)
 
 
 # d/dx 1F1(a; b; x) = a / b 1F1(a + 1; b + 1; x); d/da, d/db: hyp1f1_dp
