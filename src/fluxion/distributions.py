@@ -1,0 +1,11 @@
+"""``fluxion.distributions``: probability distributions with TensorFlow Probability's interface.
+
+``Normal(loc, scale).log_prob(x)``, ``.sample(sample_shape, seed=)``, ``.cdf``, ``.quantile``,
+``.mean()``, ``.entropy()``, ``kl_divergence(p, q)``, ``batch_shape``/``event_shape``,
+``support`` and ``default_bijector``; every family is a pytree written with
+:mod:`fluxion.numpy`, so it works under ``jit``, ``vmap`` and ``grad`` and compiles into the
+NUTS sampler. See :mod:`fluxion._src.distributions.base` for the conventions.
+"""
+
+from ._src.distributions import *  # noqa: F403
+from ._src.distributions import __all__ as __all__  # noqa: F401
