@@ -736,3 +736,60 @@ def test_unrolled_solves_and_cholesky_equal_the_lapack_primitives():
     for d in (fd.MultivariateNormal(loc, covariance_matrix=big),
               fd.MultivariateNormal(loc, precision_matrix=np.linalg.inv(big))):
         assert_close(d.log_prob(x), ref, 1e-10, 0.0, d.name + ".log_prob (K = 40)")
+
+
+# --------------------------------------------------------------------------------------------
+# Compiled: every family's log_prob and its gradient run on the compiled NUTS's tape machine
+# --------------------------------------------------------------------------------------------
+
+_C3 = np.array([[2.0, 0.3, 0.1], [0.3, 1.0, 0.2], [0.1, 0.2, 1.5]])
+_L3 = np.linalg.cholesky(_C3)
+_CORR3 = np.array([[1.0, 0.3, 0.1], [0.3, 1.0, -0.2], [0.1, -0.2, 1.0]])
+_X = np.random.default_rng(26).normal(size=(5, 3))  # five observations
+_SIMPLEX = np.random.default_rng(27).dirichlet(np.ones(3), size=5)
+_MATS = np.stack([_C3 * (1.0 + 0.1 * i) for i in range(5)])
+_C_BATCH = np.stack([_C3, 2.0 * _C3])  # per-group parameters (batch (2,))
+
+
+def _family_log_probs(t):
+    """Each family's log density of five observations, its parameters functions of t."""
+    fnp = fluxion.numpy
+    s, m = fnp.exp(t[0]), t[1]
+    loc = fnp.stack([m, 2.0 * m, -m])
+    return {
+        "MultivariateNormalTriL": fd.MultivariateNormalTriL(loc, _L3 * s).log_prob(_X),
+        "MultivariateNormal(covariance)":
+            fd.MultivariateNormal(loc, covariance_matrix=_C3 * s).log_prob(_X),
+        "MultivariateNormal(precision)":
+            fd.MultivariateNormal(loc, precision_matrix=_C3 * s).log_prob(_X),
+        "MultivariateNormal(batched precision)": fd.MultivariateNormal(
+            loc, precision_matrix=_C_BATCH * s).log_prob(_X[:, None]),
+        "MultivariateNormalDiag": fd.MultivariateNormalDiag(loc, s * np.ones(3)).log_prob(_X),
+        "MultivariateNormalLowRank": fd.MultivariateNormalLowRank(
+            loc, s * np.ones((2, 3, 2)), s * np.ones(3)).log_prob(_X[:, None]),
+        "MultivariateStudentT": fd.MultivariateStudentT(3.0 + s, loc, _L3).log_prob(_X),
+        "Dirichlet": fd.Dirichlet(fnp.stack([s, 1.0 + s, 2.0 + 0.0 * s])).log_prob(_SIMPLEX),
+        "LKJCholesky": fd.LKJCholesky(3, s).log_prob(np.linalg.cholesky(_CORR3)),
+        "LKJ": fd.LKJ(3, s).log_prob(_CORR3),
+        "Wishart": fd.Wishart(4.0 + s, _L3).log_prob(_MATS * (1.0 + 0.1 * m)),
+        "InverseWishart": fd.InverseWishart(4.0 + s, _L3).log_prob(_MATS * (1.0 + 0.1 * m)),
+        "MatrixNormal": fd.MatrixNormal(m * np.ones((2, 3)), np.eye(2) * s, _L3).log_prob(
+            np.ones((4, 2, 3))),
+    }
+
+
+def test_every_log_prob_and_its_gradient_encode_for_the_compiled_nuts():
+    from fluxion._src.codegen import tape
+
+    theta = np.array([0.2, 0.4])
+    eager = _family_log_probs(theta)
+    for name in eager:
+        def fn(t, name=name):
+            return fluxion.numpy.sum(_family_log_probs(t)[name])
+
+        for f in (fn, fluxion.grad(fn)):
+            graph = fluxion.jit(f, tier=0).lower(theta).graph
+            encoded, why = tape.encode(graph)
+            assert encoded is not None, f"{name}: {why}"
+        # the jitted value is the eager one
+        np.testing.assert_allclose(fluxion.jit(fn)(theta), np.sum(eager[name]), rtol=1e-12)

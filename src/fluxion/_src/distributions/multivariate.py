@@ -111,27 +111,59 @@ def _tri_solve(t: Array, m: Array, *, lower: bool = True, trans: bool = False) -
     return _tri_solve_lapack(t, m, lower=lower, trans=trans)
 
 
-def _tri_solve_lapack(t: Array, m: Array, *, lower: bool = True, trans: bool = False) -> Array:
-    """:func:`_tri_solve` by the primitive. It loops over the batch of matrices, so dimensions
-    of ``m`` that ``t`` lacks (sample dimensions: 10^5 draws against one factor) are folded
-    into the right-hand-side columns: one solve per distinct factor, not one per draw."""
-    t_batch, m_shape = _shape(t)[:-2], _shape(m)
-    batch = tuple(np.broadcast_shapes(t_batch, m_shape[:-2]))
+def _fold(t_batch: Shape, m: Array) -> tuple[Array, Any]:
+    """Fold the leading dimensions of ``m`` ``(lead..., inner..., K, J)`` that a matrix with
+    batch ``t_batch`` (broadcasting to ``inner``) lacks into its columns:
+    ``(inner..., K, J * prod(lead))``. Returns the folded ``m`` and the function that
+    unfolds a result ``(inner..., R, J * prod(lead))`` back to ``(lead..., inner..., R, J)``.
+
+    A product or solve against a shared matrix then takes one call over all draws (the
+    triangular-solve primitive loops over batches in Python; the tape machine runs 2-D
+    matrix products only)."""
+    m_shape = _shape(m)
+    batch = tuple(np.broadcast_shapes(tuple(t_batch), m_shape[:-2]))
     lead = batch[: len(batch) - len(t_batch)]
     inner = batch[len(lead):]
-    op = 1 if trans else 0
-    if not lead and inner == t_batch:
-        return fsl.solve_triangular(t, m, trans=op, lower=lower)
     k, j = m_shape[-2:]
     n_lead = int(np.prod(lead, dtype=np.int64))
     m = fnp.broadcast_to(m, batch + (k, j))
-    # lead + inner + (K, J) -> inner + (K, J) + lead -> inner + (K, J * n_lead)
-    m = fnp.moveaxis(m, tuple(range(len(lead))), tuple(range(-len(lead), 0)))
+    if lead:
+        # lead + inner + (K, J) -> inner + (K, J) + lead -> inner + (K, J * n_lead)
+        m = fnp.moveaxis(m, tuple(range(len(lead))), tuple(range(-len(lead), 0)))
     m = fnp.reshape(m, inner + (k, j * n_lead))
-    t = fnp.broadcast_to(t, inner + (k, k))
-    x = fsl.solve_triangular(t, m, trans=op, lower=lower)
-    x = fnp.reshape(x, inner + (k, j) + lead)
-    return fnp.moveaxis(x, tuple(range(-len(lead), 0)), tuple(range(len(lead))))
+
+    def unfold(x: Array) -> Array:
+        x = fnp.reshape(x, inner + (_shape(x)[-2], j) + lead)
+        if lead:
+            x = fnp.moveaxis(x, tuple(range(-len(lead), 0)), tuple(range(len(lead))))
+        return x
+
+    return m, unfold
+
+
+def _matmul(a: Array, m: Array) -> Array:
+    """``a @ m`` for ``a`` ``(..., R, K)`` and ``m`` ``(..., K, J)``, batch dims broadcast; the
+    dimensions of ``m`` that ``a`` lacks are folded into columns (a 2-D product when ``a``
+    is one matrix, which the compiled NUTS's tape machine runs)."""
+    a_batch = _shape(a)[:-2]
+    folded, unfold = _fold(a_batch, m)
+    inner = _shape(folded)[:-2]
+    r, k = _shape(a)[-2:]
+    if inner and int(np.prod(inner, dtype=np.int64)) * r * k * _shape(folded)[-1] <= 2**24:
+        # a batch of products of moderate size: sum_k a_rk m_kj elementwise (the tape machine
+        # has no batched matrix product)
+        prod = fnp.expand_dims(a, -1) * fnp.expand_dims(folded, -3)
+        return unfold(fnp.sum(prod, axis=-2))
+    return unfold(fnp.matmul(fnp.broadcast_to(a, inner + _shape(a)[-2:]), folded))
+
+
+def _tri_solve_lapack(t: Array, m: Array, *, lower: bool = True, trans: bool = False) -> Array:
+    """:func:`_tri_solve` by the primitive, with the dimensions of ``m`` that ``t`` lacks
+    folded into columns (one solve per distinct factor, not one per draw)."""
+    folded, unfold = _fold(_shape(t)[:-2], m)
+    inner = _shape(folded)[:-2]
+    t = fnp.broadcast_to(t, inner + _shape(t)[-2:])
+    return unfold(fsl.solve_triangular(t, folded, trans=1 if trans else 0, lower=lower))
 
 
 def _tri_solve_vec(t: Array, b: Array, *, lower: bool = True, trans: bool = False) -> Array:
@@ -164,22 +196,20 @@ def _chol(a: Array) -> Array:
 
 
 def _cholesky(who: str, what: str, a: Array) -> Array:
-    """The lower Cholesky factor of a parameter; a matrix that is not positive definite is a
-    clear error eagerly (under tracing the factor holds ``nan`` instead)."""
-    if isinstance(a, Tracer):
-        return _chol(a)
-    try:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            tril = _chol(a)
-        failed = not np.all(np.isfinite(np.diagonal(np.asarray(tril), axis1=-2, axis2=-1)))
-    except np.linalg.LinAlgError:
-        failed = True
-    if failed and np.all(np.isfinite(np.asarray(a))):
-        raise ValueError(
-            f"{who}: expected {what} symmetric positive definite; its Cholesky factorization "
-            "failed (pass validate_args=True to locate the offending matrix)"
-        )
-    return tril
+    """The lower Cholesky factor of a parameter; a concrete matrix that is not positive
+    definite is a clear error (a traced one gives a factor holding ``nan``)."""
+    if not isinstance(a, Tracer):
+        arr = np.asarray(a)
+        if np.all(np.isfinite(arr)):
+            try:
+                np.linalg.cholesky(arr)  # reads the lower triangle, as _chol
+            except np.linalg.LinAlgError:
+                raise ValueError(
+                    f"{who}: expected {what} symmetric positive definite; its Cholesky "
+                    "factorization failed (pass validate_args=True to locate the offending "
+                    "matrix)"
+                ) from None
+    return _chol(a)
 
 
 def _eye_like(k: int) -> np.ndarray:
@@ -354,7 +384,7 @@ class MultivariateNormal(Distribution):
         """``tr(M^T Sigma^-1 M)`` for ``M`` of shape ``(..., K, J)``."""
         if self._parameters.get("precision_matrix") is not None:
             # M^T P M = (U^T M)^T (U^T M)
-            w = fnp.matmul(_mT(self._precision_upper()), m)
+            w = _matmul(_mT(self._precision_upper()), m)
         else:
             w = _tri_solve(self._tril(), m, lower=True)
         return fnp.sum(w * w, axis=(-2, -1))
@@ -654,14 +684,14 @@ class MultivariateNormalLowRank(MultivariateNormal):
         w, d = self.cov_factor, self.cov_diag
         wt_dinv = _mT(w / fnp.expand_dims(d, -1))  # (..., R, K)
         r = _shape(w)[-1]
-        cap = np.eye(r) + fnp.matmul(wt_dinv, w)
+        cap = np.eye(r) + _matmul(wt_dinv, w)
         return wt_dinv, _cholesky(self.name, "the capacitance I + W^T diag(d)^-1 W", cap)
 
     def _inv_quad(self, m: Array) -> Array:
         # Woodbury: M^T Sigma^-1 M = M^T d^-1 M - (L_C^-1 W^T d^-1 M)^T (L_C^-1 W^T d^-1 M)
         wt_dinv, lc = self._capacitance_tril()
         first = fnp.sum(m * m / fnp.expand_dims(self.cov_diag, -1), axis=(-2, -1))
-        v = _tri_solve(lc, fnp.matmul(wt_dinv, m), lower=True)
+        v = _tri_solve(lc, _matmul(wt_dinv, m), lower=True)
         return first - fnp.sum(v * v, axis=(-2, -1))
 
     def _half_log_det(self) -> Array:
@@ -933,25 +963,24 @@ class MultivariateStudentT(Distribution):
 
 def _value_cholesky(x: Array) -> tuple[Array, Any]:
     """Lower Cholesky factors of values, and which of them are positive definite (the others
-    get ``-inf`` density from the caller). Eagerly, matrices that are not positive definite get
-    a placeholder factor (the identity), so no ``nan`` reaches the density."""
+    get ``-inf`` density from the caller). Concrete matrices that are not positive definite
+    get a placeholder factor (the identity), so no ``nan`` reaches the density; traced values
+    are factored as they are."""
     if isinstance(x, Tracer):
         return _chol(x), True
     x = np.asarray(x)
     try:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            tril = np.asarray(_chol(x))
-        ok = np.all(np.isfinite(np.diagonal(tril, axis1=-2, axis2=-1)), axis=-1)
-    except np.linalg.LinAlgError:  # the primitive (K > _UNROLL_MAX): one matrix at a time
-        ok = np.zeros(x.shape[:-2], dtype=bool)
-        for idx in np.ndindex(*x.shape[:-2]):
-            try:
-                np.linalg.cholesky(x[idx])
-                ok[idx] = True
-            except np.linalg.LinAlgError:
-                pass
-    if np.all(ok):
+        np.linalg.cholesky(x)
         return _chol(x), True
+    except np.linalg.LinAlgError:
+        pass
+    ok = np.zeros(x.shape[:-2], dtype=bool)
+    for idx in np.ndindex(*x.shape[:-2]):
+        try:
+            np.linalg.cholesky(x[idx])
+            ok[idx] = True
+        except np.linalg.LinAlgError:
+            pass
     safe = np.where(ok[..., None, None], x, np.eye(x.shape[-1]))
     return _chol(safe), ok
 
