@@ -793,3 +793,25 @@ def test_every_log_prob_and_its_gradient_encode_for_the_compiled_nuts():
             assert encoded is not None, f"{name}: {why}"
         # the jitted value is the eager one
         np.testing.assert_allclose(fluxion.jit(fn)(theta), np.sum(eager[name]), rtol=1e-12)
+
+
+def _mvn_model(theta):
+    # a bivariate normal mean with a correlated prior and Student t observations
+    prior = fd.MultivariateNormal(np.zeros(2), covariance_matrix=[[4.0, 1.0], [1.0, 2.0]])
+    lik = fd.MultivariateStudentT(5.0, theta, np.array([[1.0, 0.0], [0.5, 0.8]]))
+    obs = np.array([[0.5, 1.0], [1.5, 0.2], [0.9, 0.8], [1.2, 1.4]])
+    return prior.log_prob(theta) + fluxion.numpy.sum(lik.log_prob(obs))
+
+
+@pytest.mark.slow  # the compiled NUTS core compiles once per session (about a minute)
+def test_compiled_nuts_samples_a_multivariate_model(compiled_nuts):
+    import warnings
+
+    from fluxion.mcmc import sample
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # few draws: convergence warnings are expected
+        res = sample(_mvn_model, np.zeros(2), chains=2, draws=200, warmup=200, seed=0,
+                     progress=False)
+    assert res.compiled == "chain", res.compiled_reason
+    assert np.all(np.isfinite(res.draws["x"]))
