@@ -9,36 +9,48 @@ constrained parameters to the real line with :func:`for_constraint`. See
 
 from ._src.bijectors import Bijector as Bijector
 from ._src.bijectors import Chain as Chain
+from ._src.bijectors import CholeskyOuterProduct as CholeskyOuterProduct
 from ._src.bijectors import CorrelationCholesky as CorrelationCholesky
 from ._src.bijectors import Exp as Exp
+from ._src.bijectors import FillScaleTriL as FillScaleTriL
+from ._src.bijectors import FillTriangular as FillTriangular
 from ._src.bijectors import GreaterThan as GreaterThan
 from ._src.bijectors import Identity as Identity
 from ._src.bijectors import Invert as Invert
 from ._src.bijectors import LessThan as LessThan
 from ._src.bijectors import Ordered as Ordered
 from ._src.bijectors import Scale as Scale
+from ._src.bijectors import ScaleMatvecDiag as ScaleMatvecDiag
+from ._src.bijectors import ScaleMatvecTriL as ScaleMatvecTriL
 from ._src.bijectors import Shift as Shift
 from ._src.bijectors import Sigmoid as Sigmoid
 from ._src.bijectors import Softplus as Softplus
 from ._src.bijectors import StickBreaking as StickBreaking
+from ._src.bijectors import TransformDiagonal as TransformDiagonal
 from ._src.bijectors import constraint_names as constraint_names
 from ._src.bijectors import for_constraint as for_constraint
 
 __all__ = [
     "Bijector",
     "Chain",
+    "CholeskyOuterProduct",
     "CorrelationCholesky",
     "Exp",
+    "FillScaleTriL",
+    "FillTriangular",
     "GreaterThan",
     "Identity",
     "Invert",
     "LessThan",
     "Ordered",
     "Scale",
+    "ScaleMatvecDiag",
+    "ScaleMatvecTriL",
     "Shift",
     "Sigmoid",
     "Softplus",
     "StickBreaking",
+    "TransformDiagonal",
     "constraint_names",
     "for_constraint",
 ]
