@@ -1,4 +1,4 @@
-"""Distributions benchmark: log_prob and its gradient, fluxion against NumPyro, TFP-on-NumPy and SciPy.
+"""Distributions benchmark: log_prob and gradient, fluxion vs NumPyro, TFP-on-NumPy and SciPy.
 
 Rows (every one computes the same float64 numbers; each is checked against SciPy first):
 
@@ -76,7 +76,6 @@ def _time(fn: Callable[[], object], target: float, repeats: int) -> float:
 
 
 def fluxion_problems(d: dict) -> dict:
-    import fluxion
     import fluxion.distributions as fd
     import fluxion.numpy as fnp
 
@@ -184,12 +183,11 @@ def main() -> None:
     if args.quick:
         args.repeats, args.target = 3, 0.05
 
-    import fluxion
-
     d = _data()
     thetas = {"normal 1e6": d["normal_theta"], "gamma 1e6": d["gamma_theta"],
               "hierarchical": d["hier_theta"]}
-    flx, npy, tfpp, sp = fluxion_problems(d), numpyro_problems(d), tfp_problems(d), scipy_problems(d)
+    flx, npy, tfpp = fluxion_problems(d), numpyro_problems(d), tfp_problems(d)
+    sp = scipy_problems(d)
     versions = [f"python {sys.version.split()[0]}", f"numpy {np.__version__}"]
     if npy is not None:
         import jax
@@ -204,39 +202,46 @@ def main() -> None:
     print(f"{'problem':<14}{'fx eager':>12}{'fx jit':>12}{'numpyro jit':>13}{'tfp-np (v)':>12}"
           f"{'scipy (v)':>12}   ratio jit/numpyro")
     for name, theta in thetas.items():
-        ref = float(sp[name](theta))
-        vg = fluxion.value_and_grad(flx[name])
-        jvg = fluxion.jit(fluxion.value_and_grad(flx[name]))
-        v, g = vg(theta)
-        vj, gj = jvg(theta)
-        assert abs(float(v) - ref) <= 1e-9 * abs(ref), (name, float(v), ref)
-        assert abs(float(vj) - ref) <= 1e-9 * abs(ref), (name, float(vj), ref)
-        np.testing.assert_allclose(np.asarray(gj), np.asarray(g), rtol=1e-9)
-        row = {"fx eager": _time(lambda: vg(theta), args.target, args.repeats),
-               "fx jit": _time(lambda: jvg(theta), args.target, args.repeats)}
-        if npy is not None:
-            import jax
+        row = _row(name, theta, flx, npy, tfpp, sp, args)
 
-            jf = jax.jit(jax.value_and_grad(npy[name]))
-            tj = jax.device_put(theta)
-            vn, gn = jf(tj)
-            assert abs(float(vn) - ref) <= 1e-9 * abs(ref), (name, float(vn), ref)
-            np.testing.assert_allclose(np.asarray(gn), np.asarray(g), rtol=1e-8)
-            row["numpyro"] = _time(lambda: jax.block_until_ready(jf(tj)), args.target,
-                                   args.repeats)
-        if tfpp is not None:
-            vt = float(tfpp[name](theta))
-            assert abs(vt - ref) <= 1e-9 * abs(ref), (name, vt, ref)
-            row["tfp"] = _time(lambda: tfpp[name](theta), args.target, args.repeats)
-        row["scipy"] = _time(lambda: sp[name](theta), args.target, args.repeats)
-
-        def ms(key: str) -> str:
+        def ms(key: str, row: dict = row) -> str:
             return f"{row[key] * 1e3:10.3f}ms" if key in row else f"{'-':>12}"
 
         ratio = f"{row['fx jit'] / row['numpyro']:.2f}" if "numpyro" in row else "-"
         print(f"{name:<14}{ms('fx eager')}{ms('fx jit')} {ms('numpyro')}{ms('tfp')}"
               f"{ms('scipy')}   {ratio}")
 
+
+def _row(name: str, theta: np.ndarray, flx: dict, npy: dict | None, tfpp: dict | None,
+         sp: dict, args: argparse.Namespace) -> dict:
+    """One problem's timings (seconds per call), after checking every value against SciPy."""
+    import fluxion
+
+    ref = float(sp[name](theta))
+    vg = fluxion.value_and_grad(flx[name])
+    jvg = fluxion.jit(fluxion.value_and_grad(flx[name]))
+    v, g = vg(theta)
+    vj, gj = jvg(theta)
+    assert abs(float(v) - ref) <= 1e-9 * abs(ref), (name, float(v), ref)
+    assert abs(float(vj) - ref) <= 1e-9 * abs(ref), (name, float(vj), ref)
+    np.testing.assert_allclose(np.asarray(gj), np.asarray(g), rtol=1e-9)
+    row = {"fx eager": _time(lambda: vg(theta), args.target, args.repeats),
+           "fx jit": _time(lambda: jvg(theta), args.target, args.repeats)}
+    if npy is not None:
+        import jax
+
+        jf = jax.jit(jax.value_and_grad(npy[name]))
+        tj = jax.device_put(theta)
+        vn, gn = jf(tj)
+        assert abs(float(vn) - ref) <= 1e-9 * abs(ref), (name, float(vn), ref)
+        np.testing.assert_allclose(np.asarray(gn), np.asarray(g), rtol=1e-8)
+        row["numpyro"] = _time(lambda: jax.block_until_ready(jf(tj)), args.target, args.repeats)
+    if tfpp is not None:
+        vt = float(tfpp[name](theta))
+        assert abs(vt - ref) <= 1e-9 * abs(ref), (name, vt, ref)
+        row["tfp"] = _time(lambda: tfpp[name](theta), args.target, args.repeats)
+    row["scipy"] = _time(lambda: sp[name](theta), args.target, args.repeats)
+    return row
 
 if __name__ == "__main__":
     main()
