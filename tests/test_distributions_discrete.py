@@ -80,6 +80,13 @@ def test_bernoulli_logits_are_exact_where_probs_would_round():
                  "Bernoulli(logits).log_prob")
     assert_close(d.entropy(), [41.0 * np.exp(-40.0), 746.0 * np.exp(-745.0)], 1e-10, 0,
                  "Bernoulli(logits).entropy")
+    assert_close(d.log_cdf([0.0, 0.5]), [-40.0 - np.log1p(np.exp(-40.0)), -np.exp(-745.0)],
+                 1e-14, 1e-320, "Bernoulli(logits).log_cdf")
+    assert_close(d.survival_function([0.0, 0.0]), [1.0 / (1.0 + np.exp(-40.0)), 0.0], 1e-14,
+                 5e-324, "Bernoulli(logits).survival_function")
+    assert_close(d.log_survival_function([0.0, 1.0]), [-np.log1p(np.exp(-40.0)), -np.inf],
+                 1e-14, 0, "Bernoulli(logits).log_survival_function")
+    assert_close(d.cdf([-1.0, 1.0]), [0.0, 1.0], 0, 0, "Bernoulli(logits).cdf")
     assert np.all(np.isneginf(d.log_prob([0.5, -1.0])))
     assert np.isnan(d.log_prob(np.nan)[0])
 
@@ -299,11 +306,76 @@ def test_validation_errors_name_family_parameter_and_value():
     assert np.isnan(fd.Poisson(-1.0).log_prob(1.0))
 
 
+@pytest.mark.parametrize("make, message", [
+    (lambda **kw: fd.NegativeBinomial(-1.0, probs=0.5, **kw),
+     r"NegativeBinomial: expected total_count > 0"),
+    (lambda **kw: fd.NegativeBinomial(2.0, probs=1.5, **kw),
+     r"NegativeBinomial: expected probs in \[0, 1\]"),
+    (lambda **kw: fd.Geometric(probs=-0.1, **kw),
+     r"Geometric: expected probs in \[0, 1\], got -0.1"),
+    (lambda **kw: fd.BetaBinomial(3.0, -1.0, 1.0, **kw),
+     r"BetaBinomial: expected concentration1 > 0"),
+    (lambda **kw: fd.BetaBinomial(3.5, 1.0, 1.0, **kw),
+     r"BetaBinomial: expected total_count an integer"),
+    (lambda **kw: fd.ZeroInflatedPoisson(1.0, 1.5, **kw),
+     r"ZeroInflatedPoisson: expected gate in \[0, 1\]"),
+    (lambda **kw: fd.ZeroInflatedPoisson(-1.0, 0.5, **kw),
+     r"ZeroInflatedPoisson: expected rate >= 0"),
+    (lambda **kw: fd.ZeroInflatedNegativeBinomial(2.0, probs=0.5, **kw),
+     r"ZeroInflatedNegativeBinomial: expected exactly one of gate= or gate_logits="),
+    (lambda **kw: fd.Multinomial(2.5, probs=[0.5, 0.5], **kw),
+     r"Multinomial: expected total_count an int"),
+    (lambda **kw: fd.Multinomial(2.0, probs=[0.5, 0.6], **kw),
+     r"Multinomial: expected probs a simplex"),
+    (lambda **kw: fd.DirichletMultinomial(2.0, [1.0, -1.0], **kw),
+     r"DirichletMultinomial: expected concentration a vector > 0"),
+    (lambda **kw: fd.OrderedLogistic([1.0, 0.0], 0.0, **kw),
+     r"OrderedLogistic: expected cutpoints a non-decreasing vector, got \[1, 0\]"),
+    (lambda **kw: fd.Skellam(0.0, 1.0, **kw), r"Skellam: expected rate1 > 0, got 0.0"),
+    (lambda **kw: fd.OneHotCategorical(probs=[0.2, 0.2], **kw),
+     r"OneHotCategorical: expected probs a simplex"),
+])
+def test_invalid_parameters_raise_with_validate_args(make, message):
+    with pytest.raises(ValueError, match=message):
+        make(validate_args=True)
+
+
+def test_out_of_support_values_raise_with_validate_args_and_give_minus_inf_without():
+    cases = [
+        (fd.NegativeBinomial(2.0, probs=0.5), 1.5),
+        (fd.Geometric(probs=0.5), -1.0),
+        (fd.BetaBinomial(3.0, 1.0, 1.0), 4.0),
+        (fd.DiscreteUniform(0.0, 3.0), 4.0),
+        (fd.ZeroInflatedPoisson(1.0, 0.5), 0.5),
+        (fd.OrderedLogistic([0.0, 1.0], 0.0), 3.0),
+        (fd.Skellam(1.0, 1.0), 0.5),
+        (fd.OneHotCategorical(probs=[0.5, 0.5]), [1.0, 1.0]),
+        (fd.Multinomial(3.0, probs=[0.5, 0.5]), [1.0, 1.0]),
+        (fd.DirichletMultinomial(3.0, [1.0, 1.0]), [-1.0, 4.0]),
+    ]
+    for d, bad in cases:
+        assert np.all(np.isneginf(d.log_prob(bad))), d
+        strict = d.copy(validate_args=True)
+        with pytest.raises(ValueError, match=f"{d.name}.log_prob: expected values in the support"):
+            strict.log_prob(bad)
+
+
 @pytest.mark.parametrize("make", [
     lambda: fd.Bernoulli(probs=0.3),
     lambda: fd.Binomial(4.0, probs=0.3),
     lambda: fd.Poisson(2.0),
     lambda: fd.Categorical(logits=[0.0, 1.0]),
+    lambda: fd.NegativeBinomial(2.0, logits=0.3),
+    lambda: fd.Geometric(probs=0.3),
+    lambda: fd.BetaBinomial(4.0, 1.0, 2.0),
+    lambda: fd.DiscreteUniform(0.0, 4.0),
+    lambda: fd.ZeroInflatedPoisson(2.0, 0.1),
+    lambda: fd.ZeroInflatedNegativeBinomial(2.0, probs=0.3, gate=0.1),
+    lambda: fd.OneHotCategorical(logits=[0.0, 1.0]),
+    lambda: fd.Multinomial(3.0, logits=[0.0, 1.0]),
+    lambda: fd.DirichletMultinomial(3.0, [1.0, 2.0]),
+    lambda: fd.OrderedLogistic([0.0, 1.0], 0.5),
+    lambda: fd.Skellam(1.0, 2.0),
 ])
 def test_discrete_supports_and_default_bijector_error(make):
     d = make()

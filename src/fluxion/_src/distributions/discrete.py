@@ -184,8 +184,9 @@ class Bernoulli(_ProbsLogits, _DiscreteDistribution, ScipyBacked):
     -----
     Support ``{0, 1}`` (``constraints.boolean``); ``event_shape = ()``; samples are int64.
     log_prob, cdf, quantile, moments and entropy match ``scipy.stats.bernoulli(p)``; with
-    ``logits`` the log-mass is ``x log_expit(l) + (1 - x) log_expit(-l)`` (exact for large
-    ``|l|``). ``mode`` is ``1`` where ``p > 1/2`` else ``0`` (TFP's rule). Not reparameterized.
+    ``logits`` the log-mass is ``x log_expit(l) + (1 - x) log_expit(-l)`` and the cdf, survival
+    function and their logs are ``expit(-l)``, ``expit(l)``, ``log_expit(-+l)`` on [0, 1) (exact
+    for large ``|l|``). ``mode`` is ``1`` where ``p > 1/2`` else ``0`` (TFP's rule). Not reparameterized.
     (TFP's signature order: ``Bernoulli(logits=None, probs=None)``.)
 
     Examples
@@ -222,6 +223,30 @@ class Bernoulli(_ProbsLogits, _DiscreteDistribution, ScipyBacked):
 
     def _prob(self, x: Array) -> Array:
         return fnp.exp(self._log_prob(x))
+
+    def _tail(self, x: Array, below: Any, at_zero: Array, above: Any) -> Array:
+        # a step function: ``below`` for x < 0, ``at_zero`` on [0, 1), ``above`` from 1 on
+        return fnp.where(x < 0.0, below, fnp.where(x < 1.0, at_zero, above))
+
+    def _cdf(self, x: Array) -> Array:
+        if self.logits is None:
+            return super()._cdf(x)
+        return self._tail(x, 0.0, fsp.expit(-self.logits), 1.0)
+
+    def _log_cdf(self, x: Array) -> Array:
+        if self.logits is None:
+            return super()._log_cdf(x)
+        return self._tail(x, -_INF, self._log_p_q()[1], 0.0)
+
+    def _survival_function(self, x: Array) -> Array:
+        if self.logits is None:
+            return super()._survival_function(x)
+        return self._tail(x, 1.0, fsp.expit(self.logits), 0.0)
+
+    def _log_survival_function(self, x: Array) -> Array:
+        if self.logits is None:
+            return super()._log_survival_function(x)
+        return self._tail(x, 0.0, self._log_p_q()[0], -_INF)
 
     def _sample(self, sample_shape: tuple, key: Any) -> Array:
         shape = sample_shape + self.batch_shape
