@@ -186,8 +186,8 @@ class Bernoulli(_ProbsLogits, _DiscreteDistribution, ScipyBacked):
     log_prob, cdf, quantile, moments and entropy match ``scipy.stats.bernoulli(p)``; with
     ``logits`` the log-mass is ``x log_expit(l) + (1 - x) log_expit(-l)`` and the cdf, survival
     function and their logs are ``expit(-l)``, ``expit(l)``, ``log_expit(-+l)`` on [0, 1) (exact
-    for large ``|l|``). ``mode`` is ``1`` where ``p > 1/2`` else ``0`` (TFP's rule). Not reparameterized.
-    (TFP's signature order: ``Bernoulli(logits=None, probs=None)``.)
+    for large ``|l|``). ``mode`` is ``1`` where ``p > 1/2`` else ``0`` (TFP's rule). Not
+    reparameterized. (TFP's signature order: ``Bernoulli(logits=None, probs=None)``.)
 
     Examples
     --------
