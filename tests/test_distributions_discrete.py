@@ -226,7 +226,7 @@ def test_categorical_against_direct_computation_with_batch():
         assert_close(d.entropy(), st.entropy(probs, axis=-1), 1e-12, 0, "Categorical.entropy")
         np.testing.assert_array_equal(d.mode(), probs.argmax(-1))
         q = np.array([0.0, 0.2, 0.5, 0.999]).reshape(4, 1, 1)
-        want_q = np.minimum((cdf[None] < q[..., None]).sum(-1), 3)
+        want_q = np.where(q == 0, -1, np.minimum((cdf[None] < q[..., None]).sum(-1), 3))
         np.testing.assert_array_equal(d.quantile(q), want_q)
 
 
@@ -512,10 +512,10 @@ def test_zero_inflated_poisson_against_direct_computation():
         assert_close(d.mean(), mean, 1e-12, 0, "ZIP.mean")
         assert_close(d.variance(), var, 1e-12, 0, "ZIP.variance")
         # quantile: the smallest k with cdf(k) >= q (brute force over 0..100)
-        q = np.array([0.05, 0.3, 0.7, 0.99]).reshape(4, 1, 1)
+        q = np.array([0.0, 0.05, 0.3, 0.7, 0.99]).reshape(5, 1, 1)
         grid = np.arange(101.0).reshape(101, 1, 1, 1)
         cdf_grid = _zero_inflated_reference(st.poisson(rate), gate, grid)[1]
-        want = np.argmax(cdf_grid >= q[None] - 1e-15, axis=0)
+        want = np.where(q == 0, -1, np.argmax(cdf_grid >= q[None] - 1e-15, axis=0))
         np.testing.assert_array_equal(d.quantile(q), want)
     check_sampling(fd.ZeroInflatedPoisson([0.5, 6.0], [0.3, 0.05]), discrete=True)
     xx = np.array([[0.0, 3.0], [2.0, 0.0]])
@@ -700,8 +700,9 @@ def test_ordered_logistic_against_mpmath():
     assert_close(d.variance(), (p * (j - mean[..., None]) ** 2).sum(-1), 1e-10, 0, "variance")
     np.testing.assert_array_equal(d.mode(), p.argmax(-1))
     assert_close(d.entropy(), -np.sum(np.where(p > 0, p * want_lp, 0), -1), 1e-12, 0, "entropy")
-    q = np.array([0.01, 0.3, 0.9]).reshape(3, 1, 1)
-    np.testing.assert_array_equal(d.quantile(q), (want_cdf[None] < q[..., None]).sum(-1))
+    q = np.array([0.0, 0.01, 0.3, 0.9]).reshape(4, 1, 1)
+    want_q = np.where(q == 0, -1, (want_cdf[None] < q[..., None]).sum(-1))
+    np.testing.assert_array_equal(d.quantile(q), want_q)
     check_sampling(fd.OrderedLogistic([-1.0, 0.0, 2.0], [0.5, -1.0]), discrete=True)
     xx = np.array([[0.0, 3.0], [2.0, 1.0]])
     check_grads(lambda c, m: fd.OrderedLogistic(c, m).log_prob(xx),

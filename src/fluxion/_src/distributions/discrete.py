@@ -12,6 +12,9 @@ moments and entropy equal ``scipy.stats`` by construction; the ``logits``/``log_
 alternatives get their own log-mass formulas (written in the log-odds, so ``logits = 40`` keeps
 ``log(1 - p) = -40`` instead of rounding ``p`` to 1).
 
+``quantile(p)`` is the smallest support point ``k`` with ``cdf(k) >= p``; ``quantile(0)`` is one
+below the support's lowest point (SciPy's discrete ``ppf`` convention), in every family.
+
 Where TFP accepts ``probs`` or ``logits`` (``rate`` or ``log_rate``), exactly one is given; the
 other attribute is ``None``, and ``probs_parameter()`` / ``logits_parameter()`` give either form.
 """
@@ -534,7 +537,9 @@ class Categorical(_ProbsLogits, _DiscreteDistribution):
         # the smallest k with cdf(k) >= q: the number of categories whose cdf is below q
         cdf = fnp.cumsum(self.probs_parameter(), axis=-1)
         count = fnp.sum(fnp.where(cdf < fnp.expand_dims(q, -1), 1.0, 0.0), axis=-1)
-        return fnp.where(fnp.isnan(q), _NAN, fnp.minimum(count, self.num_categories - 1.0))
+        # q = 0 gives -1, one below the support, as SciPy's discrete ppf
+        value = fnp.where(q == 0.0, -1.0, fnp.minimum(count, self.num_categories - 1.0))
+        return fnp.where(fnp.isnan(q), _NAN, value)
 
     def _sample(self, sample_shape: tuple, key: Any) -> Array:
         shape = sample_shape + self.batch_shape
@@ -889,7 +894,9 @@ class _ZeroInflated(_DiscreteDistribution):
         # smallest k with g + (1 - g) F(k) >= q: 0 when q <= g, else F^-1((q - g) / (1 - g))
         g = self.gate_parameter()
         inner = fnp.clip((q - g) / (1.0 - g), 0.0, 1.0)
-        return fnp.where(q <= g, 0.0, self._counts()._quantile(fnp.where(q <= g, 0.5, inner)))
+        value = self._counts()._quantile(fnp.where(q <= g, 0.5, inner))
+        # q = 0 gives -1, one below the support, as SciPy's discrete ppf
+        return fnp.where(q == 0.0, -1.0, fnp.where(q <= g, 0.0, value))
 
     def _mean(self) -> Array:
         return (1.0 - self.gate_parameter()) * self._counts()._mean()
@@ -1428,7 +1435,8 @@ class OrderedLogistic(_DiscreteDistribution):
         # the smallest k with expit(c_k - loc) >= q: the number of cutpoints whose cdf is below q
         cdf = fsp.expit(self.cutpoints - fnp.expand_dims(self.loc, -1))
         count = fnp.sum(fnp.where(cdf < fnp.expand_dims(q, -1), 1.0, 0.0), axis=-1)
-        return fnp.where(fnp.isnan(q), _NAN, count)
+        # q = 0 gives -1, one below the support, as SciPy's discrete ppf
+        return fnp.where(fnp.isnan(q), _NAN, fnp.where(q == 0.0, -1.0, count))
 
     def _sample(self, sample_shape: tuple, key: Any) -> Array:
         shape = sample_shape + self.batch_shape
