@@ -124,6 +124,23 @@ def test_mvn_diag_matches_scipy_and_the_full_family():
     assert isinstance(d, fd.MultivariateNormal)
 
 
+def test_mvn_extreme_scales_and_one_dimension():
+    # scales 1e-100 .. 1e100 in one event (SciPy's multivariate_normal calls such a covariance
+    # singular): against the sum of univariate normal log densities
+    sd = np.array([1e-100, 1.0, 1e100])
+    x = np.array([[3e-100, -0.5, 2e100], [0.0, 40.0, -1e99]])
+    want = st.norm.logpdf(x, 0.0, sd).sum(-1)
+    for d in (fd.MultivariateNormalTriL(np.zeros(3), np.diag(sd)),
+              fd.MultivariateNormal(np.zeros(3), precision_matrix=np.diag(sd**-2.0)),
+              fd.MultivariateNormalDiag(np.zeros(3), sd)):
+        assert_close(d.log_prob(x), want, RTOL, 0.0, d.name + ".log_prob (extreme scales)")
+    # K = 1 is the univariate normal
+    d1 = fd.MultivariateNormal([0.3], covariance_matrix=[[2.5]])
+    xs = np.linspace(-10, 10, 7)[:, None]
+    assert_close(d1.log_prob(xs), st.norm.logpdf(xs[:, 0], 0.3, math.sqrt(2.5)), RTOL, 0.0,
+                 "MultivariateNormal.log_prob (K = 1)")
+
+
 def _dkw_projections(d, xs, rng, n_dirs=2):
     """Random one-dimensional projections a^T x ~ N(a^T mu, a^T Sigma a)."""
     mean, cov = np.asarray(d.mean()), np.asarray(d.covariance())

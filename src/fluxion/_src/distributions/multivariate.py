@@ -32,6 +32,7 @@ from . import constraints
 from .base import Distribution, register_kl
 
 __all__ = [
+    "CholeskyLKJ",
     "Dirichlet",
     "InverseWishart",
     "LKJ",
@@ -1046,8 +1047,8 @@ class _LKJBase(Distribution):
 
 
 class LKJCholesky(_LKJBase):
-    """The LKJ distribution on Cholesky factors of correlation matrices (TFP's
-    ``CholeskyLKJ``, NumPyro's ``LKJCholesky``).
+    """The LKJ distribution on Cholesky factors of correlation matrices (NumPyro's
+    ``LKJCholesky``; also exported under TFP's name ``CholeskyLKJ``).
 
     ``L`` is lower triangular with a positive diagonal and rows of unit norm, so ``L L^T`` is
     a correlation matrix distributed as :class:`LKJ`:
@@ -1088,6 +1089,9 @@ class LKJCholesky(_LKJBase):
 
     def _sample(self, sample_shape: Shape, key: Any) -> Array:
         return self._sample_cholesky(sample_shape, key)
+
+
+CholeskyLKJ = LKJCholesky  # TFP's name
 
 
 class LKJ(_LKJBase):
