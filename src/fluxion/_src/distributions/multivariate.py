@@ -769,9 +769,10 @@ class Dirichlet(Distribution):
     ``log_prob(x)`` for ``x`` of shape ``sample_shape + batch_shape + (K,)`` has shape
     ``sample_shape + batch_shape``; ``-inf`` where an entry is negative (that the entries sum
     to 1 is checked by ``validate_args`` only, as TFP and NumPyro); ``0 log 0 = 0`` where
-    ``a_i = 1``. Matches
-    ``scipy.stats.dirichlet``. ``sample`` normalizes gamma draws; it is differentiable in
-    ``concentration`` by implicit reparameterization (:func:`fluxion.random.gamma`).
+    ``a_i = 1``. Matches ``scipy.stats.dirichlet``. ``sample`` normalizes gamma draws in log
+    space (``log G_a = log G_(a+1) + log(U) / a``, so concentrations down to ``1e-3`` and
+    below give no ``0/0``); it is differentiable in ``concentration`` (implicit
+    reparameterization of :func:`fluxion.random.gamma`, and the explicit ``log(U) / a``).
     ``default_bijector`` is :class:`fluxion.bijectors.StickBreaking`.
     """
 
@@ -801,8 +802,15 @@ class Dirichlet(Distribution):
         return fnp.where(fnp.all(x >= 0.0, axis=-1), lp, -np.inf)
 
     def _sample(self, sample_shape: Shape, key: Any) -> Array:
+        # Normalized gammas, in log space: G_a = G_(a+1) U^(1/a) (Marsaglia and Tsang's boost),
+        # so log G_a = log G_(a+1) + log(U) / a does not underflow for small a (G_0.001 is 0.0
+        # in float64 about half the time, and a draw of all zeros would be 0/0); then softmax.
+        # Differentiable in a: implicitly through G_(a+1), explicitly through log(U) / a.
         shape = sample_shape + self.batch_shape + self.event_shape
-        return frandom.dirichlet(key, fnp.broadcast_to(self.concentration, shape))
+        a = fnp.broadcast_to(self.concentration, shape)
+        kg, ku = frandom.split(key)
+        log_g = fnp.log(frandom.gamma(kg, a + 1.0)) + fnp.log(frandom.uniform(ku, shape)) / a
+        return fnp.exp(log_g - fsp.logsumexp(log_g, axis=-1, keepdims=True))
 
     def _a0(self) -> Array:
         return fnp.sum(self.concentration, axis=-1, keepdims=True)
