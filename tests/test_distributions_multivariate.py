@@ -764,6 +764,15 @@ def test_unrolled_solves_and_cholesky_equal_the_lapack_primitives():
     for d in (fd.MultivariateNormal(loc, covariance_matrix=big),
               fd.MultivariateNormal(loc, precision_matrix=np.linalg.inv(big))):
         assert_close(d.log_prob(x), ref, 1e-10, 0.0, d.name + ".log_prob (K = 40)")
+    # and is differentiable to second order through the Cholesky and triangular-solve
+    # primitives (K = 34, just above the substitution's limit)
+    k = 34
+    a34 = _spd(rng, k, cond=10.0)
+    x34 = rng.normal(size=(2, k))
+    check_log_prob_grads(lambda m, c: fd.MultivariateNormal(m, covariance_matrix=c),
+                         (np.zeros(k), a34), x34)
+    check_log_prob_grads(lambda m, p: fd.MultivariateNormal(m, precision_matrix=p),
+                         (np.zeros(k), a34), x34)
 
 
 # --------------------------------------------------------------------------------------------
