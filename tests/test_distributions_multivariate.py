@@ -751,7 +751,13 @@ def test_unrolled_solves_and_cholesky_equal_the_lapack_primitives():
     for lower in (True, False):
         for trans in (False, True):
             t = tril if lower else np.swapaxes(tril, -1, -2)
-            got = mv._tri_solve(t, m, lower=lower, trans=trans)
+            # traced (as under jit and grad), the solve is the substitution; eagerly, with few
+            # distinct factors, the primitive
+            solve = fluxion.jit(lambda t, m, lower=lower, trans=trans: mv._tri_solve(
+                t, m, lower=lower, trans=trans))
+            got = solve(t, m)
+            np.testing.assert_allclose(mv._tri_solve(t, m, lower=lower, trans=trans), got,
+                                       rtol=1e-10, atol=1e-12)
             want = mv._tri_solve_lapack(t, m, lower=lower, trans=trans)
             np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
     with np.errstate(invalid="ignore"):
