@@ -180,6 +180,12 @@ def test_transformed_affine_and_decreasing_maps():
     ref = st.norm(1.0 - 0.8, 1.2)
     check_against_scipy(d, ref, np.linspace(-3, 3, 7), rtol=1e-12, atol=1e-15)
     assert_close(d.mode(), 1.0 - 0.8, 1e-15, 0, "mode")
+    # the bijector's parameters join the batch shape; each member gets its own draws
+    shifted = fd.TransformedDistribution(fd.Normal(0.0, 1.0), fb.Shift(np.array([1.0, 5.0])))
+    assert shifted.batch_shape == (2,)
+    assert_close(shifted.log_prob(0.0), st.norm.logpdf(0.0, [1.0, 5.0]), 1e-14, 0, "shifted")
+    xs = np.asarray(shifted.sample((2000,), seed=0))
+    assert xs.shape == (2000, 2) and abs(np.corrcoef(xs.T)[0, 1]) < 6 / math.sqrt(2000)
     # an upper bound: y = 2 - exp(x), decreasing
     d2 = fd.TransformedDistribution(fd.Normal(0.0, 1.0), fb.LessThan(2.0))
     ref2 = st.lognorm(1.0)

@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import bijectors as fbij
 from .. import random as frandom
+from .. import tree_util
 from ..core import Tracer
 from ..numpy import core as fnp
 from ..numpy import extra as fnpx
@@ -486,7 +487,21 @@ class TransformedDistribution(Distribution):
         )
 
     def _batch_shape(self) -> Shape:
-        return tuple(self.distribution.batch_shape)
+        # the base's batch shape broadcast with the bijector's parameters (each parameter's
+        # trailing event dimensions removed): Shift([1., 2.]) of a scalar Normal is a batch of 2
+        shapes = [tuple(self.distribution.batch_shape)]
+        e = len(self.event_shape)
+        for leaf in tree_util.tree_leaves(self.bijector):
+            if isinstance(leaf, Tracer | np.ndarray):
+                shape = tuple(fnp.shape(leaf))
+                shapes.append(shape[: max(0, len(shape) - e)])
+        try:
+            return tuple(np.broadcast_shapes(*shapes))
+        except ValueError:
+            raise ValueError(
+                f"{self.name}: the bijector's parameter shapes do not broadcast against the "
+                f"distribution's batch shape {shapes[0]}: {shapes[1:]}"
+            ) from None
 
     def _event_shape(self) -> Shape:
         return tuple(self.bijector.forward_event_shape(self.distribution.event_shape))
@@ -520,7 +535,8 @@ class TransformedDistribution(Distribution):
         return self.distribution.log_prob(x) + ildj
 
     def _sample(self, sample_shape: Shape, key: Any) -> Array:
-        return self.bijector.forward(self.distribution._sample(sample_shape, key))
+        x = _sample_batched(self.name, self.distribution, sample_shape, self.batch_shape, key)
+        return self.bijector.forward(x)
 
     def _direction(self, who: str) -> int:
         d = _monotone_direction(self.bijector) if not self.event_shape else None
