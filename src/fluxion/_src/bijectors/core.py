@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from . import tree_util
-from .numpy import core as fnp
-from .scipy import special as fsp
+from .. import tree_util
+from ..numpy import core as fnp
+from ..scipy import special as fsp
 
 __all__ = [
     "Bijector",
@@ -752,6 +752,47 @@ class Invert(Bijector):
         return self.bijector.forward_event_shape(shape)
 
 
+class _Composite(Bijector):
+    """A bijector defined as another one (usually a :class:`Chain`) built from its fields.
+
+    Subclasses implement ``_bijector()``; every public method delegates to it, so the event
+    ranks, the log-det-Jacobian reduction and the shapes are exactly the built bijector's.
+    """
+
+    def _bijector(self) -> Bijector:
+        raise NotImplementedError
+
+    @property
+    def forward_min_event_ndims(self) -> int:  # type: ignore[override]
+        return self._bijector().forward_min_event_ndims
+
+    @property
+    def inverse_min_event_ndims(self) -> int:  # type: ignore[override]
+        return self._bijector().inverse_min_event_ndims
+
+    @property
+    def is_constant_jacobian(self) -> bool:  # type: ignore[override]
+        return self._bijector().is_constant_jacobian
+
+    def forward(self, x: ArrayLike) -> Array:
+        return self._bijector().forward(x)
+
+    def inverse(self, y: ArrayLike) -> Array:
+        return self._bijector().inverse(y)
+
+    def forward_log_det_jacobian(self, x: ArrayLike, event_ndims: int | None = None) -> Array:
+        return self._bijector().forward_log_det_jacobian(x, event_ndims)
+
+    def inverse_log_det_jacobian(self, y: ArrayLike, event_ndims: int | None = None) -> Array:
+        return self._bijector().inverse_log_det_jacobian(y, event_ndims)
+
+    def forward_event_shape(self, shape: Sequence[int]) -> Shape:
+        return self._bijector().forward_event_shape(shape)
+
+    def inverse_event_shape(self, shape: Sequence[int]) -> Shape:
+        return self._bijector().inverse_event_shape(shape)
+
+
 # ---------------------------------------------------------------------------------------------
 # Vector bijectors
 
@@ -1012,8 +1053,11 @@ def for_constraint(spec: Any) -> Bijector:
         (``Sigmoid(low, high)``), ``("greater_than", low)`` (:class:`GreaterThan`,
         ``low + exp(x)``), ``("less_than", high)`` (:class:`LessThan`, ``high - exp(x)``),
         ``"simplex"`` (:class:`StickBreaking`), ``"ordered"`` (:class:`Ordered`),
-        ``"corr_cholesky"`` (:class:`CorrelationCholesky`); a :class:`Bijector` is returned
-        unchanged.
+        ``"corr_cholesky"`` (:class:`CorrelationCholesky`), ``"lower_cholesky"``
+        (``FillScaleTriL(Exp(), None)``: lower-triangular with a positive diagonal),
+        ``"positive_definite"`` (``Chain([CholeskyOuterProduct(), FillScaleTriL(Exp(),
+        None)])``), ``"corr_matrix"`` (``Chain([CholeskyOuterProduct(unit_diagonal=True),
+        CorrelationCholesky()])``); a :class:`Bijector` is returned unchanged.
 
     Returns
     -------

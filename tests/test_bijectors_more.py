@@ -1,0 +1,562 @@
+"""Tests for the matrix, elementwise and structural bijectors of ``fluxion.bijectors``.
+
+Every case is checked for: round trips both ways, the log-det-Jacobian against
+``log|det jacfwd(forward)|`` of the map between free parameters (for matrix events: the lower
+triangle, or the strictly lower triangle of correlation matrices), the inverse log-det against
+minus the forward one, the event-shape maps against the arrays, and batches (event_ndims above
+the minimum sums, rows equal the single-event results).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fluxion
+import fluxion.bijectors as fb
+import fluxion.numpy as fnp
+
+# --------------------------------------------------------------------------------------------
+# Free parameters of events: how to flatten an event into the coordinates its measure uses.
+# --------------------------------------------------------------------------------------------
+
+
+def _tril_flat(a):
+    n = a.shape[-1]
+    r, c = np.tril_indices(n)
+    return a[..., r, c]
+
+
+def _stril_flat(a):
+    n = a.shape[-1]
+    r, c = np.tril_indices(n, -1)
+    return a[..., r, c]
+
+
+def _tril_unflat(v, n):
+    r, c = np.tril_indices(n)
+    idx = np.zeros((n, n), dtype=np.intp)
+    idx[r, c] = np.arange(1, len(r) + 1)
+    padded = fnp.concatenate([fnp.zeros((1,)), v])
+    return fnp.take(padded, idx)
+
+
+def _triu_flat(a):
+    r, c = np.triu_indices(a.shape[-1])
+    return a[..., r, c]
+
+
+FLAT = {
+    "all": lambda a: fnp.reshape(a, (-1,)),
+    "tril": _tril_flat,
+    "triu": _triu_flat,
+    "stril": _stril_flat,
+    "head": lambda a: a[..., :-1],
+}
+
+
+def _rand_spd(rng, n):
+    a = rng.standard_normal((n, n + 2))
+    return a @ a.T / n + 0.1 * np.eye(n)
+
+
+def _rand_lower_cholesky(rng, n):
+    return np.tril(rng.standard_normal((n, n)), -1) + np.diag(np.exp(rng.standard_normal(n)))
+
+
+def _rand_corr(rng, n):
+    c = _rand_spd(rng, n)
+    d = np.sqrt(np.diag(c))
+    return c / np.outer(d, d)
+
+
+def _normal(shape, s=1.0):
+    return lambda r: s * r.standard_normal(shape)
+
+
+# (id, bijector, x sampler, x flattening, y flattening, y sampler or None, x unflattening or None)
+CASES = [
+    ("fill_triangular", fb.FillTriangular(), _normal((6,)), "all", "tril", None, None),
+    (
+        "fill_triangular_upper",
+        fb.FillTriangular(upper=True),
+        _normal((6,)),
+        "all",
+        "triu",
+        None,
+        None,
+    ),
+    (
+        "transform_diagonal",
+        fb.TransformDiagonal(fb.Softplus()),
+        _normal((3, 3)),
+        "all",
+        "all",
+        None,
+        None,
+    ),
+    (
+        "fill_scale_tril",
+        fb.FillScaleTriL(),
+        _normal((10,)),
+        "all",
+        "tril",
+        lambda r: _rand_lower_cholesky(r, 4),
+        None,
+    ),
+    (
+        "cholesky_outer_product",
+        fb.CholeskyOuterProduct(),
+        lambda r: _rand_lower_cholesky(r, 3),
+        "tril",
+        "tril",
+        lambda r: _rand_spd(r, 3),
+        lambda v: _tril_unflat(v, 3),
+    ),
+    (
+        "lower_cholesky",
+        fb.for_constraint("lower_cholesky"),
+        _normal((6,)),
+        "all",
+        "tril",
+        lambda r: _rand_lower_cholesky(r, 3),
+        None,
+    ),
+    (
+        "positive_definite",
+        fb.for_constraint("positive_definite"),
+        _normal((6,)),
+        "all",
+        "tril",
+        lambda r: _rand_spd(r, 3),
+        None,
+    ),
+    (
+        "corr_matrix",
+        fb.for_constraint("corr_matrix"),
+        _normal((6,)),
+        "all",
+        "stril",
+        lambda r: _rand_corr(r, 4),
+        None,
+    ),
+    (
+        "scale_matvec_diag",
+        fb.ScaleMatvecDiag(np.array([2.0, -0.5, 3.0])),
+        _normal((3,)),
+        "all",
+        "all",
+        None,
+        None,
+    ),
+    (
+        "scale_matvec_tril",
+        fb.ScaleMatvecTriL(np.array([[2.0, 0.0, 0.0], [0.3, -1.5, 0.0], [1.0, 2.0, 0.7]])),
+        _normal((3,)),
+        "all",
+        "all",
+        None,
+        None,
+    ),
+]
+
+def _positive(shape, s=1.0):
+    return lambda r: np.exp(s * r.standard_normal(shape))
+
+
+CASES += [
+    ("log", fb.Log(), _positive((4,), 2.0), "all", "all", None, None),
+    ("tanh", fb.Tanh(), _normal((4,), 2.0), "all", "all", None, None),
+    ("power", fb.Power(2.5), _positive((4,)), "all", "all", None, None),
+    ("power_negative", fb.Power(-1.5), _positive((4,)), "all", "all", None, None),
+    (
+        "power_odd",
+        fb.Power(3.0),
+        lambda r: (1 + r.random(4)) * r.choice([-1, 1], 4),
+        "all",
+        "all",
+        lambda r: 5 * r.standard_normal(4),
+        None,
+    ),
+    ("reciprocal", fb.Reciprocal(), lambda r: -_positive((4,))(r), "all", "all", None, None),
+    ("square", fb.Square(), _positive((4,)), "all", "all", None, None),
+    ("normal_cdf", fb.NormalCDF(), _normal((4,), 2.0), "all", "all", lambda r: r.random(4), None),
+    ("reshape", fb.Reshape((2, 3)), _normal((6,)), "all", "all", None, None),
+    ("reshape_in", fb.Reshape((-1,), (3, 2)), _normal((3, 2)), "all", "all", None, None),
+    ("permute", fb.Permute([2, 0, 3, 1]), _normal((4,)), "all", "all", None, None),
+    ("permute_axis", fb.Permute([1, 2, 0], axis=-2), _normal((3, 2)), "all", "all", None, None),
+    ("transpose", fb.Transpose([1, 0]), _normal((2, 3)), "all", "all", None, None),
+    ("cumsum", fb.Cumsum(), _normal((4,)), "all", "all", None, None),
+    ("cumsum_axis", fb.Cumsum(axis=-2), _normal((3, 2)), "all", "all", None, None),
+    (
+        "softmax_centered",
+        fb.SoftmaxCentered(),
+        _normal((3,), 2.0),
+        "all",
+        "head",
+        lambda r: r.dirichlet(np.ones(4)),
+        None,
+    ),
+    (
+        "ascending",
+        fb.Ascending(),
+        _normal((4,)),
+        "all",
+        "all",
+        lambda r: np.sort(3 * r.standard_normal(4)),
+        None,
+    ),
+    (
+        "blockwise",
+        fb.Blockwise([fb.Exp(), fb.Cumsum(), fb.Tanh()], [1, 3, 2]),
+        _normal((6,)),
+        "all",
+        "all",
+        None,
+        None,
+    ),
+    (
+        "chain_matvec_tanh",
+        fb.Chain([fb.ScaleMatvecTriL(np.array([[1.0, 0.0], [0.5, 2.0]])), fb.Tanh()]),
+        _normal((2,)),
+        "all",
+        "all",
+        None,
+        None,
+    ),
+]
+
+IDS = [c[0] for c in CASES]
+
+
+def _case(request_case):
+    name, b, xs, fin, fout, ys, unflat = request_case
+    return name, b, xs, FLAT[fin], FLAT[fout], ys, unflat
+
+
+@pytest.fixture(params=CASES, ids=IDS)
+def case(request):
+    return _case(request.param)
+
+
+def test_inverse_of_forward(case):
+    _, b, xs, *_ = case
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        x = xs(rng)
+        y = b.forward(x)
+        np.testing.assert_allclose(np.asarray(b.inverse(y)), x, rtol=1e-10, atol=1e-10)
+
+
+def test_forward_of_inverse(case):
+    _, b, xs, _, _, ys, _ = case
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        y = ys(rng) if ys is not None else np.asarray(b.forward(xs(rng)))
+        np.testing.assert_allclose(np.asarray(b.forward(b.inverse(y))), y, rtol=1e-10, atol=1e-10)
+
+
+def test_log_det_matches_jacobian(case):
+    _, b, xs, fin, fout, _, unflat = case
+    rng = np.random.default_rng(2)
+    for _ in range(2):
+        x = xs(rng)
+        free = np.asarray(fin(x))
+
+        def f(v, x=x):
+            xx = unflat(v) if unflat is not None else fnp.reshape(v, x.shape)
+            return fout(b.forward(xx))
+
+        jac = np.asarray(fluxion.jacfwd(f)(free))
+        assert jac.shape[0] == jac.shape[1], jac.shape
+        expected = np.linalg.slogdet(jac)[1]
+        got = b.forward_log_det_jacobian(x, len(x.shape))
+        np.testing.assert_allclose(float(got), expected, rtol=1e-9, atol=1e-9)
+        y = b.forward(x)
+        got_inv = b.inverse_log_det_jacobian(y, len(np.shape(y)))
+        np.testing.assert_allclose(float(got_inv), -expected, rtol=1e-9, atol=1e-9)
+
+
+def test_event_shapes(case):
+    _, b, xs, *_ = case
+    x = xs(np.random.default_rng(3))
+    y = np.asarray(b.forward(x))
+    assert b.forward_event_shape(x.shape) == y.shape
+    assert b.inverse_event_shape(y.shape) == x.shape
+    assert b.forward_event_shape((4, 2) + x.shape) == (4, 2) + y.shape
+
+
+def test_batches_and_extra_event_ndims(case):
+    _, b, xs, *_ = case
+    rng = np.random.default_rng(4)
+    x = np.stack([np.stack([xs(rng) for _ in range(3)]) for _ in range(2)])  # batch (2, 3)
+    n = x.ndim - 2  # the case's event rank (>= the minimum: elementwise maps get vectors)
+    y = np.asarray(b.forward(x))
+    rows = np.stack(
+        [np.stack([np.asarray(b.forward(x[i, j])) for j in range(3)]) for i in range(2)]
+    )
+    np.testing.assert_allclose(y, rows, rtol=1e-12, atol=1e-14)
+    ldj = np.asarray(b.forward_log_det_jacobian(x, n))
+    assert ldj.shape == (2, 3)
+    single = [[float(b.forward_log_det_jacobian(x[i, j], n)) for j in range(3)] for i in range(2)]
+    np.testing.assert_allclose(ldj, single, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        np.asarray(b.forward_log_det_jacobian(x, n + 1)), ldj.sum(-1), rtol=1e-12, atol=1e-12
+    )
+    m = y.ndim - 2
+    ildj = np.asarray(b.inverse_log_det_jacobian(y, m + 2))
+    np.testing.assert_allclose(ildj, -ldj.sum(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(np.asarray(b.inverse(y)), x, rtol=1e-10, atol=1e-10)
+
+
+# --------------------------------------------------------------------------------------------
+# Matrix bijectors: values and errors
+# --------------------------------------------------------------------------------------------
+
+
+def test_fill_triangular_order_and_inverse_ignores_upper():
+    y = np.asarray(fb.FillTriangular().forward(np.arange(1.0, 7.0)))
+    np.testing.assert_array_equal(y, [[1, 0, 0], [2, 3, 0], [4, 5, 6]])
+    full = y + np.triu(np.full((3, 3), 9.0), 1)
+    np.testing.assert_array_equal(np.asarray(fb.FillTriangular().inverse(full)), np.arange(1, 7))
+    u = np.asarray(fb.FillTriangular(upper=True).forward(np.arange(1.0, 7.0)))
+    np.testing.assert_array_equal(u, y.T)
+
+
+def test_fill_scale_tril_defaults_match_tfp():
+    x = np.array([-1.0, 0.5, 2.0])
+    L = np.asarray(fb.FillScaleTriL().forward(x))
+    sp = np.log1p(np.exp(x))
+    np.testing.assert_allclose(L, [[sp[0] + 1e-5, 0.0], [0.5, sp[2] + 1e-5]], rtol=1e-14)
+
+
+def test_constraint_outputs_are_in_the_sets():
+    from fluxion.distributions import constraints as C
+
+    rng = np.random.default_rng(5)
+    for name, con, size in [
+        ("lower_cholesky", C.lower_cholesky, 10),
+        ("positive_definite", C.positive_definite, 10),
+        ("corr_matrix", C.corr_matrix, 6),
+    ]:
+        b = fb.for_constraint(name)
+        x = 1.5 * rng.standard_normal((5, size))
+        y = np.asarray(b.forward(x))
+        assert y.shape == (5, 4, 4)
+        assert np.all(con.check(y)), name
+        assert type(con.bijector()) is type(b)
+        assert name in fb.constraint_names()
+
+
+def test_corr_matrix_log_det_relates_lkj_densities():
+    # LKJ(eta) on C has density prop. to det(C)^(eta-1); LKJCholesky on L the same times
+    # prod_i L_ii^(n-1-i) (0-based): the outer-product Jacobian of the unit-diagonal map.
+    rng = np.random.default_rng(6)
+    L = np.linalg.cholesky(_rand_corr(rng, 5))
+    got = float(fb.CholeskyOuterProduct(unit_diagonal=True).forward_log_det_jacobian(L))
+    expected = np.sum((5 - 1 - np.arange(5)) * np.log(np.diag(L)))
+    np.testing.assert_allclose(got, expected, rtol=1e-13)
+
+
+def test_matrix_errors():
+    with pytest.raises(ValueError, match=r"FillTriangular.forward: expected a vector of length"):
+        fb.FillTriangular().forward(np.zeros(4))
+    with pytest.raises(ValueError, match=r"FillTriangular.inverse: expected square"):
+        fb.FillTriangular().inverse(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"CholeskyOuterProduct.forward: expected square"):
+        fb.CholeskyOuterProduct().forward(np.zeros((3, 2)))
+    with pytest.raises(ValueError, match=r"at least 2 dimension"):
+        fb.CholeskyOuterProduct().forward(np.zeros(3))
+    with pytest.raises(ValueError, match=r"ScaleMatvecTriL: expected a finite, nonzero diagonal"):
+        fb.ScaleMatvecTriL(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"ScaleMatvecTriL.forward: expected vectors of length 2"):
+        fb.ScaleMatvecTriL(np.eye(2)).forward(np.zeros(3))
+    with pytest.raises(ValueError, match=r"ScaleMatvecDiag: expected finite, nonzero"):
+        fb.ScaleMatvecDiag([1.0, 0.0])
+    with pytest.raises(TypeError, match=r"TransformDiagonal: expected a Bijector"):
+        fb.TransformDiagonal(1.0)
+    with pytest.raises(ValueError, match=r"event_ndims >= 1"):
+        fb.FillScaleTriL().forward_log_det_jacobian(np.zeros(3), 0)
+
+
+def test_scale_matvec_tril_broadcasts_batches():
+    rng = np.random.default_rng(7)
+    L = np.tril(rng.standard_normal((2, 1, 3, 3))) + 3 * np.eye(3)
+    x = rng.standard_normal((4, 3))
+    b = fb.ScaleMatvecTriL(L)
+    y = np.asarray(b.forward(x))
+    assert y.shape == (2, 4, 3)
+    np.testing.assert_allclose(y, np.einsum("...ij,...j->...i", L, x), rtol=1e-13)
+    np.testing.assert_allclose(np.asarray(b.inverse(y)), np.broadcast_to(x, y.shape), rtol=1e-12)
+    ldj = np.asarray(b.forward_log_det_jacobian(x))
+    assert ldj.shape == (2, 4)
+    np.testing.assert_allclose(ldj[:, 0], np.log(np.abs(np.diagonal(L, 0, -2, -1))).sum(-1)[:, 0])
+
+
+def test_matrix_bijectors_grad_jit():
+    b = fb.for_constraint("positive_definite")
+    x = np.random.default_rng(8).standard_normal(6)
+
+    def f(v):
+        y = b.forward(v)
+        return fnp.sum(y) + b.forward_log_det_jacobian(v)
+
+    from fluxion.test_util import check_grads
+
+    check_grads(f, (x,), order=2)
+    np.testing.assert_allclose(float(fluxion.jit(f)(x)), float(f(x)), rtol=1e-13)
+
+
+# --------------------------------------------------------------------------------------------
+# Elementwise and structural bijectors: values, structures and errors
+# --------------------------------------------------------------------------------------------
+
+
+def test_elementwise_values():
+    x = np.array([0.3, 1.0, 2.5])
+    np.testing.assert_allclose(np.asarray(fb.Power(2.5).forward(x)), x**2.5, rtol=1e-14)
+    np.testing.assert_allclose(np.asarray(fb.Power(3).forward(-x)), -(x**3), rtol=1e-14)
+    np.testing.assert_allclose(np.asarray(fb.Power(3).inverse(-(x**3))), -x, rtol=1e-14)
+    from scipy.special import ndtr
+
+    np.testing.assert_allclose(np.asarray(fb.NormalCDF().forward(x - 5)), ndtr(x - 5), rtol=1e-14)
+    # tanh's log-det stays finite far in the tails (1 - tanh^2 underflows long before)
+    np.testing.assert_allclose(
+        float(fb.Tanh().forward_log_det_jacobian(400.0)), 2 * np.log(2) - 800, rtol=1e-14
+    )
+    np.testing.assert_allclose(
+        np.asarray(fb.SoftmaxCentered().forward([1.0, 2.0])),
+        np.exp([1, 2, 0]) / np.exp([1, 2, 0]).sum(),
+        rtol=1e-14,
+    )
+
+
+def test_power_errors():
+    with pytest.raises(ValueError, match=r"Power: expected a finite, nonzero power"):
+        fb.Power(0.0)
+    with pytest.raises(ValueError, match=r"Power: expected a finite, nonzero power"):
+        fb.Power(np.array([1.0, 0.0]))
+    # a traced power (e.g. a learned one) is accepted and differentiable
+    g = fluxion.grad(lambda p: fb.Power(p).forward_log_det_jacobian(2.0))(1.5)
+    np.testing.assert_allclose(float(g), 1 / 1.5 + np.log(2.0), rtol=1e-13)
+
+
+def test_shape_bijector_errors():
+    with pytest.raises(ValueError, match=r"Reshape.*expected an event of shape"):
+        fb.Reshape((2, 3), (3, 2)).forward(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"Reshape.*cannot fit 5 elements"):
+        fb.Reshape((2, -1)).forward(np.zeros(5))
+    with pytest.raises(ValueError, match=r"Permute: expected a permutation"):
+        fb.Permute([0, 0, 1])
+    with pytest.raises(ValueError, match=r"Permute.forward: expected size 3"):
+        fb.Permute([1, 2, 0]).forward(np.zeros(4))
+    with pytest.raises(ValueError, match=r"Cumsum: expected a negative axis"):
+        fb.Cumsum(axis=0)
+    with pytest.raises(ValueError, match=r"Cumsum.forward: expected x with at least 2 dim"):
+        fb.Cumsum(axis=-2).forward(np.zeros(3))
+    with pytest.raises(ValueError, match=r"Transpose: expected a permutation"):
+        fb.Transpose([1, 1])
+    with pytest.raises(ValueError, match=r"Blockwise: expected 2 block sizes"):
+        fb.Blockwise([fb.Exp(), fb.Exp()], [1, 2, 3])
+    with pytest.raises(ValueError, match=r"Blockwise.forward: expected vectors of length 3"):
+        fb.Blockwise([fb.Exp(), fb.Exp()], [1, 2]).forward(np.zeros(4))
+    with pytest.raises(ValueError, match=r"Blockwise: bijector 0 .* rank > 1"):
+        fb.Blockwise([fb.CholeskyOuterProduct()])
+    with pytest.raises(ValueError, match=r"event_ndims >= 1"):
+        fb.SoftmaxCentered().forward_log_det_jacobian(np.zeros(3), 0)
+    with pytest.raises(ValueError, match=r"exceeds the rank"):
+        fb.Tanh().forward_log_det_jacobian(np.zeros(3), 2)
+
+
+def test_blockwise_with_size_changing_blocks():
+    b = fb.Blockwise([fb.SoftmaxCentered(), fb.Exp()], [2, 1])
+    x = np.array([[0.5, -1.0, 0.3], [0.0, 0.0, 0.0]])
+    y = np.asarray(b.forward(x))
+    assert y.shape == (2, 4) and b.forward_event_shape((2, 3)) == (2, 4)
+    assert b.inverse_event_shape((4,)) == (3,)
+    np.testing.assert_allclose(y[:, :3].sum(-1), 1.0, rtol=1e-14)
+    np.testing.assert_allclose(np.asarray(b.inverse(y)), x, atol=1e-14)
+    expected = np.asarray(fb.SoftmaxCentered().forward_log_det_jacobian(x[:, :2])) + x[:, 2]
+    np.testing.assert_allclose(np.asarray(b.forward_log_det_jacobian(x)), expected, rtol=1e-14)
+    np.testing.assert_allclose(
+        np.asarray(b.inverse_log_det_jacobian(y)), -expected, rtol=1e-12, atol=1e-14
+    )
+
+
+def test_split_and_concat():
+    x = np.arange(12.0).reshape(2, 6)
+    s = fb.Split([1, -1, 2])
+    parts = s.forward(x)
+    assert [p.shape for p in parts] == [(2, 1), (2, 3), (2, 2)]
+    assert s.forward_event_shape((2, 6)) == [(2, 1), (2, 3), (2, 2)]
+    assert s.inverse_event_shape([(1,), (3,), (2,)]) == (6,)
+    assert s.inverse_min_event_ndims == [1, 1, 1]
+    np.testing.assert_array_equal(np.asarray(s.inverse(parts)), x)
+    assert np.asarray(s.forward_log_det_jacobian(x)).shape == (2,)
+    assert np.asarray(s.forward_log_det_jacobian(x, 2)).shape == ()
+    assert np.asarray(s.inverse_log_det_jacobian(parts)).shape == (2,)
+    eq = fb.Split(3).forward(np.arange(6.0))
+    assert [p.shape for p in eq] == [(2,)] * 3
+    c = fb.Concat([1, 3, 2])
+    np.testing.assert_array_equal(np.asarray(c.forward(parts)), x)
+    back = c.inverse(x)
+    for a, b in zip(back, parts, strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert c.forward_min_event_ndims == [1, 1, 1] and c.inverse_min_event_ndims == 1
+    assert np.asarray(c.forward_log_det_jacobian(parts)).shape == (2,)
+    # batch parts broadcast
+    np.testing.assert_array_equal(
+        np.asarray(c.forward([np.zeros(1), np.ones((4, 3)), np.ones(2)])).shape, (4, 6)
+    )
+    with pytest.raises(ValueError, match=r"Split.inverse: expected a list of 3 arrays"):
+        s.inverse([x])
+    with pytest.raises(ValueError, match=r"cannot split size 6 into 4 equal parts"):
+        fb.Split(4).forward(np.zeros(6))
+    with pytest.raises(ValueError, match=r"Split.forward.*cannot fit 7|expected 7 elements"):
+        fb.Split([1, 2]).forward(np.zeros(7))
+
+
+def test_joint_map():
+    b = fb.JointMap({"scale": fb.Exp(), "w": fb.SoftmaxCentered(), "L": fb.FillScaleTriL()})
+    rng = np.random.default_rng(9)
+    x = {
+        "scale": rng.standard_normal(5),
+        "w": rng.standard_normal((5, 2)),
+        "L": rng.standard_normal((5, 3)),
+    }
+    y = b.forward(x)
+    assert set(y) == {"scale", "w", "L"}
+    assert np.asarray(y["L"]).shape == (5, 2, 2)
+    back = b.inverse(y)
+    for k in x:
+        np.testing.assert_allclose(np.asarray(back[k]), x[k], rtol=1e-12, atol=1e-12)
+    assert b.forward_min_event_ndims == {"scale": 0, "w": 1, "L": 1}
+    assert b.inverse_min_event_ndims == {"scale": 0, "w": 1, "L": 2}
+    ldj = np.asarray(b.forward_log_det_jacobian(x))
+    expected = (
+        x["scale"]
+        + np.asarray(fb.SoftmaxCentered().forward_log_det_jacobian(x["w"]))
+        + np.asarray(fb.FillScaleTriL().forward_log_det_jacobian(x["L"]))
+    )
+    assert ldj.shape == (5,)
+    np.testing.assert_allclose(ldj, expected, rtol=1e-13)
+    np.testing.assert_allclose(
+        np.asarray(b.inverse_log_det_jacobian(y)), -expected, rtol=1e-10, atol=1e-12
+    )
+    summed = b.forward_log_det_jacobian(x, {"scale": 1, "w": 2, "L": 2})
+    np.testing.assert_allclose(float(summed), expected.sum(), rtol=1e-13)
+    assert b.forward_event_shape({"scale": (5,), "w": (5, 2), "L": (5, 3)}) == {
+        "scale": (5,),
+        "w": (5, 3),
+        "L": (5, 2, 2),
+    }
+    lst = fb.JointMap([fb.Exp(), fb.Shift(1.0)])
+    out = lst.forward([0.0, np.zeros(2)])
+    np.testing.assert_allclose(np.asarray(out[1]), [1.0, 1.0])
+    # a jointly transformed pytree differentiates as one
+    g = fluxion.grad(lambda t: b.forward_log_det_jacobian(t, {"scale": 1, "w": 2, "L": 2}))(x)
+    np.testing.assert_allclose(np.asarray(g["scale"]), np.ones(5))
+    with pytest.raises(ValueError, match=r"JointMap.forward: expected values structured"):
+        b.forward([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"JointMap: expected a non-empty"):
+        fb.JointMap([fb.Exp(), 3.0])
