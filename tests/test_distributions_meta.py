@@ -387,6 +387,26 @@ def test_truncated_other_families_by_numeric_integral():
         d.mean()
 
 
+def test_truncated_and_censored_discrete_base():
+    poisson = getattr(fd, "Poisson", None)
+    if poisson is None:
+        pytest.skip("Poisson not merged yet")
+    r = st.poisson(3.5)
+    d = fd.Truncated(poisson(3.5), 2.0, 6.0)
+    k = np.arange(0.0, 9.0)
+    z = r.cdf(6) - r.cdf(1)  # the mass at both bounds is kept
+    inside = (k >= 2) & (k <= 6)
+    assert_close(d.log_prob(k), np.where(inside, r.logpmf(k) - np.log(z), -np.inf), 1e-12, 0,
+                 "truncated Poisson log_prob")
+    assert_close(d.cdf(k), np.clip((r.cdf(k) - r.cdf(1)) / z, 0, 1), 1e-12, 1e-15, "cdf")
+    xs = check_sampling(d, n=20000, seed=3, check_moments=False, discrete=True)
+    assert np.all((xs >= 2) & (xs <= 6))
+    c = fd.Censored(poisson(3.5), low=2.0, high=6.0)
+    # P(X <= 2) at the lower bound, P(X >= 6) = sf(5) at the upper one
+    assert_close(c.log_prob(np.array([2.0, 4.0, 6.0])),
+                 [r.logcdf(2), r.logpmf(4), r.logsf(5)], 1e-12, 0, "censored Poisson")
+
+
 def test_truncated_validation():
     with pytest.raises(ValueError, match="Truncated: expected low < high"):
         fd.Truncated(fd.Normal(), 2.0, 1.0, validate_args=True)

@@ -967,7 +967,7 @@ class Truncated(Distribution):
     ----------
     distribution : Distribution
         Scalar events, with ``log_cdf`` and ``log_survival_function`` (and ``quantile`` for
-        sampling): any continuous family of this library.
+        sampling). Discrete families keep the mass at both bounds (``F(high) - F(low - 1)``).
     low, high : array_like or None
         The bounds (broadcasting against the base's batch shape); None for no bound on that
         side (at least one is given).
@@ -1020,7 +1020,13 @@ class Truncated(Distribution):
         return ((ok, f"low < high, got low {_text(self.low)} and high {_text(self.high)}"),)
 
     @property
+    def dtype(self) -> np.dtype:
+        return self.distribution.dtype
+
+    @property
     def support(self) -> constraints.Constraint:  # type: ignore[override]
+        if self.distribution.support.discrete and self.low is not None and self.high is not None:
+            return constraints.integer_interval(self.low, self.high)
         if self.low is None:
             return constraints.less_than(self.high)  # closed at high; close enough for checks
         if self.high is None:
@@ -1047,8 +1053,15 @@ class Truncated(Distribution):
         bottom = fnp.where(upper, lsb, lfa)
         return top + _log1mexp(bottom - top)
 
+    def _edge(self) -> Any:
+        """The lower end of the kept mass: ``low`` for continuous bases, ``low - 1`` for
+        discrete ones (so ``F(high) - F(low - 1)`` keeps the mass at ``low``)."""
+        if self.low is None or not self.distribution.support.discrete:
+            return self.low
+        return self.low - 1.0
+
     def _log_normalizer(self) -> Array:
-        return self._log_mass(self.low, self.high)
+        return self._log_mass(self._edge(), self.high)
 
     def _inside(self, x: Array) -> Array:
         ok = fnp.isfinite(x) | ~fnp.isnan(x)
@@ -1058,9 +1071,10 @@ class Truncated(Distribution):
             ok = ok & (x <= self.high)
         return ok
 
-    def _clip(self, x: Array) -> Array:
-        if self.low is not None:
-            x = fnp.maximum(x, self.low)
+    def _clip(self, x: Array, low: Any = None) -> Array:
+        low = self.low if low is None else low
+        if low is not None:
+            x = fnp.maximum(x, low)
         if self.high is not None:
             x = fnp.minimum(x, self.high)
         return x
@@ -1070,17 +1084,18 @@ class Truncated(Distribution):
         return fnp.where(self._inside(x), lp, -math.inf)
 
     def _raw_log_cdf(self, x: Array) -> Array:
-        out = self._log_mass(self.low, self._clip(x)) - self._log_normalizer()
+        edge = self._edge()
+        out = self._log_mass(edge, self._clip(x, edge)) - self._log_normalizer()
         if self.low is not None:
-            out = fnp.where(x <= self.low, -math.inf, out)
+            out = fnp.where(x < self.low, -math.inf, out)
         if self.high is not None:
             out = fnp.where(x >= self.high, 0.0, out)
         return fnp.minimum(out, 0.0)
 
     def _raw_log_sf(self, x: Array) -> Array:
-        out = self._log_mass(self._clip(x), self.high) - self._log_normalizer()
+        out = self._log_mass(self._clip(x, self._edge()), self.high) - self._log_normalizer()
         if self.low is not None:
-            out = fnp.where(x <= self.low, 0.0, out)
+            out = fnp.where(x < self.low, 0.0, out)
         if self.high is not None:
             out = fnp.where(x >= self.high, -math.inf, out)
         return fnp.minimum(out, 0.0)
@@ -1105,10 +1120,12 @@ class Truncated(Distribution):
             return self._clip(d.quantile(p * fnp.exp(d.log_cdf(self.high))))
         if self.high is None:
             # S^-1((1 - p) S(low))
-            return self._clip(_upper_quantile(d, (1.0 - p) * d.survival_function(self.low)))
-        fa, fb = d.cdf(self.low), d.cdf(self.high)
-        sa, sb = d.survival_function(self.low), d.survival_function(self.high)
-        upper = d.log_cdf(self.low) > _LOG_HALF
+            edge = self._edge()
+            return self._clip(_upper_quantile(d, (1.0 - p) * d.survival_function(edge)))
+        edge = self._edge()
+        fa, fb = d.cdf(edge), d.cdf(self.high)
+        sa, sb = d.survival_function(edge), d.survival_function(self.high)
+        upper = d.log_cdf(edge) > _LOG_HALF
         # lower branch: F^-1(F(a) + p (F(b) - F(a))); upper branch: S^-1(S(a) - p (S(a) - S(b)))
         q_low = d.quantile(fnp.where(upper, 0.5, fa + p * (fb - fa)))
         q_up = _upper_quantile(d, fnp.where(upper, sa - p * (sa - sb), 0.5))
@@ -1116,7 +1133,10 @@ class Truncated(Distribution):
 
     def _sample(self, sample_shape: Shape, key: Any) -> Array:
         u = frandom.uniform(key, tuple(sample_shape) + tuple(self.batch_shape))
-        return self._quantile(u)
+        x = self._quantile(u)
+        if self.distribution.support.discrete:
+            x = fnp.asarray(x, dtype=self.dtype)
+        return x
 
     # --- moments (Normal base) ----------------------------------------------------------------
 
