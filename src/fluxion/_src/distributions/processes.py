@@ -436,8 +436,8 @@ def _mvn_log_prob(loc: Array, chol: Array, x: Array) -> Array:
     bshape = tuple(np.broadcast_shapes(tuple(fnp.shape(diff))[:-1], tuple(fnp.shape(chol))[:-2]))
     diff = fnp.broadcast_to(diff, bshape + (n,))
     chol = fnp.broadcast_to(chol, bshape + (n, n))
-    z = fsla.solve_triangular(chol, diff[..., None], lower=True)[..., 0]
-    half_logdet = fnp.sum(fnp.log(fnp.diagonal(chol, axis1=-2, axis2=-1)), axis=-1)
+    z = _drop_last(fsla.solve_triangular(chol, diff[..., None], lower=True))
+    half_logdet = fnp.sum(fnp.log(_diag(chol)), axis=-1)
     return -0.5 * fnp.sum(z * z, axis=-1) - half_logdet - 0.5 * n * _LOG_2PI
 
 
@@ -445,7 +445,19 @@ def _mvn_sample(loc: Array, chol: Array, shape: Shape, key: Any) -> Array:
     """``loc + L z`` for ``z ~ N(0, I)`` of shape ``shape + (N,)``."""
     n = int(fnp.shape(chol)[-1])
     z = frandom.normal(key, tuple(shape) + (n,))
-    return loc + fnp.matmul(chol, z[..., None])[..., 0]
+    return loc + _drop_last(fnp.matmul(chol, z[..., None]))
+
+
+def _drop_last(x: Array) -> Array:
+    """``x[..., 0]`` for a trailing axis of length 1, as a reshape (no gather on the tape)."""
+    return fnp.reshape(x, tuple(fnp.shape(x))[:-1])
+
+
+def _diag(m: Array) -> Array:
+    """The diagonal of the last two axes, as a masked sum (a plain elementwise op and a
+    reduction, which every backend lowers)."""
+    n = int(fnp.shape(m)[-1])
+    return fnp.sum(m * np.eye(n), axis=-1)
 
 
 def _add_diagonal(m: Array, v: Any) -> Array:
@@ -499,12 +511,12 @@ class _GaussianBase(Distribution):
         return self._cov()
 
     def _variance(self) -> Array:
-        return fnp.diagonal(self._cov(), axis1=-2, axis2=-1)
+        return _diag(self._cov())
 
     def _entropy(self) -> Array:
         n = self.event_shape[0]
         half_logdet = fnp.sum(
-            fnp.log(fnp.diagonal(self._chol(), axis1=-2, axis2=-1)), axis=-1
+            fnp.log(_diag(self._chol())), axis=-1
         )
         return 0.5 * n * (1.0 + _LOG_2PI) + half_logdet
 
@@ -702,7 +714,7 @@ class GaussianProcessRegressionModel(_GaussianBase):
         a = fsla.solve_triangular(chol, k_on, lower=True)  # L^-1 K(X, X*)
         w = fsla.solve_triangular(chol, resid[..., None], lower=True)  # L^-1 (y - m)
         # mean = K(X*, X) L^-T L^-1 (y - m) = A^T w
-        mean = self._prior_mean(x_new) + fnp.matmul(fnp.swapaxes(a, -1, -2), w)[..., 0]
+        mean = self._prior_mean(x_new) + _drop_last(fnp.matmul(fnp.swapaxes(a, -1, -2), w))
         cov = k_nn - fnp.matmul(fnp.swapaxes(a, -1, -2), a)
         cov = _add_diagonal(cov, self.predictive_noise_variance + self.jitter)
         return mean, cov
@@ -821,7 +833,7 @@ class AR1(Distribution):
     def _sample(self, sample_shape: Shape, key: Any) -> Array:
         shape = tuple(sample_shape) + tuple(self.batch_shape) + (self.num_steps,)
         e = frandom.normal(key, shape) * self._innovation_scales()
-        x = fnp.matmul(self._powers(), e[..., None])[..., 0]
+        x = _drop_last(fnp.matmul(self._powers(), e[..., None]))
         return x + self._mean()
 
     def _mean(self) -> Array:
@@ -835,7 +847,7 @@ class AR1(Distribution):
         return fnp.matmul(p * fnp.expand_dims(s2, -2), fnp.swapaxes(p, -1, -2))
 
     def _variance(self) -> Array:
-        return fnp.diagonal(self._covariance(), axis1=-2, axis2=-1)
+        return _diag(self._covariance())
 
     def _entropy(self) -> Array:
         # a triangular map of independent normals: the sum of their entropies
