@@ -140,6 +140,14 @@ def test_gaussian_process_batches_and_validation():
         fd.GaussianProcess(lambda a, b: 0.0, X)
     with pytest.raises(ValueError, match=r"index_points of shape \(\.\.\., N, d\)"):
         fd.GaussianProcess(fd.Matern12(), np.linspace(0, 1, 5))
+    with pytest.raises(ValueError, match="ExponentiatedQuadratic: expected amplitude > 0, got -1"):
+        fd.ExponentiatedQuadratic(-1.0, 1.0, validate_args=True)
+    with pytest.raises(ValueError, match=r"GaussianProcess: kernel Matern12: expected length_scale"
+                       r" > 0, got -2.0 \(shape \(2,\)\)"):
+        fd.GaussianProcess(fd.Matern12(1.0, np.array([1.0, -2.0])) + fd.Linear(), X,
+                           validate_args=True)
+    # without validate_args: what the formula gives (no error)
+    assert np.all(np.isfinite(np.asarray(fd.ExponentiatedQuadratic(-1.0).matrix(X, X))))
     with pytest.raises(ValueError, match="observation_noise_variance >= 0"):
         fd.GaussianProcess(fd.Matern12(), X, observation_noise_variance=-1.0,
                            validate_args=True)
