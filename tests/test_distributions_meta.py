@@ -554,6 +554,24 @@ def test_censored_normal_masses_at_the_bounds():
 # --------------------------------------------------------------------------------------------
 
 
+def test_censored_masked_empirical_delta_errors():
+    with pytest.raises(ValueError, match="Censored: expected low < high, got low 2.0 and high"):
+        fd.Censored(fd.Normal(), 2.0, 1.0, validate_args=True)
+    with pytest.raises(ValueError, match="Censored: expected a distribution with scalar events"):
+        fd.Censored(fd.Independent(fd.Normal(np.zeros(2)), 1), 0.0, 1.0)
+    c = fd.Censored(fd.Normal(), -1.0, 1.0, validate_args=True)
+    with pytest.raises(ValueError, match=r"Censored.log_prob: expected values in the support"):
+        c.log_prob(1.5)
+    with pytest.raises(TypeError, match="Masked: expected distribution"):
+        fd.Masked(1.0, True)
+    with pytest.raises(ValueError, match="Empirical: expected samples of shape"):
+        fd.Empirical(np.zeros(3), event_ndims=1)
+    with pytest.raises(TypeError, match=r"Mixture: expected components\[1\]"):
+        fd.Mixture(_categorical(np.zeros(2)), [fd.Normal(), 3.0])
+    with pytest.raises(NotImplementedError, match="scalar events only"):
+        fd.Empirical(np.zeros((4, 2)), event_ndims=1).cdf(np.zeros(2))
+
+
 def test_masked_drops_log_prob_terms():
     mask = np.array([[True, False, True], [False, False, True]])
     d = fd.Masked(fd.Normal(np.array([0.0, 1.0, 2.0]), 1.0), mask)

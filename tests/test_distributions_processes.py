@@ -232,6 +232,24 @@ def test_gprm_interpolates_and_differentiates():
         return mdl.log_prob(np.array([0.5, -0.5]))
 
     check_grads(f, (np.array([1.1, 0.4, 0.05]),), order=1)
+    # batches: of length scales, and of observation vectors
+    xn = np.array([[0.3], [0.6]])
+    ls = np.array([0.2, 0.5, 1.0])
+    mb = fd.GaussianProcessRegressionModel(fd.Matern52(1.0, ls), xn, xo, yo,
+                                           observation_noise_variance=0.01)
+    assert mb.batch_shape == (3,) and mb.sample((4,), seed=0).shape == (4, 3, 2)
+    for i in range(3):
+        mi = fd.GaussianProcessRegressionModel(fd.Matern52(1.0, ls[i]), xn, xo, yo,
+                                               observation_noise_variance=0.01)
+        assert_close(mb.mean()[i], mi.mean(), 1e-14, 0, "batched mean")
+        assert_close(mb.log_prob(np.zeros(2))[i], mi.log_prob(np.zeros(2)), 1e-14, 0, "lp")
+    yb = np.stack([yo, yo + 1.0])
+    m2 = fd.GaussianProcessRegressionModel(fd.Matern52(1.0, 0.5), xn, xo, yb,
+                                           observation_noise_variance=0.01)
+    assert m2.batch_shape == (2,)
+    m1 = fd.GaussianProcessRegressionModel(fd.Matern52(1.0, 0.5), xn, xo, yo + 1.0,
+                                           observation_noise_variance=0.01)
+    assert_close(m2.mean()[1], m1.mean(), 1e-14, 0, "batched observations")
     with pytest.raises(ValueError, match="observations with last dimension 5"):
         fd.GaussianProcessRegressionModel(fd.Matern12(), xo, xo, yo[:3])
 
