@@ -361,6 +361,7 @@ def test_truncated_normal_matches_scipy_truncnorm(low, high):
 
 def test_truncated_sampling_and_gradients():
     d = fd.Truncated(fd.Normal([0.0, 1.0], [1.0, 0.5]), low=[-0.5, 1.5], high=[1.0, 4.0])
+    assert_close(d.mode(), [0.0, 1.5], 0, 0, "mode")
     xs = check_sampling(d, n=20000, seed=7)
     assert np.all((xs >= [-0.5, 1.5]) & (xs <= [1.0, 4.0]))
     check_log_prob_grads(lambda m, s, lo, hi: fd.Truncated(fd.Normal(m, s), lo, hi),

@@ -1185,6 +1185,11 @@ class Truncated(Distribution):
     def _entropy(self) -> Array:
         return self._normal_moments("entropy")[2]
 
+    def _mode(self) -> Array:
+        # a unimodal base's mode clipped to [low, high] (Normal; other bases raise)
+        self._normal_moments("mode")
+        return self._clip(fnp.broadcast_to(self.distribution.loc, self.batch_shape))
+
 
 def _text(x: Any) -> str:
     if isinstance(x, Tracer):
