@@ -987,7 +987,8 @@ class Truncated(Distribution):
     uniform draws: the inverse-cdf method, reparameterized when the base's quantile is
     differentiable in its parameters. ``mean`` and ``variance`` have closed forms for a
     :class:`Normal` base (Johnson, Kotz & Balakrishnan, Continuous Univariate Distributions
-    Vol. 1, 13.10), as is ``entropy``; other bases raise ``NotImplementedError``. Measured
+    Vol. 1, 13.10), as are ``entropy`` and ``mode``; other bases raise
+    ``NotImplementedError``. Measured
     against mpmath (400 digits) for a standard normal on [-1, 2], [3, 5], [8, 40], [30, 31],
     [-31, -30]: log_prob, cdf, survival function and their logs within 1.1e-13 relative, the
     mean 1e-13, the entropy 2e-11; the variance's closed form cancels far in the tails
