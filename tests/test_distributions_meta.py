@@ -465,8 +465,6 @@ def test_meta_log_probs_and_gradients_encode_for_the_compiled_nuts():
     check_grads(_meta_model, (theta,), order=1)
 
 
-@pytest.mark.xfail(strict=True, reason="the tape machine has no log_ndtr (Normal.log_cdf): "
-                   "codegen/lowering.py records 'no numba implementation of log_ndtr yet'")
 def test_truncated_normal_log_prob_encodes_for_the_compiled_nuts():
     _encodes(_truncated_model, np.array([0.2, -0.1]))
 
