@@ -140,6 +140,14 @@ def test_gaussian_process_batches_and_validation():
         fd.GaussianProcess(lambda a, b: 0.0, X)
     with pytest.raises(ValueError, match=r"index_points of shape \(\.\.\., N, d\)"):
         fd.GaussianProcess(fd.Matern12(), np.linspace(0, 1, 5))
+    with pytest.raises(ValueError, match="ExponentiatedQuadratic: expected amplitude > 0, got -1"):
+        fd.ExponentiatedQuadratic(-1.0, 1.0, validate_args=True)
+    with pytest.raises(ValueError, match=r"GaussianProcess: kernel Matern12: expected length_scale"
+                       r" > 0, got -2.0 \(shape \(2,\)\)"):
+        fd.GaussianProcess(fd.Matern12(1.0, np.array([1.0, -2.0])) + fd.Linear(), X,
+                           validate_args=True)
+    # without validate_args: what the formula gives (no error)
+    assert np.all(np.isfinite(np.asarray(fd.ExponentiatedQuadratic(-1.0).matrix(X, X))))
     with pytest.raises(ValueError, match="observation_noise_variance >= 0"):
         fd.GaussianProcess(fd.Matern12(), X, observation_noise_variance=-1.0,
                            validate_args=True)
@@ -224,6 +232,24 @@ def test_gprm_interpolates_and_differentiates():
         return mdl.log_prob(np.array([0.5, -0.5]))
 
     check_grads(f, (np.array([1.1, 0.4, 0.05]),), order=1)
+    # batches: of length scales, and of observation vectors
+    xn = np.array([[0.3], [0.6]])
+    ls = np.array([0.2, 0.5, 1.0])
+    mb = fd.GaussianProcessRegressionModel(fd.Matern52(1.0, ls), xn, xo, yo,
+                                           observation_noise_variance=0.01)
+    assert mb.batch_shape == (3,) and mb.sample((4,), seed=0).shape == (4, 3, 2)
+    for i in range(3):
+        mi = fd.GaussianProcessRegressionModel(fd.Matern52(1.0, ls[i]), xn, xo, yo,
+                                               observation_noise_variance=0.01)
+        assert_close(mb.mean()[i], mi.mean(), 1e-14, 0, "batched mean")
+        assert_close(mb.log_prob(np.zeros(2))[i], mi.log_prob(np.zeros(2)), 1e-14, 0, "lp")
+    yb = np.stack([yo, yo + 1.0])
+    m2 = fd.GaussianProcessRegressionModel(fd.Matern52(1.0, 0.5), xn, xo, yb,
+                                           observation_noise_variance=0.01)
+    assert m2.batch_shape == (2,)
+    m1 = fd.GaussianProcessRegressionModel(fd.Matern52(1.0, 0.5), xn, xo, yo + 1.0,
+                                           observation_noise_variance=0.01)
+    assert_close(m2.mean()[1], m1.mean(), 1e-14, 0, "batched observations")
     with pytest.raises(ValueError, match="observations with last dimension 5"):
         fd.GaussianProcessRegressionModel(fd.Matern12(), xo, xo, yo[:3])
 

@@ -25,8 +25,10 @@ import numpy as np
 
 from .. import bijectors as fbij
 from .. import random as frandom
+from .. import tree_util
 from ..core import Tracer
 from ..numpy import core as fnp
+from ..numpy import extra as fnpx
 from ..scipy import special as fsp
 from . import constraints
 from .base import Distribution, ScipyBacked, register_kl
@@ -36,7 +38,13 @@ __all__ = [
     "Sample",
     "TransformedDistribution",
     "MixtureSameFamily",
+    "Mixture",
     "Truncated",
+    "Censored",
+    "Masked",
+    "Deterministic",
+    "Delta",
+    "Empirical",
 ]
 
 Array = Any
@@ -479,7 +487,21 @@ class TransformedDistribution(Distribution):
         )
 
     def _batch_shape(self) -> Shape:
-        return tuple(self.distribution.batch_shape)
+        # the base's batch shape broadcast with the bijector's parameters (each parameter's
+        # trailing event dimensions removed): Shift([1., 2.]) of a scalar Normal is a batch of 2
+        shapes = [tuple(self.distribution.batch_shape)]
+        e = len(self.event_shape)
+        for leaf in tree_util.tree_leaves(self.bijector):
+            if isinstance(leaf, Tracer | np.ndarray):
+                shape = tuple(fnp.shape(leaf))
+                shapes.append(shape[: max(0, len(shape) - e)])
+        try:
+            return tuple(np.broadcast_shapes(*shapes))
+        except ValueError:
+            raise ValueError(
+                f"{self.name}: the bijector's parameter shapes do not broadcast against the "
+                f"distribution's batch shape {shapes[0]}: {shapes[1:]}"
+            ) from None
 
     def _event_shape(self) -> Shape:
         return tuple(self.bijector.forward_event_shape(self.distribution.event_shape))
@@ -513,7 +535,8 @@ class TransformedDistribution(Distribution):
         return self.distribution.log_prob(x) + ildj
 
     def _sample(self, sample_shape: Shape, key: Any) -> Array:
-        return self.bijector.forward(self.distribution._sample(sample_shape, key))
+        x = _sample_batched(self.name, self.distribution, sample_shape, self.batch_shape, key)
+        return self.bijector.forward(x)
 
     def _direction(self, who: str) -> int:
         d = _monotone_direction(self.bijector) if not self.event_shape else None
@@ -595,7 +618,98 @@ def _one_hot(idx: Array, k: int) -> Array:
     return fnp.asarray(idx[..., None] == np.arange(k), dtype=np.float64)
 
 
-class MixtureSameFamily(Distribution):
+class _MixtureBase(Distribution):
+    """What the two mixtures share. A subclass gives the number of components ``_k()``, the
+    log weights ``_log_w()`` (``B' + (K,)``) and the components' values stacked along a
+    component axis: ``_stack_log(method, x)`` (``S + B + (K,)``, for log_prob, log_cdf,
+    log_survival_function at ``x`` of shape ``S + B + E``), ``_stack_moment(method)``
+    (``B + (K,) + E``) and ``_stack_draws(sample_shape, key)`` (``S + B + (K,) + E``)."""
+
+    def _log_w(self) -> Array:
+        raise NotImplementedError
+
+    def _k(self) -> int:
+        raise NotImplementedError
+
+    def _mixture(self) -> Distribution:
+        raise NotImplementedError
+
+    def _stack_log(self, method: str, x: Array) -> Array:
+        raise NotImplementedError
+
+    def _stack_moment(self, method: str) -> Array:
+        raise NotImplementedError
+
+    def _stack_draws(self, sample_shape: Shape, key: Any) -> Array:
+        raise NotImplementedError
+
+    def _log_prob(self, x: Array) -> Array:
+        # log sum_k w_k p_k(x) = logsumexp_k(log w_k + log p_k(x))
+        return fsp.logsumexp(self._stack_log("log_prob", x) + self._log_w(), axis=-1)
+
+    def _sample(self, sample_shape: Shape, key: Any) -> Array:
+        k1, k2 = frandom.split(key)
+        batch = self.batch_shape
+        e = len(self.event_shape)
+        # every batch member draws its own index and its own component values; the index
+        # picks one component's draw by a one-hot mask (TFP's gather)
+        idx = _sample_batched(self.name, self._mixture(), sample_shape, batch, k1)
+        mask = _one_hot(idx, self._k())  # S + B + (K,)
+        mask = fnp.reshape(mask, tuple(fnp.shape(mask)) + (1,) * e)
+        draws = self._stack_draws(sample_shape, k2)
+        return fnp.sum(draws * mask, axis=len(sample_shape) + len(batch))
+
+    def _weighted(self, values: Array, extra: int) -> Array:
+        # values: B' + (K,) + (extra event dims); sum_k w_k values_k
+        w = fnp.exp(self._log_w())
+        w = fnp.reshape(w, tuple(fnp.shape(w)) + (1,) * extra)
+        return fnp.sum(w * values, axis=-1 - extra)
+
+    def _mean(self) -> Array:
+        # E[X] = sum_k w_k E[X | k]
+        return self._weighted(self._stack_moment("mean"), len(self.event_shape))
+
+    def _variance(self) -> Array:
+        # Var[X] = E[Var[X | k]] + Var[E[X | k]] = sum_k w_k (var_k + (mean_k - mean)^2)
+        e = len(self.event_shape)
+        means = self._stack_moment("mean")
+        mean = self._weighted(means, e)
+        dev = means - fnp.expand_dims(mean, axis=fnp.ndim(mean) - e)
+        return self._weighted(self._stack_moment("variance") + dev**2, e)
+
+    def _covariance(self) -> Array:
+        if len(self.event_shape) != 1:
+            raise self._missing("covariance (only for vector events)")
+        means = self._stack_moment("mean")
+        mean = self._weighted(means, 1)
+        dev = means - mean[..., None, :]
+        outer = dev[..., :, None] * dev[..., None, :]
+        return self._weighted(self._stack_moment("covariance") + outer, 2)
+
+    def _scalar(self, who: str) -> None:
+        if self.event_shape:
+            raise NotImplementedError(f"{self.name}.{who} is defined for scalar events only")
+
+    def _cdf(self, x: Array) -> Array:
+        return fnp.exp(self._log_cdf(x))
+
+    def _survival_function(self, x: Array) -> Array:
+        return fnp.exp(self._log_survival_function(x))
+
+    def _log_cdf(self, x: Array) -> Array:
+        self._scalar("log_cdf")
+        return _complement_log(self._raw("log_cdf", x), self._raw("log_survival_function", x))
+
+    def _log_survival_function(self, x: Array) -> Array:
+        self._scalar("log_survival_function")
+        return _complement_log(self._raw("log_survival_function", x), self._raw("log_cdf", x))
+
+    def _raw(self, method: str, x: Array) -> Array:
+        # log sum_k w_k F_k(x) (or S_k)
+        return fsp.logsumexp(self._stack_log(method, x) + self._log_w(), axis=-1)
+
+
+class MixtureSameFamily(_MixtureBase):
     """A finite mixture whose components are the batch members of one distribution.
 
     ``p(x) = sum_k w_k p_k(x)`` with ``w = softmax(mixture_distribution.logits)`` (or its
@@ -618,7 +732,9 @@ class MixtureSameFamily(Distribution):
     that component's draw (not reparameterized: the index is discrete). ``mean`` and
     ``variance`` by the laws of total expectation and variance
     (``Var = sum_k w_k (var_k + (mean_k - mean)^2)``); ``covariance`` likewise for vector events.
-    For scalar events ``cdf = sum_k w_k cdf_k`` (and its log, survival, log survival).
+    For scalar events ``cdf = sum_k w_k cdf_k`` with its log, survival function and log
+    survival function (each log near 0 from its complement, so both tails keep full relative
+    precision). No ``quantile`` (no closed form).
 
     Examples
     --------
@@ -652,6 +768,9 @@ class MixtureSameFamily(Distribution):
     def _k(self) -> int:
         return int(self.components_distribution.batch_shape[-1])
 
+    def _mixture(self) -> Distribution:
+        return self.mixture_distribution
+
     def _log_w(self) -> Array:
         return _log_weights(self.name, self.mixture_distribution, self._k())
 
@@ -681,80 +800,121 @@ class MixtureSameFamily(Distribution):
     def default_bijector(self) -> fbij.Bijector:
         return self.components_distribution.default_bijector
 
-    def _component_values(self, x: Array) -> Array:
+    def _stack_log(self, method: str, x: Array) -> Array:
         # x: S + B + E -> S + B + (1,) + E, so it broadcasts against the component axis
         e = len(self.event_shape)
-        return fnp.expand_dims(x, axis=fnp.ndim(x) - e)
+        xk = fnp.expand_dims(x, axis=fnp.ndim(x) - e)
+        return getattr(self.components_distribution, method)(xk)
 
-    def _log_prob(self, x: Array) -> Array:
-        lp = self.components_distribution.log_prob(self._component_values(x))
-        return fsp.logsumexp(lp + self._log_w(), axis=-1)
+    def _stack_moment(self, method: str) -> Array:
+        return getattr(self.components_distribution, method)()
 
-    def _sample(self, sample_shape: Shape, key: Any) -> Array:
-        k1, k2 = frandom.split(key)
-        batch = self.batch_shape
-        e = len(self.event_shape)
-        n = len(sample_shape)
-        # every batch member draws its own index and its own component values
-        idx = _sample_batched(self.name, self.mixture_distribution, sample_shape, batch, k1)
-        mask = _one_hot(idx, self._k())  # S + B + (K,)
-        mask = fnp.reshape(mask, tuple(fnp.shape(mask)) + (1,) * e)
-        draws = _sample_batched(
-            self.name, _Drop(self.components_distribution), sample_shape, batch, k2
+    def _stack_draws(self, sample_shape: Shape, key: Any) -> Array:
+        return _sample_batched(
+            self.name, _Drop(self.components_distribution), sample_shape, self.batch_shape, key
         )
-        return fnp.sum(draws * mask, axis=n + len(batch))
 
-    def _weighted(self, values: Array, extra: int) -> Array:
-        # values: B' + (K,) + (extra event dims); sum_k w_k values_k
-        w = fnp.exp(self._log_w())
-        w = fnp.reshape(w, tuple(fnp.shape(w)) + (1,) * extra)
-        return fnp.sum(w * values, axis=-1 - extra)
 
-    def _mean(self) -> Array:
-        return self._weighted(self.components_distribution.mean(), len(self.event_shape))
+class Mixture(_MixtureBase):
+    """A finite mixture of distributions of possibly different families.
 
-    def _variance(self) -> Array:
-        e = len(self.event_shape)
-        means = self.components_distribution.mean()
-        mean = self._weighted(means, e)
-        dev = means - fnp.expand_dims(mean, axis=fnp.ndim(mean) - e)
-        return self._weighted(self.components_distribution.variance() + dev**2, e)
+    ``p(x) = sum_k w_k p_k(x)``, ``w`` from ``cat`` (as for :class:`MixtureSameFamily`).
 
-    def _covariance(self) -> Array:
-        if len(self.event_shape) != 1:
-            raise self._missing("covariance (only for vector events)")
-        means = self.components_distribution.mean()
-        mean = self._weighted(means, 1)
-        dev = means - mean[..., None, :]
-        outer = dev[..., :, None] * dev[..., None, :]
-        return self._weighted(self.components_distribution.covariance() + outer, 2)
+    Parameters
+    ----------
+    cat : Distribution
+        Over ``{0, ..., K-1}`` (a Categorical: its ``logits`` or ``probs``), batch shape
+        broadcasting against the components'.
+    components : sequence of Distribution
+        ``K`` distributions with one event shape ``E`` and broadcasting batch shapes.
+    validate_args : bool, default False
 
-    def _scalar(self, who: str) -> None:
-        if self.event_shape:
-            raise NotImplementedError(f"{self.name}.{who} is defined for scalar events only")
+    Notes
+    -----
+    ``batch_shape`` broadcasts ``cat``'s and the components'; ``event_shape = E``. Methods as
+    :class:`MixtureSameFamily` (log_prob by logsumexp, sampling by index then gather, mean and
+    variance by the total laws, cdf for scalar events). ``support`` is the first component's.
 
-    def _cdf(self, x: Array) -> Array:
-        return fnp.exp(self._log_cdf(x))
+    Examples
+    --------
+    >>> import fluxion.distributions as fd
+    >>> m = fd.Mixture(fd.Categorical(probs=[0.3, 0.7]),  # doctest: +SKIP
+    ...                [fd.Normal(0.0, 1.0), fd.StudentT(3.0, 1.0, 2.0)])
+    """
 
-    def _survival_function(self, x: Array) -> Array:
-        return fnp.exp(self._log_survival_function(x))
+    def __init__(
+        self,
+        cat: Distribution,
+        components: Sequence[Distribution],
+        *,
+        validate_args: bool = False,
+    ) -> None:
+        _require_distribution("Mixture", "cat", cat)
+        components = list(components)
+        if not components:
+            raise ValueError("Mixture: expected at least one component, got none")
+        for i, c in enumerate(components):
+            _require_distribution("Mixture", f"components[{i}]", c)
+        events = {tuple(c.event_shape) for c in components}
+        if len(events) > 1:
+            raise ValueError(
+                f"Mixture: expected components with one event shape, got {sorted(events)}"
+            )
+        super().__init__(dict(cat=cat, components=components), validate_args=validate_args)
+        self._log_w()
 
-    def _log_cdf(self, x: Array) -> Array:
-        self._scalar("log_cdf")
-        return _complement_log(self._raw_log_cdf(x), self._raw_log_sf(x))
+    def _k(self) -> int:
+        return len(self.components)
 
-    def _log_survival_function(self, x: Array) -> Array:
-        self._scalar("log_survival_function")
-        return _complement_log(self._raw_log_sf(x), self._raw_log_cdf(x))
+    def _mixture(self) -> Distribution:
+        return self.cat
 
-    def _raw_log_cdf(self, x: Array) -> Array:
-        # log sum_k w_k F_k(x)
-        lc = self.components_distribution.log_cdf(x[..., None])
-        return fsp.logsumexp(lc + self._log_w(), axis=-1)
+    def _log_w(self) -> Array:
+        return _log_weights(self.name, self.cat, self._k())
 
-    def _raw_log_sf(self, x: Array) -> Array:
-        ls = self.components_distribution.log_survival_function(x[..., None])
-        return fsp.logsumexp(ls + self._log_w(), axis=-1)
+    def _batch_shape(self) -> Shape:
+        shapes = [tuple(self.cat.batch_shape)] + [tuple(c.batch_shape) for c in self.components]
+        try:
+            return tuple(np.broadcast_shapes(*shapes))
+        except ValueError:
+            raise ValueError(
+                f"Mixture: the batch shapes of cat and the components do not broadcast: {shapes}"
+            ) from None
+
+    def _event_shape(self) -> Shape:
+        return tuple(self.components[0].event_shape)
+
+    @property
+    def support(self) -> constraints.Constraint:  # type: ignore[override]
+        return self.components[0].support
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.components[0].dtype
+
+    @property
+    def default_bijector(self) -> fbij.Bijector:
+        return self.components[0].default_bijector
+
+    def _stack_log(self, method: str, x: Array) -> Array:
+        vals = [getattr(c, method)(x) for c in self.components]
+        shape = tuple(np.broadcast_shapes(*(tuple(fnp.shape(v)) for v in vals)))
+        return fnp.stack([fnp.broadcast_to(v, shape) for v in vals], axis=-1)
+
+    def _stack_moment(self, method: str) -> Array:
+        full = self.batch_shape + self.event_shape * (2 if method == "covariance" else 1)
+        vals = [fnp.broadcast_to(getattr(c, method)(), full) for c in self.components]
+        return fnp.stack(vals, axis=len(self.batch_shape))
+
+    def _stack_draws(self, sample_shape: Shape, key: Any) -> Array:
+        keys = frandom.split(key, self._k())
+        draws = [
+            _sample_batched(self.name, c, sample_shape, self.batch_shape, keys[i])
+            for i, c in enumerate(self.components)
+        ]
+        full = tuple(sample_shape) + self.batch_shape + self.event_shape
+        draws = [fnp.broadcast_to(fnp.asarray(d, dtype=np.float64), full) for d in draws]
+        return fnp.stack(draws, axis=len(sample_shape) + len(self.batch_shape))
 
 
 def _complement_log(log_p: Array, log_q: Array) -> Array:
@@ -807,7 +967,7 @@ class Truncated(Distribution):
     ----------
     distribution : Distribution
         Scalar events, with ``log_cdf`` and ``log_survival_function`` (and ``quantile`` for
-        sampling): any continuous family of this library.
+        sampling). Discrete families keep the mass at both bounds (``F(high) - F(low - 1)``).
     low, high : array_like or None
         The bounds (broadcasting against the base's batch shape); None for no bound on that
         side (at least one is given).
@@ -827,7 +987,12 @@ class Truncated(Distribution):
     uniform draws: the inverse-cdf method, reparameterized when the base's quantile is
     differentiable in its parameters. ``mean`` and ``variance`` have closed forms for a
     :class:`Normal` base (Johnson, Kotz & Balakrishnan, Continuous Univariate Distributions
-    Vol. 1, 13.10); other bases raise ``NotImplementedError``.
+    Vol. 1, 13.10), as are ``entropy`` and ``mode``; other bases raise
+    ``NotImplementedError``. Measured
+    against mpmath (400 digits) for a standard normal on [-1, 2], [3, 5], [8, 40], [30, 31],
+    [-31, -30]: log_prob, cdf, survival function and their logs within 1.1e-13 relative, the
+    mean 1e-13, the entropy 2e-11; the variance's closed form cancels far in the tails
+    (2e-13 at [3, 5], 4e-11 at [8, 40], 7.5e-8 at [30, 31]; SciPy's truncnorm alike).
 
     Examples
     --------
@@ -860,7 +1025,13 @@ class Truncated(Distribution):
         return ((ok, f"low < high, got low {_text(self.low)} and high {_text(self.high)}"),)
 
     @property
+    def dtype(self) -> np.dtype:
+        return self.distribution.dtype
+
+    @property
     def support(self) -> constraints.Constraint:  # type: ignore[override]
+        if self.distribution.support.discrete and self.low is not None and self.high is not None:
+            return constraints.integer_interval(self.low, self.high)
         if self.low is None:
             return constraints.less_than(self.high)  # closed at high; close enough for checks
         if self.high is None:
@@ -887,8 +1058,15 @@ class Truncated(Distribution):
         bottom = fnp.where(upper, lsb, lfa)
         return top + _log1mexp(bottom - top)
 
+    def _edge(self) -> Any:
+        """The lower end of the kept mass: ``low`` for continuous bases, ``low - 1`` for
+        discrete ones (so ``F(high) - F(low - 1)`` keeps the mass at ``low``)."""
+        if self.low is None or not self.distribution.support.discrete:
+            return self.low
+        return self.low - 1.0
+
     def _log_normalizer(self) -> Array:
-        return self._log_mass(self.low, self.high)
+        return self._log_mass(self._edge(), self.high)
 
     def _inside(self, x: Array) -> Array:
         ok = fnp.isfinite(x) | ~fnp.isnan(x)
@@ -898,9 +1076,10 @@ class Truncated(Distribution):
             ok = ok & (x <= self.high)
         return ok
 
-    def _clip(self, x: Array) -> Array:
-        if self.low is not None:
-            x = fnp.maximum(x, self.low)
+    def _clip(self, x: Array, low: Any = None) -> Array:
+        low = self.low if low is None else low
+        if low is not None:
+            x = fnp.maximum(x, low)
         if self.high is not None:
             x = fnp.minimum(x, self.high)
         return x
@@ -910,17 +1089,18 @@ class Truncated(Distribution):
         return fnp.where(self._inside(x), lp, -math.inf)
 
     def _raw_log_cdf(self, x: Array) -> Array:
-        out = self._log_mass(self.low, self._clip(x)) - self._log_normalizer()
+        edge = self._edge()
+        out = self._log_mass(edge, self._clip(x, edge)) - self._log_normalizer()
         if self.low is not None:
-            out = fnp.where(x <= self.low, -math.inf, out)
+            out = fnp.where(x < self.low, -math.inf, out)
         if self.high is not None:
             out = fnp.where(x >= self.high, 0.0, out)
         return fnp.minimum(out, 0.0)
 
     def _raw_log_sf(self, x: Array) -> Array:
-        out = self._log_mass(self._clip(x), self.high) - self._log_normalizer()
+        out = self._log_mass(self._clip(x, self._edge()), self.high) - self._log_normalizer()
         if self.low is not None:
-            out = fnp.where(x <= self.low, 0.0, out)
+            out = fnp.where(x < self.low, 0.0, out)
         if self.high is not None:
             out = fnp.where(x >= self.high, -math.inf, out)
         return fnp.minimum(out, 0.0)
@@ -945,10 +1125,12 @@ class Truncated(Distribution):
             return self._clip(d.quantile(p * fnp.exp(d.log_cdf(self.high))))
         if self.high is None:
             # S^-1((1 - p) S(low))
-            return self._clip(_upper_quantile(d, (1.0 - p) * d.survival_function(self.low)))
-        fa, fb = d.cdf(self.low), d.cdf(self.high)
-        sa, sb = d.survival_function(self.low), d.survival_function(self.high)
-        upper = d.log_cdf(self.low) > _LOG_HALF
+            edge = self._edge()
+            return self._clip(_upper_quantile(d, (1.0 - p) * d.survival_function(edge)))
+        edge = self._edge()
+        fa, fb = d.cdf(edge), d.cdf(self.high)
+        sa, sb = d.survival_function(edge), d.survival_function(self.high)
+        upper = d.log_cdf(edge) > _LOG_HALF
         # lower branch: F^-1(F(a) + p (F(b) - F(a))); upper branch: S^-1(S(a) - p (S(a) - S(b)))
         q_low = d.quantile(fnp.where(upper, 0.5, fa + p * (fb - fa)))
         q_up = _upper_quantile(d, fnp.where(upper, sa - p * (sa - sb), 0.5))
@@ -956,7 +1138,10 @@ class Truncated(Distribution):
 
     def _sample(self, sample_shape: Shape, key: Any) -> Array:
         u = frandom.uniform(key, tuple(sample_shape) + tuple(self.batch_shape))
-        return self._quantile(u)
+        x = self._quantile(u)
+        if self.distribution.support.discrete:
+            x = fnp.asarray(x, dtype=self.dtype)
+        return x
 
     # --- moments (Normal base) ----------------------------------------------------------------
 
@@ -1001,9 +1186,477 @@ class Truncated(Distribution):
     def _entropy(self) -> Array:
         return self._normal_moments("entropy")[2]
 
+    def _mode(self) -> Array:
+        # a unimodal base's mode clipped to [low, high] (Normal; other bases raise)
+        self._normal_moments("mode")
+        return self._clip(fnp.broadcast_to(self.distribution.loc, self.batch_shape))
+
 
 def _text(x: Any) -> str:
     if isinstance(x, Tracer):
         return "a traced value"
     a = np.asarray(x)
     return repr(a.item()) if a.ndim == 0 else f"{a.tolist()}"
+
+
+# --------------------------------------------------------------------------------------------
+# Censored
+# --------------------------------------------------------------------------------------------
+
+
+class Censored(Distribution):
+    """A scalar distribution censored to ``[low, high]``: the mass outside sits on the bounds.
+
+    ``X = clip(Y, low, high)`` for ``Y ~ distribution``: ``log p(low) = log F(low)``,
+    ``log p(high) = log P(Y >= high)``, ``log p(x) = log p_Y(x)`` strictly inside, ``-inf``
+    outside (Stan's and PyMC's ``Censored``).
+
+    Parameters
+    ----------
+    distribution : Distribution
+        Scalar events with ``log_cdf`` and ``log_survival_function``.
+    low, high : array_like or None
+        The censoring points (broadcasting against the batch shape); None for no censoring on
+        that side.
+    validate_args : bool, default False
+        Check ``low < high``.
+
+    Notes
+    -----
+    ``batch_shape = broadcast(distribution.batch_shape, low.shape, high.shape)``,
+    ``event_shape = ()``. The log density is with respect to the sum of the base's reference
+    measure and point masses at the bounds, as in Stan and PyMC, so a likelihood of censored
+    data is ``Censored(...).log_prob(y)`` with ``y`` clipped to the bounds. For a discrete base
+    the upper mass is ``P(Y >= high) = S(high - 1)``. ``sample`` clips the base's draws;
+    ``cdf`` is the base's inside ``[low, high)``, 0 below ``low`` and 1 from ``high`` on.
+    """
+
+    def __init__(
+        self,
+        distribution: Distribution,
+        low: Any = None,
+        high: Any = None,
+        *,
+        validate_args: bool = False,
+    ) -> None:
+        _require_distribution("Censored", "distribution", distribution)
+        _check_scalar_base("Censored", distribution)
+        super().__init__(
+            dict(distribution=distribution, low=low, high=high), validate_args=validate_args
+        )
+
+    def _parameter_checks(self) -> Sequence[tuple[Any, str]]:
+        if self.low is None or self.high is None:
+            return ()
+        ok = fnp.asarray(self.low) < fnp.asarray(self.high)
+        return ((ok, f"low < high, got low {_text(self.low)} and high {_text(self.high)}"),)
+
+    @property
+    def support(self) -> constraints.Constraint:  # type: ignore[override]
+        if self.low is None and self.high is None:
+            return self.distribution.support
+        if self.low is None:
+            return constraints.Constraint(
+                "less_than_eq", 0, lambda x: x <= np.asarray(self.high),
+                f"<= {_text(self.high)}", ("less_than", self.high), params=(self.high,),
+            )
+        if self.high is None:
+            return constraints.greater_than_eq(self.low)
+        return constraints.interval(self.low, self.high)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.distribution.dtype
+
+    def _log_prob(self, x: Array) -> Array:
+        d = self.distribution
+        lp = d.log_prob(x)
+        if self.low is not None:
+            lp = fnp.where(x < self.low, -math.inf, lp)
+            lp = fnp.where(x == self.low, d.log_cdf(self.low), lp)
+        if self.high is not None:
+            upper = self.high - 1.0 if d.support.discrete else self.high
+            lp = fnp.where(x > self.high, -math.inf, lp)
+            lp = fnp.where(x == self.high, d.log_survival_function(upper), lp)
+        return lp
+
+    def _sample(self, sample_shape: Shape, key: Any) -> Array:
+        x = _sample_batched(self.name, self.distribution, sample_shape, self.batch_shape, key)
+        if self.low is not None:
+            x = fnp.maximum(x, self.low)
+        if self.high is not None:
+            x = fnp.minimum(x, self.high)
+        return x
+
+    def _cdf(self, x: Array) -> Array:
+        c = self.distribution.cdf(x)
+        if self.low is not None:
+            c = fnp.where(x < self.low, 0.0, c)
+        if self.high is not None:
+            c = fnp.where(x >= self.high, 1.0, c)
+        return c
+
+    def _log_cdf(self, x: Array) -> Array:
+        c = self.distribution.log_cdf(x)
+        if self.low is not None:
+            c = fnp.where(x < self.low, -math.inf, c)
+        if self.high is not None:
+            c = fnp.where(x >= self.high, 0.0, c)
+        return c
+
+    def _survival_function(self, x: Array) -> Array:
+        return fnp.exp(self._log_survival_function(x))
+
+    def _log_survival_function(self, x: Array) -> Array:
+        s = self.distribution.log_survival_function(x)
+        if self.low is not None:
+            s = fnp.where(x < self.low, 0.0, s)
+        if self.high is not None:
+            s = fnp.where(x >= self.high, -math.inf, s)
+        return s
+
+
+# --------------------------------------------------------------------------------------------
+# Masked
+# --------------------------------------------------------------------------------------------
+
+
+class Masked(Distribution):
+    """A distribution whose ``log_prob`` is 0 where ``mask`` is False (NumPyro's ``mask``).
+
+    Parameters
+    ----------
+    distribution : Distribution
+    mask : array_like of bool
+        Broadcasting against the batch shape; True where the log density counts.
+    validate_args : bool, default False
+
+    Notes
+    -----
+    ``batch_shape = broadcast(distribution.batch_shape, mask.shape)``; the event shape and
+    every other method are the base's (samples are not masked). Used to drop missing
+    observations from a likelihood without changing array shapes:
+    ``log_prob(x) = where(mask, distribution.log_prob(x), 0)``.
+    """
+
+    def __init__(
+        self, distribution: Distribution, mask: Any, *, validate_args: bool = False
+    ) -> None:
+        _require_distribution("Masked", "distribution", distribution)
+        super().__init__(dict(distribution=distribution, mask=mask), validate_args=validate_args)
+
+    def _event_shape(self) -> Shape:
+        return tuple(self.distribution.event_shape)
+
+    @property
+    def support(self) -> constraints.Constraint:  # type: ignore[override]
+        return self.distribution.support
+
+    @property
+    def reparameterized(self) -> bool:  # type: ignore[override]
+        return self.distribution.reparameterized
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.distribution.dtype
+
+    @property
+    def default_bijector(self) -> fbij.Bijector:
+        return self.distribution.default_bijector
+
+    def _log_prob(self, x: Array) -> Array:
+        return fnp.where(self.mask != 0, self.distribution.log_prob(x), 0.0)
+
+    def _sample(self, sample_shape: Shape, key: Any) -> Array:
+        return _sample_batched(self.name, self.distribution, sample_shape, self.batch_shape, key)
+
+    def _mean(self) -> Array:
+        return self.distribution.mean()
+
+    def _variance(self) -> Array:
+        return self.distribution.variance()
+
+    def _covariance(self) -> Array:
+        return self.distribution.covariance()
+
+    def _mode(self) -> Array:
+        return self.distribution.mode()
+
+    def _entropy(self) -> Array:
+        return self.distribution.entropy()
+
+    def _cdf(self, x: Array) -> Array:
+        return self.distribution.cdf(x)
+
+    def _log_cdf(self, x: Array) -> Array:
+        return self.distribution.log_cdf(x)
+
+    def _survival_function(self, x: Array) -> Array:
+        return self.distribution.survival_function(x)
+
+    def _log_survival_function(self, x: Array) -> Array:
+        return self.distribution.log_survival_function(x)
+
+    def _quantile(self, p: Array) -> Array:
+        return self.distribution.quantile(p)
+
+
+# --------------------------------------------------------------------------------------------
+# Point masses
+# --------------------------------------------------------------------------------------------
+
+
+class Deterministic(Distribution):
+    """A point mass at ``loc`` (TFP's ``Deterministic``).
+
+    ``log_prob(x) = 0`` where ``|x - loc| <= atol + rtol |loc|``, ``-inf`` elsewhere.
+
+    Parameters
+    ----------
+    loc : array_like
+        The point; ``batch_shape = loc.shape``, ``event_shape = ()``.
+    atol, rtol : array_like, default 0.0
+        Tolerances of the comparison (``>= 0``).
+    validate_args : bool, default False
+
+    Notes
+    -----
+    ``sample`` returns ``loc`` (differentiable in it); mean and mode ``loc``, variance and
+    entropy 0; ``cdf(x) = 1`` for ``x >= loc - tol``; ``quantile`` is ``loc``.
+    """
+
+    parameter_constraints = {
+        "loc": constraints.real, "atol": constraints.nonnegative, "rtol": constraints.nonnegative,
+    }
+    reparameterized = True
+
+    def __init__(
+        self, loc: Any, atol: Any = 0.0, rtol: Any = 0.0, *, validate_args: bool = False
+    ) -> None:
+        super().__init__(dict(loc=loc, atol=atol, rtol=rtol), validate_args=validate_args)
+
+    def _tol(self) -> Array:
+        return self.atol + self.rtol * fnp.abs(self.loc)
+
+    def _log_prob(self, x: Array) -> Array:
+        hit = fnp.abs(x - self.loc) <= self._tol()
+        return fnp.where(hit, 0.0, -math.inf)
+
+    def _cdf(self, x: Array) -> Array:
+        return fnp.where(x >= self.loc - self._tol(), 1.0, 0.0)
+
+    def _log_cdf(self, x: Array) -> Array:
+        return fnp.where(x >= self.loc - self._tol(), 0.0, -math.inf)
+
+    def _survival_function(self, x: Array) -> Array:
+        return 1.0 - self._cdf(x)
+
+    def _quantile(self, p: Array) -> Array:
+        return fnp.broadcast_to(self.loc, np.broadcast_shapes(
+            tuple(fnp.shape(p)), self.batch_shape))
+
+    def _sample(self, sample_shape: Shape, key: Any) -> Array:
+        return fnp.broadcast_to(self.loc, tuple(sample_shape) + tuple(self.batch_shape))
+
+    def _mean(self) -> Array:
+        return self.loc
+
+    def _mode(self) -> Array:
+        return self.loc
+
+    def _variance(self) -> Array:
+        return fnp.zeros(self.batch_shape)
+
+    def _entropy(self) -> Array:
+        return fnp.zeros(self.batch_shape)
+
+
+class Delta(Distribution):
+    """A point mass at ``v`` with an attached log density (NumPyro's ``Delta``).
+
+    ``log_prob(x) = log_density`` where ``x == v`` (all over the event), ``-inf`` elsewhere.
+
+    Parameters
+    ----------
+    v : array_like, default 0.0
+        The point, shape ``batch_shape + event_shape``.
+    log_density : array_like, default 0.0
+        Added to the log density at ``v`` (a Jacobian term, as in NumPyro), shape
+        broadcasting against ``batch_shape``.
+    event_ndims : int, default 0
+        How many rightmost dimensions of ``v`` form the event.
+    validate_args : bool, default False
+
+    Notes
+    -----
+    ``sample`` returns ``v`` (differentiable in it); mean and mode ``v``; variance and entropy
+    0.
+    """
+
+    reparameterized = True
+
+    def __init__(
+        self, v: Any = 0.0, log_density: Any = 0.0, event_ndims: int = 0, *,
+        validate_args: bool = False,
+    ) -> None:
+        n = int(event_ndims)
+        if not 0 <= n <= fnp.ndim(v):
+            raise ValueError(
+                f"Delta: expected 0 <= event_ndims <= v.ndim ({fnp.ndim(v)}), got {event_ndims!r}"
+            )
+        super().__init__(
+            dict(v=v, log_density=log_density), validate_args=validate_args,
+            static=dict(event_ndims=n),
+        )
+
+    @property
+    def parameter_event_ndims(self) -> dict[str, int]:  # type: ignore[override]
+        return {"v": self.event_ndims}
+
+    @property
+    def support(self) -> constraints.Constraint:  # type: ignore[override]
+        return _with_event_ndims(constraints.real, self.event_ndims)
+
+    def _event_shape(self) -> Shape:
+        shape = tuple(fnp.shape(self.v))
+        return shape[len(shape) - self.event_ndims:]
+
+    def _log_prob(self, x: Array) -> Array:
+        n = self.event_ndims
+        hit = fnp.asarray(x == self.v, dtype=np.float64)
+        hit = fnp.sum(hit, axis=tuple(range(-n, 0))) if n else hit
+        size = float(math.prod(self.event_shape))
+        return fnp.where(hit == size, 0.0, -math.inf) + self.log_density
+
+    def _sample(self, sample_shape: Shape, key: Any) -> Array:
+        shape = tuple(sample_shape) + tuple(self.batch_shape) + tuple(self.event_shape)
+        return fnp.broadcast_to(self.v, shape)
+
+    def _mean(self) -> Array:
+        return self.v
+
+    def _mode(self) -> Array:
+        return self.v
+
+    def _variance(self) -> Array:
+        return fnp.zeros(self.batch_shape + self.event_shape)
+
+    def _entropy(self) -> Array:
+        return fnp.zeros(self.batch_shape)
+
+
+# --------------------------------------------------------------------------------------------
+# Empirical
+# --------------------------------------------------------------------------------------------
+
+
+class Empirical(Distribution):
+    """The empirical distribution of a set of samples: uniform over them (TFP's ``Empirical``).
+
+    Parameters
+    ----------
+    samples : array_like
+        Shape ``batch_shape + (n,) + event_shape``; repeated values carry proportionally more
+        mass.
+    event_ndims : int, default 0
+        The rank of one sample.
+    validate_args : bool, default False
+
+    Notes
+    -----
+    ``log_prob(x) = log(#{i : samples_i == x} / n)`` (``-inf`` for values not among the
+    samples). ``sample`` picks samples uniformly with replacement (not reparameterized).
+    ``mean`` and ``variance`` are the samples' (the variance with divisor ``n``); ``entropy`` is
+    ``-sum_u p_u log p_u`` over the distinct values. For scalar events ``cdf(x)`` is the fraction
+    of samples ``<= x`` and ``quantile(p)`` the smallest sample whose cdf is ``>= p``
+    (SciPy's/NumPy's "inverted_cdf" quantile).
+    """
+
+    def __init__(
+        self, samples: Any, event_ndims: int = 0, *, validate_args: bool = False
+    ) -> None:
+        n = int(event_ndims)
+        if fnp.ndim(samples) < n + 1:
+            raise ValueError(
+                f"Empirical: expected samples of shape batch_shape + (n,) + event_shape with "
+                f"{n} event dimension(s), got shape {tuple(fnp.shape(samples))}"
+            )
+        super().__init__(dict(samples=samples), validate_args=validate_args,
+                         static=dict(event_ndims=n))
+
+    @property
+    def parameter_event_ndims(self) -> dict[str, int]:  # type: ignore[override]
+        return {"samples": self.event_ndims + 1}
+
+    @property
+    def support(self) -> constraints.Constraint:  # type: ignore[override]
+        return _with_event_ndims(constraints.real, self.event_ndims)
+
+    def _event_shape(self) -> Shape:
+        shape = tuple(fnp.shape(self.samples))
+        return shape[len(shape) - self.event_ndims:]
+
+    def _n(self) -> int:
+        return int(fnp.shape(self.samples)[-1 - self.event_ndims])
+
+    def _log_prob(self, x: Array) -> Array:
+        e = self.event_ndims
+        # x: S + B + E against samples B + (n,) + E: compare along a new sample axis
+        xk = fnp.expand_dims(x, axis=fnp.ndim(x) - e)
+        hit = fnp.asarray(xk == self.samples, dtype=np.float64)
+        if e:
+            hit = fnp.asarray(
+                fnp.sum(hit, axis=tuple(range(-e, 0))) == float(math.prod(self.event_shape)),
+                dtype=np.float64,
+            )
+        return fnp.log(fnp.sum(hit, axis=-1)) - math.log(self._n())
+
+    def _sample(self, sample_shape: Shape, key: Any) -> Array:
+        n = self._n()
+        batch = tuple(self.batch_shape)
+        idx = frandom.randint(key, tuple(sample_shape) + batch, 0, n)
+        if not batch:
+            return fnp.take(self.samples, idx, axis=0)
+        mask = _one_hot(idx, n)  # S + B + (n,)
+        mask = fnp.reshape(mask, tuple(fnp.shape(mask)) + (1,) * self.event_ndims)
+        return fnp.sum(mask * self.samples, axis=len(sample_shape) + len(batch))
+
+    def _mean(self) -> Array:
+        return fnp.mean(self.samples, axis=-1 - self.event_ndims)
+
+    def _variance(self) -> Array:
+        return fnp.var(self.samples, axis=-1 - self.event_ndims)
+
+    def _entropy(self) -> Array:
+        # -sum_u p_u log p_u = -(1/n) sum_i log p(samples_i)
+        ax = -1 - self.event_ndims
+        s = fnp.moveaxis(self.samples, ax, 0)  # (n,) + B + E: the samples as values
+        return -fnp.mean(self.log_prob(s), axis=0)
+
+    def _scalar(self, who: str) -> None:
+        if self.event_ndims:
+            raise NotImplementedError(f"{self.name}.{who} is defined for scalar events only")
+
+    def _cdf(self, x: Array) -> Array:
+        self._scalar("cdf")
+        below = fnp.asarray(self.samples <= x[..., None], dtype=np.float64)
+        return fnp.mean(below, axis=-1)
+
+    def _quantile(self, p: Array) -> Array:
+        self._scalar("quantile")
+        n = self._n()
+        srt = fnpx.sort(self.samples, axis=-1)
+        # the smallest sorted sample with i / n >= p: index ceil(n p) - 1 (0 for p = 0)
+        k = fnp.clip(fnp.ceil(p * n) - 1.0, 0.0, n - 1.0)
+        mask = fnp.asarray(k[..., None] == np.arange(n), dtype=np.float64)
+        return fnp.sum(mask * srt, axis=-1)
+
+    def _mode(self) -> Array:
+        self._scalar("mode")
+        # the most frequent sample (the first such in the stored order)
+        s = self.samples
+        counts = fnp.sum(fnp.asarray(s[..., :, None] == s[..., None, :], dtype=np.float64), -1)
+        n = self._n()
+        best = fnp.argmax(counts, axis=-1)
+        mask = fnp.asarray(best[..., None] == np.arange(n), dtype=np.float64)
+        return fnp.sum(mask * s, axis=-1)

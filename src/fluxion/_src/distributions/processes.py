@@ -88,7 +88,10 @@ class PositiveSemidefiniteKernel:
     -----
     ``feature_ndims = 1``: points are vectors (use shape ``(N, 1)`` for scalar inputs).
     ``batch_shape`` is the broadcast shape of the hyperparameters; ``matrix(x1, x2)`` has shape
-    ``broadcast(batch_shape, x1.shape[:-2], x2.shape[:-2]) + (N1, N2)``.
+    ``broadcast(batch_shape, x1.shape[:-2], x2.shape[:-2]) + (N1, N2)``. Every kernel takes
+    ``validate_args=False`` (keyword): True checks concrete hyperparameters at construction
+    (amplitudes, length scales, periods and mixture rates ``> 0``); a
+    :class:`GaussianProcess` with ``validate_args=True`` checks its kernel the same way.
     """
 
     feature_ndims = 1
@@ -159,8 +162,30 @@ class PositiveSemidefiniteKernel:
 
     # --- to implement -------------------------------------------------------------------------
 
+    _positive: tuple[str, ...] = ()  # hyperparameters that must be > 0
+
     def _hypers(self) -> list[Any]:
-        return [getattr(self, f) for f in self.__dataclass_fields__]  # type: ignore[attr-defined]
+        return [
+            getattr(self, f) for f in self.__dataclass_fields__  # type: ignore[attr-defined]
+            if f != "validate_args"
+        ]
+
+    def _validate(self) -> None:
+        """Check the concrete hyperparameters (``> 0`` where required); traced ones pass."""
+        for name in self._positive:
+            v = getattr(self, name)
+            if isinstance(v, np.ndarray) and not np.all(v > 0):
+                bad = v[~(v > 0)] if v.ndim else v
+                raise ValueError(
+                    f"{type(self).__name__}: expected {name} > 0, got "
+                    f"{float(bad.ravel()[0])!r}"
+                    + (f" (shape {v.shape})" if v.ndim else "")
+                )
+        for k in self._children():
+            k._validate()
+
+    def _children(self) -> list[PositiveSemidefiniteKernel]:
+        return []
 
     def _apply(self, x1: Array, x2: Array, extra: int) -> Array:
         raise NotImplementedError(f"{type(self).__name__}: _apply is not implemented")
@@ -185,7 +210,10 @@ class PositiveSemidefiniteKernel:
 
     def _post(self) -> None:
         for name in self.__dataclass_fields__:  # type: ignore[attr-defined]
-            object.__setattr__(self, name, _hyper(getattr(self, name)))
+            if name != "validate_args":
+                object.__setattr__(self, name, _hyper(getattr(self, name)))
+        if getattr(self, "validate_args", False):
+            self._validate()
 
 
 def _sq_dist(x1: Array, x2: Array, length_scale: Any) -> Array:
@@ -209,6 +237,10 @@ class ExponentiatedQuadratic(PositiveSemidefiniteKernel):
     amplitude: Any = 1.0
     length_scale: Any = 1.0
 
+    validate_args: bool = tree_util.field(static=True, default=False)
+
+    _positive = ('amplitude', 'length_scale')
+
     def __post_init__(self) -> None:
         self._post()
 
@@ -229,6 +261,10 @@ class Matern12(PositiveSemidefiniteKernel):
 
     amplitude: Any = 1.0
     length_scale: Any = 1.0
+
+    validate_args: bool = tree_util.field(static=True, default=False)
+
+    _positive = ('amplitude', 'length_scale')
 
     def __post_init__(self) -> None:
         self._post()
@@ -252,6 +288,10 @@ class Matern32(PositiveSemidefiniteKernel):
     amplitude: Any = 1.0
     length_scale: Any = 1.0
 
+    validate_args: bool = tree_util.field(static=True, default=False)
+
+    _positive = ('amplitude', 'length_scale')
+
     def __post_init__(self) -> None:
         self._post()
 
@@ -273,6 +313,10 @@ class Matern52(PositiveSemidefiniteKernel):
 
     amplitude: Any = 1.0
     length_scale: Any = 1.0
+
+    validate_args: bool = tree_util.field(static=True, default=False)
+
+    _positive = ('amplitude', 'length_scale')
 
     def __post_init__(self) -> None:
         self._post()
@@ -299,6 +343,10 @@ class RationalQuadratic(PositiveSemidefiniteKernel):
     amplitude: Any = 1.0
     length_scale: Any = 1.0
     scale_mixture_rate: Any = 1.0
+
+    validate_args: bool = tree_util.field(static=True, default=False)
+
+    _positive = ('amplitude', 'length_scale', 'scale_mixture_rate')
 
     def __post_init__(self) -> None:
         self._post()
@@ -328,6 +376,10 @@ class ExpSinSquared(PositiveSemidefiniteKernel):
     length_scale: Any = 1.0
     period: Any = 1.0
 
+    validate_args: bool = tree_util.field(static=True, default=False)
+
+    _positive = ('amplitude', 'length_scale', 'period')
+
     def __post_init__(self) -> None:
         self._post()
 
@@ -356,6 +408,8 @@ class Linear(PositiveSemidefiniteKernel):
     slope_amplitude: Any = 1.0
     shift: Any = 0.0
 
+    validate_args: bool = tree_util.field(static=True, default=False)
+
     def __post_init__(self) -> None:
         self._post()
 
@@ -368,6 +422,9 @@ class Linear(PositiveSemidefiniteKernel):
 @tree_util.dataclass
 class _SumKernel(PositiveSemidefiniteKernel):
     kernels: tuple = ()
+
+    def _children(self) -> list[PositiveSemidefiniteKernel]:
+        return list(self.kernels)
 
     def _hypers(self) -> list[Any]:
         return []
@@ -387,6 +444,9 @@ class _SumKernel(PositiveSemidefiniteKernel):
 class _ProductKernel(PositiveSemidefiniteKernel):
     kernels: tuple = ()
 
+    def _children(self) -> list[PositiveSemidefiniteKernel]:
+        return list(self.kernels)
+
     def _hypers(self) -> list[Any]:
         return []
 
@@ -405,6 +465,9 @@ class _ProductKernel(PositiveSemidefiniteKernel):
 class _ScaledKernel(PositiveSemidefiniteKernel):
     kernel: Any
     scale: Any = 1.0
+
+    def _children(self) -> list[PositiveSemidefiniteKernel]:
+        return [self.kernel]
 
     def _hypers(self) -> list[Any]:
         return [self.scale]
@@ -436,8 +499,8 @@ def _mvn_log_prob(loc: Array, chol: Array, x: Array) -> Array:
     bshape = tuple(np.broadcast_shapes(tuple(fnp.shape(diff))[:-1], tuple(fnp.shape(chol))[:-2]))
     diff = fnp.broadcast_to(diff, bshape + (n,))
     chol = fnp.broadcast_to(chol, bshape + (n, n))
-    z = fsla.solve_triangular(chol, diff[..., None], lower=True)[..., 0]
-    half_logdet = fnp.sum(fnp.log(fnp.diagonal(chol, axis1=-2, axis2=-1)), axis=-1)
+    z = _drop_last(fsla.solve_triangular(chol, diff[..., None], lower=True))
+    half_logdet = fnp.sum(fnp.log(_diag(chol)), axis=-1)
     return -0.5 * fnp.sum(z * z, axis=-1) - half_logdet - 0.5 * n * _LOG_2PI
 
 
@@ -445,7 +508,19 @@ def _mvn_sample(loc: Array, chol: Array, shape: Shape, key: Any) -> Array:
     """``loc + L z`` for ``z ~ N(0, I)`` of shape ``shape + (N,)``."""
     n = int(fnp.shape(chol)[-1])
     z = frandom.normal(key, tuple(shape) + (n,))
-    return loc + fnp.matmul(chol, z[..., None])[..., 0]
+    return loc + _drop_last(fnp.matmul(chol, z[..., None]))
+
+
+def _drop_last(x: Array) -> Array:
+    """``x[..., 0]`` for a trailing axis of length 1, as a reshape (no gather on the tape)."""
+    return fnp.reshape(x, tuple(fnp.shape(x))[:-1])
+
+
+def _diag(m: Array) -> Array:
+    """The diagonal of the last two axes, as a masked sum (a plain elementwise op and a
+    reduction, which every backend lowers)."""
+    n = int(fnp.shape(m)[-1])
+    return fnp.sum(m * np.eye(n), axis=-1)
 
 
 def _add_diagonal(m: Array, v: Any) -> Array:
@@ -499,12 +574,12 @@ class _GaussianBase(Distribution):
         return self._cov()
 
     def _variance(self) -> Array:
-        return fnp.diagonal(self._cov(), axis1=-2, axis2=-1)
+        return _diag(self._cov())
 
     def _entropy(self) -> Array:
         n = self.event_shape[0]
         half_logdet = fnp.sum(
-            fnp.log(fnp.diagonal(self._chol(), axis1=-2, axis2=-1)), axis=-1
+            fnp.log(_diag(self._chol())), axis=-1
         )
         return 0.5 * n * (1.0 + _LOG_2PI) + half_logdet
 
@@ -579,6 +654,13 @@ class GaussianProcess(_GaussianBase):
 
     def _batch_shape(self) -> Shape:
         return tuple(np.broadcast_shapes(super()._batch_shape(), self.kernel.batch_shape))
+
+    def _check_parameters(self) -> None:
+        try:
+            self.kernel._validate()
+        except ValueError as err:
+            raise ValueError(f"{self.name}: kernel {err}") from None
+        super()._check_parameters()
 
     def _event_shape(self) -> Shape:
         return (int(fnp.shape(self.index_points)[-2]),)
@@ -674,6 +756,13 @@ class GaussianProcessRegressionModel(_GaussianBase):
     def _batch_shape(self) -> Shape:
         return tuple(np.broadcast_shapes(super()._batch_shape(), self.kernel.batch_shape))
 
+    def _check_parameters(self) -> None:
+        try:
+            self.kernel._validate()
+        except ValueError as err:
+            raise ValueError(f"{self.name}: kernel {err}") from None
+        super()._check_parameters()
+
     def _event_shape(self) -> Shape:
         return (int(fnp.shape(self.index_points)[-2]),)
 
@@ -702,7 +791,7 @@ class GaussianProcessRegressionModel(_GaussianBase):
         a = fsla.solve_triangular(chol, k_on, lower=True)  # L^-1 K(X, X*)
         w = fsla.solve_triangular(chol, resid[..., None], lower=True)  # L^-1 (y - m)
         # mean = K(X*, X) L^-T L^-1 (y - m) = A^T w
-        mean = self._prior_mean(x_new) + fnp.matmul(fnp.swapaxes(a, -1, -2), w)[..., 0]
+        mean = self._prior_mean(x_new) + _drop_last(fnp.matmul(fnp.swapaxes(a, -1, -2), w))
         cov = k_nn - fnp.matmul(fnp.swapaxes(a, -1, -2), a)
         cov = _add_diagonal(cov, self.predictive_noise_variance + self.jitter)
         return mean, cov
@@ -821,7 +910,7 @@ class AR1(Distribution):
     def _sample(self, sample_shape: Shape, key: Any) -> Array:
         shape = tuple(sample_shape) + tuple(self.batch_shape) + (self.num_steps,)
         e = frandom.normal(key, shape) * self._innovation_scales()
-        x = fnp.matmul(self._powers(), e[..., None])[..., 0]
+        x = _drop_last(fnp.matmul(self._powers(), e[..., None]))
         return x + self._mean()
 
     def _mean(self) -> Array:
@@ -835,7 +924,7 @@ class AR1(Distribution):
         return fnp.matmul(p * fnp.expand_dims(s2, -2), fnp.swapaxes(p, -1, -2))
 
     def _variance(self) -> Array:
-        return fnp.diagonal(self._covariance(), axis1=-2, axis2=-1)
+        return _diag(self._covariance())
 
     def _entropy(self) -> Array:
         # a triangular map of independent normals: the sum of their entropies
