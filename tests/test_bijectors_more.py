@@ -160,6 +160,7 @@ CASES = [
     ),
 ]
 
+
 def _positive(shape, s=1.0):
     return lambda r: np.exp(s * r.standard_normal(shape))
 
@@ -560,3 +561,214 @@ def test_joint_map():
         b.forward([1.0, 2.0])
     with pytest.raises(TypeError, match=r"JointMap: expected a non-empty"):
         fb.JointMap([fb.Exp(), 3.0])
+
+
+# --------------------------------------------------------------------------------------------
+# Flows: MAF, IAF, RealNVP, rational-quadratic splines
+# --------------------------------------------------------------------------------------------
+
+import fluxion.nn as fnn  # noqa: E402
+from fluxion.test_util import check_grads  # noqa: E402
+
+_MADE = fnn.AutoregressiveNetwork(params=2, event_shape=3, hidden_units=(8, 8), activation="tanh")
+_MADE_PARAMS = _MADE.init(fluxion.random.key(1))
+_MADE_R2L = fnn.AutoregressiveNetwork(
+    params=2, event_shape=3, hidden_units=(6,), activation="tanh", input_order="right-to-left"
+)
+_MADE_R2L_PARAMS = _MADE_R2L.init(fluxion.random.key(2))
+_LOWER = np.array([[0.0, 0.0, 0.0], [0.7, 0.0, 0.0], [-0.4, 1.1, 0.0]])
+
+
+def _linear_autoregressive(y):
+    # a plain function (static in the pytree): shift = L y, log_scale = 0.3 tanh(L y) + 0.1
+    s = fnp.matmul(y, _LOWER.T)
+    return s, 0.3 * fnp.tanh(s) + 0.1
+
+
+def _shift_only(y):
+    return fnp.matmul(y, _LOWER.T), None
+
+
+@fluxion.tree.dataclass
+class _Coupling:
+    """A coupling network in TFP's signature ``fn(x0, output_units) -> (shift, log_scale)``."""
+
+    params: object
+    net: object = fluxion.tree.field(static=True)
+
+    def __call__(self, x0, units):
+        out = self.net.apply(self.params, x0)
+        return out[..., :units], 0.5 * fnp.tanh(out[..., units:])
+
+
+_COUPLING_NET = fnn.MLP((8, 6), activation="tanh")
+_COUPLING = _Coupling(_COUPLING_NET.init(fluxion.random.key(3), 1), _COUPLING_NET)
+_COUPLING_NET_NEG = fnn.MLP((8, 4), activation="tanh")
+_COUPLING_NEG = _Coupling(_COUPLING_NET_NEG.init(fluxion.random.key(4), 2), _COUPLING_NET_NEG)
+
+_SPLINE = fb.RationalQuadraticSpline(
+    np.array([0.3, 0.9, 0.5, 0.3]) * 1.5,
+    np.array([0.7, 0.2, 0.6, 0.5]) * 1.5,
+    np.array([0.4, 2.5, 0.8]),
+    range_min=-1.5,
+)
+
+FLOW_CASES = [
+    ("maf", fb.MaskedAutoregressiveFlow(_MADE.bind(_MADE_PARAMS)), _normal((3,))),
+    ("maf_r2l", fb.MaskedAutoregressiveFlow(_MADE_R2L.bind(_MADE_R2L_PARAMS)), _normal((3,))),
+    ("maf_plain_fn", fb.MaskedAutoregressiveFlow(_linear_autoregressive), _normal((3,))),
+    ("maf_shift_only", fb.MaskedAutoregressiveFlow(_shift_only), _normal((3,))),
+    ("iaf", fb.InverseAutoregressiveFlow(_MADE.bind(_MADE_PARAMS)), _normal((3,))),
+    ("real_nvp", fb.RealNVP(1, _COUPLING), _normal((4,))),
+    ("real_nvp_negative", fb.RealNVP(-2, _COUPLING_NEG), _normal((4,))),
+    ("spline", _SPLINE, _normal((7,), 1.5)),
+    (
+        "spline_chain_maf",
+        fb.Chain([_SPLINE, fb.MaskedAutoregressiveFlow(_MADE.bind(_MADE_PARAMS))]),
+        _normal((3,)),
+    ),
+]
+CASES += [(name, b, xs, "all", "all", None, None) for name, b, xs in FLOW_CASES]
+_FLOW_IDS = [c[0] for c in FLOW_CASES]
+
+
+@pytest.mark.parametrize("name,b,xs", FLOW_CASES, ids=_FLOW_IDS)
+def test_flows_round_trip_log_det_and_batches(name, b, xs):
+    rng = np.random.default_rng(10)
+    x = xs(rng)
+    free = np.asarray(x)
+    y = b.forward(x)
+    np.testing.assert_allclose(np.asarray(b.inverse(y)), x, rtol=1e-10, atol=1e-10)
+    jac = np.asarray(fluxion.jacfwd(b.forward)(free))
+    expected = np.linalg.slogdet(jac)[1]
+    np.testing.assert_allclose(
+        float(b.forward_log_det_jacobian(x, 1)), expected, rtol=1e-9, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        float(b.inverse_log_det_jacobian(y, 1)), -expected, rtol=1e-9, atol=1e-12
+    )
+    jac_inv = np.asarray(fluxion.jacfwd(b.inverse)(np.asarray(y)))
+    np.testing.assert_allclose(np.linalg.slogdet(jac_inv)[1], -expected, rtol=1e-9, atol=1e-12)
+    # batches: rows match single events; event_ndims 2 sums over the rows
+    xb = np.stack([xs(rng) for _ in range(5)])
+    ldj = np.asarray(b.forward_log_det_jacobian(xb, 1))
+    assert ldj.shape == (5,)
+    single = [float(b.forward_log_det_jacobian(r, 1)) for r in xb]
+    np.testing.assert_allclose(ldj, single, rtol=1e-12)
+    np.testing.assert_allclose(float(b.forward_log_det_jacobian(xb, 2)), ldj.sum(), rtol=1e-12)
+    assert b.forward_event_shape((5, len(x))) == (5, len(x))
+
+
+def test_flows_are_pytrees_and_jit():
+    maf = fb.MaskedAutoregressiveFlow(_MADE.bind(_MADE_PARAMS))
+    leaves = fluxion.tree.leaves(maf)
+    assert len(leaves) == len(fluxion.tree.leaves(_MADE_PARAMS)) == 6
+    plain = fb.MaskedAutoregressiveFlow(_linear_autoregressive)
+    assert fluxion.tree.leaves(plain) == []
+    y = np.random.default_rng(11).standard_normal((4, 3))
+    f = fluxion.jit(lambda b, v: b.inverse_log_det_jacobian(v))
+    np.testing.assert_allclose(
+        np.asarray(f(maf, y)), np.asarray(maf.inverse_log_det_jacobian(y)), rtol=1e-13
+    )
+    np.testing.assert_allclose(
+        np.asarray(f(plain, y)), np.asarray(plain.inverse_log_det_jacobian(y)), rtol=1e-13
+    )
+    rebuilt = fluxion.tree.unflatten(fluxion.tree.structure(maf), leaves)
+    np.testing.assert_allclose(np.asarray(rebuilt.forward(y)), np.asarray(maf.forward(y)))
+    nvp = fb.RealNVP(1, _COUPLING)
+    rebuilt = fluxion.tree.unflatten(fluxion.tree.structure(nvp), fluxion.tree.leaves(nvp))
+    assert rebuilt.num_masked == 1
+
+
+def test_autoregressive_jacobians_are_triangular():
+    maf = fb.MaskedAutoregressiveFlow(_MADE.bind(_MADE_PARAMS))
+    x = np.random.default_rng(12).standard_normal(3)
+    for f in (maf.forward, maf.inverse):
+        jac = np.asarray(fluxion.jacfwd(f)(x))
+        np.testing.assert_array_equal(np.triu(jac, 1), 0.0)
+    maf = fb.MaskedAutoregressiveFlow(_MADE_R2L.bind(_MADE_R2L_PARAMS))
+    jac = np.asarray(fluxion.jacfwd(maf.inverse)(x))
+    np.testing.assert_array_equal(np.tril(jac, -1), 0.0)
+
+
+def _flow_log_density(b, y):
+    x = b.inverse(y)
+    return fnp.sum(-0.5 * x * x - 0.5 * np.log(2 * np.pi), -1) + b.inverse_log_det_jacobian(y, 1)
+
+
+def test_flow_gradients_in_network_parameters():
+    y = np.random.default_rng(13).standard_normal((4, 3))
+
+    def maf_ld(p):
+        return fnp.sum(_flow_log_density(fb.MaskedAutoregressiveFlow(_MADE.bind(p)), y))
+
+    check_grads(maf_ld, (_MADE_PARAMS,), order=1, modes=("rev",))
+
+    def iaf_ld(p):
+        b = fb.InverseAutoregressiveFlow(_MADE.bind(p))
+        return fnp.sum(b.forward_log_det_jacobian(y))
+
+    check_grads(iaf_ld, (_MADE_PARAMS,), order=1, modes=("rev",))
+    y4 = np.random.default_rng(14).standard_normal((4, 4))
+
+    def nvp_ld(p):
+        return fnp.sum(_flow_log_density(fb.RealNVP(1, _Coupling(p, _COUPLING_NET)), y4))
+
+    check_grads(nvp_ld, (_COUPLING.params,), order=1, modes=("rev",))
+
+
+def test_spline_gradients_in_parameters_and_broadcasting():
+    rng = np.random.default_rng(15)
+    a, c, s = rng.standard_normal(5), rng.standard_normal(5), rng.standard_normal(4)
+    x = np.array([-3.5, -2.9, -1.0, 0.0, 0.7, 2.99, 4.0])
+
+    def spline(a, c, s):
+        # the usual network head: widths and heights 2B softmax, slopes softplus + floor
+        w = 6.0 * fnp.exp(a - fluxion.scipy.special.logsumexp(a))
+        h = 6.0 * fnp.exp(c - fluxion.scipy.special.logsumexp(c))
+        return fb.RationalQuadraticSpline(w, h, fnp.log1p(fnp.exp(s)) + 1e-3, range_min=-3.0)
+
+    def f(a, c, s):
+        b = spline(a, c, s)
+        return fnp.sum(b.forward(x) ** 2 + b.forward_log_det_jacobian(x))
+
+    check_grads(f, (a, c, s), order=2, modes=("rev",))
+    # tails are the identity with unit slope; the ends are continuous
+    b = spline(a, c, s)
+    y = np.asarray(b.forward(x))
+    np.testing.assert_allclose(y[[0, -1]], x[[0, -1]], rtol=1e-14)
+    np.testing.assert_allclose(np.asarray(b.forward_log_det_jacobian(x))[[0, -1]], 0.0)
+    edge = np.asarray(b.forward(np.array([-3.0, 3.0, -3.0 - 1e-9, 3.0 + 1e-9])))
+    np.testing.assert_allclose(edge[:2], edge[2:] + [1e-9, -1e-9], atol=1e-12)
+    # parameters with a batch shape broadcast against x
+    wb = np.abs(rng.standard_normal((2, 1, 3))) + 0.1
+    hb = wb[..., ::-1].copy()
+    sb = np.abs(rng.standard_normal((2, 1, 2))) + 0.1
+    bb = fb.RationalQuadraticSpline(wb, hb, sb)
+    xs = rng.uniform(-1.0, 1.0, (3,))
+    yb = np.asarray(bb.forward(xs))
+    assert yb.shape == (2, 3)  # params batch (2, 1) with x batch (3,)
+    one = fb.RationalQuadraticSpline(wb[1, 0], hb[1, 0], sb[1, 0])
+    np.testing.assert_allclose(yb[1], np.asarray(one.forward(xs)), rtol=1e-14)
+    np.testing.assert_allclose(np.asarray(bb.inverse(yb)), np.broadcast_to(xs, (2, 3)))
+
+
+def test_flow_errors():
+    maf = fb.MaskedAutoregressiveFlow(_MADE.bind(_MADE_PARAMS))
+    with pytest.raises(ValueError, match=r"built for events of size 3, got inputs of shape"):
+        maf.inverse(np.zeros((2, 4)))
+    with pytest.raises(ValueError, match=r"MaskedAutoregressiveFlow.forward: expected x with at"):
+        maf.forward(1.0)
+    with pytest.raises(TypeError, match=r"expected shift_and_log_scale_fn to be callable"):
+        fb.MaskedAutoregressiveFlow(3.0)
+    bad = fb.MaskedAutoregressiveFlow(lambda y: fnp.stack([y, y, y], -1))
+    with pytest.raises(ValueError, match=r"last axis has size 2"):
+        bad.inverse(np.zeros(3))
+    with pytest.raises(ValueError, match=r"RealNVP: expected num_masked != 0"):
+        fb.RealNVP(0, _COUPLING)
+    with pytest.raises(ValueError, match=r"num_masked=4 leaves nothing to transform"):
+        fb.RealNVP(4, _COUPLING).forward(np.zeros(4))
+    with pytest.raises(ValueError, match=r"expected positive, finite bin_widths"):
+        fb.RationalQuadraticSpline([1.0, -1.0], [1.0, 1.0], [1.0])
+    with pytest.raises(ValueError, match=r"knot_slopes \(\.\.\., K-1\)"):
+        fb.RationalQuadraticSpline([1.0, 1.0], [1.0, 1.0], [1.0, 1.0])
