@@ -10,7 +10,7 @@ consumed by ``layer.apply(params, x)``, so training is ``fluxion.grad`` plus
 
 Examples
 --------
->>> import fluxion
+>>> import fluxion.nn
 >>> made = fluxion.nn.AutoregressiveNetwork(params=2, event_shape=2, hidden_units=(16,))
 >>> params = made.init(fluxion.random.key(0))
 >>> made.apply(params, [0.5, -1.0]).shape
