@@ -776,3 +776,181 @@ def test_flow_errors():
         fb.RationalQuadraticSpline([1.0, -1.0], [1.0, 1.0], [1.0])
     with pytest.raises(ValueError, match=r"knot_slopes \(\.\.\., K-1\)"):
         fb.RationalQuadraticSpline([1.0, 1.0], [1.0, 1.0], [1.0, 1.0])
+
+
+# --------------------------------------------------------------------------------------------
+# The compiled NUTS: models with bijector-transformed parameters encode for the tape machine
+# --------------------------------------------------------------------------------------------
+
+_DATA = np.random.default_rng(20).multivariate_normal(
+    np.zeros(3), [[2.0, 0.5, 0.2], [0.5, 1.0, -0.3], [0.2, -0.3, 1.5]], size=40
+)
+_S = _DATA.T @ _DATA
+
+
+def _matrix_model(params):
+    # Wishart-like likelihood of Sigma, an LKJ(2) prior on R, a half-normal sigma
+    sigma_mat, corr, sigma = params["Sigma"], params["R"], params["sigma"]
+    inv = fnp.linalg.inv(sigma_mat)
+    logdet = fnp.linalg.slogdet(sigma_mat)[1]
+    ll = -0.5 * 40 * logdet - 0.5 * fnp.sum(inv * _S)
+    lkj = fnp.linalg.slogdet(corr)[1]  # (eta - 1) log det R, eta = 2
+    return ll + lkj - 0.5 * sigma**2 + fnp.sum(-0.5 * params["w"] ** 2)
+
+
+_MATRIX_INIT = {"Sigma": np.eye(3), "R": np.eye(3), "sigma": 1.0, "w": np.array([0.2, 0.3, 0.5])}
+_MATRIX_CONSTRAINTS = {
+    "Sigma": "positive_definite",
+    "R": "corr_matrix",
+    "sigma": "positive",
+    "w": "simplex",
+}
+
+
+def test_models_with_bijectors_encode_for_the_compiled_nuts():
+    """Potentials whose parameters go through the new bijectors (and their gradients) run on
+    the compiled NUTS's tape machine without falling back to Python."""
+    from fluxion._src.codegen import tape
+    from fluxion.infer import UnconstrainedModel
+
+    model = UnconstrainedModel(_matrix_model, _MATRIX_INIT, _MATRIX_CONSTRAINTS, jit=False)
+    assert model.dim == 6 + 3 + 1 + 2
+    made = fnn.AutoregressiveNetwork(params=2, event_shape=3, hidden_units=(4,), activation="tanh")
+    maf = fb.MaskedAutoregressiveFlow(made.bind(made.init(fluxion.random.key(7))))
+    spline = _SPLINE
+
+    def flow_potential(u):
+        # a flow-reparameterized standard normal in 3 dimensions, plus elementwise maps
+        x = maf.forward(u[:3])
+        lp = fnp.sum(-0.5 * x**2) + maf.forward_log_det_jacobian(u[:3])
+        lp = (
+            lp + fnp.sum(spline.forward_log_det_jacobian(u)) - 0.5 * fnp.sum(spline.forward(u) ** 2)
+        )
+        for b in (fb.Tanh(), fb.NormalCDF(), fb.Power(3.0), fb.SoftmaxCentered()):
+            lp = lp + fnp.sum(b.forward(u[:3])) + fnp.sum(b.forward_log_det_jacobian(u[:3], 1))
+        return lp
+
+    u = np.linspace(-0.6, 0.8, model.dim)
+    for fn in (
+        model.potential,
+        fluxion.grad(model.potential),
+        flow_potential,
+        fluxion.grad(flow_potential),
+    ):
+        graph = fluxion.jit(fn, tier=0).lower(u).graph
+        encoded, why = tape.encode(graph)
+        assert encoded is not None, why
+
+
+@pytest.mark.slow  # the compiled NUTS core compiles once per session (about a minute)
+def test_compiled_nuts_samples_matrix_constraints(compiled_nuts):
+    import warnings
+
+    from fluxion.mcmc import sample
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # few draws: convergence warnings are expected
+        res = sample(
+            _matrix_model,
+            _MATRIX_INIT,
+            constraints=_MATRIX_CONSTRAINTS,
+            chains=2,
+            draws=100,
+            warmup=100,
+            seed=0,
+            progress=False,
+        )
+    assert res.compiled == "chain", res.compiled_reason
+    sig = np.asarray(res.draws["Sigma"])
+    corr = np.asarray(res.draws["R"])
+    assert np.all(np.linalg.eigvalsh(sig) > 0)
+    np.testing.assert_allclose(np.diagonal(corr, 0, -2, -1), 1.0, atol=1e-12)
+    np.testing.assert_allclose(np.asarray(res.draws["w"]).sum(-1), 1.0, atol=1e-12)
+
+
+# --------------------------------------------------------------------------------------------
+# Fitting a masked autoregressive flow to two moons by maximum likelihood
+# --------------------------------------------------------------------------------------------
+
+
+def _two_moons(n, rng, noise=0.1):
+    """sklearn's make_moons, written out: two interleaved half circles plus Gaussian noise."""
+    t1 = rng.uniform(0.0, np.pi, n // 2)
+    t2 = rng.uniform(0.0, np.pi, n - n // 2)
+    upper = np.stack([np.cos(t1), np.sin(t1)], axis=1)
+    lower = np.stack([1.0 - np.cos(t2), 0.5 - np.sin(t2)], axis=1)
+    return np.concatenate([upper, lower]) + noise * rng.standard_normal((n, 2))
+
+
+def _fit_maf_to_moons(n_train, hidden, layers, steps, seed=0):
+    import functools
+
+    from scipy.stats import multivariate_normal
+
+    from fluxion import optim
+
+    rng = np.random.default_rng(seed)
+    train, test = _two_moons(n_train, rng), _two_moons(2000, rng)
+    mu, sd = train.mean(0), train.std(0)
+    train, test = (train - mu) / sd, (test - mu) / sd
+    made = fnn.AutoregressiveNetwork(
+        params=2, event_shape=2, hidden_units=hidden, activation="tanh"
+    )
+    keys = fluxion.random.split(fluxion.random.key(seed), layers)
+    params = [made.init(keys[i]) for i in range(layers)]
+
+    def flow(ps):
+        # MAFs alternating the order of the two coordinates
+        parts = []
+        for i, p in enumerate(ps):
+            if i:
+                parts.append(fb.Permute([1, 0]))
+            parts.append(fb.MaskedAutoregressiveFlow(made.bind(p)))
+        return fb.Chain(parts[::-1])
+
+    def log_density(ps, y):
+        # the flow's density written directly: base.log_prob(inverse(y)) + ildj(y)
+        b = flow(ps)
+        x = b.inverse(y)
+        base = fnp.sum(-0.5 * x * x - 0.5 * np.log(2.0 * np.pi), axis=-1)
+        return base + b.inverse_log_det_jacobian(y, 1)
+
+    opt = optim.adam(1e-2)
+    state = opt.init(params)
+
+    @functools.partial(fluxion.jit, tier=1)
+    def step(ps, st, y):
+        loss, g = fluxion.value_and_grad(lambda q: -fnp.mean(log_density(q, y)))(ps)
+        updates, st = opt.update(g, st, ps)
+        return optim.apply_updates(ps, updates), st, loss
+
+    losses = []
+    for _ in range(steps):
+        params, state, loss = step(params, state, train)
+        losses.append(float(loss))
+    flow_ll = float(np.mean(np.asarray(log_density(params, test))))
+    gauss = multivariate_normal(train.mean(0), np.cov(train.T, bias=True))
+    gauss_ll = float(np.mean(gauss.logpdf(test)))
+    return flow_ll, gauss_ll, losses, flow(params), test
+
+
+def test_maf_beats_a_gaussian_on_two_moons():
+    """Two MAF layers (MADE 16-16), 300 full-batch Adam steps on 500 points: the held-out
+    log-likelihood beats the fitted Gaussian's by a clear margin (measured: -2.06 vs -2.70 nats
+    held out, 1.5 s on an idle core)."""
+    flow_ll, gauss_ll, losses, b, test = _fit_maf_to_moons(500, (16, 16), 2, 300)
+    assert np.all(np.isfinite(losses)) and losses[-1] < losses[0] - 0.5
+    assert flow_ll > gauss_ll + 0.3, (flow_ll, gauss_ll)
+    # the trained flow still inverts and its density integrates like one (samples from the
+    # base pushed forward land where the data are)
+    y = np.asarray(b.forward(np.random.default_rng(1).standard_normal((400, 2))))
+    np.testing.assert_allclose(np.asarray(b.forward(b.inverse(test[:50]))), test[:50], atol=1e-9)
+    assert abs(np.mean(y[:, 0]) - np.mean(test[:, 0])) < 0.25
+
+
+@pytest.mark.slow
+def test_maf_fits_two_moons_closely():
+    """Three MAF layers (MADE 32-32), 300 steps on 1000 points: well above the Gaussian
+    (measured: -1.96 vs -2.70 nats held out; 7 s idle, a minute on a loaded machine)."""
+    flow_ll, gauss_ll, losses, _, _ = _fit_maf_to_moons(1000, (32, 32), 3, 300)
+    assert flow_ll > gauss_ll + 0.6, (flow_ll, gauss_ll)

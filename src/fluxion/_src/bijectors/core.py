@@ -949,7 +949,10 @@ class CorrelationCholesky(Bijector):
         xm, k = self._fill(x, "CorrelationCholesky.forward")
         lower = np.tri(k, k, -1, dtype=bool)
         log1m_z2 = fnp.where(lower, _log1m_tanh_sq(xm), 0.0)
-        return xm, _exclusive_cumsum(log1m_z2), k
+        # exclusive cumsum along rows as a matmul with a strictly upper triangle of ones: the
+        # compiled NUTS's tape encodes cumsum of vectors only, and k is small (the terms are
+        # finite, so the zeros of the triangle cannot meet an infinity)
+        return xm, fnp.matmul(log1m_z2, np.triu(np.ones((k, k)), 1)), k
 
     def _forward(self, x: Array) -> Array:
         xm, log_w, k = self._log_w(x)
