@@ -15,6 +15,7 @@ import pytest
 import fluxion
 import fluxion.bijectors as fb
 import fluxion.numpy as fnp
+from fluxion.test_util import check_grads
 
 # --------------------------------------------------------------------------------------------
 # Free parameters of events: how to flatten an event into the coordinates its measure uses.
@@ -227,17 +228,16 @@ CASES += [
     ),
 ]
 
-IDS = [c[0] for c in CASES]
-
 
 def _case(request_case):
     name, b, xs, fin, fout, ys, unflat = request_case
     return name, b, xs, FLAT[fin], FLAT[fout], ys, unflat
 
 
-@pytest.fixture(params=CASES, ids=IDS)
-def case(request):
-    return _case(request.param)
+def pytest_generate_tests(metafunc):
+    # at collection time, so the flow cases appended further down are included
+    if "case" in metafunc.fixturenames:
+        metafunc.parametrize("case", [_case(c) for c in CASES], ids=[c[0] for c in CASES])
 
 
 def test_inverse_of_forward(case):
@@ -308,6 +308,28 @@ def test_batches_and_extra_event_ndims(case):
     ildj = np.asarray(b.inverse_log_det_jacobian(y, m + 2))
     np.testing.assert_allclose(ildj, -ldj.sum(), rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(np.asarray(b.inverse(y)), x, rtol=1e-10, atol=1e-10)
+
+
+def test_jit_vmap_and_grads(case):
+    name, b, xs, *_ = case
+    rng = np.random.default_rng(16)
+    x = xs(rng)
+    n = x.ndim
+
+    def f(v):
+        y = b.forward(v)
+        return fnp.sum(y * y) + b.forward_log_det_jacobian(v, n)
+
+    np.testing.assert_allclose(float(fluxion.jit(f)(x)), float(f(x)), rtol=1e-12)
+    xb = np.stack([xs(rng) for _ in range(3)])
+    np.testing.assert_allclose(
+        np.asarray(fluxion.vmap(f)(xb)), [float(f(r)) for r in xb], rtol=1e-12
+    )
+    # bijectors are pytrees: passing one through jit rebuilds it from traced leaves
+    g = fluxion.jit(lambda bij, v: bij.inverse(bij.forward(v)))
+    np.testing.assert_allclose(np.asarray(g(b, x)), x, rtol=1e-10, atol=1e-10)
+    flow = name.startswith(("maf", "iaf", "real_nvp", "spline_chain"))
+    check_grads(f, (x,), order=1 if flow else 2, modes=("rev",) if flow else ("fwd", "rev"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -401,8 +423,6 @@ def test_matrix_bijectors_grad_jit():
     def f(v):
         y = b.forward(v)
         return fnp.sum(y) + b.forward_log_det_jacobian(v)
-
-    from fluxion.test_util import check_grads
 
     check_grads(f, (x,), order=2)
     np.testing.assert_allclose(float(fluxion.jit(f)(x)), float(f(x)), rtol=1e-13)
@@ -572,7 +592,6 @@ def test_joint_map():
 # --------------------------------------------------------------------------------------------
 
 import fluxion.nn as fnn  # noqa: E402
-from fluxion.test_util import check_grads  # noqa: E402
 
 _MADE = fnn.AutoregressiveNetwork(params=2, event_shape=3, hidden_units=(8, 8), activation="tanh")
 _MADE_PARAMS = _MADE.init(fluxion.random.key(1))
