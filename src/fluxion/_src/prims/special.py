@@ -115,6 +115,75 @@ def ndtr_scalar(x: float) -> float:
     return 1.0 - y if t > 0.0 else y
 
 
+
+
+def log_ndtr_scalar(x: float) -> float:
+    """log Phi(x) as scipy.special.log_ndtr, accurate in both tails.
+
+    Upper half (x > 0): log(1 - q) = log1p(-q) with q = erfc(x/sqrt 2)/2 (no cancellation).
+    Lower half down to x = -37: log(erfc(-x/sqrt 2)/2), erfc being relatively exact
+    there (erfc(26.2) ~ 1e-300 is still a normal number). Below: the asymptotic series
+    log Phi(x) = -x^2/2 - log(-x) - log sqrt(2 pi) + log(1 - 1/x^2 + 3/x^4 - 15/x^6 + ...),
+    whose first omitted term, 10395/x^12, is below 1e-15 for x < -37 (0.9189... = log sqrt(2 pi);
+    helpers see only math, np and each other, so constants are inline)."""
+    if x != x:
+        return x
+    if x > 0.0:
+        return math.log1p(-0.5 * math.erfc(x * 0.7071067811865476))
+    if x > -37.0:
+        return math.log(0.5 * math.erfc(-x * 0.7071067811865476))
+    r = 1.0 / (x * x)
+    series = 1.0 - r * (1.0 - r * (3.0 - r * (15.0 - r * (105.0 - r * 945.0))))
+    return -0.5 * x * x - math.log(-x) - 0.9189385332046728 + math.log(series)
+
+
+def ndtri_scalar(p: float) -> float:
+    """Phi^-1(p) by Wichura's algorithm AS 241 (PPND16, relative error about 1e-16), as
+    scipy.special.ndtri: -inf at 0, inf at 1, NaN outside [0, 1]."""
+    if p != p or p < 0.0 or p > 1.0:
+        return np.nan
+    if p == 0.0:
+        return -np.inf
+    if p == 1.0:
+        return np.inf
+    q = p - 0.5
+    if abs(q) <= 0.425:
+        r = 0.180625 - q * q
+        num = (((((((2509.0809287301226727 * r + 33430.575583588128105) * r
+                    + 67265.770927008700853) * r + 45921.953931549871457) * r
+                  + 13731.693765509461125) * r + 1971.5909503065514427) * r
+                + 133.14166789178437745) * r + 3.387132872796366608)
+        den = (((((((5226.495278852545925 * r + 28729.085735721942674) * r
+                    + 39307.89580009271061) * r + 21213.794301586595867) * r
+                  + 5394.1960214247511077) * r + 687.1870074920579083) * r
+                + 42.313330701600911252) * r + 1.0)
+        return q * num / den
+    r = p if q < 0.0 else 1.0 - p
+    r = math.sqrt(-math.log(r))
+    if r <= 5.0:
+        r -= 1.6
+        num = (((((((7.7454501427834140764e-4 * r + 0.0227238449892691845833) * r
+                    + 0.24178072517745061177) * r + 1.27045825245236838258) * r
+                  + 3.64784832476320460504) * r + 5.7694972214606914055) * r
+                + 4.6303378461565452959) * r + 1.42343711074968357734)
+        den = (((((((1.05075007164441684324e-9 * r + 5.475938084995344946e-4) * r
+                    + 0.0151986665636164571966) * r + 0.14810397642748007459) * r
+                  + 0.68976733498510000455) * r + 1.6763848301838038494) * r
+                + 2.05319162663775882187) * r + 1.0)
+    else:
+        r -= 5.0
+        num = (((((((2.01033439929228813265e-7 * r + 2.71155556874348757815e-5) * r
+                    + 0.0012426609473880784386) * r + 0.026532189526576123093) * r
+                  + 0.29656057182850489123) * r + 1.7848265399172913358) * r
+                + 5.4637849111641143699) * r + 6.6579046435011037772)
+        den = (((((((2.04426310338993978564e-15 * r + 1.4215117583164458887e-7) * r
+                    + 1.8463183175100546818e-5) * r + 7.868691311456132591e-4) * r
+                  + 0.0148753612908506148525) * r + 0.13692988092273580531) * r
+                + 0.59983220655588793769) * r + 1.0)
+    z = num / den
+    return -z if q < 0.0 else z
+
+
 def _where(c: Any, x: Any, y: Any) -> Any:
     return where_p.bind(c, x, y)
 
@@ -236,8 +305,10 @@ erfc_p = _scipy_ufunc("erfc", scalar="math.erfc({0})")
 erfinv_p = _scipy_ufunc("erfinv")
 erfcinv_p = _scipy_ufunc("erfcinv")
 ndtr_p = _scipy_ufunc("ndtr", scalar="ndtr_scalar({0})", helpers=(ndtr_scalar,))
-ndtri_p = _scipy_ufunc("ndtri")
-log_ndtr_p = _scipy_ufunc("log_ndtr")
+ndtri_p = _scipy_ufunc("ndtri", scalar="ndtri_scalar({0})", helpers=(ndtri_scalar,))
+log_ndtr_p = _scipy_ufunc(
+    "log_ndtr", scalar="log_ndtr_scalar({0})", helpers=(log_ndtr_scalar,)
+)
 
 
 def _gauss(x: Any) -> Any:
