@@ -433,6 +433,15 @@ def test_matrix_bijectors_grad_jit():
 # --------------------------------------------------------------------------------------------
 
 
+def test_names():
+    assert fb.NormalCDF().name == "normal_cdf"
+    assert fb.FillScaleTriL().name == "fill_scale_tril"
+    assert fb.ScaleMatvecTriL(np.eye(2)).name == "scale_matvec_tril"
+    assert fb.SoftmaxCentered().name == "softmax_centered"
+    assert fb.MaskedAutoregressiveFlow(_shift_only).name == "masked_autoregressive_flow"
+    assert fb.RealNVP(1, _COUPLING).name == "real_nvp"
+
+
 def test_elementwise_values():
     x = np.array([0.3, 1.0, 2.5])
     np.testing.assert_allclose(np.asarray(fb.Power(2.5).forward(x)), x**2.5, rtol=1e-14)
@@ -965,6 +974,19 @@ def test_maf_beats_a_gaussian_on_two_moons():
     y = np.asarray(b.forward(np.random.default_rng(1).standard_normal((400, 2))))
     np.testing.assert_allclose(np.asarray(b.forward(b.inverse(test[:50]))), test[:50], atol=1e-9)
     assert abs(np.mean(y[:, 0]) - np.mean(test[:, 0])) < 0.25
+    # TransformedDistribution gives the same density as the one written out above
+    import fluxion.distributions as fd
+
+    dist = fd.TransformedDistribution(fd.Independent(fd.Normal(np.zeros(2), 1.0), 1), b)
+    assert dist.event_shape == (2,)
+    x = np.asarray(b.inverse(test[:50]))
+    direct = (
+        -0.5 * (x * x).sum(-1)
+        - np.log(2 * np.pi)
+        + np.asarray(b.inverse_log_det_jacobian(test[:50], 1))
+    )
+    np.testing.assert_allclose(np.asarray(dist.log_prob(test[:50])), direct, rtol=1e-12)
+    assert np.shape(dist.sample((7,), seed=fluxion.random.key(3))) == (7, 2)
 
 
 @pytest.mark.slow

@@ -73,7 +73,9 @@ def _as_float(x: ArrayLike) -> Array:
 
 
 def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    # TFP's names: "NormalCDF" -> "normal_cdf", "FillScaleTriL" -> "fill_scale_tril"
+    name = name.replace("TriL", "Tril")
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
 
 
 def _reduce_ldj(ldj: Array, batch_shape: Shape, extra: int) -> Array:
