@@ -598,6 +598,9 @@ def test_registry_names():
         "simplex",
         "ordered",
         "corr_cholesky",
+        "lower_cholesky",
+        "positive_definite",
+        "corr_matrix",
     ):
         assert name in names
     assert list(names) == sorted(names)
@@ -608,6 +611,14 @@ def test_registry_maps_specs():
     assert isinstance(fb.for_constraint("positive"), fb.Exp)
     assert fb.for_constraint("unit_interval") == fb.Sigmoid()
     assert isinstance(fb.for_constraint("simplex"), fb.StickBreaking)
+    assert fb.for_constraint("lower_cholesky") == fb.FillScaleTriL(fb.Exp(), None)
+    pd = fb.for_constraint("positive_definite")
+    assert isinstance(pd, fb.Chain) and isinstance(pd.bijectors[0], fb.CholeskyOuterProduct)
+    corr = fb.for_constraint("corr_matrix")
+    assert corr.bijectors[0] == fb.CholeskyOuterProduct(unit_diagonal=True)
+    assert isinstance(corr.bijectors[1], fb.CorrelationCholesky)
+    with pytest.raises(ValueError, match=r"takes 0 parameter"):
+        fb.for_constraint(("lower_cholesky", 1.0))
     assert isinstance(fb.for_constraint("ordered"), fb.Ordered)
     assert isinstance(fb.for_constraint("corr_cholesky"), fb.CorrelationCholesky)
     b = fb.for_constraint(("interval", -1.0, 3.0))

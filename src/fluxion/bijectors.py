@@ -20,14 +20,18 @@ from ._src.bijectors import FillScaleTriL as FillScaleTriL
 from ._src.bijectors import FillTriangular as FillTriangular
 from ._src.bijectors import GreaterThan as GreaterThan
 from ._src.bijectors import Identity as Identity
+from ._src.bijectors import InverseAutoregressiveFlow as InverseAutoregressiveFlow
 from ._src.bijectors import Invert as Invert
 from ._src.bijectors import JointMap as JointMap
 from ._src.bijectors import LessThan as LessThan
 from ._src.bijectors import Log as Log
+from ._src.bijectors import MaskedAutoregressiveFlow as MaskedAutoregressiveFlow
 from ._src.bijectors import NormalCDF as NormalCDF
 from ._src.bijectors import Ordered as Ordered
 from ._src.bijectors import Permute as Permute
 from ._src.bijectors import Power as Power
+from ._src.bijectors import RationalQuadraticSpline as RationalQuadraticSpline
+from ._src.bijectors import RealNVP as RealNVP
 from ._src.bijectors import Reciprocal as Reciprocal
 from ._src.bijectors import Reshape as Reshape
 from ._src.bijectors import Scale as Scale
@@ -60,14 +64,18 @@ __all__ = [
     "FillTriangular",
     "GreaterThan",
     "Identity",
+    "InverseAutoregressiveFlow",
     "Invert",
     "JointMap",
     "LessThan",
     "Log",
+    "MaskedAutoregressiveFlow",
     "NormalCDF",
     "Ordered",
     "Permute",
     "Power",
+    "RationalQuadraticSpline",
+    "RealNVP",
     "Reciprocal",
     "Reshape",
     "Scale",

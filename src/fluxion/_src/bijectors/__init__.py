@@ -38,6 +38,12 @@ from .core import (
     for_constraint,
 )
 from .elementwise import Log, NormalCDF, Power, Reciprocal, Square, Tanh
+from .flows import (
+    InverseAutoregressiveFlow,
+    MaskedAutoregressiveFlow,
+    RationalQuadraticSpline,
+    RealNVP,
+)
 from .matrix import (
     CholeskyOuterProduct,
     FillScaleTriL,
@@ -73,14 +79,18 @@ __all__ = [
     "FillTriangular",
     "GreaterThan",
     "Identity",
+    "InverseAutoregressiveFlow",
     "Invert",
     "JointMap",
     "LessThan",
     "Log",
+    "MaskedAutoregressiveFlow",
     "NormalCDF",
     "Ordered",
     "Permute",
     "Power",
+    "RationalQuadraticSpline",
+    "RealNVP",
     "Reciprocal",
     "Reshape",
     "Scale",

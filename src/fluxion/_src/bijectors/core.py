@@ -73,7 +73,9 @@ def _as_float(x: ArrayLike) -> Array:
 
 
 def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    # TFP's names: "NormalCDF" -> "normal_cdf", "FillScaleTriL" -> "fill_scale_tril"
+    name = name.replace("TriL", "Tril")
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
 
 
 def _reduce_ldj(ldj: Array, batch_shape: Shape, extra: int) -> Array:
@@ -949,7 +951,10 @@ class CorrelationCholesky(Bijector):
         xm, k = self._fill(x, "CorrelationCholesky.forward")
         lower = np.tri(k, k, -1, dtype=bool)
         log1m_z2 = fnp.where(lower, _log1m_tanh_sq(xm), 0.0)
-        return xm, _exclusive_cumsum(log1m_z2), k
+        # exclusive cumsum along rows as a matmul with a strictly upper triangle of ones: the
+        # compiled NUTS's tape encodes cumsum of vectors only, and k is small (the terms are
+        # finite, so the zeros of the triangle cannot meet an infinity)
+        return xm, fnp.matmul(log1m_z2, np.triu(np.ones((k, k)), 1)), k
 
     def _forward(self, x: Array) -> Array:
         xm, log_w, k = self._log_w(x)

@@ -95,6 +95,10 @@ class Power(Bijector):
     ----------
     power : array_like
         Nonzero (``power == 0`` maps everything to 1 and has no inverse).
+    odd_integer : bool, optional
+        Whether ``power`` is an odd integer (the map then covers the whole real line). Default:
+        read off a concrete ``power``; a traced one counts as not odd. Static data: it
+        survives ``jit``, where the power itself is traced.
 
     Raises
     ------
@@ -108,8 +112,11 @@ class Power(Bijector):
     """
 
     power: Any
+    odd_integer: Any = tree_util.field(static=True, default=None)
 
     def __post_init__(self) -> None:
+        if self.odd_integer is None:
+            object.__setattr__(self, "odd_integer", _odd_integer(self.power))
         p = self.power
         if isinstance(p, int | float | np.ndarray | np.generic) and not isinstance(p, bool):
             a = np.asarray(p, dtype=np.float64)
@@ -120,12 +127,12 @@ class Power(Bijector):
                 )
 
     def _forward(self, x: Array) -> Array:
-        if _odd_integer(self.power):
+        if self.odd_integer:
             return fnp.sign(x) * fnp.abs(x) ** self.power
         return x**self.power
 
     def _inverse(self, y: Array) -> Array:
-        if _odd_integer(self.power):
+        if self.odd_integer:
             return fnp.sign(y) * fnp.abs(y) ** (1.0 / self.power)
         return y ** (1.0 / self.power)
 

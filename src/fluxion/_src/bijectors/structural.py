@@ -427,7 +427,17 @@ def _split_sizes(who: str, spec: Any, n: int) -> tuple[int, ...]:
             raise ValueError(f"{who}: cannot split size {n} into {k} equal parts")
         return (n // k,) * k
     sizes = _static_shape(who, "num_or_size_splits", spec, True)
-    return _resolve(who, sizes, n, "num_or_size_splits")
+    known = sum(s for s in sizes if s != -1)
+    if -1 in sizes:
+        if known > n:
+            raise ValueError(f"{who}: cannot split size {n} into num_or_size_splits={sizes}")
+        return tuple(n - known if s == -1 else s for s in sizes)
+    if known != n:
+        raise ValueError(
+            f"{who}: expected size {known} along the split axis (num_or_size_splits={sizes}), "
+            f"got {n}"
+        )
+    return sizes
 
 
 @tree_util.dataclass
@@ -598,6 +608,7 @@ class Blockwise(Bijector):
 
     Examples
     --------
+    >>> from fluxion.bijectors import Exp, Identity
     >>> Blockwise([Exp(), Identity()], [1, 2]).forward([0.0, 5.0, 6.0])
     array([1., 5., 6.])
     """
@@ -713,6 +724,7 @@ class JointMap(Bijector):
 
     Examples
     --------
+    >>> from fluxion.bijectors import Exp, Shift
     >>> out = JointMap([Exp(), Shift(1.0)]).forward([0.0, 0.0])
     >>> [float(v) for v in out]
     [1.0, 1.0]
