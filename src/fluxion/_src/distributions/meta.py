@@ -435,6 +435,31 @@ def _affine_parts(b: Any) -> tuple[Any, Any] | None:
     return None
 
 
+
+def _bijector_batch_shapes(bijector: fbij.Bijector, event_rank: int) -> list[Shape]:
+    """The batch shapes a bijector's parameters add, TFP's rule in its common cases.
+
+    A bijector may say (a ``batch_shape`` attribute); a Chain contributes its parts'; an
+    elementwise bijector (``forward_min_event_ndims == 0``: Shift, Scale, Sigmoid(low, high),
+    ...) its array parameters' shapes without the event dimensions. Bijectors on vector events
+    whose parameters are not per-batch arrays (flows: their leaves are network weights)
+    contribute nothing."""
+    own = getattr(bijector, "batch_shape", None)
+    if own is not None:
+        return [tuple(own)]
+    parts = getattr(bijector, "bijectors", None)
+    if parts is not None and isinstance(parts, list | tuple):
+        return [s for part in parts if isinstance(part, fbij.Bijector)
+                for s in _bijector_batch_shapes(part, event_rank)]
+    if bijector.forward_min_event_ndims != 0:
+        return []
+    shapes = []
+    for leaf in tree_util.tree_leaves(bijector):
+        if isinstance(leaf, Tracer | np.ndarray):
+            shape = tuple(fnp.shape(leaf))
+            shapes.append(shape[: max(0, len(shape) - event_rank)])
+    return shapes
+
 class TransformedDistribution(Distribution):
     """The distribution of ``Y = bijector.forward(X)`` for ``X ~ distribution``.
 
@@ -487,14 +512,10 @@ class TransformedDistribution(Distribution):
         )
 
     def _batch_shape(self) -> Shape:
-        # the base's batch shape broadcast with the bijector's parameters (each parameter's
-        # trailing event dimensions removed): Shift([1., 2.]) of a scalar Normal is a batch of 2
+        # the base's batch shape broadcast with the bijector's parameter batch shape:
+        # Shift([1., 2.]) of a scalar Normal is a batch of 2
         shapes = [tuple(self.distribution.batch_shape)]
-        e = len(self.event_shape)
-        for leaf in tree_util.tree_leaves(self.bijector):
-            if isinstance(leaf, Tracer | np.ndarray):
-                shape = tuple(fnp.shape(leaf))
-                shapes.append(shape[: max(0, len(shape) - e)])
+        shapes += _bijector_batch_shapes(self.bijector, len(self.event_shape))
         try:
             return tuple(np.broadcast_shapes(*shapes))
         except ValueError:
