@@ -10,8 +10,10 @@ Rows (every one computes the same float64 numbers; each is checked against SciPy
   ``y_ij ~ Normal(mu + tau z_j, sigma)``; the log density and its gradient in
   ``(mu, log tau, z)`` (202 parameters).
 
-Columns: fluxion eager (``fluxion.value_and_grad``), fluxion jit
-(``fluxion.jit(fluxion.value_and_grad(f))``, steady state), NumPyro
+Columns: fluxion eager (``fluxion.value_and_grad``), fluxion jit tier 0
+(``fluxion.jit(fluxion.value_and_grad(f), tier=0)``: the NumPy source a jitted function runs
+for its first calls), fluxion jit steady state (``tier=1``: the numba kernel a hot function is
+promoted to; the compile is not timed), NumPyro
 (``jax.jit(jax.value_and_grad(f))`` on device arrays, ``block_until_ready``, float64 enabled),
 TFP on NumPy (``tensorflow_probability.substrates.numpy``: value only, that substrate has no
 gradients) and SciPy (value only). Times are medians of ``--repeats`` loops of about
@@ -199,7 +201,8 @@ def main() -> None:
 
         versions.append(f"tfp {tfp_mod.__version__} (numpy substrate)")
     print("versions:", ", ".join(versions))
-    print(f"{'problem':<14}{'fx eager':>12}{'fx jit':>12}{'numpyro jit':>13}{'tfp-np (v)':>12}"
+    print(f"{'problem':<14}{'fx eager':>12}{'fx jit t0':>12}{'fx jit t1':>12}{'numpyro jit':>13}"
+          f"{'tfp-np (v)':>12}"
           f"{'scipy (v)':>12}   ratio jit/numpyro")
     for name, theta in thetas.items():
         row = _row(name, theta, flx, npy, tfpp, sp, args)
@@ -208,7 +211,8 @@ def main() -> None:
             return f"{row[key] * 1e3:10.3f}ms" if key in row else f"{'-':>12}"
 
         ratio = f"{row['fx jit'] / row['numpyro']:.2f}" if "numpyro" in row else "-"
-        print(f"{name:<14}{ms('fx eager')}{ms('fx jit')} {ms('numpyro')}{ms('tfp')}"
+        print(f"{name:<14}{ms('fx eager')}{ms('fx jit t0')}{ms('fx jit')} {ms('numpyro')}"
+              f"{ms('tfp')}"
               f"{ms('scipy')}   {ratio}")
 
 
@@ -219,13 +223,16 @@ def _row(name: str, theta: np.ndarray, flx: dict, npy: dict | None, tfpp: dict |
 
     ref = float(sp[name](theta))
     vg = fluxion.value_and_grad(flx[name])
-    jvg = fluxion.jit(fluxion.value_and_grad(flx[name]))
+    jvg = fluxion.jit(fluxion.value_and_grad(flx[name]), tier=1)
+    jvg0 = fluxion.jit(fluxion.value_and_grad(flx[name]), tier=0)
     v, g = vg(theta)
     vj, gj = jvg(theta)
+    assert jvg.tier == 1, jvg.tier_info()
     assert abs(float(v) - ref) <= 1e-9 * abs(ref), (name, float(v), ref)
     assert abs(float(vj) - ref) <= 1e-9 * abs(ref), (name, float(vj), ref)
     np.testing.assert_allclose(np.asarray(gj), np.asarray(g), rtol=1e-9)
     row = {"fx eager": _time(lambda: vg(theta), args.target, args.repeats),
+           "fx jit t0": _time(lambda: jvg0(theta), args.target, args.repeats),
            "fx jit": _time(lambda: jvg(theta), args.target, args.repeats)}
     if npy is not None:
         import jax
