@@ -891,7 +891,12 @@ def _matrix_model(params):
     return ll + lkj - 0.5 * sigma**2 + fnp.sum(-0.5 * params["w"] ** 2)
 
 
-_MATRIX_INIT = {"Sigma": np.eye(3), "R": np.eye(3), "sigma": 1.0, "w": np.array([0.2, 0.3, 0.5])}
+_MATRIX_INIT = {
+    "Sigma": np.eye(3),
+    "R": np.eye(3),
+    "sigma": 1.0,
+    "w": np.array([[0.2, 0.3, 0.5], [0.1, 0.6, 0.3]]),
+}
 _MATRIX_CONSTRAINTS = {
     "Sigma": "positive_definite",
     "R": "corr_matrix",
@@ -907,7 +912,7 @@ def test_models_with_bijectors_encode_for_the_compiled_nuts():
     from fluxion.infer import UnconstrainedModel
 
     model = UnconstrainedModel(_matrix_model, _MATRIX_INIT, _MATRIX_CONSTRAINTS, jit=False)
-    assert model.dim == 6 + 3 + 1 + 2
+    assert model.dim == 6 + 3 + 1 + 4  # w: a batch of two simplices
     made = fnn.AutoregressiveNetwork(params=2, event_shape=3, hidden_units=(4,), activation="tanh")
     maf = fb.MaskedAutoregressiveFlow(made.bind(made.init(fluxion.random.key(7))))
     spline = _SPLINE
@@ -918,6 +923,12 @@ def test_models_with_bijectors_encode_for_the_compiled_nuts():
         lp = fnp.sum(-0.5 * x**2) + maf.forward_log_det_jacobian(u[:3])
         lp = (
             lp + fnp.sum(spline.forward_log_det_jacobian(u)) - 0.5 * fnp.sum(spline.forward(u) ** 2)
+        )
+        rows = fnp.reshape(u[:6], (2, 3))  # batches of vectors (cumsums over a batch)
+        lp = (
+            lp
+            + fnp.sum(fb.Ordered().forward(rows))
+            + fnp.sum(fb.Ordered().forward_log_det_jacobian(rows))
         )
         for b in (fb.Tanh(), fb.NormalCDF(), fb.Power(3.0), fb.SoftmaxCentered()):
             lp = lp + fnp.sum(b.forward(u[:3])) + fnp.sum(b.forward_log_det_jacobian(u[:3], 1))

@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import tree_util
 from ..numpy import core as fnp
-from .core import Array, Bijector, Invert, _Composite
+from .core import Array, Bijector, Invert, _Composite, _cumsum_last
 
 __all__ = [
     "InverseAutoregressiveFlow",
@@ -467,9 +467,9 @@ class RationalQuadraticSpline(Bijector):
         s = fnp.asarray(self.knot_slopes)
         lo = fnp.asarray(self.range_min)
         zero = fnp.zeros(fnp.shape(w)[:-1] + (1,), dtype=w.dtype)
-        xs = fnp.expand_dims(lo, -1) + fnp.concatenate([zero, fnp.cumsum(w, axis=-1)], axis=-1)
+        xs = fnp.expand_dims(lo, -1) + fnp.concatenate([zero, _cumsum_last(w)], axis=-1)
         zero_h = fnp.zeros(fnp.shape(h)[:-1] + (1,), dtype=h.dtype)
-        ys = fnp.expand_dims(lo, -1) + fnp.concatenate([zero_h, fnp.cumsum(h, axis=-1)], axis=-1)
+        ys = fnp.expand_dims(lo, -1) + fnp.concatenate([zero_h, _cumsum_last(h)], axis=-1)
         one = fnp.ones(fnp.shape(s)[:-1] + (1,), dtype=s.dtype)
         d = fnp.concatenate([one, s, one], axis=-1)
         return w, h, xs, ys, d
