@@ -645,6 +645,50 @@ _SPLINE = fb.RationalQuadraticSpline(
     range_min=-1.5,
 )
 
+
+def _spline_from(raw, k=4, bound=3.0):
+    # the neural-spline-flow head: widths, heights = 2B softmax, slopes = softplus + floor
+    lse = fluxion.scipy.special.logsumexp
+    a, c, d = raw[..., :k], raw[..., k : 2 * k], raw[..., 2 * k :]
+    w = 2 * bound * fnp.exp(a - lse(a, axis=-1, keepdims=True))
+    h = 2 * bound * fnp.exp(c - lse(c, axis=-1, keepdims=True))
+    return fb.RationalQuadraticSpline(w, h, fnp.log1p(fnp.exp(d)) + 1e-3, range_min=-bound)
+
+
+_SPLINE_MADE = fnn.AutoregressiveNetwork(
+    params=11, event_shape=3, hidden_units=(8,), activation="tanh"
+)
+
+
+@fluxion.tree.dataclass
+class _SplineMade:
+    """``bijector_fn`` of an autoregressive neural spline flow: a MADE gives each dimension's
+    spline parameters from the preceding dimensions."""
+
+    params: object
+
+    def __call__(self, y):
+        return _spline_from(_SPLINE_MADE.apply(self.params, y))
+
+
+_SPLINE_MADE_FN = _SplineMade(_SPLINE_MADE.init(fluxion.random.key(5)))
+
+
+@fluxion.tree.dataclass
+class _SplineCoupling:
+    """``bijector_fn(x0, units)`` of a neural spline coupling layer."""
+
+    params: object
+    net: object = fluxion.tree.field(static=True)
+
+    def __call__(self, x0, units):
+        raw = self.net.apply(self.params, x0)
+        return _spline_from(fnp.reshape(raw, fnp.shape(raw)[:-1] + (units, 11)))
+
+
+_SPLINE_NET = fnn.MLP((8, 2 * 11), activation="tanh")
+_SPLINE_COUPLING = _SplineCoupling(_SPLINE_NET.init(fluxion.random.key(6), 2), _SPLINE_NET)
+
 FLOW_CASES = [
     ("maf", fb.MaskedAutoregressiveFlow(_MADE.bind(_MADE_PARAMS)), _normal((3,))),
     ("maf_r2l", fb.MaskedAutoregressiveFlow(_MADE_R2L.bind(_MADE_R2L_PARAMS)), _normal((3,))),
@@ -654,6 +698,9 @@ FLOW_CASES = [
     ("real_nvp", fb.RealNVP(1, _COUPLING), _normal((4,))),
     ("real_nvp_negative", fb.RealNVP(-2, _COUPLING_NEG), _normal((4,))),
     ("spline", _SPLINE, _normal((7,), 1.5)),
+    ("maf_spline", fb.MaskedAutoregressiveFlow(bijector_fn=_SPLINE_MADE_FN), _normal((3,), 1.5)),
+    ("iaf_spline", fb.InverseAutoregressiveFlow(bijector_fn=_SPLINE_MADE_FN), _normal((3,))),
+    ("real_nvp_spline", fb.RealNVP(2, bijector_fn=_SPLINE_COUPLING), _normal((4,), 1.5)),
     (
         "spline_chain_maf",
         fb.Chain([_SPLINE, fb.MaskedAutoregressiveFlow(_MADE.bind(_MADE_PARAMS))]),
@@ -748,6 +795,18 @@ def test_flow_gradients_in_network_parameters():
 
     check_grads(nvp_ld, (_COUPLING.params,), order=1, modes=("rev",))
 
+    def spline_maf_ld(p):
+        b = fb.MaskedAutoregressiveFlow(bijector_fn=_SplineMade(p))
+        return fnp.sum(_flow_log_density(b, y))
+
+    check_grads(spline_maf_ld, (_SPLINE_MADE_FN.params,), order=1, modes=("rev",))
+
+    def spline_nvp_ld(p):
+        b = fb.RealNVP(2, bijector_fn=_SplineCoupling(p, _SPLINE_NET))
+        return fnp.sum(_flow_log_density(b, y4))
+
+    check_grads(spline_nvp_ld, (_SPLINE_COUPLING.params,), order=1, modes=("rev",))
+
 
 def test_spline_gradients_in_parameters_and_broadcasting():
     rng = np.random.default_rng(15)
@@ -796,6 +855,12 @@ def test_flow_errors():
     bad = fb.MaskedAutoregressiveFlow(lambda y: fnp.stack([y, y, y], -1))
     with pytest.raises(ValueError, match=r"last axis has size 2"):
         bad.inverse(np.zeros(3))
+    with pytest.raises(ValueError, match=r"expected exactly one of shift_and_log_scale_fn"):
+        fb.MaskedAutoregressiveFlow(_shift_only, bijector_fn=_SPLINE_MADE_FN)
+    with pytest.raises(ValueError, match=r"expected exactly one of shift_and_log_scale_fn"):
+        fb.RealNVP(1)
+    with pytest.raises(TypeError, match=r"expected bijector_fn to return a Bijector"):
+        fb.MaskedAutoregressiveFlow(bijector_fn=lambda y: y).inverse(np.zeros(3))
     with pytest.raises(ValueError, match=r"RealNVP: expected num_masked != 0"):
         fb.RealNVP(0, _COUPLING)
     with pytest.raises(ValueError, match=r"num_masked=4 leaves nothing to transform"):
@@ -826,7 +891,12 @@ def _matrix_model(params):
     return ll + lkj - 0.5 * sigma**2 + fnp.sum(-0.5 * params["w"] ** 2)
 
 
-_MATRIX_INIT = {"Sigma": np.eye(3), "R": np.eye(3), "sigma": 1.0, "w": np.array([0.2, 0.3, 0.5])}
+_MATRIX_INIT = {
+    "Sigma": np.eye(3),
+    "R": np.eye(3),
+    "sigma": 1.0,
+    "w": np.array([[0.2, 0.3, 0.5], [0.1, 0.6, 0.3]]),
+}
 _MATRIX_CONSTRAINTS = {
     "Sigma": "positive_definite",
     "R": "corr_matrix",
@@ -842,7 +912,7 @@ def test_models_with_bijectors_encode_for_the_compiled_nuts():
     from fluxion.infer import UnconstrainedModel
 
     model = UnconstrainedModel(_matrix_model, _MATRIX_INIT, _MATRIX_CONSTRAINTS, jit=False)
-    assert model.dim == 6 + 3 + 1 + 2
+    assert model.dim == 6 + 3 + 1 + 4  # w: a batch of two simplices
     made = fnn.AutoregressiveNetwork(params=2, event_shape=3, hidden_units=(4,), activation="tanh")
     maf = fb.MaskedAutoregressiveFlow(made.bind(made.init(fluxion.random.key(7))))
     spline = _SPLINE
@@ -853,6 +923,12 @@ def test_models_with_bijectors_encode_for_the_compiled_nuts():
         lp = fnp.sum(-0.5 * x**2) + maf.forward_log_det_jacobian(u[:3])
         lp = (
             lp + fnp.sum(spline.forward_log_det_jacobian(u)) - 0.5 * fnp.sum(spline.forward(u) ** 2)
+        )
+        rows = fnp.reshape(u[:6], (2, 3))  # batches of vectors (cumsums over a batch)
+        lp = (
+            lp
+            + fnp.sum(fb.Ordered().forward(rows))
+            + fnp.sum(fb.Ordered().forward_log_det_jacobian(rows))
         )
         for b in (fb.Tanh(), fb.NormalCDF(), fb.Power(3.0), fb.SoftmaxCentered()):
             lp = lp + fnp.sum(b.forward(u[:3])) + fnp.sum(b.forward_log_det_jacobian(u[:3], 1))

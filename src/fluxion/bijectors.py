@@ -5,6 +5,17 @@ TFP's ``Bijector`` interface (``forward``, ``inverse``, ``forward_log_det_jacobi
 log-det-Jacobian has derivatives of any order and works under ``jit`` and ``vmap``. Samplers map
 constrained parameters to the real line with :func:`for_constraint`. See
 :mod:`fluxion._src.bijectors` for the conventions.
+
+- elementwise: ``Identity``, ``Exp``, ``Log``, ``Softplus``, ``Sigmoid``, ``Tanh``, ``Shift``,
+  ``Scale``, ``Power``, ``Reciprocal``, ``Square``, ``NormalCDF``, ``GreaterThan``,
+  ``LessThan``, ``RationalQuadraticSpline``;
+- vectors and matrices: ``ScaleMatvecDiag``, ``ScaleMatvecTriL``, ``StickBreaking``,
+  ``SoftmaxCentered``, ``Ordered``/``Ascending``, ``Cumsum``, ``CorrelationCholesky``,
+  ``FillTriangular``, ``TransformDiagonal``, ``FillScaleTriL``, ``CholeskyOuterProduct``;
+- shapes and structures: ``Reshape``, ``Permute``, ``Transpose``, ``Split``, ``Concat``,
+  ``Blockwise``, ``JointMap``, ``Chain``, ``Invert``;
+- flows: ``MaskedAutoregressiveFlow``, ``InverseAutoregressiveFlow``, ``RealNVP`` (networks
+  from :mod:`fluxion.nn`).
 """
 
 from ._src.bijectors import Ascending as Ascending

@@ -90,16 +90,32 @@ def _reduce_ldj(ldj: Array, batch_shape: Shape, extra: int) -> Array:
     return ldj
 
 
+def _cumsum_last(a: Array) -> Array:
+    """``cumsum`` along the last axis.
+
+    The compiled NUTS's tape machine encodes ``cumsum`` of vectors only, so a batch of short
+    vectors is summed by a running sum over the (static) last axis instead: the same order of
+    additions, and an infinity stays an infinity (a triangular matmul would make ``0 * inf``).
+    """
+    k = fnp.shape(a)[-1]
+    if fnp.ndim(a) <= 1 or k > 32:
+        return fnp.cumsum(a, axis=-1)
+    cols = [a[..., 0]]
+    for i in range(1, k):
+        cols.append(cols[-1] + a[..., i])
+    return fnp.stack(cols, axis=-1)
+
+
 def _exclusive_cumsum(a: Array) -> Array:
     """``cumsum`` along the last axis shifted right by one, starting at 0."""
-    c = fnp.cumsum(a, axis=-1)
+    c = _cumsum_last(a)
     zero = fnp.zeros_like(a[..., :1])
     return fnp.concatenate([zero, c[..., :-1]], axis=-1)
 
 
 def _reverse_cumsum(a: Array) -> Array:
     """``out[..., i] = sum(a[..., i:])`` along the last axis (no cancellation for a >= 0)."""
-    return fnp.flip(fnp.cumsum(fnp.flip(a, -1), axis=-1), -1)
+    return fnp.flip(_cumsum_last(fnp.flip(a, -1)), -1)
 
 
 def _softplus(x: Array) -> Array:
@@ -877,7 +893,7 @@ class Ordered(Bijector):
 
     def _forward(self, x: Array) -> Array:
         steps = fnp.concatenate([x[..., :1], fnp.exp(x[..., 1:])], axis=-1)
-        return fnp.cumsum(steps, axis=-1)
+        return _cumsum_last(steps)
 
     def _inverse(self, y: Array) -> Array:
         return fnp.concatenate([y[..., :1], fnp.log(y[..., 1:] - y[..., :-1])], axis=-1)

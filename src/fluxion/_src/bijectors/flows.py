@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import tree_util
 from ..numpy import core as fnp
-from .core import Array, Bijector, Invert, _Composite
+from .core import Array, Bijector, Invert, _Composite, _cumsum_last
 
 __all__ = [
     "InverseAutoregressiveFlow",
@@ -39,25 +39,35 @@ def _is_static_fn(fn: Any) -> bool:
     return len(leaves) == 1 and leaves[0] is fn
 
 
-def _register_fn_holder(cls: type, statics: tuple[str, ...]) -> type:
-    """Register ``cls`` (holding ``shift_and_log_scale_fn``) as a pytree node.
+_FNS = ("shift_and_log_scale_fn", "bijector_fn")
 
-    The network is a child when it is a pytree (its parameters become leaves), static otherwise;
-    the names in ``statics`` are always static. Rebuilding skips ``__init__`` (no validation of
-    traced values).
+
+def _register_fn_holder(cls: type, statics: tuple[str, ...]) -> type:
+    """Register ``cls`` (holding ``shift_and_log_scale_fn`` or ``bijector_fn``) as a pytree node.
+
+    A network is a child when it is a pytree (its parameters become leaves), static otherwise
+    (a plain function, or None); the names in ``statics`` are always static. Rebuilding skips
+    ``__init__`` (no validation of traced values).
     """
 
     def flatten(obj: Any) -> tuple[list[Any], tuple]:
-        fn = obj.shift_and_log_scale_fn
+        children, static = [], []
+        for name in _FNS:
+            fn = getattr(obj, name)
+            if fn is None or _is_static_fn(fn):
+                static.append((True, fn))
+            else:
+                static.append((False, None))
+                children.append(fn)
         extra = tuple(getattr(obj, n) for n in statics)
-        if _is_static_fn(fn):
-            return [], (True, fn, extra)
-        return [fn], (False, None, extra)
+        return children, (tuple(static), extra)
 
     def unflatten(aux: tuple, children: list[Any]) -> Any:
-        static, fn, extra = aux
+        static, extra = aux
         obj = object.__new__(cls)
-        object.__setattr__(obj, "shift_and_log_scale_fn", fn if static else children[0])
+        it = iter(children)
+        for name, (is_static, fn) in zip(_FNS, static, strict=True):
+            object.__setattr__(obj, name, fn if is_static else next(it))
         for n, v in zip(statics, extra, strict=True):
             object.__setattr__(obj, n, v)
         return obj
@@ -94,15 +104,70 @@ def _shift_log_scale(who: str, out: Any, expect: tuple[int, ...]) -> tuple[Array
     return shift, log_scale
 
 
-def _check_callable(who: str, fn: Any) -> None:
-    if not callable(fn):
-        raise TypeError(
-            f"{who}: expected shift_and_log_scale_fn to be callable, got {type(fn).__name__}"
+def _check_fns(who: str, shift_and_log_scale_fn: Any, bijector_fn: Any) -> None:
+    if (shift_and_log_scale_fn is None) == (bijector_fn is None):
+        raise ValueError(f"{who}: expected exactly one of shift_and_log_scale_fn and bijector_fn")
+    for name, fn in (
+        ("shift_and_log_scale_fn", shift_and_log_scale_fn),
+        ("bijector_fn", bijector_fn),
+    ):
+        if fn is not None and not callable(fn):
+            raise TypeError(f"{who}: expected {name} to be callable, got {type(fn).__name__}")
+
+
+def _check_inner(who: str, b: Any) -> Bijector:
+    if not isinstance(b, Bijector):
+        raise TypeError(f"{who}: expected bijector_fn to return a Bijector, got {type(b).__name__}")
+    if b.forward_min_event_ndims > 1 or b.inverse_min_event_ndims > 1:
+        raise ValueError(
+            f"{who}: bijector_fn returned {b.name}, which acts on events of rank > 1; expected an "
+            "elementwise or vector bijector"
         )
+    return b
 
 
-class MaskedAutoregressiveFlow(Bijector):
-    """An affine masked autoregressive flow (Papamakarios et al. 2017), TFP's semantics.
+@tree_util.dataclass
+class _Affine(Bijector):
+    """``y = x * exp(log_scale) + shift`` (``log_scale`` None: a shift), the flows' inner map."""
+
+    shift: Any
+    log_scale: Any = None
+
+    def _forward(self, x: Array) -> Array:
+        if self.log_scale is None:
+            return x + self.shift
+        return x * fnp.exp(self.log_scale) + self.shift
+
+    def _inverse(self, y: Array) -> Array:
+        if self.log_scale is None:
+            return y - self.shift
+        return (y - self.shift) * fnp.exp(-self.log_scale)
+
+    def _forward_log_det_jacobian(self, x: Array) -> Array:
+        if self.log_scale is None:
+            return fnp.zeros((), dtype=x.dtype)
+        return self.log_scale
+
+    def _inverse_log_det_jacobian(self, y: Array) -> Array:
+        if self.log_scale is None:
+            return fnp.zeros((), dtype=y.dtype)
+        return -self.log_scale
+
+
+class _FnHolder(Bijector):
+    """Immutable holder of the flows' networks, with a readable repr."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __repr__(self) -> str:
+        fields = [f"num_masked={self.num_masked}"] if hasattr(self, "num_masked") else []
+        fields += [f"{n}={getattr(self, n)!r}" for n in _FNS if getattr(self, n) is not None]
+        return f"{type(self).__name__}({', '.join(fields)})"
+
+
+class MaskedAutoregressiveFlow(_FnHolder):
+    """A masked autoregressive flow (Papamakarios et al. 2017), TFP's semantics.
 
     With ``(shift, log_scale) = shift_and_log_scale_fn(y)`` autoregressive (entry ``i`` depends
     only on ``y_<i`` in some order, e.g. a :class:`fluxion.nn.AutoregressiveNetwork`):
@@ -114,13 +179,21 @@ class MaskedAutoregressiveFlow(Bijector):
     - ``log|det J_forward(x)| = sum(log_scale(forward(x)))`` (the Jacobian is triangular in the
       network's order).
 
+    With ``bijector_fn`` instead, ``bijector_fn(y)`` returns the elementwise bijector applied to
+    ``x`` (e.g. a :class:`RationalQuadraticSpline` whose parameters a MADE computes from ``y``:
+    an autoregressive neural spline flow, Durkan et al. 2019); the same sequential/one-pass
+    structure holds.
+
     Parameters
     ----------
-    shift_and_log_scale_fn : callable
+    shift_and_log_scale_fn : callable, optional
         ``batch + (D,)`` to ``(shift, log_scale)``, each ``batch + (D,)`` (``log_scale`` may be
         None: a shift-only, volume-preserving flow), or to one array ``batch + (D, 2)`` (what
         ``AutoregressiveNetwork(params=2, ...)`` returns). A pytree network (``made.bind(p)``)
         makes its parameters leaves of the flow.
+    bijector_fn : callable, optional
+        ``batch + (D,)`` to an elementwise :class:`Bijector` (parameters of shape
+        ``batch + (D, ...)``), autoregressive in its input. Exactly one of the two is given.
 
     Notes
     -----
@@ -141,40 +214,35 @@ class MaskedAutoregressiveFlow(Bijector):
     forward_min_event_ndims = 1
     inverse_min_event_ndims = 1
 
-    def __init__(self, shift_and_log_scale_fn: Callable[..., Any]) -> None:
-        _check_callable("MaskedAutoregressiveFlow", shift_and_log_scale_fn)
+    def __init__(
+        self,
+        shift_and_log_scale_fn: Callable[..., Any] | None = None,
+        bijector_fn: Callable[..., Any] | None = None,
+    ) -> None:
+        _check_fns(type(self).__name__, shift_and_log_scale_fn, bijector_fn)
         object.__setattr__(self, "shift_and_log_scale_fn", shift_and_log_scale_fn)
+        object.__setattr__(self, "bijector_fn", bijector_fn)
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(shift_and_log_scale_fn={self.shift_and_log_scale_fn!r})"
-
-    def _params(self, y: Array) -> tuple[Array, Array | None]:
+    def _inner(self, y: Array) -> Bijector:
+        who = "MaskedAutoregressiveFlow"
+        if self.bijector_fn is not None:
+            return _check_inner(who, self.bijector_fn(y))
         out = self.shift_and_log_scale_fn(y)
-        return _shift_log_scale("MaskedAutoregressiveFlow", out, fnp.shape(y)[-1:])
+        return _Affine(*_shift_log_scale(who, out, fnp.shape(y)[-1:]))
 
     def _forward(self, x: Array) -> Array:
         # after pass k the first k dimensions (in the network's order) are exact, so D passes
         # solve the triangular system; starting from zeros is TFP's choice
         y = fnp.zeros_like(x)
         for _ in range(fnp.shape(x)[-1]):
-            shift, log_scale = self._params(y)
-            y = x * fnp.exp(log_scale) + shift if log_scale is not None else x + shift
+            y = self._inner(y).forward(x)
         return y
 
     def _inverse(self, y: Array) -> Array:
-        shift, log_scale = self._params(y)
-        if log_scale is None:
-            return y - shift
-        return (y - shift) * fnp.exp(-log_scale)
+        return self._inner(y).inverse(y)
 
     def _inverse_log_det_jacobian(self, y: Array) -> Array:
-        _, log_scale = self._params(y)
-        if log_scale is None:
-            return fnp.zeros((), dtype=y.dtype)
-        return -fnp.sum(log_scale, axis=-1)
+        return self._inner(y).inverse_log_det_jacobian(y, 1)
 
     def _forward_log_det_jacobian(self, x: Array) -> Array:
         return -self._inverse_log_det_jacobian(self._forward(x))
@@ -183,7 +251,7 @@ class MaskedAutoregressiveFlow(Bijector):
 _register_fn_holder(MaskedAutoregressiveFlow, ())
 
 
-class InverseAutoregressiveFlow(_Composite):
+class InverseAutoregressiveFlow(_FnHolder, _Composite):
     """An inverse autoregressive flow (Kingma et al. 2016): ``Invert(MaskedAutoregressiveFlow)``.
 
     ``forward`` is one network pass, ``x -> (x - shift(x)) * exp(-log_scale(x))`` (fast
@@ -192,48 +260,51 @@ class InverseAutoregressiveFlow(_Composite):
 
     Parameters
     ----------
-    shift_and_log_scale_fn : callable
-        As for :class:`MaskedAutoregressiveFlow`.
+    shift_and_log_scale_fn, bijector_fn : callable, optional
+        As for :class:`MaskedAutoregressiveFlow` (exactly one).
 
     Notes
     -----
     Shapes ``batch + (D,)`` both ways.
     """
 
-    def __init__(self, shift_and_log_scale_fn: Callable[..., Any]) -> None:
-        _check_callable("InverseAutoregressiveFlow", shift_and_log_scale_fn)
+    def __init__(
+        self,
+        shift_and_log_scale_fn: Callable[..., Any] | None = None,
+        bijector_fn: Callable[..., Any] | None = None,
+    ) -> None:
+        _check_fns(type(self).__name__, shift_and_log_scale_fn, bijector_fn)
         object.__setattr__(self, "shift_and_log_scale_fn", shift_and_log_scale_fn)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(shift_and_log_scale_fn={self.shift_and_log_scale_fn!r})"
+        object.__setattr__(self, "bijector_fn", bijector_fn)
 
     def _bijector(self) -> Bijector:
-        return Invert(MaskedAutoregressiveFlow(self.shift_and_log_scale_fn))
+        return Invert(MaskedAutoregressiveFlow(self.shift_and_log_scale_fn, self.bijector_fn))
 
 
 _register_fn_holder(InverseAutoregressiveFlow, ())
 
 
-class RealNVP(Bijector):
-    """An affine coupling layer (Dinh et al. 2017), TFP's ``RealNVP``.
+class RealNVP(_FnHolder):
+    """A coupling layer (Dinh et al. 2017), TFP's ``RealNVP``.
 
     The first ``num_masked`` entries pass through and condition an affine map of the rest:
     ``y[:d] = x[:d]``, ``y[d:] = x[d:] * exp(log_scale) + shift`` with
     ``(shift, log_scale) = shift_and_log_scale_fn(x[:d], D - d)``. Both directions are one
     pass; ``log|det J| = sum(log_scale)``. A negative ``num_masked`` keeps the last
-    ``-num_masked`` entries and transforms the first ones (TFP's convention).
+    ``-num_masked`` entries and transforms the first ones (TFP's convention). With
+    ``bijector_fn(x[:d], D - d)`` returning an elementwise bijector instead (e.g. a
+    :class:`RationalQuadraticSpline`: a neural spline coupling), that bijector maps ``x[d:]``.
 
     Parameters
     ----------
     num_masked : int
         How many leading entries (or, negative, trailing entries) condition the others.
-    shift_and_log_scale_fn : callable
+    shift_and_log_scale_fn : callable, optional
         ``(x0, output_units) -> (shift, log_scale)`` with ``x0`` of shape ``batch + (|d|,)`` and
         each output ``batch + (output_units,)`` (``log_scale`` may be None), or one array
         ``batch + (output_units, 2)``.
+    bijector_fn : callable, optional
+        ``(x0, output_units) -> Bijector``. Exactly one of the two is given.
 
     Notes
     -----
@@ -250,23 +321,20 @@ class RealNVP(Bijector):
     forward_min_event_ndims = 1
     inverse_min_event_ndims = 1
 
-    def __init__(self, num_masked: int, shift_and_log_scale_fn: Callable[..., Any]) -> None:
+    def __init__(
+        self,
+        num_masked: int,
+        shift_and_log_scale_fn: Callable[..., Any] | None = None,
+        bijector_fn: Callable[..., Any] | None = None,
+    ) -> None:
         if not isinstance(num_masked, int | np.integer) or isinstance(num_masked, bool):
             raise TypeError(f"RealNVP: expected num_masked to be an int, got {num_masked!r}")
         if num_masked == 0:
             raise ValueError("RealNVP: expected num_masked != 0 (nothing would condition)")
-        _check_callable("RealNVP", shift_and_log_scale_fn)
+        _check_fns("RealNVP", shift_and_log_scale_fn, bijector_fn)
         object.__setattr__(self, "num_masked", int(num_masked))
         object.__setattr__(self, "shift_and_log_scale_fn", shift_and_log_scale_fn)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __repr__(self) -> str:
-        return (
-            f"RealNVP(num_masked={self.num_masked}, "
-            f"shift_and_log_scale_fn={self.shift_and_log_scale_fn!r})"
-        )
+        object.__setattr__(self, "bijector_fn", bijector_fn)
 
     def _split(self, who: str, x: Array) -> tuple[Array, Array, bool]:
         n = fnp.shape(x)[-1]
@@ -287,35 +355,30 @@ class RealNVP(Bijector):
         parts = [moved, cond] if last else [cond, moved]
         return fnp.concatenate(parts, axis=-1)
 
-    def _params(self, cond: Array, units: int) -> tuple[Array, Array | None]:
+    def _inner(self, cond: Array, units: int) -> Bijector:
+        if self.bijector_fn is not None:
+            return _check_inner("RealNVP", self.bijector_fn(cond, units))
         out = self.shift_and_log_scale_fn(cond, units)
-        return _shift_log_scale("RealNVP", out, (units,))
+        return _Affine(*_shift_log_scale("RealNVP", out, (units,)))
 
     def _forward(self, x: Array) -> Array:
         cond, moved, last = self._split("RealNVP.forward", x)
-        shift, log_scale = self._params(cond, fnp.shape(moved)[-1])
-        y1 = moved * fnp.exp(log_scale) + shift if log_scale is not None else moved + shift
+        y1 = self._inner(cond, fnp.shape(moved)[-1]).forward(moved)
         return self._join(cond, y1, last)
 
     def _inverse(self, y: Array) -> Array:
         cond, moved, last = self._split("RealNVP.inverse", y)
-        shift, log_scale = self._params(cond, fnp.shape(moved)[-1])
-        x1 = (moved - shift) * fnp.exp(-log_scale) if log_scale is not None else moved - shift
+        x1 = self._inner(cond, fnp.shape(moved)[-1]).inverse(moved)
         return self._join(cond, x1, last)
 
-    def _ldj(self, who: str, x: Array) -> Array:
-        cond, moved, _ = self._split(who, x)
-        _, log_scale = self._params(cond, fnp.shape(moved)[-1])
-        if log_scale is None:
-            return fnp.zeros((), dtype=x.dtype)
-        return fnp.sum(log_scale, axis=-1)
-
     def _forward_log_det_jacobian(self, x: Array) -> Array:
-        return self._ldj("RealNVP.forward_log_det_jacobian", x)
+        cond, moved, _ = self._split("RealNVP.forward_log_det_jacobian", x)
+        return self._inner(cond, fnp.shape(moved)[-1]).forward_log_det_jacobian(moved, 1)
 
     def _inverse_log_det_jacobian(self, y: Array) -> Array:
         # the conditioning half is the same on both sides
-        return -self._ldj("RealNVP.inverse_log_det_jacobian", y)
+        cond, moved, _ = self._split("RealNVP.inverse_log_det_jacobian", y)
+        return self._inner(cond, fnp.shape(moved)[-1]).inverse_log_det_jacobian(moved, 1)
 
 
 _register_fn_holder(RealNVP, ("num_masked",))
@@ -404,9 +467,9 @@ class RationalQuadraticSpline(Bijector):
         s = fnp.asarray(self.knot_slopes)
         lo = fnp.asarray(self.range_min)
         zero = fnp.zeros(fnp.shape(w)[:-1] + (1,), dtype=w.dtype)
-        xs = fnp.expand_dims(lo, -1) + fnp.concatenate([zero, fnp.cumsum(w, axis=-1)], axis=-1)
+        xs = fnp.expand_dims(lo, -1) + fnp.concatenate([zero, _cumsum_last(w)], axis=-1)
         zero_h = fnp.zeros(fnp.shape(h)[:-1] + (1,), dtype=h.dtype)
-        ys = fnp.expand_dims(lo, -1) + fnp.concatenate([zero_h, fnp.cumsum(h, axis=-1)], axis=-1)
+        ys = fnp.expand_dims(lo, -1) + fnp.concatenate([zero_h, _cumsum_last(h)], axis=-1)
         one = fnp.ones(fnp.shape(s)[:-1] + (1,), dtype=s.dtype)
         d = fnp.concatenate([one, s, one], axis=-1)
         return w, h, xs, ys, d
