@@ -92,12 +92,17 @@ def test_annotation_log_density_encodes_for_the_compiled_nuts():
         assert encoded is not None, why
 
 
-@pytest.mark.slow  # a few minutes on 2 cores
+@pytest.mark.slow  # ~10 s of sampling plus the compile on 2 cores
 def test_annotation_model_samples_on_the_compiled_chain_and_beats_chance(compiled_nuts):
-    data = annotation.simulate(items=150, annotators=5, seed=1)
+    data = annotation.simulate(items=150, annotators=8, seed=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = annotation.fit(data["x"], chains=2, draws=300, warmup=400, seed=1)
     assert res.compiled == "chain", res.compiled_reason
-    probs = annotation.item_posteriors({k: v[:, ::10] for k, v in res.draws.items()}, data["x"])
-    assert np.mean((probs > 0.5) == data["z"]) > 0.8
+    # the chains agree (one mode: see the example's "Near-symmetry") and recover the categories
+    assert float(res.summary().loc["pi", "r_hat"]) < 1.05
+    for chain in range(2):
+        probs = annotation.item_posteriors(
+            {k: v[chain:chain + 1, ::10] for k, v in res.draws.items()}, data["x"]
+        )
+        assert np.mean((probs > 0.5) == data["z"]) > 0.85, chain
