@@ -1,0 +1,480 @@
+"""Loop re-rolling: a run of repeated equation blocks in a staged graph becomes one ``scan``.
+
+A Python ``for`` loop over a static range inside a jitted function is unrolled by tracing: an
+ARMA(1,1) likelihood of 200 steps, with its gradient, is ~5,400 equations, and numba takes
+tens of seconds to compile the straight-line kernel. :func:`reroll` finds such runs after the
+other passes and rewrites each as one ``scan_p`` equation whose body is one block, so tier 0,
+tier 1 and the compiled NUTS run a real loop.
+
+What counts as a run (anything else stays unrolled; the pass never guesses):
+
+* ``R >= min_steps`` consecutive blocks of ``P`` equations with the same primitives, the same
+  parameters, the same input types and the same literal constants, position by position. A
+  ``getitem`` may differ in its first static index (``y[t]``), which must advance by one
+  constant stride from block to block.
+* Every input of block ``k`` is (a) a value of block ``k`` itself at the same position in
+  every block, (b) a value of block ``k - 1`` at the same position in every block: a *carry*
+  (block 0 reads its initial value, one value defined before the run, the same for every use),
+  (c) one value defined before the run, or the same literal, in every block: a constant, or
+  (d) ``A[i0 + k * stride, ...]`` for one array ``A`` and a constant stride (an indexed
+  element in the block or a ``getitem`` before the run): a scanned input, passed to the scan
+  as a slice ``A[start:stop:step]`` (a view: no copy of the data per step).
+* Strides of one run share a sign (all negative: the scan runs in reverse).
+* Values of a block used after the run become the scan's final carry (a carry of the last
+  block) or a stacked output ``ys`` read back with ``getitem`` where used (what the reverse
+  pass of a gradient reads: the next run then scans these ``ys`` as its inputs).
+
+Exactness: the body is block 0's equations in their order, so every step performs the same
+operations on the same operands as the unrolled graph: results are bitwise equal.
+
+Detection: each equation gets an integer signature (primitive, parameters with the first
+``getitem`` index abstracted, input types, literals); for every period ``P`` a vectorized
+comparison of the signature array with itself shifted by ``P`` gives the runs. The candidates
+that cover the most equations are checked first (every phase of the run), the first that
+passes the rules above is rewritten, and the search repeats on the new graph (the forward and
+the reverse loop of a gradient are two runs). A scan body is re-rolled too (nested loops).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core import Primitive, ShapedArray
+from .graph import Eqn, Graph, Lit, Var
+from .passes import dead_code
+from .scan import scan_p
+
+__all__ = ["reroll", "count_eqns"]
+
+# Runs shorter than this many steps stay unrolled (a loop of 2-3 steps is cheaper straight).
+MIN_STEPS = 4
+# Longest block looked for, in equations.
+MAX_PERIOD = 2000
+# Candidates checked per search before giving up on the graph.
+MAX_CANDIDATES = 24
+# How many blocks a run may be shortened by at its end when its last blocks do not fit.
+TRIM_STEPS = 2
+
+
+def count_eqns(graph: Graph) -> int:
+    """Equations of ``graph`` and, recursively, of its loops' bodies."""
+    n = 0
+    for eqn in graph.eqns:
+        n += 1
+        if eqn.prim is scan_p:
+            n += count_eqns(eqn.params["body"])
+    return n
+
+
+# --------------------------------------------------------------------------------------------
+# Signatures
+# --------------------------------------------------------------------------------------------
+
+
+def _lit_key(lit: Lit) -> Any:
+    val = lit.val
+    if type(val) in (int, float, bool, complex):
+        return (type(val).__name__, repr(val))
+    arr = np.asarray(val)
+    if arr.size <= 64:
+        return (arr.dtype.str, arr.shape, arr.tobytes(), isinstance(val, np.ndarray))
+    return ("array", id(val))
+
+
+def _is_index_getitem(eqn: Eqn) -> bool:
+    """``getitem`` whose first spec entry is a static integer (``A[t]``, ``A[t, ...]``)."""
+    if eqn.prim.name != "getitem" or len(eqn.inputs) != 1:
+        return False
+    spec = eqn.params.get("spec", ())
+    return bool(spec) and spec[0][0] == "i"
+
+
+def _params_key(eqn: Eqn) -> Any:
+    params = eqn.params
+    if _is_index_getitem(eqn):
+        params = dict(params, spec=(("i", None),) + tuple(params["spec"][1:]))
+    items = []
+    for k, v in sorted(params.items()):
+        if isinstance(v, np.ndarray):
+            v = ("array", id(v))
+        items.append((k, v))
+    key = tuple(items)
+    hash(key)
+    return key
+
+
+def _signature(eqn: Eqn) -> Any:
+    try:
+        params = _params_key(eqn)
+    except TypeError:  # unhashable parameters: never part of a run
+        return ("unique", id(eqn))
+    ins = tuple(
+        ("L", _lit_key(a)) if type(a) is Lit else ("V", a.aval.shape, a.aval.dtype.str)
+        for a in eqn.inputs
+    )
+    outs = tuple((v.aval.shape, v.aval.dtype.str) for v in eqn.outs)
+    return (eqn.prim, params, ins, outs)
+
+
+def _candidates(ids: np.ndarray, min_steps: int) -> list[tuple[int, int, int]]:
+    """(covered equations, period, start) of the longest periodic run for each period."""
+    n = ids.size
+    found = []
+    for period in range(1, min(MAX_PERIOD, n // min_steps) + 1):
+        same = ids[:-period] == ids[period:]
+        if not same.any():
+            continue
+        edges = np.diff(np.concatenate(([0], same.astype(np.int8), [0])))
+        starts = np.flatnonzero(edges == 1)
+        ends = np.flatnonzero(edges == -1)
+        lengths = ends - starts
+        best = int(np.argmax(lengths))
+        steps = (int(lengths[best]) + period) // period
+        if steps >= min_steps:
+            found.append((steps * period, period, int(starts[best]), int(lengths[best])))
+    found.sort(key=lambda c: (-c[0], c[1]))
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Checking one run and rewriting it
+# --------------------------------------------------------------------------------------------
+
+
+class _NotALoop(Exception):
+    pass
+
+
+def _getitem_step(eqns: list[Eqn], indices: list[int], array_of: Any) -> tuple | None:
+    """For per-block getitem equations: (array atom, rest of spec, first index, stride)."""
+    first = eqns[indices[0]]
+    if not _is_index_getitem(first):
+        return None
+    arr = array_of(first)
+    spec = first.params["spec"]
+    n = arr.aval.shape[0] if arr.aval.ndim else 0
+    idx = []
+    for i in indices:
+        e = eqns[i]
+        if not _is_index_getitem(e) or array_of(e) is not arr:
+            return None
+        s = e.params["spec"]
+        if tuple(s[1:]) != tuple(spec[1:]):
+            return None
+        k = s[0][1]
+        idx.append(k + n if k < 0 else k)
+    stride = idx[1] - idx[0]
+    if stride == 0 or any(b - a != stride for a, b in zip(idx, idx[1:])):
+        return None
+    if not all(0 <= k < n for k in idx):
+        return None
+    return arr, tuple(spec[1:]), idx[0], stride
+
+
+def _rewrite(graph: Graph, where: dict, start: int, period: int, steps: int) -> Graph:
+    """The graph with blocks ``start + k*period`` (k < steps) as one scan (or _NotALoop).
+
+    ``where`` maps ``id(var)`` to (defining equation's index, output position)."""
+    eqns = graph.eqns
+    end = start + period * steps
+    for g in range(start, end):
+        if not eqns[g].outs:
+            raise _NotALoop("an equation with no result (a guard) in the run")
+
+    def classify(atom: Any, k: int) -> tuple:
+        if type(atom) is Lit:
+            return ("lit", _lit_key(atom))
+        pos = where.get(id(atom))
+        if pos is None or pos[0] < start:
+            return ("out", id(atom))
+        g, o = pos
+        kb, j = divmod(g - start, period)
+        if kb == k:
+            return ("in", j, o)
+        if kb == k - 1:
+            return ("carry", j, o)
+        raise _NotALoop("a value used two or more blocks later")
+
+    # eqns whose own parameters vary: index getitems of one array, as scanned inputs
+    scanned_eqn: dict[int, tuple] = {}
+    for j in range(period):
+        block = [start + k * period + j for k in range(steps)]
+        if _is_index_getitem(eqns[block[0]]):
+            specs = {eqns[g].params["spec"] for g in block}
+            if len(specs) > 1:
+                kinds = {classify(eqns[g].inputs[0], k) for k, g in enumerate(block)}
+                if len(kinds) != 1 or next(iter(kinds))[0] not in ("out", "lit"):
+                    raise _NotALoop("an indexed array that changes from block to block")
+                step = _getitem_step(eqns, block, lambda e: e.inputs[0])
+                if step is None:
+                    raise _NotALoop("indices that do not advance by one constant stride")
+                scanned_eqn[j] = step
+        # (other parameters are equal: the blocks' signatures are)
+
+    # every input position: its role across the blocks
+    roles: dict[tuple[int, int], tuple] = {}
+    init_of: dict[tuple[int, int], Any] = {}  # carry (j, o) -> its initial atom
+    for j in range(period):
+        if j in scanned_eqn:
+            continue
+        n_in = len(eqns[start + j].inputs)
+        for a in range(n_in):
+            atoms = [eqns[start + k * period + j].inputs[a] for k in range(steps)]
+            kinds = [classify(x, k) for k, x in enumerate(atoms)]
+            later = set(kinds[1:])
+            if len(later) != 1:
+                # per-step values defined before the run: A[i0 + k*stride] getitems
+                if all(c[0] == "out" for c in kinds):
+                    producers = [where.get(id(x)) for x in atoms]
+                    if all(p is not None for p in producers):
+                        step = _getitem_step(
+                            eqns, [p[0] for p in producers], lambda e: e.inputs[0]
+                        )
+                        if step is not None and all(p[1] == 0 for p in producers):
+                            roles[(j, a)] = ("xs", step)
+                            continue
+                raise _NotALoop("an input that changes from block to block")
+            kind = next(iter(later))
+            if kind[0] == "carry":
+                if kinds[0][0] not in ("out", "lit"):
+                    raise _NotALoop("block 0 reads a carry from inside the run")
+                key = (kind[1], kind[2])
+                init = atoms[0]
+                prev = init_of.setdefault(key, init)
+                if prev is not init and not (
+                    type(prev) is Lit and type(init) is Lit and _lit_key(prev) == _lit_key(init)
+                ):
+                    raise _NotALoop("one carry with two different initial values")
+                aval = eqns[start + key[0]].outs[key[1]].aval
+                if (init.aval.shape, init.aval.dtype) != (aval.shape, aval.dtype):
+                    raise _NotALoop("an initial value of another type than its carry")
+                roles[(j, a)] = ("carry", key)
+            elif kinds[0] != kind:
+                raise _NotALoop("block 0 differs from the others")
+            elif kind[0] == "in":
+                roles[(j, a)] = ("in", (kind[1], kind[2]))
+            elif kind[0] == "lit":
+                roles[(j, a)] = ("lit", atoms[0])
+            else:
+                roles[(j, a)] = ("const", atoms[0])
+
+    # values used after the run
+    used_after: dict[int, list] = {}  # id(var) -> [(eqn index or -1 for graph outs, pos)]
+    for g in range(end, len(eqns)):
+        for p, a in enumerate(eqns[g].inputs):
+            if type(a) is Var:
+                used_after.setdefault(id(a), []).append((g, p))
+    for p, o in enumerate(graph.outs):
+        if type(o) is Var:
+            used_after.setdefault(id(o), []).append((-1, p))
+    leaving: dict[tuple[int, int], list[int]] = {}  # (j, o) -> blocks whose value leaves
+    for k in range(steps):
+        for j in range(period):
+            for o, v in enumerate(eqns[start + k * period + j].outs):
+                if id(v) in used_after:
+                    leaving.setdefault((j, o), []).append(k)
+
+    # signs of the strides: one direction per scan
+    steps_xs = [r[1] for r in roles.values() if r[0] == "xs"] + list(scanned_eqn.values())
+    signs = {s[3] > 0 for s in steps_xs}
+    if len(signs) > 1:
+        raise _NotALoop("scanned inputs that run in opposite directions")
+    reverse = signs == {False}
+
+    # ---- the body: block 0's equations over new variables ----------------------------------
+    carries = list(dict.fromkeys(r[1] for r in roles.values() if r[0] == "carry"))
+    consts = list(dict.fromkeys(r[1] for r in roles.values() if r[0] == "const"))
+    xs_keys = list(dict.fromkeys(r[1] for r in roles.values() if r[0] == "xs"))
+    xs_keys += [s for s in scanned_eqn.values() if s not in xs_keys]
+    const_vars = {id(c): Var(c.aval) for c in consts}
+    carry_vars = {key: Var(eqns[start + key[0]].outs[key[1]].aval) for key in carries}
+
+    def x_aval(step: tuple) -> ShapedArray:
+        arr = step[0]
+        return ShapedArray(tuple(arr.aval.shape[1:]), arr.aval.dtype)
+
+    xs_vars = {step: Var(x_aval(step)) for step in xs_keys}
+    body_env: dict[tuple[int, int], Any] = {}
+    body_eqns = []
+    getitem_prim = None
+    for j in range(period):
+        e = eqns[start + j]
+        if j in scanned_eqn:
+            step = scanned_eqn[j]
+            rest = step[1]
+            if rest:
+                out = Var(e.outs[0].aval)
+                body_eqns.append(Eqn(e.prim, [xs_vars[step]], dict(e.params, spec=rest), [out]))
+                body_env[(j, 0)] = out
+            else:
+                body_env[(j, 0)] = xs_vars[step]
+            getitem_prim = e.prim
+            continue
+        ins = []
+        for a in range(len(e.inputs)):
+            kind, val = roles[(j, a)]
+            if kind == "in":
+                ins.append(body_env[val])
+            elif kind == "carry":
+                ins.append(carry_vars[val])
+            elif kind == "lit":
+                ins.append(val)
+            elif kind == "const":
+                ins.append(const_vars[id(val)])
+            else:
+                step = val
+                rest = step[1]
+                if rest:
+                    raise _NotALoop("a scanned input defined before the run with a sub-index")
+                ins.append(xs_vars[step])
+        outs = [Var(v.aval) for v in e.outs]
+        for o, v in enumerate(outs):
+            body_env[(j, o)] = v
+        body_eqns.append(Eqn(e.prim, ins, e.params, outs))
+        if e.prim.name == "getitem":
+            getitem_prim = e.prim
+    ys_keys = []
+    final_carry = set()
+    for key, blocks in leaving.items():
+        if key in carry_vars and blocks == [steps - 1]:
+            final_carry.add(key)
+        else:
+            ys_keys.append(key)
+    if ys_keys and getitem_prim is None:
+        getitem_prim = _find_getitem(graph)
+        if getitem_prim is None:
+            raise _NotALoop("no getitem primitive to read stacked outputs with")
+    body = Graph(
+        [const_vars[id(c)] for c in consts] + [carry_vars[k] for k in carries]
+        + [xs_vars[s] for s in xs_keys],
+        body_eqns,
+        [body_env[k] for k in carries] + [body_env[k] for k in ys_keys],
+    )
+    body = reroll(dead_code(body))
+
+    # ---- the outer equations: slices, the scan, reads of its stacked outputs ----------------
+    new_eqns = list(eqns[:start])
+    xs_atoms = []
+    for step in xs_keys:
+        arr, _, i0, stride = step
+        if reverse:
+            lo, hi, by = i0 + (steps - 1) * stride, i0 + 1, -stride
+        else:
+            lo, hi, by = i0, i0 + (steps - 1) * stride + 1, stride
+        aval = ShapedArray((steps, *arr.aval.shape[1:]), arr.aval.dtype)
+        if (lo, hi, by) == (0, arr.aval.shape[0], 1):
+            xs_atoms.append(arr)
+            continue
+        out = Var(aval)
+        spec = (("s", lo, hi, by),)
+        prim = getitem_prim or _find_getitem(graph)
+        if prim is None:
+            raise _NotALoop("no getitem primitive to slice with")
+        new_eqns.append(Eqn(prim, [arr], {"spec": spec}, [out]))
+        xs_atoms.append(out)
+    carry_out = {k: Var(carry_vars[k].aval) for k in carries}
+    ys_out = {k: Var(ShapedArray((steps, *body_env[k].aval.shape), body_env[k].aval.dtype))
+              for k in ys_keys}
+    params = {
+        "body": body,
+        "n_consts": len(consts),
+        "n_carry": len(carries),
+        "length": steps,
+        "reverse": reverse,
+    }
+    new_eqns.append(Eqn(
+        scan_p,
+        list(consts) + [init_of[k] for k in carries] + xs_atoms,
+        params,
+        [carry_out[k] for k in carries] + [ys_out[k] for k in ys_keys],
+    ))
+    env: dict[int, Any] = {}
+    for key, blocks in leaving.items():
+        j, o = key
+        for k in blocks:
+            old = eqns[start + k * period + j].outs[o]
+            if key in final_carry:
+                env[id(old)] = carry_out[key]
+                continue
+            i = steps - 1 - k if reverse else k
+            new = Var(old.aval)
+            new_eqns.append(Eqn(getitem_prim, [ys_out[key]], {"spec": (("i", i),)}, [new]))
+            env[id(old)] = new
+    for e in eqns[end:]:
+        ins = [env.get(id(a), a) if type(a) is Var else a for a in e.inputs]
+        new_eqns.append(Eqn(e.prim, ins, e.params, e.outs))
+    outs = [env.get(id(o), o) if type(o) is Var else o for o in graph.outs]
+    return Graph(graph.in_vars, new_eqns, outs)
+
+
+def _find_getitem(graph: Graph) -> Primitive | None:
+    for e in graph.eqns:
+        if e.prim.name == "getitem":
+            return e.prim
+    return None
+
+
+def reroll(graph: Graph, min_steps: int = MIN_STEPS) -> Graph:
+    """``graph`` with its runs of repeated equation blocks rewritten as ``scan`` equations.
+
+    Parameters
+    ----------
+    graph : Graph
+        An optimized graph (``ir.passes.optimize``): common subexpressions shared, dead code
+        gone, so the blocks of an unrolled loop line up.
+    min_steps : int, optional
+        Shortest run rewritten, in blocks.
+
+    Returns
+    -------
+    Graph
+        The same computation, bitwise (module docstring); ``graph`` itself when nothing
+        repeats. Unused stacked reads are removed (dead code).
+    """
+    if scan_p.impl is None:  # lax (which gives scan its implementation) is not loaded
+        return graph
+    changed = False
+    for _ in range(16):  # runs rewritten, at most
+        eqns = graph.eqns
+        if len(eqns) < 2 * min_steps:
+            break
+        table: dict[Any, int] = {}
+        ids = np.fromiter(
+            (table.setdefault(_signature(e), len(table)) for e in eqns), np.int64, len(eqns)
+        )
+        where = {id(v): (g, o) for g, e in enumerate(eqns) for o, v in enumerate(e.outs)}
+        done = False
+        tried: list[tuple[int, int, int]] = []
+        for _, period, run_start, run_len in _candidates(ids, min_steps):
+            if len(tried) >= MAX_CANDIDATES:
+                break
+            total = run_len + period  # equations in the periodic stretch
+            if any(
+                period % p == 0 and run_start < s + n and s < run_start + total
+                for p, s, n in tried
+            ):
+                continue  # a multiple of a period that failed on the same stretch
+            tried.append((period, run_start, total))
+            for phase in range(period):
+                steps = (total - phase) // period
+                # the first or last steps of a loop often differ (an initial value, the
+                # reverse pass reaching the peeled first step): also try a run shorter by
+                # up to TRIM_STEPS blocks at its end
+                for fewer in range(TRIM_STEPS + 1):
+                    if steps - fewer < min_steps:
+                        break
+                    try:
+                        graph = _rewrite(graph, where, run_start + phase, period, steps - fewer)
+                    except _NotALoop:
+                        continue
+                    done = changed = True
+                    break
+                if done:
+                    break
+            if done:
+                break
+        if not done:
+            break
+    return dead_code(graph) if changed else graph
