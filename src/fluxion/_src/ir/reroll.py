@@ -50,6 +50,11 @@ __all__ = ["reroll", "count_eqns"]
 
 # Runs shorter than this many steps stay unrolled (a loop of 2-3 steps is cheaper straight).
 MIN_STEPS = 4
+# Runs covering fewer equations stay unrolled: a short straight-line graph compiles quickly,
+# and the tape machine (the compiled NUTS's potential for small models) has no loop instruction.
+MIN_EQNS = 128
+# The same inside a loop's body (already a loop: no tape to keep).
+BODY_MIN_EQNS = 16
 # Longest block looked for, in equations.
 MAX_PERIOD = 2000
 # Candidates checked per search before giving up on the graph.
@@ -83,6 +88,17 @@ def _lit_key(lit: Lit) -> Any:
     return ("array", id(val))
 
 
+def _float_scalar(atom: Any) -> bool:
+    """A float64 scalar literal (Python float or NumPy float64)."""
+    if type(atom) is not Lit:
+        return False
+    val = atom.val
+    return type(val) is float or (
+        isinstance(val, np.float64 | np.ndarray) and np.ndim(val) == 0
+        and np.asarray(val).dtype == np.float64
+    )
+
+
 def _is_index_getitem(eqn: Eqn) -> bool:
     """``getitem`` whose first spec entry is a static integer (``A[t]``, ``A[t, ...]``)."""
     if eqn.prim.name != "getitem" or len(eqn.inputs) != 1:
@@ -110,15 +126,21 @@ def _signature(eqn: Eqn) -> Any:
         params = _params_key(eqn)
     except TypeError:  # unhashable parameters: never part of a run
         return ("unique", id(eqn))
+    # float64 scalar literals by type only: the check tells equal ones (body constants) from
+    # changing ones (scanned from a stacked constant array)
     ins = tuple(
-        ("L", _lit_key(a)) if type(a) is Lit else ("V", a.aval.shape, a.aval.dtype.str)
+        ("V", a.aval.shape, a.aval.dtype.str) if type(a) is not Lit
+        else ("F", type(a.val).__name__) if _float_scalar(a)
+        else ("L", _lit_key(a))
         for a in eqn.inputs
     )
     outs = tuple((v.aval.shape, v.aval.dtype.str) for v in eqn.outs)
     return (eqn.prim, params, ins, outs)
 
 
-def _candidates(ids: np.ndarray, min_steps: int) -> list[tuple[int, int, int]]:
+def _candidates(
+    ids: np.ndarray, min_steps: int, min_eqns: int
+) -> list[tuple[int, int, int, int]]:
     """(covered equations, period, start) of the longest periodic run for each period."""
     n = ids.size
     found = []
@@ -132,7 +154,7 @@ def _candidates(ids: np.ndarray, min_steps: int) -> list[tuple[int, int, int]]:
         lengths = ends - starts
         best = int(np.argmax(lengths))
         steps = (int(lengths[best]) + period) // period
-        if steps >= min_steps:
+        if steps >= min_steps and steps * period >= min_eqns:
             found.append((steps * period, period, int(starts[best]), int(lengths[best])))
     found.sort(key=lambda c: (-c[0], c[1]))
     return found
@@ -195,7 +217,23 @@ def _rewrite(graph: Graph, where: dict, start: int, period: int, steps: int) -> 
             return ("in", j, o)
         if kb == k - 1:
             return ("carry", j, o)
-        raise _NotALoop("a value used two or more blocks later")
+        return ("far", j, o)  # two or more blocks back: only an indexed element may be
+
+    def indexed(atoms: list) -> tuple | None:
+        """The (array, rest, first index, stride) when ``atoms`` are ``A[i0 + k*stride]``
+        of one array defined before the run, whatever equation indexes it."""
+        producers = [None if type(x) is Lit else where.get(id(x)) for x in atoms]
+        if any(p is None or p[1] != 0 for p in producers):
+            return None
+        step = _getitem_step(eqns, [p[0] for p in producers], lambda e: e.inputs[0])
+        if step is None:
+            return None
+        arr = step[0]
+        if type(arr) is Var:
+            pos = where.get(id(arr))
+            if pos is not None and pos[0] >= start:
+                return None
+        return step
 
     # eqns whose own parameters vary: index getitems of one array, as scanned inputs
     scanned_eqn: dict[int, tuple] = {}
@@ -223,19 +261,26 @@ def _rewrite(graph: Graph, where: dict, start: int, period: int, steps: int) -> 
         for a in range(n_in):
             atoms = [eqns[start + k * period + j].inputs[a] for k in range(steps)]
             kinds = [classify(x, k) for k, x in enumerate(atoms)]
+            if all(c[0] == "lit" for c in kinds) and len(set(kinds)) > 1:
+                # a literal that changes from step to step (a captured array's elements,
+                # folded): scanned from a constant array of the same float64 values
+                e = eqns[start + j]
+                if not all(_float_scalar(x) for x in atoms) or any(
+                    v.aval.dtype != np.float64 for v in e.outs
+                ):
+                    raise _NotALoop("a constant that changes from block to block")
+                values = np.array([float(x.val) for x in atoms], dtype=np.float64)
+                roles[(j, a)] = ("xs", (Lit(values), (), 0, 0))  # stride 0: stacked here
+                continue
             later = set(kinds[1:])
-            if len(later) != 1:
-                # per-step values defined before the run: A[i0 + k*stride] getitems
-                if all(c[0] == "out" for c in kinds):
-                    producers = [where.get(id(x)) for x in atoms]
-                    if all(p is not None for p in producers):
-                        step = _getitem_step(
-                            eqns, [p[0] for p in producers], lambda e: e.inputs[0]
-                        )
-                        if step is not None and all(p[1] == 0 for p in producers):
-                            roles[(j, a)] = ("xs", step)
-                            continue
-                raise _NotALoop("an input that changes from block to block")
+            if len(later) != 1 or any(c[0] == "far" for c in kinds):
+                # per-step elements A[i0 + k*stride] (indexed before the run, or in an
+                # earlier block: y[t - 2] is the y[t] of two steps back)
+                step = indexed(atoms)
+                if step is None:
+                    raise _NotALoop("an input that changes from block to block")
+                roles[(j, a)] = ("xs", step)
+                continue
             kind = next(iter(later))
             if kind[0] == "carry":
                 if kinds[0][0] not in ("out", "lit"):
@@ -278,7 +323,7 @@ def _rewrite(graph: Graph, where: dict, start: int, period: int, steps: int) -> 
 
     # signs of the strides: one direction per scan
     steps_xs = [r[1] for r in roles.values() if r[0] == "xs"] + list(scanned_eqn.values())
-    signs = {s[3] > 0 for s in steps_xs}
+    signs = {s[3] > 0 for s in steps_xs if s[3] != 0}
     if len(signs) > 1:
         raise _NotALoop("scanned inputs that run in opposite directions")
     reverse = signs == {False}
@@ -299,17 +344,26 @@ def _rewrite(graph: Graph, where: dict, start: int, period: int, steps: int) -> 
     body_env: dict[tuple[int, int], Any] = {}
     body_eqns = []
     getitem_prim = None
+    elements: dict[Any, Any] = {}
+
+    def element(step: tuple) -> Any:
+        """The step's element in the body: the scanned slice, indexed further by ``rest``."""
+        key = (id(step[0]), step[1:])
+        if key not in elements:
+            arr, rest = step[0], step[1]
+            if rest:
+                out = Var(_index_aval(arr.aval.shape[1:], arr.aval.dtype, rest))
+                body_eqns.append(Eqn(get, [xs_vars[step]], {"spec": rest}, [out]))
+                elements[key] = out
+            else:
+                elements[key] = xs_vars[step]
+        return elements[key]
+
+    get = _find_getitem(graph)  # there is one: the scanned inputs are getitems
     for j in range(period):
         e = eqns[start + j]
         if j in scanned_eqn:
-            step = scanned_eqn[j]
-            rest = step[1]
-            if rest:
-                out = Var(e.outs[0].aval)
-                body_eqns.append(Eqn(e.prim, [xs_vars[step]], dict(e.params, spec=rest), [out]))
-                body_env[(j, 0)] = out
-            else:
-                body_env[(j, 0)] = xs_vars[step]
+            body_env[(j, 0)] = element(scanned_eqn[j])
             getitem_prim = e.prim
             continue
         ins = []
@@ -324,11 +378,7 @@ def _rewrite(graph: Graph, where: dict, start: int, period: int, steps: int) -> 
             elif kind == "const":
                 ins.append(const_vars[id(val)])
             else:
-                step = val
-                rest = step[1]
-                if rest:
-                    raise _NotALoop("a scanned input defined before the run with a sub-index")
-                ins.append(xs_vars[step])
+                ins.append(element(val))
         outs = [Var(v.aval) for v in e.outs]
         for o, v in enumerate(outs):
             body_env[(j, o)] = v
@@ -352,13 +402,16 @@ def _rewrite(graph: Graph, where: dict, start: int, period: int, steps: int) -> 
         body_eqns,
         [body_env[k] for k in carries] + [body_env[k] for k in ys_keys],
     )
-    body = reroll(dead_code(body))
+    body = reroll(dead_code(body), min_eqns=BODY_MIN_EQNS)  # an inner loop
 
     # ---- the outer equations: slices, the scan, reads of its stacked outputs ----------------
     new_eqns = list(eqns[:start])
     xs_atoms = []
     for step in xs_keys:
         arr, _, i0, stride = step
+        if stride == 0:  # literals stacked in block order
+            xs_atoms.append(Lit(arr.val[::-1].copy()) if reverse else arr)
+            continue
         if reverse:
             lo, hi, by = i0 + (steps - 1) * stride, i0 + 1, -stride
         else:
@@ -409,6 +462,20 @@ def _rewrite(graph: Graph, where: dict, start: int, period: int, steps: int) -> 
     return Graph(graph.in_vars, new_eqns, outs)
 
 
+def _index_aval(shape: tuple, dtype: Any, spec: tuple) -> ShapedArray:
+    """The aval of ``x[spec]`` for static integer/slice specs."""
+    dummy = np.broadcast_to(np.zeros((), dtype), shape)
+    index = []
+    for entry in spec:
+        if entry[0] == "i":
+            index.append(entry[1])
+        elif entry[0] == "s":
+            index.append(slice(*entry[1:]))
+        else:
+            raise _NotALoop("a sub-index other than integers and slices")
+    return ShapedArray(dummy[tuple(index)].shape, np.dtype(dtype))
+
+
 def _find_getitem(graph: Graph) -> Primitive | None:
     for e in graph.eqns:
         if e.prim.name == "getitem":
@@ -416,7 +483,7 @@ def _find_getitem(graph: Graph) -> Primitive | None:
     return None
 
 
-def reroll(graph: Graph, min_steps: int = MIN_STEPS) -> Graph:
+def reroll(graph: Graph, min_steps: int = MIN_STEPS, min_eqns: int = MIN_EQNS) -> Graph:
     """``graph`` with its runs of repeated equation blocks rewritten as ``scan`` equations.
 
     Parameters
@@ -426,6 +493,8 @@ def reroll(graph: Graph, min_steps: int = MIN_STEPS) -> Graph:
         gone, so the blocks of an unrolled loop line up.
     min_steps : int, optional
         Shortest run rewritten, in blocks.
+    min_eqns : int, optional
+        Fewest equations a rewritten run covers.
 
     Returns
     -------
@@ -438,7 +507,7 @@ def reroll(graph: Graph, min_steps: int = MIN_STEPS) -> Graph:
     changed = False
     for _ in range(16):  # runs rewritten, at most
         eqns = graph.eqns
-        if len(eqns) < 2 * min_steps:
+        if len(eqns) < max(2 * min_steps, min_eqns):
             break
         table: dict[Any, int] = {}
         ids = np.fromiter(
@@ -447,7 +516,7 @@ def reroll(graph: Graph, min_steps: int = MIN_STEPS) -> Graph:
         where = {id(v): (g, o) for g, e in enumerate(eqns) for o, v in enumerate(e.outs)}
         done = False
         tried: list[tuple[int, int, int]] = []
-        for _, period, run_start, run_len in _candidates(ids, min_steps):
+        for _, period, run_start, run_len in _candidates(ids, min_steps, min_eqns):
             if len(tried) >= MAX_CANDIDATES:
                 break
             total = run_len + period  # equations in the periodic stretch
@@ -463,7 +532,7 @@ def reroll(graph: Graph, min_steps: int = MIN_STEPS) -> Graph:
                 # reverse pass reaching the peeled first step): also try a run shorter by
                 # up to TRIM_STEPS blocks at its end
                 for fewer in range(TRIM_STEPS + 1):
-                    if steps - fewer < min_steps:
+                    if steps - fewer < min_steps or (steps - fewer) * period < min_eqns:
                         break
                     try:
                         graph = _rewrite(graph, where, run_start + phase, period, steps - fewer)
