@@ -230,6 +230,8 @@ def test_tier1_runs_the_rerolled_loop_bitwise():
         assert_bitwise(f1(P, Y), f0(P, Y))
 
 
+@pytest.mark.slow  # ~25 s on a 2-core box: the model's kernel and the NUTS core load
+@pytest.mark.filterwarnings("ignore::fluxion.SamplingWarning")  # a short run
 def test_arma_loop_model_samples_on_the_compiled_kernel(compiled_nuts):
     from fluxion.mcmc import sample
 

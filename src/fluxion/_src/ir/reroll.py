@@ -8,17 +8,21 @@ tier 1 and the compiled NUTS run a real loop.
 
 What counts as a run (anything else stays unrolled; the pass never guesses):
 
-* ``R >= min_steps`` consecutive blocks of ``P`` equations with the same primitives, the same
-  parameters, the same input types and the same literal constants, position by position. A
-  ``getitem`` may differ in its first static index (``y[t]``), which must advance by one
-  constant stride from block to block.
+* ``R >= min_steps`` consecutive blocks of ``P`` equations (``R * P >= min_eqns``) with the
+  same primitives, the same parameters, the same input types and the same literal constants,
+  position by position. A ``getitem`` may differ in its first static index (``y[t]``), which
+  must advance by one constant stride from block to block; a float64 scalar literal may
+  change from block to block (see (e)).
 * Every input of block ``k`` is (a) a value of block ``k`` itself at the same position in
   every block, (b) a value of block ``k - 1`` at the same position in every block: a *carry*
   (block 0 reads its initial value, one value defined before the run, the same for every use),
   (c) one value defined before the run, or the same literal, in every block: a constant, or
-  (d) ``A[i0 + k * stride, ...]`` for one array ``A`` and a constant stride (an indexed
-  element in the block or a ``getitem`` before the run): a scanned input, passed to the scan
-  as a slice ``A[start:stop:step]`` (a view: no copy of the data per step).
+  (d) ``A[i0 + k * stride, ...]`` for one array ``A`` defined before the run and a constant
+  stride (an indexed element in the block, a ``getitem`` before the run, or the element an
+  earlier block indexed: ``y[t - 2]``): a scanned input, passed to the scan as a slice
+  ``A[start:stop:step]`` (a view: no copy of the data per step), or (e) a float64 scalar
+  literal whose value changes (a captured data array's elements, which constant folding
+  turned into literals; ``0.01 * t``): scanned from one constant array of those values.
 * Strides of one run share a sign (all negative: the scan runs in reverse).
 * Values of a block used after the run become the scan's final carry (a carry of the last
   block) or a stacked output ``ys`` read back with ``getitem`` where used (what the reverse
