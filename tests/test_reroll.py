@@ -137,6 +137,22 @@ def test_two_carried_values_and_several_lags():
     assert_bitwise(*run_both(fluxion.value_and_grad(ar3), phi, Y))
 
 
+def test_a_recursion_two_steps_deep():
+    def ar2(p, y):
+        x1, x2, ll = 0.0, 0.0, 0.0
+        for t in range(y.shape[0]):
+            x = p[0] * x1 + p[1] * x2 + y[t]  # x[t - 2]: a value of two steps back
+            ll = ll - fnp.tanh(x) ** 2
+            x2, x1 = x1, x
+        return ll
+
+    p = np.array([0.5, -0.3])
+    vg = fluxion.value_and_grad(ar2)
+    on, off = graphs(vg, p, Y)
+    assert len(scans(on)) == 2 and count_eqns(on) * 10 < len(off.eqns)
+    assert_bitwise(*run_both(vg, p, Y))
+
+
 def test_nested_loops():
     x = RNG.standard_normal((30, 20))
 

@@ -14,8 +14,11 @@ Each function works eagerly, under every transform, and under jit:
   condition and body as sub-graphs; it has a forward-mode rule (reverse mode through a loop
   whose trip count is not known raises, naming the fix: ``fori_loop``/``scan``).
 
-A Python ``for`` loop over a static range inside a jitted function is still unrolled by
-tracing (one copy of the body per step); write it with ``scan``/``fori_loop`` to keep it a loop.
+A Python ``for`` loop over a static range inside a jitted function is unrolled by tracing
+(one copy of the body per step); jit then re-rolls the repeated blocks into a ``scan``
+equation where it can prove they repeat exactly (``ir/reroll.py``,
+``fluxion.config.jit_reroll_loops``). ``scan``/``fori_loop`` keep a loop a loop from the
+start (no unrolled trace, and no reliance on the pattern being recognised).
 """
 
 from __future__ import annotations

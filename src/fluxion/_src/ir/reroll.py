@@ -63,6 +63,9 @@ BODY_MIN_EQNS = 16
 MAX_PERIOD = 2000
 # Candidates checked per search before giving up on the graph.
 MAX_CANDIDATES = 24
+# Checks of a (run, phase, length) per call of reroll: bounds the pass's time on a large graph
+# full of near-repeats that never pass.
+MAX_ATTEMPTS = 400
 # How many blocks a run may be shortened by at its end when its last blocks do not fit.
 TRIM_STEPS = 2
 
@@ -509,6 +512,7 @@ def reroll(graph: Graph, min_steps: int = MIN_STEPS, min_eqns: int = MIN_EQNS) -
     if scan_p.impl is None:  # lax (which gives scan its implementation) is not loaded
         return graph
     changed = False
+    attempts = 0
     for _ in range(16):  # runs rewritten, at most
         eqns = graph.eqns
         if len(eqns) < max(2 * min_steps, min_eqns):
@@ -525,10 +529,13 @@ def reroll(graph: Graph, min_steps: int = MIN_STEPS, min_eqns: int = MIN_EQNS) -
                 break
             total = run_len + period  # equations in the periodic stretch
             if any(
-                period % p == 0 and run_start < s + n and s < run_start + total
+                period % p == 0 and period > 2 * p and run_start < s + n and s < run_start + total
                 for p, s, n in tried
             ):
-                continue  # a multiple of a period that failed on the same stretch
+                # a multiple of a period that failed on the same stretch: twice the period is
+                # tried (two steps per block carry a recursion two steps deep, x[t - 2]),
+                # higher multiples are not
+                continue
             tried.append((period, run_start, total))
             for phase in range(period):
                 steps = (total - phase) // period
@@ -538,6 +545,9 @@ def reroll(graph: Graph, min_steps: int = MIN_STEPS, min_eqns: int = MIN_EQNS) -
                 for fewer in range(TRIM_STEPS + 1):
                     if steps - fewer < min_steps or (steps - fewer) * period < min_eqns:
                         break
+                    attempts += 1
+                    if attempts > MAX_ATTEMPTS:
+                        return dead_code(graph) if changed else graph
                     try:
                         graph = _rewrite(graph, where, run_start + phase, period, steps - fewer)
                     except _NotALoop:
