@@ -276,6 +276,7 @@ from fluxion import lax
 from fluxion.mcmc import sample
 import loops_and_blas as bench
 warnings.simplefilter("ignore", fluxion.SamplingWarning)
+fluxion.config.update("jit_reroll_loops", {reroll})
 y = bench.arma_data()
 lik = bench.arma_loop(fnp, lax)
 def log_prob(p):
@@ -291,10 +292,10 @@ print(f"RESULT compiled={{res.compiled}} potential={{res.potential}} wall={{wall
 """
 
 
-def run_arma_sampling(timeout: float) -> str:
+def run_arma_sampling(timeout: float, reroll: bool = True) -> str:
     """``fluxion.mcmc.sample`` of the Python-loop ARMA model in a fresh process (the default
     cache directory: the NUTS core is compiled once per machine, the model's kernel here)."""
-    code = _SAMPLE_CHILD.format(bench_dir=BENCH_DIR)
+    code = _SAMPLE_CHILD.format(bench_dir=BENCH_DIR, reroll=reroll)
     try:
         proc = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout
@@ -428,9 +429,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'hand-written NumPy':<20} value + gradient {numpy_us:9.1f} us per call")
     arma["numpy_us"] = numpy_us
     if args.sample:
-        line = run_arma_sampling(args.compile_timeout * 2)
-        arma["sample"] = line
-        print(f"  sample(), Python-loop model, 4 chains x (1000 + 1000): {line}")
+        for label, reroll in (("re-rolled", True), ("unrolled", False)):
+            line = run_arma_sampling(args.compile_timeout * 2, reroll)
+            arma[f"sample {label}"] = line
+            print(f"  sample(), Python-loop model ({label}), 4 chains x (1000 + 1000): {line}")
 
     print(f"\n(b) Gaussian linear regression {N_ROWS} x {N_COLS}: value + gradient per call (us)")
     rows = run_regression(args.repeats, args.target)
