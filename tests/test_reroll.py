@@ -168,6 +168,9 @@ def test_nested_loops():
     c = np.array([0.7, 1.3])
     on, off = graphs(nested, c, x)
     assert scans(on) and count_eqns(on) * 5 < len(off.eqns)
+    vg_on, _ = graphs(fluxion.value_and_grad(nested), c, x)
+    # the outer loop re-rolled, and the inner loop inside its body
+    assert any(scans(e.params["body"]) for e in scans(vg_on))
     assert_bitwise(*run_both(nested, c, x))
     assert_bitwise(*run_both(fluxion.value_and_grad(nested), c, x))
 

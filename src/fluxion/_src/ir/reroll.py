@@ -66,6 +66,11 @@ MAX_CANDIDATES = 24
 # Checks of a (run, phase, length) per call of reroll: bounds the pass's time on a large graph
 # full of near-repeats that never pass.
 MAX_ATTEMPTS = 400
+# Phases (first equation of block 0 within the periodic stretch) tried per candidate: a loop
+# whose blocks depend on adjacent blocks only passes at any phase, so the first few are
+# enough, and failing candidates (the reverse pass of a gradient, before its forward loop is
+# re-rolled) must not eat the attempt budget.
+MAX_PHASES = 8
 # How many blocks a run may be shortened by at its end when its last blocks do not fit.
 TRIM_STEPS = 2
 
@@ -93,6 +98,11 @@ def _lit_key(lit: Lit) -> Any:
     if arr.size <= 64:
         return (arr.dtype.str, arr.shape, arr.tobytes(), isinstance(val, np.ndarray))
     return ("array", id(val))
+
+
+def _slice_key(step: tuple) -> tuple:
+    """(array, first index, stride) of a scanned input: the slice the scan reads."""
+    return (id(step[0]), step[2], step[3])
 
 
 def _float_scalar(atom: Any) -> bool:
@@ -257,6 +267,8 @@ def _rewrite(graph: Graph, where: dict, start: int, period: int, steps: int) -> 
                     raise _NotALoop("indices that do not advance by one constant stride")
                 scanned_eqn[j] = step
         # (other parameters are equal: the blocks' signatures are)
+    if len(scanned_eqn) == period:
+        raise _NotALoop("blocks that only index (reads of a stacked output): nothing to loop")
 
     # every input position: its role across the blocks
     roles: dict[tuple[int, int], tuple] = {}
@@ -338,8 +350,12 @@ def _rewrite(graph: Graph, where: dict, start: int, period: int, steps: int) -> 
     # ---- the body: block 0's equations over new variables ----------------------------------
     carries = list(dict.fromkeys(r[1] for r in roles.values() if r[0] == "carry"))
     consts = list(dict.fromkeys(r[1] for r in roles.values() if r[0] == "const"))
-    xs_keys = list(dict.fromkeys(r[1] for r in roles.values() if r[0] == "xs"))
-    xs_keys += [s for s in scanned_eqn.values() if s not in xs_keys]
+    # one scanned slice per (array, first index, stride): y[t, 0] and y[t, 1] share y[t]
+    xs_steps = [r[1] for r in roles.values() if r[0] == "xs"] + list(scanned_eqn.values())
+    by_slice: dict[tuple, tuple] = {}
+    for step in xs_steps:
+        by_slice.setdefault(_slice_key(step), step)
+    xs_keys = list(by_slice.values())
     const_vars = {id(c): Var(c.aval) for c in consts}
     carry_vars = {key: Var(eqns[start + key[0]].outs[key[1]].aval) for key in carries}
 
@@ -347,7 +363,7 @@ def _rewrite(graph: Graph, where: dict, start: int, period: int, steps: int) -> 
         arr = step[0]
         return ShapedArray(tuple(arr.aval.shape[1:]), arr.aval.dtype)
 
-    xs_vars = {step: Var(x_aval(step)) for step in xs_keys}
+    xs_vars = {_slice_key(step): Var(x_aval(step)) for step in xs_keys}
     body_env: dict[tuple[int, int], Any] = {}
     body_eqns = []
     getitem_prim = None
@@ -360,10 +376,10 @@ def _rewrite(graph: Graph, where: dict, start: int, period: int, steps: int) -> 
             arr, rest = step[0], step[1]
             if rest:
                 out = Var(_index_aval(arr.aval.shape[1:], arr.aval.dtype, rest))
-                body_eqns.append(Eqn(get, [xs_vars[step]], {"spec": rest}, [out]))
+                body_eqns.append(Eqn(get, [xs_vars[_slice_key(step)]], {"spec": rest}, [out]))
                 elements[key] = out
             else:
-                elements[key] = xs_vars[step]
+                elements[key] = xs_vars[_slice_key(step)]
         return elements[key]
 
     get = _find_getitem(graph)  # there is one: the scanned inputs are getitems
@@ -405,7 +421,7 @@ def _rewrite(graph: Graph, where: dict, start: int, period: int, steps: int) -> 
             raise _NotALoop("no getitem primitive to read stacked outputs with")
     body = Graph(
         [const_vars[id(c)] for c in consts] + [carry_vars[k] for k in carries]
-        + [xs_vars[s] for s in xs_keys],
+        + [xs_vars[_slice_key(s)] for s in xs_keys],
         body_eqns,
         [body_env[k] for k in carries] + [body_env[k] for k in ys_keys],
     )
@@ -537,7 +553,7 @@ def reroll(graph: Graph, min_steps: int = MIN_STEPS, min_eqns: int = MIN_EQNS) -
                 # higher multiples are not
                 continue
             tried.append((period, run_start, total))
-            for phase in range(period):
+            for phase in range(min(period, MAX_PHASES)):
                 steps = (total - phase) // period
                 # the first or last steps of a loop often differ (an initial value, the
                 # reverse pass reaching the peeled first step): also try a run shorter by
