@@ -32,8 +32,9 @@ Exactness: the body is block 0's equations in their order, so every step perform
 operations on the same operands as the unrolled graph: results are bitwise equal.
 
 Detection: each equation gets an integer signature (primitive, parameters with the first
-``getitem`` index abstracted, input types, literals); for every period ``P`` a vectorized
-comparison of the signature array with itself shifted by ``P`` gives the runs. The candidates
+``getitem`` index abstracted, input types, literals); the most frequent distances between
+equal signatures are the periods ``P`` examined, and for each a vectorized comparison of the
+signature array with itself shifted by ``P`` gives the runs. The candidates
 that cover the most equations are checked first (every phase of the run), the first that
 passes the rules above is rewritten, and the search repeats on the new graph (the forward and
 the reverse loop of a gradient are two runs). A scan body is re-rolled too (nested loops).
@@ -61,11 +62,13 @@ MIN_EQNS = 128
 BODY_MIN_EQNS = 16
 # Longest block looked for, in equations.
 MAX_PERIOD = 2000
+# Periods examined per search (the most frequent distances between equal signatures).
+MAX_PERIODS_CHECKED = 64
 # Candidates checked per search before giving up on the graph.
 MAX_CANDIDATES = 24
 # Checks of a (run, phase, length) per call of reroll: bounds the pass's time on a large graph
 # full of near-repeats that never pass.
-MAX_ATTEMPTS = 400
+MAX_ATTEMPTS = 150
 # Phases (first equation of block 0 within the periodic stretch) tried per candidate: a loop
 # whose blocks depend on adjacent blocks only passes at any phase, so the first few are
 # enough, and failing candidates (the reverse pass of a gradient, before its forward loop is
@@ -160,8 +163,19 @@ def _candidates(
 ) -> list[tuple[int, int, int, int]]:
     """(covered equations, period, start) of the longest periodic run for each period."""
     n = ids.size
+    # periods worth checking: distances between an equation and the previous one with the same
+    # signature, the most frequent first (a loop of period P puts most equations at distance P)
+    order = np.argsort(ids, kind="stable")
+    same = ids[order[1:]] == ids[order[:-1]]
+    gaps = (order[1:] - order[:-1])[same]
+    gaps = gaps[gaps <= min(MAX_PERIOD, n // min_steps)]
+    if gaps.size == 0:
+        return []
+    counts = np.bincount(gaps)
+    periods = np.flatnonzero(counts >= min_steps)
+    periods = periods[np.argsort(-counts[periods], kind="stable")][:MAX_PERIODS_CHECKED]
     found = []
-    for period in range(1, min(MAX_PERIOD, n // min_steps) + 1):
+    for period in (int(p) for p in periods):
         same = ids[:-period] == ids[period:]
         if not same.any():
             continue
