@@ -270,3 +270,14 @@ def test_arma_loop_model_samples_on_the_compiled_kernel(compiled_nuts):
     draws = res.draws["x"] if isinstance(res.draws, dict) else res.draws
     mean = np.asarray(draws).reshape(-1, 4).mean(axis=0)
     assert abs(mean[1] - 0.5) < 0.3 and abs(np.exp(mean[3]) - 0.5) < 0.15
+
+
+def test_hessian_and_vmap_of_a_loop_are_bitwise_equal():
+    y = Y[:30]
+    hess = fluxion.hessian(arma_loop)
+    assert_bitwise(*run_both(hess, P, y))
+    batched = fluxion.vmap(fluxion.grad(arma_loop), in_axes=(0, None))
+    ps = np.stack([P, P * 1.1, P * 0.9])
+    on, off = graphs(batched, ps, y)
+    assert scans(on) and len(on.eqns) * 5 < len(off.eqns)
+    assert_bitwise(*run_both(batched, ps, y))
