@@ -239,7 +239,6 @@ def test_flag_off_is_the_unrolled_graph():
     assert fluxion.config.jit_reroll_loops is True  # the default
 
 
-@pytest.mark.slow
 def test_tier1_runs_the_rerolled_loop_bitwise():
     vg = fluxion.value_and_grad(arma_loop)
     with reroll_setting(True):
