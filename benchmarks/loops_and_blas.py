@@ -7,12 +7,18 @@ Two models, each timed as the compiled NUTS would use it (one value-and-gradient
         e_t = y_t - mu - phi (y_{t-1} - mu) - theta e_{t-1}
         log p = sum_t -0.5 (e_t / sigma)^2 - log sigma
 
-    written with ``fluxion.lax.scan`` and written as a Python ``for`` loop (unrolled by jit).
-    For each: ``jit(value_and_grad)`` trace + tier-0 first call, ``compile(tier=1)`` seconds
+    written with ``fluxion.lax.scan``, and as a Python ``for`` loop: re-rolled by jit into a
+    scan (``fluxion.config.jit_reroll_loops``, the default; ``ir/reroll.py``) and unrolled
+    (the option off). For each: equations in the graph (top level, with the loops' bodies,
+    and as traced), ``jit(value_and_grad)`` trace + tier-0 first call, ``compile(tier=1)`` seconds
     in a fresh process on an empty cache directory (``NUMBA_CACHE_DIR`` and
     ``fluxion.config.cache_dir``; numba's caches cannot hide a compile), then the per-call
     time of tier 0 and tier 1. A compile still running after ``--compile-timeout`` seconds is
-    killed and reported as such.
+    killed and reported as such. The re-rolled and the unrolled loop's values and gradients
+    are compared bit for bit (tier 0 and tier 1), and the hand-written NumPy value and
+    gradient (``arma_reference``, a Python loop over NumPy scalars) is timed per call.
+    ``--sample`` also runs ``fluxion.mcmc.sample`` on the Python-loop model in a fresh process
+    and reports which path ran (compiled chain, kernel or tape potential).
 
 (b) A 5000 x 24 Gaussian linear regression ::
 
@@ -202,7 +208,9 @@ sys.path.insert(0, {bench_dir!r})
 import numpy as np
 import fluxion, fluxion.numpy as fnp
 from fluxion import lax
+from fluxion._src.ir.reroll import count_eqns
 fluxion.config.update("cache_dir", os.environ["NUMBA_CACHE_DIR"])
+fluxion.config.update("jit_reroll_loops", {reroll})
 import loops_and_blas as bench
 y = bench.arma_data()
 p = bench.ARMA_THETA
@@ -211,23 +219,31 @@ f = fluxion.jit(fluxion.value_and_grad(bench.{model}(fnp, lax)))
 t = time.perf_counter()
 v, g = f(p, y)
 out["trace_tier0_s"] = time.perf_counter() - t
-out["eqns"] = len(f.lower(p, y).graph.eqns)
+low = f.lower(p, y)
+out["eqns"] = len(low.graph.eqns)
+out["eqns_with_bodies"] = count_eqns(low.graph)
+out["eqns_traced"] = len(low.unoptimized_graph.eqns)
 bench.check("{model} tier 0", (v, g), bench.arma_reference(p, y))
+out["tier0_bits"] = [float(v).hex()] + [float(x).hex() for x in g]
 out["tier0_us"] = bench.per_call(lambda: f(p, y), {repeats}, {target}) * 1e6
 print("PARTIAL " + json.dumps(out), flush=True)
 t = time.perf_counter()
 f.compile(tier=1)
 out["compile_s"] = time.perf_counter() - t
 out["tier"] = f.tier
-bench.check("{model} tier 1", f(p, y), bench.arma_reference(p, y))
+v, g = f(p, y)
+bench.check("{model} tier 1", (v, g), bench.arma_reference(p, y))
+out["tier1_bits"] = [float(v).hex()] + [float(x).hex() for x in g]
 out["tier1_us"] = bench.per_call(lambda: f(p, y), {repeats}, {target}) * 1e6
 print("RESULT " + json.dumps(out), flush=True)
 """
 
 
-def run_arma(model: str, repeats: int, target: float, timeout: float) -> dict:
+def run_arma(model: str, repeats: int, target: float, timeout: float, reroll: bool = True) -> dict:
     cache_dir = tempfile.mkdtemp(prefix="fluxion-bench-loops-")
-    code = _CHILD.format(bench_dir=BENCH_DIR, model=model, repeats=repeats, target=target)
+    code = _CHILD.format(
+        bench_dir=BENCH_DIR, model=model, repeats=repeats, target=target, reroll=reroll
+    )
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
     result: dict = {}
     try:
@@ -249,6 +265,53 @@ def run_arma(model: str, repeats: int, target: float, timeout: float) -> dict:
     if not result:
         result["error"] = (err.strip().splitlines() or ["no output"])[-1]
     return result
+
+
+_SAMPLE_CHILD = """
+import sys, time, warnings
+sys.path.insert(0, {bench_dir!r})
+import numpy as np
+import fluxion, fluxion.numpy as fnp
+from fluxion import lax
+from fluxion.mcmc import sample
+import loops_and_blas as bench
+warnings.simplefilter("ignore", fluxion.SamplingWarning)
+fluxion.config.update("jit_reroll_loops", {reroll})
+y = bench.arma_data()
+lik = bench.arma_loop(fnp, lax)
+def log_prob(p):
+    return lik(p, y) - 0.5 * fnp.sum(p ** 2) / 4.0
+t = time.perf_counter()
+res = sample(log_prob, bench.ARMA_THETA, chains=4, draws=1000, warmup=1000, seed=1,
+             progress=False)
+wall = time.perf_counter() - t
+mean = np.asarray(res.draws["x"] if isinstance(res.draws, dict) else res.draws)
+mean = mean.reshape(-1, 4).mean(axis=0)
+print(f"RESULT compiled={{res.compiled}} potential={{res.potential}} wall={{wall:.2f}} s "
+      f"mean={{np.round(mean, 3).tolist()}}", flush=True)
+"""
+
+
+def run_arma_sampling(timeout: float, reroll: bool = True) -> str:
+    """``fluxion.mcmc.sample`` of the Python-loop ARMA model in a fresh process (the default
+    cache directory: the NUTS core is compiled once per machine, the model's kernel here)."""
+    code = _SAMPLE_CHILD.format(bench_dir=BENCH_DIR, reroll=reroll)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return f"> {timeout:.0f} s (killed)"
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return line[len("RESULT ") :]
+    return "error: " + ((proc.stderr.strip().splitlines() or ["no output"])[-1])
+
+
+def arma_numpy_per_call(repeats: int, target: float) -> float:
+    """Hand-written NumPy value + gradient (``arma_reference``), microseconds per call."""
+    y, p = arma_data(), ARMA_THETA
+    return per_call(lambda: arma_reference(p, y), repeats, target) * 1e6
 
 
 # --------------------------------------------------------------------------------------------
@@ -326,16 +389,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", type=float, default=0.2, help="seconds per timing loop")
     parser.add_argument("--compile-timeout", type=float, default=300.0)
     parser.add_argument("--json", help="write the figures to this file")
+    parser.add_argument(
+        "--sample", action="store_true", help="also sample the Python-loop ARMA model"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.repeats, args.target, args.compile_timeout = 3, 0.05, 120.0
 
     print(f"(a) ARMA(1,1), {T_STEPS} steps: jit(value_and_grad), fresh process, empty cache")
     arma = {}
-    for label, model in (("lax.scan", "arma_scan"), ("Python for loop", "arma_loop")):
-        r = arma[label] = run_arma(model, args.repeats, args.target, args.compile_timeout)
+    variants = (
+        ("lax.scan", "arma_scan", True),
+        ("for loop, re-rolled", "arma_loop", True),
+        ("for loop, unrolled", "arma_loop", False),
+    )
+    for label, model, reroll in variants:
+        r = arma[label] = run_arma(model, args.repeats, args.target, args.compile_timeout, reroll)
         if "error" in r:
-            print(f"  {label:<16} error: {r['error']}")
+            print(f"  {label:<20} error: {r['error']}")
             continue
         compile_s = (
             f"> {r['timeout_s']:.0f} s (killed)" if "timeout_s" in r and "compile_s" not in r
@@ -344,9 +415,24 @@ def main(argv: list[str] | None = None) -> int:
         tier1 = f"{r['tier1_us']:.1f}" if "tier1_us" in r else "-"
         first, tier0 = r.get("trace_tier0_s", float("nan")), r.get("tier0_us", float("nan"))
         print(
-            f"  {label:<16} graph {r.get('eqns', '?'):>5} eqns   trace+tier0 first {first:6.2f} s"
-            f"   tier 0 {tier0:9.1f} us   compile(tier=1) {compile_s:>18}   tier 1 {tier1:>8} us"
+            f"  {label:<20} graph {r.get('eqns', '?'):>5} eqns ({r.get('eqns_with_bodies', '?')}"
+            f" with loop bodies; traced {r.get('eqns_traced', '?')})   trace+tier0 first "
+            f"{first:6.2f} s   tier 0 {tier0:9.1f} us   compile(tier=1) {compile_s:>18}"
+            f"   tier 1 {tier1:>8} us"
         )
+    rolled, unrolled = arma["for loop, re-rolled"], arma["for loop, unrolled"]
+    for tier in ("tier0_bits", "tier1_bits"):
+        if tier in rolled and tier in unrolled:
+            same = rolled[tier] == unrolled[tier]
+            print(f"  re-rolled vs unrolled, {tier[:5]} value and gradient bitwise equal: {same}")
+    numpy_us = arma_numpy_per_call(args.repeats, args.target)
+    print(f"  {'hand-written NumPy':<20} value + gradient {numpy_us:9.1f} us per call")
+    arma["numpy_us"] = numpy_us
+    if args.sample:
+        for label, reroll in (("re-rolled", True), ("unrolled", False)):
+            line = run_arma_sampling(args.compile_timeout * 2, reroll)
+            arma[f"sample {label}"] = line
+            print(f"  sample(), Python-loop model ({label}), 4 chains x (1000 + 1000): {line}")
 
     print(f"\n(b) Gaussian linear regression {N_ROWS} x {N_COLS}: value + gradient per call (us)")
     rows = run_regression(args.repeats, args.target)

@@ -37,6 +37,7 @@ from .core import (
 )
 from .ir.graph import Eqn, Graph, Lit
 from .ir.passes import optimize
+from .ir.reroll import reroll
 from .ir.staging import StagingTracer, register_inline, trace_to_graph
 from .tree_util import tree_flatten, tree_unflatten
 
@@ -489,6 +490,8 @@ class CacheEntry:
             _warn_frozen_random(owner, watch.drawn)
         self.out_tree = self.flat_fun.out_tree  # the user function's own output structure
         graph = optimize(raw)
+        if config.jit_reroll_loops:  # unrolled Python loops back into scans (ir/reroll.py)
+            graph = reroll(graph)
         code = compile_numpy(graph, owner.__name__)
         owner.compile_count += 1
         spec = Specialization(graph, raw, code, owner.__name__)
@@ -854,7 +857,7 @@ class Lowered:
 
     @property
     def unoptimized_graph(self) -> Graph:
-        """The graph as traced, before the passes."""
+        """The graph as traced, before the passes (Python loops unrolled)."""
         return self.entry.specs[0].raw_graph
 
     @property
@@ -958,6 +961,12 @@ def jit(
     Works under and over every transform: ``jit(grad(f))``, ``grad(jit(f))``, ``jvp(jit(f))``.
     ``fluxion.config.update("disable_jit", True)`` (or ``with fluxion.disable_jit():``) runs the
     original function instead, for debugging.
+
+    A Python ``for`` loop over a static range is unrolled by tracing (one copy of its body per
+    step); after the other passes jit re-rolls the repeated blocks into one ``scan``
+    equation where it proves they repeat exactly (``fluxion.config.jit_reroll_loops``,
+    on by default), so tier 1 compiles a loop: bitwise the same results, far fewer equations
+    (``.lower(...).graph``; ``.unoptimized_graph`` is the unrolled trace).
 
     NumPy random draws (``np.random.normal(...)``, a ``Generator`` or ``RandomState`` method)
     made while the function is traced are constants of the compiled function: every call

@@ -14,8 +14,11 @@ Each function works eagerly, under every transform, and under jit:
   condition and body as sub-graphs; it has a forward-mode rule (reverse mode through a loop
   whose trip count is not known raises, naming the fix: ``fori_loop``/``scan``).
 
-A Python ``for`` loop over a static range inside a jitted function is still unrolled by
-tracing (one copy of the body per step); write it with ``scan``/``fori_loop`` to keep it a loop.
+A Python ``for`` loop over a static range inside a jitted function is unrolled by tracing
+(one copy of the body per step); jit then re-rolls the repeated blocks into a ``scan``
+equation where it can prove they repeat exactly (``ir/reroll.py``,
+``fluxion.config.jit_reroll_loops``). ``scan``/``fori_loop`` keep a loop a loop from the
+start (no unrolled trace, and no reliance on the pattern being recognised).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from .core import Primitive, ShapedArray, Tracer, Zero, aval_of, current_trace
 from .ir.graph import Graph, Var
 from .ir.interpret import eval_graph
 from .ir.passes import optimize
+from .ir.scan import scan_p
 from .ir.staging import StagingTrace, StagingTracer, trace_subgraph
 from .numpy import core as fnp
 from .prims.shape import moveaxis
@@ -366,16 +370,8 @@ def _scan_impl(
     return (*final, *ys)
 
 
-def _scan_abstract_eval(
-    *avals: Any, body: Graph, n_consts: int, n_carry: int, length: int, reverse: bool
-) -> list:
-    out_avals = body.out_avals
-    ys = [ShapedArray((length, *a.shape), a.dtype) for a in out_avals[n_carry:]]
-    return [*out_avals[:n_carry], *ys]
-
-
-scan_p = Primitive("scan", _scan_impl, multiple_results=True)
-scan_p.abstract_eval = _scan_abstract_eval
+scan_p.impl = _scan_impl  # scan_p is declared in ir/scan.py with its shape rule (graph passes
+# such as the loop re-roller build scan equations there)
 
 
 def _slice_aval(x: Any) -> ShapedArray:
