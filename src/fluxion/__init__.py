@@ -50,7 +50,7 @@ __version__ = "0.1.0"
 def __getattr__(name: str):  # lazy submodules: SciPy costs ~0.2 s; plot needs no matplotlib yet
     lazy = (
         "scipy", "test_util", "extend", "bijectors", "infer", "mcmc", "optim", "diagnostics",
-        "plot", "random", "distributions", "nn",
+        "plot", "random", "distributions", "nn", "glm",
     )
     if name in lazy:
         import importlib
