@@ -15,6 +15,7 @@ from .families import (
     PoissonSoftplus,
 )
 from .fit import GLMRankWarning, GLMResult, fit
+from .sparse import fit_sparse, soft_threshold
 
 __all__ = [
     "LINKS",
@@ -32,4 +33,6 @@ __all__ = [
     "Poisson",
     "PoissonSoftplus",
     "fit",
+    "fit_sparse",
+    "soft_threshold",
 ]
