@@ -110,7 +110,10 @@ def _scipy_fit(x, y, nll, beta0, l2=0.0, weights=None, offset=None):
     hess = lambda b: np.asarray(fluxion.hessian(f)(b))
     res = scipy.optimize.minimize(fun, beta0, jac=jac, hess=hess, method="trust-exact",
                                   options={"gtol": 1e-12, "maxiter": 500})
-    return res.x, hess(res.x)
+    b = res.x
+    for _ in range(3):  # trust-exact may stop early on rounding; polish with plain Newton
+        b = b - np.linalg.solve(hess(b), jac(b))
+    return b, hess(b)
 
 
 # ------------------------------------------------------------------------------------------

@@ -218,7 +218,7 @@ class Family:
             i = int(np.flatnonzero(bad)[0])
             raise ValueError(
                 f"{caller}: expected response values in the support of {self!r} "
-                f"({self._support_text()}), got {response[i]!r} at index {i}"
+                f"({self._support_text()}), got {float(response[i])!r} at index {i}"
             )
 
     def _in_support(self, y: np.ndarray) -> np.ndarray:
@@ -256,6 +256,13 @@ class Bernoulli(Family):
 
     def variance(self, mu: Array) -> Array:
         return mu * (1.0 - mu)
+
+    def moments(self, eta: Array) -> tuple[Array, Array, Array]:
+        if self.link.name in ("logit", "probit"):
+            # symmetric links: 1 - mu = h(-eta) without cancellation where mu is near 1
+            mu = self.link.inverse(eta)
+            return mu, mu * self.link.inverse(-eta), self.link.inverse_derivative(eta)
+        return super().moments(eta)
 
     def log_prob(self, response: Array, eta: Array) -> Array:
         if self.link.name == "logit":
