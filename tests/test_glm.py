@@ -417,3 +417,28 @@ def test_bad_input_errors():
     with pytest.raises(ValueError, match=r"glm.fit_sparse: expected non-negative finite "
                                          r"penalty_factor"):
         glm.fit_sparse(x, y, glm.Bernoulli(), 0.5, penalty_factor=[1.0, -1.0, 1.0])
+
+
+def test_fit_sparse_kkt_gamma_with_weights_and_offset():
+    family, x, y, _, _ = _case("gamma", n=200)
+    rng = np.random.default_rng(8)
+    x = np.column_stack([x, rng.normal(size=(200, 4))])
+    w = rng.uniform(0.5, 2.0, size=200)
+    off = rng.normal(size=200) * 0.1
+    l1, l2 = 5.0, 0.5
+    res = glm.fit_sparse(x, y, family, l1, l2, weights=w, offset=off)
+    assert res.is_converged
+    np.testing.assert_allclose(res.linear_response, x @ res.coefficients + off, rtol=1e-12)
+    mu, var, dmu = (np.asarray(a) for a in family.moments(res.linear_response))
+    g = -x.T @ (w * (y - mu) * dmu / var) + 2.0 * l2 * res.coefficients
+    b = res.coefficients
+    zero = b == 0.0
+    assert zero.any() and (~zero).any()
+    assert np.all(np.abs(g[zero]) <= l1 * (1 + 1e-9))
+    np.testing.assert_allclose(g[~zero] + l1 * np.sign(b[~zero]), 0.0, atol=1e-6)
+
+
+def test_glm_is_a_lazy_module_of_fluxion():
+    import fluxion as fx
+
+    assert fx.glm.fit is glm.fit and fx.glm.fit_sparse is glm.fit_sparse
