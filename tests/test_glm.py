@@ -273,7 +273,7 @@ def test_fit_matches_statsmodels():
         ref = sm.GLM(y, x, family=fam).fit(tol=1e-13, scale=None if name != "gamma" else
                                            1.0 / 3.0)
         np.testing.assert_allclose(res.coefficients, ref.params, rtol=1e-8)
-        np.testing.assert_allclose(res.standard_errors, ref.bse, rtol=1e-6)
+        np.testing.assert_allclose(res.standard_errors, ref.bse, rtol=1e-8)
 
 
 # ------------------------------------------------------------------------------------------
