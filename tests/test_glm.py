@@ -266,14 +266,33 @@ def test_fit_separable_data_does_not_converge_cleanly():
 
 def test_fit_matches_statsmodels():
     sm = pytest.importorskip("statsmodels.api")
-    for name, fam in (("bernoulli", sm.families.Binomial()), ("poisson", sm.families.Poisson()),
-                      ("gamma", sm.families.Gamma(sm.families.links.Log()))):
+    fams, links = sm.families, sm.families.links
+    cases = (
+        ("bernoulli", fams.Binomial(), None),
+        ("probit", fams.Binomial(links.Probit()), None),
+        ("poisson", fams.Poisson(), None),
+        ("gamma", fams.Gamma(links.Log()), 1.0 / 3.0),
+        ("gamma_inverse", fams.Gamma(links.InversePower()), 1.0 / 3.0),
+        ("inverse_gaussian", fams.InverseGaussian(links.Log()), 1.0 / 2.0),
+        ("negative_binomial", fams.NegativeBinomial(alpha=1.0 / 2.5), None),
+        ("normal", fams.Gaussian(), 1.5**2),
+    )
+    for name, fam, scale in cases:
         family, x, y, _, _ = _case(name)
         res = glm.fit(x, y, family)
-        ref = sm.GLM(y, x, family=fam).fit(tol=1e-13, scale=None if name != "gamma" else
-                                           1.0 / 3.0)
-        np.testing.assert_allclose(res.coefficients, ref.params, rtol=1e-8)
-        np.testing.assert_allclose(res.standard_errors, ref.bse, rtol=1e-8)
+        ref = sm.GLM(y, x, family=fam).fit(tol=1e-13, scale=scale)
+        np.testing.assert_allclose(res.coefficients, ref.params, rtol=1e-8, err_msg=name)
+        np.testing.assert_allclose(res.standard_errors, ref.bse, rtol=1e-8, err_msg=name)
+    # weights and offsets: statsmodels' freq_weights and offset
+    family, x, y, _, _ = _case("poisson")
+    rng = np.random.default_rng(9)
+    w = rng.integers(1, 4, size=len(y)).astype(float)
+    off = rng.normal(size=len(y)) * 0.2
+    res = glm.fit(x, y, family, weights=w, offset=off)
+    ref = sm.GLM(y, x, family=fams.Poisson(), freq_weights=w, offset=off).fit(tol=1e-13)
+    np.testing.assert_allclose(res.coefficients, ref.params, rtol=1e-8)
+    np.testing.assert_allclose(res.standard_errors, ref.bse, rtol=1e-8)
+    np.testing.assert_allclose(res.log_likelihood, ref.llf, rtol=1e-10)
 
 
 # ------------------------------------------------------------------------------------------
