@@ -94,8 +94,9 @@ def _validate(
     if offset is None:
         off = np.zeros(n)
     else:
-        off = np.broadcast_to(np.asarray(offset, dtype=np.float64), (n,)) if np.ndim(
-            offset) == 0 else np.asarray(offset, dtype=np.float64)
+        off = np.asarray(offset, dtype=np.float64)
+        if off.ndim == 0:
+            off = np.full(n, float(off))
         if off.shape != (n,) or not np.all(np.isfinite(off)):
             raise ValueError(
                 f"{caller}: expected a finite offset of shape ({n},) or a scalar, "
