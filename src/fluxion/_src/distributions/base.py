@@ -536,6 +536,13 @@ class Distribution:
     def _log_prob(self, x: Array) -> Array:
         raise self._missing("log_prob")
 
+    def _log_prob_in_support(self, x: Array) -> Array:
+        """``_log_prob`` for a value known to lie in the support, with valid parameters (a
+        sampler's bijector made it, or the data were checked once): a family may give the
+        plain formula here, without the masks (``where``, ``isnan``) that the public
+        ``log_prob`` needs for arbitrary input. The default is ``_log_prob``."""
+        return self._log_prob(x)
+
     def _prob(self, x: Array) -> Array:
         return fnp.exp(self._log_prob(x))
 
