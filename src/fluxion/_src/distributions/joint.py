@@ -46,6 +46,7 @@ from .. import tree_util
 from ..batching import vmap as _vmap
 from ..core import Tracer
 from ..numpy import core as fnp
+from . import constraints as _constraints
 from .base import Distribution, as_key, as_shape
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "Variable",
     "ConditionedModel",
     "ModelSpec",
+    "ImproperUniform",
 ]
 
 Array = Any
@@ -106,6 +108,90 @@ class Root(Variable):
     """
 
     root = True
+
+
+# --------------------------------------------------------------------------------------------
+# A flat prior
+# --------------------------------------------------------------------------------------------
+
+
+class ImproperUniform(Distribution):
+    """A flat (improper) prior on a set: ``log_prob = 0`` on the support, ``-inf`` outside.
+
+    Stan's default prior for a parameter without a ``~`` statement. It is not a probability
+    distribution: use it for free variables of a conditioned model (the posterior must be
+    proper). Its draws are ``default_bijector.forward(u)`` with ``u ~ Uniform(-2, 2)`` in the
+    unconstrained space (Stan's initialization), for start values and shapes only.
+
+    Parameters
+    ----------
+    support : Constraint, default ``constraints.real``
+        The set (``constraints.positive``, ``constraints.unit_interval``, ...).
+    shape : tuple of int, default ()
+        The batch shape (independent flat scalars); event shape ``()`` for scalar sets, the
+        set's own for vector sets (``constraints.simplex`` on shape ``(3,)``: pass
+        ``event_shape=(3,)``).
+    event_shape : tuple of int, default ()
+
+    Examples
+    --------
+    >>> import fluxion.distributions as fd
+    >>> flat = fd.ImproperUniform(fd.constraints.positive, shape=(2,))
+    >>> flat.log_prob([1.0, 3.0]).tolist(), flat.log_prob(-1.0).tolist()
+    ([0.0, 0.0], [-inf, -inf])
+    """
+
+    def __init__(
+        self,
+        support: Any = _constraints.real,
+        shape: Sequence[int] = (),
+        event_shape: Sequence[int] = (),
+        *,
+        validate_args: bool = False,
+    ) -> None:
+        if not isinstance(support, _constraints.Constraint):
+            raise TypeError(
+                f"ImproperUniform: expected support to be a constraint (e.g. "
+                f"fluxion.distributions.constraints.positive), got {type(support).__name__}"
+            )
+        shape = as_shape("ImproperUniform", shape)
+        event_shape = as_shape("ImproperUniform", event_shape)
+        if len(event_shape) != support.event_ndims:
+            raise ValueError(
+                f"ImproperUniform: the support {support.name} has {support.event_ndims} event "
+                f"dimension(s), got event_shape {event_shape}"
+            )
+        super().__init__(
+            {}, validate_args=validate_args,
+            static={"set": support, "shape": shape, "event": event_shape},
+        )
+
+    @property
+    def support(self) -> Any:  # type: ignore[override]
+        return self._static["set"]
+
+    def _batch_shape(self) -> Shape:
+        return tuple(self._static["shape"])
+
+    def _event_shape(self) -> Shape:
+        return tuple(self._static["event"])
+
+    def _log_prob(self, x: Array) -> Array:
+        shape = tuple(fnp.shape(x))
+        batch = shape[: len(shape) - len(self.event_shape)]
+        ok = self.support.check(x) if not isinstance(x, Tracer) else None
+        zero = fnp.zeros(np.broadcast_shapes(batch, self.batch_shape))
+        return zero if ok is None else fnp.where(ok, zero, -np.inf)
+
+    def _log_prob_in_support(self, x: Array) -> Array:
+        shape = tuple(fnp.shape(x))
+        batch = shape[: len(shape) - len(self.event_shape)]
+        return fnp.zeros(np.broadcast_shapes(batch, self.batch_shape))
+
+    def _sample(self, sample_shape: Shape, key: Any) -> Array:
+        b = self.default_bijector
+        shape = b.inverse_event_shape(sample_shape + self.batch_shape + self.event_shape)
+        return b.forward(frandom.uniform(key, tuple(shape), minval=-2.0, maxval=2.0))
 
 
 # --------------------------------------------------------------------------------------------
