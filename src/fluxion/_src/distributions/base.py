@@ -543,6 +543,12 @@ class Distribution:
         ``log_prob`` needs for arbitrary input. The default is ``_log_prob``."""
         return self._log_prob(x)
 
+    def _log_prob_sum_in_support(self, x: Array) -> Array:
+        """``sum(_log_prob_in_support(x))``, a scalar: what a joint distribution's potential
+        adds up. A family may save work here (the normal density with one scale divides the
+        summed squares once, as a hand-written log density would)."""
+        return fnp.sum(self._log_prob_in_support(x))
+
     def _prob(self, x: Array) -> Array:
         return fnp.exp(self._log_prob(x))
 

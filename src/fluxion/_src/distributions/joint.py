@@ -427,7 +427,10 @@ class JointDistribution:
 
         def fetch(name: str, d: Distribution) -> Any:
             value = values[name]
-            parts[name] = fnp.sum(_log_prob_of(d, value, name in checked))
+            if name in checked:
+                parts[name] = d._log_prob_sum_in_support(d._as_value("log_prob", value))
+            else:
+                parts[name] = fnp.sum(d.log_prob(value))
             return value
 
         self._execute(fetch)

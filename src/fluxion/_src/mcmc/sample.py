@@ -105,6 +105,7 @@ def sample(
     save_dir: str | os.PathLike | None = None,
     resume: bool = False,
     checkpoint_every: float = 10.0,
+    log_likelihood: bool = True,
 ) -> SampleResult:
     """Sample a posterior with NUTS (default), HMC, MALA, random-walk Metropolis, slice
     sampling or the ensemble sampler, with warm-up adaptation.
@@ -195,6 +196,9 @@ def sample(
         the draws equal those of an uninterrupted run with the same seed.
     checkpoint_every : float
         At most this many seconds between a chain's checkpoints (and rewrites of the draws).
+    log_likelihood : bool
+        For a model with observed variables: record their pointwise log-likelihood at every
+        draw (``result.log_likelihood``, for ``arviz.loo``; default). False skips it.
 
     Returns
     -------
@@ -370,7 +374,8 @@ def sample(
         raise
     result = _result(args, runners, start)
     if spec is not None:  # a model: the observed variables' pointwise log-likelihood
-        result.log_likelihood = pointwise_log_likelihood(spec, result.draws)
+        if log_likelihood:
+            result.log_likelihood = pointwise_log_likelihood(spec, result.draws)
         result.observed_data = dict(spec.observed)
     result.warnings = _check(result, max_depth)
     if store is not None:
