@@ -618,7 +618,21 @@ def resolve_model(
                 f"{type(constraints).__name__}"
             )
         specs.update(constraints)  # unknown names: UnconstrainedModel's error
+        for name, c in constraints.items():
+            if name in start and (init is None or name not in init) and c is not None:
+                start[name] = _start_inside(who, name, c, start[name])
     return spec.log_prob, start, specs, spec
+
+
+def _start_inside(who: str, name: str, spec: Any, x: Any) -> np.ndarray:
+    """A start value inside a constraint the user put in place of the model's own: the
+    constraint's bijector's image of zeros (the model's start may lie outside it)."""
+    try:
+        b = for_constraint(spec)
+        shape = tuple(b.inverse_event_shape(np.shape(x)))
+        return np.asarray(b.forward(np.zeros(shape)), dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"{who}: the constraint of {name!r}: {err}") from None
 
 
 def _unknown_init_error(who: str, unknown: list[str], names: list[str]) -> ValueError:
