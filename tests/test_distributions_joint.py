@@ -340,3 +340,11 @@ def test_ordered_constraint_override():
         res = sample(jd.condition(y=np.zeros(3)), constraints={"mu": "ordered"}, chains=1,
                      draws=100, warmup=100, seed=0, progress=False)
     assert np.all(np.diff(res.draws["mu"], axis=-1) > 0)
+
+
+def test_independent_in_support_density():
+    base = fd.Normal(np.zeros((2, 3)), 1.5)
+    d = fd.Independent(base, 1)
+    x = np.random.default_rng(0).normal(size=(2, 3))
+    np.testing.assert_allclose(d._log_prob_in_support(x), d.log_prob(x), rtol=1e-12)
+    np.testing.assert_allclose(d._log_prob_sum_in_support(x), d.log_prob(x).sum(), rtol=1e-12)

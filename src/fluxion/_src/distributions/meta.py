@@ -213,6 +213,14 @@ class Independent(Distribution):
     def _log_prob(self, x: Array) -> Array:
         return _sum_rightmost(self.distribution.log_prob(x), self.reinterpreted_batch_ndims)
 
+    def _log_prob_in_support(self, x: Array) -> Array:
+        # the base's plain density (x is in the base's support), summed over the new event
+        base = self.distribution._log_prob_in_support(x)
+        return _sum_rightmost(base, self.reinterpreted_batch_ndims)
+
+    def _log_prob_sum_in_support(self, x: Array) -> Array:
+        return self.distribution._log_prob_sum_in_support(x)
+
     def _sample(self, sample_shape: Shape, key: Any) -> Array:
         return self.distribution._sample(sample_shape, key)
 
