@@ -348,3 +348,13 @@ def test_independent_in_support_density():
     x = np.random.default_rng(0).normal(size=(2, 3))
     np.testing.assert_allclose(d._log_prob_in_support(x), d.log_prob(x), rtol=1e-12)
     np.testing.assert_allclose(d._log_prob_sum_in_support(x), d.log_prob(x).sum(), rtol=1e-12)
+
+
+def test_support_depending_on_another_variable_is_an_error():
+    jd = fd.JointDistributionNamed({
+        "theta": fd.HalfNormal(1.0),
+        "x": lambda theta: fd.Uniform(0.0, theta),
+        "y": lambda x: fd.Normal(x, 1.0),
+    })
+    with pytest.raises(NotImplementedError, match="support of 'x'.*depends on other variables"):
+        jd.condition(y=0.3).__fluxion_model__()

@@ -863,6 +863,7 @@ class ConditionedModel:
         bijectors: dict[str, Any] = {}
         event_ndims: dict[str, int] = {}
         unchecked = set(self.observed)
+        supports: dict[str, Any] = {}
         counter = iter(range(1 << 30))
 
         def fetch(name: str, d: Distribution) -> Any:
@@ -903,6 +904,7 @@ class ConditionedModel:
                 x = np.asarray(draw, dtype=np.float64)
             init[name] = x
             bijectors[name] = b
+            supports[name] = d.support
             return x
 
         self.joint._execute(fetch)
@@ -912,7 +914,33 @@ class ConditionedModel:
                 "least one variable out of condition()"
             )
         self._unchecked = unchecked
+        self._check_fixed_supports(init, bijectors, supports)
         return init, bijectors, event_ndims
+
+    def _check_fixed_supports(self, init: dict, bijectors: dict, supports: dict) -> None:
+        """The bijectors are fixed once; a support that moves with another variable (``x ~
+        Uniform(0, theta)``) cannot be: run the model at a second point and compare."""
+        moved = {n: np.asarray(b.forward(np.full(np.shape(b.inverse(init[n])), 0.5)))
+                 for n, b in bijectors.items()}
+
+        def fetch(name: str, d: Distribution) -> Any:
+            if name in self.observed:
+                return self.observed[name]
+            before, after = supports[name].params, d.support.params
+            same = len(before) == len(after) and all(
+                np.shape(p) == np.shape(q) and np.allclose(np.asarray(p), np.asarray(q))
+                for p, q in zip(before, after)
+            )
+            if not same:
+                raise NotImplementedError(
+                    f"{self._who}: the support of {name!r} ({d.support.describe()}) depends on "
+                    "other variables, so no fixed bijector maps onto it; sample a variable on a "
+                    "fixed set and scale it (e.g. raw ~ Uniform(0, 1), x = theta * raw, with "
+                    "the Jacobian as a prior factor)"
+                )
+            return moved[name]
+
+        self.joint._execute(fetch)
 
     def log_prob(self, params: Mapping[str, Any]) -> Array:
         """The joint log density with the observed variables fixed.
