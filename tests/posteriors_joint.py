@@ -100,9 +100,13 @@ def kidscore_momiq() -> JointPosterior:
 
 def earn_height() -> JointPosterior:
     # model: earn_height
-    d = load_data("earnings-earn_height")
-    design = np.stack([np.ones_like(d["height"]), d["height"]], axis=1)
-    return _regression("earnings-earn_height", "earn", design, draws=2000)
+    d = load_data(name := "earnings-earn_height")
+    model = Joint({
+        "beta": _flat(shape=(2,)),
+        "sigma": _flat(C.positive),
+        "earn": lambda beta, sigma: fd.Normal(beta[0] + beta[1] * d["height"], sigma),
+    })
+    return JointPosterior(name, model.condition(earn=d["earn"]), sampler={"draws": 2000})
     # end
 
 
@@ -162,8 +166,7 @@ def low_dim_gauss_mix() -> JointPosterior:
         "sigma": fd.HalfNormal(2.0 * np.ones(2)),
         "theta": fd.Beta(5.0, 5.0),
         "y": lambda mu, sigma, theta: fd.MixtureSameFamily(
-            fd.Categorical(probs=fnp.stack([theta, 1.0 - theta])),
-            fd.Normal(mu, sigma * np.ones((d["y"].size, 1)))),
+            fd.Categorical(probs=fnp.stack([theta, 1.0 - theta])), fd.Normal(mu, sigma)),
     })
     return JointPosterior(name, model.condition(y=d["y"]),
                           sampler={"constraints": {"mu": "ordered"}})

@@ -358,3 +358,17 @@ def test_support_depending_on_another_variable_is_an_error():
     })
     with pytest.raises(NotImplementedError, match="support of 'x'.*depends on other variables"):
         jd.condition(y=0.3).__fluxion_model__()
+
+
+def test_mixture_and_mvn_in_support_densities():
+    rng = np.random.default_rng(1)
+    mix = fd.MixtureSameFamily(fd.Categorical(probs=np.array([0.3, 0.7])),
+                               fd.Normal(np.array([-1.0, 2.0]), np.array([0.5, 1.5])))
+    x = rng.normal(size=7)
+    np.testing.assert_allclose(mix._log_prob_in_support(x), mix.log_prob(x), rtol=1e-12)
+    a = rng.normal(size=(4, 4))
+    cov = a @ a.T + 4 * np.eye(4)
+    mvn = fd.MultivariateNormalFullCovariance(rng.normal(size=4), cov)
+    y = rng.normal(size=4)
+    np.testing.assert_allclose(mvn._log_prob_in_support(y),
+                               st.multivariate_normal.logpdf(y, mvn.loc, cov), rtol=1e-12)

@@ -843,6 +843,23 @@ class MixtureSameFamily(_MixtureBase):
             self.name, _Drop(self.components_distribution), sample_shape, self.batch_shape, key
         )
 
+    def _log_prob_in_support(self, x: Array) -> Array:
+        # a value in the (fixed) support lies in every component's: their plain densities;
+        # log sum_k w_k p_k(x) by pairwise logaddexp for a few components (elementwise, so it
+        # compiles where logsumexp's max reduction may not), logsumexp for many
+        comp = self.components_distribution
+        if comp.support.params:
+            return self._log_prob(x)
+        e = len(self.event_shape)
+        lp = comp._log_prob_in_support(fnp.expand_dims(x, axis=fnp.ndim(x) - e)) + self._log_w()
+        k = self._k()
+        if k > 8:
+            return fsp.logsumexp(lp, axis=-1)
+        total = lp[..., 0]
+        for j in range(1, k):
+            total = fnp.logaddexp(total, lp[..., j])
+        return total
+
 
 class Mixture(_MixtureBase):
     """A finite mixture of distributions of possibly different families.
