@@ -34,6 +34,11 @@ Rules the base relies on:
   samples are differentiable in its parameters.
 - The public methods validate (when ``validate_args=True`` and the values are concrete) and
   raise errors that name the family, the method, what was expected and what was received.
+- ``_log_prob_in_support(x)`` (optional) is the plain density for a value known to lie in the
+  support, without the ``where``/``isnan`` masks the public ``log_prob`` needs for arbitrary
+  input; ``_log_prob_sum_in_support(x)`` its sum. A conditioned joint distribution's potential
+  (what the samplers compile) uses them: its free values come from bijectors and its data are
+  checked once, so the compiled graph carries no masks.
 """
 
 from __future__ import annotations
