@@ -372,3 +372,14 @@ def test_mixture_and_mvn_in_support_densities():
     y = rng.normal(size=4)
     np.testing.assert_allclose(mvn._log_prob_in_support(y),
                                st.multivariate_normal.logpdf(y, mvn.loc, cov), rtol=1e-12)
+
+
+def test_a_singular_matrix_in_a_leapfrog_step_is_a_divergence():
+    from fluxion._src.mcmc.hmc import Metric, _leapfrog
+
+    def raises(q):
+        raise np.linalg.LinAlgError("Singular matrix")
+
+    q, p, logp, grad = _leapfrog(raises, np.zeros(2), np.ones(2), np.zeros(2), 0.1,
+                                 Metric(np.ones(2)))
+    assert logp == -np.inf and np.all(grad == 0)
