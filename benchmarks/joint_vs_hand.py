@@ -14,7 +14,7 @@ joint model starts at its bijectors' image of zeros).
 
 Usage::
 
-    python benchmarks/joint_vs_hand.py                      # eight schools, kidscore_momiq
+    python benchmarks/joint_vs_hand.py                      # eight schools, two regressions
     python benchmarks/joint_vs_hand.py --potential kernel   # the numba kernel path
     python benchmarks/joint_vs_hand.py --quick
 """
@@ -38,7 +38,7 @@ import posteriors_joint as joint  # noqa: E402
 import fluxion  # noqa: E402
 from fluxion.mcmc import sample  # noqa: E402
 
-NAMES = ["eight_schools-eight_schools_noncentered", "kidiq-kidscore_momiq"]
+NAMES = ["eight_schools-eight_schools_noncentered", "kidiq-kidscore_momiq", "mesquite-mesquite"]
 
 
 def run(fn, repeats: int) -> tuple[float, float, object]:
