@@ -438,6 +438,12 @@ class JointDistribution:
 
     def _sample_ndim(self, who: str, values: Mapping[str, Any]) -> Shape:
         shapes = self._shapes()
+        missing = [n for n in self.names if n not in values]
+        if missing:
+            raise ValueError(
+                f"{who}: missing values for {', '.join(map(repr, missing))}; give every "
+                f"variable ({', '.join(self.names)})"
+            )
         name = self.names[0]
         shape = tuple(fnp.shape(values[name]))
         k = len(shape) - len(shapes[name])
@@ -461,7 +467,9 @@ class JointDistribution:
         list or dict
             The model's structure; each part has shape ``sample_shape``.
         """
-        who = f"{self._who}.log_prob_parts"
+        return self._log_prob_parts(f"{self._who}.log_prob_parts", values)
+
+    def _log_prob_parts(self, who: str, values: Any) -> Any:
         named = {k: _as_value(v) for k, v in self._unpack(who, values).items()}
         sample_shape = self._sample_ndim(who, named)
         if not sample_shape:
@@ -485,7 +493,7 @@ class JointDistribution:
         Array
             Shape ``sample_shape``.
         """
-        parts = self.log_prob_parts(values)
+        parts = self._log_prob_parts(f"{self._who}.log_prob", values)
         items = parts.values() if isinstance(parts, Mapping) else parts
         total = 0.0
         for p in items:
