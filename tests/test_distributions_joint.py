@@ -366,6 +366,18 @@ def test_mixture_and_mvn_in_support_densities():
                                fd.Normal(np.array([-1.0, 2.0]), np.array([0.5, 1.5])))
     x = rng.normal(size=7)
     np.testing.assert_allclose(mix._log_prob_in_support(x), mix.log_prob(x), rtol=1e-12)
+    batched = fd.MixtureSameFamily(fd.Categorical(probs=np.array([[0.3, 0.7]] * 3)),
+                                   fd.Normal(rng.normal(size=(3, 2)), 1.5))
+    x = rng.normal(size=(5, 3))
+    np.testing.assert_allclose(batched._log_prob_in_support(x), batched.log_prob(x), rtol=1e-12)
+    components = fd.MultivariateNormalDiag(rng.normal(size=(3, 2)), np.ones((1, 2)))
+    vector = fd.MixtureSameFamily(fd.Categorical(probs=np.array([0.2, 0.3, 0.5])), components)
+    x = rng.normal(size=(5, 2))
+    np.testing.assert_allclose(vector._log_prob_in_support(x), vector.log_prob(x), rtol=1e-12)
+    nested = fd.MixtureSameFamily(fd.Categorical(probs=np.array([0.4, 0.6])),
+                                  fd.Independent(fd.Normal(rng.normal(size=(2, 3)), 1.0), 1))
+    x = rng.normal(size=(4, 3))
+    np.testing.assert_allclose(nested._log_prob_in_support(x), nested.log_prob(x), rtol=1e-12)
     a = rng.normal(size=(4, 4))
     cov = a @ a.T + 4 * np.eye(4)
     mvn = fd.MultivariateNormalFullCovariance(rng.normal(size=4), cov)

@@ -738,6 +738,35 @@ class _MixtureBase(Distribution):
         return fsp.logsumexp(self._stack_log(method, x) + self._log_w(), axis=-1)
 
 
+def _component(d: Distribution, j: int) -> Distribution | None:
+    """Member ``j`` of the last batch axis of ``d`` (a mixture's components) as a distribution
+    of its own, its array parameters indexed along that axis; None when a parameter is not an
+    array (a nested distribution, a bijector): the caller then works on the stacked batch."""
+    k = d.batch_shape[-1]
+    params = {}
+    for name, v in d._parameters.items():
+        if v is None:
+            params[name] = v
+            continue
+        if not isinstance(v, np.ndarray | Tracer):
+            return None
+        shape = tuple(fnp.shape(v))
+        b = len(shape) - d.parameter_event_ndims.get(name, 0)  # the parameter's batch rank
+        if b == 0:
+            params[name] = v  # broadcast along every batch axis
+        elif shape[b - 1] == k:
+            params[name] = v[(slice(None),) * (b - 1) + (j,)]
+        elif shape[b - 1] == 1:
+            params[name] = v[(slice(None),) * (b - 1) + (0,)]
+        else:
+            return None
+    out = object.__new__(type(d))
+    object.__setattr__(out, "_parameters", params)
+    object.__setattr__(out, "_static", dict(d._static))
+    object.__setattr__(out, "_validate_args", d._validate_args)
+    return out
+
+
 class MixtureSameFamily(_MixtureBase):
     """A finite mixture whose components are the batch members of one distribution.
 
@@ -850,9 +879,19 @@ class MixtureSameFamily(_MixtureBase):
         comp = self.components_distribution
         if comp.support.params:
             return self._log_prob(x)
-        e = len(self.event_shape)
-        lp = comp._log_prob_in_support(fnp.expand_dims(x, axis=fnp.ndim(x) - e)) + self._log_w()
         k = self._k()
+        log_w = self._log_w()
+        parts = [_component(comp, j) for j in range(k)] if k <= 8 else [None]
+        if all(c is not None for c in parts):
+            # component by component: each density over the values alone (no stacked
+            # S + B + (K,) array to slice, nor its scatter in the backward pass)
+            total = None
+            for j, c in enumerate(parts):
+                lp = c._log_prob_in_support(x) + log_w[..., j]
+                total = lp if total is None else fnp.logaddexp(total, lp)
+            return total
+        e = len(self.event_shape)
+        lp = comp._log_prob_in_support(fnp.expand_dims(x, axis=fnp.ndim(x) - e)) + log_w
         if k > 8:
             return fsp.logsumexp(lp, axis=-1)
         total = lp[..., 0]
