@@ -141,9 +141,11 @@ def test_posterior_matches_reference_with_the_compiled_nuts(
     assert res.metric == metric
 
 
-def check_posterior(name: str, seed: int, **options):
+def check_posterior(name: str, seed: int, run=None, **options):
+    """Sample ``name`` (with ``run``, default :func:`run_posterior`: ``run(name, seed,
+    **options) -> (result, Stan-named draws)``) and assert the reference checks."""
     cpu = time.process_time()
-    res, draws = run_posterior(name, seed, **options)
+    res, draws = (run or run_posterior)(name, seed, **options)
     cpu = time.process_time() - cpu
     reference = load_reference(name)
     assert set(draws) == set(reference), (sorted(draws), sorted(reference))

@@ -5,6 +5,13 @@
 ``support`` and ``default_bijector``; every family is a pytree written with
 :mod:`fluxion.numpy`, so it works under ``jit``, ``vmap`` and ``grad`` and compiles into the
 NUTS sampler. See :mod:`fluxion._src.distributions.base` for the conventions.
+
+Joint distributions (``JointDistributionSequential``, ``JointDistributionNamed``,
+``JointDistributionCoroutine`` with ``Root``/``Variable``) describe whole models;
+``joint.condition(y=data)`` gives a model that ``fluxion.mcmc.sample``,
+``fluxion.optim.minimize``/``laplace`` and ``fluxion.infer.Predictive`` take directly (start
+values and constraints from each variable's support, the observed variables' pointwise
+log-likelihood recorded for ``arviz.loo``). ``ImproperUniform`` is Stan's flat prior.
 """
 
 from ._src.distributions import *  # noqa: F403

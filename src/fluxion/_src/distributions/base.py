@@ -34,6 +34,11 @@ Rules the base relies on:
   samples are differentiable in its parameters.
 - The public methods validate (when ``validate_args=True`` and the values are concrete) and
   raise errors that name the family, the method, what was expected and what was received.
+- ``_log_prob_in_support(x)`` (optional) is the plain density for a value known to lie in the
+  support, without the ``where``/``isnan`` masks the public ``log_prob`` needs for arbitrary
+  input; ``_log_prob_sum_in_support(x)`` its sum. A conditioned joint distribution's potential
+  (what the samplers compile) uses them: its free values come from bijectors and its data are
+  checked once, so the compiled graph carries no masks.
 """
 
 from __future__ import annotations
@@ -535,6 +540,19 @@ class Distribution:
 
     def _log_prob(self, x: Array) -> Array:
         raise self._missing("log_prob")
+
+    def _log_prob_in_support(self, x: Array) -> Array:
+        """``_log_prob`` for a value known to lie in the support, with valid parameters (a
+        sampler's bijector made it, or the data were checked once): a family may give the
+        plain formula here, without the masks (``where``, ``isnan``) that the public
+        ``log_prob`` needs for arbitrary input. The default is ``_log_prob``."""
+        return self._log_prob(x)
+
+    def _log_prob_sum_in_support(self, x: Array) -> Array:
+        """``sum(_log_prob_in_support(x))``, a scalar: what a joint distribution's potential
+        adds up. A family may save work here (the normal density with one scale divides the
+        summed squares once, as a hand-written log density would)."""
+        return fnp.sum(self._log_prob_in_support(x))
 
     def _prob(self, x: Array) -> Array:
         return fnp.exp(self._log_prob(x))

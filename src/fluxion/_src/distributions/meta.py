@@ -213,6 +213,14 @@ class Independent(Distribution):
     def _log_prob(self, x: Array) -> Array:
         return _sum_rightmost(self.distribution.log_prob(x), self.reinterpreted_batch_ndims)
 
+    def _log_prob_in_support(self, x: Array) -> Array:
+        # the base's plain density (x is in the base's support), summed over the new event
+        base = self.distribution._log_prob_in_support(x)
+        return _sum_rightmost(base, self.reinterpreted_batch_ndims)
+
+    def _log_prob_sum_in_support(self, x: Array) -> Array:
+        return self.distribution._log_prob_sum_in_support(x)
+
     def _sample(self, sample_shape: Shape, key: Any) -> Array:
         return self.distribution._sample(sample_shape, key)
 
@@ -730,6 +738,35 @@ class _MixtureBase(Distribution):
         return fsp.logsumexp(self._stack_log(method, x) + self._log_w(), axis=-1)
 
 
+def _component(d: Distribution, j: int) -> Distribution | None:
+    """Member ``j`` of the last batch axis of ``d`` (a mixture's components) as a distribution
+    of its own, its array parameters indexed along that axis; None when a parameter is not an
+    array (a nested distribution, a bijector): the caller then works on the stacked batch."""
+    k = d.batch_shape[-1]
+    params = {}
+    for name, v in d._parameters.items():
+        if v is None:
+            params[name] = v
+            continue
+        if not isinstance(v, np.ndarray | Tracer):
+            return None
+        shape = tuple(fnp.shape(v))
+        b = len(shape) - d.parameter_event_ndims.get(name, 0)  # the parameter's batch rank
+        if b == 0:
+            params[name] = v  # broadcast along every batch axis
+        elif shape[b - 1] == k:
+            params[name] = v[(slice(None),) * (b - 1) + (j,)]
+        elif shape[b - 1] == 1:
+            params[name] = v[(slice(None),) * (b - 1) + (0,)]
+        else:
+            return None
+    out = object.__new__(type(d))
+    object.__setattr__(out, "_parameters", params)
+    object.__setattr__(out, "_static", dict(d._static))
+    object.__setattr__(out, "_validate_args", d._validate_args)
+    return out
+
+
 class MixtureSameFamily(_MixtureBase):
     """A finite mixture whose components are the batch members of one distribution.
 
@@ -834,6 +871,33 @@ class MixtureSameFamily(_MixtureBase):
         return _sample_batched(
             self.name, _Drop(self.components_distribution), sample_shape, self.batch_shape, key
         )
+
+    def _log_prob_in_support(self, x: Array) -> Array:
+        # a value in the (fixed) support lies in every component's: their plain densities;
+        # log sum_k w_k p_k(x) by pairwise logaddexp for a few components (elementwise, so it
+        # compiles where logsumexp's max reduction may not), logsumexp for many
+        comp = self.components_distribution
+        if comp.support.params:
+            return self._log_prob(x)
+        k = self._k()
+        log_w = self._log_w()
+        parts = [_component(comp, j) for j in range(k)] if k <= 8 else [None]
+        if all(c is not None for c in parts):
+            # component by component: each density over the values alone (no stacked
+            # S + B + (K,) array to slice, nor its scatter in the backward pass)
+            total = None
+            for j, c in enumerate(parts):
+                lp = c._log_prob_in_support(x) + log_w[..., j]
+                total = lp if total is None else fnp.logaddexp(total, lp)
+            return total
+        e = len(self.event_shape)
+        lp = comp._log_prob_in_support(fnp.expand_dims(x, axis=fnp.ndim(x) - e)) + log_w
+        if k > 8:
+            return fsp.logsumexp(lp, axis=-1)
+        total = lp[..., 0]
+        for j in range(1, k):
+            total = fnp.logaddexp(total, lp[..., j])
+        return total
 
 
 class Mixture(_MixtureBase):

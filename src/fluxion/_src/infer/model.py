@@ -564,3 +564,116 @@ not a parameter; the parameters are 'mu', 'sigma'
             f"UnconstrainedModel({len(self.names)} parameters, dim={self.dim}, "
             f"constrained={constrained})"
         )
+
+
+# --------------------------------------------------------------------------------------------
+# Models that describe themselves: the ``__fluxion_model__`` protocol
+# --------------------------------------------------------------------------------------------
+
+
+def model_spec(obj: Any) -> Any:
+    """``obj.__fluxion_model__()`` (a ``distributions.ModelSpec``: ``log_prob``, ``init``,
+    ``constraints``, ``observed``, ``log_likelihood``) for an object that describes itself as a
+    model, such as a conditioned joint distribution; None for anything else (a callable)."""
+    method = getattr(type(obj), "__fluxion_model__", None)
+    return None if method is None else method(obj)
+
+
+def resolve_model(
+    who: str, log_prob: Any, init: Any, constraints: Any
+) -> tuple[Callable, Any, Any, Any]:
+    """``(log_prob, init, constraints, spec)`` for a driver's first arguments.
+
+    A model object (``__fluxion_model__``) gives its log density, its start values and its
+    bijectors by name; ``init`` and ``constraints`` given by the user override them by name (an
+    unknown name is an error naming the closest free variable). A plain callable needs
+    ``init``; ``spec`` is then None.
+    """
+    spec = model_spec(log_prob)
+    if spec is None:
+        if init is None:
+            raise TypeError(
+                f"{who}: expected init, the start values of the parameters (e.g. "
+                "init={'mu': 0.0}), with a log density callable; a conditioned joint "
+                "distribution (model.condition(y=data)) brings its own"
+            )
+        return log_prob, init, constraints, None
+    names = list(spec.init)
+    start = dict(spec.init)
+    if init is not None:
+        if not isinstance(init, Mapping):
+            raise TypeError(
+                f"{who}: expected init as a dict by free variable name ({', '.join(names)}), "
+                f"got {type(init).__name__}"
+            )
+        unknown = [k for k in init if k not in start]
+        if unknown:
+            raise _unknown_init_error(who, unknown, names)
+        start.update(init)
+    specs: dict[str, Any] = dict(spec.constraints)
+    if constraints is not None:
+        if not isinstance(constraints, Mapping):
+            raise TypeError(
+                f"{who}: expected constraints as a dict by free variable name, got "
+                f"{type(constraints).__name__}"
+            )
+        specs.update(constraints)  # unknown names: UnconstrainedModel's error
+        for name, c in constraints.items():
+            if name in start and (init is None or name not in init) and c is not None:
+                start[name] = _start_inside(who, name, c, start[name])
+    return spec.log_prob, start, specs, spec
+
+
+def _start_inside(who: str, name: str, spec: Any, x: Any) -> np.ndarray:
+    """A start value inside a constraint the user put in place of the model's own: the
+    constraint's bijector's image of zeros (the model's start may lie outside it)."""
+    try:
+        b = for_constraint(spec)
+        shape = tuple(b.inverse_event_shape(np.shape(x)))
+        return np.asarray(b.forward(np.zeros(shape)), dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"{who}: the constraint of {name!r}: {err}") from None
+
+
+def _unknown_init_error(who: str, unknown: list[str], names: list[str]) -> ValueError:
+    parts = []
+    for bad in unknown:
+        close = difflib.get_close_matches(bad, names, n=1)
+        parts.append(f"{bad!r} (did you mean {close[0]!r}?)" if close else repr(bad))
+    return ValueError(
+        f"{who}: init names {', '.join(parts)}, not a free variable of the model; the free "
+        f"variables are {', '.join(map(repr, names))}"
+    )
+
+
+def pointwise_log_likelihood(spec: Any, draws: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each observed variable's pointwise log-likelihood at every draw.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+    draws : dict
+        Free variable name -> draws of shape ``(chain, draw, *shape)``.
+
+    Returns
+    -------
+    dict
+        Observed name -> array of shape ``(chain, draw, *batch)`` (the variable's batch shape;
+        its event dimensions summed), as ``arviz``'s ``log_likelihood`` group wants.
+    """
+    names = list(spec.init)
+    first = np.asarray(draws[names[0]])
+    lead = first.shape[:2]
+    n = int(np.prod(lead, dtype=np.int64))
+    flat = {
+        k: np.asarray(draws[k], dtype=np.float64).reshape((n,) + np.shape(draws[k])[2:])
+        for k in names
+    }
+    try:
+        out = _jit(_vmap(spec.log_likelihood))(flat)
+    except Exception:  # a density vmap cannot batch: one draw at a time
+        rows = [spec.log_likelihood({k: v[i] for k, v in flat.items()}) for i in range(n)]
+        out = {k: np.stack([np.asarray(r[k]) for r in rows]) for k in rows[0]}
+    return {
+        k: np.asarray(v, dtype=np.float64).reshape(lead + np.shape(v)[1:]) for k, v in out.items()
+    }

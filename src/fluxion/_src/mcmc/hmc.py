@@ -141,7 +141,13 @@ def _leapfrog(
     # velocity Verlet: half kick, drift, half kick (the gradient of log p is minus the force)
     p = p + 0.5 * eps * grad
     q = q + eps * metric.velocity(p)
-    logp, grad = logp_and_grad(q)
+    try:
+        logp, grad = logp_and_grad(q)
+    except np.linalg.LinAlgError:
+        # the density is undefined here (a matrix singular to machine precision, far out in a
+        # tail where a large trial step landed): no finite energy, so a divergence, as the
+        # compiled chains (LAPACK's status, not an exception) report it
+        return q, p, -math.inf, np.zeros_like(q)
     grad = np.asarray(grad, dtype=np.float64)
     p = p + 0.5 * eps * grad
     return q, p, float(logp), grad

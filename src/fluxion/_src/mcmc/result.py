@@ -81,6 +81,13 @@ class SampleResult:
     warnings : list of str
         The convergence warnings of the run (R-hat, ESS, divergences, ...), in the order they
         were raised; empty when none (or when they were not checked).
+    log_likelihood : dict of str to ndarray
+        For a model with observed variables (a conditioned joint distribution): each observed
+        variable's pointwise log-likelihood at every draw, shape ``(chain, draw, *batch)``;
+        empty otherwise. ``to_arviz()`` puts it in the ``log_likelihood`` group (``az.loo``).
+    observed_data : dict of str to ndarray
+        The observed variables' data (``to_arviz()``'s ``observed_data`` group); empty
+        otherwise.
 
     Notes
     -----
@@ -120,6 +127,8 @@ class SampleResult:
         self.potential = potential if compiled == "chain" else None
         self.compiled_reason = compiled_reason
         self.warnings = list(warnings) if warnings is not None else []
+        self.log_likelihood: dict = {}
+        self.observed_data: dict = {}
 
     @property
     def num_divergences(self) -> int:
@@ -165,8 +174,22 @@ class SampleResult:
             return type(table)(new, index=table.index, columns=names)
         return type(table)(rows, names, new)
 
-    def to_arviz(self) -> Any:
-        """An ``arviz.InferenceData`` with the posterior and the sample stats."""
+    def to_arviz(self, posterior_predictive: dict | None = None) -> Any:
+        """An ``arviz.InferenceData`` with the posterior and the sample stats, and, for a
+        model with observed variables, the ``log_likelihood`` and ``observed_data`` groups
+        (so ``arviz.loo`` and ``arviz.waic`` work).
+
+        Parameters
+        ----------
+        posterior_predictive : dict, optional
+            Name -> draws of shape ``(chain, draw, *shape)``, e.g. from
+            ``fluxion.infer.Predictive(model, result)(seed)``: the ``posterior_predictive``
+            group.
+
+        Returns
+        -------
+        arviz.InferenceData
+        """
         try:
             import arviz
         except ImportError:
@@ -177,7 +200,21 @@ class SampleResult:
             ("diverging" if k == "divergent" else "lp" if k == "log_density" else k): v
             for k, v in self.stats.items()
         }
-        return arviz.from_dict(posterior=self.draws, sample_stats=stats)
+        groups: dict[str, Any] = {"posterior": self.draws, "sample_stats": stats}
+        if self.log_likelihood:
+            groups["log_likelihood"] = self.log_likelihood
+        if self.observed_data:
+            groups["observed_data"] = {k: np.asarray(v) for k, v in self.observed_data.items()}
+        if posterior_predictive is not None:
+            if not isinstance(posterior_predictive, dict):
+                raise TypeError(
+                    "to_arviz: expected posterior_predictive as a dict of name -> draws of "
+                    f"shape (chain, draw, *shape), got {type(posterior_predictive).__name__}"
+                )
+            groups["posterior_predictive"] = {
+                k: np.asarray(v) for k, v in posterior_predictive.items()
+            }
+        return arviz.from_dict(**groups)
 
     # ---------------------------------------------------------------------------------------------
     # emcee's conventions

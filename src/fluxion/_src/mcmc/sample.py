@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..config import PerformanceWarning, SamplingWarning
-from ..infer.model import UnconstrainedModel
+from ..infer.model import UnconstrainedModel, pointwise_log_likelihood, resolve_model
 from .adaptation import DualAveraging, NutpieAdaptation, WindowedAdaptation
 from .ensemble import EnsembleState, check_walkers, stretch_step
 from .hmc import MAX_DELTA_ENERGY, HMCState, Metric, hmc_step, init_state, nuts_step
@@ -79,7 +79,7 @@ _DEFAULT_TARGET = {"nuts": 0.8, "hmc": 0.8, "rwm": 0.234, "mala": 0.574}
 
 def sample(
     log_prob: Callable,
-    init: Any,
+    init: Any = None,
     *,
     constraints: Any = None,
     kernel: str = "nuts",
@@ -105,17 +105,24 @@ def sample(
     save_dir: str | os.PathLike | None = None,
     resume: bool = False,
     checkpoint_every: float = 10.0,
+    log_likelihood: bool = True,
 ) -> SampleResult:
     """Sample a posterior with NUTS (default), HMC, MALA, random-walk Metropolis, slice
     sampling or the ensemble sampler, with warm-up adaptation.
 
     Parameters
     ----------
-    log_prob : callable
-        ``log_prob(params) -> scalar`` log density (up to a constant) of a parameter pytree.
-    init : pytree
+    log_prob : callable or model
+        ``log_prob(params) -> scalar`` log density (up to a constant) of a parameter pytree;
+        or a model that describes itself (``__fluxion_model__``), such as a conditioned joint
+        distribution ``fluxion.distributions.JointDistributionNamed(...).condition(y=data)``:
+        its free variables are the parameters, with their start values and constraints (each
+        distribution's ``default_bijector``) taken from the model, and the observed variables'
+        pointwise log-likelihood is recorded (``result.log_likelihood``, ``to_arviz()``).
+    init : pytree, optional
         Initial values (constrained space); every chain starts from them, jittered by
-        ``init_jitter`` (uniform noise of that width in the unconstrained space).
+        ``init_jitter`` (uniform noise of that width in the unconstrained space). Required
+        with a callable; with a model, a dict by name overriding some of its start values.
     constraints : dict, pytree or spec, optional
         Constraints matched to parameters by name: a dict naming only the constrained
         parameters (``{"sigma": "positive"}``; nested dicts mirror ``init``, or dotted names
@@ -189,6 +196,9 @@ def sample(
         the draws equal those of an uninterrupted run with the same seed.
     checkpoint_every : float
         At most this many seconds between a chain's checkpoints (and rewrites of the draws).
+    log_likelihood : bool
+        For a model with observed variables: record their pointwise log-likelihood at every
+        draw (``result.log_likelihood``, for ``arviz.loo``; default). False skips it.
 
     Returns
     -------
@@ -261,6 +271,7 @@ def sample(
     if save_dir is not None:
         check_output_dir(os.fspath(save_dir), "sample")  # before any work is done
     start = time.perf_counter()
+    log_prob, init, constraints, spec = resolve_model("sample", log_prob, init, constraints)
     model = UnconstrainedModel(log_prob, init, constraints, jit=jit, who="sample")
     if inverse_metric is not None:
         inverse_metric = _check_inverse_metric(inverse_metric, model.dim, metric)
@@ -362,6 +373,10 @@ def sample(
             _save_after_failure(store, runners, partial, err)
         raise
     result = _result(args, runners, start)
+    if spec is not None:  # a model: the observed variables' pointwise log-likelihood
+        if log_likelihood:
+            result.log_likelihood = pointwise_log_likelihood(spec, result.draws)
+        result.observed_data = dict(spec.observed)
     result.warnings = _check(result, max_depth)
     if store is not None:
         store.write_draws(result)

@@ -19,7 +19,7 @@ import numpy as np
 from ..api import hessian as _hessian
 from ..api import jacfwd as _jacfwd
 from ..api import value_and_grad as _value_and_grad
-from ..infer.model import UnconstrainedModel
+from ..infer.model import UnconstrainedModel, resolve_model
 from ..tree_util import tree_map
 from .scipy_bridge import _float_leaf, minimize
 
@@ -124,7 +124,7 @@ class LaplaceResult:
 
 def laplace(
     log_prob: Callable,
-    x0: Any,
+    x0: Any = None,
     args: tuple = (),
     *,
     constraints: Any = None,
@@ -137,10 +137,13 @@ def laplace(
 
     Parameters
     ----------
-    log_prob : callable
-        ``log_prob(x, *args) -> scalar``, an (unnormalized) log density of a parameter pytree.
-    x0 : pytree
+    log_prob : callable or model
+        ``log_prob(x, *args) -> scalar``, an (unnormalized) log density of a parameter pytree;
+        or a model (``__fluxion_model__``, e.g. a conditioned joint distribution), whose free
+        variables, start values and constraints are then used.
+    x0 : pytree, optional
         Starting point for the mode search, in the parameters' own (constrained) space.
+        Required with a callable; with a model, a dict by name overriding its start values.
     args : tuple, optional
         Extra arguments of ``log_prob``.
     constraints : dict, pytree or spec, optional
@@ -188,6 +191,7 @@ def laplace(
     >>> fit.mean.round(8).tolist(), np.diag(fit.covariance).round(8).tolist()
     ([1.0, 1.0], [4.0, 4.0])
     """
+    log_prob, x0, constraints, _ = resolve_model("laplace", log_prob, x0, constraints)
     if not callable(log_prob):
         raise TypeError(f"laplace: expected a callable log_prob, got {type(log_prob).__name__}")
     if not isinstance(args, tuple):

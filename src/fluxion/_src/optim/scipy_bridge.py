@@ -23,7 +23,7 @@ from ..api import jacfwd as _jacfwd
 from ..api import jacrev as _jacrev
 from ..api import value_and_grad as _value_and_grad
 from ..core import aval_of
-from ..infer.model import UnconstrainedModel, is_constraint_spec
+from ..infer.model import UnconstrainedModel, is_constraint_spec, model_spec
 from ..jit import jit as _jit
 from ..numpy import core as fnp
 from ..tree_util import ravel_pytree, tree_flatten, tree_map, tree_structure, tree_unflatten
@@ -550,6 +550,31 @@ def _is_scipy_constraint(c: Any) -> bool:
     return isinstance(c, dict) and callable(c.get("fun"))
 
 
+def _model_objective(spec: Any, x0: Any, constraints: Any) -> tuple[Callable, dict, dict]:
+    """A model's negative log density, start values and constraints (the user's ``x0`` and
+    ``constraints`` override them by name)."""
+    from ..infer.model import resolve_model
+
+    log_prob, start, specs, _ = resolve_model(
+        "minimize", _SpecModel(spec), x0, None if constraints == () else constraints
+    )
+
+    def neg_log_prob(params: Any) -> Any:
+        return -log_prob(params)
+
+    return neg_log_prob, start, specs
+
+
+class _SpecModel:
+    """A spec already in hand, seen as a model again (``resolve_model`` takes models)."""
+
+    def __init__(self, spec: Any) -> None:
+        self.spec = spec
+
+    def __fluxion_model__(self) -> Any:
+        return self.spec
+
+
 def _names_parameters(constraints: Any) -> bool:
     """Whether ``constraints`` constrains parameters by name (fluxion's form, shared with
     ``sample`` and ``laplace``: ``{"sigma": "positive"}``) rather than listing SciPy's
@@ -637,7 +662,7 @@ def _minimize_unconstrained(
 
 def minimize(
     fun: Callable,
-    x0: Any,
+    x0: Any = None,
     args: tuple = (),
     *,
     method: str | Callable | None = None,
@@ -660,9 +685,13 @@ def minimize(
 
     Parameters
     ----------
-    fun : callable
+    fun : callable or model
         ``fun(x, *args) -> scalar`` written with ``fluxion.numpy``; ``x`` has the structure of
-        ``x0``. With ``has_aux=True`` it returns ``(scalar, aux)``.
+        ``x0``. With ``has_aux=True`` it returns ``(scalar, aux)``. Or a model
+        (``__fluxion_model__``, e.g. a conditioned joint distribution): then its negative log
+        density is minimized over its free variables (the MAP), from the model's start values
+        (``x0``, a dict by name, overrides some) under its constraints (each variable's
+        ``default_bijector``; ``constraints``, a dict by name, overrides some).
     x0 : pytree
         Starting point: an array, or a dict / tuple / dataclass ... of arrays and scalars.
         Integer leaves are converted to float64 (an integer start is almost always a typo for a
@@ -760,6 +789,14 @@ def minimize(
     """
     import scipy.optimize as so
 
+    spec = model_spec(fun)
+    if spec is not None:
+        fun, x0, constraints = _model_objective(spec, x0, constraints)
+    elif x0 is None:
+        raise TypeError(
+            "minimize: expected x0, the starting point (e.g. x0={'a': 0.0}); a conditioned "
+            "joint distribution (model.condition(y=data)) brings its own"
+        )
     if hess not in (None, True, False):
         raise TypeError(f"minimize: expected hess to be None, True or False, got {hess!r}")
     if _names_parameters(constraints):
