@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -122,6 +123,50 @@ def _numba_solve(eqn: Any) -> str | None:
     """A 2-D matrix and a 1-D or 2-D right-hand side only (numba's np.linalg)."""
     a, b = _in_avals(eqn)
     return "np.linalg.solve({0}, {1})" if a.ndim == 2 and b.ndim in (1, 2) else None
+
+
+# Cholesky and triangular solves: the kernels of ``linalg_kernels`` (imported by the generated
+# module, see ``linalg_prelude``), batched over the leading dimensions; NaN for a matrix that is
+# not positive definite
+LINALG_KERNELS = {"_fx_cholesky_nd": "cholesky_nd", "_fx_triangular_solve_nd": "triangular_solve_nd"}
+
+
+@lowering.register("numba", "cholesky")
+def _numba_cholesky(eqn: Any) -> str | None:
+    """float64 stacks of matrices."""
+    return "_fx_cholesky_nd({0})" if _in_avals(eqn)[0].dtype == np.float64 else None
+
+
+@lowering.register("numba", "triangular_solve")
+def _numba_triangular_solve(eqn: Any) -> str | None:
+    """float64 stacks; leading dimensions of ``a`` and ``b`` broadcast first."""
+    a, b = _in_avals(eqn)
+    if a.dtype != np.float64 or b.dtype != np.float64:
+        return None
+    out = tuple(eqn.outs[0].aval.shape)
+    n = a.shape[-1]
+    ops = []
+    for k, (aval, shape) in enumerate(((a, out[:-2] + (n, n)), (b, out))):
+        ops.append(f"{{{k}}}" if tuple(aval.shape) == shape else
+                   f"np.broadcast_to({{{k}}}, {shape!r})")
+    p = eqn.params
+    flags = f"{bool(p['lower'])}, {bool(p['transpose_a'])}, {bool(p['unit_diagonal'])}"
+    return f"_fx_triangular_solve_nd({ops[0]}, {ops[1]}, {flags})"
+
+
+def linalg_prelude(source: str) -> str:
+    """The import of the linear-algebra kernels that generated ``source`` calls ("" if none),
+    with the kernels' digest: numba's cache of a kernel does not notice a changed callee, so
+    a change to ``linalg_kernels.py`` must give a new module."""
+    used = [n for n in sorted(LINALG_KERNELS) if re.search(rf"\b{n}\(", source)]
+    if not used:
+        return ""
+    from . import linalg_kernels
+    from .cache import digest_of
+
+    names = ", ".join(f"{LINALG_KERNELS[n]} as {n}" for n in used)
+    return (f"# linalg_kernels {digest_of(linalg_kernels.__file__)}\n"
+            f"from fluxion._src.codegen.linalg_kernels import {names}\n\n\n")
 
 
 @lowering.register("numba", "cumsum")
