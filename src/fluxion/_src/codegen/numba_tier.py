@@ -128,7 +128,10 @@ def _numba_solve(eqn: Any) -> str | None:
 # Cholesky and triangular solves: the kernels of ``linalg_kernels`` (imported by the generated
 # module, see ``linalg_prelude``), batched over the leading dimensions; NaN for a matrix that is
 # not positive definite
-LINALG_KERNELS = {"_fx_cholesky_nd": "cholesky_nd", "_fx_triangular_solve_nd": "triangular_solve_nd"}
+LINALG_KERNELS = {
+    "_fx_cholesky_nd": "cholesky_nd",
+    "_fx_triangular_solve_nd": "triangular_solve_nd",
+}
 
 
 @lowering.register("numba", "cholesky")
