@@ -41,6 +41,10 @@ _JIT = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": Fal
 
 # From this order on, the factorization calls LAPACK (measured: the loops win below ~24)
 LAPACK_MIN_N = 24
+# Triangular solves with many right-hand sides run in blocks of this many rows (see
+# triangular_solve_into)
+TRSM_BLOCK = 32
+TRSM_MIN_RHS = 8
 
 
 @numba.njit(**_JIT)
@@ -106,6 +110,29 @@ def cholesky_into(src, s, dst, d, n):
 
 
 @numba.njit(**_JIT)
+def _substitute(a, ao, out, oo, n, k, r_stride, c_stride, forward, unit, i0, i1):
+    # rows i0..i1 of X, given the rows already solved outside the block subtracted:
+    # x_i = (x_i - sum_j op(A)_ij x_j) / op(A)_ii over the block's solved rows j
+    for step in range(i1 - i0):
+        i = i0 + step if forward else i1 - 1 - step
+        xi = oo + i * k
+        if forward:
+            lo, hi = i0, i
+        else:
+            lo, hi = i + 1, i1
+        for j in range(lo, hi):
+            aij = a[ao + i * r_stride + j * c_stride]
+            if aij != 0.0:
+                xj = oo + j * k
+                for c in range(k):
+                    out[xi + c] -= aij * out[xj + c]
+        if not unit:
+            inv = 1.0 / a[ao + i * (n + 1)]
+            for c in range(k):
+                out[xi + c] *= inv
+
+
+@numba.njit(**_JIT)
 def triangular_solve_into(a, ao, b, bo, out, oo, n, k, lower, trans, unit):
     """``X = op(A)^-1 B`` for one triangular ``A`` (``op(A) = A^T`` when ``trans``).
 
@@ -126,8 +153,12 @@ def triangular_solve_into(a, ao, b, bo, out, oo, n, k, lower, trans, unit):
 
     Notes
     -----
-    A zero on the diagonal gives infinities and NaNs (IEEE division), as SciPy's
-    ``solve_triangular`` raises for; compiled code does not raise.
+    Blocked (LAPACK's ``trsm`` scheme) once there are ``TRSM_MIN_RHS`` right-hand sides or
+    more and ``n > TRSM_BLOCK``: for each block of ``TRSM_BLOCK`` rows, the rows already
+    solved are subtracted by one matrix product (BLAS ``gemm`` through ``np.dot``:
+    ``X_blk -= op(A)_blk,solved X_solved``), then the block is solved by substitution. A
+    zero on the diagonal gives infinities and NaNs (IEEE division), where SciPy's
+    ``solve_triangular`` raises; compiled code does not raise.
     """
     # op(A)_ij = A_ji when trans; op(A) is lower triangular when lower != trans
     if trans:
@@ -135,26 +166,29 @@ def triangular_solve_into(a, ao, b, bo, out, oo, n, k, lower, trans, unit):
     else:
         r_stride, c_stride = n, 1
     forward = lower != trans
-    for step in range(n):
-        i = step if forward else n - 1 - step
-        xi = oo + i * k
-        for c in range(k):
-            out[xi + c] = b[bo + i * k + c]
-        # x_i = (b_i - sum_j op(A)_ij x_j) / op(A)_ii over the solved rows j
+    if not (out is b and oo == bo):
+        for i in range(n * k):
+            out[oo + i] = b[bo + i]
+    nb = TRSM_BLOCK if (k >= TRSM_MIN_RHS and n > TRSM_BLOCK) else max(n, 1)
+    for q in range((n + nb - 1) // nb):
         if forward:
-            lo, hi = 0, i
+            i0 = q * nb
+            i1 = min(i0 + nb, n)
+            c0, c1 = 0, i0
         else:
-            lo, hi = i + 1, n
-        for j in range(lo, hi):
-            aij = a[ao + i * r_stride + j * c_stride]
-            if aij != 0.0:
-                xj = oo + j * k
-                for c in range(k):
-                    out[xi + c] -= aij * out[xj + c]
-        if not unit:
-            inv = 1.0 / a[ao + i * (n + 1)]
-            for c in range(k):
-                out[xi + c] *= inv
+            i1 = n - q * nb
+            i0 = max(i1 - nb, 0)
+            c0, c1 = i1, n
+        if c1 > c0:
+            blk = np.empty((i1 - i0, c1 - c0))
+            for r in range(i0, i1):
+                for c in range(c0, c1):
+                    blk[r - i0, c - c0] = a[ao + r * r_stride + c * c_stride]
+            solved = out[oo + c0 * k : oo + c1 * k].reshape((c1 - c0, k))
+            update = np.dot(blk, solved).ravel()
+            for t in range((i1 - i0) * k):
+                out[oo + i0 * k + t] -= update[t]
+        _substitute(a, ao, out, oo, n, k, r_stride, c_stride, forward, unit, i0, i1)
 
 
 @numba.njit(**_JIT)
