@@ -99,6 +99,9 @@ def cholesky_into(src, s, dst, d, n):
             flat = chol.ravel()
             for i in range(n * n):
                 out[i] = flat[i]
+            for i in range(n):  # LAPACK lets a NaN through: a NaN pivot fails, as in the loops
+                if not out[i * (n + 1)] > 0.0:
+                    ok = False
         except Exception:  # noqa: BLE001  (numba raises LinAlgError: not positive definite)
             ok = False
     else:
