@@ -100,3 +100,24 @@ def test_eager_gradient_agrees_with_central_differences_across_the_split():
     eps = 1e-6
     fd = (sc.i0e(x + eps) + sc.i1e(x + eps) - sc.i0e(x - eps) - sc.i1e(x - eps)) / (2 * eps)
     np.testing.assert_allclose(g, fd, rtol=1e-7)
+
+
+def test_von_mises_log_density_encodes_for_the_compiled_nuts():
+    # its normalizer log(2 pi i0e(kappa)) + kappa kept it off the tape before i0e had a formula
+    import fluxion.distributions as fd
+    import fluxion.scipy.stats as fst
+    from fluxion._src.codegen import tape
+
+    data = np.array([0.4, 1.3, -2.2])
+
+    def by_stats(p):
+        return fnp.sum(fst.vonmises.logpdf(data, fnp.exp(p[0]), loc=p[1]))
+
+    def by_distribution(p):
+        return fnp.sum(fd.VonMises(p[1], fnp.exp(p[0])).log_prob(data))
+
+    theta = np.array([0.3, 0.1])
+    for fn in (by_stats, by_distribution):
+        for f in (fn, fluxion.grad(fn)):
+            encoded, why = tape.encode(fluxion.jit(f, tier=0).lower(theta).graph)
+            assert encoded is not None, why
