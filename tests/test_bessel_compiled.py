@@ -121,3 +121,62 @@ def test_von_mises_log_density_encodes_for_the_compiled_nuts():
         for f in (fn, fluxion.grad(fn)):
             encoded, why = tape.encode(fluxion.jit(f, tier=0).lower(theta).graph)
             assert encoded is not None, why
+
+
+# --------------------------------------------------------------------------------------------
+# ive of integer order (Skellam's log-mass)
+# --------------------------------------------------------------------------------------------
+
+IVE_X = np.array([1e-300, 1e-10, 1e-3, 0.5, 2.0, 7.9, 8.1, 20.0, 39.9, 40.1, 100.0, 700.0, 5e3,
+                  1e6, -0.7, -3.0, -50.0, 0.0, np.inf])
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 5, 8, 15, 30, -1, -4])
+def test_ive_integer_formula_matches_scipy(n):
+    from fluxion._src.prims.special_more import ive_integer_scalar
+
+    for x in IVE_X:
+        want = sc.ive(n, x)
+        got = ive_integer_scalar(float(n), float(x))
+        # SciPy's own error reaches ~1e-13 at tiny x and order 15 (checked against mpmath)
+        if np.isnan(want):  # SciPy: ive(v, inf) is NaN
+            assert np.isnan(got), (n, x)
+            continue
+        assert abs(got - want) <= 1e-13 * abs(want) or (want == 0 and got == 0), (n, x)
+    assert np.isnan(ive_integer_scalar(2.0, float("nan")))
+
+
+def test_ive_lowers_for_constant_integer_orders_only():
+    from fluxion._src.codegen import tape, tier1
+
+    x = np.array([0.5, 3.0, 45.0])
+    integer = fluxion.jit(lambda t: fnp.sum(fsp.ive(np.array([2.0, 0.0, 7.0]), t)), tier=0)
+    graph = integer.lower(x).graph
+    assert tier1.lowerable(graph) == [] and tape.encode(graph)[0] is not None
+    for order in (np.array([2.5, 0.0, 7.0]),):  # a non-integer order stays on tier 0
+        graph = fluxion.jit(lambda t, v=order: fnp.sum(fsp.ive(v, t)), tier=0).lower(x).graph
+        assert tier1.lowerable(graph) == ["ive"]
+        encoded, why = tape.encode(graph)
+        assert encoded is None and "ive" in why
+    # an order passed at run time is not a constant: not lowered either
+    graph = fluxion.jit(lambda v, t: fnp.sum(fsp.ive(v, t)), tier=0).lower(
+        np.array([2.0, 0.0, 7.0]), x).graph
+    assert tier1.lowerable(graph) == ["ive"]
+
+
+def test_ive_integer_order_tier1_values_and_gradients():
+    from fluxion._src.codegen import tier1
+
+    orders = np.array([[0.0], [1.0], [3.0], [-6.0]])
+    x = np.array([-45.0, -2.0, 0.3, 7.5, 8.5, 39.0, 41.0, 300.0])
+
+    def f(t):
+        return fnp.sum(fnp.cos(t) * fsp.ive(orders, t))
+
+    vg = fluxion.value_and_grad(f)
+    want_v, want_g = vg(x)
+    graph = fluxion.jit(vg, tier=0).lower(x).graph
+    assert tier1.lowerable(graph) == []
+    v, g = tier1.compile_numba(graph, "ive_test").fn(x)
+    assert v == pytest.approx(want_v, rel=1e-13)
+    np.testing.assert_allclose(g, want_g, rtol=1e-12, atol=1e-300)
