@@ -26,7 +26,9 @@ Usage
     python benchmarks/gp_linalg.py --quick    # shorter timing loops
 
 Timing: garbage collection off, loops of about ``--target`` seconds, the median over
-``--repeats`` repeats of the per-call time.
+``--repeats`` repeats of the per-call time. BLAS runs on one thread (``OPENBLAS_NUM_THREADS``
+and friends default to 1 here, before NumPy loads): on a small shared machine threaded BLAS
+oversubscribed the cores and made SciPy's n = 200 row 60x slower, noise rather than a result.
 """
 
 from __future__ import annotations
@@ -34,12 +36,16 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
+import os
 import statistics
 import time
 from collections.abc import Callable
 
-import numpy as np
-import scipy.linalg
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
+import scipy.linalg  # noqa: E402
 
 RTOL = 1e-8
 JITTER = 1e-6

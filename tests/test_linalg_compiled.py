@@ -99,7 +99,7 @@ def test_cholesky_kernel_gives_nan_for_a_matrix_that_is_not_positive_definite(n)
 @pytest.mark.parametrize("trans", [False, True])
 @pytest.mark.parametrize("unit", [False, True])
 def test_triangular_solve_kernel_matches_scipy(n, k, lower, trans, unit):
-    # (40, 12) and (65, 33) take the blocked path (k >= 8, n > 32)
+    # (40, 12) and (65, 33) take the blocked path (k >= 8, n > 16)
     from fluxion._src.codegen.linalg_kernels import triangular_solve_nd
 
     a = np.stack([_triangular(n, lower) for _ in range(2)])

@@ -43,7 +43,7 @@ _JIT = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": Fal
 LAPACK_MIN_N = 24
 # Triangular solves with many right-hand sides run in blocks of this many rows (see
 # triangular_solve_into)
-TRSM_BLOCK = 32
+TRSM_BLOCK = 16
 TRSM_MIN_RHS = 8
 
 
