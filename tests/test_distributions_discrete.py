@@ -802,12 +802,7 @@ _FAMILY_LOG_PROBS = {
     "Skellam": lambda p, a: fd.Skellam(fluxion.numpy.exp(a), 2 * p).log_prob(
         np.array([-2.0, 0.0, 3.0])),
 }
-# the modified Bessel function ive (Skellam's log-mass) is a primitive without a scalar
-# formula: the tape machine has no opcode for it (fluxion/_src/codegen/tape.py)
-_NOT_ON_TAPE = {"Skellam": "primitive ive has no tape-machine lowering"}
-
-
-@pytest.mark.parametrize("name", sorted(set(_FAMILY_LOG_PROBS) - set(_NOT_ON_TAPE)))
+@pytest.mark.parametrize("name", sorted(_FAMILY_LOG_PROBS))
 def test_every_family_log_prob_and_gradient_encode_for_the_compiled_nuts(name):
     from fluxion._src.codegen import tape
 
@@ -824,15 +819,31 @@ def test_every_family_log_prob_and_gradient_encode_for_the_compiled_nuts(name):
         assert encoded is not None, f"{name}: {why}"
 
 
-def test_skellam_does_not_encode_for_the_tape_because_of_ive():
-    # kept strict: when ive gets a tape lowering this fails, and Skellam joins the list above
-    from fluxion._src.codegen import tape
+def test_skellam_runs_compiled_through_the_integer_order_formula_of_ive(compiled_nuts_cache):
+    # ive(|k|, 2 sqrt(mu1 mu2)) with integer data k: the tape machine and tier 1 run its scalar
+    # formula (prims/special_more.ive_integer_scalar); values and gradients equal eager
+    from fluxion._src.codegen import tape, tier1
 
     def fn(theta):
         return fluxion.numpy.sum(_FAMILY_LOG_PROBS["Skellam"](0.3, theta[0]))
 
-    encoded, why = tape.encode(fluxion.jit(fn, tier=0).lower(np.array([0.1])).graph)
-    assert encoded is None and "ive" in why
+    theta = np.array([0.1])
+    vg = fluxion.value_and_grad(fn)
+    want_v, want_g = vg(theta)
+    graph = fluxion.jit(vg, tier=0).lower(theta).graph
+    assert tier1.lowerable(graph) == []
+    encoded, why = tape.encode(graph)
+    assert encoded is not None, why
+    old = fluxion.config.cache_dir
+    fluxion.config.update("cache_dir", compiled_nuts_cache)
+    try:
+        results = {"tape": tape.run(encoded, tape.load_machine(), theta),
+                   "tier 1": tier1.compile_numba(graph, "skellam").fn(theta)}
+    finally:
+        fluxion.config.update("cache_dir", old)
+    for name, (v, g) in results.items():
+        assert v == pytest.approx(want_v, rel=1e-13), name
+        np.testing.assert_allclose(g, want_g, rtol=1e-12, err_msg=name)
 
 
 @pytest.mark.slow  # the compiled NUTS core compiles once per session (about a minute)

@@ -336,8 +336,6 @@ def test_random_walk_and_ar1_encode_for_the_compiled_nuts():
     _encodes(_series_model, np.array([0.3, 0.2]))
 
 
-@pytest.mark.xfail(strict=True, reason="the tape machine has no cholesky / triangular_solve "
-                   "instruction (codegen/lowering.py: 'no tape instruction yet')")
 def test_gp_log_marginal_likelihood_encodes_for_the_compiled_nuts():
     x = np.linspace(0.0, 3.0, 6)[:, None]
     y = np.sin(x[:, 0])

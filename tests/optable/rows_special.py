@@ -60,6 +60,9 @@ ROWS = [
     _row("entr", fs.entr, sc.entr, _uniform(0.2, 3.0), (sp.entr_p,)),
     _row("i0e", fs.i0e, sc.i0e, _uniform(0.2, 3.0), (sp.i0e_p,)),
     _row("i1e", fs.i1e, sc.i1e, _uniform(0.2, 3.0), (sp.i1e_p,)),
+    # both signs and both sides of the Chebyshev split at |x| = 8 (the compiled formulas)
+    _row("i0e-signed-across-8", fs.i0e, sc.i0e, _uniform(-12.0, 12.0), (sp.i0e_p,)),
+    _row("i1e-signed-across-8", fs.i1e, sc.i1e, _uniform(-12.0, 12.0), (sp.i1e_p,)),
     _row("sinc", sp.sinc, np.sinc, _uniform(-2.0, 2.0), (sp.sinc_p,)),
     _row("xlogy", fs.xlogy, sc.xlogy, _uniform2(-2.0, 2.0, 0.5, 3.0), (sp.xlogy_p,)),
     _row("xlog1py", fs.xlog1py, sc.xlog1py, _uniform2(-2.0, 2.0, -0.5, 3.0), (sp.xlog1py_p,)),

@@ -38,6 +38,7 @@ def _riemann_args(rng: np.random.Generator) -> tuple:
 _row = row_maker("sm-")
 
 _V = 1.7  # a non-integer Bessel order
+_INT_V = np.array([0.0, 1.0, -2.0, 5.0])  # integer orders, broadcast along the last axis
 _NEG_V = -0.6
 
 ROWS = [
@@ -55,6 +56,10 @@ ROWS = [
     _row("iv-neg-order", _fixed(fs.iv, _NEG_V), _fixed(sc.iv, _NEG_V), _uniform(0.2, 4.0),
          (sm.iv_p,)),
     _row("ive", _fixed(fs.ive, _V), _fixed(sc.ive, _V), _uniform(0.2, 4.0), (sm.ive_p,)),
+    # constant integer orders (Skellam's): tier 1 and the tape run ive's integer-order formula,
+    # here with negative orders and arguments, on both sides of the asymptotic switch at 40
+    _row("ive-integer-orders", _fixed(fs.ive, _INT_V), _fixed(sc.ive, _INT_V),
+         _uniform(-60.0, 60.0), (sm.ive_p,)),
     _row("kv", _fixed(fs.kv, _V), _fixed(sc.kv, _V), _uniform(0.3, 4.0), (sm.kv_p,)),
     _row("kve", _fixed(fs.kve, _V), _fixed(sc.kve, _V), _uniform(0.3, 4.0), (sm.kve_p,)),
     _row("jv", _fixed(fs.jv, _V), _fixed(sc.jv, _V), _uniform(0.2, 8.0), (sm.jv_p,)),

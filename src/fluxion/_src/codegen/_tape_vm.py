@@ -27,6 +27,7 @@ import numpy as np
 from fluxion_nutscore_CORE import as_voidptr
 from numba import types
 
+from fluxion._src.codegen.linalg_kernels import cholesky_into, triangular_solve_into
 from fluxion._src.codegen.tape import BINARY, HEADER, OPCODES, REDUCTIONS, UNARY, WIDTH
 
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
@@ -46,6 +47,8 @@ OP_COPY = OPCODES.index("copy")
 OP_SOLVE = OPCODES.index("solve")
 OP_INV = OPCODES.index("inv")
 OP_SLOGDET = OPCODES.index("slogdet")
+OP_CHOLESKY = OPCODES.index("cholesky")
+OP_TRSOLVE = OPCODES.index("trsolve")
 
 H_CODE, H_NCODE, H_MEM, H_NMEM, H_MAPS, H_NMAPS, H_Q, H_DIM, H_VALUE, H_GRAD = (
     HEADER.index(k)
@@ -311,6 +314,20 @@ def run_tape(code, n_code, mem, maps):
                 total += math.log(abs(d))
             mem[sign_out] = parity
             mem[logdet_out] = total
+        elif op == OP_CHOLESKY:  # a stack of lower factors; NaN where not positive definite
+            out, a, n, count = code[b + 1], code[b + 2], code[b + 3], code[b + 4]
+            for m in range(count):
+                cholesky_into(mem, a + m * n * n, mem, out + m * n * n, n)
+        elif op == OP_TRSOLVE:  # op(A)^-1 B over a stack; flags: lower | trans << 1 | unit << 2
+            out, a, y, n, nrhs, count, flags = (
+                code[b + 1], code[b + 2], code[b + 3], code[b + 4], code[b + 5], code[b + 6],
+                code[b + 7],
+            )
+            for m in range(count):
+                triangular_solve_into(
+                    mem, a + m * n * n, mem, y + m * n * nrhs, mem, out + m * n * nrhs, n, nrhs,
+                    (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0,
+                )
     return True
 
 

@@ -339,7 +339,7 @@ def _is_two(a: Any) -> bool:
 
 def _small_lines(eqn: Any, ins: list[str], outs: list[str]) -> list[str]:
     """Numba lines for an operation on small values (outside the loops)."""
-    from .numba_tier import _lowering, _scatter_lines, index_spec
+    from .numba_tier import _lowering, _points_lines, _scatter_lines, index_spec
 
     low = _lowering(eqn)
     if low is None:
@@ -352,6 +352,8 @@ def _small_lines(eqn: Any, ins: list[str], outs: list[str]) -> list[str]:
         ]
     if low == "IDX":
         return [f"    {outs[0]} = {ins[0]}[{_index_source(index_spec(eqn), ins[1:])}]"]
+    if low == "POINTS":
+        return _points_lines(outs[0], eqn, ins)
     if low == "SCATTER":
         return _scatter_lines(outs[0], eqn, ins)
     return [f"    {', '.join(outs)} = {low.format(*ins)}"]

@@ -255,7 +255,7 @@ DTYPE_LIMITS["tape"] = (
 
 # SciPy functions numba has no implementation of (tier 0 calls SciPy's ufunc).
 for _name in ("gamma", "beta", "betaln", "gammainc", "gammaincc", "erfinv", "erfcinv", "entr",
-              "i0e", "i1e", "polygamma"):
+              "polygamma"):
     for _backend in ("numba", "tape"):
         cannot_lower(_backend, _name, f"no numba implementation of scipy.special.{_name} yet "
                      "(tier 0 calls SciPy)")
@@ -268,11 +268,9 @@ for _name, _why in {
     "update": "functional index update is not lowered yet",
     "pad": "pad is not lowered yet",
     "roll": "roll is not lowered yet",
-    "cholesky": "numba's np.linalg.cholesky is not wired yet",
     "det": "det is not lowered yet (slogdet is)",
     "eigh": "eigh is not lowered yet",
     "einsum": "einsum is not lowered yet (matmul is)",
-    "triangular_solve": "triangular_solve is not lowered yet",
     "all": "all is not lowered yet",
     "any": "any is not lowered yet",
     "argmax": "argmax is not lowered yet",
@@ -294,11 +292,9 @@ for _name, _why in {
     "floor_divide": "not encoded yet",
     "update": "functional index update has no tape instruction",
     "pad": "pad has no tape instruction yet",
-    "cholesky": "no tape instruction yet",
     "det": "no tape instruction yet (slogdet has one)",
     "eigh": "no tape instruction",
     "einsum": "no tape instruction yet (matmul has one)",
-    "triangular_solve": "no tape instruction yet",
     "all": "no tape instruction yet",
     "any": "no tape instruction yet",
     "argmax": "integer results of a search have no tape instruction",
@@ -367,13 +363,32 @@ for _name in ("gammainc_da", "betainc_da", "betainc_db", "gammainc_daa", "betain
 
 # --- issue 14 (prims/special_more.py): SciPy functions numba has no implementation of; tier 0
 # calls SciPy. (The Box-Cox family, rel_entr, kl_div, huber, pseudo_huber: scalar formulas.)
-for _name in ("i0", "i1", "k0", "k1", "k0e", "k1e", "j0", "j1", "y0", "y1", "iv", "ive", "kv",
+for _name in ("i0", "i1", "k0", "k1", "k0e", "k1e", "j0", "j1", "y0", "y1", "iv", "kv",
               "kve", "jv", "yv", "zeta", "riemann_zeta", "expi", "exp1", "expn", "owens_t",
               "binom", "poch", "spence", "sici_si",
               "sici_ci", "fresnel_s", "fresnel_c", "hyp1f1", "hyp2f1"):
     for _backend in ("numba", "tape"):
         cannot_lower(_backend, _name, f"no numba implementation of scipy.special.{_name} yet "
                      "(tier 0 calls SciPy)")
+
+
+def integer_order(eqn: Any) -> bool:
+    """Whether the first operand of ``eqn`` (a Bessel order) is a constant of integers: the
+    compiled formula of ``ive`` (``prims/special_more.ive_integer_scalar``) covers those
+    only, so tier 1 and the tape lower ``ive`` just then (tier 0 calls SciPy otherwise)."""
+    import numpy as np
+
+    from ..ir.graph import Lit
+
+    order = eqn.inputs[0]
+    if type(order) is not Lit:
+        return False
+    values = np.asarray(order.val)
+    return values.dtype.kind in "iuf" and bool(np.all(np.isfinite(values))) and bool(
+        np.all(values == np.round(values))
+    )
+
+
 # --- issue 14 (Bessel order derivatives: prims/special_order.py via prims/special_more.py) ----
 for _kind in ("iv", "ive", "kv", "kve", "jv", "yv"):
     for _name in (f"{_kind}_dv", f"{_kind}_dvv"):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -124,6 +125,63 @@ def _numba_solve(eqn: Any) -> str | None:
     return "np.linalg.solve({0}, {1})" if a.ndim == 2 and b.ndim in (1, 2) else None
 
 
+# Cholesky and triangular solves: the kernels of ``linalg_kernels`` (imported by the generated
+# module, see ``linalg_prelude``), batched over the leading dimensions; NaN for a matrix that is
+# not positive definite
+LINALG_KERNELS = {
+    "_fx_cholesky_nd": "cholesky_nd",
+    "_fx_triangular_solve_nd": "triangular_solve_nd",
+}
+
+
+@lowering.register("numba", "cholesky")
+def _numba_cholesky(eqn: Any) -> str | None:
+    """float64 stacks of matrices."""
+    return "_fx_cholesky_nd({0})" if _in_avals(eqn)[0].dtype == np.float64 else None
+
+
+@lowering.register("numba", "triangular_solve")
+def _numba_triangular_solve(eqn: Any) -> str | None:
+    """float64 stacks; leading dimensions of ``a`` and ``b`` broadcast first."""
+    a, b = _in_avals(eqn)
+    if a.dtype != np.float64 or b.dtype != np.float64:
+        return None
+    out = tuple(eqn.outs[0].aval.shape)
+    n = a.shape[-1]
+    ops = []
+    for k, (aval, shape) in enumerate(((a, out[:-2] + (n, n)), (b, out))):
+        ops.append(f"{{{k}}}" if tuple(aval.shape) == shape else
+                   f"np.broadcast_to({{{k}}}, {shape!r})")
+    p = eqn.params
+    flags = f"{bool(p['lower'])}, {bool(p['transpose_a'])}, {bool(p['unit_diagonal'])}"
+    return f"_fx_triangular_solve_nd({ops[0]}, {ops[1]}, {flags})"
+
+
+def linalg_prelude(source: str) -> str:
+    """The import of the linear-algebra kernels that generated ``source`` calls ("" if none),
+    with the kernels' digest: numba's cache of a kernel does not notice a changed callee, so
+    a change to ``linalg_kernels.py`` must give a new module."""
+    used = [n for n in sorted(LINALG_KERNELS) if re.search(rf"\b{n}\(", source)]
+    if not used:
+        return ""
+    from . import linalg_kernels
+    from .cache import digest_of
+
+    names = ", ".join(f"{LINALG_KERNELS[n]} as {n}" for n in used)
+    return (f"# linalg_kernels {digest_of(linalg_kernels.__file__)}\n"
+            f"from fluxion._src.codegen.linalg_kernels import {names}\n\n\n")
+
+
+@lowering.register("numba", "ive")
+def _numba_ive(eqn: Any) -> str | None:
+    """A constant integer order only (the formula covers those; lowering.integer_order)."""
+    if eqn.params or not lowering.integer_order(eqn):
+        return None
+    if any(np.dtype(v.aval.dtype) != np.float64 for v in eqn.outs):
+        return None
+    return lowering.array_formula(eqn.prim)
+
+
 @lowering.register("numba", "cumsum")
 def _numba_cumsum(eqn: Any) -> str | None:
     """1-D arrays only."""
@@ -149,18 +207,35 @@ def _numba_reduce(eqn: Any) -> str | None:
     return None
 
 
+def _pointwise_arrays(eqn: Any, spec: tuple, ndim: int) -> bool:
+    """Whether ``spec`` indexes every axis of a rank-``ndim`` array with 1-D index arrays of
+    one length (``x[i, j]``: a diagonal, a list of points), which a loop over the points
+    lowers (numba's indexing takes one index array only)."""
+    if len(spec) != ndim or ndim < 2 or any(e[0] != "a" for e in spec):
+        return False
+    shapes = {tuple(eqn.inputs[1 + e[1]].aval.shape) for e in spec}
+    return len(shapes) == 1 and len(next(iter(shapes))) == 1
+
+
 @lowering.register("numba", "getitem")
 def _numba_getitem(eqn: Any) -> str | None:
-    """Static indices with at most one index array, no None or Ellipsis left."""
-    return "IDX" if _index_ok(index_spec(eqn)) else None
+    """Static indices with at most one index array, no None or Ellipsis left; or one 1-D
+    index array per axis (a loop over the points)."""
+    spec = index_spec(eqn)
+    if _index_ok(spec):
+        return "IDX"
+    return "POINTS" if _pointwise_arrays(eqn, spec, _in_avals(eqn)[0].ndim) else None
 
 
 @lowering.register("numba", "scatter_add")
 def _numba_scatter_add(eqn: Any) -> str | None:
-    """Static indices, or one 1-D index array into a 1-D target (accumulating loop)."""
+    """Static indices, one 1-D index array into a 1-D target, or one 1-D index array per axis
+    (accumulating loops)."""
     spec = index_spec(eqn)
     if not any(e[0] == "a" for e in spec):
         return "SCATTER" if _index_ok(spec) else None
+    if _pointwise_arrays(eqn, spec, len(eqn.params["shape"])):
+        return "SCATTER"
     # one 1-D index array into a 1-D target (x[idx] on a vector): an accumulating loop
     ok = spec == (("a", 0),) and len(eqn.params["shape"]) == 1 and _in_avals(eqn)[0].ndim == 1
     return "SCATTER" if ok else None
@@ -364,6 +439,9 @@ def generate_numba(graph: Graph, name: str) -> tuple[str, list]:
             continue
         if low == "IDX":
             expr = f"{ins[0]}[{_index_source(index_spec(eqn), ins[1:])}]"
+        elif low == "POINTS":  # x[i, j, ...] with 1-D index arrays: a loop over the points
+            body.extend(_points_lines(outs[0], eqn, ins))
+            continue
         elif low == "SCATTER":
             body.extend(_scatter_lines(outs[0], eqn, ins))
             continue
@@ -618,6 +696,13 @@ def _scatter_lines(out: str, eqn: Any, ins: list[str]) -> list[str]:
     shape, spec = eqn.params["shape"], index_spec(eqn)
     dtype = np.dtype(eqn.outs[0].aval.dtype).name
     lines = [f"    {out} = np.zeros({shape!r}, dtype=np.{dtype})"]
+    if len(spec) == len(shape) and len(spec) >= 2 and all(e[0] == "a" for e in spec):
+        # one index array per axis (the transpose of a diagonal gather): accumulate per point
+        arrays = [ins[1 + e[1]] for e in spec]
+        value = ins[0] if eqn.inputs[0].aval.ndim == 0 else f"{ins[0]}[_j]"
+        lines.append(f"    for _j in range({arrays[0]}.shape[0]):")
+        lines.append(f"        {out}[{', '.join(f'{a}[_j]' for a in arrays)}] += {value}")
+        return lines
     if any(e[0] == "a" for e in spec):
         # repeated indices must accumulate: an explicit loop over the index array
         idx = _index_source(spec, ins[1:])
@@ -626,6 +711,17 @@ def _scatter_lines(out: str, eqn: Any, ins: list[str]) -> list[str]:
         lines.append(f"        {out}[{idx.replace(arr, arr + '[_j]')}] += {ins[0]}[_j]")
         return lines
     return lines + _static_scatter(out, shape, spec, ins[0], eqn)
+
+
+def _points_lines(out: str, eqn: Any, ins: list[str]) -> list[str]:
+    """Lines computing ``out = x[i0, i1, ...]`` for 1-D index arrays of one length."""
+    arrays = [ins[1 + e[1]] for e in index_spec(eqn)]
+    dtype = np.dtype(eqn.outs[0].aval.dtype).name
+    return [
+        f"    {out} = np.empty({arrays[0]}.shape[0], dtype=np.{dtype})",
+        f"    for _j in range({arrays[0]}.shape[0]):",
+        f"        {out}[_j] = {ins[0]}[{', '.join(f'{a}[_j]' for a in arrays)}]",
+    ]
 
 
 def _static_scatter(out: str, shape: tuple, spec: tuple, value: str, eqn: Any) -> list[str]:

@@ -53,6 +53,8 @@ OPCODES = (
     "solve",
     "inv",
     "slogdet",
+    "cholesky",
+    "trsolve",
 )
 WIDTH = 10  # int64 words per instruction
 HEADER = ("code", "n_code", "mem", "n_mem", "maps", "n_maps", "q", "dim", "value", "grad")
@@ -353,6 +355,9 @@ def _encode_eqn(enc: _Encoder, eqn: Any) -> None:
         enc.emit("unary", UNARY.index(name), o, x, size)
         result(o)
         return
+    if name == "ive" and not lowering.integer_order(eqn):
+        raise _Unsupported("ive of an order that is not a constant integer (its formula covers "
+                           "integer orders)")
     if not p and name in BINARY and len(ins) == 2:
         (x, sx), (y, sy) = enc.operand(ins[0], shape), enc.operand(ins[1], shape)
         o = enc.alloc(size)
@@ -468,6 +473,24 @@ def _encode_eqn(enc: _Encoder, eqn: Any) -> None:
         enc.where[id(eqn.outs[0])] = sign
         enc.where[id(eqn.outs[1])] = logdet
         return
+    if name == "cholesky" and not p:
+        # a stack of lower factors (linalg_kernels.cholesky_into); NaN for a matrix that is not
+        # positive definite
+        n = int(shape[-1])
+        o = enc.alloc(size)
+        enc.emit("cholesky", o, enc.addr(ins[0]), n, size // max(n * n, 1))
+        result(o)
+        return
+    if name == "triangular_solve":
+        # op(A) X = B over a stack: the leading dimensions are gathered to the result's first
+        n, k = int(shape[-2]), int(shape[-1])
+        a = enc.dense(ins[0], shape[:-2] + (n, n))
+        b = enc.dense(ins[1], shape)
+        flags = int(p["lower"]) | int(p["transpose_a"]) << 1 | int(p["unit_diagonal"]) << 2
+        o = enc.alloc(size)
+        enc.emit("trsolve", o, a, b, n, k, size // max(n * k, 1), flags)
+        result(o)
+        return
     raise _Unsupported(f"primitive {eqn.prim.name}" + (f" with {sorted(p)}" if p else ""))
 
 
@@ -475,7 +498,7 @@ def _encode_eqn(enc: _Encoder, eqn: Any) -> None:
 # from their scalar formulas, UNARY and BINARY).
 for _name in ("reshape", "stop_gradient", "copy", "convert_element_type", "where", *REDUCTIONS,
               *sorted(_MOVES), "scatter_add", "concatenate", "matmul", "cumsum", "solve", "inv",
-              "slogdet"):
+              "slogdet", "cholesky", "triangular_solve"):
     lowering.register("tape", _name)(_encode_eqn)
 
 
@@ -545,9 +568,11 @@ def machine_job() -> CompileJob:
     # the tables and the calling convention are part of the machine: a change to either must
     # not reuse a cached compile
     tables = hashlib.sha1(repr((OPCODES, WIDTH, HEADER, UNARY, BINARY, REDUCTIONS)).encode())
+    from . import linalg_kernels
+
     header = (
         f"# numba {numba.__version__}, tables {tables.hexdigest()[:16]}, "
-        f"abi {digest_of(native_abi.__file__)}\n"
+        f"abi {digest_of(native_abi.__file__)}, linalg {digest_of(linalg_kernels.__file__)}\n"
     )
     name, path = write_module("fx_tapevm", "fluxion_tapevm", header + source)
     return CompileJob(name, path)

@@ -26,6 +26,7 @@ from .numba_tier import (
     blas_bound,
     generate_numba,
     has_scan,
+    linalg_prelude,
 )
 
 __all__ = ["lowerable", "KernelModule", "compile_numba"]
@@ -90,6 +91,7 @@ class KernelModule:
         module_source = (
             "import math\n\nimport numpy as np\nimport numba\n"
             "from fluxion._src.jit import GuardFailure\n\n\n"
+            + linalg_prelude(source)  # the Cholesky / triangular-solve kernels it calls
             + lowering.scalar_prelude(source)  # helpers and vectorized formulas it calls
             # error_model="numpy": x / 0 is inf or nan as in NumPy (tier 0), not Python's
             # ZeroDivisionError (a sampler's step into sigma = 0 must give -inf, not crash)

@@ -54,7 +54,15 @@ from .elementwise import (
     subtract,
     where_p,
 )
-from .special import digamma, erf, scipy_special_ufunc, sinc
+from .special import (
+    chebyshev_series_scalar,
+    digamma,
+    erf,
+    i0e_scalar,
+    i1e_scalar,
+    scipy_special_ufunc,
+    sinc,
+)
 from .special_common import array_elementwise, real_float_dtype
 from .special_order import bessel_dv_values, bessel_dvv_values
 from .special_params import (
@@ -183,8 +191,79 @@ defderiv(y1_p, lambda ans, x: subtract(y0_p.bind(x), divide(ans, x)))
 # by the series / integrals of ``special_order``)
 # --------------------------------------------------------------------------------------------
 
+def ive_integer_scalar(v: float, x: float) -> float:
+    """``ive(v, x) = exp(-|x|) I_v(x)`` for an integer order ``v`` (the compiled backends'
+    formula; their lowerings take it only for orders known to be integers, see
+    ``codegen/numba_tier.py`` and ``codegen/tape.py``).
+
+    ``I_{-n} = I_n``, ``I_n(-x) = (-1)^n I_n(x)``. Orders 0 and 1 are Cephes' ``i0e``/``i1e``.
+    For ``x > max(2 n^2, 40)``: the asymptotic series (Abramowitz & Stegun 9.7.1)
+    ``ive(n, x) ~ (2 pi x)^-1/2 sum_k (-1)^k prod_{j<=k} (4n^2 - (2j-1)^2) / (k! (8x)^k)``,
+    summed while its terms shrink (below 1e-17 relative). For ``|x| < 1e-5`` the first three
+    terms of the power series (A&S 9.6.10). Otherwise Miller's backward
+    recurrence ``f_{k-1} = f_{k+1} + (2k/x) f_k`` from ``f_{N+1} = 0``, ``f_N = 1`` with
+    ``N = 2 (n + floor(sqrt(40 n))) + 2 floor(x) + 20`` (the recurrence is stable downwards and
+    forgets its start), normalized by ``f_0 = I_0``: ``ive(n, x) = i0e(x) f_n / f_0``
+    (Numerical Recipes' ``bessi``, with the start moved past ``x``)."""
+    if v != v or x != x:
+        return v + x
+    ax = abs(x)
+    if ax == math.inf:
+        return math.nan  # as scipy.special.ive (whose i0e(inf) is 0)
+    n = int(abs(v))
+    odd = n % 2 == 1
+    if n == 0:
+        return i0e_scalar(x)
+    if n == 1:
+        return i1e_scalar(x)
+    if ax == 0.0:
+        return 0.0
+    if ax < 1e-5 and n > 170:
+        return 0.0  # (x/2)^n / n! underflows
+    if ax < 1e-5:
+        # the power series I_n = (x/2)^n / n! (1 + q/(n+1) + q^2/(2 (n+1)(n+2))), q = x^2/4:
+        # the next term is below 1e-22 relative; underflows gracefully to 0
+        q = 0.25 * ax * ax
+        series = 1.0 + q / (n + 1.0) * (1.0 + q / (2.0 * (n + 2.0)))
+        r = math.pow(0.5 * ax, n) / math.gamma(n + 1.0) * series * math.exp(-ax)
+    elif ax > max(2.0 * n * n, 40.0):
+        mu = 4.0 * n * n
+        term = 1.0
+        total = 1.0
+        for k in range(1, 200):
+            nxt = -term * (mu - (2.0 * k - 1.0) ** 2) / (8.0 * k * ax)
+            if abs(nxt) >= abs(term):
+                break
+            term = nxt
+            total += term
+            if abs(term) < 1e-17 * abs(total):
+                break
+        r = total / math.sqrt(2.0 * math.pi * ax)
+    else:
+        start = 2 * (n + int(math.sqrt(40.0 * n))) + 2 * int(ax) + 20
+        f_next = 0.0
+        f = 1.0
+        saved = 0.0
+        for k in range(start, 0, -1):
+            f_prev = f_next + (2.0 * k / ax) * f
+            f_next = f
+            f = f_prev
+            if abs(f) > 1e250:  # rescale to stay finite (by 2^-830: exact)
+                f *= 1.3967014978599092e-250
+                f_next *= 1.3967014978599092e-250
+                saved *= 1.3967014978599092e-250
+            if k - 1 == n:
+                saved = f
+        r = i0e_scalar(ax) * saved / f
+    return -r if (odd and x < 0.0) else r
+
+
 iv_p = _ufunc("iv")
-ive_p = _ufunc("ive")
+ive_p = _ufunc(
+    "ive",
+    scalar="ive_integer_scalar({0}, {1})",
+    helpers=(ive_integer_scalar, i0e_scalar, i1e_scalar, chebyshev_series_scalar),
+)
 kv_p = _ufunc("kv")
 kve_p = _ufunc("kve")
 jv_p = _ufunc("jv")
