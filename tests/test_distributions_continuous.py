@@ -725,3 +725,37 @@ def test_gompertz_mean_and_logit_normal_median_by_sampling():
     for method in ("cdf", "quantile"):
         with pytest.raises(NotImplementedError, match=f"Rice.{method}"):
             getattr(r, method)(0.5)
+
+
+# every continuous family's log_prob and its gradient in the first parameter encode for the
+# compiled NUTS's tape machine (a model built from them never falls back to the Python NUTS)
+_ENCODE_PARAMS = {
+    "Normal": (0.0, 1.0), "HalfNormal": (1.0,), "LogNormal": (0.0, 1.0),
+    "StudentT": (3.0, 0.0, 1.0), "HalfStudentT": (3.0, 1.0), "Cauchy": (0.0, 1.0),
+    "HalfCauchy": (0.0, 1.0), "Laplace": (0.0, 1.0), "Logistic": (0.0, 1.0),
+    "Gumbel": (0.0, 1.0), "Exponential": (1.0,), "Gamma": (2.0, 1.0),
+    "InverseGamma": (2.0, 1.0), "Chi2": (3.0,), "Chi": (3.0,), "Beta": (2.0, 3.0),
+    "Kumaraswamy": (2.0, 3.0), "Uniform": (0.0, 3.0), "Weibull": (2.0, 1.0),
+    "Pareto": (2.0, 0.5), "VonMises": (0.0, 2.0), "TruncatedNormal": (0.0, 1.0, -1.0, 2.0),
+    "SkewNormal": (0.0, 1.0, 2.0), "GeneralizedNormal": (0.0, 1.0, 1.5),
+    "Triangular": (0.0, 1.0, 2.0), "LogitNormal": (0.0, 1.0),
+    "AsymmetricLaplace": (0.0, 1.0, 0.5), "ExpGamma": (2.0, 1.0),
+    "GeneralizedExtremeValue": (0.0, 1.0, 0.1), "Moyal": (0.0, 1.0), "Gompertz": (1.0, 1.0),
+    "Rice": (1.0, 1.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_ENCODE_PARAMS))
+def test_every_family_log_prob_and_gradient_encode_for_the_compiled_nuts(name):
+    from fluxion._src.codegen import tape
+
+    params = _ENCODE_PARAMS[name]
+    family = getattr(fd, name)
+    x = np.asarray(family(*params).sample((5,), seed=1), dtype=float)
+
+    def log_prob(first):
+        return fluxion.numpy.sum(family(first, *params[1:]).log_prob(x))
+
+    for fn in (log_prob, fluxion.grad(log_prob)):
+        encoded, why = tape.encode(fluxion.jit(fn, tier=0).lower(params[0]).graph)
+        assert encoded is not None, f"{name}: {why}"
