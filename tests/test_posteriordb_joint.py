@@ -82,6 +82,7 @@ def test_joint_models_take_at_most_half_the_lines():
     assert joint <= hand / 2, (hand, joint)
 
 
+@needs_posteriordb
 def test_joint_and_hand_written_densities_agree():
     # up to a constant: the difference is the same at two points of every posterior
     import posteriors
