@@ -13,7 +13,9 @@ identity, so two transforms never confuse each other's perturbations.
 
 from __future__ import annotations
 
+import difflib
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -72,6 +74,16 @@ _SHORT_DTYPE = {
     "complex128": "c128",
     "complex64": "c64",
 }
+
+
+def quote_with_closest(names: Sequence[str], known: Sequence[str]) -> str:
+    """``'sgima' (did you mean 'sigma'?), 'x'``: the names quoted, each with its closest known
+    name when one is close (difflib), for errors about names that do not exist."""
+    parts = []
+    for name in names:
+        close = difflib.get_close_matches(name, list(known), n=1)
+        parts.append(f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name))
+    return ", ".join(parts)
 
 
 def short_dtype(dtype: Any) -> str:

@@ -34,7 +34,6 @@ is built, so each variable's density is evaluated with ``Distribution._log_prob_
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -44,7 +43,7 @@ import numpy as np
 from .. import random as frandom
 from .. import tree_util
 from ..batching import vmap as _vmap
-from ..core import Tracer
+from ..core import Tracer, quote_with_closest
 from ..numpy import core as fnp
 from . import constraints as _constraints
 from .base import Distribution, as_key, as_shape
@@ -199,13 +198,9 @@ class ImproperUniform(Distribution):
 # --------------------------------------------------------------------------------------------
 
 
-def _close(name: str, options: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, list(options), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _unknown(who: str, names: Sequence[str], known: Sequence[str]) -> ValueError:
-    parts = ", ".join(f"{n!r}{_close(n, known)}" for n in names)
+    """The error for names that are not variables of a joint model (with the closest one)."""
+    parts = quote_with_closest(names, known)
     which = "is not a variable" if len(names) == 1 else "are not variables"
     shown = ", ".join(repr(k) for k in known)
     return ValueError(f"{who}: {parts} {which} of the model; its variables are {shown}")
@@ -683,7 +678,7 @@ class JointDistributionNamed(JointDistribution):
                 if bad:
                     raise ValueError(
                         f"{who}: the callable of {name!r} takes "
-                        + ", ".join(f"{b!r}{_close(b, list(model))}" for b in bad)
+                        + quote_with_closest(bad, list(model))
                         + ", which is not a variable; the variables are "
                         + ", ".join(map(repr, model))
                     )

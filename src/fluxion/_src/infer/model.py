@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import difflib
 from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
@@ -42,6 +41,7 @@ import numpy as np
 from ..api import value_and_grad as _value_and_grad
 from ..batching import vmap as _vmap
 from ..bijectors import Bijector, Identity, for_constraint
+from ..core import quote_with_closest
 from ..jit import jit as _jit
 from ..numpy import core as fnp
 from ..tree_util import ravel_pytree, tree_flatten, tree_unflatten
@@ -161,13 +161,10 @@ def _unknown_names_error(who: str, unknown: list[str], names: list[str]) -> Valu
             f"a dict naming the constrained parameters, e.g. {example}"
         )
     candidates = sorted(set(names).union(*(_parents(n) for n in names)))
-    parts = []
-    for bad in unknown:
-        close = difflib.get_close_matches(bad, candidates, n=1)
-        parts.append(f"{bad!r} (did you mean {close[0]!r}?)" if close else repr(bad))
     which = "is not a parameter" if len(unknown) == 1 else "are not parameters"
     return ValueError(
-        f"{who}: constraints name {', '.join(parts)}, which {which}; the parameters are {shown}"
+        f"{who}: constraints name {quote_with_closest(unknown, candidates)}, which {which}; "
+        f"the parameters are {shown}"
     )
 
 
@@ -636,13 +633,9 @@ def _start_inside(who: str, name: str, spec: Any, x: Any) -> np.ndarray:
 
 
 def _unknown_init_error(who: str, unknown: list[str], names: list[str]) -> ValueError:
-    parts = []
-    for bad in unknown:
-        close = difflib.get_close_matches(bad, names, n=1)
-        parts.append(f"{bad!r} (did you mean {close[0]!r}?)" if close else repr(bad))
     return ValueError(
-        f"{who}: init names {', '.join(parts)}, not a free variable of the model; the free "
-        f"variables are {', '.join(map(repr, names))}"
+        f"{who}: init names {quote_with_closest(unknown, names)}, not a free variable of the "
+        f"model; the free variables are {', '.join(map(repr, names))}"
     )
 
 
@@ -671,7 +664,10 @@ def pointwise_log_likelihood(spec: Any, draws: Mapping[str, np.ndarray]) -> dict
     }
     try:
         out = _jit(_vmap(spec.log_likelihood))(flat)
-    except Exception:  # a density vmap cannot batch: one draw at a time
+    except (TypeError, ValueError, NotImplementedError):
+        # a density vmap cannot batch (Python control flow on a batched value raises
+        # ConcretizationError, a TypeError; a primitive without a batching rule,
+        # NotImplementedError): one draw at a time, where a real error in the density surfaces
         rows = [spec.log_likelihood({k: v[i] for k, v in flat.items()}) for i in range(n)]
         out = {k: np.stack([np.asarray(r[k]) for r in rows]) for k in rows[0]}
     return {

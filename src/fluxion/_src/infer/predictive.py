@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..distributions.base import as_key
-from ..distributions.joint import ConditionedModel, JointDistribution
+from ..distributions.joint import ConditionedModel, JointDistribution, _unknown
 
 __all__ = ["Predictive"]
 
@@ -73,7 +73,7 @@ class Predictive:
                 )
             unknown = [k for k in draws if k not in names]
             if unknown:
-                raise _unknown(unknown, names)
+                raise _unknown("Predictive", unknown, names)
             if num_samples is not None:
                 raise ValueError(
                     "Predictive: num_samples is for prior predictive draws; with posterior, "
@@ -93,7 +93,7 @@ class Predictive:
         if return_names is not None:
             unknown = [k for k in return_names if k not in names]
             if unknown:
-                raise _unknown(unknown, names)
+                raise _unknown("Predictive", unknown, names)
         self.model = model
         self.posterior = posterior
         self.num_samples = int(num_samples)
@@ -130,16 +130,3 @@ class Predictive:
             out = model._draw(tuple(lead), key, self.posterior, given_batched=True)
             keep = self.return_names or [k for k in model.names if k not in self.posterior]
         return {k: np.asarray(out[k]) for k in keep}
-
-
-def _unknown(names: list[str], known: list[str]) -> ValueError:
-    import difflib
-
-    parts = []
-    for n in names:
-        close = difflib.get_close_matches(n, known, n=1)
-        parts.append(f"{n!r} (did you mean {close[0]!r}?)" if close else repr(n))
-    return ValueError(
-        f"Predictive: {', '.join(parts)} not a variable of the model; its variables are "
-        f"{', '.join(map(repr, known))}"
-    )
