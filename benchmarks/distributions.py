@@ -28,12 +28,10 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
-from collections.abc import Callable
 
 import numpy as np
+from _timing import median_per_call
 
 N_VALUES = 1_000_000
 N_GROUPS, N_PER_GROUP = 200, 50
@@ -54,22 +52,6 @@ def _data() -> dict:
         "sigma": 0.7,
         "hier_theta": np.concatenate([[0.9, np.log(1.8)], z * 0.9]),
     }
-
-
-def _time(fn: Callable[[], object], target: float, repeats: int) -> float:
-    fn()
-    fn()
-    t0 = time.perf_counter()
-    fn()
-    once = max(time.perf_counter() - t0, 1e-7)
-    loops = max(1, int(target / once))
-    samples = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(loops):
-            fn()
-        samples.append((time.perf_counter() - t0) / loops)
-    return statistics.median(samples)
 
 
 # --------------------------------------------------------------------------------------------
@@ -231,9 +213,9 @@ def _row(name: str, theta: np.ndarray, flx: dict, npy: dict | None, tfpp: dict |
     assert abs(float(v) - ref) <= 1e-9 * abs(ref), (name, float(v), ref)
     assert abs(float(vj) - ref) <= 1e-9 * abs(ref), (name, float(vj), ref)
     np.testing.assert_allclose(np.asarray(gj), np.asarray(g), rtol=1e-9)
-    row = {"fx eager": _time(lambda: vg(theta), args.target, args.repeats),
-           "fx jit t0": _time(lambda: jvg0(theta), args.target, args.repeats),
-           "fx jit": _time(lambda: jvg(theta), args.target, args.repeats)}
+    row = {"fx eager": median_per_call(lambda: vg(theta), args.repeats, args.target),
+           "fx jit t0": median_per_call(lambda: jvg0(theta), args.repeats, args.target),
+           "fx jit": median_per_call(lambda: jvg(theta), args.repeats, args.target)}
     if npy is not None:
         import jax
 
@@ -242,12 +224,14 @@ def _row(name: str, theta: np.ndarray, flx: dict, npy: dict | None, tfpp: dict |
         vn, gn = jf(tj)
         assert abs(float(vn) - ref) <= 1e-9 * abs(ref), (name, float(vn), ref)
         np.testing.assert_allclose(np.asarray(gn), np.asarray(g), rtol=1e-8)
-        row["numpyro"] = _time(lambda: jax.block_until_ready(jf(tj)), args.target, args.repeats)
+        row["numpyro"] = median_per_call(
+            lambda: jax.block_until_ready(jf(tj)), args.repeats, args.target
+        )
     if tfpp is not None:
         vt = float(tfpp[name](theta))
         assert abs(vt - ref) <= 1e-9 * abs(ref), (name, vt, ref)
-        row["tfp"] = _time(lambda: tfpp[name](theta), args.target, args.repeats)
-    row["scipy"] = _time(lambda: sp[name](theta), args.target, args.repeats)
+        row["tfp"] = median_per_call(lambda: tfpp[name](theta), args.repeats, args.target)
+    row["scipy"] = median_per_call(lambda: sp[name](theta), args.repeats, args.target)
     return row
 
 if __name__ == "__main__":

@@ -35,10 +35,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
-import gc
 import os
-import statistics
-import time
 from collections.abc import Callable
 
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -46,6 +43,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 import scipy.linalg  # noqa: E402
+from _timing import median_per_call  # noqa: E402
 
 RTOL = 1e-8
 JITTER = 1e-6
@@ -91,25 +89,6 @@ def fluxion_nll(x: np.ndarray, y: np.ndarray) -> Callable:
     return nll
 
 
-def per_call(fn: Callable, repeats: int, target: float) -> float:
-    fn()
-    t0 = time.perf_counter()
-    fn()
-    one = max(time.perf_counter() - t0, 1e-7)
-    loops = max(1, int(target / one))
-    times = []
-    gc.disable()
-    try:
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            for _ in range(loops):
-                fn()
-            times.append((time.perf_counter() - t0) / loops)
-    finally:
-        gc.enable()
-    return statistics.median(times)
-
-
 def check(what: str, got: tuple, want: tuple) -> None:
     for g, w in zip(got, want):
         g, w = np.asarray(g, dtype=float), np.asarray(w, dtype=float)
@@ -126,12 +105,12 @@ def run(n: int, repeats: int, target: float) -> dict[str, float | str]:
     x, y, theta = data(n)
     floor = numpy_value_and_grad(x, y)
     want = floor(theta)
-    rows: dict[str, float | str] = {"numpy": per_call(lambda: floor(theta), repeats, target)}
+    rows: dict[str, float | str] = {"numpy": median_per_call(lambda: floor(theta), repeats, target)}
 
     nll = fluxion_nll(x, y)
     f0 = fluxion.jit(fluxion.value_and_grad(nll), tier=0)
     check("tier 0", f0(theta), want)
-    rows["tier0"] = per_call(lambda: f0(theta), repeats, target)
+    rows["tier0"] = median_per_call(lambda: f0(theta), repeats, target)
 
     graph = f0.lower(theta).graph
     missing = lowerable(graph)
@@ -140,7 +119,7 @@ def run(n: int, repeats: int, target: float) -> dict[str, float | str]:
     else:
         f1 = fluxion.jit(fluxion.value_and_grad(nll), tier=1)
         check("tier 1", f1(theta), want)
-        rows["tier1"] = per_call(lambda: f1(theta), repeats, target)
+        rows["tier1"] = median_per_call(lambda: f1(theta), repeats, target)
 
     encoded, why = tape_mod.encode(graph)
     if encoded is None:
@@ -158,7 +137,7 @@ def run(n: int, repeats: int, target: float) -> dict[str, float | str]:
     value = potential(q_ptr, g_ptr, ctx.address)
     check("tape", (value, g.copy()), want)
     address = ctx.address
-    rows["tape"] = per_call(lambda: potential(q_ptr, g_ptr, address), repeats, target)
+    rows["tape"] = median_per_call(lambda: potential(q_ptr, g_ptr, address), repeats, target)
     return rows
 
 
