@@ -374,7 +374,10 @@ def init_chain(fn, ctx, q, grad, metric, s, ws, seed):
 def _step_and_record(
     fn, ctx, q, grad, metric, s, ws, slots, i, warmup, max_depth, max_de, kept, stats, out
 ):
-    """Transition ``i`` and its statistics; True after warm-up (the draw is kept)."""
+    """Transition ``i`` and its statistics; True after warm-up (the draw is kept).
+
+    ``kept`` has a row per kept draw, or a row per iteration when the warm-up draws are saved
+    too (``sample(save_warmup=True)``, or a plain burn-in run with ``warmup=0`` here)."""
     step = s[S_STEP]
     transition(fn, ctx, q, grad, s[S_LOGP], step, metric, max_depth, max_de, ws, slots, out)
     s[S_LOGP] = out[0]
@@ -385,10 +388,14 @@ def _step_and_record(
     stats[i, STAT_ENERGY] = out[5]
     stats[i, STAT_DIV] = out[4]
     stats[i, STAT_LOGP] = out[0]
+    # rows of `kept` before the first kept draw: `warmup` when warm-up draws are saved, else 0
+    saved_warmup = kept.shape[0] - (stats.shape[0] - warmup)
     if i >= warmup:
-        kept[i - warmup, :] = q
+        kept[i - warmup + saved_warmup, :] = q
         s[S_DIVERGENCES] += out[4]
         return True
+    if saved_warmup > 0:
+        kept[i, :] = q
     return False
 
 

@@ -88,6 +88,9 @@ class SampleResult:
     observed_data : dict of str to ndarray
         The observed variables' data (``to_arviz()``'s ``observed_data`` group); empty
         otherwise.
+    warmup_draws : dict of str to ndarray
+        With ``sample(save_warmup=True)``: the warm-up draws, shape ``(chain, warmup,
+        *shape)`` (``to_arviz()``'s ``warmup_posterior`` group); empty otherwise.
 
     Notes
     -----
@@ -129,6 +132,7 @@ class SampleResult:
         self.warnings = list(warnings) if warnings is not None else []
         self.log_likelihood: dict = {}
         self.observed_data: dict = {}
+        self.warmup_draws: dict = {}
 
     @property
     def num_divergences(self) -> int:
@@ -174,17 +178,38 @@ class SampleResult:
             return type(table)(new, index=table.index, columns=names)
         return type(table)(rows, names, new)
 
-    def to_arviz(self, posterior_predictive: dict | None = None) -> Any:
-        """An ``arviz.InferenceData`` with the posterior and the sample stats, and, for a
-        model with observed variables, the ``log_likelihood`` and ``observed_data`` groups
-        (so ``arviz.loo`` and ``arviz.waic`` work).
+    def to_arviz(
+        self,
+        posterior_predictive: dict | None = None,
+        *,
+        prior: dict | None = None,
+        prior_predictive: dict | None = None,
+        warmup: bool = True,
+    ) -> Any:
+        """An ``arviz.InferenceData`` with ArviZ's groups.
+
+        ``posterior`` and ``sample_stats`` (ArviZ's names: ``diverging``, ``lp``, ...); for a
+        model with observed variables, ``log_likelihood`` and ``observed_data`` (so
+        ``arviz.loo``, ``arviz.waic`` and ``arviz.compare`` work); ``warmup_posterior`` and
+        ``warmup_sample_stats`` for a run with ``save_warmup=True``; and the predictive groups
+        given here.
 
         Parameters
         ----------
         posterior_predictive : dict, optional
             Name -> draws of shape ``(chain, draw, *shape)``, e.g. from
             ``fluxion.infer.Predictive(model, result)(seed)``: the ``posterior_predictive``
-            group.
+            group (``arviz.plot_ppc``).
+        prior : dict, optional
+            Prior predictive draws of shape ``(num_samples, *shape)`` as
+            ``fluxion.infer.Predictive(model, num_samples=n)(seed)`` returns them: the free
+            variables go to the ``prior`` group and the observed ones (those in
+            :attr:`observed_data`) to ``prior_predictive``, each with one chain.
+        prior_predictive : dict, optional
+            Name -> draws of shape ``(num_samples, *shape)`` for the ``prior_predictive``
+            group, when they are not part of ``prior``.
+        warmup : bool, default True
+            Write the warm-up groups when the run saved its warm-up draws.
 
         Returns
         -------
@@ -196,24 +221,47 @@ class SampleResult:
             raise ImportError(
                 "to_arviz: ArviZ is not installed; pip install arviz (or fluxion[arviz])"
             ) from None
-        stats = {
-            ("diverging" if k == "divergent" else "lp" if k == "log_density" else k): v
-            for k, v in self.stats.items()
+
+        def arviz_stats(stats: dict) -> dict:
+            return {
+                ("diverging" if k == "divergent" else "lp" if k == "log_density" else k): v
+                for k, v in stats.items()
+            }
+
+        def by_name(arg: str, value: Any, leading: str) -> dict:
+            if not isinstance(value, dict):
+                raise TypeError(
+                    f"to_arviz: expected {arg} as a dict of name -> draws of shape "
+                    f"({leading}, *shape), got {type(value).__name__}"
+                )
+            return {k: np.asarray(v) for k, v in value.items()}
+
+        groups: dict[str, Any] = {
+            "posterior": self.draws, "sample_stats": arviz_stats(self.stats),
         }
-        groups: dict[str, Any] = {"posterior": self.draws, "sample_stats": stats}
         if self.log_likelihood:
             groups["log_likelihood"] = self.log_likelihood
         if self.observed_data:
             groups["observed_data"] = {k: np.asarray(v) for k, v in self.observed_data.items()}
         if posterior_predictive is not None:
-            if not isinstance(posterior_predictive, dict):
-                raise TypeError(
-                    "to_arviz: expected posterior_predictive as a dict of name -> draws of "
-                    f"shape (chain, draw, *shape), got {type(posterior_predictive).__name__}"
-                )
-            groups["posterior_predictive"] = {
-                k: np.asarray(v) for k, v in posterior_predictive.items()
-            }
+            groups["posterior_predictive"] = by_name(
+                "posterior_predictive", posterior_predictive, "chain, draw"
+            )
+        one_chain: dict[str, dict] = {"prior": {}, "prior_predictive": {}}
+        if prior is not None:
+            for k, v in by_name("prior", prior, "num_samples").items():
+                group = "prior_predictive" if k in self.observed_data else "prior"
+                one_chain[group][k] = v[None]
+        if prior_predictive is not None:
+            for k, v in by_name("prior_predictive", prior_predictive, "num_samples").items():
+                one_chain["prior_predictive"][k] = v[None]
+        groups.update({g: v for g, v in one_chain.items() if v})
+        if warmup and self.warmup_draws:
+            groups["warmup_posterior"] = self.warmup_draws
+            groups["warmup_sample_stats"] = arviz_stats(
+                {k: v for k, v in self.warmup_stats.items() if k in self.stats}
+            )
+            return arviz.from_dict(**groups, save_warmup=True)
         return arviz.from_dict(**groups)
 
     # ---------------------------------------------------------------------------------------------

@@ -106,6 +106,7 @@ def sample(
     resume: bool = False,
     checkpoint_every: float = 10.0,
     log_likelihood: bool = True,
+    save_warmup: bool = False,
 ) -> SampleResult:
     """Sample a posterior with NUTS (default), HMC, MALA, random-walk Metropolis, slice
     sampling or the ensemble sampler, with warm-up adaptation.
@@ -199,6 +200,10 @@ def sample(
     log_likelihood : bool
         For a model with observed variables: record their pointwise log-likelihood at every
         draw (``result.log_likelihood``, for ``arviz.loo``; default). False skips it.
+    save_warmup : bool
+        Keep the warm-up draws too (``result.warmup_draws``, shape ``(chains, warmup,
+        *shape)``; ``to_arviz()`` writes ``warmup_posterior`` and ``warmup_sample_stats``).
+        Not with ``kernel="ensemble"``.
 
     Returns
     -------
@@ -275,7 +280,14 @@ def sample(
     model = UnconstrainedModel(log_prob, init, constraints, jit=jit, who="sample")
     if inverse_metric is not None:
         inverse_metric = _check_inverse_metric(inverse_metric, model.dim, metric)
-    controls = _Controls(step_size, inverse_metric, bool(adapt_step_size), bool(adapt_metric))
+    if save_warmup and kernel == "ensemble":
+        raise ValueError(
+            "sample: save_warmup=True is not available with kernel='ensemble' (its warm-up is "
+            "burn-in: run with warmup=0 and discard draws instead)"
+        )
+    controls = _Controls(
+        step_size, inverse_metric, bool(adapt_step_size), bool(adapt_metric), bool(save_warmup)
+    )
     if warmup == 0 and kernel not in ("slice", "ensemble"):
         given = f"step_size={step_size}" if step_size is not None else (
             "the step size Stan's heuristic finds at each chain's start"
@@ -318,6 +330,7 @@ def sample(
             "adaptation": adaptation, "init_method": init_method, "step_size": step_size,
             "inverse_metric": None if inverse_metric is None else inverse_metric.tolist(),
             "adapt_step_size": adapt_step_size, "adapt_metric": adapt_metric,
+            "save_warmup": bool(save_warmup),
             "parameters": [[n, list(sh)] for n, sh in zip(model.names, model.shapes)],
             "compiled": compiled_chains, "chunk": _COMPILED_CHUNK,
         }
@@ -585,7 +598,11 @@ def _result(args: _ChainArgs, runners: list, start: float, partial: bool = False
     outs = [r.output(n) for r in runners]
     stats = {k: np.stack([o[1][k] for o in outs]) for k in outs[0][1]}
     warm = {k: np.stack([o[2][k] for o in outs]) for k in outs[0][2]} if args.warmup else {}
-    return SampleResult(
+    warmup_draws = (
+        model.constrained_draws(np.stack([o[5] for o in outs]))
+        if args.controls.save_warmup and args.warmup else {}
+    )
+    result = SampleResult(
         model.constrained_draws(np.stack([o[0] for o in outs])),
         stats,
         warm,
@@ -598,6 +615,8 @@ def _result(args: _ChainArgs, runners: list, start: float, partial: bool = False
         potential=args.fast.potential if args.fast is not None else None,
         compiled_reason=args.reason,
     )
+    result.warmup_draws = warmup_draws
+    return result
 
 
 _STAT_KEYS = (
@@ -736,6 +755,7 @@ class _Controls(NamedTuple):
     inverse_metric: np.ndarray | None = None
     adapt_step_size: bool = True
     adapt_metric: bool = True
+    save_warmup: bool = False
 
 
 class _ChainArgs(NamedTuple):
@@ -821,6 +841,7 @@ class _PythonChain(_Runner):
             )
         self.state = state
         self.kept = np.empty((args.draws, args.model.dim))
+        self.warm_q = np.empty((self.warmup, args.model.dim)) if args.controls.save_warmup else None
         self.stats = {k: np.empty(self.total) for k in self.keys}
 
     def _build_kernel(self) -> None:
@@ -865,6 +886,8 @@ class _PythonChain(_Runner):
                 stats[k][i] = info[k]
             if i < warmup:
                 tuner.update(i, self.state, info)
+                if self.warm_q is not None:
+                    self.warm_q[i] = self.state.q
             else:
                 self.kept[i - warmup] = self.state.q
                 self.divergences += bool(info.get("divergent", False))
@@ -874,7 +897,7 @@ class _PythonChain(_Runner):
     def snapshot(self) -> dict:
         return {"done": self.done, "divergences": self.divergences, "state": self.state,
                 "tuner": self.tuner, "rng": self.rng.bit_generator.state, "kept": self.kept,
-                "stats": self.stats}
+                "warm_q": self.warm_q, "stats": self.stats}
 
     def restore(self, snap: dict) -> None:
         self.done, self.divergences = snap["done"], snap["divergences"]
@@ -882,10 +905,12 @@ class _PythonChain(_Runner):
         self.tuner.find_step_size = self._find_step_size
         self.rng.bit_generator.state = snap["rng"]
         self.kept, self.stats = snap["kept"], snap["stats"]
+        self.warm_q = snap.get("warm_q")
 
     def output(self, n: int) -> tuple:
         kept, warm = self._split_stats(self.stats, n)
-        return self.kept[:n].copy(), kept, warm, self.tuner.metric.inv_mass, self.tuner.name
+        return (self.kept[:n].copy(), kept, warm, self.tuner.metric.inv_mass, self.tuner.name,
+                self.warm_q)
 
 
 #: Iterations of a compiled chain per call into numba. numba's generator is re-seeded at every
@@ -924,7 +949,9 @@ class _CompiledChain(_Runner):
         # iteration as a kept draw and the first `warmup` are set aside here
         self.plain = not controls.adapt_step_size and not controls.adapt_metric
         self.nutpie = args.adaptation == "nutpie" and controls.adapt_metric
-        self.kept = np.empty((self.total if self.plain else args.draws, d))
+        # a row per iteration when the warm-up is burn-in or its draws are saved
+        self.every_row = self.plain or controls.save_warmup
+        self.kept = np.empty((self.total if self.every_row else args.draws, d))
         self.stats = np.empty((self.total, core.N_STATS))
         self.seed = int(rng.integers(2**32 - 1))
         self.ctx, self._ctx_owner = fast.context()  # a tape's memory is per chain
@@ -999,13 +1026,14 @@ class _CompiledChain(_Runner):
     def output(self, n: int) -> tuple:
         columns = {k: self.stats[:, j] for j, k in enumerate(_STAT_KEYS)}
         kept, warm = self._split_stats(columns, n)
-        draws = self.kept[self.warmup : self.warmup + n] if self.plain else self.kept[:n]
+        draws = self.kept[self.warmup : self.warmup + n] if self.every_row else self.kept[:n]
+        warm_q = self.kept[: self.warmup].copy() if self.args.controls.save_warmup else None
         d = self.q.size
         inv_mass = self.metric[:d].copy() if self.dense else self.metric[0].copy()
         controls = self.args.controls
         name = ("nutpie" if self.nutpie else "stan" if controls.adapt_metric else "step-size"
                 ) if controls.adapt_step_size or controls.adapt_metric else "none"
-        return draws.copy(), kept, warm, inv_mass, name
+        return draws.copy(), kept, warm, inv_mass, name, warm_q
 
 
 class _SliceChain(_Runner):
@@ -1063,7 +1091,8 @@ class _SliceChain(_Runner):
 
     def output(self, n: int) -> tuple:
         kept, warm = self._split_stats(self.stats, n)
-        return self.kept[:n].copy(), kept, warm, self.widths, "slice-width"
+        warm_q = self.warm_q if self.args.controls.save_warmup else None
+        return self.kept[:n].copy(), kept, warm, self.widths, "slice-width", warm_q
 
 
 class _EnsembleRun(_Runner):
