@@ -114,7 +114,12 @@ def test_gradients_are_unbiased_and_flipout_and_local_reparameterization_reduce_
         m, v, _ = stats[name]
         # the same expected gradient (each example's output has the same distribution)
         assert np.all(np.abs(m - m_ref) < 5 * np.sqrt((v + v_ref) / r)), name
-        # lower variance: measured ratios are ~0.02-0.1 on this batch of 64; bound generously
+        # lower variance of the gradient in the means: measured var ratios ~0.10 (local
+        # reparameterization) and ~0.12 (Flipout) on this batch of 64; bound generously. (Not
+        # asserted for kernel_rho: with a squared loss its gradient has a term
+        # 2 x_ni^2 s_i eps_i^2 that is even in the signs, so Flipout shares it across the
+        # batch exactly as one kernel does; measured ratio ~1.2 for Flipout, ~0.06 for local
+        # reparameterization, whose eps is per example.)
         ratio = float(np.mean(v) / np.mean(v_ref))
         assert ratio < 0.5, (name, ratio)
 
