@@ -8,6 +8,14 @@ consumed by ``layer.apply(params, x)``, so training is ``fluxion.grad`` plus
 (``glorot_uniform``/``glorot_normal``, ``he_normal``/``he_uniform``, ``zeros``, ``ones``,
 ``normal``, ``variance_scaling``; JAX's signatures).
 
+More layers: ``Conv1D`` (channels last; SAME/VALID/CAUSAL padding, strides, dilation),
+``Embedding``, ``LayerNorm``, ``Dropout``/``dropout`` (explicit keys, a ``deterministic`` flag) and
+the ``Sequential`` combinator. Losses (also as ``fluxion.nn.losses``): ``mse``, ``mae``, ``huber``,
+``binary_cross_entropy`` and ``categorical_cross_entropy`` from logits, ``nll`` of a distribution,
+``kl`` (exact or Monte Carlo). Bayesian layers with a mean-field Gaussian kernel, trained by the
+ELBO: ``DenseReparameterization``, ``DenseLocalReparameterization``, ``DenseFlipout``, each with a
+closed-form ``kl(params)`` (``gaussian_kl``); see ``examples/bnn_regression.py``.
+
 Examples
 --------
 >>> import fluxion.nn
@@ -15,6 +23,11 @@ Examples
 >>> params = made.init(fluxion.random.key(0))
 >>> made.apply(params, [0.5, -1.0]).shape
 (2, 2)
+>>> net = fluxion.nn.Sequential((fluxion.nn.DenseFlipout(8, activation="tanh"),
+...                              fluxion.nn.DenseFlipout(1)))
+>>> p = net.init(fluxion.random.key(0), 2)
+>>> net.apply(p, [[0.5, -1.0]], fluxion.random.key(1)).shape
+(1, 1)
 """
 
 from ._src.nn import *  # noqa: F403
