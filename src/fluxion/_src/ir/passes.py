@@ -90,7 +90,9 @@ def cse(graph: Graph) -> Graph:
 
 
 def fold_constants(graph: Graph) -> Graph:
-    """Evaluate equations whose inputs are all literals (small results only)."""
+    """Evaluate equations whose inputs are all literals: small results, or results no larger
+    than a literal input (``log(data)`` of captured data is computed once, not per call; the
+    graph then holds at most one more array of a size it already holds)."""
     env: dict[int, Any] = {}
     eqns = []
     for eqn in graph.eqns:
@@ -100,7 +102,8 @@ def fold_constants(graph: Graph) -> Graph:
         if (
             all(type(a) is Lit for a in inputs)
             and not eqn.prim.multiple_results
-            and eqn.outs[0].aval.size <= _FOLD_MAX_SIZE
+            and eqn.outs[0].aval.size
+            <= max(_FOLD_MAX_SIZE, max((np.size(a.val) for a in inputs), default=0))
             and eqn.prim.impl is not None
         ):
             try:
