@@ -123,12 +123,24 @@ def _substitute(a, ao, out, oo, n, k, r_stride, c_stride, forward, unit, i0, i1)
             lo, hi = i0, i
         else:
             lo, hi = i + 1, i1
-        for j in range(lo, hi):
-            aij = a[ao + i * r_stride + j * c_stride]
-            if aij != 0.0:
-                xj = oo + j * k
-                for c in range(k):
-                    out[xi + c] -= aij * out[xj + c]
+        if k >= 8:
+            # row views: numba then emits vector loops over the right-hand sides (indexing
+            # `out` twice in one loop, LLVM cannot rule out an overlap and keeps it scalar);
+            # a view per row costs more than it saves for a few right-hand sides
+            row_i = out[xi : xi + k]
+            for j in range(lo, hi):
+                aij = a[ao + i * r_stride + j * c_stride]
+                if aij != 0.0:
+                    row_j = out[oo + j * k : oo + j * k + k]
+                    for c in range(k):
+                        row_i[c] -= aij * row_j[c]
+        else:
+            for j in range(lo, hi):
+                aij = a[ao + i * r_stride + j * c_stride]
+                if aij != 0.0:
+                    xj = oo + j * k
+                    for c in range(k):
+                        out[xi + c] -= aij * out[xj + c]
         if not unit:
             inv = 1.0 / a[ao + i * (n + 1)]
             for c in range(k):
