@@ -563,3 +563,35 @@ def test_fit_a_joint_model_without_init():
     sr = res.to_sample_result(draws=200)
     assert sr.log_likelihood["y"].shape == (1, 200)  # y is one event (Independent)
     assert sr.observed_data["y"].shape == (50,)
+
+
+# --------------------------------------------------------------------------------------------
+# The banana example: a normalizing flow beats mean-field
+# --------------------------------------------------------------------------------------------
+
+
+def test_banana_flow_beats_meanfield_quick():
+    import banana_flow_vi
+
+    out = banana_flow_vi.main(steps=1000, verbose=False)
+    mf, flow = out["meanfield"], out["flow"]
+    assert flow["elbo"] > mf["elbo"] + 0.15
+    assert flow["elbo"] < banana_flow_vi.LOG_Z + 0.05  # a lower bound (up to MC noise)
+    assert flow["khat"] < 0.7 < mf["khat"]
+    # E[x2] = 1: the Gaussian fit misses it by far more than the flow
+    assert abs(flow["mean"][1] - 1.0) < 0.5 * abs(mf["mean"][1] - 1.0)
+
+
+@pytest.mark.slow
+def test_banana_flow_matches_the_closed_form_moments():
+    import banana_flow_vi
+
+    out = banana_flow_vi.main(steps=6000, verbose=False)
+    flow = out["flow"]
+    true_mean, true_sd = banana_flow_vi.TRUE_MEAN, banana_flow_vi.TRUE_SD
+    assert abs(flow["elbo"] - banana_flow_vi.LOG_Z) < 0.02
+    assert flow["khat"] < 0.5
+    np.testing.assert_allclose((flow["mean"] - true_mean) / true_sd, 0.0, atol=0.1)
+    np.testing.assert_allclose(flow["sd"] / true_sd, 1.0, atol=0.1)
+    np.testing.assert_allclose((flow["psis_mean"] - true_mean) / true_sd, 0.0, atol=0.05)
+    np.testing.assert_allclose(flow["psis_sd"] / true_sd, 1.0, atol=0.05)

@@ -403,7 +403,9 @@ class AutoNormalizingFlow(Guide):
         ``K``, the number of layers.
     hidden_units : tuple of int, optional
         The networks' hidden widths (default ``(max(2 d, 8),) * 2``).
-    activation : str, default "tanh"
+    activation : str, default "elu"
+        Smooth and unbounded on one side: on a banana-shaped target it found the bend from
+        every seed tried, where tanh networks sometimes stayed at the Gaussian fit.
     max_log_scale : float, default 3.0
         Each layer's log-scale is ``max_log_scale * tanh(raw / max_log_scale)``: bounded, so one
         bad step cannot blow a draw up to overflow (NumPyro bounds its IAF the same way).
@@ -432,7 +434,7 @@ class AutoNormalizingFlow(Guide):
         flow: str = "iaf",
         num_flows: int = 2,
         hidden_units: tuple | None = None,
-        activation: str = "tanh",
+        activation: str = "elu",
         max_log_scale: float = 3.0,
         init_loc: Any = None,
         init_scale: float = 0.1,
