@@ -595,3 +595,38 @@ def test_banana_flow_matches_the_closed_form_moments():
     np.testing.assert_allclose(flow["sd"] / true_sd, 1.0, atol=0.1)
     np.testing.assert_allclose((flow["psis_mean"] - true_mean) / true_sd, 0.0, atol=0.05)
     np.testing.assert_allclose(flow["psis_sd"] / true_sd, 1.0, atol=0.05)
+
+
+def test_fit_with_the_score_function_estimator():
+    # a guide marked not reparameterized is fitted through log q's gradient alone
+    mean, sd = np.array([2.0, -1.0]), np.array([1.0, 0.5])
+    res = vi.fit(
+        _gauss_model(mean, np.diag(sd**2)),
+        np.zeros(2),
+        guide=NotReparameterizedNormal(),
+        num_particles=8,
+        steps=3000,
+        tol=None,
+        optimizer=_decaying(3000),
+        seed=0,
+        progress=False,
+    )
+    m, c = res.guide.mean_cov(res.params)
+    np.testing.assert_allclose((m - mean) / sd, 0.0, atol=0.1)
+    np.testing.assert_allclose(np.sqrt(np.diag(c)) / sd, 1.0, atol=0.1)
+
+
+def test_progress_bar_on_a_stream():
+    import io
+
+    stream = io.StringIO()
+    vi.fit(
+        _gauss_model(np.zeros(1), np.eye(1)),
+        np.zeros(1),
+        steps=200,
+        tol=None,
+        progress=stream,
+        seed=0,
+    )
+    text = stream.getvalue()
+    assert "200/200" in text and "loss" in text
