@@ -403,7 +403,8 @@ def test_fit_is_reproducible_and_continues():
     lp = _gauss_model(np.ones(2), np.eye(2))
     a = vi.fit(lp, np.zeros(2), seed=7, progress=False, steps=300, tol=None)
     b = vi.fit(lp, np.zeros(2), seed=7, progress=False, steps=300, tol=None)
-    np.testing.assert_array_equal(a.elbo, b.elbo)
+    # same seed, same numbers (to rounding: jit may promote the step to another tier midway)
+    np.testing.assert_allclose(a.elbo, b.elbo, rtol=1e-9, atol=1e-9)
     c = vi.fit(
         lp,
         np.zeros(2),
