@@ -488,6 +488,8 @@ class AutoNormalizingFlow(Guide):
 
     def init(self, key: Any = None) -> dict:
         d = self._require_dim("init")
+        if isinstance(key, np.random.Generator):
+            key = int(key.integers(2**31))
         if key is None or isinstance(key, int | np.integer):
             key = frandom.key(0 if key is None else int(key))
         keys = frandom.split(key, self.num_flows)
