@@ -90,10 +90,20 @@ def test_flow_guide_log_q_is_a_density_of_its_draws(flow):
     eps = np.random.default_rng(0).standard_normal((4, d))
     u, log_q = g.transform(params, eps)
     for i in range(4):
-        # change of variables with the Jacobian of eps -> u by forward differentiation
-        jac = np.asarray(fluxion.jacfwd(lambda e: g.transform(params, e[None])[0][0])(eps[i]))
+        # change of variables with the Jacobian of eps -> u by central differences
+        h = 1e-5
+        jac = np.column_stack(
+            [
+                (
+                    np.asarray(g.transform(params, (eps[i] + h * e)[None])[0][0])
+                    - np.asarray(g.transform(params, (eps[i] - h * e)[None])[0][0])
+                )
+                / (2 * h)
+                for e in np.eye(d)
+            ]
+        )
         expect = scipy.stats.norm.logpdf(eps[i]).sum() - np.linalg.slogdet(jac)[1]
-        assert abs(float(log_q[i]) - expect) < 1e-9
+        assert abs(float(log_q[i]) - expect) < 1e-7
     # log_q at arbitrary points inverts the flow and agrees with the draws' densities
     np.testing.assert_allclose(np.asarray(g.log_q(params, u)), np.asarray(log_q), atol=1e-9)
 
