@@ -1,5 +1,12 @@
 """``fluxion.vi``: variational inference.
 
+:func:`fit` fits a variational approximation (ADVI: mean-field :class:`AutoNormal`, full-rank
+:class:`AutoMultivariateNormal`, :class:`AutoLowRankMultivariateNormal`, or a normalizing flow
+:class:`AutoNormalizingFlow`) on a model's unconstrained space by stochastic optimisation of
+an objective (:class:`ELBO`, :class:`RenyiELBO`, :class:`IWAE`). Its :class:`VIResult` gives
+draws in the constrained space, a :class:`fluxion.mcmc.SampleResult` view (``summary()``,
+``to_arviz()``, plots) and the PSIS k-hat of the approximation.
+
 :func:`psis` Pareto-smooths importance ratios and estimates k-hat (Vehtari et al. 2024), the
 diagnostic reported for every fitted approximation.
 """

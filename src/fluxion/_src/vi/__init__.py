@@ -1,5 +1,31 @@
 """Variational inference: ELBOs, guides, the SVI loop, Pathfinder and PSIS diagnostics."""
 
+from .elbo import ELBO, IWAE, RenyiELBO, VariationalObjective
+from .guides import (
+    AutoLowRankMultivariateNormal,
+    AutoMultivariateNormal,
+    AutoNormal,
+    AutoNormalizingFlow,
+    Guide,
+)
 from .psis import PSISResult, khat_threshold, psis
+from .svi import KhatDiagnostic, NonFiniteELBOError, VIResult, fit
 
-__all__ = ["PSISResult", "khat_threshold", "psis"]
+__all__ = [
+    "ELBO",
+    "IWAE",
+    "AutoLowRankMultivariateNormal",
+    "AutoMultivariateNormal",
+    "AutoNormal",
+    "AutoNormalizingFlow",
+    "Guide",
+    "KhatDiagnostic",
+    "NonFiniteELBOError",
+    "PSISResult",
+    "RenyiELBO",
+    "VIResult",
+    "VariationalObjective",
+    "fit",
+    "khat_threshold",
+    "psis",
+]
