@@ -271,8 +271,6 @@ for _name, _why in {
     "det": "det is not lowered yet (slogdet is)",
     "eigh": "eigh is not lowered yet",
     "einsum": "einsum is not lowered yet (matmul is)",
-    "all": "all is not lowered yet",
-    "any": "any is not lowered yet",
     "argmax": "argmax is not lowered yet",
     "argmin": "argmin is not lowered yet",
     "cumprod": "cumprod is not lowered yet (cumsum of 1-D is)",

@@ -207,6 +207,15 @@ def _numba_reduce(eqn: Any) -> str | None:
     return None
 
 
+@lowering.register("numba", "all", "any")
+def _numba_all_any(eqn: Any) -> str | None:
+    """Over all axes (numba's np.all/np.any take no axis=); a 0-d input is its own truth."""
+    ndim = _in_avals(eqn)[0].ndim
+    if len(eqn.params["axes"]) != ndim:
+        return None
+    return "bool({0})" if ndim == 0 else f"np.{eqn.prim.name}({{0}})"
+
+
 def _pointwise_arrays(eqn: Any, spec: tuple, ndim: int) -> bool:
     """Whether ``spec`` indexes every axis of a rank-``ndim`` array with 1-D index arrays of
     one length (``x[i, j]``: a diagonal, a list of points), which a loop over the points

@@ -136,7 +136,8 @@ def _same_type(a: Any, out: Var) -> bool:
 
 def simplify(graph: Graph) -> Graph:
     """Algebraic identities that keep types: x*1, x+0, x-0, x/1, x**1, -(-x), log(exp x), no-op
-    reshapes/broadcasts/transposes, a broadcast or reshape of a broadcast or reshape."""
+    reshapes/broadcasts/transposes/sums over no axes, a broadcast or reshape of a broadcast or
+    reshape."""
     env: dict[int, Any] = {}
     producer: dict[int, Eqn] = {}
     eqns = []
@@ -174,6 +175,8 @@ def simplify(graph: Graph) -> Graph:
                     # broadcast_to: broadcasting composes
         elif prim is sh.transpose_p and eqn.params["axes"] == tuple(range(len(eqn.params["axes"]))):
             replacement = inputs[0]
+        elif prim is rd.sum_p and eqn.params.get("axes") == () and _same_type(inputs[0], out):
+            replacement = inputs[0]  # a sum over no axes (vmap's transposes make them)
         elif prim is rd.sum_p and type(inputs[0]) is Var and not out.aval.shape:
             # sum(broadcast_to(c, S)) = c * size(S): no pass over memory for a constant
             inner = producer.get(id(inputs[0]))
