@@ -63,6 +63,28 @@ class GLMResult:
         return iter((self.coefficients, self.linear_response, self.is_converged, self.iter))
 
 
+def _per_observation(
+    caller: str, name: str, value: Any, default: float, n: int, expected: str
+) -> np.ndarray:
+    """An offset or weights: ``None`` (the default everywhere), a scalar, or shape ``(n,)``."""
+    if value is None:
+        return np.full(n, default)
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim == 0:
+        arr = np.full(n, float(arr))
+    ok = arr.shape == (n,) and bool(np.all(np.isfinite(arr)))
+    # weights are frequency weights: a negative one has no meaning
+    if ok and name == "weights":
+        ok = not np.any(arr < 0)
+    if not ok:
+        what = " with negative or non-finite values" if arr.shape == (n,) else ""
+        raise ValueError(
+            f"{caller}: expected {expected} {name} of shape ({n},) or a scalar, "
+            f"got shape {np.shape(value)}{what}"
+        )
+    return arr
+
+
 def _validate(
     caller: str,
     model_matrix: Any,
@@ -91,29 +113,8 @@ def _validate(
     if not np.all(np.isfinite(x)):
         raise ValueError(f"{caller}: expected a finite model_matrix, got nan or inf entries")
     model.check_response(y, caller)
-    if offset is None:
-        off = np.zeros(n)
-    else:
-        off = np.asarray(offset, dtype=np.float64)
-        if off.ndim == 0:
-            off = np.full(n, float(off))
-        if off.shape != (n,) or not np.all(np.isfinite(off)):
-            raise ValueError(
-                f"{caller}: expected a finite offset of shape ({n},) or a scalar, "
-                f"got shape {np.shape(offset)}"
-            )
-    if weights is None:
-        w = np.ones(n)
-    else:
-        w = np.asarray(weights, dtype=np.float64)
-        if w.ndim == 0:
-            w = np.full(n, float(w))
-        if w.shape != (n,) or not np.all(np.isfinite(w)) or np.any(w < 0):
-            raise ValueError(
-                f"{caller}: expected non-negative finite weights of shape ({n},), "
-                f"got shape {np.shape(weights)}"
-                + (" with negative or non-finite values" if w.shape == (n,) else "")
-            )
+    off = _per_observation(caller, "offset", offset, 0.0, n, "a finite")
+    w = _per_observation(caller, "weights", weights, 1.0, n, "non-negative finite")
     return x, y, off, w
 
 
@@ -139,6 +140,15 @@ def _check_iterations(caller: str, max_iterations: Any, tolerance: Any) -> tuple
     return int(max_iterations), float(tolerance)
 
 
+def _check_start(caller: str, start: Any, p: int) -> np.ndarray:
+    """``model_coefficients_start`` as a finite float array of shape ``(p,)``."""
+    b = np.asarray(start, dtype=np.float64)
+    if b.shape != (p,) or not np.all(np.isfinite(b)):
+        raise ValueError(f"{caller}: expected finite model_coefficients_start of shape ({p},), "
+                         f"got shape {b.shape}")
+    return b
+
+
 def _working(model: Family, y: np.ndarray, eta: np.ndarray, w: np.ndarray):
     """Fisher weights and the score residual: ``W = w dmu^2 / var``, ``r = w dmu (y - mu) / var``.
 
@@ -155,6 +165,23 @@ def _working(model: Family, y: np.ndarray, eta: np.ndarray, w: np.ndarray):
     if np.any(saturated):
         fisher_w = np.where(saturated, 0.0, fisher_w)
         score = np.where(saturated, 0.0, score)
+    return fisher_w, score
+
+
+def _working_checked(
+    caller: str, model: Family, y: np.ndarray, eta: np.ndarray, w: np.ndarray, it: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_working` inside a solver's loop: a non-finite weight or score is an error there.
+
+    Raises ``FloatingPointError`` naming ``caller`` and the iteration ``it``.
+    """
+    with np.errstate(all="ignore"):
+        fisher_w, score = _working(model, y, eta, w)
+    if not (np.all(np.isfinite(fisher_w)) and np.all(np.isfinite(score))):
+        raise FloatingPointError(
+            f"{caller}: non-finite working weights at iteration {it} (the mean left the "
+            f"family's domain; try another link or model_coefficients_start)"
+        )
     return fisher_w, score
 
 
@@ -294,23 +321,14 @@ def fit(
         eta = _initial_eta(model, y, off)
         current = np.inf  # the starting mean is not tied to a b: accept the first step
     else:
-        b = np.asarray(model_coefficients_start, dtype=np.float64)
-        if b.shape != (p,):
-            raise ValueError(f"{caller}: expected model_coefficients_start of shape ({p},), "
-                             f"got shape {b.shape}")
+        b = _check_start(caller, model_coefficients_start, p)
         eta = x @ b + off
         current = objective(eta, b)
 
     converged = False
     it = 0
     for it in range(1, max_iterations + 1):  # noqa: B007
-        with np.errstate(all="ignore"):
-            fisher_w, score = _working(model, y, eta, w)
-        if not (np.all(np.isfinite(fisher_w)) and np.all(np.isfinite(score))):
-            raise FloatingPointError(
-                f"{caller}: non-finite working weights at iteration {it} (the mean left the "
-                f"family's domain; try another link or model_coefficients_start)"
-            )
+        fisher_w, score = _working_checked(caller, model, y, eta, w, it)
         xw = x * fisher_w[:, None]
         info = x.T @ xw
         info[np.diag_indices(p)] += 2.0 * l2

@@ -22,11 +22,13 @@ from .fit import (
     GLMResult,
     _check_iterations,
     _check_penalty,
+    _check_start,
     _initial_eta,
     _log_likelihood,
     _standard_errors,
     _validate,
     _working,
+    _working_checked,
 )
 
 __all__ = ["fit_sparse", "soft_threshold"]
@@ -215,10 +217,7 @@ def fit_sparse(
     if model_coefficients_start is None:
         b = np.zeros(p)
     else:
-        b = np.asarray(model_coefficients_start, dtype=np.float64)
-        if b.shape != (p,):
-            raise ValueError(f"{caller}: expected model_coefficients_start of shape ({p},), "
-                             f"got shape {b.shape}")
+        b = _check_start(caller, model_coefficients_start, p)
 
     def objective(eta: np.ndarray, c: np.ndarray) -> float:
         with np.errstate(all="ignore"):
@@ -243,13 +242,7 @@ def fit_sparse(
     it = 0
     inner_tol = 1e-3 * tolerance
     for it in range(1, max_iterations + 1):  # noqa: B007
-        with np.errstate(all="ignore"):
-            fisher_w, score = _working(model, y, eta, w)
-        if not (np.all(np.isfinite(fisher_w)) and np.all(np.isfinite(score))):
-            raise FloatingPointError(
-                f"{caller}: non-finite working weights at iteration {it} (the mean left the "
-                f"family's domain; try another link or model_coefficients_start)"
-            )
+        fisher_w, score = _working_checked(caller, model, y, eta, w, it)
         h = x.T @ (x * fisher_w[:, None])
         grad_ll = x.T @ score  # gradient of the log-likelihood
         # quadratic model in c = b + d: c^T H c / 2 - v^T c with v = H b + grad_ll
