@@ -298,6 +298,21 @@ def test_fit_matches_statsmodels():
 # ------------------------------------------------------------------------------------------
 # fit_sparse
 # ------------------------------------------------------------------------------------------
+def test_fit_sparse_matches_statsmodels_fit_regularized():
+    # statsmodels minimises -loglik / n + alpha (r |b|_1 + (1 - r) |b|^2 / 2): l1 = n alpha r,
+    # l2 = n alpha (1 - r) / 2 (the mapping fit_sparse's docstring states)
+    sm = pytest.importorskip("statsmodels.api")
+    family, x, y, _, _ = _case("poisson")
+    x = np.column_stack([x, np.random.default_rng(4).normal(size=(len(y), 3))])
+    n = len(y)
+    alpha, r = 0.02, 0.6
+    ref = sm.GLM(y, x, family=sm.families.Poisson()).fit_regularized(
+        alpha=alpha, L1_wt=r, cnvrg_tol=1e-14, maxiter=2000)
+    res = glm.fit_sparse(x, y, family, n * alpha * r, n * alpha * (1 - r) / 2)
+    assert np.any(res.coefficients == 0.0)
+    np.testing.assert_allclose(res.coefficients, ref.params, rtol=0, atol=1e-6)
+
+
 def _kkt(family, x, y, res, l1, l2):
     mu, var, dmu = (np.asarray(a) for a in family.moments(res.linear_response))
     # gradient of the smooth part: -X^T (y - mu) dmu / var + 2 l2 b

@@ -2,7 +2,10 @@
 
 The objective is
 
-    ``F(b) = -sum_i w_i log p(y_i | eta_i) + l1 ||b||_1 + l2 ||b||_2^2``,  ``eta = X b + offset``.
+    ``F(b) = -sum_i w_i log p(y_i | eta_i) + l1 ||b||_1 + l2 ||b||_2^2``,  ``eta = X b + offset``
+
+(a sum over observations, not a mean, and no 1/2 on the ridge: TFP's convention; fit_sparse's
+Notes map scikit-learn's, glmnet's and statsmodels' penalties onto it).
 
 Each outer step replaces the negative log-likelihood by its Fisher-scoring quadratic model
 ``-g^T d + d^T H d / 2`` (``g = X^T score``, ``H = X^T W X``) and minimises the model plus the
@@ -175,8 +178,28 @@ def fit_sparse(
     -----
     At the solution the KKT conditions hold: ``|grad_j| <= l1`` where ``b_j = 0`` and
     ``grad_j + l1 sign(b_j) = 0`` elsewhere, ``grad`` being the gradient of the smooth part
-    (negative log-likelihood plus ridge). glmnet scales the log-likelihood by ``1 / n`` (and
-    the ridge by ``1 / 2``); multiply its ``lambda`` accordingly to compare.
+    (negative log-likelihood plus ridge).
+
+    **The objective is a sum, not a mean, and the ridge has no 1/2.** Other libraries minimise
+    a positive multiple of the same objective, so their solutions are ours at these penalties
+    (``n`` observations; ``r`` the L1 ratio; ``s`` the ``Normal`` scale, 1 by default):
+
+    - scikit-learn ``ElasticNet(alpha, l1_ratio=r)`` (``Lasso(alpha)``: ``r = 1``) minimises
+      ``|y - Xb|^2 / (2n) + alpha r |b|_1 + alpha (1 - r) |b|^2 / 2``; with ``Normal(s)`` use
+      ``l1_regularizer = n alpha r / s^2``, ``l2_regularizer = n alpha (1 - r) / (2 s^2)``.
+    - scikit-learn ``LogisticRegression(C, l1_ratio=r)`` minimises ``C sum_i logloss_i
+      + r |b|_1 + (1 - r) |b|^2 / 2``; with ``Bernoulli()`` use ``l1_regularizer = r / C``,
+      ``l2_regularizer = (1 - r) / (2 C)``.
+    - glmnet ``(lambda, alpha = r)`` minimises ``-loglik / n + lambda (r |b|_1
+      + (1 - r) |b|^2 / 2)``, as does statsmodels' ``GLM.fit_regularized(alpha=lambda,
+      L1_wt=r)``; use ``l1_regularizer = n lambda r``, ``l2_regularizer = n lambda (1 - r) / 2``.
+
+    Those libraries fit an unpenalised intercept: add a column of ones to ``model_matrix``
+    and give it ``penalty_factor`` 0. ``ElasticNet`` and glmnet rescale observation weights to
+    sum to ``n`` (pass ``weights = sample_weight * n / sum(sample_weight)``);
+    ``LogisticRegression`` does not (pass ``weights = sample_weight``). glmnet standardises the
+    columns by default (``standardize=TRUE``): compare with ``standardize=FALSE``. The
+    scikit-learn and statsmodels mappings are tested to ``1e-6`` on the coefficients.
 
     References
     ----------
