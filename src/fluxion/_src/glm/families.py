@@ -148,6 +148,9 @@ class Family:
 
     name = "Family"
     default_link = "identity"
+    #: Whether ``Var(y | mu) = dispersion * V(mu)`` has a free dispersion that :func:`fit`
+    #: estimates by default (Normal, Gamma, InverseGaussian), as statsmodels and R's ``glm`` do.
+    free_dispersion = False
 
     def __init__(self, link: Any = None) -> None:
         self.link = _as_link(self.default_link if link is None else link, type(self).__name__)
@@ -177,6 +180,20 @@ class Family:
     def variance(self, mu: Array) -> Array:
         """``Var(y | mu)`` (dispersion included); shape of ``mu``."""
         raise NotImplementedError
+
+    @property
+    def dispersion(self) -> Any:
+        """The dispersion ``phi`` this family fixes, in ``Var(y | mu) = phi V(mu)``.
+
+        ``V`` is the unit variance function (statsmodels' and R's convention): ``phi`` is
+        ``scale^2`` for :class:`Normal`, ``1 / concentration`` for :class:`Gamma` and
+        :class:`InverseGaussian`, and 1 for the families without a free dispersion.
+
+        Returns
+        -------
+        float or ndarray (the shape of the family's parameter)
+        """
+        return 1.0
 
     def moments(self, eta: Array) -> tuple[Array, Array, Array]:
         """``(mean, variance, mean_derivative)`` at the linear predictor (TFP's ``model(eta)``).
@@ -226,6 +243,10 @@ class Family:
 
     def _support_text(self) -> str:
         return "finite reals"
+
+
+def _scalar_or_array(value: np.ndarray) -> Any:
+    return float(value) if np.ndim(value) == 0 else value
 
 
 def _is_integer(y: np.ndarray) -> np.ndarray:
@@ -409,6 +430,7 @@ class Normal(Family):
     """
 
     default_link = "identity"
+    free_dispersion = True
 
     def __init__(self, scale: Any = 1.0, link: Any = None) -> None:
         super().__init__(link)
@@ -416,6 +438,10 @@ class Normal(Family):
 
     def __repr__(self) -> str:
         return f"Normal(scale={self.scale!r}, link={self.link.name!r})"
+
+    @property
+    def dispersion(self) -> Any:
+        return _scalar_or_array(self.scale * self.scale)
 
     def variance(self, mu: Array) -> Array:
         return self.scale * self.scale + 0.0 * mu
@@ -449,6 +475,7 @@ class Gamma(Family):
     """
 
     default_link = "log"
+    free_dispersion = True
 
     def __init__(self, concentration: Any = 1.0, link: Any = None) -> None:
         super().__init__(link)
@@ -456,6 +483,10 @@ class Gamma(Family):
 
     def __repr__(self) -> str:
         return f"Gamma(concentration={self.concentration!r}, link={self.link.name!r})"
+
+    @property
+    def dispersion(self) -> Any:
+        return _scalar_or_array(1.0 / self.concentration)
 
     def variance(self, mu: Array) -> Array:
         return mu * mu / self.concentration
@@ -492,6 +523,7 @@ class InverseGaussian(Family):
     """
 
     default_link = "log"
+    free_dispersion = True
 
     def __init__(self, concentration: Any = 1.0, link: Any = None) -> None:
         super().__init__(link)
@@ -499,6 +531,10 @@ class InverseGaussian(Family):
 
     def __repr__(self) -> str:
         return f"InverseGaussian(concentration={self.concentration!r}, link={self.link.name!r})"
+
+    @property
+    def dispersion(self) -> Any:
+        return _scalar_or_array(1.0 / self.concentration)
 
     def variance(self, mu: Array) -> Array:
         return mu * mu * mu / self.concentration

@@ -45,11 +45,19 @@ class GLMResult:
     iter : int
         Outer iterations taken (Fisher scoring or proximal Newton steps).
     standard_errors : ndarray, shape ``(p,)``
-        ``sqrt(diag(I^-1))`` with ``I = X^T W X + 2 l2 I_p`` the (penalised) Fisher information at
-        the solution, the family's dispersion taken as given. For :func:`fit_sparse`, computed
-        on the non-zero coefficients (the zeros get ``nan``).
+        ``sqrt(diag(I^-1))`` with ``I = X^T W X / r + 2 l2 I_p`` the (penalised) Fisher
+        information at the solution, ``W`` computed at the family's own dispersion and
+        ``r = dispersion / model.dispersion`` (1 unless :func:`fit` estimated or was given
+        another dispersion). For :func:`fit_sparse`, computed on the non-zero coefficients (the
+        zeros get ``nan``) at the family's dispersion.
     log_likelihood : float
-        ``sum_i w_i log p(y_i | eta_i)`` at the solution (no penalty).
+        ``sum_i w_i log p(y_i | eta_i)`` at the solution (no penalty), at the family's own
+        dispersion.
+    dispersion : float
+        The dispersion ``phi`` (``Var(y | mu) = phi V(mu)``, statsmodels' ``scale``) behind the
+        standard errors: by default in :func:`fit` Pearson's ``chi^2 / (sum(w) - rank(X))``
+        for Normal, Gamma and InverseGaussian, the family's own (1) for the others; an array
+        where the family's parameter is one.
     """
 
     coefficients: np.ndarray
@@ -58,6 +66,7 @@ class GLMResult:
     iter: int
     standard_errors: np.ndarray
     log_likelihood: float
+    dispersion: Any = 1.0
 
     def __iter__(self):
         return iter((self.coefficients, self.linear_response, self.is_converged, self.iter))
@@ -227,6 +236,72 @@ def _initial_eta(model: Family, y: np.ndarray, off: np.ndarray) -> np.ndarray:
     return eta0
 
 
+def _rank(x: np.ndarray, info: np.ndarray) -> int:
+    """``rank(X)``: ``p`` when the Fisher information factors cleanly, else by SVD."""
+    p = info.shape[0]
+    try:
+        c = np.linalg.cholesky(info)
+        d = np.abs(np.diag(c))
+        if d.min() > np.sqrt(np.finfo(np.float64).eps) * d.max():
+            return p
+    except np.linalg.LinAlgError:
+        pass
+    return int(np.linalg.matrix_rank(x))
+
+
+def _check_dispersion(caller: str, dispersion: Any, model: Family) -> str | float:
+    """``fit``'s ``dispersion`` argument as ``"pearson"``, ``"family"`` or a positive float."""
+    if dispersion is None:
+        return "pearson" if model.free_dispersion else "family"
+    if isinstance(dispersion, str):
+        if dispersion not in ("pearson", "family"):
+            raise ValueError(f"{caller}: expected dispersion to be None, 'pearson', 'family' "
+                             f"or a positive float, got {dispersion!r}")
+        return dispersion
+    try:
+        value = float(dispersion)
+    except (TypeError, ValueError):
+        raise TypeError(f"{caller}: expected dispersion to be None, 'pearson', 'family' or a "
+                        f"positive float, got {dispersion!r}") from None
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{caller}: expected dispersion > 0, got {dispersion!r}")
+    return value
+
+
+def _dispersion_ratio(
+    caller: str,
+    how: str | float,
+    model: Family,
+    y: np.ndarray,
+    eta: np.ndarray,
+    w: np.ndarray,
+    rank: int,
+) -> Any:
+    """``r = phi / model.dispersion``: the factor that rescales the family's Fisher weights.
+
+    Pearson's estimate: ``phi_hat = sum_i w_i (y_i - mu_i)^2 / V(mu_i) / (sum(w) - rank)``
+    (McCullagh & Nelder 1989, sec. 2.5; statsmodels' default ``scale``). With the family's
+    variance ``Var_i = phi_0 V(mu_i)`` this is ``r = sum_i w_i (y_i - mu_i)^2 / Var_i / df``.
+    """
+    if how == "family":
+        return 1.0
+    if how != "pearson":
+        return float(how) / np.asarray(model.dispersion, dtype=np.float64)
+    df = float(np.sum(w)) - rank
+    if df <= 0:
+        warnings.warn(
+            f"{caller}: no residual degrees of freedom (sum(weights) = {np.sum(w):g}, "
+            f"rank(model_matrix) = {rank}); the Pearson dispersion and the standard errors "
+            f"are nan (pass dispersion='family' or a value)",
+            RuntimeWarning, stacklevel=3,
+        )
+        return np.nan
+    with np.errstate(all="ignore"):
+        mu, var, _ = (np.asarray(a, dtype=np.float64) for a in model.moments(eta))
+        pearson = np.where(w > 0, w * (y - mu) ** 2 / var, 0.0)
+    return float(np.sum(pearson)) / df
+
+
 def fit(
     model_matrix: Any,
     response: Any,
@@ -238,6 +313,7 @@ def fit(
     model_coefficients_start: Any = None,
     max_iterations: int = 100,
     tolerance: float = 1e-10,
+    dispersion: Any = None,
 ) -> GLMResult:
     """Fit a generalized linear model by Fisher scoring (IRLS).
 
@@ -264,12 +340,21 @@ def fit(
     max_iterations : int, default 100
     tolerance : float, default 1e-10
         Stop when ``||b_new - b||_2 <= tolerance * max(||b_new||_2, 1)``.
+    dispersion : None, ``"pearson"``, ``"family"`` or float, optional
+        The dispersion ``phi`` (``Var(y | mu) = phi V(mu)``) behind the standard errors; it
+        does not change the coefficients. ``None`` (default): Pearson's estimate for the
+        families with a free dispersion (Normal, Gamma, InverseGaussian), the family's own for
+        the others, as statsmodels' and R's default. ``"pearson"``: always estimate it (a
+        quasi-likelihood fit of over-dispersed counts). ``"family"``: the family's parameters
+        as given (``Normal.scale ** 2``, ``1 / Gamma.concentration``, ...). A float: that
+        ``phi`` (statsmodels' ``scale=``).
 
     Returns
     -------
     GLMResult
         ``coefficients`` (p,), ``linear_response`` (n,), ``is_converged``, ``iter``,
-        ``standard_errors`` (p,), ``log_likelihood``; unpacks into the first four.
+        ``standard_errors`` (p,), ``log_likelihood``, ``dispersion``; unpacks into the first
+        four.
 
     Raises
     ------
@@ -290,9 +375,13 @@ def fit(
 
     Notes
     -----
-    Standard errors take the family's dispersion (``Normal.scale``, ``Gamma.concentration``, ...)
-    as given; statsmodels by default estimates it for Normal, Gamma and inverse Gaussian (scale
-    the standard errors by ``sqrt(estimated dispersion / given dispersion)`` to compare).
+    The coefficients of an unpenalised fit do not depend on the dispersion; the standard
+    errors are ``sqrt(diag((X^T W X)^-1) * phi / phi_0)`` with ``W`` the Fisher weights at the
+    family's dispersion ``phi_0`` (``model.dispersion``). Pearson's estimate is
+    ``phi = sum_i w_i (y_i - mu_i)^2 / V(mu_i) / (sum(w) - rank(X))``, statsmodels'
+    ``GLM.fit().scale`` (weights as its ``freq_weights``). With ``l2_regularizer`` the penalty
+    is added to the information rescaled by ``phi_0 / phi``, and the coefficients themselves
+    depend on ``phi_0`` (the penalty is weighed against ``log p`` at the family's dispersion).
 
     Examples
     --------
@@ -309,6 +398,7 @@ def fit(
     x, y, off, w = _validate(caller, model_matrix, response, model, offset, weights)
     l2 = _check_penalty(caller, "l2_regularizer", l2_regularizer)
     max_iterations, tolerance = _check_iterations(caller, max_iterations, tolerance)
+    how = _check_dispersion(caller, dispersion, model)
     p = x.shape[1]
 
     def objective(eta: np.ndarray, b: np.ndarray) -> float:
@@ -363,12 +453,21 @@ def fit(
     with np.errstate(all="ignore"):
         fisher_w, _ = _working(model, y, eta, w)
     info = x.T @ (x * fisher_w[:, None])
+    ratio = _dispersion_ratio(caller, how, model, y, eta, w, _rank(x, info))
+    # the Fisher weights scale as 1 / phi: I(phi) = X^T W(phi_0) X phi_0 / phi
+    info = x.T @ (x * (fisher_w / ratio)[:, None]) if np.ndim(ratio) else info / ratio
     info[np.diag_indices(p)] += 2.0 * l2
+    if np.all(np.isfinite(info)):
+        se = _standard_errors(info)
+    else:
+        se = np.full(p, np.nan)
+    phi = np.asarray(model.dispersion, dtype=np.float64) * ratio
     return GLMResult(
         coefficients=b,
         linear_response=eta,
         is_converged=converged,
         iter=it,
-        standard_errors=_standard_errors(info),
+        standard_errors=se,
         log_likelihood=_log_likelihood(model, y, eta, w),
+        dispersion=float(phi) if np.ndim(phi) == 0 else phi,
     )

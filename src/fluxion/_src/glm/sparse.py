@@ -316,4 +316,5 @@ def fit_sparse(
         iter=it,
         standard_errors=se,
         log_likelihood=_log_likelihood(model, y, eta, w),
+        dispersion=model.dispersion,
     )
