@@ -11,6 +11,7 @@ differentiated (``fluxion.grad``) and used inside a user's own model.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -151,6 +152,9 @@ class Family:
     #: Whether ``Var(y | mu) = dispersion * V(mu)`` has a free dispersion that :func:`fit`
     #: estimates by default (Normal, Gamma, InverseGaussian), as statsmodels and R's ``glm`` do.
     free_dispersion = False
+    #: The attribute that sets the dispersion (``"scale"``, ``"concentration"``), or None:
+    #: :func:`bayesian_model` samples it when given a ``dispersion_prior``.
+    dispersion_parameter: str | None = None
 
     def __init__(self, link: Any = None) -> None:
         self.link = _as_link(self.default_link if link is None else link, type(self).__name__)
@@ -180,6 +184,12 @@ class Family:
     def variance(self, mu: Array) -> Array:
         """``Var(y | mu)`` (dispersion included); shape of ``mu``."""
         raise NotImplementedError
+
+    def _with_parameter(self, value: Any) -> Family:
+        """A copy whose dispersion parameter is ``value`` (a traced value is allowed: no check)."""
+        twin = copy.copy(self)
+        setattr(twin, self.dispersion_parameter, value)
+        return twin
 
     @property
     def dispersion(self) -> Any:
@@ -431,6 +441,7 @@ class Normal(Family):
 
     default_link = "identity"
     free_dispersion = True
+    dispersion_parameter = "scale"
 
     def __init__(self, scale: Any = 1.0, link: Any = None) -> None:
         super().__init__(link)
@@ -476,6 +487,7 @@ class Gamma(Family):
 
     default_link = "log"
     free_dispersion = True
+    dispersion_parameter = "concentration"
 
     def __init__(self, concentration: Any = 1.0, link: Any = None) -> None:
         super().__init__(link)
@@ -524,6 +536,7 @@ class InverseGaussian(Family):
 
     default_link = "log"
     free_dispersion = True
+    dispersion_parameter = "concentration"
 
     def __init__(self, concentration: Any = 1.0, link: Any = None) -> None:
         super().__init__(link)
