@@ -143,7 +143,8 @@ def run(args: argparse.Namespace) -> None:
         for label, tol in (("matched", None), ("default", 1e-4)):
             def make(tol, solver=solver):
                 return LogisticRegression(C=C, l1_ratio=1.0, solver=solver, tol=tol,
-                                          max_iter=100_000, fit_intercept=False)
+                                          max_iter=100_000, fit_intercept=False,
+                                          random_state=0)
 
             rows.append(peer("L1 logistic", f"sklearn {solver}", label, tol, make,
                              lambda est: est.fit(x, y_binary), lambda est: est.coef_[0],

@@ -255,6 +255,11 @@ class Family:
         return "finite reals"
 
 
+def _show(value: Any) -> str:
+    """A parameter for a repr: ``2.0`` for a scalar, the array's repr otherwise."""
+    return repr(float(value)) if np.ndim(value) == 0 else repr(value)
+
+
 def _scalar_or_array(value: np.ndarray) -> Any:
     return float(value) if np.ndim(value) == 0 else value
 
@@ -352,7 +357,7 @@ class Binomial(Family):
         self.total_count = _positive(total_count, "total_count", "Binomial")
 
     def __repr__(self) -> str:
-        return f"Binomial(total_count={self.total_count!r}, link={self.link.name!r})"
+        return f"Binomial(total_count={_show(self.total_count)}, link={self.link.name!r})"
 
     def mean(self, eta: Array) -> Array:
         return self.total_count * self.link.inverse(eta)
@@ -448,7 +453,7 @@ class Normal(Family):
         self.scale = _positive(scale, "scale", "Normal")
 
     def __repr__(self) -> str:
-        return f"Normal(scale={self.scale!r}, link={self.link.name!r})"
+        return f"Normal(scale={_show(self.scale)}, link={self.link.name!r})"
 
     @property
     def dispersion(self) -> Any:
@@ -494,7 +499,7 @@ class Gamma(Family):
         self.concentration = _positive(concentration, "concentration", "Gamma")
 
     def __repr__(self) -> str:
-        return f"Gamma(concentration={self.concentration!r}, link={self.link.name!r})"
+        return f"Gamma(concentration={_show(self.concentration)}, link={self.link.name!r})"
 
     @property
     def dispersion(self) -> Any:
@@ -543,7 +548,8 @@ class InverseGaussian(Family):
         self.concentration = _positive(concentration, "concentration", "InverseGaussian")
 
     def __repr__(self) -> str:
-        return f"InverseGaussian(concentration={self.concentration!r}, link={self.link.name!r})"
+        return (f"InverseGaussian(concentration={_show(self.concentration)}, "
+                f"link={self.link.name!r})")
 
     @property
     def dispersion(self) -> Any:
@@ -596,7 +602,8 @@ class NegativeBinomial(Family):
         self.total_count = _positive(total_count, "total_count", "NegativeBinomial")
 
     def __repr__(self) -> str:
-        return f"NegativeBinomial(total_count={self.total_count!r}, link={self.link.name!r})"
+        return (f"NegativeBinomial(total_count={_show(self.total_count)}, "
+                f"link={self.link.name!r})")
 
     def variance(self, mu: Array) -> Array:
         return mu + mu * mu / self.total_count

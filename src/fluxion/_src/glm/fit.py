@@ -72,13 +72,22 @@ class GLMResult:
         return iter((self.coefficients, self.linear_response, self.is_converged, self.iter))
 
 
+def _as_float_array(caller: str, name: str, value: Any) -> np.ndarray:
+    """``value`` as a float64 array, or a ``TypeError`` naming ``caller`` and ``name``."""
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{caller}: expected {name} to be an array of numbers, got "
+                        f"{type(value).__name__} ({err})") from None
+
+
 def _per_observation(
     caller: str, name: str, value: Any, default: float, n: int, expected: str
 ) -> np.ndarray:
     """An offset or weights: ``None`` (the default everywhere), a scalar, or shape ``(n,)``."""
     if value is None:
         return np.full(n, default)
-    arr = np.asarray(value, dtype=np.float64)
+    arr = _as_float_array(caller, name, value)
     if arr.ndim == 0:
         arr = np.full(n, float(arr))
     ok = arr.shape == (n,) and bool(np.all(np.isfinite(arr)))
@@ -102,18 +111,28 @@ def _validate(
     offset: Any,
     weights: Any,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    if isinstance(model, type) and issubclass(model, Family):
+        raise TypeError(
+            f"{caller}: expected model to be a fluxion.glm family instance, got the class "
+            f"{model.__name__}; call it: glm.{model.__name__}()"
+        )
     if not isinstance(model, Family):
         raise TypeError(
             f"{caller}: expected model to be a fluxion.glm family (e.g. glm.Bernoulli()), "
             f"got {type(model).__name__}"
         )
-    x = np.asarray(model_matrix, dtype=np.float64)
+    x = _as_float_array(caller, "model_matrix", model_matrix)
     if x.ndim != 2:
         raise ValueError(
             f"{caller}: expected model_matrix of shape (n, p), got shape {x.shape}"
         )
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(
+            f"{caller}: expected a model_matrix with at least one row and one column, got "
+            f"shape {x.shape}"
+        )
     n = x.shape[0]
-    y = np.asarray(response, dtype=np.float64)
+    y = _as_float_array(caller, "response", response)
     if y.shape != (n,):
         raise ValueError(
             f"{caller}: expected response of shape ({n},) to match model_matrix {x.shape}, "
@@ -130,23 +149,40 @@ def _validate(
 def _check_penalty(caller: str, name: str, value: Any) -> float:
     if value is None:
         return 0.0
+    if np.ndim(value) != 0:
+        raise TypeError(f"{caller}: expected {name} to be a non-negative float, got an array "
+                        f"of shape {np.shape(value)}; for per-coefficient penalties pass one "
+                        f"value and penalty_factor")
     try:
         v = float(value)
     except (TypeError, ValueError):
         raise TypeError(f"{caller}: expected {name} to be a non-negative float, "
                         f"got {value!r}") from None
-    if not np.isfinite(v) or v < 0:
+    if not np.isfinite(v):
+        raise ValueError(f"{caller}: expected a finite {name} >= 0, got {value!r}")
+    if v < 0:
         raise ValueError(f"{caller}: expected {name} >= 0, got {value!r}")
     return v
 
 
+def _check_count(caller: str, name: str, value: Any) -> int:
+    """A positive int argument (``max_iterations``, ``max_full_sweeps``)."""
+    ok = isinstance(value, int | np.integer | float | np.floating) and not isinstance(value, bool)
+    if not ok or not np.isfinite(value) or int(value) != value or value < 1:
+        raise ValueError(f"{caller}: expected {name} >= 1 (an int), got {value!r}")
+    return int(value)
+
+
 def _check_iterations(caller: str, max_iterations: Any, tolerance: Any) -> tuple[int, float]:
-    if int(max_iterations) != max_iterations or max_iterations < 1:
-        raise ValueError(f"{caller}: expected max_iterations >= 1 (an int), "
-                         f"got {max_iterations!r}")
-    if not (tolerance > 0):
+    max_iterations = _check_count(caller, "max_iterations", max_iterations)
+    try:
+        tol = float(tolerance)
+    except (TypeError, ValueError):
+        raise TypeError(f"{caller}: expected tolerance to be a positive float, "
+                        f"got {tolerance!r}") from None
+    if not (np.isfinite(tol) and tol > 0):
         raise ValueError(f"{caller}: expected tolerance > 0, got {tolerance!r}")
-    return int(max_iterations), float(tolerance)
+    return max_iterations, tol
 
 
 def _check_start(caller: str, start: Any, p: int) -> np.ndarray:

@@ -23,6 +23,7 @@ import numpy as np
 from .families import Family
 from .fit import (
     GLMResult,
+    _check_count,
     _check_iterations,
     _check_penalty,
     _check_start,
@@ -238,9 +239,7 @@ def fit_sparse(
     l1 = _check_penalty(caller, "l1_regularizer", l1_regularizer)
     l2 = _check_penalty(caller, "l2_regularizer", l2_regularizer)
     max_iterations, tolerance = _check_iterations(caller, max_iterations, tolerance)
-    if int(max_full_sweeps) != max_full_sweeps or max_full_sweeps < 1:
-        raise ValueError(f"{caller}: expected max_full_sweeps >= 1 (an int), "
-                         f"got {max_full_sweeps!r}")
+    max_full_sweeps = _check_count(caller, "max_full_sweeps", max_full_sweeps)
     n, p = x.shape
     if penalty_factor is None:
         factor = np.ones(p)
@@ -310,7 +309,7 @@ def fit_sparse(
         ba, ga = b[idx], grad_ll[idx]
         # quadratic model in c = b + d: c^T H c / 2 - v^T c with v = H b + grad_ll
         v = h @ ba + ga
-        ca, _ = _coordinate_descent(h, v, ba, l1v[idx], l2v[idx], int(max_full_sweeps),
+        ca, _ = _coordinate_descent(h, v, ba, l1v[idx], l2v[idx], max_full_sweeps,
                                     inner_tol * max(float(np.linalg.norm(b)), 1.0))
         da = ca - ba
         step_norm = float(np.linalg.norm(da))
