@@ -434,6 +434,44 @@ def test_fit_sparse_kkt_and_split_lbfgsb(family_name, l1, l2):
     assert f(np.concatenate([np.maximum(b, 0), np.maximum(-b, 0)]))[0] <= ref.fun + 1e-9
 
 
+def test_fit_sparse_working_set_reaches_the_full_kkt_solution():
+    """Many coordinates violate KKT at the null model (more than the screen admits at once),
+    and a start at the null model itself makes the first Newton step zero: the fit must still
+    go on to the solution of the full problem (KKT on every coordinate)."""
+    rng = np.random.default_rng(21)
+    n, p = 500, 60
+    x = np.column_stack([np.ones(n), rng.normal(size=(n, p - 1))])
+    beta = np.r_[0.3, rng.normal(size=p - 1) * 0.4]
+    y = (rng.random(n) < _bern(x @ beta)).astype(float)
+    family, l1, l2 = glm.Bernoulli(), 2.0, 0.5
+    factor = np.r_[0.0, np.ones(p - 1)]
+    null = np.zeros(p)
+    null[0] = np.log(y.mean() / (1 - y.mean()))
+    results = [glm.fit_sparse(x, y, family, l1, l2, penalty_factor=factor),
+               glm.fit_sparse(x, y, family, l1, l2, penalty_factor=factor,
+                              model_coefficients_start=null)]
+    for res in results:
+        assert res.is_converged
+        b = res.coefficients
+        assert np.count_nonzero(b) > 30  # far more than one admission of 10
+        g, zero = _kkt(family, x, y, res, 0.0, 0.0)
+        g = g + 2.0 * l2 * factor * b  # the unpenalised intercept has no ridge either
+        l1v = l1 * factor
+        assert np.all(np.abs(g[zero]) <= l1v[zero] * (1 + 1e-9))
+        np.testing.assert_allclose(g[~zero] + l1v[~zero] * np.sign(b[~zero]), 0.0, atol=1e-6)
+    np.testing.assert_allclose(results[0].coefficients, results[1].coefficients, atol=1e-8)
+    # an exactly optimal null model: y in {0, 2} with mean 1, so the intercept's Newton step is
+    # exactly zero; the KKT screen must still admit the slopes
+    y2 = np.tile([0.0, 2.0], n // 2)
+    x2 = np.column_stack([np.ones(n), y2 + rng.normal(size=n), rng.normal(size=(n, 3))])
+    start = np.r_[1.0, np.zeros(4)]
+    res = glm.fit_sparse(x2, y2, glm.Normal(), 5.0, penalty_factor=[0.0, 1, 1, 1, 1],
+                         model_coefficients_start=start)
+    ref = glm.fit_sparse(x2, y2, glm.Normal(), 5.0, penalty_factor=[0.0, 1, 1, 1, 1])
+    assert res.is_converged and res.coefficients[1] > 0.1
+    np.testing.assert_allclose(res.coefficients, ref.coefficients, atol=1e-8)
+
+
 def test_fit_sparse_recovers_support():
     family, x, y, beta = _sparse_problem("bernoulli", n=2000, p=30, seed=11)
     res = glm.fit_sparse(x, y, family, l1_regularizer=40.0)

@@ -313,9 +313,15 @@ def fit_sparse(
                                     inner_tol * max(float(np.linalg.norm(b)), 1.0))
         da = ca - ba
         step_norm = float(np.linalg.norm(da))
+        # b_j = 0 off the active set, so KKT there is |grad_j| <= l1_j; violators not yet
+        # admitted (the screen admits a limited number, and skips the first step) mean the
+        # fit goes on, whatever the step on the active set
+        clean = not np.any(~active & (np.abs(grad_ll) > l1v))
         if step_norm == 0.0:
-            converged = True  # optimal on the active set; KKT holds off it (checked above)
-            break
+            if clean:
+                converged = True  # optimal on the active set and KKT holds off it
+                break
+            continue
         # proximal-Newton decrement: the model's change (negative for a descent direction)
         decrement = (-float(ga @ da) + float(l1v[idx] @ (np.abs(ca) - np.abs(ba)))
                      + float(l2v[idx] @ (ca * ca - ba * ba)))
@@ -330,6 +336,8 @@ def fit_sparse(
                 break
             t *= 0.5
         if not value <= current:
+            if not clean:
+                continue  # admit the remaining violators before judging b
             # no decrease within rounding: b is optimal to working precision
             converged = step_norm <= np.sqrt(tolerance) * max(float(np.linalg.norm(b)), 1.0)
             break
@@ -339,7 +347,7 @@ def fit_sparse(
         grad_ll = x.T @ score
         if step <= tolerance * max(float(np.linalg.norm(b)), 1.0):
             # a small step on the active set; converged if nothing outside it violates KKT
-            # (b_j = 0 off the active set, so KKT there is |grad_j| <= l1_j)
+            # at the new b
             if not np.any(~active & (np.abs(grad_ll) > l1v)):
                 converged = True
                 break
