@@ -265,6 +265,7 @@ def test_fit_separable_data_does_not_converge_cleanly():
     assert np.all(np.isfinite(res.coefficients))
 
 
+@pytest.mark.filterwarnings("ignore:The InversePower link function does not respect")
 def test_fit_matches_statsmodels():
     """Coefficients, standard errors and dispersion equal statsmodels' defaults to 1e-8.
 

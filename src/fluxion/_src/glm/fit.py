@@ -8,6 +8,11 @@ The objective is the penalised negative log-likelihood
 ``(X^T W X + 2 l2 I) b = X^T W z`` with ``W = w (dmu/deta)^2 / Var(y)`` and the working response
 ``z = eta - offset + (y - mu) / (dmu/deta)``, by Cholesky (lstsq with a warning where ``X^T W X``
 is singular); a step that does not decrease the objective is halved.
+
+The standard errors come from the Fisher information at the solution, rescaled by the dispersion
+``phi``: Pearson's ``chi^2 / (sum(w) - rank(X))`` for the families with a free dispersion
+(Normal, Gamma, InverseGaussian), as statsmodels' and R's ``glm`` default, the family's own
+otherwise (``GLMResult.dispersion``).
 """
 
 from __future__ import annotations
