@@ -182,7 +182,8 @@ def test_family_variances():
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_fit_matches_scipy_and_score_equations(name):
     family, x, y, nll, beta = _case(name)
-    res = glm.fit(x, y, family)
+    # the inverse Hessian of the NLL below is at the family's own dispersion
+    res = glm.fit(x, y, family, dispersion="family")
     assert res.is_converged and res.iter < 30
     start = beta if name == "gamma_inverse" else np.zeros_like(beta)
     b_ref, hess = _scipy_fit(x, y, nll, start)
@@ -264,7 +265,13 @@ def test_fit_separable_data_does_not_converge_cleanly():
     assert np.all(np.isfinite(res.coefficients))
 
 
+@pytest.mark.filterwarnings("ignore:The InversePower link function does not respect")
 def test_fit_matches_statsmodels():
+    """Coefficients, standard errors and dispersion equal statsmodels' defaults to 1e-8.
+
+    statsmodels estimates the dispersion (Pearson chi^2 / df) for Gaussian, Gamma and inverse
+    Gaussian and fixes it at 1 for the others; so does glm.fit by default.
+    """
     sm = pytest.importorskip("statsmodels.api")
     fams, links = sm.families, sm.families.links
     cases = (
@@ -277,12 +284,21 @@ def test_fit_matches_statsmodels():
         ("negative_binomial", fams.NegativeBinomial(alpha=1.0 / 2.5), None),
         ("normal", fams.Gaussian(), 1.5**2),
     )
-    for name, fam, scale in cases:
+    for name, fam, given in cases:
         family, x, y, _, _ = _case(name)
         res = glm.fit(x, y, family)
-        ref = sm.GLM(y, x, family=fam).fit(tol=1e-13, scale=scale)
+        ref = sm.GLM(y, x, family=fam).fit(tol=1e-13)
         np.testing.assert_allclose(res.coefficients, ref.params, rtol=1e-8, err_msg=name)
         np.testing.assert_allclose(res.standard_errors, ref.bse, rtol=1e-8, err_msg=name)
+        np.testing.assert_allclose(res.dispersion, ref.scale, rtol=1e-8, err_msg=name)
+        if given is not None:
+            # the free dispersion was estimated, not the family's
+            assert abs(res.dispersion / given - 1.0) > 1e-3, name
+            # the family's own dispersion equals statsmodels' scale=<that value>
+            res_f = glm.fit(x, y, family, dispersion="family")
+            ref_f = sm.GLM(y, x, family=fam).fit(tol=1e-13, scale=given)
+            np.testing.assert_allclose(res_f.standard_errors, ref_f.bse, rtol=1e-8, err_msg=name)
+            assert res_f.dispersion == pytest.approx(given, rel=1e-14)
     # weights and offsets: statsmodels' freq_weights and offset
     family, x, y, _, _ = _case("poisson")
     rng = np.random.default_rng(9)
@@ -293,11 +309,74 @@ def test_fit_matches_statsmodels():
     np.testing.assert_allclose(res.coefficients, ref.params, rtol=1e-8)
     np.testing.assert_allclose(res.standard_errors, ref.bse, rtol=1e-8)
     np.testing.assert_allclose(res.log_likelihood, ref.llf, rtol=1e-10)
+    # quasi-Poisson (Pearson dispersion forced) = statsmodels' scale="X2", with weights and offset
+    res = glm.fit(x, y, family, weights=w, offset=off, dispersion="pearson")
+    ref = sm.GLM(y, x, family=fams.Poisson(), freq_weights=w, offset=off).fit(tol=1e-13,
+                                                                             scale="X2")
+    np.testing.assert_allclose(res.standard_errors, ref.bse, rtol=1e-8)
+    np.testing.assert_allclose(res.dispersion, ref.scale, rtol=1e-8)
+    # Gamma with frequency weights: df = sum(w) - p, as statsmodels
+    family, x, y, _, _ = _case("gamma")
+    res = glm.fit(x, y, family, weights=w, offset=off)
+    ref = sm.GLM(y, x, family=fams.Gamma(links.Log()), freq_weights=w, offset=off).fit(tol=1e-13)
+    np.testing.assert_allclose(res.coefficients, ref.params, rtol=1e-8)
+    np.testing.assert_allclose(res.standard_errors, ref.bse, rtol=1e-8)
+    np.testing.assert_allclose(res.dispersion, ref.scale, rtol=1e-8)
+    # a given dispersion: statsmodels' scale=<float>
+    res = glm.fit(x, y, family, dispersion=0.7)
+    ref = sm.GLM(y, x, family=fams.Gamma(links.Log())).fit(tol=1e-13, scale=0.7)
+    np.testing.assert_allclose(res.standard_errors, ref.bse, rtol=1e-8)
+    assert res.dispersion == 0.7
+
+
+def test_fit_dispersion_pearson_by_hand():
+    """Pearson's chi^2 / (n - p) written out, and the standard errors it scales (no oracle lib)."""
+    family, x, y, _, _ = _case("normal")
+    res = glm.fit(x, y, family)
+    n, p = x.shape
+    resid = y - res.linear_response
+    sigma2 = float(resid @ resid) / (n - p)  # the OLS residual variance
+    assert res.dispersion == pytest.approx(sigma2, rel=1e-12)
+    cov = sigma2 * np.linalg.inv(x.T @ x)  # the OLS covariance
+    np.testing.assert_allclose(res.standard_errors, np.sqrt(np.diag(cov)), rtol=1e-10)
+    # the families without a free dispersion report the family's (1) by default
+    family, x, y, _, _ = _case("poisson")
+    assert glm.fit(x, y, family).dispersion == 1.0
+    assert glm.Gamma(4.0).dispersion == 0.25 and glm.Normal(2.0).dispersion == 4.0
+    # rank deficiency: df = n - rank(X), not n - p
+    family, x, y, _, _ = _case("normal", n=60)
+    x_dup = np.column_stack([x, x[:, 1]])
+    with pytest.warns(glm.GLMRankWarning):
+        res_dup = glm.fit(x_dup, y, family)
+    assert res_dup.dispersion == pytest.approx(glm.fit(x, y, family).dispersion, rel=1e-8)
+    # no residual degrees of freedom: nan with a warning, not a silent nan
+    with pytest.warns(RuntimeWarning, match="glm.fit: no residual degrees of freedom"):
+        res = glm.fit(x[:3], y[:3], family)
+    assert np.isnan(res.dispersion) and np.all(np.isnan(res.standard_errors))
+    with pytest.raises(ValueError, match="glm.fit: expected dispersion to be None, 'pearson'"):
+        glm.fit(x, y, family, dispersion="deviance")
+    with pytest.raises(ValueError, match="glm.fit: expected dispersion > 0, got -1"):
+        glm.fit(x, y, family, dispersion=-1.0)
 
 
 # ------------------------------------------------------------------------------------------
 # fit_sparse
 # ------------------------------------------------------------------------------------------
+def test_fit_sparse_matches_statsmodels_fit_regularized():
+    # statsmodels minimises -loglik / n + alpha (r |b|_1 + (1 - r) |b|^2 / 2): l1 = n alpha r,
+    # l2 = n alpha (1 - r) / 2 (the mapping fit_sparse's docstring states)
+    sm = pytest.importorskip("statsmodels.api")
+    family, x, y, _, _ = _case("poisson")
+    x = np.column_stack([x, np.random.default_rng(4).normal(size=(len(y), 3))])
+    n = len(y)
+    alpha, r = 0.02, 0.6
+    ref = sm.GLM(y, x, family=sm.families.Poisson()).fit_regularized(
+        alpha=alpha, L1_wt=r, cnvrg_tol=1e-14, maxiter=2000)
+    res = glm.fit_sparse(x, y, family, n * alpha * r, n * alpha * (1 - r) / 2)
+    assert np.any(res.coefficients == 0.0)
+    np.testing.assert_allclose(res.coefficients, ref.params, rtol=0, atol=1e-6)
+
+
 def _kkt(family, x, y, res, l1, l2):
     mu, var, dmu = (np.asarray(a) for a in family.moments(res.linear_response))
     # gradient of the smooth part: -X^T (y - mu) dmu / var + 2 l2 b
@@ -356,6 +435,44 @@ def test_fit_sparse_kkt_and_split_lbfgsb(family_name, l1, l2):
     assert f(np.concatenate([np.maximum(b, 0), np.maximum(-b, 0)]))[0] <= ref.fun + 1e-9
 
 
+def test_fit_sparse_working_set_reaches_the_full_kkt_solution():
+    """Many coordinates violate KKT at the null model (more than the screen admits at once),
+    and a start at the null model itself makes the first Newton step zero: the fit must still
+    go on to the solution of the full problem (KKT on every coordinate)."""
+    rng = np.random.default_rng(21)
+    n, p = 500, 60
+    x = np.column_stack([np.ones(n), rng.normal(size=(n, p - 1))])
+    beta = np.r_[0.3, rng.normal(size=p - 1) * 0.4]
+    y = (rng.random(n) < _bern(x @ beta)).astype(float)
+    family, l1, l2 = glm.Bernoulli(), 2.0, 0.5
+    factor = np.r_[0.0, np.ones(p - 1)]
+    null = np.zeros(p)
+    null[0] = np.log(y.mean() / (1 - y.mean()))
+    results = [glm.fit_sparse(x, y, family, l1, l2, penalty_factor=factor),
+               glm.fit_sparse(x, y, family, l1, l2, penalty_factor=factor,
+                              model_coefficients_start=null)]
+    for res in results:
+        assert res.is_converged
+        b = res.coefficients
+        assert np.count_nonzero(b) > 30  # far more than one admission of 10
+        g, zero = _kkt(family, x, y, res, 0.0, 0.0)
+        g = g + 2.0 * l2 * factor * b  # the unpenalised intercept has no ridge either
+        l1v = l1 * factor
+        assert np.all(np.abs(g[zero]) <= l1v[zero] * (1 + 1e-9))
+        np.testing.assert_allclose(g[~zero] + l1v[~zero] * np.sign(b[~zero]), 0.0, atol=1e-6)
+    np.testing.assert_allclose(results[0].coefficients, results[1].coefficients, atol=1e-8)
+    # an exactly optimal null model: y in {0, 2} with mean 1, so the intercept's Newton step is
+    # exactly zero; the KKT screen must still admit the slopes
+    y2 = np.tile([0.0, 2.0], n // 2)
+    x2 = np.column_stack([np.ones(n), y2 + rng.normal(size=n), rng.normal(size=(n, 3))])
+    start = np.r_[1.0, np.zeros(4)]
+    res = glm.fit_sparse(x2, y2, glm.Normal(), 5.0, penalty_factor=[0.0, 1, 1, 1, 1],
+                         model_coefficients_start=start)
+    ref = glm.fit_sparse(x2, y2, glm.Normal(), 5.0, penalty_factor=[0.0, 1, 1, 1, 1])
+    assert res.is_converged and res.coefficients[1] > 0.1
+    np.testing.assert_allclose(res.coefficients, ref.coefficients, atol=1e-8)
+
+
 def test_fit_sparse_recovers_support():
     family, x, y, beta = _sparse_problem("bernoulli", n=2000, p=30, seed=11)
     res = glm.fit_sparse(x, y, family, l1_regularizer=40.0)
@@ -380,7 +497,7 @@ def test_fit_sparse_seed_example():
 def test_fit_sparse_without_l1_equals_fit():
     family, x, y, _, _ = _case("gamma")
     res = glm.fit_sparse(x, y, family, 0.0, 2.0)
-    ref = glm.fit(x, y, family, l2_regularizer=2.0)
+    ref = glm.fit(x, y, family, l2_regularizer=2.0, dispersion="family")
     np.testing.assert_allclose(res.coefficients, ref.coefficients, rtol=1e-8)
     np.testing.assert_allclose(res.standard_errors, ref.standard_errors, rtol=1e-8)
 

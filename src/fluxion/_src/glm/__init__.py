@@ -1,5 +1,7 @@
-"""Generalized linear models: families, Fisher scoring (:func:`fit`), elastic-net fits."""
+"""Generalized linear models: families, Fisher scoring (:func:`fit`), elastic-net fits, and
+the Bayesian GLM (:func:`bayesian_model`) for the samplers."""
 
+from .bayes import BayesianGLM, bayesian_model
 from .families import (
     LINKS,
     Bernoulli,
@@ -19,6 +21,7 @@ from .sparse import fit_sparse, soft_threshold
 
 __all__ = [
     "LINKS",
+    "BayesianGLM",
     "Bernoulli",
     "BernoulliNormalCDF",
     "Binomial",
@@ -32,6 +35,7 @@ __all__ = [
     "Normal",
     "Poisson",
     "PoissonSoftplus",
+    "bayesian_model",
     "fit",
     "fit_sparse",
     "soft_threshold",

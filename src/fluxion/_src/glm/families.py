@@ -11,6 +11,7 @@ differentiated (``fluxion.grad``) and used inside a user's own model.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -148,6 +149,12 @@ class Family:
 
     name = "Family"
     default_link = "identity"
+    #: Whether ``Var(y | mu) = dispersion * V(mu)`` has a free dispersion that :func:`fit`
+    #: estimates by default (Normal, Gamma, InverseGaussian), as statsmodels and R's ``glm`` do.
+    free_dispersion = False
+    #: The attribute that sets the dispersion (``"scale"``, ``"concentration"``), or None:
+    #: :func:`bayesian_model` samples it when given a ``dispersion_prior``.
+    dispersion_parameter: str | None = None
 
     def __init__(self, link: Any = None) -> None:
         self.link = _as_link(self.default_link if link is None else link, type(self).__name__)
@@ -177,6 +184,26 @@ class Family:
     def variance(self, mu: Array) -> Array:
         """``Var(y | mu)`` (dispersion included); shape of ``mu``."""
         raise NotImplementedError
+
+    def _with_parameter(self, value: Any) -> Family:
+        """A copy whose dispersion parameter is ``value`` (a traced value is allowed: no check)."""
+        twin = copy.copy(self)
+        setattr(twin, self.dispersion_parameter, value)
+        return twin
+
+    @property
+    def dispersion(self) -> Any:
+        """The dispersion ``phi`` this family fixes, in ``Var(y | mu) = phi V(mu)``.
+
+        ``V`` is the unit variance function (statsmodels' and R's convention): ``phi`` is
+        ``scale^2`` for :class:`Normal`, ``1 / concentration`` for :class:`Gamma` and
+        :class:`InverseGaussian`, and 1 for the families without a free dispersion.
+
+        Returns
+        -------
+        float or ndarray (the shape of the family's parameter)
+        """
+        return 1.0
 
     def moments(self, eta: Array) -> tuple[Array, Array, Array]:
         """``(mean, variance, mean_derivative)`` at the linear predictor (TFP's ``model(eta)``).
@@ -226,6 +253,15 @@ class Family:
 
     def _support_text(self) -> str:
         return "finite reals"
+
+
+def _show(value: Any) -> str:
+    """A parameter for a repr: ``2.0`` for a scalar, the array's repr otherwise."""
+    return repr(float(value)) if np.ndim(value) == 0 else repr(value)
+
+
+def _scalar_or_array(value: np.ndarray) -> Any:
+    return float(value) if np.ndim(value) == 0 else value
 
 
 def _is_integer(y: np.ndarray) -> np.ndarray:
@@ -321,7 +357,7 @@ class Binomial(Family):
         self.total_count = _positive(total_count, "total_count", "Binomial")
 
     def __repr__(self) -> str:
-        return f"Binomial(total_count={self.total_count!r}, link={self.link.name!r})"
+        return f"Binomial(total_count={_show(self.total_count)}, link={self.link.name!r})"
 
     def mean(self, eta: Array) -> Array:
         return self.total_count * self.link.inverse(eta)
@@ -409,13 +445,19 @@ class Normal(Family):
     """
 
     default_link = "identity"
+    free_dispersion = True
+    dispersion_parameter = "scale"
 
     def __init__(self, scale: Any = 1.0, link: Any = None) -> None:
         super().__init__(link)
         self.scale = _positive(scale, "scale", "Normal")
 
     def __repr__(self) -> str:
-        return f"Normal(scale={self.scale!r}, link={self.link.name!r})"
+        return f"Normal(scale={_show(self.scale)}, link={self.link.name!r})"
+
+    @property
+    def dispersion(self) -> Any:
+        return _scalar_or_array(self.scale * self.scale)
 
     def variance(self, mu: Array) -> Array:
         return self.scale * self.scale + 0.0 * mu
@@ -449,13 +491,19 @@ class Gamma(Family):
     """
 
     default_link = "log"
+    free_dispersion = True
+    dispersion_parameter = "concentration"
 
     def __init__(self, concentration: Any = 1.0, link: Any = None) -> None:
         super().__init__(link)
         self.concentration = _positive(concentration, "concentration", "Gamma")
 
     def __repr__(self) -> str:
-        return f"Gamma(concentration={self.concentration!r}, link={self.link.name!r})"
+        return f"Gamma(concentration={_show(self.concentration)}, link={self.link.name!r})"
+
+    @property
+    def dispersion(self) -> Any:
+        return _scalar_or_array(1.0 / self.concentration)
 
     def variance(self, mu: Array) -> Array:
         return mu * mu / self.concentration
@@ -492,13 +540,20 @@ class InverseGaussian(Family):
     """
 
     default_link = "log"
+    free_dispersion = True
+    dispersion_parameter = "concentration"
 
     def __init__(self, concentration: Any = 1.0, link: Any = None) -> None:
         super().__init__(link)
         self.concentration = _positive(concentration, "concentration", "InverseGaussian")
 
     def __repr__(self) -> str:
-        return f"InverseGaussian(concentration={self.concentration!r}, link={self.link.name!r})"
+        return (f"InverseGaussian(concentration={_show(self.concentration)}, "
+                f"link={self.link.name!r})")
+
+    @property
+    def dispersion(self) -> Any:
+        return _scalar_or_array(1.0 / self.concentration)
 
     def variance(self, mu: Array) -> Array:
         return mu * mu * mu / self.concentration
@@ -547,7 +602,8 @@ class NegativeBinomial(Family):
         self.total_count = _positive(total_count, "total_count", "NegativeBinomial")
 
     def __repr__(self) -> str:
-        return f"NegativeBinomial(total_count={self.total_count!r}, link={self.link.name!r})"
+        return (f"NegativeBinomial(total_count={_show(self.total_count)}, "
+                f"link={self.link.name!r})")
 
     def variance(self, mu: Array) -> Array:
         return mu + mu * mu / self.total_count
