@@ -1238,9 +1238,11 @@ def _run_parallel(runners: list, store: Any, stop: threading.Event) -> None:
 # --------------------------------------------------------------------------------------------
 
 #: The global options that decide how a worker compiles the model and runs the chains: sent
-#: with the job so that a worker process draws what the driver would.
+#: with the job so that a worker process draws what the driver would. The cache directory is
+#: used where it exists on the worker (the same machine, a shared file system); elsewhere the
+#: worker keeps its own.
 _DRAW_OPTIONS = ("disable_jit", "jit_tier", "jit_reroll_loops", "mcmc_compiled_nuts",
-                 "mcmc_potential")
+                 "mcmc_potential", "cache_dir")
 
 #: A worker process's chain arguments per run (its model compiled once per run, not per chunk);
 #: the last few runs only.
@@ -1254,6 +1256,15 @@ def _draw_options() -> dict:
     return {k: getattr(config, k) for k in _DRAW_OPTIONS}
 
 
+def _apply_options(options: dict) -> None:
+    from ..config import config
+
+    for k, v in options.items():
+        if k == "cache_dir" and not os.path.isdir(os.path.expanduser(str(v))):
+            continue  # not on this machine: the worker's own cache
+        config.update(k, v)
+
+
 def _worker_args(job: ChainJob) -> _ChainArgs:
     """The chain arguments on a worker: the model rebuilt from the user's ``log_prob``,
     ``init`` and ``constraints`` and compiled as the driver did (or loaded from this worker's
@@ -1264,8 +1275,7 @@ def _worker_args(job: ChainJob) -> _ChainArgs:
         args = _WORKER_RUNS.get(job.token)
         if args is not None:
             return args
-        for k, v in job.options.items():
-            config.update(k, v)
+        _apply_options(job.options)
         base = job.chain_args
         log_prob, init, constraints = job.model
         with warnings.catch_warnings():  # the driver has warned about all of these already
@@ -1302,11 +1312,8 @@ def _chain_task(job: ChainJob, chain: int, snap: dict | None, stop: int) -> tupl
         snap = copy.deepcopy(snap)  # the driver's runner must not change under it
     else:
         args = _worker_args(job)
-        if os.getpid() != job.driver_pid:
-            from ..config import config
-
-            for k, v in job.options.items():  # another run here may have changed them
-                config.update(k, v)
+        if os.getpid() != job.driver_pid:  # another run here may have changed them
+            _apply_options(job.options)
     seeds = np.random.SeedSequence(job.entropy)
     if args.kernel == "ensemble":
         runner: Any = _EnsembleRun(args, np.random.default_rng(seeds), job.extra["walkers"])
