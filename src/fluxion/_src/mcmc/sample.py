@@ -1269,7 +1269,6 @@ def _worker_args(job: ChainJob) -> _ChainArgs:
     """The chain arguments on a worker: the model rebuilt from the user's ``log_prob``,
     ``init`` and ``constraints`` and compiled as the driver did (or loaded from this worker's
     cache), with the driver's start and settings."""
-    from ..config import config
 
     with _WORKER_LOCK:
         args = _WORKER_RUNS.get(job.token)
