@@ -9,7 +9,7 @@ import os
 import threading
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -182,3 +182,48 @@ def test_a_worker_killed_mid_run_loses_no_draws(client):
     )
     # the cluster is whole again for whatever runs next
     client.wait_for_workers(2, timeout=60)
+
+
+_DRIVER = os.getpid()  # a forked pool worker inherits this value and sees another pid
+
+
+def dies_in_a_pool_worker(p):
+    if os.getpid() != _DRIVER:
+        os._exit(1)
+    return log_prob(p)
+
+
+def test_a_process_pool_whose_worker_dies_fails_clearly():
+    with ProcessPoolExecutor(1) as pool, pytest.raises(
+        RuntimeError, match="a worker process of the executor died while chain"
+    ):
+        _run(pool, fn=dies_in_a_pool_worker, kernel="hmc")
+
+
+def test_chains_finished_before_a_failure_are_kept():
+    """Chain 1's last chunk raises (one worker: chain 0's last chunk runs before it); chain
+    0's draws ride on the error and equal those of the local run."""
+    local = _run(kernel="hmc")
+    with ThreadPoolExecutor(1) as pool:
+        flaky = _FailOnChain(pool, chain=1, stop=KW["warmup"] + KW["draws"])
+        with pytest.raises(ValueError, match="chain 1 failed") as info:
+            _run(flaky, kernel="hmc")
+    kept = info.value.partial_result
+    assert kept.draws["y"].shape == (1, KW["draws"])
+    np.testing.assert_array_equal(kept.draws["x"][0], local.draws["x"][0])
+    assert any("chains 0 had finished" in n for n in info.value.__notes__)
+
+
+class _FailOnChain(Executor):
+    """Submits to ``pool``; chain ``chain``'s task that runs up to ``stop`` raises."""
+
+    def __init__(self, pool, chain: int, stop: int) -> None:
+        self.pool, self.chain, self.stop = pool, chain, stop
+
+    def submit(self, fn, *args, **kwargs):
+        if args[1] == self.chain and args[3] == self.stop:
+            def fail(*a, **k):
+                raise ValueError(f"chain {self.chain} failed")
+
+            return self.pool.submit(fail)
+        return self.pool.submit(fn, *args, **kwargs)

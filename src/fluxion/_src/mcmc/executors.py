@@ -145,12 +145,14 @@ def run_on_executor(
     granule: int,
     after_chunk: Callable,
     stop: Any,
+    events: list[str] | None = None,
 ) -> list[str]:
     """Run every runner to its end as chunk tasks ``task(job, chain, snapshot, stop_at)`` on
     ``executor``; each finished chunk is restored into the local runner and reported to
     ``after_chunk(runner)`` (progress, checkpoints; it raises KeyboardInterrupt on Ctrl-C).
-    Returns the events (lost workers, re-run chunks) as sentences."""
-    events: list[str] = []
+    Returns the events (lost workers, re-run chunks) as sentences, appended to ``events`` if
+    given (so that they survive an exception)."""
+    events = [] if events is None else events
     by_chain = {r.chain: r for r in runners}
     step = chunk_size(max(r.total for r in runners), granule)
     pending: dict = {}  # future -> (chain, start, stop, resubmits)
@@ -221,8 +223,11 @@ def run_on_executor(
                 if r.done < r.total:
                     submit(chain)
     except BaseException as err:
-        for fut in pending:
+        for fut, (chain, _, _, _) in pending.items():
             fut.cancel()
+            # chunks that finished meanwhile are kept (the caller returns what is finished)
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                by_chain[chain].restore(fut.result()[0])
         if events and hasattr(err, "add_note"):
             err.add_note("sample: before this error: " + "; ".join(events))
         raise

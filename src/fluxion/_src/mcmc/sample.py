@@ -405,11 +405,11 @@ def sample(
 
     if store is not None:
         store.partial = partial
-    events: list[str] = []
+    events: list[str] = []  # filled in place by the executor's driver (kept on Ctrl-C too)
     try:
         with reporter, _ctrl_c_stops(reporter.stop):
             if job is not None:
-                events = _drive_executor(runners, executor, executor_type, job, reporter, store)
+                _drive_executor(runners, executor, executor_type, job, reporter, store, events)
             else:
                 _drive(runners, chain_method, reporter, store)
     except KeyboardInterrupt:
@@ -418,10 +418,14 @@ def sample(
                 snap = store.load(r.chain)
                 if snap is not None:
                     r.restore(snap)
-        return _interrupted(args, runners, start, store, partial)
+        interrupted = _interrupted(args, runners, start, store, partial)
+        interrupted.events = events
+        return interrupted
     except BaseException as err:
         if store is not None:
             _save_after_failure(store, runners, partial, err)
+        if job is not None:
+            _keep_finished_chains(args, runners, start, err)
         raise
     result = _result(args, runners, start)
     result.events = events
@@ -1325,9 +1329,11 @@ def _chain_task(job: ChainJob, chain: int, snap: dict | None, stop: int) -> tupl
 
 
 def _drive_executor(
-    runners: list, executor: Any, kind: str, job: ChainJob, reporter: Any, store: Any
-) -> list[str]:
-    """Run the chains as chunk tasks on ``executor``; the events (lost workers) as sentences."""
+    runners: list, executor: Any, kind: str, job: ChainJob, reporter: Any, store: Any,
+    events: list[str],
+) -> None:
+    """Run the chains as chunk tasks on ``executor``; the events (lost workers) are appended
+    to ``events`` as sentences."""
     def after_chunk(runner: Any) -> None:
         reporter.update(runner.chain, runner.done, runner.divergences)  # raises on stop
         if store is not None:
@@ -1336,12 +1342,27 @@ def _drive_executor(
     for r in runners:  # each chain's clock starts here
         reporter.update(r.chain, r.done, r.divergences)
     granule = _COMPILED_CHUNK if job.compiled else 1
-    events = run_on_executor(executor, kind, _chain_task, job, runners, granule, after_chunk,
-                             reporter.stop)
+    run_on_executor(executor, kind, _chain_task, job, runners, granule, after_chunk,
+                    reporter.stop, events)
     if store is not None:
         for r in runners:
             store.save(r)
-    return events
+
+
+def _keep_finished_chains(args: _ChainArgs, runners: list, start: float,
+                          err: BaseException) -> None:
+    """A chain failed on the executor: the chains that had finished are not lost with it; they
+    ride on the error as ``err.partial_result`` (a ``SampleResult`` of those chains only)."""
+    finished = [r for r in runners if r.done >= r.total]
+    if not finished or args.kernel == "ensemble" or not hasattr(err, "add_note"):
+        return
+    try:
+        err.partial_result = _result(args, finished, start)
+    except Exception:  # the original error matters more
+        return
+    names = ", ".join(str(r.chain) for r in finished)
+    err.add_note(f"sample: chains {names} had finished: their draws are in the exception's "
+                 "partial_result (a SampleResult of those chains)")
 
 
 def _run_threads(runners: list, after: Callable, reporter: Any) -> None:
