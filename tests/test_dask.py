@@ -227,3 +227,71 @@ class _FailOnChain(Executor):
 
             return self.pool.submit(fail)
         return self.pool.submit(fn, *args, **kwargs)
+
+
+# ---- a data-sharded log-likelihood ----------------------------------------------------------
+
+
+def logistic_loglik(p, X, y):
+    eta = X @ p["w"] + p["b"]
+    return fnp.sum(y * eta - fnp.logaddexp(0.0, eta))
+
+
+def _logistic_data(n=6000, k=5):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(n, k))
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-(X @ np.linspace(-1, 1, k) + 0.3)))) * 1.0
+    return X, y
+
+
+def _numpy_logistic(p, X, y):
+    """The oracle: the log-likelihood and its gradient X^T (y - sigmoid(eta)) in NumPy."""
+    eta = X @ p["w"] + p["b"]
+    r = y - 1 / (1 + np.exp(-eta))
+    return np.sum(y * eta - np.logaddexp(0.0, eta)), {"w": X.T @ r, "b": r.sum()}
+
+
+def _check_sharded(executor):
+    from fluxion.optim import minimize
+    from fluxion.parallel import ShardedSum, shard_rows
+
+    X, y = _logistic_data()
+    total = ShardedSum(logistic_loglik, shard_rows((X, y), 4), executor)
+    p = {"w": np.linspace(0.2, -0.3, X.shape[1]), "b": np.array(0.1)}
+    value, grad = total.value_and_grad(p)
+    want, want_grad = _numpy_logistic(p, X, y)
+    assert abs(value - want) <= 1e-12 * abs(want)
+    for k in grad:
+        np.testing.assert_allclose(grad[k], want_grad[k], rtol=1e-12, atol=0)
+    x0 = {"w": np.zeros(X.shape[1]), "b": np.array(0.0)}
+    fit = minimize(lambda q: -total(q), x0, method="L-BFGS-B", jit=False)
+    import scipy.optimize
+
+    def neg(v):
+        f, g = _numpy_logistic({"w": v[:-1], "b": v[-1]}, X, y)
+        return -f, -np.append(g["w"], g["b"])
+
+    oracle = scipy.optimize.minimize(neg, np.zeros(X.shape[1] + 1), jac=True, method="L-BFGS-B")
+    assert fit.success
+    np.testing.assert_allclose(np.append(fit.x["w"], fit.x["b"]), oracle.x, atol=1e-5)
+    assert total.calls >= fit.nfev
+
+
+def test_a_sharded_log_likelihood_on_threads_equals_the_unsharded_one():
+    with ThreadPoolExecutor(2) as pool:
+        _check_sharded(pool)
+
+
+def test_a_sharded_log_likelihood_on_the_cluster_equals_the_unsharded_one(client):
+    _check_sharded(client)
+
+
+def test_sharded_sum_bad_input():
+    from fluxion.parallel import ShardedSum, shard_rows
+
+    with pytest.raises(TypeError, match="ShardedSum: expected executor"):
+        ShardedSum(logistic_loglik, shard_rows(np.zeros((4, 2)), 2), object())
+    with pytest.raises(ValueError, match="same number of rows"):
+        shard_rows((np.zeros((4, 2)), np.zeros(3)), 2)
+    with pytest.raises(ValueError, match="1 <= n_shards <= 4"):
+        shard_rows(np.zeros((4, 2)), 5)
