@@ -156,8 +156,9 @@ class ShardedSum:
                 "optim.minimize(..., jit=False))"
             ) from None
         params = tree_unflatten(tree, leaves)
+        extra = {"pure": False} if self._kind == "dask" else {}  # every call computes
         futures = [self.executor.submit(_shard_value_and_grad, self._token, self.fn, params,
-                                        shard) for shard in self._shards]
+                                        shard, **extra) for shard in self._shards]
         results = [f.result() for f in futures]  # in shard order: a fixed summation order
         self.calls += 1
         value = 0.0
