@@ -55,8 +55,9 @@ def _same(a, b) -> None:
 def _run(executor=None, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence checks of these short runs
-        return sample(log_prob if "fn" not in kw else kw.pop("fn"), INIT,
-                      executor=executor, **{**KW, **kw})
+        fn = kw.pop("fn", log_prob)
+        init = INIT if callable(fn) and not hasattr(fn, "__fluxion_model__") else None
+        return sample(fn, init, executor=executor, **{**KW, **kw})
 
 
 # ---- concurrent.futures executors -------------------------------------------------------------
@@ -132,6 +133,24 @@ def test_chains_on_a_dask_cluster_give_the_local_draws(client, extra, compiled_n
     assert on_cluster.compiled == local.compiled == ("python" if extra else "chain")
     _same(local, on_cluster)
     assert on_cluster.events == []
+
+
+def test_a_conditioned_model_on_the_cluster_gives_the_local_draws(client):
+    """A model that describes itself travels by cloudpickle (its log density is a closure);
+    a process pool cannot pickle it and says so."""
+    import fluxion.distributions as fd
+
+    y = np.random.default_rng(0).normal(1.0, 2.0, size=40)
+    model = fd.JointDistributionNamed({
+        "mu": fd.Normal(0.0, 5.0), "sigma": fd.HalfNormal(3.0),
+        "y": lambda mu, sigma: fd.Normal(mu, sigma),
+    }).condition(y=y)
+    kw = {"fn": model, "kernel": "hmc"}
+    local, on_cluster = _run(**kw), _run(client, **kw)
+    _same(local, on_cluster)
+    np.testing.assert_array_equal(local.log_likelihood["y"], on_cluster.log_likelihood["y"])
+    with ProcessPoolExecutor(1) as pool, pytest.raises(TypeError, match="model's log density"):
+        _run(pool, **kw)
 
 
 class _KillWhileRunning:

@@ -85,7 +85,8 @@ def executor_kind(executor: Any, who: str = "sample") -> str:
     )
 
 
-def check_picklable(job: ChainJob, kind: str, who: str = "sample") -> None:
+def check_picklable(job: ChainJob, kind: str, who: str = "sample", is_model: bool = False
+                    ) -> None:
     """The model must travel to the workers: say so clearly if it cannot (before any work)."""
     if kind == "threads":
         return
@@ -99,9 +100,11 @@ def check_picklable(job: ChainJob, kind: str, who: str = "sample") -> None:
     try:
         dumper.dumps(job)
     except Exception as err:
-        how = ("define log_prob at module level (a lambda or a nested function cannot be "
-               "pickled by a process pool), or use a dask Client (cloudpickle sends closures) "
-               "or chain_method='parallel' (forked, nothing pickled)")
+        what = ("a model's log density is a nested function, which a process pool cannot "
+                "pickle" if is_model else "define log_prob at module level (a lambda or a "
+                "nested function cannot be pickled by a process pool)")
+        how = (f"{what}; use a dask Client (cloudpickle sends closures) or "
+               "chain_method='parallel' (forked, nothing pickled)")
         raise TypeError(
             f"{who}: the model cannot be sent to the executor's workers ({type(err).__name__}: "
             f"{err}); {how}"

@@ -392,7 +392,7 @@ def sample(
             {"walkers": walkers, "jit": jit}, entropy, chains, _draw_options(),
             args.whole_chain_compiled(), local_args=args if executor_type == "threads" else None,
         )
-        check_picklable(job, executor_type, "sample")
+        check_picklable(job, executor_type, "sample", is_model=spec is not None)
     if chain_method == "auto":
         chain_method = "threads" if args.whole_chain_compiled() else "sequential"
     reporter = ChainProgress(
