@@ -16,6 +16,7 @@ import os
 import signal
 import threading
 import time
+import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
@@ -26,6 +27,7 @@ from ..config import PerformanceWarning, SamplingWarning
 from ..infer.model import UnconstrainedModel, pointwise_log_likelihood, resolve_model
 from .adaptation import DualAveraging, NutpieAdaptation, WindowedAdaptation
 from .ensemble import EnsembleState, check_walkers, stretch_step
+from .executors import ChainJob, check_picklable, executor_kind, run_on_executor, worker_identity
 from .hmc import MAX_DELTA_ENERGY, HMCState, Metric, hmc_step, init_state, nuts_step
 from .kernels import SliceState, mala_step, rwm_step, slice_step
 from .progress import ChainProgress
@@ -107,6 +109,7 @@ def sample(
     checkpoint_every: float = 10.0,
     log_likelihood: bool = True,
     save_warmup: bool = False,
+    executor: Any = None,
 ) -> SampleResult:
     """Sample a posterior with NUTS (default), HMC, MALA, random-walk Metropolis, slice
     sampling or the ensemble sampler, with warm-up adaptation.
@@ -204,6 +207,18 @@ def sample(
         Keep the warm-up draws too (``result.warmup_draws``, shape ``(chains, warmup,
         *shape)``; ``to_arviz()`` writes ``warmup_posterior`` and ``warmup_sample_stats``).
         Not with ``kernel="ensemble"``.
+    executor : concurrent.futures.Executor or dask.distributed.Client, optional
+        Run the chains as tasks there instead of ``chain_method``: a ``ThreadPoolExecutor``,
+        a ``ProcessPoolExecutor`` (the model must pickle: ``log_prob`` defined at module
+        level) or a ``dask.distributed.Client`` (cloudpickle: closures too; ``pip install
+        fluxion[dask]``). Each chain runs in chunks of about a tenth of its iterations, one
+        task each; a worker rebuilds the model from ``log_prob``, ``init`` and
+        ``constraints`` (compiling it, or loading it from its own cache) and the chain from
+        its seed and last snapshot, so the draws equal those of local chains with the same
+        seed. Progress, ``save_dir`` checkpoints and Ctrl-C work as locally. A chunk whose
+        dask worker is lost is run again from the chain's last snapshot on another worker
+        (same draws; ``result.events`` says what happened); a process pool whose worker
+        dies is broken and the run fails, keeping the finished chunks.
 
     Returns
     -------
@@ -212,6 +227,8 @@ def sample(
         ``.to_arviz()``, ``.warnings`` (the convergence checks). After Ctrl-C once some draws
         are finished: the finished draws (the same number in every chain), with
         ``result.interrupted`` True and a warning saying how many were kept.
+        ``.events``: what happened to the run on an ``executor`` (lost workers, re-run
+        chunks), as sentences; empty otherwise.
 
     Raises
     ------
@@ -250,6 +267,13 @@ def sample(
             f"sample: unknown chain_method {chain_method!r}; expected 'auto', 'sequential', "
             "'threads' or 'parallel'"
         )
+    if executor is not None:
+        executor_type = executor_kind(executor, "sample")  # a TypeError for anything else
+        if chain_method != "auto":
+            raise ValueError(
+                f"sample: pass executor= or chain_method={chain_method!r}, not both (the "
+                "executor runs the chains)"
+            )
     if init_method not in ("given", "optimize"):
         raise ValueError(
             f"sample: unknown init_method {init_method!r}; expected 'given' or 'optimize'"
@@ -277,6 +301,7 @@ def sample(
         check_output_dir(os.fspath(save_dir), "sample")  # before any work is done
     start = time.perf_counter()
     log_prob, init, constraints, spec = resolve_model("sample", log_prob, init, constraints)
+    user_model = (log_prob, init, constraints)
     model = UnconstrainedModel(log_prob, init, constraints, jit=jit, who="sample")
     if inverse_metric is not None:
         inverse_metric = _check_inverse_metric(inverse_metric, model.dim, metric)
@@ -359,6 +384,15 @@ def sample(
             snap = store.load(r.chain)
             if snap is not None:
                 r.restore(snap)
+    job = None
+    if executor is not None:
+        chain_method = "executor"
+        job = ChainJob(
+            uuid.uuid4().hex, user_model, args._replace(model=None, fast=None),
+            {"walkers": walkers, "jit": jit}, entropy, chains, _draw_options(),
+            args.whole_chain_compiled(), local_args=args if executor_type == "threads" else None,
+        )
+        check_picklable(job, executor_type, "sample", is_model=spec is not None)
     if chain_method == "auto":
         chain_method = "threads" if args.whole_chain_compiled() else "sequential"
     reporter = ChainProgress(
@@ -371,21 +405,30 @@ def sample(
 
     if store is not None:
         store.partial = partial
+    events: list[str] = []  # filled in place by the executor's driver (kept on Ctrl-C too)
     try:
         with reporter, _ctrl_c_stops(reporter.stop):
-            _drive(runners, chain_method, reporter, store)
+            if job is not None:
+                _drive_executor(runners, executor, executor_type, job, reporter, store, events)
+            else:
+                _drive(runners, chain_method, reporter, store)
     except KeyboardInterrupt:
         if chain_method == "parallel" and store is not None:
             for r in runners:  # the chains ran in other processes: their last checkpoints
                 snap = store.load(r.chain)
                 if snap is not None:
                     r.restore(snap)
-        return _interrupted(args, runners, start, store, partial)
+        interrupted = _interrupted(args, runners, start, store, partial)
+        interrupted.events = events
+        return interrupted
     except BaseException as err:
         if store is not None:
             _save_after_failure(store, runners, partial, err)
+        if job is not None:
+            _keep_finished_chains(args, runners, start, err)
         raise
     result = _result(args, runners, start)
+    result.events = events
     if spec is not None:  # a model: the observed variables' pointwise log-likelihood
         if log_likelihood:
             result.log_likelihood = pointwise_log_likelihood(spec, result.draws)
@@ -1192,6 +1235,134 @@ def _run_parallel(runners: list, store: Any, stop: threading.Event) -> None:
                 r.restore(snap)
     finally:
         _PARALLEL_RUN = None
+
+
+# --------------------------------------------------------------------------------------------
+# Running the chains as tasks on an executor (executors.py schedules; a task runs here)
+# --------------------------------------------------------------------------------------------
+
+#: The global options that decide how a worker compiles the model and runs the chains: sent
+#: with the job so that a worker process draws what the driver would. The cache directory is
+#: used where it exists on the worker (the same machine, a shared file system); elsewhere the
+#: worker keeps its own.
+_DRAW_OPTIONS = ("disable_jit", "jit_tier", "jit_reroll_loops", "mcmc_compiled_nuts",
+                 "mcmc_potential", "cache_dir")
+
+#: A worker process's chain arguments per run (its model compiled once per run, not per chunk);
+#: the last few runs only.
+_WORKER_RUNS: dict[str, _ChainArgs] = {}
+_WORKER_LOCK = threading.Lock()
+
+
+def _draw_options() -> dict:
+    from ..config import config
+
+    return {k: getattr(config, k) for k in _DRAW_OPTIONS}
+
+
+def _apply_options(options: dict) -> None:
+    from ..config import config
+
+    for k, v in options.items():
+        if k == "cache_dir" and not os.path.isdir(os.path.expanduser(str(v))):
+            continue  # not on this machine: the worker's own cache
+        config.update(k, v)
+
+
+def _worker_args(job: ChainJob) -> _ChainArgs:
+    """The chain arguments on a worker: the model rebuilt from the user's ``log_prob``,
+    ``init`` and ``constraints`` and compiled as the driver did (or loaded from this worker's
+    cache), with the driver's start and settings."""
+
+    with _WORKER_LOCK:
+        args = _WORKER_RUNS.get(job.token)
+        if args is not None:
+            return args
+        _apply_options(job.options)
+        base = job.chain_args
+        log_prob, init, constraints = job.model
+        with warnings.catch_warnings():  # the driver has warned about all of these already
+            warnings.simplefilter("ignore")
+            model = UnconstrainedModel(log_prob, init, constraints, jit=job.extra["jit"],
+                                       who="sample")
+            compiled = _may_compile_chains(base.kernel, base.metric, job.extra["jit"],
+                                           base.controls)
+            if compiled:
+                model.logp_and_grad.compile(tier=0)
+            fast, _ = _compiled_nuts(model, base.adaptation) if compiled else (None, "")
+        args = base._replace(model=model, fast=fast)
+        if args.whole_chain_compiled() != job.compiled:
+            where = worker_identity()
+            raise RuntimeError(
+                f"sample: the worker {where} cannot run the chains as the driver does (compiled "
+                f"chains there: {args.whole_chain_compiled()}, here: {job.compiled}), so its "
+                "draws would differ; install the same fluxion and numba on the workers"
+            )
+        while len(_WORKER_RUNS) >= 4:
+            _WORKER_RUNS.pop(next(iter(_WORKER_RUNS)))
+        _WORKER_RUNS[job.token] = args
+        return args
+
+
+def _chain_task(job: ChainJob, chain: int, snap: dict | None, stop: int) -> tuple[dict, str]:
+    """One chunk of one chain on a worker: the chain rebuilt from its seed (exactly as the
+    driver builds it), its last snapshot restored, iterations ``done .. stop - 1`` run; the new
+    snapshot and where it ran."""
+    import copy
+
+    if job.local_args is not None:  # a thread of the driver: its own arguments, no rebuild
+        args = job.local_args
+        snap = copy.deepcopy(snap)  # the driver's runner must not change under it
+    else:
+        args = _worker_args(job)
+        if os.getpid() != job.driver_pid:  # another run here may have changed them
+            _apply_options(job.options)
+    seeds = np.random.SeedSequence(job.entropy)
+    if args.kernel == "ensemble":
+        runner: Any = _EnsembleRun(args, np.random.default_rng(seeds), job.extra["walkers"])
+    else:
+        runner = _new_runner(args, seeds.spawn(job.chains)[chain], chain)
+    if snap is not None:
+        runner.restore(snap)
+    runner.advance(stop, lambda r: None)
+    return runner.snapshot(), worker_identity()
+
+
+def _drive_executor(
+    runners: list, executor: Any, kind: str, job: ChainJob, reporter: Any, store: Any,
+    events: list[str],
+) -> None:
+    """Run the chains as chunk tasks on ``executor``; the events (lost workers) are appended
+    to ``events`` as sentences."""
+    def after_chunk(runner: Any) -> None:
+        reporter.update(runner.chain, runner.done, runner.divergences)  # raises on stop
+        if store is not None:
+            store.maybe_save(runner)
+
+    for r in runners:  # each chain's clock starts here
+        reporter.update(r.chain, r.done, r.divergences)
+    granule = _COMPILED_CHUNK if job.compiled else 1
+    run_on_executor(executor, kind, _chain_task, job, runners, granule, after_chunk,
+                    reporter.stop, events)
+    if store is not None:
+        for r in runners:
+            store.save(r)
+
+
+def _keep_finished_chains(args: _ChainArgs, runners: list, start: float,
+                          err: BaseException) -> None:
+    """A chain failed on the executor: the chains that had finished are not lost with it; they
+    ride on the error as ``err.partial_result`` (a ``SampleResult`` of those chains only)."""
+    finished = [r for r in runners if r.done >= r.total]
+    if not finished or args.kernel == "ensemble" or not hasattr(err, "add_note"):
+        return
+    try:
+        err.partial_result = _result(args, finished, start)
+    except Exception:  # the original error matters more
+        return
+    names = ", ".join(str(r.chain) for r in finished)
+    err.add_note(f"sample: chains {names} had finished: their draws are in the exception's "
+                 "partial_result (a SampleResult of those chains)")
 
 
 def _run_threads(runners: list, after: Callable, reporter: Any) -> None:
