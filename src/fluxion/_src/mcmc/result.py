@@ -88,6 +88,9 @@ class SampleResult:
     observed_data : dict of str to ndarray
         The observed variables' data (``to_arviz()``'s ``observed_data`` group); empty
         otherwise.
+    events : list of str
+        What happened to a run on an ``executor`` (a lost worker and the chunk re-run from the
+        chain's snapshot, ...); empty otherwise.
     warmup_draws : dict of str to ndarray
         With ``sample(save_warmup=True)``: the warm-up draws, shape ``(chain, warmup,
         *shape)`` (``to_arviz()``'s ``warmup_posterior`` group); empty otherwise.
@@ -133,6 +136,7 @@ class SampleResult:
         self.log_likelihood: dict = {}
         self.observed_data: dict = {}
         self.warmup_draws: dict = {}
+        self.events: list = []
 
     @property
     def num_divergences(self) -> int:
