@@ -9,7 +9,8 @@ the time per effective sample of each sampler, and a corner plot.
 and ``init`` (and optionally ``constraints``) and writes summary.csv, the draws (draws.nc,
 rewritten while the chains run, so that Ctrl-C or a killed process loses no finished draw),
 corner.png and trace.png; ``fluxion sample --resume DIR`` continues an interrupted run to the
-draws an uninterrupted one would have given.
+draws an uninterrupted one would have given. ``--workers N`` runs the chains on a local dask
+cluster of N processes and ``--scheduler ADDRESS`` on an existing one: the same draws.
 
 ``fluxion precompile`` compiles the model-independent NUTS core and tape machine into the cache
 directory now (about 13 s), so that the first ``sample`` on this machine runs compiled chains too.
@@ -253,6 +254,7 @@ def _sample_command(args: argparse.Namespace) -> int:
         with open(os.path.join(out, _COMMAND_FILE), "w") as fh:
             json.dump({k: v for k, v in settings.items() if k != "out"}, fh, indent=1)
     start = time.perf_counter()
+    cluster = _cluster(args)  # where the chains run does not change the draws: not saved
     try:
         with warnings.catch_warnings():
             # the convergence warnings are printed with the summary below
@@ -263,6 +265,7 @@ def _sample_command(args: argparse.Namespace) -> int:
                 warmup=settings["warmup"], seed=settings["seed"], jit=settings["jit"],
                 progress=not args.quiet, save_dir=out, resume=resume,
                 checkpoint_every=settings["checkpoint_every"],
+                executor=None if cluster is None else cluster[0],
             )
     except (ValueError, TypeError) as err:
         raise CommandError(f"fluxion sample: {err}") from None
@@ -274,13 +277,43 @@ def _sample_command(args: argparse.Namespace) -> int:
         print(f"fluxion sample: sampling failed: {type(err).__name__}: {err}\n"
               f"the draws finished before the error are in {out} (draws.nc)", file=sys.stderr)
         return 1
+    finally:
+        if cluster is not None:
+            for part in cluster:
+                part.close()
     sampled = time.perf_counter() - start
+    for event in getattr(result, "events", []):
+        print(f"fluxion sample: {event}", file=sys.stderr)
     try:
         return _report(args, result, out, sampled)
     except KeyboardInterrupt:
         print(f"fluxion sample: interrupted while writing the summary or plots; the draws are "
               f"in {out} (draws.nc)", file=sys.stderr)
         return 130
+
+
+def _cluster(args: argparse.Namespace) -> tuple | None:
+    """``(client, cluster...)`` for ``--scheduler``/``--workers`` (closed in that order after
+    the run), or None to run the chains here."""
+    if args.scheduler is None and args.workers is None:
+        return None
+    try:
+        import distributed
+    except ImportError:
+        flag = "--scheduler" if args.scheduler is not None else "--workers"
+        raise CommandError(
+            f"fluxion sample: {flag} needs dask.distributed; pip install fluxion[dask]"
+        ) from None
+    if args.scheduler is not None:
+        try:
+            return (distributed.Client(args.scheduler, timeout=30),)
+        except OSError as err:
+            raise CommandError(
+                f"fluxion sample: --scheduler {args.scheduler}: cannot connect ({err})"
+            ) from None
+    local = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1,
+                                     processes=True, dashboard_address=None)
+    return distributed.Client(local), local
 
 
 def _report(args: argparse.Namespace, result: object, out: str, sampled: float) -> int:
@@ -397,6 +430,12 @@ def main(argv: list[str] | None = None) -> int:
     smp.add_argument("--no-jit", dest="jit", action="store_false",
                      help="run log_prob eagerly (for models with Python side effects)")
     smp.add_argument("--quiet", action="store_true", help="no progress output")
+    where = smp.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="run the chains on this dask.distributed scheduler "
+                       "(e.g. tcp://host:8786; needs fluxion[dask])")
+    where.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="run the chains on a local dask cluster of N worker processes")
     smp.set_defaults(run=_sample_command)
     pre = sub.add_parser(
         "precompile", help="compile the NUTS core and tape machine now (once per machine)"
@@ -410,6 +449,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--{name}: expected a positive integer, got {getattr(args, name)}")
     if getattr(args, "warmup", 0) < 0:
         parser.error(f"--warmup: expected a non-negative integer, got {args.warmup}")
+    if getattr(args, "workers", None) is not None and args.workers < 1:
+        parser.error(f"--workers: expected a positive integer, got {args.workers}")
     if getattr(args, "checkpoint_every", 0) < 0:
         parser.error(f"--checkpoint-every: expected seconds >= 0, got {args.checkpoint_every}")
     try:
