@@ -238,6 +238,8 @@ def test_joint_model_needs_no_init_and_matches_the_conjugate_posterior():
     assert "rate" in str(table)
     starts = res.init_for_chains(2, seed=1)
     assert [set(s) for s in starts] == [{"rate"}, {"rate"}]
+    single = pathfinder(model, seed=0)
+    assert abs(single.draws["rate"].mean() - post.mean()) < 0.2 * post.std()
     assert starts[0]["rate"] != starts[1]["rate"]
 
 
