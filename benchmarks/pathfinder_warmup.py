@@ -50,12 +50,12 @@ from fluxion.mcmc import sample  # noqa: E402
 from fluxion.vi import multi_pathfinder  # noqa: E402
 
 DEFAULT_POSTERIORS = [
-    "earnings-earn_height",
-    "mesquite-mesquite",
     "arK-arK",
     "eight_schools-eight_schools_noncentered",
+    "earnings-earn_height",
 ]
 CHAINS = 4
+ARMS = ["default", "random", "pathfinder", "pathfinder+metric"]
 
 
 def run_arm(post, starts, warmup, draws, seed, inverse_metric=None, jitter=0.0):
@@ -101,11 +101,12 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--warmups", type=int, nargs="+", default=[50, 100, 200, 1000])
     parser.add_argument("--posteriors", nargs="+", default=DEFAULT_POSTERIORS)
+    parser.add_argument("--arms", nargs="+", default=ARMS, choices=ARMS)
     args = parser.parse_args()
     if POSTERIORDB is None:
         sys.exit("pathfinder_warmup: ../shared/posteriordb not found")
     warnings.simplefilter("ignore")  # short warm-ups warn by design; the table says how it went
-    arms = ["default", "random", "pathfinder", "pathfinder+metric"]
+    arms = args.arms
     print(f"chains={CHAINS} draws={args.draws} seeds={args.seeds} warmups={args.warmups}")
     for name in args.posteriors:
         post = POSTERIORS[name]()
@@ -130,11 +131,14 @@ def main() -> None:
                     "pathfinder": (pf_starts, None, 0.0),
                     "pathfinder+metric": (pf_starts, metric, 0.0),
                 }
-                for arm, (starts, inv_metric, jitter) in setups.items():
+                for arm in arms:
+                    starts, inv_metric, jitter = setups[arm]
                     draws, grads, wall = run_arm(post, starts, w, args.draws, seed, inv_metric,
                                                  jitter)
                     r, err, e = score(post, draws, reference)
                     rows[(arm, w)].append((r, err, e, grads, wall))
+                    print(f"  {name} seed {seed} warm-up {w} {arm}: R-hat {r:.3f}, err "
+                          f"{err:.3f}, {wall:.1f} s", file=sys.stderr, flush=True)
         print(f"\n## {name}")
         print(
             f"multi-path Pathfinder: median {np.median(pf_time):.2f} s, "
