@@ -126,6 +126,10 @@ def test_gaussian_factorization_against_a_dense_reference(n, m):
     x = gauss.transform(z)
     ref = scipy.stats.multivariate_normal(gauss.mean, h).logpdf(x)
     np.testing.assert_allclose(gauss.log_q(z), ref, rtol=1e-10)
+    np.testing.assert_allclose(gauss.log_density(x), ref, rtol=1e-10)
+    elsewhere = rng.standard_normal((3, n)) * 3.0
+    ref = scipy.stats.multivariate_normal(gauss.mean, h).logpdf(elsewhere)
+    np.testing.assert_allclose(gauss.log_density(elsewhere), ref, rtol=1e-10)
 
 
 # --------------------------------------------------------------------------------------------
@@ -185,6 +189,18 @@ def test_multi_pathfinder_gaussian_and_resampling_options():
     distinct = multi_pathfinder(gaussian_log_prob, np.zeros(5), seed=5, num_draws=800,
                                 replace=False)
     assert np.unique(distinct.draws_unconstrained, axis=0).shape[0] == 800
+    # the mixture of the paths' Gaussians as the proposal: log q is the mixture's density and
+    # the ratios' tail is lighter than with each draw's own path (same paths: same seed)
+    mix = multi_pathfinder(gaussian_log_prob, np.zeros(5), seed=5, num_draws=800,
+                           importance="mixture")
+    ref = np.log(np.mean([
+        scipy.stats.multivariate_normal(p.mean, p.covariance).pdf(mix.draws["x"])
+        for p in mix.paths
+    ], axis=0))
+    np.testing.assert_allclose(mix.log_q, ref, rtol=1e-9)
+    assert mix.pareto_k < res.pareto_k
+    with pytest.raises(ValueError, match="unknown importance 'balance'"):
+        multi_pathfinder(gaussian_log_prob, np.zeros(5), importance="balance")
     pooled = multi_pathfinder(gaussian_log_prob, np.zeros(5), seed=5, num_draws_per_path=50,
                               resample=False)
     assert pooled.draws["x"].shape == (200, 5)
