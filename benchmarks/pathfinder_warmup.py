@@ -53,6 +53,7 @@ DEFAULT_POSTERIORS = [
     "arK-arK",
     "eight_schools-eight_schools_noncentered",
     "earnings-earn_height",
+    "mesquite-mesquite",
 ]
 CHAINS = 4
 ARMS = ["default", "random", "pathfinder", "pathfinder+metric"]
