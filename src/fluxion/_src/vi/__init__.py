@@ -8,6 +8,7 @@ from .guides import (
     AutoNormalizingFlow,
     Guide,
 )
+from .pathfinder import PathfinderResult, multi_pathfinder, pathfinder
 from .psis import PSISResult, khat_threshold, psis
 from .svi import KhatDiagnostic, NonFiniteELBOError, VIResult, fit
 
@@ -22,10 +23,13 @@ __all__ = [
     "KhatDiagnostic",
     "NonFiniteELBOError",
     "PSISResult",
+    "PathfinderResult",
     "RenyiELBO",
     "VIResult",
     "VariationalObjective",
     "fit",
     "khat_threshold",
+    "multi_pathfinder",
+    "pathfinder",
     "psis",
 ]
