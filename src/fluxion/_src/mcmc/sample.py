@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -110,6 +110,7 @@ def sample(
     log_likelihood: bool = True,
     save_warmup: bool = False,
     executor: Any = None,
+    chain_inits: Sequence | None = None,
 ) -> SampleResult:
     """Sample a posterior with NUTS (default), HMC, MALA, random-walk Metropolis, slice
     sampling or the ensemble sampler, with warm-up adaptation.
@@ -203,6 +204,11 @@ def sample(
     log_likelihood : bool
         For a model with observed variables: record their pointwise log-likelihood at every
         draw (``result.log_likelihood``, for ``arviz.loo``; default). False skips it.
+    chain_inits : sequence of pytrees, optional
+        One start per chain (``chains`` of them, each with the structure of ``init``, a dict by
+        free variable name for a model), e.g. ``fluxion.vi.pathfinder(model)
+        .init_for_chains(4)``; each chain is jittered around its own start by
+        ``init_jitter``. Not with ``kernel="ensemble"``.
     save_warmup : bool
         Keep the warm-up draws too (``result.warmup_draws``, shape ``(chains, warmup,
         *shape)``; ``to_arviz()`` writes ``warmup_posterior`` and ``warmup_sample_stats``).
@@ -343,6 +349,7 @@ def sample(
         )
     if init_method == "optimize":
         state0 = _optimized_start(model, state0)
+    chain_states = _chain_starts(model, logp_and_grad, chain_inits, chains, kernel)
     if isinstance(seed, np.random.Generator):
         seed = int(seed.integers(2**63))
     store = None
@@ -356,6 +363,7 @@ def sample(
             "inverse_metric": None if inverse_metric is None else inverse_metric.tolist(),
             "adapt_step_size": adapt_step_size, "adapt_metric": adapt_metric,
             "save_warmup": bool(save_warmup),
+            "chain_inits": None if chain_states is None else [s.q.tolist() for s in chain_states],
             "parameters": [[n, list(sh)] for n, sh in zip(model.names, model.shapes)],
             "compiled": compiled_chains, "chunk": _COMPILED_CHUNK,
         }
@@ -373,7 +381,7 @@ def sample(
     fast, reason = _compiled_nuts(model, adaptation) if compiled_chains else (None, "")
     args = _ChainArgs(
         model, state0, kernel, draws, warmup, target_accept, max_depth, metric, num_steps,
-        init_jitter, adaptation, controls, fast, reason,
+        init_jitter, adaptation, controls, fast, reason, chain_states,
     )
     if kernel == "ensemble":
         runners: list = [_EnsembleRun(args, np.random.default_rng(seeds), walkers)]
@@ -818,6 +826,11 @@ class _ChainArgs(NamedTuple):
     controls: _Controls
     fast: Any = None  # CompiledNuts (numba_nuts) when the compiled path applies, else None
     reason: str = ""  # why the chains run where they do (SampleResult.compiled_reason)
+    chain_states: tuple | None = None  # one start per chain (sample's chain_inits), else None
+
+    def start(self, chain: int) -> HMCState:
+        """The state chain ``chain`` starts from (before its jitter)."""
+        return self.state0 if self.chain_states is None else self.chain_states[chain]
 
     def whole_chain_compiled(self) -> bool:
         """Whether chains run entirely in numba (NUTS; a diagonal metric with either warm-up,
@@ -865,7 +878,7 @@ class _PythonChain(_Runner):
         self.args, self.rng, self.chain = args, rng, chain
         self.warmup, self.draws = args.warmup, args.draws
         self._build_kernel()
-        state = _jittered_start(rng, args.model, args.state0, args.init_jitter)
+        state = _jittered_start(rng, args.model, args.start(chain), args.init_jitter)
         if args.adaptation == "nutpie" and args.controls.adapt_metric:
             self.tuner: Any = _NutpieTuner(
                 state, args.warmup, args.metric == "low_rank", args.target_accept,
@@ -975,7 +988,7 @@ class _CompiledChain(_Runner):
         self.args, self.chain = args, chain
         self.warmup, self.draws = args.warmup, args.draws
         self.dense = args.metric == "dense"
-        state = _jittered_start(rng, model, args.state0, args.init_jitter)
+        state = _jittered_start(rng, model, args.start(chain), args.init_jitter)
         self.q = np.array(state.q, dtype=np.float64)
         self.grad = np.empty(d)
         # the metric: (1, d) diagonal of the inverse mass matrix, or (2d, d) dense one over its
@@ -1090,7 +1103,7 @@ class _SliceChain(_Runner):
         self.args, self.rng, self.chain = args, rng, chain
         self.warmup, self.draws = args.warmup, args.draws
         d = args.model.dim
-        start = _jittered_start(rng, args.model, args.state0, args.init_jitter)
+        start = _jittered_start(rng, args.model, args.start(chain), args.init_jitter)
         self.state = SliceState(start.q, start.logp)
         self.widths = np.ones(d)
         self.updates = set()
@@ -1389,6 +1402,48 @@ def _run_threads(runners: list, after: Callable, reporter: Any) -> None:
                 except BaseException:  # noqa: S110 - their KeyboardInterrupt is expected
                     pass
             raise
+
+
+def _chain_starts(
+    model: Model, logp_and_grad: Callable, chain_inits: Any, chains: int, kernel: str
+) -> tuple | None:
+    """Each chain's start state from ``chain_inits`` (checked: one per chain, inside the
+    support), or None without them."""
+    if chain_inits is None:
+        return None
+    if kernel == "ensemble":
+        raise ValueError(
+            "sample: chain_inits is not available with kernel='ensemble' (its walkers start "
+            "around init); use init"
+        )
+    if isinstance(chain_inits, Mapping) or not isinstance(chain_inits, Sequence):
+        raise TypeError(
+            f"sample: expected chain_inits as a list of {chains} start values (one per chain, "
+            f"each like init), got {type(chain_inits).__name__}"
+        )
+    if len(chain_inits) != chains:
+        raise ValueError(
+            f"sample: expected {chains} chain_inits (one per chain), got {len(chain_inits)}"
+        )
+    states = []
+    for c, start in enumerate(chain_inits):
+        try:
+            u, _ = model.unconstrain_batch(start)
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"sample: chain_inits[{c}]: {err}") from None
+        if u.shape != (model.dim,) or not np.all(np.isfinite(u)):
+            raise ValueError(
+                f"sample: chain_inits[{c}] is not one finite start inside the constraints "
+                f"(unconstrained shape {u.shape}, expected ({model.dim},))"
+            )
+        state = init_state(logp_and_grad, u)
+        if not math.isfinite(state.logp) or not np.all(np.isfinite(state.grad)):
+            raise ValueError(
+                f"sample: the log density is {state.logp} at chain_inits[{c}] (or its gradient "
+                "is not finite); start every chain inside the support"
+            )
+        states.append(state)
+    return tuple(states)
 
 
 def _optimized_start(model: Model, state0: HMCState) -> HMCState:

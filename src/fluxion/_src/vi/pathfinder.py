@@ -166,9 +166,9 @@ class PathfinderResult:
         -------
         list of pytree
             ``chains`` start values, each with the structure of the model's ``init`` (a dict
-            by free variable name for a joint model). ``fluxion.mcmc.sample`` starts every
-            chain from one ``init``: run one chain per start
-            (``sample(model, init=starts[c], chains=1, init_jitter=0, ...)``) to use them all.
+            by free variable name for a joint model), for
+            ``fluxion.mcmc.sample(model, chains=n, chain_inits=starts,
+            inverse_metric=result.inverse_metric())``.
 
         Raises
         ------
