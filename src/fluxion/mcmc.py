@@ -1,5 +1,6 @@
 """``fluxion.mcmc``: sample posteriors with NUTS, HMC, MALA, random-walk Metropolis, slice
-sampling or the ensemble sampler, with Stan's or nutpie's warm-up adaptation.
+sampling or the ensemble sampler, with Stan's or nutpie's warm-up adaptation; or many chains
+of HMC in lockstep with ChEES adaptation (``sample_chees``).
 
 ``sample(log_prob, init, constraints={"sigma": "positive"}, kernel="nuts", adaptation="stan",
 chains=4, draws=1000, warmup=1000, seed=...)``; constraints name the constrained parameters
@@ -11,6 +12,7 @@ chains=4, draws=1000, warmup=1000, seed=...)``; constraints name the constrained
 from fluxion._src.mcmc.adaptation import DualAveraging as DualAveraging
 from fluxion._src.mcmc.adaptation import NutpieAdaptation as NutpieAdaptation
 from fluxion._src.mcmc.adaptation import WindowedAdaptation as WindowedAdaptation
+from fluxion._src.mcmc.chees import sample_chees as sample_chees
 from fluxion._src.mcmc.hmc import HMCState as HMCState
 from fluxion._src.mcmc.hmc import Metric as Metric
 from fluxion._src.mcmc.hmc import hmc_step as hmc_step
@@ -41,5 +43,6 @@ __all__ = [
     "nuts_step",
     "rwm_step",
     "sample",
+    "sample_chees",
     "slice_step",
 ]
