@@ -44,8 +44,11 @@ from .result import SampleResult
 __all__ = ["sample_chees", "halton"]
 
 #: Fraction of warm-up during which the metric follows the cross-chain variance; the rest lets
-#: the step size and the trajectory length settle under a fixed metric.
-METRIC_FRACTION = 0.6
+#: the step size and the trajectory length settle under a fixed metric. Measured on the tests'
+#: 100-d Gaussian (512 chains, 200 warm-up iterations): freezing at 0.6 left the metric off by up
+#: to 70 % (the wide coordinates had not relaxed yet under the short early trajectories) and the
+#: minimum ESS at 3 000; at 0.8 the metric is within 10 % and the ESS 16 000 of 25 600 draws.
+METRIC_FRACTION = 0.8
 #: Smoothing weight of the newest cross-chain variance in the metric (an exponential average
 #: over iterations: with few chains one iteration's variance is noisy).
 METRIC_EMA = 0.2
