@@ -119,6 +119,23 @@ def test_constrained_exponential_matches_exact_moments():
     assert abs(p - np.exp(-2.0)) < 0.02
 
 
+def test_joint_model_needs_no_init_and_matches_the_conjugate_posterior():
+    fd = pytest.importorskip("fluxion.distributions")
+    # rate ~ Gamma(2, 1), k_i ~ Poisson(rate): the posterior is Gamma(2 + sum k, 1 + n)
+    k = np.array([1.0, 0.0, 3.0])
+    model = fd.JointDistributionNamed(
+        {"rate": fd.Gamma(2.0, 1.0), "k": lambda rate: fd.Poisson(rate * np.ones(3))}
+    ).condition(k=k)
+    res = sample_chees(model, chains=256, warmup=150, draws=40, seed=4)
+    rate = res.draws["rate"]
+    a, b = 2.0 + k.sum(), 1.0 + k.size
+    assert rate.shape == (256, 40) and np.all(rate > 0)
+    assert abs(rate.mean() - a / b) <= 5 * float(mcse(rate, method="mean"))
+    assert abs(rate.std(ddof=1) - np.sqrt(a) / b) <= 5 * float(mcse(rate, method="sd"))
+    assert res.log_likelihood["k"].shape == (256, 40, 3)
+    np.testing.assert_array_equal(res.observed_data["k"], k)
+
+
 def small_log_prob(p):
     return -0.5 * fnp.sum((p["x"] - 1.0) ** 2 / np.array([1.0, 4.0, 0.25]))
 
