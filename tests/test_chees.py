@@ -1,4 +1,5 @@
-"""Many-chain ChEES-HMC (``fluxion.mcmc.sample_chees``) and nested R-hat.
+"""Many-chain ChEES-HMC (``fluxion.mcmc.sample_chees``), MEADS (``sample_meads``) and nested
+R-hat.
 
 Oracles: a 100-d Gaussian with a known covariance (AR(1) correlation 0.9, scales 0.1..10: its
 means, sds and correlations, and the eigenvalues of the correlation matrix for the trajectory
@@ -17,8 +18,9 @@ from posteriors import POSTERIORDB, POSTERIORS, load_reference, stan_elements
 
 import fluxion.numpy as fnp
 from fluxion._src.mcmc.chees import halton
+from fluxion._src.mcmc.meads import max_eigenvalue
 from fluxion.diagnostics import mcse, nested_rhat
-from fluxion.mcmc import sample_chees
+from fluxion.mcmc import sample_chees, sample_meads
 
 needs_posteriordb = pytest.mark.skipif(
     POSTERIORDB is None,
@@ -322,3 +324,76 @@ def test_eight_schools_noncentered_matches_reference():
         assert abs(float(x.std(ddof=1)) / ref["sd"] - 1) <= 0.10, label
     assert res.num_divergences <= 0.001 * res.stats["divergent"].size
     assert np.all(np.asarray(nested_rhat(res.draws["theta_trans"], res.superchains)) < 1.01)
+
+
+# --------------------------------------------------------------------------------------------
+# MEADS (generalized HMC, one leapfrog step per iteration)
+# --------------------------------------------------------------------------------------------
+
+D10 = 10
+SCALES10 = np.logspace(-0.5, 0.5, D10)
+CORR10 = 0.7 ** np.abs(np.subtract.outer(np.arange(D10), np.arange(D10)))
+PRECISION10 = np.linalg.inv(CORR10 * np.outer(SCALES10, SCALES10))
+
+
+def gaussian10_log_prob(p):
+    x = p["x"]
+    return -0.5 * fnp.sum(x * (x @ PRECISION10))
+
+
+def test_meads_gaussian_moments_and_parameters_match_their_formulas():
+    warmup = 400
+    res = sample_meads(
+        gaussian10_log_prob, {"x": np.zeros(D10)}, chains=256, warmup=warmup, draws=200, seed=1
+    )
+    x = res.draws["x"]
+    assert x.shape == (256, 200, D10) and res.kernel == "meads"
+    assert np.all(np.abs(x.mean(axis=(0, 1))) <= 5 * mcse(x, method="mean"))
+    assert np.all(np.abs(x.std(axis=(0, 1), ddof=1) - SCALES10) <= 5 * mcse(x, method="sd"))
+    np.testing.assert_allclose(res.inv_metric[0], SCALES10**2, rtol=0.2)
+    # in whitened coordinates the Fisher matrix E[g g'] is CORR10^-1 and the covariance CORR10:
+    # eps = 0.5 / sqrt(tr(F^2) / tr(F)), gamma = max(1 / sqrt(tr(C^2) / tr(C)), 1 / (t eps))
+    fisher = np.linalg.inv(CORR10)
+    eps = 0.5 / np.sqrt(np.trace(fisher @ fisher) / np.trace(fisher))
+    gamma = max(1.0 / np.sqrt(np.trace(CORR10 @ CORR10) / np.trace(CORR10)),
+                1.0 / ((warmup + 1) * eps))
+    st = res.stats
+    np.testing.assert_allclose(st["step_size"][0, 0], eps, rtol=0.1)
+    np.testing.assert_allclose(st["damping"][0, 0], 1 - np.exp(-2 * eps * gamma), rtol=0.15)
+    assert np.all(st["n_leapfrog"] == 1) and res.num_divergences == 0
+    assert 0.8 < st["accept_prob"].mean() < 1.0
+
+
+def test_meads_constrained_exponential_and_determinism():
+    kw = dict(constraints={"s": "positive"}, chains=128, warmup=300, draws=300)
+    a = sample_meads(exponential_log_prob, {"s": 1.0}, seed=8, **kw)
+    s = a.draws["s"]
+    assert abs(s.mean() - 1.0) <= 5 * float(mcse(s, method="mean"))
+    assert abs(s.std(ddof=1) - 1.0) <= 5 * float(mcse(s, method="sd"))
+    b = sample_meads(exponential_log_prob, {"s": 1.0}, seed=8, **kw)
+    np.testing.assert_array_equal(a.draws["s"], b.draws["s"])
+
+
+def test_max_eigenvalue_estimator():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(6, 3))
+    s = x @ x.T
+    off = sum(s[i, j] ** 2 for i in range(6) for j in range(6) if i != j) / 30
+    assert np.isclose(max_eigenvalue(x), off / (np.trace(s) / 6), rtol=1e-12)
+    # on many rows of N(0, C) it estimates tr(C^2) / tr(C), at most lambda_max(C)
+    c = np.diag([9.0, 1.0, 1.0, 0.5])
+    rows = rng.normal(size=(20000, 4)) * np.sqrt(np.diag(c))
+    target = np.trace(c @ c) / np.trace(c)
+    assert abs(max_eigenvalue(rows) / target - 1) < 0.03 and target <= 9.0
+
+
+def test_meads_bad_input():
+    init = {"x": np.zeros(3)}
+    with pytest.raises(ValueError, match="sample_meads: expected chains to be a multiple"):
+        sample_meads(small_log_prob, init, chains=10, folds=4)
+    with pytest.raises(ValueError, match="sample_meads: expected folds"):
+        sample_meads(small_log_prob, init, chains=8, folds=1)
+    with pytest.raises(ValueError, match="sample_meads: expected 0 < step_size_factor < 2"):
+        sample_meads(small_log_prob, init, chains=8, step_size_factor=3.0)
+    with pytest.raises(TypeError, match="sample_meads: expected init"):
+        sample_meads(small_log_prob, chains=8)
