@@ -8,7 +8,11 @@ in this process (the first call includes compiling; the second reuses what the l
 * ``chees`` -- ``fluxion.mcmc.sample_chees``: ``--chains`` (1024) chains in lockstep, ``--warmup``
   (200) + ``--draws`` (100) iterations, one batched value-and-gradient call per leapfrog step;
 * ``nuts`` -- ``fluxion.mcmc.sample``: NUTS, 4 chains x (1000 + 1000), Stan's windowed diagonal
-  adaptation (the defaults; the chains run compiled, in threads).
+  adaptation (the defaults; the chains run compiled, in threads);
+* with ``--meads``: ``fluxion.mcmc.sample_meads``, ``--chains`` chains of generalized HMC (one
+  leapfrog step per iteration) x (``--meads-warmup`` 2000 + ``--meads-draws`` 500), once: from
+  the ``uniform(-2, 2)`` starts MEADS needs a long warm-up here (its early damping is heavy and
+  its step size is set by the stiffest direction of the far-out starting cloud).
 
 For each run: wall time (warm-up and, for the first call, compile included), the minimum over
 the 100 coordinates of the bulk ESS (``fluxion.diagnostics.ess``) of ``x`` and of ``x**2``,
@@ -23,6 +27,7 @@ run to run; the gradient counts do not.
 Usage
 -----
     python benchmarks/chees_cpu.py [--chains 1024] [--warmup 200] [--draws 100] [--seed 1]
+                                   [--meads] [--meads-warmup 2000] [--meads-draws 500]
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ import numpy as np
 
 import fluxion.numpy as fnp
 from fluxion.diagnostics import ess, mcse
-from fluxion.mcmc import sample, sample_chees
+from fluxion.mcmc import sample, sample_chees, sample_meads
 
 D = 100
 SCALES = np.logspace(-1, 1, D)
@@ -57,6 +62,9 @@ def run(kind: str, args: argparse.Namespace, seed: int) -> dict:
         if kind == "chees":
             res = sample_chees(log_prob, init, chains=args.chains, warmup=args.warmup,
                                draws=args.draws, seed=seed)
+        elif kind == "meads":
+            res = sample_meads(log_prob, init, chains=args.chains, warmup=args.meads_warmup,
+                               draws=args.meads_draws, seed=seed)
         else:
             res = sample(log_prob, init, chains=4, warmup=1000, draws=1000, seed=seed,
                          progress=False)
@@ -79,21 +87,30 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--draws", type=int, default=100)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--meads", action="store_true", help="add a MEADS row (about a minute)")
+    ap.add_argument("--meads-warmup", type=int, default=2000)
+    ap.add_argument("--meads-draws", type=int, default=500)
     args = ap.parse_args()
     print(f"cores: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.2f}")
     rows = []
-    for kind in ("chees", "nuts"):
-        for call in ("first", "second"):
-            r = run(kind, args, args.seed + (call == "second"))
-            label = f"chees ({args.chains} chains)" if kind == "chees" else "nuts (4 chains)"
-            rows.append((label, call, r))
-            if kind == "chees":
-                res = r["res"]
-                extra = (f"T={res.trajectory_length:.2f} step={res.stats['step_size'][0, 0]:.3f} "
-                         f"steps/transition={res.stats['n_leapfrog'][0].mean():.1f}")
-            else:
-                extra = f"leapfrog/draw={r['res'].stats['n_leapfrog'].mean():.1f}"
-            print(f"  {label} {call} call: {extra}", flush=True)
+    plan = [("chees", "first"), ("chees", "second"), ("nuts", "first"), ("nuts", "second")]
+    if args.meads:
+        plan.append(("meads", "first"))
+    for kind, call in plan:
+        r = run(kind, args, args.seed + (call == "second"))
+        label = {"chees": f"chees ({args.chains} chains)", "nuts": "nuts (4 chains)",
+                 "meads": f"meads ({args.chains} chains)"}[kind]
+        rows.append((label, call, r))
+        res = r["res"]
+        if kind == "chees":
+            extra = (f"T={res.trajectory_length:.2f} step={res.stats['step_size'][0, 0]:.3f} "
+                     f"steps/transition={res.stats['n_leapfrog'][0].mean():.1f}")
+        elif kind == "meads":
+            extra = (f"step={res.stats['step_size'][0, 0]:.3f} "
+                     f"damping={res.stats['damping'][0, 0]:.3f}")
+        else:
+            extra = f"leapfrog/draw={res.stats['n_leapfrog'].mean():.1f}"
+        print(f"  {label} {call} call: {extra}", flush=True)
     head = (f"{'sampler':<22} {'call':<7} {'wall s':>7} {'draws':>7} {'minESS x':>9} "
             f"{'minESS x^2':>10} {'ms/ESS':>8} {'grads/ESS':>10}")
     print(head)
