@@ -217,6 +217,15 @@ def test_start_points_shared_within_superchains_and_within_jitter():
     assert len(np.unique(q)) == 12 and np.array_equal(labels, np.arange(12))
 
 
+def test_warmup_zero_warns_that_nothing_is_adapted():
+    from fluxion import SamplingWarning
+
+    for fn in (sample_chees, sample_meads):
+        with pytest.warns(SamplingWarning, match="warmup=0, so nothing is adapted"):
+            res = fn(small_log_prob, {"x": np.zeros(3)}, chains=8, warmup=0, draws=3, seed=0)
+        assert res.draws["x"].shape == (8, 3, 3)
+
+
 def test_halton_is_van_der_corput():
     np.testing.assert_allclose(
         halton(np.arange(1, 8)), [1 / 2, 1 / 4, 3 / 4, 1 / 8, 5 / 8, 3 / 8, 7 / 8]

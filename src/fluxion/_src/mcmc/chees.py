@@ -417,6 +417,14 @@ def sample_chees(
     """
     _check_args(chains, draws, warmup, superchains, init_jitter, target_accept, learning_rate,
                 max_leapfrog, trajectory_length, step_size)
+    if warmup == 0:
+        warnings.warn(
+            "sample_chees: warmup=0, so nothing is adapted: the chains run with the step size "
+            "Stan's heuristic finds and one leapfrog step per transition (or the given "
+            "step_size and trajectory_length)",
+            SamplingWarning,
+            stacklevel=2,
+        )
     start_time = time.perf_counter()
     log_prob, init, constraints, spec = resolve_model("sample_chees", log_prob, init, constraints)
     model = UnconstrainedModel(log_prob, init, constraints, jit=jit, who="sample_chees")

@@ -183,6 +183,13 @@ def sample_meads(
             f"{who}: expected 0 < step_size_factor < 2 (leapfrog is unstable beyond 2), got "
             f"{step_size_factor!r}"
         )
+    if warmup == 0:
+        warnings.warn(
+            "sample_meads: warmup=0, so nothing is adapted: the chains run with the step size "
+            "1e-3, full momentum refreshment and the identity metric",
+            SamplingWarning,
+            stacklevel=2,
+        )
     start_time = time.perf_counter()
     log_prob, init, constraints, spec = resolve_model(who, log_prob, init, constraints)
     model = UnconstrainedModel(log_prob, init, constraints, jit=jit, who=who)
