@@ -13,6 +13,7 @@ from fluxion._src.diagnostics import ess as ess
 from fluxion._src.diagnostics import hdi as hdi
 from fluxion._src.diagnostics import integrated_time as integrated_time
 from fluxion._src.diagnostics import mcse as mcse
+from fluxion._src.diagnostics import nested_rhat as nested_rhat
 from fluxion._src.diagnostics import rhat as rhat
 from fluxion._src.diagnostics import summary as summary
 from fluxion._src.run_checks import RunWarning as RunWarning
@@ -30,6 +31,7 @@ __all__ = [
     "hdi",
     "integrated_time",
     "mcse",
+    "nested_rhat",
     "rhat",
     "summary",
 ]

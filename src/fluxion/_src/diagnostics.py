@@ -32,6 +32,7 @@ __all__ = [
     "hdi",
     "integrated_time",
     "mcse",
+    "nested_rhat",
     "rhat",
     "summary",
 ]
@@ -489,6 +490,121 @@ def rhat(x: ArrayLike, method: str = "rank") -> np.ndarray | np.float64:
         out = _rhat_core(ary)
     out[_nan_params(ary)] = np.nan
     return _unflat(out, param_shape)
+
+
+def _superchain_labels(superchains: Any, n_chain: int, fname: str) -> np.ndarray:
+    """Superchain index ``0..K-1`` of every chain, from K (contiguous groups) or labels."""
+    if isinstance(superchains, int | np.integer) and not isinstance(superchains, bool):
+        k = int(superchains)
+        if k < 2 or n_chain % k:
+            raise ValueError(
+                f"{fname}: expected superchains to be an integer >= 2 dividing the number of "
+                f"chains ({n_chain}), got {k}; or pass one label per chain"
+            )
+        return np.repeat(np.arange(k), n_chain // k)
+    try:
+        labels = np.asarray(superchains)
+    except Exception:  # a ragged sequence
+        labels = np.asarray([None])
+    if labels.ndim != 1 or labels.shape[0] != n_chain or labels.dtype.kind not in "biuUS":
+        raise ValueError(
+            f"{fname}: expected superchains as an integer K or one label per chain (shape "
+            f"({n_chain},)), got {type(superchains).__name__} of shape {np.shape(labels)}"
+        )
+    _, index, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    if counts.size < 2 or counts.min() != counts.max():
+        raise ValueError(
+            f"{fname}: expected at least 2 superchains with the same number of chains each, got "
+            f"{counts.size} superchain(s) of sizes {sorted(set(counts.tolist()))}"
+        )
+    return index.reshape(n_chain)
+
+
+def nested_rhat(x: ArrayLike, superchains: Any) -> np.ndarray | np.float64:
+    r"""Nested :math:`\hat{R}` for many short chains grouped into superchains
+    (Margossian et al. 2024).
+
+    The chains of a superchain start from the same point; nested R-hat compares the variance
+    between superchains with the variance within them (between their chains plus within each
+    chain), so that it can approach 1 with chains of a few draws each, where R-hat cannot.
+
+    Parameters
+    ----------
+    x : ArrayLike, shape ``(chain, draw)`` or ``(chain, draw, *param_shape)``
+        Draws.
+    superchains : int or array of shape ``(chain,)``
+        K, the number of superchains, with the chains in K contiguous groups of equal size
+        (``fluxion.mcmc.sample_chees(..., superchains=K)`` lays them out so); or one label per
+        chain (``result.superchains``), every superchain with the same number of chains.
+
+    Returns
+    -------
+    nested_r_hat : ndarray, shape ``param_shape`` (a NumPy scalar when it is ``()``)
+        ``nan`` for a parameter whose draws contain NaN or whose within-superchain variance
+        is 0.
+
+    Raises
+    ------
+    ValueError
+        Fewer than 2 superchains, superchains of unequal sizes, labels of the wrong length.
+    TypeError
+        Non-numeric draws.
+
+    See Also
+    --------
+    rhat
+
+    Notes
+    -----
+    With K superchains of M chains of N draws, chain means :math:`\bar f_{mk}`, superchain
+    means :math:`\bar f_k` and their mean :math:`\bar f` (the paper's eqs. 15-19):
+
+    .. math::
+        \hat B_\nu = \frac{1}{K - 1} \sum_k (\bar f_k - \bar f)^2, \quad
+        \hat W_\nu = \frac{1}{K} \sum_k (\tilde B_k + \tilde W_k),
+
+    with :math:`\tilde B_k` the variance (denominator M - 1) of the chain means of superchain
+    k (0 when M = 1) and :math:`\tilde W_k` the mean of its chains' variances (denominator
+    N - 1; 0 when N = 1); :math:`\hat R_\nu = \sqrt{1 + \hat B_\nu / \hat W_\nu}`. At
+    stationarity :math:`\hat R_\nu^2 - 1` is about :math:`1 / (M N_\text{eff})`, with
+    :math:`N_\text{eff}` the effective draws per chain: a threshold of 1.01 asks for about 50
+    effective draws per superchain (the paper's Section 4 discusses the choice of threshold).
+    Equals the ``posterior`` R package's ``rhat_nested`` on the same draws.
+
+    References
+    ----------
+    Margossian, Hoffman, Sountsov, Riou-Durand, Vehtari, Gelman (2024). Nested R-hat: assessing
+    the convergence of Markov chain Monte Carlo when running many short chains. Bayesian
+    Analysis. doi:10.1214/24-BA1453
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fluxion.diagnostics import nested_rhat
+    >>> x = np.random.default_rng(0).normal(size=(256, 10))
+    >>> bool(nested_rhat(x, superchains=8) < 1.01)
+    True
+    """
+    ary, param_shape = _flat(_as_draws(x, "nested_rhat"))
+    n_chain, n_draw, _ = ary.shape
+    labels = _superchain_labels(superchains, n_chain, "nested_rhat")
+    k = int(labels.max()) + 1
+    m = n_chain // k
+    order = np.argsort(labels, kind="stable")
+    grouped = ary[order].reshape(k, m, n_draw, -1)  # (superchain, chain, draw, param)
+    chain_mean = grouped.mean(axis=2)  # (K, M, p)
+    super_mean = chain_mean.mean(axis=1)  # (K, p): equal chain lengths, so the draws' mean
+    between_super = np.var(super_mean, axis=0, ddof=1)
+    between_chain = np.var(chain_mean, axis=1, ddof=1) if m > 1 else np.zeros_like(super_mean)
+    within_chain = (
+        np.var(grouped, axis=2, ddof=1).mean(axis=1) if n_draw > 1 else np.zeros_like(super_mean)
+    )
+    within_super = np.mean(between_chain + within_chain, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.sqrt(1.0 + between_super / within_super)
+    value = np.where(within_super > 0, value, np.nan)
+    value[_nan_params(ary)] = np.nan
+    return _unflat(value, param_shape)
 
 
 def ess(

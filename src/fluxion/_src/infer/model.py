@@ -491,6 +491,13 @@ not a parameter; the parameters are 'mu', 'sigma'
         f = _vmap(self._potential_of_u())
         return _jit(f) if self.jit else f
 
+    @cached_property
+    def batch_logp_and_grad(self) -> Callable:
+        """``u`` of shape ``(n, dim)`` -> ``(potentials (n,), gradients (n, dim))`` in one call
+        (the many-chain samplers advance all chains with one call per leapfrog step)."""
+        f = _vmap(_value_and_grad(self._potential_of_u()))
+        return _jit(f) if self.jit else f
+
     # --- vectorized maps on NumPy arrays (draws) ------------------------------------------------
 
     def constrain_batch(self, u: np.ndarray) -> list[np.ndarray]:
