@@ -83,6 +83,25 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int | np.integer) and not isinstance(v, bool)
 
 
+def _check_lockstep_args(who: str, chains: int, draws: Any, warmup: Any, superchains: Any,
+                         init_jitter: Any) -> None:
+    """The arguments every many-chain sampler (ChEES, MEADS) takes, checked the same way."""
+    for name, v, low in (("draws", draws, 1), ("warmup", warmup, 0)):
+        if not _is_int(v) or v < low:
+            raise ValueError(f"{who}: expected {name} to be an integer >= {low}, got {v!r}")
+    if superchains is not None and (
+        not _is_int(superchains) or superchains < 1 or chains % superchains
+    ):
+        raise ValueError(
+            f"{who}: expected superchains to be an integer >= 1 dividing chains={chains}, got "
+            f"{superchains!r}"
+        )
+    if not isinstance(init_jitter, float | int) or isinstance(init_jitter, bool) or not (
+        0 <= init_jitter < math.inf
+    ):
+        raise ValueError(f"{who}: expected init_jitter >= 0 (a float), got {init_jitter!r}")
+
+
 def _check_args(chains: Any, draws: Any, warmup: Any, superchains: Any, init_jitter: Any,
                 target_accept: Any, learning_rate: Any, max_leapfrog: Any,
                 trajectory_length: Any, step_size: Any) -> None:
@@ -92,20 +111,11 @@ def _check_args(chains: Any, draws: Any, warmup: Any, superchains: Any, init_jit
             f"{who}: expected chains to be an integer >= 2 (the adaptation is cross-chain; "
             f"hundreds to thousands of chains are typical), got {chains!r}"
         )
-    for name, v, low in (("draws", draws, 1), ("warmup", warmup, 0),
-                         ("max_leapfrog", max_leapfrog, 1)):
-        if not _is_int(v) or v < low:
-            raise ValueError(f"{who}: expected {name} to be an integer >= {low}, got {v!r}")
-    if superchains is not None:
-        if not _is_int(superchains) or superchains < 1 or chains % superchains:
-            raise ValueError(
-                f"{who}: expected superchains to be an integer >= 1 dividing chains={chains}, "
-                f"got {superchains!r}"
-            )
-    if not isinstance(init_jitter, float | int) or isinstance(init_jitter, bool) or not (
-        0 <= init_jitter < math.inf
-    ):
-        raise ValueError(f"{who}: expected init_jitter >= 0 (a float), got {init_jitter!r}")
+    _check_lockstep_args(who, chains, draws, warmup, superchains, init_jitter)
+    if not _is_int(max_leapfrog) or max_leapfrog < 1:
+        raise ValueError(
+            f"{who}: expected max_leapfrog to be an integer >= 1, got {max_leapfrog!r}"
+        )
     if not isinstance(target_accept, float | int) or not 0.0 < target_accept < 1.0:
         raise ValueError(f"{who}: expected 0 < target_accept < 1, got {target_accept!r}")
     if not isinstance(learning_rate, float | int) or not 0.0 < learning_rate < math.inf:

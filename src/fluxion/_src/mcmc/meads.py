@@ -40,7 +40,7 @@ import numpy as np
 
 from ..config import SamplingWarning
 from ..infer.model import UnconstrainedModel, pointwise_log_likelihood, resolve_model
-from .chees import _checks, _is_int, _start_points
+from .chees import _check_lockstep_args, _checks, _is_int, _start_points
 from .hmc import MAX_DELTA_ENERGY
 from .result import SampleResult
 
@@ -164,20 +164,7 @@ def sample_meads(
             f"{who}: expected chains to be a multiple of folds={folds} with at least 2 chains "
             f"per fold (e.g. {max(2, folds) * 64}), got {chains!r}"
         )
-    for name, v, low in (("draws", draws, 1), ("warmup", warmup, 0)):
-        if not _is_int(v) or v < low:
-            raise ValueError(f"{who}: expected {name} to be an integer >= {low}, got {v!r}")
-    if superchains is not None and (
-        not _is_int(superchains) or superchains < 1 or chains % superchains
-    ):
-        raise ValueError(
-            f"{who}: expected superchains to be an integer >= 1 dividing chains={chains}, got "
-            f"{superchains!r}"
-        )
-    if not isinstance(init_jitter, float | int) or isinstance(init_jitter, bool) or not (
-        0 <= init_jitter < math.inf
-    ):
-        raise ValueError(f"{who}: expected init_jitter >= 0 (a float), got {init_jitter!r}")
+    _check_lockstep_args(who, chains, draws, warmup, superchains, init_jitter)
     if not isinstance(step_size_factor, float | int) or not 0 < step_size_factor < 2:
         raise ValueError(
             f"{who}: expected 0 < step_size_factor < 2 (leapfrog is unstable beyond 2), got "

@@ -416,10 +416,8 @@ def sample(
     events: list[str] = []  # filled in place by the executor's driver (kept on Ctrl-C too)
     try:
         with reporter, _ctrl_c_stops(reporter.stop):
-            if job is not None:
-                _drive_executor(runners, executor, executor_type, job, reporter, store, events)
-            else:
-                _drive(runners, chain_method, reporter, store)
+            _drive(runners, chain_method, reporter, store,
+                   None if job is None else (executor, executor_type, job, events))
     except KeyboardInterrupt:
         if chain_method == "parallel" and store is not None:
             for r in runners:  # the chains ran in other processes: their last checkpoints
@@ -570,8 +568,12 @@ def _ctrl_c_stops(stop: threading.Event) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _drive(runners: list, method: str, reporter: Any, store: Any) -> None:
-    """Run every runner to its end: in turns in this thread, in threads, or in processes."""
+def _drive(
+    runners: list, method: str, reporter: Any, store: Any, on_executor: tuple | None = None
+) -> None:
+    """Run every runner to its end: in turns in this thread, in threads, in processes, or as
+    chunk tasks on an executor (``on_executor = (executor, kind, job, events)``: the events,
+    such as lost workers, are appended to ``events`` as sentences)."""
     def after_chunk(runner: Any) -> None:
         reporter.update(runner.chain, runner.done, runner.divergences)  # raises on stop
         if store is not None:
@@ -579,7 +581,12 @@ def _drive(runners: list, method: str, reporter: Any, store: Any) -> None:
 
     for r in runners:  # each chain's clock starts here
         reporter.update(r.chain, r.done, r.divergences)
-    if method == "parallel" and len(runners) > 1:
+    if on_executor is not None:
+        executor, kind, job, events = on_executor
+        granule = _COMPILED_CHUNK if job.compiled else 1
+        run_on_executor(executor, kind, _chain_task, job, runners, granule, after_chunk,
+                        reporter.stop, events)
+    elif method == "parallel" and len(runners) > 1:
         _run_parallel(runners, store, reporter.stop)
     elif method == "threads" and len(runners) > 1:
         _run_threads(runners, after_chunk, reporter)
@@ -1339,27 +1346,6 @@ def _chain_task(job: ChainJob, chain: int, snap: dict | None, stop: int) -> tupl
         runner.restore(snap)
     runner.advance(stop, lambda r: None)
     return runner.snapshot(), worker_identity()
-
-
-def _drive_executor(
-    runners: list, executor: Any, kind: str, job: ChainJob, reporter: Any, store: Any,
-    events: list[str],
-) -> None:
-    """Run the chains as chunk tasks on ``executor``; the events (lost workers) are appended
-    to ``events`` as sentences."""
-    def after_chunk(runner: Any) -> None:
-        reporter.update(runner.chain, runner.done, runner.divergences)  # raises on stop
-        if store is not None:
-            store.maybe_save(runner)
-
-    for r in runners:  # each chain's clock starts here
-        reporter.update(r.chain, r.done, r.divergences)
-    granule = _COMPILED_CHUNK if job.compiled else 1
-    run_on_executor(executor, kind, _chain_task, job, runners, granule, after_chunk,
-                    reporter.stop, events)
-    if store is not None:
-        for r in runners:
-            store.save(r)
 
 
 def _keep_finished_chains(args: _ChainArgs, runners: list, start: float,
