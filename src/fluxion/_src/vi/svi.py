@@ -160,7 +160,12 @@ class VIResult:
         return float(np.mean(self.elbo[-min(100, self.steps_run) :]))
 
     def _log_p(self, u: np.ndarray) -> np.ndarray:
-        return np.asarray(self.model.batch_logp(u), dtype=np.float64).reshape(u.shape[0])
+        try:
+            out = self.model.batch_logp(u)
+        except (TypeError, ValueError, NotImplementedError):
+            # a density vmap cannot batch (e.g. a ShardedSum over a cluster): one draw at a time
+            out = [self.model.logp(row) for row in u]
+        return np.asarray(out, dtype=np.float64).reshape(u.shape[0])
 
     def sample_unconstrained(self, n: int = 1000, seed: Any = None) -> np.ndarray:
         """``n`` draws of ``u ~ q``, shape ``(n, d)``."""
@@ -418,7 +423,9 @@ def fit(
     init_params, opt_state : pytree, optional
         Continue from these guide parameters (e.g. ``result.params``) and optimizer state.
     jit : bool, default True
-        Compile the step.
+        Compile the step (the particles' log densities batched by ``vmap``). False runs it
+        eagerly with one log-density call per particle: for log densities that cannot be
+        traced, such as a ``fluxion.parallel.ShardedSum`` over data on a cluster.
     callback : callable, optional
         ``callback(step, params, elbo) -> bool``; True stops the run.
 
@@ -505,7 +512,11 @@ def fit(
     potential = m.potential
 
     def log_p(u: Any) -> Any:
-        return vmap(potential)(u)
+        if jit:
+            return vmap(potential)(u)
+        # uncompiled: one call per particle, so a log density that cannot be batched or traced
+        # (a fluxion.parallel.ShardedSum, whose shards live on other processes) works too
+        return fnp.stack([potential(u[i]) for i in range(u.shape[0])])
 
     def loss(p: Any, eps: Any) -> tuple[Any, Any]:
         return objective.loss(g, log_p, p, eps)
