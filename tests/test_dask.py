@@ -343,3 +343,18 @@ def test_a_sharded_log_likelihood_in_vi_and_nuts_equals_the_unsharded_one():
             runs = [sample(f, init, jit=False, chains=1, warmup=30, draws=30, seed=2,
                            progress=False) for f in (sharded, plain)]
         np.testing.assert_allclose(runs[0].draws["w"], runs[1].draws["w"], rtol=1e-8, atol=1e-10)
+
+
+def test_laplace_on_a_sharded_log_likelihood_differences_the_exact_gradient():
+    from fluxion.optim import laplace
+    from fluxion.parallel import ShardedSum, shard_rows
+
+    X, y = _logistic_data(n=2000, k=2)
+    init = {"w": np.zeros(2), "b": np.array(0.0)}
+    with ThreadPoolExecutor(2) as pool:
+        total = ShardedSum(logistic_loglik, shard_rows((X, y), 2), pool)
+        with pytest.warns(RuntimeWarning, match="central differences of its exact gradient"):
+            sharded = laplace(lambda p: total(p) - 0.5 * fnp.sum(p["w"] ** 2), init, jit=False)
+    plain = laplace(lambda p: logistic_loglik(p, X, y) - 0.5 * fnp.sum(p["w"] ** 2), init)
+    np.testing.assert_allclose(sharded.mean, plain.mean, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(sharded.covariance, plain.covariance, rtol=1e-6, atol=1e-12)
