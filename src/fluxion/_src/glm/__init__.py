@@ -17,6 +17,7 @@ from .families import (
     PoissonSoftplus,
 )
 from .fit import GLMRankWarning, GLMResult, fit
+from .sharded import fit_sharded
 from .sparse import fit_sparse, soft_threshold
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "Poisson",
     "PoissonSoftplus",
     "bayesian_model",
+    "fit_sharded",
     "fit",
     "fit_sparse",
     "soft_threshold",

@@ -1,0 +1,249 @@
+"""Fisher scoring over data kept in shards on a cluster: :func:`fit_sharded`.
+
+The IRLS step needs only sums over rows: the Fisher information ``X^T W X``, the right-hand
+side ``X^T (W (eta - offset) + score)`` and the log-likelihood. Each worker computes them on the
+shards it holds and the driver adds ``p x p`` matrices in shard order, so a design matrix that
+does not fit one machine's memory is fitted with the same iterations as :func:`fit` (the sums
+are reassociated: equal to rounding).
+
+A shard is given as arrays (scattered to the workers once) or as a callable that loads or makes
+them on the worker (``source() -> (X, y[, offset[, weights]])``): dask keeps each loaded shard
+as the result of a task, so a shard lost with its worker is recomputed from its source on
+another worker.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .families import Family
+from .fit import (
+    GLMResult,
+    _check_dispersion,
+    _check_iterations,
+    _check_penalty,
+    _check_start,
+    _initial_eta,
+    _log_likelihood,
+    _solve_spd,
+    _standard_errors,
+    _working,
+    _working_checked,
+)
+
+__all__ = ["fit_sharded"]
+
+
+def _load(source: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """On a worker: ``(X, y, offset, weights)`` of one shard, from arrays or a callable."""
+    shard = source() if callable(source) else source
+    if not isinstance(shard, tuple | list) or not 2 <= len(shard) <= 4:
+        raise TypeError(
+            "fit_sharded: expected each shard (or its source's result) to be (X, y), "
+            f"(X, y, offset) or (X, y, offset, weights), got {type(shard).__name__}"
+        )
+    x = np.require(np.asarray(shard[0], dtype=np.float64), requirements=["A", "C"])
+    y = np.asarray(shard[1], dtype=np.float64)
+    n = x.shape[0]
+    if x.ndim != 2 or y.shape != (n,):
+        raise ValueError(
+            f"fit_sharded: expected a shard's X of shape (n, p) and y of shape (n,), got "
+            f"{x.shape} and {y.shape}"
+        )
+    off = np.broadcast_to(np.asarray(shard[2] if len(shard) > 2 and shard[2] is not None
+                                     else 0.0, dtype=np.float64), (n,))
+    w = np.broadcast_to(np.asarray(shard[3] if len(shard) > 3 and shard[3] is not None
+                                   else 1.0, dtype=np.float64), (n,))
+    return x, y, off, w
+
+
+def _normal_equations(model: Family, shard: tuple, b: Any, it: int) -> tuple:
+    """On a worker: one shard's ``X^T W X`` and ``X^T (W (eta - offset) + score)`` at ``b``
+    (None: the family's initial mean), and its number of columns and rows."""
+    x, y, off, w = shard
+    eta = _initial_eta(model, y, off) if b is None else x @ b + off
+    fisher_w, score = _working_checked("fit_sharded", model, y, eta, w, it)
+    info = x.T @ (x * fisher_w[:, None])
+    rhs = x.T @ (fisher_w * (eta - off) + score)
+    return info, rhs, x.shape[1], x.shape[0]
+
+
+def _log_lik(model: Family, shard: tuple, b: np.ndarray) -> float:
+    x, y, off, w = shard
+    with np.errstate(all="ignore"):
+        return _log_likelihood(model, y, x @ b + off, w)
+
+
+def _final_sums(model: Family, shard: tuple, b: np.ndarray) -> tuple:
+    """On a worker, at the solution: Fisher information at the family's dispersion, the
+    log-likelihood, the Pearson sum and the sum of weights."""
+    x, y, off, w = shard
+    eta = x @ b + off
+    with np.errstate(all="ignore"):
+        fisher_w, _ = _working(model, y, eta, w)
+        mu, var, _ = (np.asarray(a, dtype=np.float64) for a in model.moments(eta))
+        pearson = float(np.sum(np.where(w > 0, w * (y - mu) ** 2 / var, 0.0)))
+    return (x.T @ (x * fisher_w[:, None]), _log_likelihood(model, y, eta, w), pearson,
+            float(np.sum(w)))
+
+
+class _Shards:
+    """The loaded shards on a dask client (futures) or in this process (a thread pool)."""
+
+    def __init__(self, shards: Sequence, executor: Any) -> None:
+        self.executor = executor
+        if isinstance(executor, cf.ThreadPoolExecutor):
+            self.kind = "threads"
+            self.items = list(executor.map(_load, shards))
+        elif callable(getattr(executor, "submit", None)) and callable(
+            getattr(executor, "scatter", None)
+        ):
+            self.kind = "dask"
+            items = []
+            for s in shards:
+                src = s if callable(s) else executor.scatter(tuple(s), hash=False)
+                # a task: dask recomputes it from its source when its worker is lost
+                items.append(executor.submit(_load, src, pure=False))
+            self.items = items
+        else:
+            raise TypeError(
+                "fit_sharded: expected executor to be a dask.distributed.Client or a "
+                f"concurrent.futures.ThreadPoolExecutor, got {type(executor).__name__} (a "
+                "process pool would send the data with every step)"
+            )
+
+    def map(self, fn: Callable, *args: Any) -> list:
+        if self.kind == "threads":
+            return list(self.executor.map(lambda s: fn(args[0], s, *args[1:]), self.items))
+        futures = [self.executor.submit(fn, args[0], s, *args[1:], pure=False)
+                   for s in self.items]
+        return self.executor.gather(futures)
+
+
+def fit_sharded(
+    shards: Sequence,
+    model: Family,
+    executor: Any,
+    *,
+    l2_regularizer: Any = None,
+    model_coefficients_start: Any = None,
+    max_iterations: int = 100,
+    tolerance: float = 1e-10,
+    dispersion: Any = None,
+) -> GLMResult:
+    """Fit a GLM by Fisher scoring with its data in shards on a cluster.
+
+    The same estimator, step control and standard errors as :func:`fit`; each iteration is
+    one round trip in which every worker returns its shards' ``p x p`` Fisher information and
+    ``p`` right-hand side (plus one log-likelihood sum per step-halving check).
+
+    Parameters
+    ----------
+    shards : sequence
+        Each ``(X_s, y_s)`` (optionally ``offset_s``, ``weights_s``), with ``X_s`` of shape
+        ``(n_s, p)``; or a callable returning that tuple on the worker (data that never pass
+        through this process; a lost shard is recomputed from it).
+    model : Family
+        A family from :mod:`fluxion.glm`.
+    executor : dask.distributed.Client or concurrent.futures.ThreadPoolExecutor
+    l2_regularizer, model_coefficients_start, max_iterations, tolerance, dispersion
+        As :func:`fit`.
+
+    Returns
+    -------
+    GLMResult
+        As :func:`fit`'s, except ``linear_response`` is None (it lives on the workers).
+
+    Raises
+    ------
+    TypeError
+        An executor of another kind, or a shard that is not ``(X, y[, offset[, weights]])``.
+    ValueError
+        Shards with different numbers of columns, bad shapes, penalties or iteration settings.
+    FloatingPointError
+        Non-finite working weights (the mean left the family's domain).
+    """
+    caller = "fit_sharded"
+    if not isinstance(model, Family):
+        raise TypeError(f"{caller}: expected model to be a fluxion.glm family instance (e.g. "
+                        f"glm.Bernoulli()), got {type(model).__name__}")
+    if isinstance(shards, np.ndarray | tuple) or not isinstance(shards, Sequence) or not shards:
+        raise TypeError(f"{caller}: expected shards as a non-empty list of (X, y) tuples or "
+                        f"callables, got {type(shards).__name__}")
+    l2 = _check_penalty(caller, "l2_regularizer", l2_regularizer)
+    max_iterations, tolerance = _check_iterations(caller, max_iterations, tolerance)
+    how = _check_dispersion(caller, dispersion, model)
+    data = _Shards(shards, executor)
+
+    def total_log_lik(b: np.ndarray) -> float:
+        return float(sum(data.map(_log_lik, model, b)))
+
+    def objective(b: np.ndarray) -> float:
+        value = -total_log_lik(b) + l2 * float(b @ b)
+        return value if np.isfinite(value) else np.inf
+
+    b = None
+    current = np.inf
+    converged = False
+    it = 0
+    p = None
+    for it in range(1, max_iterations + 1):  # noqa: B007
+        parts = data.map(_normal_equations, model, b, it)
+        cols = {c for _, _, c, _ in parts}
+        if len(cols) != 1:
+            raise ValueError(f"{caller}: expected every shard's X to have the same number of "
+                             f"columns, got {sorted(cols)}")
+        p = cols.pop()
+        if b is None and model_coefficients_start is not None:
+            b = _check_start(caller, model_coefficients_start, p)
+            current = objective(b)
+            parts = data.map(_normal_equations, model, b, it)
+        info = sum(part[0] for part in parts)
+        rhs = sum(part[1] for part in parts)
+        info[np.diag_indices(p)] += 2.0 * l2
+        b_new = _solve_spd(info, rhs, caller)
+        value = objective(b_new)
+        if b is not None:
+            halvings = 0
+            slack = 64.0 * np.finfo(np.float64).eps * abs(current)
+            while not value <= current + slack and halvings < 40:
+                b_new = 0.5 * (b + b_new)
+                value = objective(b_new)
+                halvings += 1
+            if not value <= current + slack:
+                full_step = float(np.linalg.norm(b_new - b)) * 2.0**halvings
+                converged = full_step <= np.sqrt(tolerance) * max(float(np.linalg.norm(b)), 1.0)
+                break
+        step = np.inf if b is None else float(np.linalg.norm(b_new - b))
+        b, current = b_new, value
+        if step <= tolerance * max(float(np.linalg.norm(b)), 1.0):
+            converged = True
+            break
+
+    sums = data.map(_final_sums, model, b)
+    info = sum(s[0] for s in sums)
+    log_lik = float(sum(s[1] for s in sums))
+    if how == "family":
+        ratio = 1.0
+    elif how == "pearson":
+        df = sum(s[3] for s in sums) - np.linalg.matrix_rank(info)
+        ratio = float(sum(s[2] for s in sums)) / df if df > 0 else np.nan
+    else:
+        ratio = float(how) / float(np.asarray(model.dispersion, dtype=np.float64))
+    info = info / ratio
+    info[np.diag_indices(p)] += 2.0 * l2
+    se = _standard_errors(info) if np.all(np.isfinite(info)) else np.full(p, np.nan)
+    phi = float(np.asarray(model.dispersion, dtype=np.float64)) * ratio
+    return GLMResult(
+        coefficients=b,
+        linear_response=None,
+        is_converged=converged,
+        iter=it,
+        standard_errors=se,
+        log_likelihood=log_lik,
+        dispersion=phi,
+    )
