@@ -78,3 +78,24 @@ def test_fit_sharded_bad_input():
             glm.fit_sharded([x], glm.Bernoulli(), pool)
     with ProcessPoolExecutor(1) as pool, pytest.raises(TypeError, match="process pool"):
         glm.fit_sharded([(x, y)], glm.Bernoulli(), pool)
+
+
+@pytest.mark.parametrize("family, model, l1, l2", [
+    ("bernoulli", glm.Bernoulli(), 80.0, 1.0), ("poisson", glm.Poisson(), 60.0, 0.0),
+])
+def test_sharded_sparse_fit_equals_fit_sparse(family, model, l1, l2):
+    x, y = _data(n=4000, p=8, family=family, seed=2)
+    factor = np.ones(8)
+    factor[0] = 0.0  # an unpenalised intercept
+    whole = glm.fit_sparse(x, y, model, l1, l2_regularizer=l2, penalty_factor=factor,
+                           tolerance=1e-12)
+    with ThreadPoolExecutor(2) as pool:
+        sharded = glm.fit_sparse_sharded(_split(x, y, 3), model, pool, l1, l2_regularizer=l2,
+                                         penalty_factor=factor, tolerance=1e-12)
+    assert sharded.is_converged
+    np.testing.assert_allclose(sharded.coefficients, whole.coefficients, atol=1e-8)
+    np.testing.assert_array_equal(sharded.coefficients == 0, whole.coefficients == 0)
+    assert np.count_nonzero(whole.coefficients == 0) >= 1  # the penalty selects
+    np.testing.assert_allclose(sharded.log_likelihood, whole.log_likelihood, rtol=1e-10)
+    with ThreadPoolExecutor(1) as pool, pytest.raises(ValueError, match="l1_regularizer"):
+        glm.fit_sparse_sharded(_split(x, y, 2), model, pool, -1.0)

@@ -17,7 +17,7 @@ from .families import (
     PoissonSoftplus,
 )
 from .fit import GLMRankWarning, GLMResult, fit
-from .sharded import fit_sharded
+from .sharded import fit_sharded, fit_sparse_sharded
 from .sparse import fit_sparse, soft_threshold
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "PoissonSoftplus",
     "bayesian_model",
     "fit_sharded",
+    "fit_sparse_sharded",
     "fit",
     "fit_sparse",
     "soft_threshold",
