@@ -99,3 +99,39 @@ def test_sharded_sparse_fit_equals_fit_sparse(family, model, l1, l2):
     np.testing.assert_allclose(sharded.log_likelihood, whole.log_likelihood, rtol=1e-10)
     with ThreadPoolExecutor(1) as pool, pytest.raises(ValueError, match="l1_regularizer"):
         glm.fit_sparse_sharded(_split(x, y, 2), model, pool, -1.0)
+
+
+def _exit_now():
+    import os
+
+    os._exit(1)
+
+
+def test_a_shard_lost_with_its_worker_is_made_again_from_its_source():
+    distributed = pytest.importorskip("distributed")
+    import time
+
+    from fluxion._src.glm.sharded import _log_lik, _Shards
+
+    x, y = _data()
+    b = np.linspace(-0.5, 0.5, 4)
+    want = sum(float(_log_lik(glm.Bernoulli(), (xs, ys, np.zeros(len(ys)), np.ones(len(ys))), b))
+               for xs, ys in _split(x, y, 3))
+    sources = [functools.partial(_make_shard, i, 3) for i in range(3)]
+    with distributed.Client(distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)) as client:
+        data = _Shards(sources, client)
+        first = sum(data.map(_log_lik, glm.Bernoulli(), b))
+        holder = next(iter(client.who_has(data.items[0])[data.items[0].key]))
+        try:
+            client.run(_exit_now, workers=[holder])
+        except Exception:  # the worker dies before it answers
+            pass
+        deadline = time.time() + 30
+        while holder in client.scheduler_info()["workers"] and time.time() < deadline:
+            time.sleep(0.1)
+        assert holder not in client.scheduler_info()["workers"]  # the worker is gone
+        again = sum(data.map(_log_lik, glm.Bernoulli(), b))
+        now = set(client.who_has(data.items[0])[data.items[0].key])
+        assert now and holder not in now  # the shard was made again elsewhere
+    np.testing.assert_allclose([first, again], [want, want], rtol=1e-12)
