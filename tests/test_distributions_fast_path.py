@@ -69,3 +69,11 @@ def test_boundary_and_outside_values_keep_the_masked_formulas():
 ])
 def test_in_support_densities_equal_scipy_on_data(make, ref, x):
     np.testing.assert_allclose(make().log_prob(x), ref.logpdf(x), rtol=1e-12, atol=1e-14)
+
+
+def test_meta_distributions_with_invalid_parts_keep_the_masked_path():
+    # a component's concentration outside its domain: NaN as before, not the plain formula's
+    # finite value (gammaln of a negative non-integer is finite)
+    m = fd.MixtureSameFamily(fd.Categorical(logits=np.zeros(2)),
+                             fd.Gamma(np.array([-0.5, 2.0]), 1.0))
+    assert np.all(np.isnan(m.log_prob(np.array([0.5, 1.0]))))

@@ -471,6 +471,8 @@ class Distribution:
         interior = _INTERIOR_TESTS.get(self.support.name) if not self.support.params else None
         if interior is None or x.dtype.kind != "f":
             return None
+        if any(isinstance(v, Distribution | Bijector) for v in self._parameters.values()):
+            return None  # a meta distribution: its parts' parameters are not checked here
         with np.errstate(invalid="ignore"):
             if not np.all(interior(x)):
                 return None
