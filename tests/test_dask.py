@@ -220,10 +220,10 @@ def test_a_process_pool_whose_worker_dies_fails_clearly():
 
 
 def test_chains_finished_before_a_failure_are_kept():
-    """Chain 1's last chunk raises (one worker: chain 0's last chunk runs before it); chain
-    0's draws ride on the error and equal those of the local run."""
+    """Chain 1's last chunk raises once chain 0's last chunk has finished; chain 0's draws
+    ride on the error and equal those of the local run."""
     local = _run(kernel="hmc")
-    with ThreadPoolExecutor(1) as pool:
+    with ThreadPoolExecutor(2) as pool:
         flaky = _FailOnChain(pool, chain=1, stop=KW["warmup"] + KW["draws"])
         with pytest.raises(ValueError, match="chain 1 failed") as info:
             _run(flaky, kernel="hmc")
@@ -234,18 +234,25 @@ def test_chains_finished_before_a_failure_are_kept():
 
 
 class _FailOnChain(Executor):
-    """Submits to ``pool``; chain ``chain``'s task that runs up to ``stop`` raises."""
+    """Submits to ``pool``; chain ``chain``'s task that runs up to ``stop`` raises, after
+    chain 0's task up to ``stop`` has finished (the order the test needs, whatever order the
+    driver submits the chunks in: chain 0 may still be running its earlier chunks)."""
 
     def __init__(self, pool, chain: int, stop: int) -> None:
         self.pool, self.chain, self.stop = pool, chain, stop
+        self.chain0_done = threading.Event()
 
     def submit(self, fn, *args, **kwargs):
         if args[1] == self.chain and args[3] == self.stop:
             def fail(*a, **k):
+                self.chain0_done.wait(120)
                 raise ValueError(f"chain {self.chain} failed")
 
             return self.pool.submit(fail)
-        return self.pool.submit(fn, *args, **kwargs)
+        future = self.pool.submit(fn, *args, **kwargs)
+        if args[1] == 0 and args[3] == self.stop:
+            future.add_done_callback(lambda f: self.chain0_done.set())
+        return future
 
 
 # ---- a data-sharded log-likelihood ----------------------------------------------------------
