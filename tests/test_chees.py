@@ -207,13 +207,13 @@ def test_start_points_shared_within_superchains_and_within_jitter():
         exponential_log_prob, {"s": 2.0}, {"s": "positive"}, who="sample_chees"
     )
     rng = np.random.default_rng(0)
-    q, labels = _start_points(model, rng, 12, 3, 2.0, model.batch_logp_and_grad)
+    q, labels = _start_points("sample_chees", model, rng, 12, 3, 2.0, model.batch_logp_and_grad)
     assert q.shape == (12, 1)
     for k in range(3):
         assert np.all(q[labels == k] == q[labels == k][0])
     assert len(np.unique(q)) == 3
     assert np.all(np.abs(q - np.log(2.0)) <= 2.0)  # uniform(-2, 2) around init, unconstrained
-    q, labels = _start_points(model, rng, 12, None, 2.0, model.batch_logp_and_grad)
+    q, labels = _start_points("sample_chees", model, rng, 12, None, 2.0, model.batch_logp_and_grad)
     assert len(np.unique(q)) == 12 and np.array_equal(labels, np.arange(12))
 
 

@@ -255,7 +255,7 @@ def _initial_step_size(state: _Lockstep, rng: np.random.Generator, inv_m: np.nda
     return eps
 
 
-def _start_points(model: UnconstrainedModel, rng: np.random.Generator, chains: int,
+def _start_points(who: str, model: UnconstrainedModel, rng: np.random.Generator, chains: int,
                   superchains: int | None, init_jitter: float,
                   vg: Callable) -> tuple[np.ndarray, np.ndarray]:
     """Start points ``(chains, dim)`` drawn uniformly within ``init_jitter`` of ``init`` in the
@@ -275,14 +275,14 @@ def _start_points(model: UnconstrainedModel, rng: np.random.Generator, chains: i
         pts[bad] = u0 + rng.uniform(-init_jitter, init_jitter, (int(bad.sum()), model.dim))
     else:
         raise ValueError(
-            f"sample_chees: {int(bad.sum())} of {groups} start points have a non-finite log "
+            f"{who}: {int(bad.sum())} of {groups} start points have a non-finite log "
             f"density or gradient after 100 tries within init_jitter={init_jitter} of init; "
             "reduce init_jitter or start from a point inside the support"
         )
     return pts[label], label
 
 
-def _checks(result: SampleResult, superchains: int | None) -> list:
+def _checks(who: str, result: SampleResult, superchains: int | None) -> list:
     """The run's convergence checks: divergences and, with superchains, nested R-hat > 1.01
     (per-chain R-hat and ESS thresholds do not suit many short chains)."""
     from ..diagnostics import nested_rhat
@@ -294,7 +294,7 @@ def _checks(result: SampleResult, superchains: int | None) -> list:
         total = result.stats["divergent"].size
         out.append(RunWarning(
             "divergences",
-            f"sample_chees: {n_div} of {total} transitions diverged after warm-up; the draws "
+            f"{who}: {n_div} of {total} transitions diverged after warm-up; the draws "
             "may be biased: reparameterize (e.g. non-centred), or raise target_accept",
             (),
         ))
@@ -310,12 +310,39 @@ def _checks(result: SampleResult, superchains: int | None) -> list:
             worst, label = bad[0]
             out.append(RunWarning(
                 "rhat",
-                f"sample_chees: nested R-hat > 1.01 for {len(bad)} parameter element(s) (worst "
+                f"{who}: nested R-hat > 1.01 for {len(bad)} parameter element(s) (worst "
                 f"{label}: {worst:.3f}): the superchains disagree; run a longer warm-up or more "
                 "draws",
                 tuple(b[1] for b in bad),
             ))
     return out
+
+
+def _lockstep_result(
+    who: str, kernel: str, model: UnconstrainedModel, spec: Any, kept: np.ndarray,
+    stats: dict, warmup_stats: dict, inv_metric: np.ndarray, start_time: float,
+    labels: np.ndarray, superchains: int | None, log_likelihood: bool,
+) -> SampleResult:
+    """A many-chain run's SampleResult (draws ``(chains, draws, dim)`` unconstrained): the
+    model's pointwise log-likelihood and data when it has them, and its convergence checks
+    issued as SamplingWarnings (at the caller's caller)."""
+    chains = kept.shape[0]
+    for st in (warmup_stats, stats):
+        st["divergent"] = st["divergent"].astype(bool)
+        st["n_leapfrog"] = st["n_leapfrog"].astype(np.int64)
+    result = SampleResult(
+        model.constrained_draws(kept), stats, warmup_stats, [inv_metric] * chains,
+        time.perf_counter() - start_time, kernel, [kernel] * chains, "diag", "python",
+    )
+    result.superchains = labels
+    if spec is not None:
+        if log_likelihood:
+            result.log_likelihood = pointwise_log_likelihood(spec, result.draws)
+        result.observed_data = dict(spec.observed)
+    result.warnings = _checks(who, result, superchains)
+    for w in result.warnings:
+        warnings.warn(w.message, SamplingWarning, stacklevel=3)
+    return result
 
 
 def sample_chees(
@@ -443,7 +470,8 @@ def sample_chees(
     rng = np.random.default_rng(seed)
     vg = model.batch_logp_and_grad
     try:
-        q0, labels = _start_points(model, rng, chains, superchains, float(init_jitter), vg)
+        q0, labels = _start_points("sample_chees", model, rng, chains, superchains,
+                                   float(init_jitter), vg)
     except ValueError:
         raise
     except Exception as err:
@@ -510,20 +538,9 @@ def sample_chees(
             kept[:, j] = state.q
             for k, v in row.items():
                 s_stats[k][:, j] = v
-    for st in (w_stats, s_stats):
-        st["divergent"] = st["divergent"].astype(bool)
-        st["n_leapfrog"] = st["n_leapfrog"].astype(np.int64)
-    result = SampleResult(
-        model.constrained_draws(kept), s_stats, w_stats, [inv_m] * chains,
-        time.perf_counter() - start_time, "chees", ["chees"] * chains, "diag", "python",
+    result = _lockstep_result(
+        "sample_chees", "chees", model, spec, kept, s_stats, w_stats, inv_m, start_time,
+        labels, superchains, log_likelihood,
     )
-    result.superchains = labels
     result.trajectory_length = length
-    if spec is not None:
-        if log_likelihood:
-            result.log_likelihood = pointwise_log_likelihood(spec, result.draws)
-        result.observed_data = dict(spec.observed)
-    result.warnings = _checks(result, superchains)
-    for w in result.warnings:
-        warnings.warn(w.message, SamplingWarning, stacklevel=2)
     return result

@@ -39,8 +39,8 @@ from typing import Any
 import numpy as np
 
 from ..config import SamplingWarning
-from ..infer.model import UnconstrainedModel, pointwise_log_likelihood, resolve_model
-from .chees import _check_lockstep_args, _checks, _is_int, _start_points
+from ..infer.model import UnconstrainedModel, resolve_model
+from .chees import _check_lockstep_args, _is_int, _lockstep_result, _start_points
 from .hmc import MAX_DELTA_ENERGY
 from .result import SampleResult
 
@@ -185,11 +185,11 @@ def sample_meads(
     rng = np.random.default_rng(seed)
     vg = model.batch_logp_and_grad
     try:
-        q, labels = _start_points(model, rng, chains, superchains, float(init_jitter), vg)
+        q, labels = _start_points(who, model, rng, chains, superchains, float(init_jitter), vg)
         with np.errstate(all="ignore"):
             logp, grad = (np.asarray(a, dtype=np.float64) for a in vg(q))
-    except ValueError as err:
-        raise ValueError(str(err).replace("sample_chees", who)) from None
+    except ValueError:
+        raise
     except Exception as err:
         raise TypeError(
             f"{who}: evaluating the batched log density and gradient failed ({err}); the log "
@@ -246,23 +246,10 @@ def sample_meads(
             kept[:, j] = q
             for k_, v in row.items():
                 s_stats[k_][:, j] = v
-    for st in (w_stats, s_stats):
-        st["divergent"] = st["divergent"].astype(bool)
-        st["n_leapfrog"] = st["n_leapfrog"].astype(np.int64)
-    inv_m = sigma[0] ** 2
-    result = SampleResult(
-        model.constrained_draws(kept), s_stats, w_stats, [inv_m] * chains,
-        time.perf_counter() - start_time, "meads", ["meads"] * chains, "diag", "python",
+    return _lockstep_result(
+        who, "meads", model, spec, kept, s_stats, w_stats, sigma[0] ** 2, start_time, labels,
+        superchains, log_likelihood,
     )
-    result.superchains = labels
-    if spec is not None:
-        if log_likelihood:
-            result.log_likelihood = pointwise_log_likelihood(spec, result.draws)
-        result.observed_data = dict(spec.observed)
-    result.warnings = _checks(result, superchains)
-    for w in result.warnings:
-        warnings.warn(w.message.replace("sample_chees", who), SamplingWarning, stacklevel=2)
-    return result
 
 
 def _ghmc_step(rng: np.random.Generator, vg: Callable, q: np.ndarray, logp: np.ndarray,
