@@ -120,7 +120,7 @@ def test_a_shard_lost_with_its_worker_is_made_again_from_its_source():
     sources = [functools.partial(_make_shard, i, 3) for i in range(3)]
     with distributed.Client(distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)) as client:
-        data = _Shards(sources, client)
+        data = _Shards("fit_sharded", sources, glm.Bernoulli(), client)
         first = sum(data.map(_log_lik, glm.Bernoulli(), b))
         holder = next(iter(client.who_has(data.items[0])[data.items[0].key]))
         try:

@@ -40,12 +40,12 @@ from .sparse import _coordinate_descent
 __all__ = ["fit_sharded", "fit_sparse_sharded"]
 
 
-def _load(source: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _load(caller: str, source: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """On a worker: ``(X, y, offset, weights)`` of one shard, from arrays or a callable."""
     shard = source() if callable(source) else source
     if not isinstance(shard, tuple | list) or not 2 <= len(shard) <= 4:
         raise TypeError(
-            "fit_sharded: expected each shard (or its source's result) to be (X, y), "
+            f"{caller}: expected each shard (or its source's result) to be (X, y), "
             f"(X, y, offset) or (X, y, offset, weights), got {type(shard).__name__}"
         )
     x = np.require(np.asarray(shard[0], dtype=np.float64), requirements=["A", "C"])
@@ -53,7 +53,7 @@ def _load(source: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     n = x.shape[0]
     if x.ndim != 2 or y.shape != (n,):
         raise ValueError(
-            f"fit_sharded: expected a shard's X of shape (n, p) and y of shape (n,), got "
+            f"{caller}: expected a shard's X of shape (n, p) and y of shape (n,), got "
             f"{x.shape} and {y.shape}"
         )
     off = np.broadcast_to(np.asarray(shard[2] if len(shard) > 2 and shard[2] is not None
@@ -65,22 +65,22 @@ def _load(source: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 def _normal_equations(model: Family, shard: tuple, b: Any, it: int) -> tuple:
     """On a worker: one shard's ``X^T W X`` and ``X^T (W (eta - offset) + score)`` at ``b``
-    (None: the family's initial mean), and its number of columns and rows."""
+    (None: the family's initial mean)."""
     x, y, off, w = shard
     eta = _initial_eta(model, y, off) if b is None else x @ b + off
     fisher_w, score = _working_checked("fit_sharded", model, y, eta, w, it)
     info = x.T @ (x * fisher_w[:, None])
     rhs = x.T @ (fisher_w * (eta - off) + score)
-    return info, rhs, x.shape[1], x.shape[0]
+    return info, rhs
 
 
 def _gram_and_gradient(model: Family, shard: tuple, b: np.ndarray, it: int) -> tuple:
     """On a worker: one shard's ``X^T W X`` and log-likelihood gradient ``X^T score`` at
-    ``b``, and its number of columns."""
+    ``b``."""
     x, y, off, w = shard
     fisher_w, score = _working_checked("fit_sparse_sharded", model, y, x @ b + off, w, it)
     xs = x * np.sqrt(fisher_w)[:, None]
-    return xs.T @ xs, x.T @ score, x.shape[1]
+    return xs.T @ xs, x.T @ score
 
 
 def _columns(model: Family, shard: tuple) -> int:  # noqa: ARG001 (the map's signature)
@@ -107,13 +107,23 @@ def _final_sums(model: Family, shard: tuple, b: np.ndarray) -> tuple:
 
 
 class _Shards:
-    """The loaded shards on a dask client (futures) or in this process (a thread pool)."""
+    """The loaded shards on a dask client (futures) or in this process (a thread pool), with
+    the arguments every sharded fit takes checked (``caller`` names the fit in errors) and
+    ``p``, the shards' common number of columns."""
 
-    def __init__(self, shards: Sequence, executor: Any) -> None:
+    def __init__(self, caller: str, shards: Sequence, model: Any, executor: Any) -> None:
+        if not isinstance(model, Family):
+            raise TypeError(f"{caller}: expected model to be a fluxion.glm family instance "
+                            f"(e.g. glm.Bernoulli()), got {type(model).__name__}")
+        if isinstance(shards, np.ndarray | tuple) or not isinstance(shards, Sequence) or (
+            not shards
+        ):
+            raise TypeError(f"{caller}: expected shards as a non-empty list of (X, y) tuples "
+                            f"or callables, got {type(shards).__name__}")
         self.executor = executor
         if isinstance(executor, cf.ThreadPoolExecutor):
             self.kind = "threads"
-            self.items = list(executor.map(_load, shards))
+            self.items = list(executor.map(lambda s: _load(caller, s), shards))
         elif callable(getattr(executor, "submit", None)) and callable(
             getattr(executor, "scatter", None)
         ):
@@ -122,14 +132,19 @@ class _Shards:
             for s in shards:
                 src = s if callable(s) else executor.scatter(tuple(s), hash=False)
                 # a task: dask recomputes it from its source when its worker is lost
-                items.append(executor.submit(_load, src, pure=False))
+                items.append(executor.submit(_load, caller, src, pure=False))
             self.items = items
         else:
             raise TypeError(
-                "fit_sharded: expected executor to be a dask.distributed.Client or a "
+                f"{caller}: expected executor to be a dask.distributed.Client or a "
                 f"concurrent.futures.ThreadPoolExecutor, got {type(executor).__name__} (a "
                 "process pool would send the data with every step)"
             )
+        cols = sorted(set(self.map(_columns, model)))
+        if len(cols) != 1:
+            raise ValueError(f"{caller}: expected every shard's X to have the same number of "
+                             f"columns, got {cols}")
+        self.p = cols[0]
 
     def map(self, fn: Callable, *args: Any) -> list:
         if self.kind == "threads":
@@ -183,16 +198,11 @@ def fit_sharded(
         Non-finite working weights (the mean left the family's domain).
     """
     caller = "fit_sharded"
-    if not isinstance(model, Family):
-        raise TypeError(f"{caller}: expected model to be a fluxion.glm family instance (e.g. "
-                        f"glm.Bernoulli()), got {type(model).__name__}")
-    if isinstance(shards, np.ndarray | tuple) or not isinstance(shards, Sequence) or not shards:
-        raise TypeError(f"{caller}: expected shards as a non-empty list of (X, y) tuples or "
-                        f"callables, got {type(shards).__name__}")
     l2 = _check_penalty(caller, "l2_regularizer", l2_regularizer)
     max_iterations, tolerance = _check_iterations(caller, max_iterations, tolerance)
     how = _check_dispersion(caller, dispersion, model)
-    data = _Shards(shards, executor)
+    data = _Shards(caller, shards, model, executor)
+    p = data.p
 
     def total_log_lik(b: np.ndarray) -> float:
         return float(sum(data.map(_log_lik, model, b)))
@@ -201,22 +211,15 @@ def fit_sharded(
         value = -total_log_lik(b) + l2 * float(b @ b)
         return value if np.isfinite(value) else np.inf
 
-    b = None
-    current = np.inf
+    if model_coefficients_start is None:
+        b, current = None, np.inf  # the first step starts from the family's initial mean
+    else:
+        b = _check_start(caller, model_coefficients_start, p)
+        current = objective(b)
     converged = False
     it = 0
-    p = None
     for it in range(1, max_iterations + 1):  # noqa: B007
         parts = data.map(_normal_equations, model, b, it)
-        cols = {c for _, _, c, _ in parts}
-        if len(cols) != 1:
-            raise ValueError(f"{caller}: expected every shard's X to have the same number of "
-                             f"columns, got {sorted(cols)}")
-        p = cols.pop()
-        if b is None and model_coefficients_start is not None:
-            b = _check_start(caller, model_coefficients_start, p)
-            current = objective(b)
-            parts = data.map(_normal_equations, model, b, it)
         info = sum(part[0] for part in parts)
         rhs = sum(part[1] for part in parts)
         info[np.diag_indices(p)] += 2.0 * l2
@@ -306,31 +309,16 @@ max_full_sweeps
         As :func:`fit_sharded`; negative penalties as :func:`fit_sparse`.
     """
     caller = "fit_sparse_sharded"
-    if not isinstance(model, Family):
-        raise TypeError(f"{caller}: expected model to be a fluxion.glm family instance (e.g. "
-                        f"glm.Bernoulli()), got {type(model).__name__}")
-    if isinstance(shards, np.ndarray | tuple) or not isinstance(shards, Sequence) or not shards:
-        raise TypeError(f"{caller}: expected shards as a non-empty list of (X, y) tuples or "
-                        f"callables, got {type(shards).__name__}")
     l1 = _check_penalty(caller, "l1_regularizer", l1_regularizer)
     l2 = _check_penalty(caller, "l2_regularizer", l2_regularizer)
     max_iterations, tolerance = _check_iterations(caller, max_iterations, tolerance)
     max_full_sweeps = _check_count(caller, "max_full_sweeps", max_full_sweeps)
-    data = _Shards(shards, executor)
+    data = _Shards(caller, shards, model, executor)
+    p = data.p
 
     def gram(b: np.ndarray, it: int) -> tuple[np.ndarray, np.ndarray]:
         parts = data.map(_gram_and_gradient, model, b, it)
-        cols = {c for _, _, c in parts}
-        if len(cols) != 1 or cols.pop() != b.size:
-            raise ValueError(f"{caller}: expected every shard's X to have {b.size} columns, "
-                             f"got {sorted({c for _, _, c in parts})}")
         return sum(q[0] for q in parts), sum(q[1] for q in parts)
-
-    p_cols = data.map(_columns, model)
-    if len(set(p_cols)) != 1:
-        raise ValueError(f"{caller}: expected every shard's X to have the same number of "
-                         f"columns, got {sorted(set(p_cols))}")
-    p = p_cols[0]
     factor = np.ones(p) if penalty_factor is None else np.asarray(penalty_factor, dtype=float)
     if factor.shape != (p,) or not np.all(np.isfinite(factor)) or np.any(factor < 0):
         raise ValueError(f"{caller}: expected non-negative finite penalty_factor of shape "
