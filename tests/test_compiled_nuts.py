@@ -186,18 +186,56 @@ def test_a_nan_log_density_is_outside_the_support():
     assert abs(res.draws["x"].mean() - 2.0) < 0.2
 
 
-def test_python_branches_on_values_use_the_python_nuts():
-    # a value guard in the kernel: leaving the traced branch needs a retrace
+def test_python_branches_on_values_call_the_model_from_the_compiled_nuts():
+    # a value guard in the kernel: leaving the traced branch needs a retrace, so neither the
+    # kernel nor the tape can run it; the compiled NUTS calls the jitted model back in Python
     def lp(x):
         if x[0] > 0:  # a Python branch on a traced value (fine under jit: guarded)
             return -0.5 * fnp.sum(x**2)
         return -0.5 * fnp.sum(x**2) - 0.0
 
-    with pytest.warns(fluxion.PerformanceWarning, match="value guards"):
+    with pytest.warns(fluxion.PerformanceWarning, match="value guards") as caught:
         res = sample(lp, np.ones(2), chains=2, draws=200, warmup=200, seed=1, progress=False)
-    assert res.compiled == "python"
+    assert not [w for w in caught if "NUTS runs in Python" in str(w.message)]
+    assert (res.compiled, res.potential) == ("chain", "python")
     assert "value guards" in res.compiled_reason
     assert np.all(np.isfinite(res.draws["x"]))
+
+
+def test_one_nuts_whatever_the_potential():
+    # the same seed gives the same draws whether the model's gradient is its compiled form or
+    # the model called back in Python (jit=False): one NUTS implementation. A density whose
+    # value and gradient round alike in every evaluator (squares and powers of two), because
+    # a last-bit difference (jit's rewrites, a sum's order) can flip one U-turn and so a chain
+    def lp(p):
+        return -0.5 * (p["mu"] - 1.0) ** 2 - 0.125 * p["v"] ** 2
+
+    runs = {
+        jit: sample(lp, {"mu": 0.0, "v": 0.5}, chains=2, draws=300, warmup=300, seed=3,
+                    progress=False, jit=jit)
+        for jit in (True, False)
+    }
+    assert runs[False].potential == "python" and runs[True].potential in ("tape", "kernel")
+    assert "jit=False" in runs[False].compiled_reason
+    for name in ("mu", "v"):
+        np.testing.assert_array_equal(runs[False].draws[name], runs[True].draws[name])
+
+
+def test_an_exception_in_a_python_potential_reaches_the_caller():
+    # an error inside the callback cannot unwind through numba's frames: it is kept, the core
+    # finishes its chunk on NaNs (divergences), and sample re-raises it unchanged
+    calls = [0]
+
+    def lp(x):
+        calls[0] += 1
+        if calls[0] > 150:
+            raise RuntimeError("the model failed on purpose")
+        return -0.5 * fnp.sum(x**2)
+
+    with pytest.raises(RuntimeError, match="failed on purpose"):
+        sample(lp, np.zeros(2), chains=1, draws=200, warmup=200, seed=1, progress=False,
+               jit=False)
+    assert calls[0] == 151  # after the error, the core's remaining calls never reach the model
 
 
 def test_an_exception_in_the_model_rejects_the_point(potential):

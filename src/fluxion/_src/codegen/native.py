@@ -10,6 +10,10 @@ its gradient. Two compiled forms of the graph provide one:
 * ``"tape"``: the graph encoded for the tape machine (``tape.py``), one interpreter compiled once
   per machine for every model; the context is a chain's header and memory. No compile per model;
   each instruction is a flat loop, so it costs ~1-4x the fused kernel per call.
+* ``"python"`` (``callback_potential``): any Python ``u -> (value, gradient)`` behind a ctypes
+  callback, for models neither compiled form can run (an ODE solve, a sharded sum, a user's
+  primitive without lowerings, ``jit=False``). The NUTS core still builds its trees in numba;
+  each gradient is one Python call (~2 us of callback overhead on top of the model's own time).
 
 The choice is made from the graph alone (``choose_kind``), never from what the disk cache holds:
 a run gives the same draws whether or not something was compiled before (the two forms round
@@ -19,6 +23,7 @@ differently). ``"auto"`` takes the kernel when the graph moves enough data per c
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -29,7 +34,9 @@ from .lowering import reason as lowering_reason
 
 __all__ = [
     "KERNEL_MIN_WORK",
+    "CallbackPotential",
     "NativePotential",
+    "callback_potential",
     "choose_kind",
     "compile_all",
     "graph_work",
@@ -119,6 +126,93 @@ class NativePotential:
 
         ctx = TapeContext(self._tape, self.dim)
         return ctx.address, ctx
+
+
+class CallbackPotential(NativePotential):
+    """A Python ``u -> (value, gradient)`` as a native potential (kind ``"python"``).
+
+    The C function is a ctypes callback: it takes the GIL for each call, so chains using it
+    gain nothing from threads (``sample`` runs them one after another). An exception from the
+    model cannot cross the C frames of the core: the first one is kept in ``error`` and every
+    later call returns NaN at once (a divergence), so the core's chunk ends quickly; the caller
+    re-raises ``error`` after the chunk (``raise_error``). ``numpy.linalg.LinAlgError`` is not
+    an error but a point outside the support (a matrix singular to machine precision), as for
+    the Python NUTS and the compiled potentials: NaN, so a divergence.
+    """
+
+    def __init__(self, fn: Any, dim: int, reason: str) -> None:
+        import ctypes
+
+        super().__init__("python", reason, [], dim)
+        self.fn = fn
+        self.error: BaseException | None = None
+        # the core passes the rows of its workspace, the same few addresses every call: one
+        # NumPy view per address instead of one per call (~3 us each)
+        self._views: dict[int, np.ndarray] = {}
+        self._c_type = ctypes.c_double * dim
+        proto = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_void_p, ctypes.c_void_p,
+                                 ctypes.c_void_p)
+        self._callback = proto(self._call)  # kept alive as long as this object
+        self._address = ctypes.cast(self._callback, ctypes.c_void_p).value
+
+    def _view(self, address: int) -> np.ndarray:
+        view = self._views.get(address)
+        if view is None:
+            if len(self._views) > 4096:  # chains come and go: never grow without bound
+                self._views.clear()
+            view = np.frombuffer(self._c_type.from_address(address), dtype=np.float64)
+            self._views[address] = view
+        return view
+
+    def _call(self, q_address: int, grad_address: int, _ctx: int) -> float:
+        if self.error is not None:
+            return math.nan
+        try:
+            # a copy: the core overwrites this row later, and the model may keep its input
+            value, grad = self.fn(self._view(q_address).copy())
+            self._view(grad_address)[:] = grad
+            return float(value)
+        except np.linalg.LinAlgError:
+            return math.nan
+        except BaseException as err:  # noqa: BLE001 - re-raised by raise_error after the chunk
+            self.error = err
+            return math.nan
+
+    def load(self) -> CallbackPotential:
+        self.address = int(self._address)
+        return self
+
+    def context(self) -> tuple[int, Any]:
+        return 0, None
+
+    def raise_error(self) -> None:
+        """Re-raise the model's exception from the last calls (then forget it)."""
+        err, self.error = self.error, None
+        if err is not None:
+            raise err
+
+
+def callback_potential(fn: Any, dim: int, reason: str) -> CallbackPotential:
+    """The native potential calling the Python function ``fn`` (``CallbackPotential``).
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(u) -> (value, gradient)`` for ``u`` of shape ``(dim,)``: the log density (a float)
+        and its gradient (shape ``(dim,)``).
+    dim : int
+        Length of ``u``.
+    reason : str
+        Why the model runs in Python (``NativePotential.reason``).
+
+    Returns
+    -------
+    CallbackPotential
+        Loaded already: nothing to compile.
+    """
+    if not callable(fn):
+        raise TypeError(f"callback_potential: expected a callable fn, got {type(fn).__name__}")
+    return CallbackPotential(fn, int(dim), reason).load()
 
 
 def choose_kind(graph: Graph, prefer: str = "auto") -> tuple[str | None, str, bool]:

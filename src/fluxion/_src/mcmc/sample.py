@@ -333,7 +333,7 @@ def sample(
         )
     logp_and_grad = model.logp_and_grad
     compiled_chains = _may_compile_chains(kernel, metric, jit, controls)
-    if compiled_chains:
+    if compiled_chains and jit:
         # trace at tier 0 only: _compiled_nuts decides whether the model's kernel is compiled
         # (numba, per model) or its tape runs on the tape machine (nothing to compile)
         logp_and_grad.compile(tier=0)
@@ -378,7 +378,7 @@ def sample(
             )
         entropy = store.entropy
     seeds = np.random.SeedSequence(entropy)
-    fast, reason = _compiled_nuts(model, adaptation) if compiled_chains else (None, "")
+    fast, reason = _compiled_nuts(model, adaptation, jit) if compiled_chains else (None, "")
     args = _ChainArgs(
         model, state0, kernel, draws, warmup, target_accept, max_depth, metric, num_steps,
         init_jitter, adaptation, controls, fast, reason, chain_states,
@@ -402,7 +402,9 @@ def sample(
         )
         check_picklable(job, executor_type, "sample", is_model=spec is not None)
     if chain_method == "auto":
-        chain_method = "threads" if args.whole_chain_compiled() else "sequential"
+        # a Python potential takes the GIL for every gradient: threads would gain nothing
+        chain_method = "threads" if args.whole_chain_compiled() and not (
+            fast.potential == "python") else "sequential"
     reporter = ChainProgress(
         progress if chain_method != "parallel" else False,
         len(runners), warmup, draws, divergences=kernel in ("nuts", "hmc"),
@@ -1069,6 +1071,8 @@ class _CompiledChain(_Runner):
             end = min(self.total, start + _COMPILED_CHUNK)
             seed_thread(chunk_seed(self.seed, start))
             self._run(start, end)
+            if self.args.fast.potential == "python":
+                self.args.fast.native.raise_error()  # the model's exception, if it raised
             self.done = end
             div = self.stats[self.warmup : end, self.args.fast.core.STAT_DIV]
             self.divergences = int(div.sum())
@@ -1307,9 +1311,10 @@ def _worker_args(job: ChainJob) -> _ChainArgs:
                                        who="sample")
             compiled = _may_compile_chains(base.kernel, base.metric, job.extra["jit"],
                                            base.controls)
-            if compiled:
+            if compiled and job.extra["jit"]:
                 model.logp_and_grad.compile(tier=0)
-            fast, _ = _compiled_nuts(model, base.adaptation) if compiled else (None, "")
+            fast, _ = (_compiled_nuts(model, base.adaptation, job.extra["jit"]) if compiled
+                       else (None, ""))
         args = base._replace(model=model, fast=fast)
         if args.whole_chain_compiled() != job.compiled:
             where = worker_identity()
@@ -1452,12 +1457,13 @@ def _optimized_start(model: Model, state0: HMCState) -> HMCState:
 
 
 def _may_compile_chains(kernel: str, metric: str, jit: bool, controls: _Controls) -> bool:
-    """Whether the chains may run in the compiled NUTS core (then ``_compiled_nuts`` decides);
-    a NUTS run that cannot warns (``PerformanceWarning``) unless the user chose so."""
+    """Whether the chains run in the compiled NUTS core (with the model's compiled potential,
+    or a Python callback where it has none: ``_compiled_nuts``); a NUTS run that cannot warns
+    (``PerformanceWarning``) unless the user chose so."""
     from ..codegen.numba_tier import numba_available
     from ..config import config
 
-    if kernel != "nuts" or not jit or config.mcmc_compiled_nuts is False:
+    if kernel != "nuts" or config.mcmc_compiled_nuts is False:
         return False  # another sampler, or the user's choice: nothing to warn about
     if metric == "low_rank":
         why = "metric='low_rank' has no compiled NUTS (use metric='diag' or 'dense')"
@@ -1481,28 +1487,51 @@ def _warn_python_nuts(why: str) -> None:
     )
 
 
-def _compiled_nuts(model: Model, adaptation: str) -> tuple[Any, str]:
-    """The numba NUTS (core + this model's potential), or None where it does not apply (the
-    model's jit is then promoted to tier 1 for the Python NUTS, and a ``PerformanceWarning``
-    names the cause); and why (``SampleResult.compiled_reason``)."""
+def _compiled_nuts(model: Model, adaptation: str, jit: bool = True) -> tuple[Any, str]:
+    """The numba NUTS (core + this model's potential), and why the chains run where they do
+    (``SampleResult.compiled_reason``).
+
+    The potential is the model's compiled form (kernel or tape) where its graph has one, else a
+    Python callback (``codegen.native.callback_potential``): the trees are still built in numba,
+    one Python call per gradient. A model that asked for jit and gets the callback warns once
+    (``PerformanceWarning``), naming the primitive and the reason. Only where the core itself
+    cannot be had (its compile failed) is the result None: the Python NUTS then runs.
+    """
+    from ..codegen.native import callback_potential
     from ..config import config
     from .numba_nuts import compiled_nuts
 
-    try:
-        # the public route to the model's graph and its compiled forms (codegen.native)
-        native = model.logp_and_grad.lower(model.u0).native_potential(config.mcmc_potential)
-        fast = compiled_nuts(native, adaptation)
-    except Exception as err:  # the Python NUTS is exact: fall back, saying why
-        why = str(err).removeprefix("native_potential: ")  # the message names the cause
-        _warn_python_nuts(why)
-        model.logp_and_grad.compile(tier=1)
-        if model.logp_and_grad.tier == 0:
+    native = None
+    if not jit:
+        reason = "jit=False: the potential runs in Python (a callback from the compiled NUTS)"
+    else:
+        try:
+            # the public route to the model's graph and its compiled forms (codegen.native)
+            native = model.logp_and_grad.lower(model.u0).native_potential(config.mcmc_potential)
+        except Exception as err:  # the callback is exact: use it, saying why
+            why = str(err).removeprefix("native_potential: ")  # the message names the cause
+            reason = f"the potential runs in Python (a callback from the compiled NUTS): {why}"
             warnings.warn(
-                "sample: the model's gradient runs at tier 0 (NumPy source, not numba): "
-                + "; ".join(model.logp_and_grad.tier_info()),
+                f"sample: the model's gradient runs in Python, one call per leapfrog step from "
+                f"the compiled NUTS (slower than a compiled potential): {why}",
                 PerformanceWarning,
                 stacklevel=3,
             )
+            model.logp_and_grad.compile(tier=1)
+            if model.logp_and_grad.tier == 0:
+                warnings.warn(
+                    "sample: the model's gradient runs at tier 0 (NumPy source, not numba): "
+                    + "; ".join(model.logp_and_grad.tier_info()),
+                    PerformanceWarning,
+                    stacklevel=3,
+                )
+    if native is None:
+        native = callback_potential(model.logp_and_grad, model.dim, reason)
+    try:
+        fast = compiled_nuts(native, adaptation)
+    except Exception as err:  # the core itself failed to compile: the Python NUTS is exact
+        why = f"the compiled NUTS core is not available ({type(err).__name__}: {err})"
+        _warn_python_nuts(why)
         return None, why
     if fast.native.fallback:
         warnings.warn(
