@@ -415,7 +415,13 @@ class _LockstepRun:
     def inv_metric(self) -> np.ndarray:
         raise NotImplementedError
 
-    def result(self, n: int, elapsed: float, reason: str = "") -> SampleResult:
+    def reason(self) -> str:
+        """Where the chains ran (``SampleResult.compiled_reason``)."""
+        how = "jitted at tier 0" if self.model.jit else "eager: jit=False"
+        return (f"{self.kernel}: the {self.chains} chains advance in lockstep in Python, with "
+                f"one batched value-and-gradient call (fluxion.vmap, {how}) per leapfrog step")
+
+    def result(self, n: int, elapsed: float) -> SampleResult:
         """The ``SampleResult`` of the first ``n`` draws of every chain (``n <=`` the draws
         finished), with the whole warm-up's statistics."""
         stats = {k: v[:, :n].copy() for k, v in self.s_stats.items()}
@@ -426,7 +432,7 @@ class _LockstepRun:
         result = SampleResult(
             self.model.constrained_draws(self.kept[:, :n]), stats, warm,
             [self.inv_metric()] * self.chains, elapsed, self.kernel,
-            [self.kernel] * self.chains, "diag", "python", compiled_reason=reason,
+            [self.kernel] * self.chains, "diag", "python", compiled_reason=self.reason(),
         )
         result.superchains = self.labels
         if self.warm_q is not None and self.warmup:
@@ -528,8 +534,8 @@ class _CheesRun(_LockstepRun):
                 self.length = min(math.exp(self.log_t_sum / self.log_t_n),
                                   self.max_leapfrog * self.eps)
 
-    def result(self, n: int, elapsed: float, reason: str = "") -> SampleResult:
-        result = super().result(n, elapsed, reason)
+    def result(self, n: int, elapsed: float) -> SampleResult:
+        result = super().result(n, elapsed)
         result.trajectory_length = self.length
         return result
 
