@@ -653,7 +653,9 @@ def sample_chees(
 
     See Also
     --------
-    fluxion.mcmc.sample : NUTS and other kernels, chain by chain.
+    fluxion.mcmc.sample : NUTS and other kernels, chain by chain; ``kernel="chees"`` runs this
+        sampler (the same draws for the same seed) with a progress bar, ``save_dir``
+        checkpoints, ``resume`` and Ctrl-C keeping the finished draws.
     fluxion.diagnostics.nested_rhat : convergence of many short chains.
 
     References

@@ -142,6 +142,13 @@ def sample_meads(
     TypeError
         A callable without ``init``, or a density ``fluxion.vmap`` cannot batch.
 
+    See Also
+    --------
+    fluxion.mcmc.sample : ``kernel="meads"`` runs this sampler (the same draws for the same
+        seed) with a progress bar, ``save_dir`` checkpoints, ``resume`` and Ctrl-C keeping the
+        finished draws.
+    fluxion.mcmc.sample_chees : many chains of HMC with ChEES trajectory lengths.
+
     References
     ----------
     Hoffman, Sountsov (2022). Tuning-free generalized Hamiltonian Monte Carlo. AISTATS.

@@ -455,7 +455,8 @@ def sample(
             "parameters": [[n, list(sh)] for n, sh in zip(model.names, model.shapes)],
             "compiled": compiled_chains, "chunk": _COMPILED_CHUNK,
             # new keys are None for the other kernels: their older runs still resume
-            "superchains": superchains, "kernel_options": lockstep_options,
+            "superchains": None if superchains is None else int(superchains),
+            "kernel_options": lockstep_options,
         }
         if resume and seed is None:
             entropy = None  # the run's own
@@ -494,7 +495,8 @@ def sample(
             args.whole_chain_compiled(), local_args=args if executor_type == "threads" else None,
         )
         check_picklable(job, executor_type, "sample", is_model=spec is not None)
-    if chain_method == "auto":
+    if chain_method == "auto" or kernel in LOCKSTEP_KERNELS:
+        # (a lockstep run is one runner in this process, whichever method was asked for)
         chain_method = "threads" if args.whole_chain_compiled() else "sequential"
     reporter = ChainProgress(
         progress if chain_method != "parallel" else False,
@@ -662,7 +664,9 @@ def _check_lockstep(
             f"sample: unknown kernel_options {', '.join(map(repr, unknown))} for "
             f"kernel={kernel!r}; expected some of {', '.join(map(repr, defaults))}"
         )
-    options = {**defaults, **kernel_options}
+    # NumPy scalars as Python numbers: the options go into the run's JSON fingerprint
+    options = {k: v.item() if isinstance(v, np.generic) else v
+               for k, v in {**defaults, **kernel_options}.items()}
     name = f"kernel={kernel!r}"
     if metric != "diag":
         raise ValueError(
