@@ -414,7 +414,8 @@ def main(argv: list[str] | None = None) -> int:
     smp.add_argument("--warmup", type=int, default=1000)
     smp.add_argument("--seed", type=int, default=None)
     smp.add_argument("--kernel", default="nuts",
-                     help="nuts (default), hmc, mala, rwm, slice or ensemble")
+                     help="nuts (default), hmc, mala, rwm, slice, ensemble, or chees or meads "
+                     "(many chains in lockstep: use --chains 256 or more)")
     smp.add_argument("--out", default="fluxion-out",
                      help="output directory: draws.nc (written while sampling), summary.csv, "
                      "plots, checkpoints (default fluxion-out)")

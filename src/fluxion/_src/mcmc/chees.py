@@ -102,10 +102,11 @@ def _check_lockstep_args(who: str, chains: int, draws: Any, warmup: Any, superch
         raise ValueError(f"{who}: expected init_jitter >= 0 (a float), got {init_jitter!r}")
 
 
-def _check_args(chains: Any, draws: Any, warmup: Any, superchains: Any, init_jitter: Any,
-                target_accept: Any, learning_rate: Any, max_leapfrog: Any,
+def _check_args(who: str, chains: Any, draws: Any, warmup: Any, superchains: Any,
+                init_jitter: Any, target_accept: Any, learning_rate: Any, max_leapfrog: Any,
                 trajectory_length: Any, step_size: Any) -> None:
-    who = "sample_chees"
+    """ChEES's arguments, checked for ``who`` (``sample_chees``, or ``sample`` for
+    ``kernel="chees"``)."""
     if not _is_int(chains) or chains < 2:
         raise ValueError(
             f"{who}: expected chains to be an integer >= 2 (the adaptation is cross-chain; "
@@ -256,23 +257,28 @@ def _initial_step_size(state: _Lockstep, rng: np.random.Generator, inv_m: np.nda
 
 
 def _start_points(who: str, model: UnconstrainedModel, rng: np.random.Generator, chains: int,
-                  superchains: int | None, init_jitter: float,
-                  vg: Callable) -> tuple[np.ndarray, np.ndarray]:
+                  superchains: int | None, init_jitter: float, vg: Callable,
+                  centers: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Start points ``(chains, dim)`` drawn uniformly within ``init_jitter`` of ``init`` in the
     unconstrained space (Stan's default is ``uniform(-2, 2)`` around 0), redrawn where the
     density or gradient is not finite; with superchains, one point per superchain shared by
-    its chains (Margossian et al. 2024). Returns the points and the superchain of each chain."""
+    its chains (Margossian et al. 2024). ``centers``, shape ``(dim,)`` or ``(groups, dim)``
+    (one per chain, or per superchain), replaces ``init`` as the centre of the jitter (a
+    start moved to the mode, or ``sample``'s ``chain_inits``). Returns the points and the
+    superchain of each chain."""
     groups = chains if superchains is None else superchains
     label = np.repeat(np.arange(groups), chains // groups)
-    u0 = model.u0
-    pts = u0 + rng.uniform(-init_jitter, init_jitter, (groups, model.dim))
+    center = np.broadcast_to(model.u0 if centers is None else centers, (groups, model.dim))
+    pts = center + rng.uniform(-init_jitter, init_jitter, (groups, model.dim))
     for _ in range(100):
         with np.errstate(all="ignore"):
             v, g = vg(pts)
         bad = ~(np.isfinite(np.asarray(v)) & np.all(np.isfinite(np.asarray(g)), axis=1))
         if not np.any(bad):
             break
-        pts[bad] = u0 + rng.uniform(-init_jitter, init_jitter, (int(bad.sum()), model.dim))
+        pts[bad] = center[bad] + rng.uniform(
+            -init_jitter, init_jitter, (int(bad.sum()), model.dim)
+        )
     else:
         raise ValueError(
             f"{who}: {int(bad.sum())} of {groups} start points have a non-finite log "
@@ -284,7 +290,9 @@ def _start_points(who: str, model: UnconstrainedModel, rng: np.random.Generator,
 
 def _checks(who: str, result: SampleResult, superchains: int | None) -> list:
     """The run's convergence checks: divergences and, with superchains, nested R-hat > 1.01
-    (per-chain R-hat and ESS thresholds do not suit many short chains)."""
+    (per-chain R-hat and ESS thresholds do not suit many short chains). With superchains the
+    nested R-hat of every parameter is also kept as ``result.nested_rhat`` (name -> array of
+    the parameter's shape)."""
     from ..diagnostics import nested_rhat
     from ..run_checks import RunWarning
 
@@ -300,8 +308,11 @@ def _checks(who: str, result: SampleResult, superchains: int | None) -> list:
         ))
     if superchains is not None:
         bad = []
+        result.nested_rhat = {}
         for name, x in result.draws.items():
-            r = np.atleast_1d(nested_rhat(x, result.superchains))
+            r = nested_rhat(x, result.superchains)
+            result.nested_rhat[name] = r
+            r = np.atleast_1d(r)
             for idx in np.argwhere(~(r <= 1.01)):
                 label = name if np.ndim(x) == 2 else f"{name}[{','.join(map(str, idx))}]"
                 bad.append((float(r[tuple(idx)]), label))
@@ -318,23 +329,223 @@ def _checks(who: str, result: SampleResult, superchains: int | None) -> list:
     return out
 
 
-def _lockstep_result(
-    who: str, kernel: str, model: UnconstrainedModel, spec: Any, kept: np.ndarray,
-    stats: dict, warmup_stats: dict, inv_metric: np.ndarray, start_time: float,
-    labels: np.ndarray, superchains: int | None, log_likelihood: bool,
-) -> SampleResult:
-    """A many-chain run's SampleResult (draws ``(chains, draws, dim)`` unconstrained): the
-    model's pointwise log-likelihood and data when it has them, and its convergence checks
-    issued as SamplingWarnings (at the caller's caller)."""
-    chains = kept.shape[0]
-    for st in (warmup_stats, stats):
-        st["divergent"] = st["divergent"].astype(bool)
-        st["n_leapfrog"] = st["n_leapfrog"].astype(np.int64)
-    result = SampleResult(
-        model.constrained_draws(kept), stats, warmup_stats, [inv_metric] * chains,
-        time.perf_counter() - start_time, kernel, [kernel] * chains, "diag", "python",
-    )
-    result.superchains = labels
+class _LockstepRun:
+    """Many chains advanced in lockstep as one resumable run: the runner protocol of
+    ``fluxion.mcmc.sample``'s driver (the whole run is one progress "chain" and one
+    checkpoint), also driven to its end by ``sample_chees`` and ``sample_meads``.
+
+    ``advance(stop, after)`` runs iterations ``done .. stop - 1`` (warm-up first) and calls
+    ``after(self)`` after each, with the run's state whole (progress, checkpoints and Ctrl-C
+    happen there); ``snapshot()`` holds everything the rest of the run depends on (positions,
+    adaptation, the generator's state, the draws so far) and ``restore(snap)`` puts it back,
+    so that a restored run makes the draws of the uninterrupted one; ``result(n, elapsed)`` is
+    the ``SampleResult`` of the first ``n`` draws (no log-likelihood, no checks: the callers
+    add those).
+
+    The constructor draws the start points (``centers``: see ``_start_points``) and evaluates
+    them, turning a density ``fluxion.vmap`` cannot batch into a ``TypeError``.
+    """
+
+    kernel = ""
+    chain = 0
+    #: the attributes (besides done, divergences and the generator) that a snapshot holds
+    _saved: tuple[str, ...] = ()
+
+    def __init__(self, who: str, model: UnconstrainedModel, rng: np.random.Generator,
+                 chains: int, warmup: int, draws: int, superchains: int | None,
+                 init_jitter: float, save_warmup: bool, centers: np.ndarray | None) -> None:
+        self.who, self.model, self.rng = who, model, rng
+        self.chains, self.warmup, self.draws = chains, warmup, draws
+        self.done = 0
+        self.divergences = 0
+        vg = model.batch_logp_and_grad
+        try:
+            self.q, self.labels = _start_points(who, model, rng, chains, superchains,
+                                                float(init_jitter), vg, centers)
+            with np.errstate(all="ignore"):
+                self.logp, self.grad = (np.asarray(a, dtype=np.float64) for a in vg(self.q))
+        except ValueError:
+            raise
+        except Exception as err:
+            raise TypeError(
+                f"{who}: evaluating the batched log density and gradient failed ({err}); the "
+                "log density must be batchable with fluxion.vmap (no Python if/while on "
+                "parameter values): use fluxion.numpy.where instead, or "
+                "fluxion.mcmc.sample with a per-chain kernel such as 'nuts'"
+            ) from err
+        d = model.dim
+        self.kept = np.empty((chains, draws, d))
+        self.warm_q = np.empty((chains, warmup, d)) if save_warmup else None
+
+    @property
+    def total(self) -> int:
+        return self.warmup + self.draws
+
+    def kept_count(self) -> int:
+        return max(0, self.done - self.warmup)
+
+    def _record(self, i: int, row: dict) -> None:
+        """Iteration ``i``'s statistics (one value or one per chain each) and positions."""
+        if i < self.warmup:
+            for k, v in row.items():
+                self.w_stats[k][:, i] = v
+            if self.warm_q is not None:
+                self.warm_q[:, i] = self.q
+        else:
+            j = i - self.warmup
+            self.kept[:, j] = self.q
+            for k, v in row.items():
+                self.s_stats[k][:, j] = v
+            self.divergences += int(np.sum(row["divergent"]))
+
+    def snapshot(self) -> dict:
+        snap = {name: getattr(self, name) for name in self._saved}
+        snap.update(done=self.done, divergences=self.divergences,
+                    rng=self.rng.bit_generator.state, q=self.q, logp=self.logp,
+                    grad=self.grad, kept=self.kept, warm_q=self.warm_q, w_stats=self.w_stats,
+                    s_stats=self.s_stats)
+        return snap
+
+    def restore(self, snap: dict) -> None:
+        snap = dict(snap)
+        self.rng.bit_generator.state = snap.pop("rng")
+        for name, value in snap.items():
+            setattr(self, name, value)
+
+    def inv_metric(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def reason(self) -> str:
+        """Where the chains ran (``SampleResult.compiled_reason``)."""
+        how = "jitted at tier 0" if self.model.jit else "eager: jit=False"
+        return (f"{self.kernel}: the {self.chains} chains advance in lockstep in Python, with "
+                f"one batched value-and-gradient call (fluxion.vmap, {how}) per leapfrog step")
+
+    def result(self, n: int, elapsed: float) -> SampleResult:
+        """The ``SampleResult`` of the first ``n`` draws of every chain (``n <=`` the draws
+        finished), with the whole warm-up's statistics."""
+        stats = {k: v[:, :n].copy() for k, v in self.s_stats.items()}
+        warm = {k: v.copy() for k, v in self.w_stats.items()}
+        for st in (warm, stats):
+            st["divergent"] = st["divergent"].astype(bool)
+            st["n_leapfrog"] = st["n_leapfrog"].astype(np.int64)
+        result = SampleResult(
+            self.model.constrained_draws(self.kept[:, :n]), stats, warm,
+            [self.inv_metric()] * self.chains, elapsed, self.kernel,
+            [self.kernel] * self.chains, "diag", "python", compiled_reason=self.reason(),
+        )
+        result.superchains = self.labels
+        if self.warm_q is not None and self.warmup:
+            result.warmup_draws = self.model.constrained_draws(self.warm_q)
+        return result
+
+
+class _CheesRun(_LockstepRun):
+    """ChEES-HMC on all chains in lockstep, resumable (see ``_LockstepRun`` and the module
+    docstring for the adaptation)."""
+
+    kernel = "chees"
+    _saved = ("inv_m", "eps", "length", "dual", "adam", "log_t", "log_t_sum", "log_t_n")
+
+    def __init__(self, model: UnconstrainedModel, rng: np.random.Generator, *, chains: int,
+                 warmup: int, draws: int, superchains: int | None = None,
+                 init_jitter: float = 2.0, target_accept: float = 0.651,
+                 learning_rate: float = 0.05, trajectory_length: float | None = None,
+                 step_size: float | None = None, max_leapfrog: int = 1000,
+                 save_warmup: bool = False, centers: np.ndarray | None = None,
+                 who: str = "sample_chees") -> None:
+        super().__init__(who, model, rng, chains, warmup, draws, superchains, init_jitter,
+                         save_warmup, centers)
+        self.max_leapfrog = int(max_leapfrog)
+        self.inv_m = np.ones(model.dim)
+        state = self._state()
+        self.eps = (float(step_size) if step_size is not None
+                    else _initial_step_size(state, rng, self.inv_m))
+        self.length = float(trajectory_length) if trajectory_length is not None else self.eps
+        self.dual = DualAveraging(self.eps, target=target_accept)
+        self.adam = _Adam(float(learning_rate))
+        self.log_t = math.log(self.length)
+        self.metric_until = int(METRIC_FRACTION * warmup)
+        self.log_t_sum, self.log_t_n = 0.0, 0
+        names = ("step_size", "trajectory_length", "n_leapfrog", "accept_prob", "divergent",
+                 "energy", "log_density")
+        self.w_stats = {k: np.empty((chains, warmup)) for k in names}
+        self.s_stats = {k: np.empty((chains, draws)) for k in names}
+
+    def _state(self) -> _Lockstep:
+        """The chains' positions, potentials and gradients as a ``_Lockstep`` (no evaluation:
+        they are this run's own)."""
+        state = _Lockstep.__new__(_Lockstep)
+        state.vg = self.model.batch_logp_and_grad
+        state.q, state.logp, state.grad = self.q, self.logp, self.grad
+        return state
+
+    def inv_metric(self) -> np.ndarray:
+        return self.inv_m
+
+    def advance(self, stop: int, after: Callable) -> None:
+        warmup, rng = self.warmup, self.rng
+        state = self._state()
+        for i in range(self.done, stop):
+            jitter = float(halton(i + 1))
+            t_i = jitter * self.length
+            n_steps = int(min(self.max_leapfrog, max(1, math.ceil(t_i / self.eps))))
+            info = state.transition(rng, self.eps, n_steps, self.inv_m)
+            self.q, self.logp, self.grad = state.q, state.logp, state.grad
+            self._record(i, {
+                "step_size": self.eps, "trajectory_length": t_i, "n_leapfrog": n_steps,
+                "accept_prob": info["accept_prob"], "divergent": info["divergent"],
+                "energy": info["energy"], "log_density": state.logp,
+            })
+            if i < warmup:
+                self._adapt(i, state, info, jitter)
+            self.done = i + 1
+            after(self)
+
+    def _adapt(self, i: int, state: _Lockstep, info: dict, jitter: float) -> None:
+        """Warm-up iteration ``i``'s updates of ``T`` (Adam), the step size (dual averaging)
+        and the metric (cross-chain variance)."""
+        chains, warmup = self.chains, self.warmup
+        grad = _chees_log_gradient(info, self.inv_m, self.length, jitter)
+        if math.isfinite(grad):
+            self.log_t = self.adam.step(self.log_t, grad)
+        self.eps = self.dual.update(_harmonic_mean(info["accept_prob"]))
+        if i < self.metric_until:
+            var = np.var(state.q, axis=0, ddof=1)
+            # Stan's regularization towards 1e-3 (weight 5 / (n + 5)) keeps a collapsed
+            # coordinate from zeroing the metric
+            var = (chains / (chains + 5.0)) * var + 1e-3 * (5.0 / (chains + 5.0))
+            if np.all(np.isfinite(var)):
+                self.inv_m = var if i == 0 else (1 - METRIC_EMA) * self.inv_m + METRIC_EMA * var
+            if i == self.metric_until - 1:
+                # the metric is now fixed: restart the step size's dual averaging from the
+                # step size that suits it (Stan restarts it after every metric window)
+                self.dual.restart(_initial_step_size(state, self.rng, self.inv_m))
+                self.eps = self.dual.step_size
+        else:
+            self.log_t_sum += self.log_t
+            self.log_t_n += 1
+        # T may not ask for more than max_leapfrog steps of the current step size
+        self.log_t = min(self.log_t, math.log(self.max_leapfrog * self.eps))
+        self.length = math.exp(self.log_t)
+        if i == warmup - 1:
+            self.eps = self.dual.final_step_size()
+            if self.log_t_n:
+                self.length = min(math.exp(self.log_t_sum / self.log_t_n),
+                                  self.max_leapfrog * self.eps)
+
+    def result(self, n: int, elapsed: float) -> SampleResult:
+        result = super().result(n, elapsed)
+        result.trajectory_length = self.length
+        return result
+
+
+def _finish(who: str, run: _LockstepRun, spec: Any, start_time: float,
+            superchains: int | None, log_likelihood: bool) -> SampleResult:
+    """The finished run's SampleResult for ``sample_chees``/``sample_meads``: the model's
+    pointwise log-likelihood and data when it has them, and its convergence checks issued as
+    SamplingWarnings (at the caller's caller)."""
+    result = run.result(run.draws, time.perf_counter() - start_time)
     if spec is not None:
         if log_likelihood:
             result.log_likelihood = pointwise_log_likelihood(spec, result.draws)
@@ -343,6 +554,14 @@ def _lockstep_result(
     for w in result.warnings:
         warnings.warn(w.message, SamplingWarning, stacklevel=3)
     return result
+
+
+#: The warm-up-free run's warning (``{who}``: the caller's name)
+WARMUP_ZERO_MESSAGE = (
+    "{who}: warmup=0, so nothing is adapted: the chains run with the step size Stan's "
+    "heuristic finds and one leapfrog step per transition (or the given step_size and "
+    "trajectory_length)"
+)
 
 
 def sample_chees(
@@ -434,7 +653,9 @@ def sample_chees(
 
     See Also
     --------
-    fluxion.mcmc.sample : NUTS and other kernels, chain by chain.
+    fluxion.mcmc.sample : NUTS and other kernels, chain by chain; ``kernel="chees"`` runs this
+        sampler (the same draws for the same seed) with a progress bar, ``save_dir``
+        checkpoints, ``resume`` and Ctrl-C keeping the finished draws.
     fluxion.diagnostics.nested_rhat : convergence of many short chains.
 
     References
@@ -452,95 +673,21 @@ def sample_chees(
     >>> res.draws["x"].shape
     (64, 20, 3)
     """
-    _check_args(chains, draws, warmup, superchains, init_jitter, target_accept, learning_rate,
-                max_leapfrog, trajectory_length, step_size)
+    _check_args("sample_chees", chains, draws, warmup, superchains, init_jitter, target_accept,
+                learning_rate, max_leapfrog, trajectory_length, step_size)
     if warmup == 0:
-        warnings.warn(
-            "sample_chees: warmup=0, so nothing is adapted: the chains run with the step size "
-            "Stan's heuristic finds and one leapfrog step per transition (or the given "
-            "step_size and trajectory_length)",
-            SamplingWarning,
-            stacklevel=2,
-        )
+        warnings.warn(WARMUP_ZERO_MESSAGE.format(who="sample_chees"), SamplingWarning,
+                      stacklevel=2)
     start_time = time.perf_counter()
     log_prob, init, constraints, spec = resolve_model("sample_chees", log_prob, init, constraints)
     model = UnconstrainedModel(log_prob, init, constraints, jit=jit, who="sample_chees")
     if isinstance(seed, np.random.Generator):
         seed = int(seed.integers(2**63))
-    rng = np.random.default_rng(seed)
-    vg = model.batch_logp_and_grad
-    try:
-        q0, labels = _start_points("sample_chees", model, rng, chains, superchains,
-                                   float(init_jitter), vg)
-    except ValueError:
-        raise
-    except Exception as err:
-        raise TypeError(
-            f"sample_chees: evaluating the batched log density and gradient failed ({err}); "
-            "the log density must be batchable with fluxion.vmap (no Python if/while on "
-            "parameter values): use fluxion.numpy.where instead, or fluxion.mcmc.sample"
-        ) from err
-    state = _Lockstep(vg, q0)
-    d = model.dim
-    inv_m = np.ones(d)
-    eps = float(step_size) if step_size is not None else _initial_step_size(state, rng, inv_m)
-    length = float(trajectory_length) if trajectory_length is not None else eps
-    dual = DualAveraging(eps, target=target_accept)
-    adam = _Adam(float(learning_rate))
-    log_t = math.log(length)
-    metric_until = int(METRIC_FRACTION * warmup)
-    log_t_sum, log_t_n = 0.0, 0
-    total = warmup + draws
-    stat_names = ("step_size", "trajectory_length", "n_leapfrog", "accept_prob", "divergent",
-                  "energy", "log_density")
-    w_stats = {k: np.empty((chains, warmup)) for k in stat_names}
-    s_stats = {k: np.empty((chains, draws)) for k in stat_names}
-    kept = np.empty((chains, draws, d))
-    for i in range(total):
-        jitter = float(halton(i + 1))
-        t_i = jitter * length
-        n_steps = int(min(max_leapfrog, max(1, math.ceil(t_i / eps))))
-        info = state.transition(rng, eps, n_steps, inv_m)
-        row = {"step_size": eps, "trajectory_length": t_i, "n_leapfrog": n_steps,
-               "accept_prob": info["accept_prob"], "divergent": info["divergent"],
-               "energy": info["energy"], "log_density": state.logp}
-        if i < warmup:
-            for k, v in row.items():
-                w_stats[k][:, i] = v
-            grad = _chees_log_gradient(info, inv_m, length, jitter)
-            if math.isfinite(grad):
-                log_t = adam.step(log_t, grad)
-            eps = dual.update(_harmonic_mean(info["accept_prob"]))
-            if i < metric_until:
-                var = np.var(state.q, axis=0, ddof=1)
-                # Stan's regularization towards 1e-3 (weight 5 / (n + 5)) keeps a collapsed
-                # coordinate from zeroing the metric
-                var = (chains / (chains + 5.0)) * var + 1e-3 * (5.0 / (chains + 5.0))
-                if np.all(np.isfinite(var)):
-                    inv_m = var if i == 0 else (1 - METRIC_EMA) * inv_m + METRIC_EMA * var
-                if i == metric_until - 1:
-                    # the metric is now fixed: restart the step size's dual averaging from the
-                    # step size that suits it (Stan restarts it after every metric window)
-                    dual.restart(_initial_step_size(state, rng, inv_m))
-                    eps = dual.step_size
-            else:
-                log_t_sum += log_t
-                log_t_n += 1
-            # T may not ask for more than max_leapfrog steps of the current step size
-            log_t = min(log_t, math.log(max_leapfrog * eps))
-            length = math.exp(log_t)
-            if i == warmup - 1:
-                eps = dual.final_step_size()
-                if log_t_n:
-                    length = min(math.exp(log_t_sum / log_t_n), max_leapfrog * eps)
-        else:
-            j = i - warmup
-            kept[:, j] = state.q
-            for k, v in row.items():
-                s_stats[k][:, j] = v
-    result = _lockstep_result(
-        "sample_chees", "chees", model, spec, kept, s_stats, w_stats, inv_m, start_time,
-        labels, superchains, log_likelihood,
+    run = _CheesRun(
+        model, np.random.default_rng(seed), chains=chains, warmup=warmup, draws=draws,
+        superchains=superchains, init_jitter=init_jitter, target_accept=target_accept,
+        learning_rate=learning_rate, trajectory_length=trajectory_length, step_size=step_size,
+        max_leapfrog=max_leapfrog,
     )
-    result.trajectory_length = length
-    return result
+    run.advance(run.total, lambda r: None)
+    return _finish("sample_chees", run, spec, start_time, superchains, log_likelihood)

@@ -40,7 +40,7 @@ import numpy as np
 
 from ..config import SamplingWarning
 from ..infer.model import UnconstrainedModel, resolve_model
-from .chees import _check_lockstep_args, _is_int, _lockstep_result, _start_points
+from .chees import _check_lockstep_args, _finish, _is_int, _LockstepRun
 from .hmc import MAX_DELTA_ENERGY
 from .result import SampleResult
 
@@ -67,10 +67,12 @@ def _parameters(q: np.ndarray, grad: np.ndarray, t: int, factor: float) -> tuple
     (1-based)."""
     sigma = np.std(q, axis=0)
     sigma = np.where(sigma > 0, sigma, 1.0)  # chains that have not spread yet (one start)
-    lam_g = max_eigenvalue(grad * sigma)
+    # chains that share a start (superchains) give 0 / 0 at first: nan, handled below
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lam_g = max_eigenvalue(grad * sigma)
+        centred = (q - q.mean(axis=0)) / sigma
+        lam_q = max_eigenvalue(centred)
     eps = min(1.0, factor / math.sqrt(lam_g)) if lam_g > 0 and math.isfinite(lam_g) else 1e-3
-    centred = (q - q.mean(axis=0)) / sigma
-    lam_q = max_eigenvalue(centred)
     gamma = 1.0 / math.sqrt(lam_q) if lam_q > 0 and math.isfinite(lam_q) else 0.0
     gamma = max(gamma, 1.0 / (t * eps))
     alpha = 1.0 - math.exp(-2.0 * eps * gamma)
@@ -140,6 +142,13 @@ def sample_meads(
     TypeError
         A callable without ``init``, or a density ``fluxion.vmap`` cannot batch.
 
+    See Also
+    --------
+    fluxion.mcmc.sample : ``kernel="meads"`` runs this sampler (the same draws for the same
+        seed) with a progress bar, ``save_dir`` checkpoints, ``resume`` and Ctrl-C keeping the
+        finished draws.
+    fluxion.mcmc.sample_chees : many chains of HMC with ChEES trajectory lengths.
+
     References
     ----------
     Hoffman, Sountsov (2022). Tuning-free generalized Hamiltonian Monte Carlo. AISTATS.
@@ -157,6 +166,34 @@ def sample_meads(
     (64, 20, 3)
     """
     who = "sample_meads"
+    _check_args(who, chains, draws, warmup, superchains, init_jitter, folds, step_size_factor)
+    if warmup == 0:
+        warnings.warn(WARMUP_ZERO_MESSAGE.format(who=who), SamplingWarning, stacklevel=2)
+    start_time = time.perf_counter()
+    log_prob, init, constraints, spec = resolve_model(who, log_prob, init, constraints)
+    model = UnconstrainedModel(log_prob, init, constraints, jit=jit, who=who)
+    if isinstance(seed, np.random.Generator):
+        seed = int(seed.integers(2**63))
+    run = _MeadsRun(
+        model, np.random.default_rng(seed), chains=chains, warmup=warmup, draws=draws,
+        folds=folds, superchains=superchains, init_jitter=init_jitter,
+        step_size_factor=step_size_factor,
+    )
+    run.advance(run.total, lambda r: None)
+    return _finish(who, run, spec, start_time, superchains, log_likelihood)
+
+
+#: The warm-up-free run's warning (``{who}``: the caller's name)
+WARMUP_ZERO_MESSAGE = (
+    "{who}: warmup=0, so nothing is adapted: the chains run with the step size 1e-3, full "
+    "momentum refreshment and the identity metric"
+)
+
+
+def _check_args(who: str, chains: Any, draws: Any, warmup: Any, superchains: Any,
+                init_jitter: Any, folds: Any, step_size_factor: Any) -> None:
+    """MEADS's arguments, checked for ``who`` (``sample_meads``, or ``sample`` for
+    ``kernel="meads"``)."""
     if not _is_int(folds) or folds < 2:
         raise ValueError(f"{who}: expected folds to be an integer >= 2, got {folds!r}")
     if not _is_int(chains) or chains < 2 * folds or chains % folds:
@@ -170,86 +207,76 @@ def sample_meads(
             f"{who}: expected 0 < step_size_factor < 2 (leapfrog is unstable beyond 2), got "
             f"{step_size_factor!r}"
         )
-    if warmup == 0:
-        warnings.warn(
-            "sample_meads: warmup=0, so nothing is adapted: the chains run with the step size "
-            "1e-3, full momentum refreshment and the identity metric",
-            SamplingWarning,
-            stacklevel=2,
-        )
-    start_time = time.perf_counter()
-    log_prob, init, constraints, spec = resolve_model(who, log_prob, init, constraints)
-    model = UnconstrainedModel(log_prob, init, constraints, jit=jit, who=who)
-    if isinstance(seed, np.random.Generator):
-        seed = int(seed.integers(2**63))
-    rng = np.random.default_rng(seed)
-    vg = model.batch_logp_and_grad
-    try:
-        q, labels = _start_points(who, model, rng, chains, superchains, float(init_jitter), vg)
-        with np.errstate(all="ignore"):
-            logp, grad = (np.asarray(a, dtype=np.float64) for a in vg(q))
-    except ValueError:
-        raise
-    except Exception as err:
-        raise TypeError(
-            f"{who}: evaluating the batched log density and gradient failed ({err}); the log "
-            "density must be batchable with fluxion.vmap (no Python if/while on parameter "
-            "values): use fluxion.numpy.where instead, or fluxion.mcmc.sample"
-        ) from err
-    d = model.dim
-    per_fold = chains // folds
-    fold = np.repeat(np.arange(folds), per_fold)
-    m = rng.standard_normal((chains, d))  # the momentum in whitened coordinates, N(0, I)
-    u = rng.uniform(-1.0, 1.0, chains)
-    stat_names = ("step_size", "damping", "accept_prob", "divergent", "energy", "log_density",
-                  "n_leapfrog")
-    w_stats = {k: np.zeros((chains, warmup)) for k in stat_names}
-    s_stats = {k: np.zeros((chains, draws)) for k in stat_names}
-    kept = np.empty((chains, draws, d))
-    sigma = np.ones((chains, d))
-    eps = np.full(chains, 1e-3)
-    alpha = np.ones(chains)
-    delta = np.full(chains, 0.5)
-    final = None
-    for i in range(warmup + draws):
-        if i < warmup:
-            t = i + 1
-            still = i % folds
-            for k in range(folds):
-                if k == still:
-                    continue
-                src = fold == (k - 1) % folds
-                s, e, a, dl = _parameters(q[src], grad[src], t, step_size_factor)
-                mine = fold == k
-                sigma[mine], eps[mine], alpha[mine], delta[mine] = s, e, a, dl
-            active = fold != still
-        else:
-            if final is None:  # the sampling parameters, from all chains at once
-                final = _parameters(q, grad, warmup + 1, step_size_factor)
-                s, e, a, dl = final
-                sigma[:], eps[:], alpha[:], delta[:] = s, e, a, dl
-            active = np.ones(chains, dtype=bool)
-        idx = np.flatnonzero(active)
-        info = _ghmc_step(rng, vg, q, logp, grad, m, u, idx, sigma, eps, alpha, delta)
-        row = {"step_size": eps, "damping": alpha, "accept_prob": info["accept_prob"],
-               "divergent": info["divergent"], "energy": info["energy"], "log_density": logp,
-               "n_leapfrog": active.astype(np.float64)}
-        if i < warmup:
-            for k_, v in row.items():
-                w_stats[k_][:, i] = v
-            if (i + 1) % folds == 0 and folds > 1:
+
+
+class _MeadsRun(_LockstepRun):
+    """Generalized HMC tuned by MEADS on all chains in lockstep, resumable (see
+    ``chees._LockstepRun`` and the module docstring)."""
+
+    kernel = "meads"
+    _saved = ("m", "u", "fold", "sigma", "eps", "alpha", "delta", "final")
+
+    def __init__(self, model: UnconstrainedModel, rng: np.random.Generator, *, chains: int,
+                 warmup: int, draws: int, folds: int = 4, superchains: int | None = None,
+                 init_jitter: float = 2.0, step_size_factor: float = 0.5,
+                 save_warmup: bool = False, centers: np.ndarray | None = None,
+                 who: str = "sample_meads") -> None:
+        super().__init__(who, model, rng, chains, warmup, draws, superchains, init_jitter,
+                         save_warmup, centers)
+        d = model.dim
+        self.folds, self.factor = folds, step_size_factor
+        self.fold = np.repeat(np.arange(folds), chains // folds)
+        self.m = rng.standard_normal((chains, d))  # the momentum in whitened coordinates
+        self.u = rng.uniform(-1.0, 1.0, chains)
+        names = ("step_size", "damping", "accept_prob", "divergent", "energy", "log_density",
+                 "n_leapfrog")
+        self.w_stats = {k: np.zeros((chains, warmup)) for k in names}
+        self.s_stats = {k: np.zeros((chains, draws)) for k in names}
+        self.sigma = np.ones((chains, d))
+        self.eps = np.full(chains, 1e-3)
+        self.alpha = np.ones(chains)
+        self.delta = np.full(chains, 0.5)
+        self.final = None  # the sampling parameters, once computed
+
+    def inv_metric(self) -> np.ndarray:
+        return self.sigma[0] ** 2
+
+    def advance(self, stop: int, after: Callable) -> None:
+        folds, chains, warmup = self.folds, self.chains, self.warmup
+        vg = self.model.batch_logp_and_grad
+        sigma, eps, alpha, delta = self.sigma, self.eps, self.alpha, self.delta
+        for i in range(self.done, stop):
+            if i < warmup:
+                t = i + 1
+                still = i % folds
+                for k in range(folds):
+                    if k == still:
+                        continue
+                    src = self.fold == (k - 1) % folds
+                    s, e, a, dl = _parameters(self.q[src], self.grad[src], t, self.factor)
+                    mine = self.fold == k
+                    sigma[mine], eps[mine], alpha[mine], delta[mine] = s, e, a, dl
+                active = self.fold != still
+            else:
+                if self.final is None:  # the sampling parameters, from all chains at once
+                    self.final = _parameters(self.q, self.grad, warmup + 1, self.factor)
+                    s, e, a, dl = self.final
+                    sigma[:], eps[:], alpha[:], delta[:] = s, e, a, dl
+                active = np.ones(chains, dtype=bool)
+            idx = np.flatnonzero(active)
+            info = _ghmc_step(self.rng, vg, self.q, self.logp, self.grad, self.m, self.u, idx,
+                              sigma, eps, alpha, delta)
+            self._record(i, {
+                "step_size": eps, "damping": alpha, "accept_prob": info["accept_prob"],
+                "divergent": info["divergent"], "energy": info["energy"],
+                "log_density": self.logp, "n_leapfrog": active.astype(np.float64),
+            })
+            if i < warmup and (i + 1) % folds == 0 and folds > 1:
                 # reshuffle the chains across folds (the chains are exchangeable), so that no
                 # fold keeps being tuned by the same other fold
-                fold = fold[rng.permutation(chains)]
-        else:
-            j = i - warmup
-            kept[:, j] = q
-            for k_, v in row.items():
-                s_stats[k_][:, j] = v
-    return _lockstep_result(
-        who, "meads", model, spec, kept, s_stats, w_stats, sigma[0] ** 2, start_time, labels,
-        superchains, log_likelihood,
-    )
+                self.fold = self.fold[self.rng.permutation(chains)]
+            self.done = i + 1
+            after(self)
 
 
 def _ghmc_step(rng: np.random.Generator, vg: Callable, q: np.ndarray, logp: np.ndarray,

@@ -1,4 +1,5 @@
-"""``fluxion.mcmc.sample``: run chains of NUTS, HMC, MALA, RWM, slice or ensemble sampling.
+"""``fluxion.mcmc.sample``: run chains of NUTS, HMC, MALA, RWM, slice or ensemble sampling,
+or many chains in lockstep with ChEES-HMC or MEADS (``chees.py``, ``meads.py``).
 
 The model is a log density on a pytree of parameters plus optional constraints named by
 parameter (``{"sigma": "positive", "w": "simplex"}``; see ``fluxion.bijectors.for_constraint``).
@@ -26,10 +27,17 @@ import numpy as np
 from ..config import PerformanceWarning, SamplingWarning
 from ..infer.model import UnconstrainedModel, pointwise_log_likelihood, resolve_model
 from .adaptation import DualAveraging, NutpieAdaptation, WindowedAdaptation
+from .chees import WARMUP_ZERO_MESSAGE as _CHEES_WARMUP_ZERO
+from .chees import _check_args as _check_chees_args
+from .chees import _checks as _lockstep_checks
+from .chees import _CheesRun
 from .ensemble import EnsembleState, check_walkers, stretch_step
 from .executors import ChainJob, check_picklable, executor_kind, run_on_executor, worker_identity
 from .hmc import MAX_DELTA_ENERGY, HMCState, Metric, hmc_step, init_state, nuts_step
 from .kernels import SliceState, mala_step, rwm_step, slice_step
+from .meads import WARMUP_ZERO_MESSAGE as _MEADS_WARMUP_ZERO
+from .meads import _check_args as _check_meads_args
+from .meads import _MeadsRun
 from .progress import ChainProgress
 from .result import SampleResult
 from .store import RunStore, check_output_dir, chunk_seed
@@ -75,8 +83,19 @@ def _find_step_size(
     return step_size
 
 
-KERNELS = ("nuts", "hmc", "rwm", "mala", "slice", "ensemble")
-_DEFAULT_TARGET = {"nuts": 0.8, "hmc": 0.8, "rwm": 0.234, "mala": 0.574}
+KERNELS = ("nuts", "hmc", "rwm", "mala", "slice", "ensemble", "chees", "meads")
+_DEFAULT_TARGET = {"nuts": 0.8, "hmc": 0.8, "rwm": 0.234, "mala": 0.574, "chees": 0.651}
+#: The kernels that advance all chains together, as one runner (chees.py, meads.py) ...
+LOCKSTEP_KERNELS = ("chees", "meads")
+#: ... their own settings (``sample(kernel_options=...)``) with the defaults of
+#: ``sample_chees`` and ``sample_meads``
+_LOCKSTEP_OPTIONS = {
+    "chees": {"learning_rate": 0.05, "trajectory_length": None, "max_leapfrog": 1000},
+    "meads": {"folds": 4, "step_size_factor": 0.5},
+}
+#: The default ``init_jitter``: the cross-chain warm-ups want over-dispersed starts (Stan's
+#: ``uniform(-2, 2)``), the per-chain ones a start near ``init``
+_LOCKSTEP_JITTER, _DEFAULT_JITTER = 2.0, 0.1
 
 
 def sample(
@@ -94,7 +113,7 @@ def sample(
     max_depth: int = 10,
     metric: str = "diag",
     num_steps: int = 16,
-    init_jitter: float = 0.1,
+    init_jitter: float | None = None,
     jit: bool = True,
     walkers: int = 32,
     adaptation: str = "stan",
@@ -111,9 +130,12 @@ def sample(
     save_warmup: bool = False,
     executor: Any = None,
     chain_inits: Sequence | None = None,
+    superchains: int | None = None,
+    kernel_options: Mapping[str, Any] | None = None,
 ) -> SampleResult:
     """Sample a posterior with NUTS (default), HMC, MALA, random-walk Metropolis, slice
-    sampling or the ensemble sampler, with warm-up adaptation.
+    sampling, the ensemble sampler, or many chains in lockstep with ChEES-HMC or MEADS, with
+    warm-up adaptation.
 
     Parameters
     ----------
@@ -136,32 +158,48 @@ def sample(
         ``("interval", a, b)``, ``"simplex"``, ... or a ``Bijector``). An unknown name, a
         constraint that does not fit its parameter's shape and an ``init`` value outside its
         constraint are errors.
-    kernel : {"nuts", "hmc", "rwm", "mala", "slice", "ensemble"}
+    kernel : {"nuts", "hmc", "rwm", "mala", "slice", "ensemble", "chees", "meads"}
         The transition kernel. "rwm" is random-walk Metropolis with a Gaussian proposal scaled
         by the metric, "mala" the Metropolis-adjusted Langevin algorithm, "slice" coordinate-wise
         slice sampling (stepping out and shrinkage; no gradients; widths adapted in warm-up from
         the spread of the draws). "ensemble" is emcee's affine-invariant stretch move (no
         gradients): every walker is reported as a chain, and ``warmup`` iterations are
-        discarded as burn-in.
+        discarded as burn-in. "chees" (:func:`fluxion.mcmc.sample_chees`: HMC with ChEES
+        trajectory-length adaptation) and "meads" (:func:`fluxion.mcmc.sample_meads`:
+        generalized HMC tuned by MEADS) advance hundreds to thousands of chains in lockstep,
+        one batched value-and-gradient call per leapfrog step (``log_prob`` must batch with
+        ``fluxion.vmap``), with a cross-chain warm-up; they give the draws of those functions
+        for the same seed and settings. Their settings beyond ``sample``'s arguments are in
+        ``kernel_options``; they run in this process (``chain_method`` does not change that,
+        ``executor`` is not available), show one progress bar for the whole run and
+        checkpoint it whole after any iteration.
     chains, draws, warmup : int
         Number of chains, kept draws per chain, warm-up iterations per chain. With
         ``warmup=0`` nothing is adapted (a warning says which step size and metric are used).
+        "chees" needs ``chains >= 2`` and "meads" a multiple of its folds (4) with at least
+        2 chains per fold; both are meant for hundreds of chains and short runs (memory for
+        the draws: ``chains * draws * d * 8`` bytes, and as much again for a checkpoint).
     seed : int or numpy Generator, optional
     progress : bool or {"bar", "lines"}
         Progress on stderr: tqdm bars on a terminal or in a notebook, a line every ~10% when
         stderr is a file or a pipe (a job scheduler's log); False for none.
     target_accept : float, optional
         The step size is adapted so that the mean acceptance statistic reaches this; by default
-        0.8 for NUTS and HMC, 0.234 for RWM, 0.574 for MALA.
+        0.8 for NUTS and HMC, 0.234 for RWM, 0.574 for MALA; for "chees" the harmonic mean of
+        the chains' acceptance probabilities, 0.651 by default. Not for "meads" (its step size
+        follows from the gradients' scale).
     max_depth : int
         NUTS's maximum tree depth (2**max_depth leapfrog steps per draw at most).
     metric : {"diag", "dense", "low_rank"}
         The adapted inverse mass matrix (for RWM and MALA: the proposal's shape). "low_rank"
         (nutpie's diagonal plus low-rank correction) needs ``adaptation="nutpie"``; "dense" needs
-        ``adaptation="stan"``.
+        ``adaptation="stan"``. "chees" and "meads" adapt a diagonal one only.
     num_steps : int
         Leapfrog steps per HMC transition.
-    init_jitter : float
+    init_jitter : float, optional
+        The width of the uniform noise around the start, per coordinate in the unconstrained
+        space: 0.1 by default; 2.0 (Stan's ``uniform(-2, 2)``) for "chees" and "meads", whose
+        cross-chain warm-ups want over-dispersed starts.
     jit : bool
         Compile the log density and gradient (default).
     walkers : int
@@ -183,14 +221,15 @@ def sample(
         Start from ``init`` (jittered), or first move ``init`` to the mode of the (unconstrained)
         density with a quick L-BFGS run and start the chains there.
     step_size : float, optional
-        The initial step size (NUTS, HMC, MALA; for RWM the proposal scale) instead of Stan's
-        heuristic; kept throughout with ``adapt_step_size=False`` or ``warmup=0``.
+        The initial step size (NUTS, HMC, MALA, ChEES; for RWM the proposal scale) instead of
+        Stan's heuristic; kept throughout with ``adapt_step_size=False`` or ``warmup=0``.
     inverse_metric : array, optional
         The initial inverse mass matrix in the unconstrained space: shape ``(d,)`` (diagonal) or
         ``(d, d)`` (needs ``metric="dense"``), ``d = result.inv_metric[0].size``, the flat
         parameters in the order of ``init``'s leaves. Kept with ``adapt_metric=False``.
     adapt_step_size, adapt_metric : bool
-        Adapt the step size (dual averaging) and the metric during warm-up (both by default).
+        Adapt the step size (dual averaging) and the metric during warm-up (both by default;
+        "chees" and "meads" always adapt both).
     save_dir : str, optional
         A directory where the run keeps ``draws.nc`` (every finished draw, rewritten while it
         runs), checkpoints and ``run.json``: Ctrl-C, an exception or a killed process leaves
@@ -208,7 +247,7 @@ def sample(
         One start per chain (``chains`` of them, each with the structure of ``init``, a dict by
         free variable name for a model), e.g. ``fluxion.vi.pathfinder(model)
         .init_for_chains(4)``; each chain is jittered around its own start by
-        ``init_jitter``. Not with ``kernel="ensemble"``.
+        ``init_jitter``. Not with ``kernel="ensemble"``, nor with ``superchains``.
     save_warmup : bool
         Keep the warm-up draws too (``result.warmup_draws``, shape ``(chains, warmup,
         *shape)``; ``to_arviz()`` writes ``warmup_posterior`` and ``warmup_sample_stats``).
@@ -224,7 +263,20 @@ def sample(
         seed. Progress, ``save_dir`` checkpoints and Ctrl-C work as locally. A chunk whose
         dask worker is lost is run again from the chain's last snapshot on another worker
         (same draws; ``result.events`` says what happened); a process pool whose worker
-        dies is broken and the run fails, keeping the finished chunks.
+        dies is broken and the run fails, keeping the finished chunks. Not with "chees" or
+        "meads".
+    superchains : int, optional
+        For "chees" and "meads": the number of start points, K, dividing ``chains``; the
+        chains are split into K contiguous groups that start from the same point
+        (``result.superchains`` labels them), and the run is checked by nested R-hat
+        (:func:`fluxion.diagnostics.nested_rhat`; ``result.nested_rhat``, a warning above
+        1.01), which suits many short chains where per-chain R-hat and ESS do not. By
+        default every chain has its own start and only divergences are checked.
+    kernel_options : dict, optional
+        The settings of "chees" (``learning_rate`` 0.05, ``trajectory_length`` None: one step
+        to begin with, ``max_leapfrog`` 1000) and "meads" (``folds`` 4,
+        ``step_size_factor`` 0.5) that are not ``sample`` arguments, as for
+        :func:`fluxion.mcmc.sample_chees` and :func:`fluxion.mcmc.sample_meads`.
 
     Returns
     -------
@@ -234,23 +286,56 @@ def sample(
         are finished: the finished draws (the same number in every chain), with
         ``result.interrupted`` True and a warning saying how many were kept.
         ``.events``: what happened to the run on an ``executor`` (lost workers, re-run
-        chunks), as sentences; empty otherwise.
+        chunks), as sentences; empty otherwise. For "chees" and "meads" also
+        ``.superchains`` (the superchain of each chain, shape ``(chains,)``), with
+        ``superchains`` ``.nested_rhat`` (name -> array of the parameter's shape), for
+        "chees" ``.trajectory_length`` (the adapted, un-jittered length) and the statistics
+        of :func:`fluxion.mcmc.sample_chees` (``trajectory_length``; for "meads"
+        ``damping``).
 
     Raises
     ------
     ValueError
         Bad arguments (chains < 1, unknown kernel, metric or adaptation, a step size that is
-        not a positive number, an inverse metric of the wrong shape or not positive definite),
+        not a positive number, an inverse metric of the wrong shape or not positive definite;
+        for "chees" and "meads" fewer chains than they need, superchains not dividing
+        chains, an argument they do not take such as ``metric="dense"`` or ``executor``),
         a model with no free parameters, constraints naming no parameter or not fitting it, an
         initial value outside its constraint, a log density that is not finite at the initial
         point, an unusable ``save_dir``.
     KeyboardInterrupt
         Ctrl-C before any draw was finished (the checkpoints are saved with ``save_dir``).
+    TypeError
+        Arguments of the wrong type; for "chees" and "meads" a ``log_prob`` that
+        ``fluxion.vmap`` cannot batch.
+
+    See Also
+    --------
+    fluxion.mcmc.sample_chees, fluxion.mcmc.sample_meads : the lockstep samplers on their own.
+    fluxion.diagnostics.nested_rhat : convergence of many short chains.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fluxion.numpy as fnp
+    >>> from fluxion.mcmc import sample
+    >>> res = sample(lambda p: -0.5 * fnp.sum(p["x"] ** 2), {"x": np.zeros(3)},
+    ...              kernel="chees", chains=64, warmup=100, draws=20, seed=0,
+    ...              superchains=8, progress=False)
+    >>> res.draws["x"].shape, res.nested_rhat["x"].shape
+    ((64, 20, 3), (3,))
     """
+    if init_jitter is None:
+        init_jitter = _LOCKSTEP_JITTER if kernel in LOCKSTEP_KERNELS else _DEFAULT_JITTER
     _check_counts(chains, draws, warmup, walkers, max_depth, num_steps, init_jitter)
     if kernel not in KERNELS:
         names = ", ".join(repr(k) for k in KERNELS)
         raise ValueError(f"sample: unknown kernel {kernel!r}; expected one of {names}")
+    lockstep_options = _check_lockstep(
+        kernel, chains, draws, warmup, init_jitter, target_accept, step_size, metric,
+        adaptation, inverse_metric, adapt_step_size, adapt_metric, executor, superchains,
+        chain_inits, kernel_options,
+    )
     if metric not in ("diag", "dense", "low_rank"):
         raise ValueError(
             f"sample: unknown metric {metric!r}; expected 'diag', 'dense' or 'low_rank'"
@@ -319,7 +404,10 @@ def sample(
     controls = _Controls(
         step_size, inverse_metric, bool(adapt_step_size), bool(adapt_metric), bool(save_warmup)
     )
-    if warmup == 0 and kernel not in ("slice", "ensemble"):
+    if warmup == 0 and kernel in LOCKSTEP_KERNELS:
+        message = _CHEES_WARMUP_ZERO if kernel == "chees" else _MEADS_WARMUP_ZERO
+        warnings.warn(message.format(who="sample"), SamplingWarning, stacklevel=2)
+    elif warmup == 0 and kernel not in ("slice", "ensemble"):
         given = f"step_size={step_size}" if step_size is not None else (
             "the step size Stan's heuristic finds at each chain's start"
         )
@@ -366,6 +454,9 @@ def sample(
             "chain_inits": None if chain_states is None else [s.q.tolist() for s in chain_states],
             "parameters": [[n, list(sh)] for n, sh in zip(model.names, model.shapes)],
             "compiled": compiled_chains, "chunk": _COMPILED_CHUNK,
+            # new keys are None for the other kernels: their older runs still resume
+            "superchains": None if superchains is None else int(superchains),
+            "kernel_options": lockstep_options,
         }
         if resume and seed is None:
             entropy = None  # the run's own
@@ -385,6 +476,9 @@ def sample(
     )
     if kernel == "ensemble":
         runners: list = [_EnsembleRun(args, np.random.default_rng(seeds), walkers)]
+    elif kernel in LOCKSTEP_KERNELS:
+        runners = [_lockstep_run(args, np.random.default_rng(seeds), chains, superchains,
+                                 lockstep_options)]
     else:
         runners = [_new_runner(args, child, c) for c, child in enumerate(seeds.spawn(chains))]
     if store is not None:
@@ -401,13 +495,14 @@ def sample(
             args.whole_chain_compiled(), local_args=args if executor_type == "threads" else None,
         )
         check_picklable(job, executor_type, "sample", is_model=spec is not None)
-    if chain_method == "auto":
-        # a Python potential takes the GIL for every gradient: threads would gain nothing
+    if chain_method == "auto" or kernel in LOCKSTEP_KERNELS:
+        # (a lockstep run is one runner in this process, whichever method was asked for; a
+        # Python potential takes the GIL for every gradient: threads would gain nothing)
         chain_method = "threads" if args.whole_chain_compiled() and not (
             fast.potential == "python") else "sequential"
     reporter = ChainProgress(
         progress if chain_method != "parallel" else False,
-        len(runners), warmup, draws, divergences=kernel in ("nuts", "hmc"),
+        len(runners), warmup, draws, divergences=kernel in ("nuts", "hmc", *LOCKSTEP_KERNELS),
     )
 
     def partial() -> SampleResult | None:
@@ -441,7 +536,7 @@ def sample(
         if log_likelihood:
             result.log_likelihood = pointwise_log_likelihood(spec, result.draws)
         result.observed_data = dict(spec.observed)
-    result.warnings = _check(result, max_depth)
+    result.warnings = _check(result, max_depth, superchains)
     if store is not None:
         store.write_draws(result)
         store.finish()
@@ -536,11 +631,110 @@ def _check_inverse_metric(inverse_metric: Any, dim: int, metric: str) -> np.ndar
     return inv
 
 
-def _check(result: SampleResult, max_depth: int) -> list:
-    """The convergence checks of a finished run (``diagnostics.check_sampling``)."""
+def _check_lockstep(
+    kernel: str, chains: Any, draws: Any, warmup: Any, init_jitter: Any, target_accept: Any,
+    step_size: Any, metric: str, adaptation: str, inverse_metric: Any, adapt_step_size: Any,
+    adapt_metric: Any, executor: Any, superchains: Any, chain_inits: Any,
+    kernel_options: Any,
+) -> dict | None:
+    """For ``kernel="chees"`` or ``"meads"``: the kernel's settings (``kernel_options`` over
+    their defaults), once ``sample``'s other arguments are checked to suit it; None for the
+    other kernels (which take neither ``superchains`` nor ``kernel_options``)."""
+    if kernel not in LOCKSTEP_KERNELS:
+        if superchains is not None:
+            raise ValueError(
+                f"sample: superchains is for kernel='chees' or 'meads' (many chains in "
+                f"lockstep, checked by nested R-hat), got kernel={kernel!r}; drop superchains"
+            )
+        if kernel_options is not None:
+            raise ValueError(
+                f"sample: kernel_options is for kernel='chees' or 'meads'; kernel={kernel!r} "
+                "takes its settings as sample's own arguments"
+            )
+        return None
+    defaults = _LOCKSTEP_OPTIONS[kernel]
+    if kernel_options is None:
+        kernel_options = {}
+    if not isinstance(kernel_options, Mapping):
+        raise TypeError(
+            f"sample: expected kernel_options as a dict (e.g. {{{next(iter(defaults))!r}: "
+            f"...}}), got {type(kernel_options).__name__}"
+        )
+    unknown = sorted(str(k) for k in kernel_options if k not in defaults)
+    if unknown:
+        raise ValueError(
+            f"sample: unknown kernel_options {', '.join(map(repr, unknown))} for "
+            f"kernel={kernel!r}; expected some of {', '.join(map(repr, defaults))}"
+        )
+    # NumPy scalars as Python numbers: the options go into the run's JSON fingerprint
+    options = {k: v.item() if isinstance(v, np.generic) else v
+               for k, v in {**defaults, **kernel_options}.items()}
+    name = f"kernel={kernel!r}"
+    if metric != "diag":
+        raise ValueError(
+            f"sample: {name} adapts a diagonal metric from the spread of the chains; "
+            f"metric={metric!r} is not available with it (use metric='diag', or kernel='nuts' "
+            "for a dense metric)"
+        )
+    if adaptation != "stan":
+        raise ValueError(
+            f"sample: {name} has its own cross-chain warm-up; adaptation={adaptation!r} does "
+            "not apply to it (drop adaptation)"
+        )
+    if inverse_metric is not None:
+        raise ValueError(
+            f"sample: {name} adapts its metric from the chains (their cross-chain variance); "
+            "drop inverse_metric"
+        )
+    if not (adapt_step_size and adapt_metric):
+        fixed = ("warmup=0 with step_size (and kernel_options={'trajectory_length': ...})"
+                 if kernel == "chees" else "warmup=0")
+        raise ValueError(
+            f"sample: {name} always adapts its step size and metric during warm-up; for fixed "
+            f"settings run with {fixed} instead of adapt_step_size/adapt_metric=False"
+        )
+    if executor is not None:
+        raise ValueError(
+            f"sample: {name} advances all chains together in this process (one batched "
+            "gradient call per leapfrog step), not as tasks on an executor; drop executor"
+        )
+    if chain_inits is not None and superchains is not None:
+        raise ValueError(
+            "sample: pass chain_inits (one start per chain) or superchains (one start per "
+            "superchain, shared by its chains), not both"
+        )
+    if kernel == "meads":
+        for arg, value, why in (
+            ("target_accept", target_accept, "sets its step size from the scale of the "
+             "chains' gradients (no target acceptance)"),
+            ("step_size", step_size, "sets its step size from the chains' gradients at every "
+             "warm-up iteration"),
+        ):
+            if value is not None:
+                raise ValueError(f"sample: {name} {why}; drop {arg}")
+        _check_meads_args("sample", chains, draws, warmup, superchains, init_jitter,
+                          options["folds"], options["step_size_factor"])
+        return options
+    if step_size is not None:
+        step_size = _check_step_size(step_size, kernel)
+    _check_chees_args(
+        "sample", chains, draws, warmup, superchains, init_jitter,
+        _DEFAULT_TARGET["chees"] if target_accept is None else target_accept,
+        options["learning_rate"], options["max_leapfrog"], options["trajectory_length"],
+        step_size,
+    )
+    return options
+
+
+def _check(result: SampleResult, max_depth: int, superchains: int | None = None) -> list:
+    """The convergence checks of a finished run (``diagnostics.check_sampling``; for the
+    lockstep kernels divergences and nested R-hat, as ``sample_chees`` checks them)."""
     from ..run_checks import check_sampling  # per call: diagnostics loads scipy.stats
 
     kernel = result.kernel
+    if kernel in LOCKSTEP_KERNELS:
+        # per-chain R-hat and ESS thresholds do not suit hundreds of short chains
+        return _lockstep_checks("sample", result, superchains)
     return check_sampling(result.draws, result.stats, kernel=kernel,
                           max_depth=max_depth if kernel == "nuts" else None)
 
@@ -641,6 +835,10 @@ def _result(args: _ChainArgs, runners: list, start: float, partial: bool = False
     """The ``SampleResult`` of the runners: complete, or (``partial``) the draws every chain
     has finished (None when there are none yet)."""
     model = args.model
+    if args.kernel in LOCKSTEP_KERNELS:
+        run = runners[0]
+        n = run.kept_count() if partial else args.draws
+        return None if n == 0 else run.result(n, time.perf_counter() - start)
     if args.kernel == "ensemble":
         run = runners[0]
         n = run.kept_count() if partial else args.draws
@@ -1205,6 +1403,25 @@ class _EnsembleRun(_Runner):
         self.done, self.state = snap["done"], snap["state"]
         self.kept, self.lp, self.acc = snap["kept"], snap["lp"], snap["acc"]
         self.rng.bit_generator.state = snap["rng"]
+
+
+def _lockstep_run(args: _ChainArgs, rng: np.random.Generator, chains: int,
+                  superchains: int | None, options: dict) -> Any:
+    """``kernel="chees"`` or ``"meads"``: every chain in one runner (``chees._CheesRun``,
+    ``meads._MeadsRun``; one progress "chain" and one checkpoint), started within
+    ``init_jitter`` of ``init`` (or of the optimized start, or of each chain's
+    ``chain_inits``)."""
+    if args.chain_states is None:
+        centers = args.state0.q
+    else:
+        centers = np.stack([s.q for s in args.chain_states])
+    common = {"chains": chains, "warmup": args.warmup, "draws": args.draws,
+              "superchains": superchains, "init_jitter": args.init_jitter,
+              "save_warmup": args.controls.save_warmup, "centers": centers, "who": "sample"}
+    if args.kernel == "chees":
+        return _CheesRun(args.model, rng, target_accept=args.target_accept,
+                         step_size=args.controls.step_size, **options, **common)
+    return _MeadsRun(args.model, rng, **options, **common)
 
 
 def _new_runner(args: _ChainArgs, seed: np.random.SeedSequence, chain: int) -> _Runner:
