@@ -74,10 +74,13 @@ class SampleResult:
         Where the chains ran: "chain" (whole chains, warm-up included, in numba) or "python".
     potential : str or None
         With compiled chains, how they reached the model: "kernel" (its numba-compiled
-        gradient) or "tape" (its graph on the tape machine; see ``config.mcmc_potential``).
+        gradient), "tape" (its graph on the tape machine; see ``config.mcmc_potential``) or
+        "python" (the model called back in Python once per gradient: ``jit=False``, or a model
+        neither compiled form can run, e.g. an ODE solve; ``compiled_reason`` names why).
     compiled_reason : str
         Why the chains ran where they did: the potential's choice ("auto: 2,400 elements per
-        call...") or why the Python NUTS ran (naming the primitive); "" when not NUTS.
+        call..."), why the potential runs in Python, or why the Python NUTS ran (naming the
+        primitive or the option); "" when not NUTS.
     warnings : list of str
         The convergence warnings of the run (R-hat, ESS, divergences, ...), in the order they
         were raised; empty when none (or when they were not checked).

@@ -201,7 +201,9 @@ def sample(
         space: 0.1 by default; 2.0 (Stan's ``uniform(-2, 2)``) for "chees" and "meads", whose
         cross-chain warm-ups want over-dispersed starts.
     jit : bool
-        Compile the log density and gradient (default).
+        Compile the log density and gradient (default). With ``jit=False`` (or a model jit
+        cannot compile to native code, e.g. an ODE solve) NUTS still runs in the compiled core
+        and calls the model back in Python once per gradient (``result.potential == "python"``).
     walkers : int
         Number of walkers for ``kernel="ensemble"`` (even, at least twice the dimension).
     adaptation : {"stan", "nutpie"}
