@@ -126,11 +126,13 @@ def client():
     cluster.close()
 
 
-@pytest.mark.parametrize("extra", [{}, {"jit": False}])  # compiled chains; Python NUTS
+# the compiled core with the tape; with jit=False, with the model called back in Python
+@pytest.mark.parametrize("extra", [{}, {"jit": False}])
 def test_chains_on_a_dask_cluster_give_the_local_draws(client, extra, compiled_nuts):
     local = _run(**extra)
     on_cluster = _run(client, **extra)
-    assert on_cluster.compiled == local.compiled == ("python" if extra else "chain")
+    assert on_cluster.compiled == local.compiled == "chain"
+    assert on_cluster.potential == local.potential == ("python" if extra else "tape")
     _same(local, on_cluster)
     assert on_cluster.events == []
 

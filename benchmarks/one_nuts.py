@@ -1,0 +1,80 @@
+"""One NUTS for every model (issue 11 item 6): models with no compiled potential run on the
+compiled NUTS core through a Python callback instead of the Python NUTS.
+
+Times ``sample`` (4 chains x 1000 warm-up + 1000 draws, sequential, seed 1) of three models the
+tape machine and the numba kernel cannot run, once with ``config.mcmc_compiled_nuts=False`` (the
+Python NUTS, the previous route) and once with the default (the core + a callback potential),
+medians of 3 runs after one warm-up run (compiles, caches):
+
+* ``jit=False``: a 100-point straight-line fit evaluated eagerly;
+* ``value guard``: the same fit with a Python ``if`` on a traced value (jit at tier 1, guarded);
+* ``expensive``: the guarded fit with a 1 ms sleep per gradient (an ODE-class model), where the
+  sampler's own cost stops mattering.
+
+Run: ``python benchmarks/one_nuts.py``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import warnings
+
+import numpy as np
+
+import fluxion
+import fluxion.mcmc
+import fluxion.numpy as fnp
+
+rng = np.random.default_rng(0)
+X = rng.uniform(0, 10, 100)
+Y = 2.0 * X + 1.0 + rng.normal(0, 1.0, 100)
+
+
+def line(p):
+    return -0.5 * fnp.sum((Y - p["m"] * X - p["b"]) ** 2)
+
+
+def guarded(p):
+    if p["m"] > 1e6:  # a Python branch on a traced value: no compiled potential
+        return -1e300
+    return line(p)
+
+
+def expensive(p):
+    time.sleep(1e-3)
+    return guarded(p)
+
+
+MODELS = {"jit=False": (line, False), "value guard": (guarded, True),
+          "expensive (1 ms)": (expensive, True)}
+
+
+def run(fn, jit: bool, compiled: bool, draws: int) -> tuple[float, fluxion.mcmc.SampleResult]:
+    fluxion.config.update("mcmc_compiled_nuts", "auto" if compiled else False)
+    t0 = time.perf_counter()
+    res = fluxion.mcmc.sample(fn, {"m": 0.0, "b": 0.0}, chains=4, warmup=draws, draws=draws,
+                              seed=1, jit=jit, progress=False, chain_method="sequential")
+    return time.perf_counter() - t0, res
+
+
+def main() -> None:
+    warnings.simplefilter("ignore")
+    print(f"fluxion {fluxion.__version__}, numpy {np.__version__}")
+    print("| model | Python NUTS (s) | compiled core + callback (s) | ratio | gradients |")
+    print("|---|---:|---:|---:|---:|")
+    for name, (fn, jit) in MODELS.items():
+        draws = 100 if name.startswith("expensive") else 1000
+        times = {}
+        for compiled in (False, True):
+            run(fn, jit, compiled, draws)  # warm-up: compiles, caches
+            samples = [run(fn, jit, compiled, draws) for _ in range(3)]
+            times[compiled] = statistics.median(t for t, _ in samples)
+            res = samples[0][1]
+        grads = int(res.stats["n_leapfrog"].sum())
+        print(f"| {name} ({4}x{draws}+{draws}) | {times[False]:.3f} | {times[True]:.3f} | "
+              f"{times[True] / times[False]:.2f} | {grads:,} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
