@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .ad import JVPTrace, JVPTracer, VJPTrace, VJPTracer, backward_pass
+from .backend import as_array, is_device_array, namespace_of, on_device_of
 from .core import Tracer, Zero, aval_of, new_trace
 from .numpy import core as fnp
 from .prims._helpers import shape_of
@@ -109,7 +110,7 @@ def _to_diff_leaf(name: str, x: Any, where: str, allow_int: bool) -> Any:
         return x
     if type(x) is float:
         return np.float64(x)
-    arr = x if isinstance(x, np.ndarray | np.generic) else np.asarray(x)
+    arr = x if isinstance(x, np.ndarray | np.generic) else as_array(x)
     kind = arr.dtype.kind
     if kind in "fc":
         return arr
@@ -145,7 +146,8 @@ _LEAF_TREE = tree_structure(0.0)
 
 
 def _zeros_like_leaf(x: Any) -> Any:
-    return np.zeros(shape_of(x), dtype=getattr(x, "dtype", np.float64))
+    # on x's device (a tracer's: the device of the value it carries)
+    return namespace_of(x).zeros(shape_of(x), dtype=getattr(x, "dtype", np.float64))
 
 
 # --------------------------------------------------------------------------------------------
@@ -298,8 +300,9 @@ def _make_value_and_grad(
                 "or use vjp for holomorphic functions"
             )
         ct = out.dtype.type(1) if hasattr(out, "dtype") else 1.0
-        if size_one:
-            ct = np.ones(shape_of(out), dtype=np.asarray(ct).dtype)
+        if size_one or is_device_array(out):
+            # a device output gets a device seed: the cotangents then stay on its device
+            ct = namespace_of(out).ones(shape_of(out), dtype=np.asarray(ct).dtype)
         grads = _pullback(trace, [out], [ct], inputs, flat)
         trees_out = [tree_unflatten(tree, g) for tree, g in zip(trees, grads)]
         value = _strip_tracer(trace)(out)
@@ -458,7 +461,10 @@ def elementwise_grad(fun: Callable, argnums: int = 0) -> Callable:
             "elementwise_grad", fun, args, kwargs, nums, False, False
         )
         out_flat, _ = tree_flatten(out)
-        cts = [np.ones(shape_of(o), dtype=getattr(o, "dtype", np.float64)) for o in out_flat]
+        cts = [
+            namespace_of(o).ones(shape_of(o), dtype=getattr(o, "dtype", np.float64))
+            for o in out_flat
+        ]
         grads = _pullback(trace, out_flat, cts, inputs, flat)
         return tree_unflatten(trees[0], grads[0])
 
@@ -570,7 +576,8 @@ def _std_basis(leaves: list) -> Any:
             basis = [_zeros_like_leaf(y) for y in leaves]
             e = np.zeros(n, dtype=basis[i].dtype)
             e[k] = 1
-            basis[i] = e.reshape(shape_of(x))
+            # the one-hot vector on the device of its leaf (an explicit host -> device copy)
+            basis[i] = on_device_of(x, e.reshape(shape_of(x)))
             yield basis
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import core
+from ..backend import is_device_array
 from ..core import Tracer, _state
 from ..ir.graph import Lit
 from ..ir.staging import StagingTrace, StagingTracer
@@ -518,7 +519,10 @@ def copy(a: ArrayLike) -> Array:
 
 
 def _contains_tracer(obj: Any) -> bool:
-    if isinstance(obj, Tracer):
+    """Whether ``obj`` (nested lists/tuples) holds a tracer or a device array: numpy.asarray
+    cannot build the result then (it would drop the derivative, or refuses the device array);
+    stacking does."""
+    if isinstance(obj, Tracer) or is_device_array(obj):
         return True
     if isinstance(obj, list | tuple):
         return builtins.any(_contains_tracer(o) for o in obj)
@@ -542,7 +546,7 @@ def asarray(a: Any, dtype: Any = None, order: Any = None) -> Array:
     Array
         The array, shape inferred from ``a``.
     """
-    if isinstance(a, Tracer):
+    if isinstance(a, Tracer) or is_device_array(a):
         return a if dtype is None or np.dtype(dtype) == a.dtype else astype(a, dtype)
     if isinstance(a, list | tuple) and _contains_tracer(a):
         try:
@@ -589,7 +593,11 @@ def array(obj: Any, dtype: Any = None, copy: bool = True, ndmin: int = 0) -> Arr
     -------
     Array
     """
-    if isinstance(obj, Tracer) or (isinstance(obj, list | tuple) and _contains_tracer(obj)):
+    if (
+        isinstance(obj, Tracer)
+        or is_device_array(obj)
+        or (isinstance(obj, list | tuple) and _contains_tracer(obj))
+    ):
         try:
             out = asarray(obj, dtype)
         except ValueError as err:
