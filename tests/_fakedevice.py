@@ -86,6 +86,8 @@ def _wrap(value: Any) -> Any:
         return FakeArray(np.asarray(value))
     if t is tuple or t is list:
         return t(_wrap(v) for v in value)
+    if isinstance(value, tuple):  # a named tuple (EighResult, SlogdetResult, ...)
+        return t(*[_wrap(v) for v in value])
     return value
 
 
@@ -108,6 +110,12 @@ class FakeArray(NDArrayOperatorsMixin):
         if not _is_numpy_ufunc(ufunc) and ufunc.__name__ not in CUPYX_SPECIAL:
             return NotImplemented  # NumPy then raises TypeError, as with CuPy
         what = f"{ufunc.__name__}.{method}" if method != "__call__" else ufunc.__name__
+        if method == "at":  # ufunc.at(a, index, b): the index is not an operand
+            a, index, *rest = inputs
+            if type(a) is not FakeArray:
+                return NotImplemented
+            getattr(ufunc, "at")(a._data, _index(index), *[_unwrap(x, what) for x in rest])
+            return None
         for x in inputs:
             if type(x) is not FakeArray and not _is_scalar(x):
                 if type(x) is np.ndarray:
@@ -311,6 +319,12 @@ def _asarray(a: Any, dtype: Any = None, order: Any = None, copy: Any = None) -> 
     return FakeArray(np.array(data, dtype=dtype, order=order or "K", copy=True))
 
 
+def _array(obj: Any, dtype: Any = None, copy: bool = True, order: str = "K", ndmin: int = 0) -> Any:
+    """``cupy.array``: a copy by default (``asarray`` returns device arrays as they are)."""
+    data = _unwrap_for_transfer(obj)
+    return FakeArray(np.array(data, dtype=dtype, copy=copy, order=order, ndmin=ndmin))
+
+
 def _unwrap_for_transfer(a: Any) -> Any:
     t = type(a)
     if t is FakeArray:
@@ -364,7 +378,7 @@ def _make_xp() -> types.ModuleType:
     module.linalg = _make_namespace("fakedevice_xp.linalg", np.linalg)
     module.fft = _make_namespace("fakedevice_xp.fft", np.fft)
     module.asarray = _asarray
-    module.array = _asarray
+    module.array = _array
     module.asanyarray = _asarray
     module.ascontiguousarray = _asarray
     module.asnumpy = _asnumpy

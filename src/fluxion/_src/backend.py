@@ -267,9 +267,10 @@ def device_of(x: Any) -> str:
     return "cpu" if entry is None else entry[1]
 
 
-def is_host(*xs: Any) -> bool:
-    """True when no argument lives on a device (mixing devices raises :class:`DeviceError`)."""
-    return _entry_of(xs, "is_host") is None
+def is_host(*xs: Any, what: str = "is_host") -> bool:
+    """True when no argument lives on a device; mixing devices raises a :class:`DeviceError`
+    that names ``what``."""
+    return _entry_of(xs, what) is None
 
 
 def require_host(what: str, *xs: Any) -> None:

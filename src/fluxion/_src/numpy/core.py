@@ -172,7 +172,7 @@ def _make_binary(
             try:
                 return ufunc(x1, x2)
             except Exception as err:
-                raise core._explain_impl_error(prim, (x1, x2), {}, err) from err
+                return core.impl_failed(prim, (x1, x2), {}, err)
         return prim.bind(x1, x2)
 
     fn.__name__ = fn.__qualname__ = name

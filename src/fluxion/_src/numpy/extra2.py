@@ -37,7 +37,8 @@ def _ndim(x: Any) -> int:
 
 
 def _dtype(x: Any) -> np.dtype:
-    return x.dtype if isinstance(x, Tracer) else np.asarray(x).dtype
+    dtype = getattr(x, "dtype", None)  # tracers and arrays of every device have one
+    return np.asarray(x).dtype if dtype is None else np.dtype(dtype)
 
 
 def _arr(x: Any, name: str | None = None) -> Any:
