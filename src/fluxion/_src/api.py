@@ -17,7 +17,14 @@ from typing import Any
 import numpy as np
 
 from .ad import JVPTrace, JVPTracer, VJPTrace, VJPTracer, backward_pass
-from .backend import as_array, is_device_array, namespace_of, on_device_of
+from .backend import (
+    as_array,
+    device_put_leaf,
+    is_device_array,
+    namespace_of,
+    on_device_of,
+)
+from .backend import device_of as _device_of_leaves
 from .core import Tracer, Zero, aval_of, new_trace
 from .numpy import core as fnp
 from .prims._helpers import shape_of
@@ -42,6 +49,8 @@ __all__ = [
     "hvp",
     "elementwise_grad",
     "stop_gradient",
+    "device_put",
+    "device_of",
 ]
 
 
@@ -779,3 +788,88 @@ def stop_gradient(x: Any) -> Any:
     return tree_map(
         lambda leaf: stop_gradient_p.bind(leaf) if isinstance(leaf, Tracer) else leaf, x
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Devices
+# --------------------------------------------------------------------------------------------
+
+
+def device_put(x: Any, device: str) -> Any:
+    """Move arrays to a device: every array leaf of the pytree ``x``.
+
+    Parameters
+    ----------
+    x : pytree of array_like
+        Arrays (NumPy, CuPy or a registered device type), scalars, or nested tuples, lists,
+        dicts and registered pytrees of them.
+    device : {"cpu", "gpu"} or str
+        ``"cpu"``: NumPy on the host. ``"gpu"``: CuPy (imported on first use). Another name:
+        a device registered with ``register_array_namespace``.
+
+    Returns
+    -------
+    pytree
+        The same structure; each leaf an array on ``device`` with its shape and dtype (leaves
+        already there are returned as they are, not copied). Python scalars become 0-d arrays
+        on a device and stay scalars on ``"cpu"``.
+
+    Raises
+    ------
+    RuntimeError
+        For ``"gpu"`` when CuPy is not installed (``pip install fluxion[gpu]``).
+    ValueError
+        For an unknown device name.
+    DeviceError
+        For a traced value (inside ``grad``, ``vmap``, ``jit``): move the arguments before the
+        transform instead.
+
+    Notes
+    -----
+    Functions run where their inputs live and their results stay there; fluxion never moves a
+    device array to the host on its own. A function that only runs on the host (SciPy
+    routines, ``jit``) raises a ``DeviceError`` that names it; move the inputs with
+    ``device_put(x, "cpu")``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fluxion
+    >>> fluxion.device_put({"w": np.ones(2), "b": 0.5}, "cpu")["w"]
+    array([1., 1.])
+    """
+
+    def put(leaf: Any) -> Any:
+        if device == "cpu" and type(leaf) in (float, int, bool, complex):
+            return leaf
+        return device_put_leaf(leaf, device)
+
+    if not isinstance(device, str):
+        raise TypeError(
+            "device_put: expected a device name ('cpu', 'gpu' or a registered device), got "
+            f"{type(device).__name__}"
+        )
+    return tree_map(put, x)
+
+
+def device_of(x: Any) -> str:
+    """The device the arrays of ``x`` live on.
+
+    Parameters
+    ----------
+    x : pytree of array_like
+        Arrays, tracers (their values' device), scalars, or pytrees of them.
+
+    Returns
+    -------
+    str
+        ``"cpu"`` for NumPy arrays and scalars (and a tree of only those), ``"gpu"`` for CuPy,
+        or a registered device's name.
+
+    Raises
+    ------
+    DeviceError
+        If the leaves live on different devices.
+    """
+    leaves, _ = tree_flatten(x)
+    return _device_of_leaves(*leaves)

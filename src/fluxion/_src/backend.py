@@ -258,12 +258,13 @@ def namespace_of(*xs: Any) -> Any:
     return np if entry is None else entry[0]
 
 
-def device_of(x: Any) -> str:
-    """The device an array lives on: ``"cpu"`` for NumPy arrays and scalars, ``"gpu"`` for CuPy,
-    or the name a registered array type was given."""
-    if type(x) in _HOST_TYPES:
+def device_of(*xs: Any) -> str:
+    """The device the arguments live on: ``"cpu"`` for NumPy arrays and scalars, ``"gpu"`` for
+    CuPy, or the name a registered array type was given; a :class:`DeviceError` if they mix
+    devices."""
+    if len(xs) == 1 and type(xs[0]) in _HOST_TYPES:
         return "cpu"
-    entry = _resolve(x)
+    entry = _entry_of(xs, "device_of")
     return "cpu" if entry is None else entry[1]
 
 
@@ -273,8 +274,9 @@ def is_host(*xs: Any, what: str = "is_host") -> bool:
     return _entry_of(xs, what) is None
 
 
-def require_host(what: str, *xs: Any) -> None:
-    """Raise a :class:`DeviceError` naming ``what`` if an argument lives on a device.
+def require_host(what: str, *xs: Any, why: str = "runs on the host only (NumPy/SciPy)") -> None:
+    """Raise a :class:`DeviceError` naming ``what`` (and ``why``) if an argument lives on a
+    device.
 
     For functions that run only on the host (SciPy routines, the compiled tiers): they must not
     move device arrays to the host silently.
@@ -282,7 +284,7 @@ def require_host(what: str, *xs: Any) -> None:
     entry = _entry_of(xs, what)
     if entry is not None:
         raise DeviceError(
-            f"{what}: runs on the host only (NumPy/SciPy), got an array on device "
+            f"{what}: {why}, got an array on device "
             f"{entry[1]!r}; move the inputs with fluxion.device_put(x, 'cpu') and the result "
             f"back with fluxion.device_put(y, {entry[1]!r})"
         )

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import core
-from ..backend import is_device_array
+from ..backend import is_device_array, namespace_of
 from ..core import Tracer, _state
 from ..ir.graph import Lit
 from ..ir.staging import StagingTrace, StagingTracer
@@ -652,7 +652,7 @@ def zeros_like(a: ArrayLike, dtype: Any = None, shape: Any = None) -> Array:
         accepts traced values by item assignment, like :func:`zeros`.
     """
     shape, dtype = _like(a, dtype, shape, "zeros_like")
-    return _assignable(np.zeros(shape, dtype))
+    return _assignable(namespace_of(a).zeros(shape, dtype))  # on a's device, as numpy's
 
 
 @_export
@@ -675,7 +675,7 @@ def ones_like(a: ArrayLike, dtype: Any = None, shape: Any = None) -> Array:
         accepts traced values by item assignment, like :func:`zeros`.
     """
     shape, dtype = _like(a, dtype, shape, "ones_like")
-    return _assignable(np.ones(shape, dtype))
+    return _assignable(namespace_of(a).ones(shape, dtype))  # on a's device, as numpy's
 
 
 @_export
@@ -700,7 +700,7 @@ def full_like(a: ArrayLike, fill_value: ArrayLike, dtype: Any = None, shape: Any
     shape, dtype = _like(a, dtype, shape, "full_like")
     if isinstance(fill_value, Tracer):
         return broadcast_to(astype(fill_value, dtype), shape)
-    return _assignable(np.full(shape, fill_value, dtype))
+    return _assignable(namespace_of(a, fill_value).full(shape, fill_value, dtype))
 
 
 @_export
