@@ -114,7 +114,7 @@ class FakeArray(NDArrayOperatorsMixin):
             a, index, *rest = inputs
             if type(a) is not FakeArray:
                 return NotImplemented
-            getattr(ufunc, "at")(a._data, _index(index), *[_unwrap(x, what) for x in rest])
+            ufunc.at(a._data, _index(index), *[_unwrap(x, what) for x in rest])
             return None
         for x in inputs:
             if type(x) is not FakeArray and not _is_scalar(x):
@@ -389,11 +389,24 @@ def _make_xp() -> types.ModuleType:
 xp = _make_xp()
 
 
+def _make_special() -> types.ModuleType:
+    """``cupyx.scipy.special``'s stand-in: the functions of :data:`CUPYX_SPECIAL` plus the
+    non-ufunc ones CuPy also has (``polygamma``), on device arrays."""
+    import scipy.special as sc
+
+    module = types.ModuleType("fakedevice_special", "fake device scipy.special")
+    for name in sorted(CUPYX_SPECIAL | {"polygamma"}):
+        func = getattr(sc, name, None)
+        if func is not None:
+            setattr(module, name, _wrap_function(name, func))
+    return module
+
+
 def install() -> None:
     """Register :class:`FakeArray` as the device ``"fake"`` (idempotent)."""
     from fluxion._src.backend import register_array_namespace
 
-    register_array_namespace(FakeArray, xp, DEVICE)
+    register_array_namespace(FakeArray, xp, DEVICE, scipy_special=_make_special())
 
 
 def put(x: Any) -> Any:

@@ -36,6 +36,7 @@ __all__ = [
     "is_device_array",
     "as_array",
     "on_device_of",
+    "scipy_special_of",
 ]
 
 GPU_INSTALL_HINT = (
@@ -80,11 +81,15 @@ _HOST = (np, "cpu")
 # array type -> (namespace, device name); filled by register_array_namespace and, for CuPy, on
 # first sight of a cupy.ndarray.
 _registry: dict[type, tuple[Any, str]] = {}
+# device name -> its scipy.special counterpart (CuPy's is imported on first need)
+_special: dict[str, Any] = {}
 # every type seen so far -> its (namespace, device), or None for host values
 _cache: dict[type, tuple[Any, str] | None] = {}
 
 
-def register_array_namespace(array_type: type, namespace: Any, device: str) -> None:
+def register_array_namespace(
+    array_type: type, namespace: Any, device: str, scipy_special: Any = None
+) -> None:
     """Declare that arrays of ``array_type`` live on ``device`` and compute with ``namespace``.
 
     Parameters
@@ -97,6 +102,10 @@ def register_array_namespace(array_type: type, namespace: Any, device: str) -> N
     device : str
         The device name used by :func:`fluxion.device_put` and :func:`fluxion.device_of`
         (``"gpu"`` for CuPy). ``"cpu"`` is reserved for NumPy.
+    scipy_special : module or object, optional
+        The device's counterpart of ``scipy.special`` (for CuPy ``cupyx.scipy.special``,
+        found automatically) for the special functions that are not ufuncs
+        (``polygamma``, ...).
 
     Raises
     ------
@@ -128,6 +137,8 @@ def register_array_namespace(array_type: type, namespace: Any, device: str) -> N
                 f"{other.__module__}.{other.__qualname__}; choose another name"
             )
     _registry[array_type] = (namespace, device)
+    if scipy_special is not None:
+        _special[device] = scipy_special
     _cache.clear()
 
 
@@ -370,3 +381,31 @@ def on_device_of(like: Any, value: Any) -> Any:
         return value
     entry = _resolve(like)
     return value if entry is None else entry[0].asarray(value)
+
+
+def scipy_special_of(*xs: Any) -> Any:
+    """The ``scipy.special`` counterpart for the device of the arguments: ``scipy.special`` on
+    the host, ``cupyx.scipy.special`` for CuPy, or what a registered device declared.
+
+    Raises
+    ------
+    DeviceError
+        If the device declared none.
+    """
+    entry = _entry_of(xs, "scipy_special_of")
+    if entry is None:
+        import scipy.special  # noqa: PLC0415  (SciPy costs ~0.2 s: imported on first need)
+
+        return scipy.special
+    device = entry[1]
+    special = _special.get(device)
+    if special is None and device == "gpu":
+        import cupyx.scipy.special  # noqa: PLC0415  (with CuPy, imported on first need)
+
+        special = _special[device] = cupyx.scipy.special
+    if special is None:
+        raise DeviceError(
+            f"scipy_special_of: device {device!r} has no scipy.special counterpart; register "
+            "one with register_array_namespace(..., scipy_special=...)"
+        )
+    return special
