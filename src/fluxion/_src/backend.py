@@ -259,11 +259,11 @@ def namespace_of(*xs: Any) -> Any:
     >>> fluxion.namespace_of(np.ones(3), 2.0) is np
     True
     """
-    # The fast path: one or two host values (almost every eager call) cost a set lookup each.
-    if len(xs) == 1:
-        if type(xs[0]) in _HOST_TYPES:
-            return np
-    elif len(xs) == 2 and type(xs[0]) in _HOST_TYPES and type(xs[1]) in _HOST_TYPES:
+    # The fast path: host values (almost every eager call) cost a set lookup each.
+    for x in xs:
+        if type(x) not in _HOST_TYPES:
+            break
+    else:
         return np
     entry = _entry_of(xs, "namespace_of")
     return np if entry is None else entry[0]
