@@ -5,6 +5,8 @@ Write a model as ordinary NumPy code; fluxion gives exact derivatives of any ord
 """
 
 import fluxion._src.numpy.core  # noqa: F401  (installs the tracer operators)
+from fluxion._src.api import device_of as device_of
+from fluxion._src.api import device_put as device_put
 from fluxion._src.api import elementwise_grad as elementwise_grad
 from fluxion._src.api import grad as grad
 from fluxion._src.api import hessian as hessian
@@ -17,6 +19,9 @@ from fluxion._src.api import linearize as linearize
 from fluxion._src.api import stop_gradient as stop_gradient
 from fluxion._src.api import value_and_grad as value_and_grad
 from fluxion._src.api import vjp as vjp
+from fluxion._src.backend import DeviceError as DeviceError
+from fluxion._src.backend import namespace_of as namespace_of
+from fluxion._src.backend import register_array_namespace as register_array_namespace
 from fluxion._src.batching import vmap as vmap
 from fluxion._src.config import FrozenValueWarning as FrozenValueWarning
 from fluxion._src.config import PerformanceWarning as PerformanceWarning
@@ -61,6 +66,11 @@ def __getattr__(name: str):  # lazy submodules: SciPy costs ~0.2 s; plot needs n
 
 __all__ = [
     "ConcretizationError",
+    "DeviceError",
+    "device_of",
+    "device_put",
+    "namespace_of",
+    "register_array_namespace",
     "UnexpectedTracerError",
     "checkpoint",
     "config",

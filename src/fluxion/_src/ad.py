@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .backend import namespace_of
 from .core import (
     MissingRule,
     Primitive,
@@ -312,8 +313,8 @@ def _fit_cotangent(ct: Any, like: Any) -> Any:
     shape = like.shape
     dtype = like.dtype
     ct_shape = getattr(ct, "shape", None)
-    if ct_shape is None:  # a Python scalar from a rule
-        return np.full(shape, ct, dtype)
+    if ct_shape is None:  # a Python scalar from a rule: on the device of the primal
+        return namespace_of(like).full(shape, ct, dtype)
     if ct_shape != shape:
         ct = sum_to_shape(ct, shape)
     ct_dtype = ct.dtype

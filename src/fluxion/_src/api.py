@@ -17,6 +17,14 @@ from typing import Any
 import numpy as np
 
 from .ad import JVPTrace, JVPTracer, VJPTrace, VJPTracer, backward_pass
+from .backend import (
+    as_array,
+    device_put_leaf,
+    is_device_array,
+    namespace_of,
+    on_device_of,
+)
+from .backend import device_of as _device_of_leaves
 from .core import Tracer, Zero, aval_of, new_trace
 from .numpy import core as fnp
 from .prims._helpers import shape_of
@@ -41,6 +49,8 @@ __all__ = [
     "hvp",
     "elementwise_grad",
     "stop_gradient",
+    "device_put",
+    "device_of",
 ]
 
 
@@ -109,7 +119,7 @@ def _to_diff_leaf(name: str, x: Any, where: str, allow_int: bool) -> Any:
         return x
     if type(x) is float:
         return np.float64(x)
-    arr = x if isinstance(x, np.ndarray | np.generic) else np.asarray(x)
+    arr = x if isinstance(x, np.ndarray | np.generic) else as_array(x)
     kind = arr.dtype.kind
     if kind in "fc":
         return arr
@@ -145,7 +155,8 @@ _LEAF_TREE = tree_structure(0.0)
 
 
 def _zeros_like_leaf(x: Any) -> Any:
-    return np.zeros(shape_of(x), dtype=getattr(x, "dtype", np.float64))
+    # on x's device (a tracer's: the device of the value it carries)
+    return namespace_of(x).zeros(shape_of(x), dtype=getattr(x, "dtype", np.float64))
 
 
 # --------------------------------------------------------------------------------------------
@@ -298,8 +309,9 @@ def _make_value_and_grad(
                 "or use vjp for holomorphic functions"
             )
         ct = out.dtype.type(1) if hasattr(out, "dtype") else 1.0
-        if size_one:
-            ct = np.ones(shape_of(out), dtype=np.asarray(ct).dtype)
+        if size_one or is_device_array(out):
+            # a device output gets a device seed: the cotangents then stay on its device
+            ct = namespace_of(out).ones(shape_of(out), dtype=np.asarray(ct).dtype)
         grads = _pullback(trace, [out], [ct], inputs, flat)
         trees_out = [tree_unflatten(tree, g) for tree, g in zip(trees, grads)]
         value = _strip_tracer(trace)(out)
@@ -458,7 +470,10 @@ def elementwise_grad(fun: Callable, argnums: int = 0) -> Callable:
             "elementwise_grad", fun, args, kwargs, nums, False, False
         )
         out_flat, _ = tree_flatten(out)
-        cts = [np.ones(shape_of(o), dtype=getattr(o, "dtype", np.float64)) for o in out_flat]
+        cts = [
+            namespace_of(o).ones(shape_of(o), dtype=getattr(o, "dtype", np.float64))
+            for o in out_flat
+        ]
         grads = _pullback(trace, out_flat, cts, inputs, flat)
         return tree_unflatten(trees[0], grads[0])
 
@@ -570,7 +585,8 @@ def _std_basis(leaves: list) -> Any:
             basis = [_zeros_like_leaf(y) for y in leaves]
             e = np.zeros(n, dtype=basis[i].dtype)
             e[k] = 1
-            basis[i] = e.reshape(shape_of(x))
+            # the one-hot vector on the device of its leaf (an explicit host -> device copy)
+            basis[i] = on_device_of(x, e.reshape(shape_of(x)))
             yield basis
 
 
@@ -772,3 +788,88 @@ def stop_gradient(x: Any) -> Any:
     return tree_map(
         lambda leaf: stop_gradient_p.bind(leaf) if isinstance(leaf, Tracer) else leaf, x
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Devices
+# --------------------------------------------------------------------------------------------
+
+
+def device_put(x: Any, device: str) -> Any:
+    """Move arrays to a device: every array leaf of the pytree ``x``.
+
+    Parameters
+    ----------
+    x : pytree of array_like
+        Arrays (NumPy, CuPy or a registered device type), scalars, or nested tuples, lists,
+        dicts and registered pytrees of them.
+    device : {"cpu", "gpu"} or str
+        ``"cpu"``: NumPy on the host. ``"gpu"``: CuPy (imported on first use). Another name:
+        a device registered with ``register_array_namespace``.
+
+    Returns
+    -------
+    pytree
+        The same structure; each leaf an array on ``device`` with its shape and dtype (leaves
+        already there are returned as they are, not copied). Python scalars become 0-d arrays
+        on a device and stay scalars on ``"cpu"``.
+
+    Raises
+    ------
+    RuntimeError
+        For ``"gpu"`` when CuPy is not installed (``pip install fluxion[gpu]``).
+    ValueError
+        For an unknown device name.
+    DeviceError
+        For a traced value (inside ``grad``, ``vmap``, ``jit``): move the arguments before the
+        transform instead.
+
+    Notes
+    -----
+    Functions run where their inputs live and their results stay there; fluxion never moves a
+    device array to the host on its own. A function that only runs on the host (SciPy
+    routines, ``jit``) raises a ``DeviceError`` that names it; move the inputs with
+    ``device_put(x, "cpu")``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fluxion
+    >>> fluxion.device_put({"w": np.ones(2), "b": 0.5}, "cpu")["w"]
+    array([1., 1.])
+    """
+
+    def put(leaf: Any) -> Any:
+        if device == "cpu" and type(leaf) in (float, int, bool, complex):
+            return leaf
+        return device_put_leaf(leaf, device)
+
+    if not isinstance(device, str):
+        raise TypeError(
+            "device_put: expected a device name ('cpu', 'gpu' or a registered device), got "
+            f"{type(device).__name__}"
+        )
+    return tree_map(put, x)
+
+
+def device_of(x: Any) -> str:
+    """The device the arrays of ``x`` live on.
+
+    Parameters
+    ----------
+    x : pytree of array_like
+        Arrays, tracers (their values' device), scalars, or pytrees of them.
+
+    Returns
+    -------
+    str
+        ``"cpu"`` for NumPy arrays and scalars (and a tree of only those), ``"gpu"`` for CuPy,
+        or a registered device's name.
+
+    Raises
+    ------
+    DeviceError
+        If the leaves live on different devices.
+    """
+    leaves, _ = tree_flatten(x)
+    return _device_of_leaves(*leaves)

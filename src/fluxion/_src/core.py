@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .backend import DeviceError, device_of, is_device_array, is_host, namespace_of
 from .scipy_calls import scipy_call_hint
 
 __all__ = [
@@ -195,7 +196,10 @@ class Zero:
         """A concrete zero array of this zero's shape (float dtype for integer avals)."""
         aval = self.aval
         dtype = aval.dtype if aval.dtype.kind in "fc" else np.float64
-        return np.zeros(aval.shape, dtype)
+        like = self.like
+        # on the device of the value it stands for (an aval alone carries no device: the host)
+        xp = np if type(like) is ShapedArray else namespace_of(like)
+        return xp.zeros(aval.shape, dtype)
 
     def __repr__(self) -> str:
         return f"Zero({self.aval})"
@@ -333,7 +337,7 @@ class Primitive:
             try:
                 return self.impl(*args, **params)
             except Exception as err:
-                raise _explain_impl_error(self, args, params, err) from err
+                return impl_failed(self, args, params, err)
         return trace.process_primitive(self, args, params)
 
     def __repr__(self) -> str:
@@ -346,22 +350,82 @@ def bind_at(trace: Trace | None, prim: Primitive, args: Any, params: dict) -> An
         try:
             return prim.impl(*args, **params)
         except Exception as err:
-            raise _explain_impl_error(prim, args, params, err) from err
+            return impl_failed(prim, args, params, err)
     return trace.process_primitive(prim, args, params)
+
+
+def impl_failed(prim: Primitive, args: Any, params: dict, err: Exception) -> Any:
+    """``prim.impl(*args)`` raised ``err``: retry once with host constants moved to the device
+    of the other operands, else raise the clearest error.
+
+    A NumPy array beside device arrays is a constant made on the host (by a rule, a
+    ``fluxion.numpy`` wrapper or the user's code: ``np.eye(n)``, an index array): it goes to the
+    device, as JAX commits uncommitted constants, so the result stays on the device. Device data
+    never goes to the host silently. This runs only after a failure: the eager fast path stays
+    one ``impl`` call.
+    """
+    moved = _host_arrays_to_device(args)
+    if moved is not None:
+        try:
+            return prim.impl(*moved, **params)
+        except Exception as retry_err:
+            args, err = moved, retry_err
+    raise _explain_impl_error(prim, args, params, err) from err
+
+
+def _host_arrays_to_device(args: Any) -> tuple | None:
+    """``args`` with its NumPy arrays on the device of its device arrays (None if there are no
+    NumPy arrays, no device arrays, or arrays of two devices)."""
+    host = False
+    device_array = None
+    for a in args:
+        if type(a) is np.ndarray:
+            host = True
+        elif device_array is None and is_device_array(a):
+            device_array = a
+    if not host or device_array is None:
+        return None
+    try:
+        xp = namespace_of(*[a for a in args if type(a) is not np.ndarray])
+    except DeviceError:  # arrays of two devices: nothing to retry
+        return None
+    return tuple(xp.asarray(a) if type(a) is np.ndarray else a for a in args)
 
 
 def _explain_impl_error(prim: Primitive, args: Any, params: dict, err: Exception) -> Exception:
     """Turn a low-level failure of ``impl`` into the shape rule's clear error when it has one."""
-    if isinstance(err, UnexpectedTracerError | ConcretizationError) or prim.abstract_eval is None:
+    if isinstance(err, UnexpectedTracerError | ConcretizationError | DeviceError):
         return err
+    if prim.abstract_eval is not None:
+        try:
+            avals = [aval_of(a) for a in args]
+            prim.abstract_eval(*avals, **params)
+        except (TypeError, ValueError) as clear:
+            return clear
+        except Exception:  # the shape rule could not run on these inputs: keep the original
+            return err
+    return _device_error(prim.name, args, err)
+
+
+def _device_error(name: str, args: Any, err: Exception) -> Exception:
+    """``err`` from a function given device arrays, restated: arrays of two devices mixed, or a
+    function that cannot run on the device (it converted an input to NumPy, or called a NumPy
+    or SciPy routine that the device's library lacks). ``err`` itself for host inputs."""
+    flat = [a for a in args if type(a) is not tuple and type(a) is not list]
+    for a in args:
+        if type(a) is tuple or type(a) is list:
+            flat.extend(a)
     try:
-        avals = [aval_of(a) for a in args]
-        prim.abstract_eval(*avals, **params)
-    except (TypeError, ValueError) as clear:
-        return clear
-    except Exception:  # the shape rule itself could not run on these inputs: keep the original
-        return err
-    return err
+        if is_host(*flat, what=name):
+            return err
+    except DeviceError as mixed:  # a host array met a device array
+        return mixed
+    device = next(device_of(a) for a in flat if is_device_array(a))
+    return DeviceError(
+        f"{name}: cannot run on device {device!r} ({type(err).__name__}: {err}); compute it on "
+        f"the host with fluxion.device_put(x, 'cpu') and move the result back with "
+        f"fluxion.device_put(y, {device!r})"
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .backend import require_host
 from .config import FrozenValueWarning, config
 from .core import (
     ConcretizationError,
@@ -72,7 +73,20 @@ guard_p.abstract_eval = lambda aval, *, kind, expected: ShapedArray((), np.dtype
 # --------------------------------------------------------------------------------------------
 
 jit_call_p = Primitive("jit_call", multiple_results=True)
-jit_call_p.impl = lambda *args, entry: entry.run(args)
+_JIT_HOST_ONLY = (
+    "compiles for the host only (tier 0 NumPy, tier 1 numba; the CuPy tier is not built yet); "
+    "call the function without jit on device arrays, or move them"
+)
+
+
+def _jit_call_impl(*args: Any, entry: CacheEntry) -> Any:
+    # under grad/vmap the arguments are the primals of tracers, whose device the cache key
+    # (avals only) does not see
+    require_host("jit", *args, why=_JIT_HOST_ONLY)
+    return entry.run(args)
+
+
+jit_call_p.impl = _jit_call_impl
 jit_call_p.abstract_eval = lambda *avals, entry: list(entry.out_avals(avals))
 
 
@@ -738,6 +752,9 @@ class JitFunction:
             self.cache_hits += 1
             return entry, flat
         in_avals = [_leaf_aval(x, f"(leaf {i})") for i, x in enumerate(flat)]
+        # a device array never gets an entry (its type is part of the key, so no later call
+        # finds one): the compiled tiers are NumPy and numba code, the CuPy tier comes later
+        require_host("jit", *flat, why=_JIT_HOST_ONLY)
         entry = CacheEntry(self, self._make_flat_fun(in_tree, static, len(args)), in_avals)
         self._cache[key] = entry
         return entry, flat

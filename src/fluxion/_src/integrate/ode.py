@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..api import jacfwd, jvp, vjp
+from ..backend import require_host
 from ..batching import vmap
 from ..codegen.lowering import cannot_lower
 from ..core import Primitive, ShapedArray, Tracer, Zero, aval_of
@@ -417,6 +418,7 @@ for _prim in (ode_p, ode_adjoint_p):
 
 
 def _state(name: str, y0: Any, allow_scalar: bool) -> Any:
+    require_host(name, y0, why=_HOST_ONLY)
     aval = aval_of(y0) if isinstance(y0, Tracer) else None
     if aval is None:
         y0 = np.asarray(y0)
@@ -430,6 +432,9 @@ def _state(name: str, y0: Any, allow_scalar: bool) -> Any:
         raise ValueError(f"{name}: y0 must have at least one component, got shape (0,)")
     y0 = fnp.asarray(y0, dtype=np.float64) if isinstance(y0, Tracer) else y0.astype(np.float64)
     return fnp.reshape(y0, (-1,)) if isinstance(y0, Tracer) else y0.reshape(-1)
+
+
+_HOST_ONLY = "solves with scipy.integrate on the host"
 
 
 def _times(name: str, what: str, t: Any) -> Any:

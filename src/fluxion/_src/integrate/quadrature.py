@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..api import jvp, vjp
+from ..backend import require_host
 from ..codegen.lowering import cannot_lower
 from ..core import Primitive, ShapedArray, Tracer, Zero, aval_of
 from ..jit import jit
@@ -170,6 +171,7 @@ for _backend in ("numba", "tape"):
 
 
 def _limit(name: str, what: str, v: Any) -> Any:
+    require_host(name, v, why="integrates with scipy.integrate on the host")
     aval = aval_of(v) if isinstance(v, Tracer) else aval_of(np.asarray(v))
     if aval.shape != () or aval.dtype.kind not in "biuf":
         raise TypeError(f"{name}: {what} must be a real scalar, got {aval}")

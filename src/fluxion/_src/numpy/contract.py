@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import as_array
 from ..core import Tracer
 from ..prims import elementwise as ew
 from ..prims import indexing as ix
@@ -40,7 +41,7 @@ def _asarray(x: Any) -> Any:
     """Arrays and tracers pass through; lists and scalars become NumPy arrays."""
     if isinstance(x, Tracer) or isinstance(x, np.ndarray):
         return x
-    return np.asarray(x)
+    return as_array(x)  # device arrays stay on their device
 
 
 def _ndim(x: Any) -> int:

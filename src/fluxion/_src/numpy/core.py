@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import core
+from ..backend import is_device_array, namespace_of
 from ..core import Tracer, _state
 from ..ir.graph import Lit
 from ..ir.staging import StagingTrace, StagingTracer
@@ -171,7 +172,7 @@ def _make_binary(
             try:
                 return ufunc(x1, x2)
             except Exception as err:
-                raise core._explain_impl_error(prim, (x1, x2), {}, err) from err
+                return core.impl_failed(prim, (x1, x2), {}, err)
         return prim.bind(x1, x2)
 
     fn.__name__ = fn.__qualname__ = name
@@ -518,7 +519,10 @@ def copy(a: ArrayLike) -> Array:
 
 
 def _contains_tracer(obj: Any) -> bool:
-    if isinstance(obj, Tracer):
+    """Whether ``obj`` (nested lists/tuples) holds a tracer or a device array: numpy.asarray
+    cannot build the result then (it would drop the derivative, or refuses the device array);
+    stacking does."""
+    if isinstance(obj, Tracer) or is_device_array(obj):
         return True
     if isinstance(obj, list | tuple):
         return builtins.any(_contains_tracer(o) for o in obj)
@@ -542,7 +546,7 @@ def asarray(a: Any, dtype: Any = None, order: Any = None) -> Array:
     Array
         The array, shape inferred from ``a``.
     """
-    if isinstance(a, Tracer):
+    if isinstance(a, Tracer) or is_device_array(a):
         return a if dtype is None or np.dtype(dtype) == a.dtype else astype(a, dtype)
     if isinstance(a, list | tuple) and _contains_tracer(a):
         try:
@@ -589,7 +593,11 @@ def array(obj: Any, dtype: Any = None, copy: bool = True, ndmin: int = 0) -> Arr
     -------
     Array
     """
-    if isinstance(obj, Tracer) or (isinstance(obj, list | tuple) and _contains_tracer(obj)):
+    if (
+        isinstance(obj, Tracer)
+        or is_device_array(obj)
+        or (isinstance(obj, list | tuple) and _contains_tracer(obj))
+    ):
         try:
             out = asarray(obj, dtype)
         except ValueError as err:
@@ -644,7 +652,7 @@ def zeros_like(a: ArrayLike, dtype: Any = None, shape: Any = None) -> Array:
         accepts traced values by item assignment, like :func:`zeros`.
     """
     shape, dtype = _like(a, dtype, shape, "zeros_like")
-    return _assignable(np.zeros(shape, dtype))
+    return _assignable(namespace_of(a).zeros(shape, dtype))  # on a's device, as numpy's
 
 
 @_export
@@ -667,7 +675,7 @@ def ones_like(a: ArrayLike, dtype: Any = None, shape: Any = None) -> Array:
         accepts traced values by item assignment, like :func:`zeros`.
     """
     shape, dtype = _like(a, dtype, shape, "ones_like")
-    return _assignable(np.ones(shape, dtype))
+    return _assignable(namespace_of(a).ones(shape, dtype))  # on a's device, as numpy's
 
 
 @_export
@@ -692,7 +700,7 @@ def full_like(a: ArrayLike, fill_value: ArrayLike, dtype: Any = None, shape: Any
     shape, dtype = _like(a, dtype, shape, "full_like")
     if isinstance(fill_value, Tracer):
         return broadcast_to(astype(fill_value, dtype), shape)
-    return _assignable(np.full(shape, fill_value, dtype))
+    return _assignable(namespace_of(a, fill_value).full(shape, fill_value, dtype))
 
 
 @_export

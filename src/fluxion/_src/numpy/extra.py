@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import as_array
 from ..core import ConcretizationError, Tracer
 from ..prims import indexing as ix
 from ..prims import sorting as so
@@ -50,11 +51,12 @@ def _concrete(x: Any, name: str, what: str) -> np.ndarray:
                 f"fluxion.numpy.{name}: {what} must be concrete (its value decides the shape of "
                 f"the result), but received a traced value {x.aval} under jit"
             ) from err
-    return np.asarray(x)
+    return as_array(x)  # device arrays stay on their device
 
 
 def _dtype(x: Any) -> np.dtype:
-    return x.dtype if isinstance(x, Tracer) else np.asarray(x).dtype
+    dtype = getattr(x, "dtype", None)  # tracers and arrays of every device have one
+    return np.asarray(x).dtype if dtype is None else np.dtype(dtype)
 
 
 def _float_dtype(x: Any) -> np.dtype:

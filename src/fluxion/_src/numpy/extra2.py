@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import namespace_of, on_device_of
 from ..core import Tracer
 from ..prims._helpers import normalize_axis, shape_of
 from . import core as fnp
@@ -37,7 +38,8 @@ def _ndim(x: Any) -> int:
 
 
 def _dtype(x: Any) -> np.dtype:
-    return x.dtype if isinstance(x, Tracer) else np.asarray(x).dtype
+    dtype = getattr(x, "dtype", None)  # tracers and arrays of every device have one
+    return np.asarray(x).dtype if dtype is None else np.dtype(dtype)
 
 
 def _arr(x: Any, name: str | None = None) -> Any:
@@ -1497,8 +1499,9 @@ def isreal(x: ArrayLike) -> Array:
     """
     x = _arr(x, "isreal")
     if not fnp.iscomplexobj(x):
-        return fnp.full(shape_of(x), True) if isinstance(x, Tracer) else np.ones(
-            shape_of(x), bool)
+        if isinstance(x, Tracer):
+            return fnp.full(shape_of(x), True)
+        return namespace_of(x).ones(shape_of(x), bool)  # on x's device
     return fnp.equal(fnp.imag(x), 0)
 
 
@@ -1513,7 +1516,7 @@ def iscomplex(x: ArrayLike) -> Array:
     """
     x = _arr(x, "iscomplex")
     if not fnp.iscomplexobj(x):
-        return np.zeros(shape_of(x), bool)
+        return namespace_of(x).zeros(shape_of(x), bool)  # on x's device
     return fnp.not_equal(fnp.imag(x), 0)
 
 
@@ -1905,7 +1908,9 @@ def tril_indices_from(arr: ArrayLike, k: int = 0) -> tuple:
     (numpy.ndarray, numpy.ndarray)
     """
     n, m = _check_2d("tril_indices_from", arr)
-    return np.tril_indices(n, k, m)
+    rows, cols = np.tril_indices(n, k, m)
+    # index arrays on arr's device, as numpy.tril_indices_from of a CuPy array gives
+    return on_device_of(arr, rows), on_device_of(arr, cols)
 
 
 @_export
@@ -1918,7 +1923,9 @@ def triu_indices_from(arr: ArrayLike, k: int = 0) -> tuple:
     (numpy.ndarray, numpy.ndarray)
     """
     n, m = _check_2d("triu_indices_from", arr)
-    return np.triu_indices(n, k, m)
+    rows, cols = np.triu_indices(n, k, m)
+    # index arrays on arr's device, as numpy.triu_indices_from of a CuPy array gives
+    return on_device_of(arr, rows), on_device_of(arr, cols)
 
 
 @_export

@@ -40,7 +40,8 @@ def _export(fn: Any) -> Any:
 
 
 def _dtype(x: Any) -> np.dtype:
-    return x.dtype if isinstance(x, Tracer) else np.asarray(x).dtype
+    dtype = getattr(x, "dtype", None)  # tracers and arrays of every device have one
+    return np.asarray(x).dtype if dtype is None else np.dtype(dtype)
 
 
 def _describe(x: Any) -> str:

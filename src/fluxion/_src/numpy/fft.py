@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import as_array
 from ..core import Tracer
 from ..prims import fft as pf
 from ..prims._helpers import normalize_axis, shape_of
@@ -58,7 +59,7 @@ _SWAP = {"backward": "forward", "ortho": "ortho", "forward": "backward"}
 def _asarray(x: Any) -> Any:
     if isinstance(x, Tracer | np.ndarray):
         return x
-    return np.asarray(x)
+    return as_array(x)  # device arrays stay on their device
 
 
 def _dtype(x: Any) -> np.dtype:

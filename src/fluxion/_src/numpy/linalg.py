@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..backend import as_array
 from ..core import Tracer
 from ..prims import linalg as la
 from ..prims._helpers import normalize_axis, shape_of
@@ -82,7 +83,7 @@ class EighResult(NamedTuple):
 def _asarray(x: Any) -> Any:
     if isinstance(x, Tracer | np.ndarray):
         return x
-    return np.asarray(x)
+    return as_array(x)  # device arrays stay on their device
 
 
 def _ndim(x: Any) -> int:

@@ -395,7 +395,7 @@ def floor(x: Any) -> Any:
 
 def _is_complex(x: Any) -> bool:
     dtype = getattr(x, "dtype", None)
-    return np.dtype(dtype if dtype is not None else np.asarray(x).dtype).kind == "c"
+    return np.dtype(dtype if dtype is not None else np.result_type(x)).kind == "c"
 
 
 def _abs_unit(ans: Any, x: Any) -> Any:
@@ -753,7 +753,7 @@ where_p.batch = batch_elementwise(where_p)
 
 def _convert_impl(x: Any, *, dtype: Any, weak: bool = False) -> Any:
     if not hasattr(x, "astype"):
-        x = np.asarray(x)
+        x = np.asarray(x)  # a Python scalar (arrays of every namespace have astype)
     return x.astype(dtype, copy=False)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import as_array, namespace_of
 from ..core import Primitive, ShapedArray, Tracer
 from ._helpers import deflinear, fmt_avals, per_example_aval, result_type_operand, shape_of
 from .batch_rules import fit_batched
@@ -56,7 +57,7 @@ def parse_index(index: Any, op: str = "getitem") -> tuple[tuple, list]:
                     )
                 arr = item
             else:
-                arr = np.asarray(item)
+                arr = as_array(item)  # a device index array stays on its device
                 if arr.dtype.kind not in "iub":
                     if arr.size == 0:
                         arr = arr.astype(np.intp)
@@ -66,7 +67,7 @@ def parse_index(index: Any, op: str = "getitem") -> tuple[tuple, list]:
                             f"boolean arrays are valid indices, got {arr.dtype} {item!r}"
                         )
             if arr.dtype.kind == "b" and not isinstance(arr, Tracer) and arr.ndim > 0:
-                for part in np.nonzero(arr):
+                for part in namespace_of(arr).nonzero(arr):
                     arrays.append(part)
                     spec.append(("a", len(arrays) - 1))
             else:
@@ -269,10 +270,11 @@ getitem_p.batch = _getitem_batch
 
 
 def _scatter_add_impl(g: Any, *arrays: Any, spec: tuple, shape: tuple[int, ...]) -> Any:
-    out = np.zeros(shape, dtype=np.result_type(g))
+    xp = namespace_of(g, *arrays)
+    out = xp.zeros(shape, dtype=np.result_type(g))
     index = build_index(spec, arrays)
     if has_arrays(spec):
-        np.add.at(out, index, g)  # repeated indices accumulate
+        xp.add.at(out, index, g)  # repeated indices accumulate
     else:
         out[index] = g  # basic indexing never repeats an element
     return out
@@ -327,7 +329,8 @@ scatter_add_p.batch = _scatter_add_batch
 
 
 def _update_impl(x: Any, v: Any, *arrays: Any, spec: tuple) -> Any:
-    out = np.array(x, dtype=np.result_type(x, v), copy=True)
+    xp = namespace_of(x, v, *arrays)
+    out = xp.array(x, dtype=np.result_type(x, v), copy=True)
     out[build_index(spec, arrays)] = v
     return out
 
@@ -424,7 +427,9 @@ def _concatenate_abstract_eval(*avals: ShapedArray, axis: int) -> ShapedArray:
     return ShapedArray(shape, dtype, all(a.weak_type for a in avals))
 
 
-concatenate_p = Primitive("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis))
+concatenate_p = Primitive(
+    "concatenate", lambda *xs, axis: namespace_of(*xs).concatenate(xs, axis=axis)
+)
 concatenate_p.abstract_eval = _concatenate_abstract_eval
 concatenate_p.templates["numpy"] = "np.concatenate(({args},), axis={axis})"
 
@@ -462,10 +467,11 @@ concatenate_p.batch = _concatenate_batch
 
 
 def _pad_impl(x: Any, value: Any, *, widths: tuple[tuple[int, int], ...]) -> Any:
-    out = np.pad(x, widths, mode="constant", constant_values=0)
+    xp = namespace_of(x, value)
+    out = xp.pad(x, widths, mode="constant", constant_values=0)
     if np.ndim(value) != 0 or value != 0:
-        mask = np.pad(np.zeros(np.shape(x), dtype=bool), widths, constant_values=True)
-        out = np.where(mask, value, out)
+        mask = xp.pad(xp.zeros(np.shape(x), dtype=bool), widths, constant_values=True)
+        out = xp.where(mask, value, out)
     return out
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import namespace_of
 from ..core import Primitive, ShapedArray, Zero
 from ._helpers import dtype_for_promotion, fmt_avals, per_example_aval, shape_of
 from .batch_rules import batch_leading, pad_batched_rank
@@ -552,6 +553,9 @@ def _triangular_solve_abstract_eval(
 def _triangular_solve_impl(
     a: Any, b: Any, *, lower: bool, transpose_a: bool, unit_diagonal: bool
 ) -> Any:
+    xp = namespace_of(a, b)
+    if xp is not np:
+        return _triangular_solve_device(xp, a, b, lower, transpose_a, unit_diagonal)
     from scipy.linalg import solve_triangular
 
     a = np.asarray(a)
@@ -569,6 +573,29 @@ def _triangular_solve_impl(
             a[idx], b[idx], trans=trans, lower=lower, unit_diagonal=unit_diagonal
         )
     return out
+
+
+def _triangular_solve_device(
+    xp: Any, a: Any, b: Any, lower: bool, transpose_a: bool, unit_diagonal: bool
+) -> Any:
+    """On a device: one batched general solve with the triangle that the solve reads (the
+    device libraries' triangular solves take one matrix at a time; a loop over the batch
+    would cost a kernel launch per matrix)."""
+    n = a.shape[-1]
+    k = -1 if unit_diagonal else 0
+    mask = xp.tri(n, n, k, dtype=bool) if lower else ~xp.tri(n, n, -1 - k, dtype=bool)
+    t = xp.where(mask, a, 0)
+    if unit_diagonal:
+        t = t + xp.eye(n, dtype=t.dtype)
+    if transpose_a:  # a^T x = b (scipy's trans=1: no conjugate)
+        t = xp.swapaxes(t, -1, -2)
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    dtype = np.result_type(a.dtype, b.dtype)
+    if dtype.kind in "biu":
+        dtype = np.dtype(np.float64)
+    t = xp.broadcast_to(t, batch + t.shape[-2:]).astype(dtype)
+    b = xp.broadcast_to(b, batch + b.shape[-2:]).astype(dtype)
+    return xp.linalg.solve(t, b)
 
 
 triangular_solve_p = Primitive("triangular_solve", _triangular_solve_impl)

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import namespace_of
 from ..core import Primitive, ShapedArray, Zero, bind_at, current_trace
 from ._helpers import batch_reduce_axes, deflinear, shape_of
 from .batch_rules import batch_axis_param
@@ -62,7 +63,7 @@ def _move_axes_last(x: Any, axes: tuple[int, ...]) -> tuple[Any, tuple[int, ...]
 def _exclusive_products(x: Any) -> Any:
     """out[..., i] = prod_{k != i} x[..., k] along the last axis, exact with zeros."""
     n = shape_of(x)[-1]
-    ones = np.ones(shape_of(x)[:-1] + (1,), getattr(x, "dtype", np.float64))
+    ones = namespace_of(x).ones(shape_of(x)[:-1] + (1,), getattr(x, "dtype", np.float64))
     left = cumprod(concatenate([ones, x[..., : n - 1]], -1), -1)  # prod_{k < i}
     right = flip(
         cumprod(flip(concatenate([x[..., 1:], ones], -1), (-1 % len(shape_of(x)),)), -1),
@@ -75,9 +76,9 @@ def _prod_partials(x: Any, axes: tuple[int, ...]) -> Any:
     """d prod(x, axes) / d x, shaped like x (the product of all the other reduced elements)."""
     shape = shape_of(x)
     if not axes:
-        return np.ones(shape, getattr(x, "dtype", np.float64))
+        return namespace_of(x).ones(shape, getattr(x, "dtype", np.float64))
     if any(shape[a] == 0 for a in axes):  # an empty product has no factors to differentiate
-        return np.zeros(shape, getattr(x, "dtype", np.float64))
+        return namespace_of(x).zeros(shape, getattr(x, "dtype", np.float64))
     merged, perm = _move_axes_last(x, axes)
     partial = _exclusive_products(merged)
     keep_shape = tuple(shape[i] for i in perm)
@@ -249,11 +250,12 @@ def _cumprod_partials(x: Any, axis: int) -> tuple[Any, tuple[int, ...]]:
     perm = tuple(i for i in range(ndim) if i != axis) + (axis,)
     xl = transpose(x, perm)
     n = shape_of(xl)[-1]
-    eye = np.eye(n, dtype=bool)
+    xp = namespace_of(x)  # the masks live on x's device
+    eye = xp.eye(n, dtype=bool)
     rows = where_p.bind(
         eye, 1.0, broadcast_to(reshape(xl, shape_of(xl)[:-1] + (1, n)), shape_of(xl)[:-1] + (n, n))
     )
-    upper = np.triu(np.ones((n, n), dtype=bool))  # j >= i
+    upper = xp.triu(xp.ones((n, n), dtype=bool))  # j >= i
     return where_p.bind(upper, cumprod(rows, len(shape_of(rows)) - 1), 0.0), perm
 
 

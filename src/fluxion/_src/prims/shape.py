@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import namespace_of
 from ..core import Primitive, ShapedArray
 from ._helpers import batch_reduce_axes, deflinear, shape_of
 
@@ -108,9 +109,10 @@ def _broadcast_to_abstract_eval(aval: ShapedArray, *, shape: tuple[int, ...]) ->
 
 def _broadcast_to_impl(x: Any, *, shape: tuple[int, ...]) -> Any:
     # np.broadcast_to costs ~2 us of Python; filling a small array from a scalar is 4x cheaper.
-    if np.ndim(x) == 0 and len(shape) == 1 and shape[0] <= 4096:
+    xp = namespace_of(x)
+    if xp is np and np.ndim(x) == 0 and len(shape) == 1 and shape[0] <= 4096:
         return np.full(shape, x, dtype=np.result_type(x))
-    return np.broadcast_to(x, shape)
+    return xp.broadcast_to(x, shape)
 
 
 broadcast_to_p = Primitive("broadcast_to", _broadcast_to_impl)

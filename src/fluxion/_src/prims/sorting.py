@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import as_array, namespace_of
 from ..core import Primitive, ShapedArray, nondiff_jvp, nondiff_vjp
 from ._helpers import shape_of
 from .batch_rules import batch_axis_param
@@ -30,10 +31,14 @@ def _argsort_abstract_eval(aval: ShapedArray, *, axis: int) -> ShapedArray:
 
 
 def _argsort_impl(x: Any, *, axis: int) -> Any:
-    x = np.asarray(x)
+    x = as_array(x)
+    xp = namespace_of(x)
     if x.ndim == 0:
-        return np.zeros((), np.int64)
-    return np.argsort(x, axis=axis, kind="stable").astype(np.int64)
+        return xp.zeros((), np.int64)
+    # CuPy's argsort is always stable and takes no kind keyword
+    if xp is np:
+        return np.argsort(x, axis=axis, kind="stable").astype(np.int64)
+    return xp.argsort(x, axis=axis).astype(np.int64)
 
 
 argsort_p = Primitive("argsort", _argsort_impl)
@@ -63,7 +68,7 @@ def _searchsorted_abstract_eval(a: ShapedArray, v: ShapedArray, *, side: str) ->
 
 searchsorted_p = Primitive(
     "searchsorted",
-    lambda a, v, *, side: np.asarray(np.searchsorted(a, v, side=side), dtype=np.int64),
+    lambda a, v, *, side: as_array(namespace_of(a, v).searchsorted(a, v, side=side), np.int64),
 )
 searchsorted_p.abstract_eval = _searchsorted_abstract_eval
 searchsorted_p.jvp = nondiff_jvp

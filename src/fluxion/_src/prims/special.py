@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import scipy.special as sc
 
+from ..backend import namespace_of, scipy_special_of
 from ..core import MissingRule, Primitive, ShapedArray, Zero, bind_at, current_trace
 from ._helpers import dtype_for_promotion
 from .batch_rules import batch_elementwise
@@ -209,7 +210,11 @@ gamma_p = _scipy_ufunc("gamma")
 
 
 def _polygamma_impl(x: Any, *, n: int) -> Any:
-    return sc.polygamma(n, x)
+    # scipy.special.polygamma is Python over NumPy, not a ufunc: a device array takes the
+    # device library's own (cupyx.scipy.special.polygamma)
+    if namespace_of(x) is np:
+        return sc.polygamma(n, x)
+    return scipy_special_of(x).polygamma(n, x)
 
 
 def _polygamma_abstract_eval(aval: ShapedArray, *, n: int) -> ShapedArray:

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import as_array
 from ..core import Primitive, ShapedArray
 from ._helpers import dtype_for_promotion, fmt_avals
 from .batch_rules import batch_elementwise
@@ -56,8 +57,8 @@ def array_elementwise(
         compute = impl
 
         def impl(*args: Any, **params: Any) -> Any:
-            dtype = resolve(tuple(np.asarray(x).dtype for x in args))
-            return np.asarray(compute(*args, **params)).astype(dtype, copy=False)
+            dtype = resolve(tuple(np.result_type(x) for x in args))
+            return as_array(compute(*args, **params)).astype(dtype, copy=False)
 
     prim = Primitive(name, impl)
     prim.abstract_eval = broadcast_abstract_eval(name, resolve)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import as_array
 from ..core import Tracer
 from ..numpy import core as fnp
 from ..numpy import linalg as fla
@@ -74,7 +75,7 @@ _TRANS = {0: False, "N": False, 1: True, "T": True, 2: True, "C": True}
 def _asarray(x: Any) -> Any:
     if isinstance(x, Tracer | np.ndarray):
         return x
-    return np.asarray(x)
+    return as_array(x)  # device arrays stay on their device
 
 
 def _triangular(a: Any, b: Any, lower: bool, transpose_a: bool, unit_diagonal: bool) -> Any:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import as_array
 from ..core import Tracer
 from ..numpy import contract
 from ..numpy import core as fnp
@@ -50,7 +51,7 @@ _DIRECT_LIMIT = 1 << 16
 def _asarray(x: Any) -> Any:
     if isinstance(x, Tracer | np.ndarray):
         return x
-    return np.asarray(x)
+    return as_array(x)  # device arrays stay on their device
 
 
 def _dtype(x: Any) -> np.dtype:

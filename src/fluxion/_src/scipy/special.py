@@ -16,6 +16,7 @@ import numpy as np
 import scipy.special as sc
 
 from .. import core
+from ..backend import is_host
 from ..core import Tracer, _state
 from ..numpy import core as fnp
 from ..numpy.core import register_numpy_dispatch
@@ -309,8 +310,8 @@ def polygamma(n: ArrayLike, x: ArrayLike) -> Array:
     >>> float(fluxion.grad(lambda x: polygamma(1, x))(2.0))  # polygamma(2, 2.0)
     -0.4041138063191886
     """
-    if _state.trace is None and not isinstance(x, Tracer):
-        return sc.polygamma(n, x)
+    if _state.trace is None and not isinstance(x, Tracer) and is_host(x, n):
+        return sc.polygamma(n, x)  # SciPy directly (host values only: it is NumPy code)
     orders = _static_int("polygamma", "order n", n)
     if np.any(orders < 0):
         raise ValueError(f"polygamma: expected non-negative orders n, got {n!r}")
@@ -359,8 +360,8 @@ def multigammaln(a: ArrayLike, d: int) -> Array:
     d_int = int(_static_int("multigammaln", "dimension d", d))
     if d_int <= 0:
         raise ValueError(f"multigammaln: expected a positive integer dimension d, got {d!r}")
-    if _state.trace is None and not isinstance(a, Tracer):
-        return sc.multigammaln(a, d_int)
+    if _state.trace is None and not isinstance(a, Tracer) and is_host(a):
+        return sc.multigammaln(a, d_int)  # SciPy directly (host values only: it is NumPy code)
     # log Gamma_d(a) = d (d - 1)/4 log(pi) + sum_{j=0}^{d-1} lnGamma(a - j/2)
     out = fnp.asarray(d_int * (d_int - 1) / 4.0 * math.log(math.pi))
     for j in range(d_int):

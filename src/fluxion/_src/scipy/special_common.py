@@ -9,7 +9,7 @@ import inspect
 from typing import Any
 
 from .. import core
-from ..core import _state
+from ..core import _state, impl_failed
 
 UFUNC_DOC = """{summary}
 
@@ -66,7 +66,10 @@ def public_ufunc(
                 f"{name}: expected {nargs} argument(s) ({', '.join(args)}), got {len(xs)}"
             )
         if _state.trace is None:
-            return impl(*xs)
+            try:
+                return impl(*xs)
+            except Exception as err:  # a device array SciPy cannot take, a user's mistake
+                return impl_failed(prim, xs, {}, err)
         return bind(*xs)
 
     name_public(fn, name, args)

@@ -15,6 +15,7 @@ import numpy as np
 import scipy.special as sc
 
 from .. import core
+from ..backend import is_host
 from ..core import Tracer, _state
 from ..numpy import core as fnp
 from ..numpy.core import register_numpy_dispatch
@@ -257,10 +258,10 @@ def zeta(x: ArrayLike, q: ArrayLike | None = None) -> Array:
     -0.9189385332
     """
     if q is None:
-        if not _traced(x):
+        if not _traced(x) and is_host(x):  # SciPy directly for host values only
             return sc.zeta(x)
         return sm.riemann_zeta_p.bind(x)
-    if not _traced(x, q):
+    if not _traced(x, q) and is_host(x, q):
         return sc.zeta(x, q)
     return sm.zeta_p.bind(x, q)
 
@@ -306,7 +307,7 @@ def lambertw(z: ArrayLike, k: int = 0, tol: float = 1e-8) -> Array:
         raise TypeError("lambertw: expected a concrete branch k and tolerance tol, got a tracer")
     if not isinstance(k, int | np.integer) or isinstance(k, bool):
         raise TypeError(f"lambertw: expected an integer branch k, got {k!r}")
-    if not _traced(z):
+    if not _traced(z) and is_host(z):
         return sc.lambertw(z, k, tol)
     return sm.lambertw_p.bind(z, k=int(k), tol=float(tol))
 
@@ -369,7 +370,7 @@ def fresnel(z: ArrayLike) -> tuple[Array, Array]:
     >>> [round(float(v), 6) for v in fresnel(1.0)]
     [0.438259, 0.779893]
     """
-    if not _traced(z):
+    if not _traced(z) and is_host(z):
         return sc.fresnel(z)
     return sm.fresnel_s_p.bind(z), sm.fresnel_c_p.bind(z)
 
@@ -415,7 +416,7 @@ def factorial(n: ArrayLike, exact: bool = False) -> Array:
     >>> round(float(fluxion.grad(factorial)(3.0)), 6)  # 6 psi(4)
     7.536706
     """
-    if not _traced(n):
+    if not _traced(n) and is_host(n):
         return sc.factorial(n, exact=exact)
     _inexact_only("factorial", exact)
     n = fnp.asarray(n)
@@ -458,7 +459,7 @@ def comb(N: ArrayLike, k: ArrayLike, *, exact: bool = False, repetition: bool = 
     >>> float(comb(5.0, 2.0))
     10.0
     """
-    if not _traced(N, k):
+    if not _traced(N, k) and is_host(N, k):
         return sc.comb(N, k, exact=exact, repetition=repetition)
     _inexact_only("comb", exact)
     if repetition:

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ...backend import as_array
 from ...core import Tracer
 from ...numpy import core as fnp
 
@@ -109,7 +110,7 @@ class _Family:
         if _is_traced(value):
             return value
         try:
-            arr = np.asarray(value)
+            arr = as_array(value)  # a device array stays on its device
         except Exception as exc:  # ragged lists, objects
             raise TypeError(f"{where}: expected {what} as a number or an array of numbers, got "
                             f"{type(value).__name__}") from exc

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from ...backend import as_array
 from ...core import Tracer
 from ...numpy import core as fnp
 from ...numpy import linalg as fla
@@ -65,7 +66,7 @@ def _float(where: str, what: str, value: Any) -> Any:
     if not _concrete(value):
         return value
     try:
-        arr = np.asarray(value)
+        arr = as_array(value)  # a device array stays on its device
     except Exception as exc:
         raise TypeError(f"{where}: expected {what} as a number or an array of numbers, got "
                         f"{type(value).__name__}") from exc
