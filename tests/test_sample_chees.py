@@ -68,6 +68,11 @@ def test_sample_kernel_equals_the_standalone_sampler(kernel):
     # nested R-hat of every parameter, as the diagnostics module computes it
     for name, x in res.draws.items():
         np.testing.assert_allclose(res.nested_rhat[name], nested_rhat(x, res.superchains))
+    # ... and in the summary table, row by row (x[0..2], then s)
+    table = res.summary()
+    expected = np.concatenate([np.ravel(res.nested_rhat[n]) for n in res.draws])
+    np.testing.assert_allclose(np.asarray(table["nested_r_hat"], dtype=float), expected)
+    assert list(table.index) == res.param_labels
     assert [w.message.replace("sample:", "") for w in res.warnings] == [
         w.message.replace(f"sample_{kernel}:", "") for w in ref.warnings
     ]

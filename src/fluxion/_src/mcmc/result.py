@@ -152,13 +152,25 @@ class SampleResult:
         per-chain ESS mean nothing there: the table has ``tau`` (emcee's integrated
         autocorrelation time, :meth:`get_autocorr_time`), ``ess`` (``draws * walkers / tau``,
         the worksheet's effective sample size) and ``mcse_mean`` (``sd / sqrt(ess)``) instead.
+
+        For a many-chain run with superchains (``sample(kernel="chees", superchains=K)``) the
+        table gains ``nested_r_hat`` (:func:`fluxion.diagnostics.nested_rhat`), the convergence
+        check meant for many short chains, where the per-chain ``r_hat`` is pessimistic.
         """
         from ..diagnostics import summary  # per call: diagnostics loads scipy.stats (~0.3 s)
 
         table = summary(self.draws, **kwargs)
-        if self.kernel != "ensemble":
+        if self.kernel == "ensemble":
+            return self._ensemble_columns(table, kwargs.get("round_to"))
+        nested = getattr(self, "nested_rhat", None)
+        if not nested or kwargs.get("var_names") is not None:
             return table
-        return self._ensemble_columns(table, kwargs.get("round_to"))
+        by_label = dict(zip(self.param_labels, np.concatenate(
+            [np.ravel(np.asarray(nested[name], dtype=np.float64)) for name in self.draws])))
+        column = np.array([by_label.get(str(r), np.nan) for r in table.index])
+        if kwargs.get("round_to") is not None:
+            column = np.round(column, 3 if kwargs["round_to"] == "auto" else int(kwargs["round_to"]))
+        return _with_column(table, "nested_r_hat", column)
 
     def _ensemble_columns(self, table: Any, round_to: Any) -> Any:
         import warnings
@@ -436,3 +448,13 @@ class SampleResult:
 def _size(value: Any) -> int:
     """The number of scalars of one draw of a parameter of draws shape (chain, draw, *shape)."""
     return int(np.prod(np.shape(value)[2:], dtype=np.int64))
+
+
+def _with_column(table: Any, name: str, column: np.ndarray) -> Any:
+    """``table`` (a pandas DataFrame, or diagnostics' plain table) with ``column`` appended."""
+    if type(table).__name__ == "DataFrame":
+        out = table.copy()
+        out[name] = column
+        return out
+    values = np.column_stack([np.asarray(table.values, dtype=np.float64), column])
+    return type(table)(list(table.index), [*table.columns, name], values)
