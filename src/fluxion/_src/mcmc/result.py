@@ -168,8 +168,9 @@ class SampleResult:
         by_label = dict(zip(self.param_labels, np.concatenate(
             [np.ravel(np.asarray(nested[name], dtype=np.float64)) for name in self.draws])))
         column = np.array([by_label.get(str(r), np.nan) for r in table.index])
-        if kwargs.get("round_to") is not None:
-            column = np.round(column, 3 if kwargs["round_to"] == "auto" else int(kwargs["round_to"]))
+        round_to = kwargs.get("round_to")
+        if round_to is not None:
+            column = np.round(column, 3 if round_to == "auto" else int(round_to))
         return _with_column(table, "nested_r_hat", column)
 
     def _ensemble_columns(self, table: Any, round_to: Any) -> Any:
