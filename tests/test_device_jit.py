@@ -19,7 +19,7 @@ import _fakedevice as fd
 import numpy as np
 import pytest
 from _device_expectations import FAMILIES
-from optable import make_args
+from optable import _backend_graphs, applicable, make_args, xfail_reason
 from test_op_table import ROWS
 
 import fluxion
@@ -47,6 +47,11 @@ def _assert_same(got: Any, want: Any, what: str, array_type: type = FakeArray,
             g = to_host(g)
             assert g.dtype == np.asarray(w).dtype, f"{what}: dtype {g.dtype} != {w.dtype}"
             assert g.shape == np.shape(w), f"{what}: shape {g.shape} != {np.shape(w)}"
+        elif type(g) is array_type:
+            # eager gave a Python scalar (allclose, array_equal): jit gives a 0-d array, as
+            # on the host, which stays on the device
+            assert g.shape == (), f"{what}: a {g.shape} array for the scalar {w!r}"
+            g = to_host(g)
         np.testing.assert_allclose(g, w, rtol=RTOL, atol=ATOL, err_msg=what)
 
 
@@ -249,18 +254,29 @@ def _array_leaves(args: tuple) -> bool:
     return any(isinstance(a, np.ndarray | np.generic) for a in tree_flatten(args)[0])
 
 
-_ROWS = [r for r in ROWS if r.name not in _NOT_DEVICE_READY and _array_leaves(make_args(r))]
+# the rows the seam's eager sweep runs on the device and the host jit column runs
+_ROWS = [
+    r
+    for r in ROWS
+    if r.name not in _NOT_DEVICE_READY
+    and applicable(r, "jit")
+    and xfail_reason(r, "jit") is None
+    and _array_leaves(make_args(r))
+]
 _CHUNK = 100
 _CHUNKS = [_ROWS[i : i + _CHUNK] for i in range(0, len(_ROWS), _CHUNK)]
 
 
 def _jit_row(row: Any, put: Any, array_type: type, to_host: Any) -> str | None:
-    """The row under jit (tier 0) on device inputs equals eager NumPy; the failure, or None."""
+    """The row, and for a differentiable row the gradient of the sum of its float outputs,
+    under jit (tier 0) on device inputs equal eager NumPy; the failure, or None."""
     args = make_args(row)
-    want = row.fn(*args)
     try:
-        got = fluxion.jit(row.fn, tier=0)(*put(args))
-        _assert_same(got, want, f"{row.name}: jit on the device", array_type, to_host)
+        for what, fn, fargs in _backend_graphs(row, args):
+            with np.errstate(all="ignore"):  # the rows' domains include edges (inf, nan)
+                want = fn(*fargs)
+                got = fluxion.jit(fn, tier=0)(*put(fargs))
+            _assert_same(got, want, f"{row.name}: jit {what} on the device", array_type, to_host)
     except Exception as err:  # noqa: BLE001 - every row's failure is collected
         if row.name in JIT_DEVICE_XFAIL:
             return None

@@ -277,6 +277,12 @@ def generate_numpy(
         lhs = ", ".join(outs) + ("," if prim.multiple_results and len(outs) == 1 else "")
         lines.append(f"    {lhs} = {expr}")
     rets = [atom(o) for o in graph.outs]
+    if placement is not None:
+        # a constant result (a folded gradient) as a NumPy scalar or array: on the device,
+        # as eager device code returns it (copied once, with the other constants)
+        for i, o in enumerate(graph.outs):
+            if type(o) is Lit and isinstance(o.val, np.generic | np.ndarray):
+                rets[i] = const(np.asarray(o.val), "out")
     lines.append(f"    return ({', '.join(rets)}{',' if len(rets) == 1 else ''})")
     return "\n".join(lines) + "\n", namespace
 
