@@ -336,3 +336,153 @@ def test_jit_on_cupy() -> None:
     assert f.trace_count == 1
     failures = [f for f in (_jit_row(r, put, cupy.ndarray, cupy.asnumpy) for r in _ROWS) if f]
     assert not failures, f"{len(failures)} rows differ on CuPy:\n" + "\n".join(failures)
+
+
+# --------------------------------------------------------------------------------------------
+# fused ElementwiseKernel sources (codegen/cupy_elementwise.py): the text, and the operation
+# compiled as C on the host against NumPy (the kernels themselves need a GPU to run)
+# --------------------------------------------------------------------------------------------
+
+_C_PRELUDE = "#include <math.h>\n#include <stdbool.h>\n"
+
+
+def _compile_c(source: str, tmp_path: Any) -> Any:
+    import ctypes
+    import shutil
+    import subprocess
+
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        pytest.skip("no C compiler to check the kernel operations on the host")
+    c_file, lib = tmp_path / "kernels.c", tmp_path / "kernels.so"
+    c_file.write_text(_C_PRELUDE + source)
+    # no -ffast-math: IEEE semantics, as CUDA's default for ElementwiseKernel
+    subprocess.run([compiler, "-O1", "-shared", "-fPIC", "-o", str(lib), str(c_file), "-lm"],
+                   check=True, capture_output=True)
+    return ctypes.CDLL(str(lib))
+
+
+def _c_loop(name: str, n_in: int, n_out: int, operation: str) -> str:
+    """A host loop around a kernel operation: element i of each input in, outputs out."""
+    params = [f"const double *p_in{i}" for i in range(n_in)]
+    params += [f"double *p_out{i}" for i in range(n_out)]
+    body = [f"    const double in{i} = p_in{i}[k];" for i in range(n_in)]
+    body += [f"    double out{i};" for i in range(n_out)]
+    body += ["    " + line for line in operation.splitlines()]
+    body += [f"    p_out{i}[k] = out{i};" for i in range(n_out)]
+    return (f"void {name}(long n, {', '.join(params)}) {{\n  for (long k = 0; k < n; ++k) {{\n"
+            + "\n".join(body) + "\n  }\n}\n")
+
+
+def _call_c(fn: Any, inputs: list, n_out: int) -> list:
+    import ctypes
+
+    arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in np.broadcast_arrays(*inputs)]
+    outs = [np.empty(arrays[0].shape) for _ in range(n_out)]
+    ptr = ctypes.POINTER(ctypes.c_double)
+    fn(ctypes.c_long(arrays[0].size), *[a.ctypes.data_as(ptr) for a in arrays + outs])
+    return outs
+
+
+def test_line_fit_residual_cluster_kernel_source() -> None:
+    from fluxion._src.codegen import cupy_elementwise as ce
+
+    args = _line_data()
+    graph = fluxion.jit(_chi2).lower(*args).graph
+    clusters = ce.elementwise_clusters(graph)
+    assert len(clusters) == 1 and [e.prim.name for e in clusters[0]] == [
+        "multiply", "add", "subtract", "true_divide", "multiply"
+    ]
+    kernel = ce.cluster_kernel(graph, clusters[0], "chi2_residual")
+    assert kernel.arguments() == (
+        "float64 in0, float64 in1, float64 in2, float64 in3, float64 in4",
+        "float64 out0",
+        "double t0 = (in0 * in1);\n"
+        "double t1 = (t0 + in2);\n"
+        "double t2 = (in3 - t1);\n"
+        "double t3 = (t2 / in4);\n"
+        "double t4 = (t3 * t3);\n"
+        "out0 = t4;",
+        "chi2_residual",
+    )
+    # the kernel's output is the one value the rest of the graph (the sum) reads
+    assert kernel.outputs == [clusters[0][-1].outs[0]]
+
+
+def test_cluster_kernel_operation_runs_as_c_on_the_host(tmp_path: Any) -> None:
+    from fluxion._src.codegen import cupy_elementwise as ce
+
+    def f(x: Any, y: Any) -> Any:
+        z = fnp.tanh(x) * fnp.exp(-y) + fnp.maximum(x, 0.5) ** 2
+        return fnp.sum(fnp.log1p(z * z) - fnp.sqrt(fnp.abs(y)) * 3)
+
+    x = np.linspace(-2.0, 2.0, 7)
+    y = np.linspace(0.5, 1.5, 7)
+    x[3] = np.nan  # maximum propagates NaN like NumPy's
+    graph = fluxion.jit(f).lower(x, y).graph
+    (cluster,) = ce.elementwise_clusters(graph)
+    kernel = ce.cluster_kernel(graph, cluster, "fused")
+    lib = _compile_c(_c_loop("fused", len(kernel.inputs), len(kernel.outputs),
+                             kernel.operation), tmp_path)
+    values = {id(graph.in_vars[0]): x, id(graph.in_vars[1]): y}
+    (got,) = _call_c(lib.fused, [values[id(v)] for v in kernel.inputs], 1)
+    # the cluster's result computed by NumPy: the tier-0 form of the graph up to that value
+    want_total = f(x, y)
+    with np.errstate(all="ignore"):
+        z = np.tanh(x) * np.exp(-y) + np.maximum(x, 0.5) ** 2
+        want = np.log1p(z * z) - np.sqrt(np.abs(y)) * 3
+    np.testing.assert_allclose(got, want, rtol=1e-14, atol=0)
+    assert np.isnan(want_total)
+
+
+def test_every_c_formula_matches_numpy_on_the_host(tmp_path: Any) -> None:
+    """Each elementwise primitive's C spelling, compiled on the host, gives NumPy's values
+    (NaN, infinities and signed zeros among the inputs); the others state why not."""
+    from fluxion._src.codegen import cupy_elementwise as ce
+    from fluxion._src.prims.elementwise import UFUNC_OF
+
+    prims = lowering.elementwise_primitives()
+    spelled = [p for p in prims if ce.c_formula(p) is not None and p in UFUNC_OF]
+    for p in prims:
+        assert ce.c_formula(p) is not None or ce.c_formula_reason(p), p.name
+    assert len(spelled) >= 50
+    source = ""
+    for p in spelled:
+        n = lowering.arity(p)
+        operation = "out0 = " + ce.c_formula(p).format(*[f"in{i}" for i in range(n)]) + ";"
+        source += _c_loop(f"k_{p.name}", n, 1, operation)
+    lib = _compile_c(source, tmp_path)
+    specials = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0]
+    base = np.concatenate([np.linspace(-3.0, 3.0, 13), np.linspace(-0.95, 0.95, 7), specials])
+    mismatches = []
+    for p in spelled:
+        n = lowering.arity(p)
+        grids = np.meshgrid(*[base] * n, indexing="ij")
+        with np.errstate(all="ignore"):
+            want = np.asarray(UFUNC_OF[p](*grids), dtype=np.float64)
+        (got,) = _call_c(getattr(lib, f"k_{p.name}"), grids, 1)
+        same = (got == want) | (np.isnan(got) & np.isnan(want))
+        close = np.isclose(got, want, rtol=4e-16 * 4, atol=0)  # libm's last-bit differences
+        if not np.all(same | close):
+            bad = np.argwhere(~(same | close))[0]
+            mismatches.append(f"{p.name}{tuple(g[tuple(bad)] for g in grids)}: "
+                              f"C {got[tuple(bad)]!r}, NumPy {want[tuple(bad)]!r}")
+    assert not mismatches, "\n".join(mismatches)
+
+
+@pytest.mark.skipif(not _cupy_usable(), reason="needs CuPy and a GPU")
+def test_fused_kernel_on_cupy() -> None:
+    """The line fit's residual cluster as one cupy.ElementwiseKernel equals NumPy."""
+    import cupy
+
+    from fluxion._src.codegen import cupy_elementwise as ce
+
+    args = _line_data()
+    graph = fluxion.jit(_chi2).lower(*args).graph
+    (cluster,) = ce.elementwise_clusters(graph)
+    kernel = ce.build_kernel(ce.cluster_kernel(graph, cluster, "chi2_residual"))
+    theta, x, y, sigma = args
+    got = kernel(cupy.float64(theta[0]), cupy.asarray(x), cupy.float64(theta[1]),
+                 cupy.asarray(y), cupy.asarray(sigma))
+    want = ((y - (theta[0] * x + theta[1])) / sigma) ** 2
+    np.testing.assert_allclose(cupy.asnumpy(got), want, rtol=1e-14)

@@ -11,10 +11,11 @@ primitive calls the device's ufunc, every other primitive its impl, which comput
 arrays' namespace (``backend.namespace_of``); registered entries (``getitem``) write source of
 their own. A primitive whose impl runs on the host only records why with :func:`cannot_lower`
 (the device form raises a ``DeviceError`` naming it). Next step (issue 17, Build item 2):
-fused ``cupy.ElementwiseKernel`` / ``ReductionKernel`` sources for elementwise and
-elementwise-then-reduce clusters, generated from the same scalar formulas (they need C
-spellings of the ``np.*`` / ``math`` calls and helpers), and cuBLAS/cuSOLVER-backed lowerings
-for linear algebra; until then each equation is one CuPy call.
+fused kernels for elementwise clusters. ``codegen/cupy_elementwise.py`` already writes the
+``cupy.ElementwiseKernel`` sources from the same scalar formulas (their C spellings are checked
+against NumPy on the host); calling them from the device form, ``ReductionKernel``s for
+elementwise-then-reduce clusters and cuBLAS/cuSOLVER-backed linear algebra wait for a GPU
+session. Until then each equation is one CuPy call.
 
 * An **elementwise primitive** declares its scalar formula once, in its ``prims/`` block
   (``elementwise("expit", ..., scalar="...")``): a Python expression over ``{0}``, ``{1}``...
