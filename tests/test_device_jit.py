@@ -139,6 +139,33 @@ def test_captured_constants_move_to_the_device_once() -> None:
     assert not [k for k, v in code.namespace.items() if type(v) is np.ndarray]
 
 
+def test_loops_with_captured_constants_under_jit_on_device() -> None:
+    # while_loop runs its impl (lax._while_impl) inside the device form: its bodies get their
+    # own device forms, constants copied once; scan and fori_loop lower to loops in the source
+    w = np.array([0.5, 0.25, 0.125])
+
+    def by_while(x: Any) -> Any:
+        def body(c: Any) -> Any:
+            return c[0] * w + np.ones(3), c[1] + 1
+
+        return fluxion.lax.while_loop(lambda c: c[1] < 3, body, (x, 0))[0]
+
+    def by_scan(x: Any) -> Any:
+        carry, ys = fluxion.lax.scan(lambda c, a: (c * w + a, fnp.sum(c)), x, fnp.stack([x, x]))
+        return fnp.sum(carry) + fnp.sum(ys)
+
+    x = np.linspace(0.1, 0.3, 3)
+    for what, fn in [("while_loop", by_while), ("scan", by_scan),
+                     ("grad of scan", fluxion.grad(by_scan))]:
+        jitted = fluxion.jit(fn)
+        want = jitted(x)
+        _assert_same(jitted(fd.put(x)), want, what)
+        before = dict(fd.TRANSFERS)
+        _assert_same(jitted(fd.put(x)), want, f"{what} again")
+        assert fd.TRANSFERS["to_device"] == before["to_device"], f"{what}: constants moved"
+        assert fd.TRANSFERS["to_host"] == before["to_host"]
+
+
 def test_tier1_is_host_only_and_device_calls_stay_on_the_device() -> None:
     args = _line_data()
     f = fluxion.jit(_chi2, tier=1)

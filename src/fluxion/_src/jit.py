@@ -1040,6 +1040,15 @@ def jit(
     on by default), so tier 1 compiles a loop: bitwise the same results, far fewer equations
     (``.lower(...).graph``; ``.unoptimized_graph`` is the unrolled trace).
 
+    Device arrays (``cupy.ndarray``, or a type registered with
+    :func:`fluxion.register_array_namespace`) run the same generated tier-0 source on the
+    device's namespace, and results stay on the device. Host and device calls of one function
+    each get their own compiled form (the device is part of the cache key); arrays the
+    function captures are copied to the device once, when its device form is compiled. Tier 1
+    (numba) compiles for the host only: on device arrays ``tier`` is ignored
+    (``.tier_info()`` says so) and no array leaves the device. Mixing host and device arrays
+    in one call raises a :class:`fluxion.DeviceError`.
+
     NumPy random draws (``np.random.normal(...)``, a ``Generator`` or ``RandomState`` method)
     made while the function is traced are constants of the compiled function: every call
     returns the same numbers. jit warns once per function with a
