@@ -264,14 +264,14 @@ def _check_tier1(row: OpCase, args: tuple) -> None:
 
 
 def _check_cupy(row: OpCase, args: tuple) -> None:
-    """The CuPy column: every primitive of the row has a CuPy lowering or a stated reason (the
-    GPU issue fills the table and turns this into a run on the device)."""
+    """The CuPy column: every primitive of the row has a CuPy lowering (the device form of
+    tier 0) or a stated reason. The rows run under jit on device arrays in
+    tests/test_device_jit.py (a fake device here, real CuPy where a GPU is present)."""
     from fluxion._src.codegen import lowering
 
     for prim in row.prims:
         lowered, why = lowering.status("cupy", prim)
         assert lowered or why, f"{row.name}: CuPy neither lowers {prim.name!r} nor says why"
-        assert not lowered, f"{row.name}: CuPy lowers {prim.name!r}: run it on the device here"
 
 
 def _check_tape(row: OpCase, args: tuple) -> None:

@@ -37,6 +37,8 @@ __all__ = [
     "as_array",
     "on_device_of",
     "scipy_special_of",
+    "Placement",
+    "placement_of",
 ]
 
 GPU_INSTALL_HINT = (
@@ -409,3 +411,54 @@ def scipy_special_of(*xs: Any) -> Any:
             "one with register_array_namespace(..., scipy_special=...)"
         )
     return special
+
+
+class Placement:
+    """Where device arrays live: their namespace, the device name and a hashable key.
+
+    ``key`` is ``(name, index)``: the index tells two GPUs apart (``cupy.ndarray.device.id``;
+    None for a device without numbered units, such as the test fake), so compiled code that
+    holds device constants is kept per unit. :func:`placement_of` builds it; host values have
+    none (None).
+    """
+
+    __slots__ = ("xp", "name", "key")
+
+    def __init__(self, xp: Any, name: str, index: Any = None) -> None:
+        self.xp = xp
+        self.name = name
+        self.key = (name, index)
+
+    def to_device(self, value: Any) -> Any:
+        """A host array (a captured constant) copied to this device, on its unit."""
+        index = self.key[1]
+        cuda = getattr(self.xp, "cuda", None)
+        if index is not None and cuda is not None:
+            with cuda.Device(index):  # CuPy allocates on the current unit
+                return self.xp.asarray(value)
+        return self.xp.asarray(value)
+
+    def __repr__(self) -> str:
+        index = self.key[1]
+        return f"Placement({self.name!r}" + ("" if index is None else f", {index}") + ")"
+
+
+def placement_of(*xs: Any, what: str = "placement_of") -> Placement | None:
+    """The :class:`Placement` of the arguments' device arrays; None when all are host values.
+
+    Raises
+    ------
+    DeviceError
+        Arrays of two devices, or a ``numpy.ndarray`` beside a device array (the message names
+        ``what`` and the fix).
+    """
+    entry = _entry_of(xs, what)
+    if entry is None:
+        return None
+    index = None
+    for x in xs:
+        if type(x) not in _HOST_TYPES and _resolve(x) is not None:
+            unit = getattr(x, "device", None)
+            index = getattr(unit, "id", None)  # CuPy: the GPU's number; tracers: none
+            break
+    return Placement(entry[0], entry[1], index)

@@ -12,6 +12,14 @@ control flow therefore never gives a silently wrong answer under jit.
 Under an outer transform (``grad(jit(f))``, ``jvp``, ``vmap``) the jitted function is the call
 primitive ``jit_call``; its rules are themselves jitted functions of the transformed original
 function (jvp, vjp with rematerialization, vmap), each with its own cache.
+
+Device arrays (CuPy, or a registered namespace): the cache key holds each array leaf's type
+and device unit, so a device call gets an entry of its own whose specializations run the
+*device form* of tier 0 (``codegen/numpy_tier.py``: the same source on the device namespace,
+captured constants copied to the device once). Tier 1 (numba) is host-only: a device entry
+never promotes, and no device array is moved to the host. Under an outer transform the key
+sees tracers only, so ``jit_call``'s impl looks at the values: device values run the entry's
+sibling for their device (the same graphs, compiled for the device once).
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .backend import require_host
+from .backend import Placement, is_device_array, namespace_of, placement_of
 from .config import FrozenValueWarning, config
 from .core import (
     ConcretizationError,
@@ -56,6 +64,9 @@ class GuardFailure(Exception):
 
 def _guard_impl(x: Any, *, kind: str, expected: Any) -> None:
     if kind == "array":  # the whole value of an integer/boolean array (see _GuardRecorder)
+        if type(x) is not np.ndarray and is_device_array(x):
+            # a guard reads the value on the host, as bool()/int() do (a synchronising copy)
+            x = namespace_of(x).asnumpy(x)
         if not np.array_equal(x, expected):
             raise GuardFailure(kind, expected)
         return
@@ -73,17 +84,19 @@ guard_p.abstract_eval = lambda aval, *, kind, expected: ShapedArray((), np.dtype
 # --------------------------------------------------------------------------------------------
 
 jit_call_p = Primitive("jit_call", multiple_results=True)
-_JIT_HOST_ONLY = (
-    "compiles for the host only (tier 0 NumPy, tier 1 numba; the CuPy tier is not built yet); "
-    "call the function without jit on device arrays, or move them"
-)
+
+# why a specialization on a device never reaches tier 1 (.tier_info shows it)
+_HOST_ONLY_TIER1 = "tier 1 (numba) compiles for the host; device {} runs the device form of tier 0"
 
 
 def _jit_call_impl(*args: Any, entry: CacheEntry) -> Any:
     # under grad/vmap the arguments are the primals of tracers, whose device the cache key
-    # (avals only) does not see
-    require_host("jit", *args, why=_JIT_HOST_ONLY)
-    return entry.run(args)
+    # (avals only) does not see: device values run the entry's form for their device
+    placement = placement_of(*args, what="jit")
+    here = entry.placement
+    if placement is None if here is None else placement is not None and here.key == placement.key:
+        return entry.run(args)
+    return entry.on_device(placement).run(args)
 
 
 jit_call_p.impl = _jit_call_impl
@@ -447,6 +460,8 @@ class _GuardRecorder:
         if kind == "array":
             # NumPy converted a traced integer/boolean array to an ndarray (a captured NumPy
             # array indexed by it, np.asarray(i)): the traced call's value, guarded whole
+            if type(concrete) is not np.ndarray and is_device_array(concrete):
+                concrete = namespace_of(concrete).asnumpy(concrete)
             value = np.array(concrete, copy=True)
             value.setflags(write=False)
         else:
@@ -470,9 +485,17 @@ class CacheEntry:
         "_batch",
         "_out_avals",
         "example_args",
+        "placement",
+        "_devices",
     )
 
-    def __init__(self, owner: JitFunction, flat_fun: Callable, in_avals: list) -> None:
+    def __init__(
+        self,
+        owner: JitFunction,
+        flat_fun: Callable,
+        in_avals: list,
+        placement: Placement | None = None,
+    ) -> None:
         self.owner = owner
         self.flat_fun = flat_fun
         self.in_avals = in_avals
@@ -482,11 +505,39 @@ class CacheEntry:
         self._batch: dict = {}
         self._out_avals = None
         self.example_args: list | None = None
+        # None: host values (tiers 0 and 1); else the device its specializations run on
+        self.placement = placement
+        self._devices: dict = {}  # device key -> this entry's sibling for that device
+
+    def _specialize(self, graph: Graph, raw: Graph) -> Specialization:
+        """A specialization of ``graph`` compiled for this entry's device (or the host)."""
+        from .codegen.numpy_tier import compile_numpy
+
+        owner = self.owner
+        code = compile_numpy(graph, owner.__name__, self.placement)
+        owner.compile_count += 1
+        spec = Specialization(graph, raw, code, owner.__name__)
+        if self.placement is not None:
+            spec.promotion = _HOST_ONLY_TIER1.format(repr(self.placement.name))
+        return spec
+
+    def on_device(self, placement: Placement | None) -> CacheEntry:
+        """This entry for values on ``placement``'s device (None: the host): the same graphs
+        (no new trace), compiled once for the device (under an outer transform, where the
+        cache key sees tracers only)."""
+        key = None if placement is None else placement.key
+        sibling = self._devices.get(key)
+        if sibling is None:
+            sibling = CacheEntry(self.owner, self.flat_fun, self.in_avals, placement)
+            sibling.out_tree = self.out_tree
+            sibling._out_avals = self._out_avals
+            for spec in self.specs:
+                sibling.specs.append(sibling._specialize(spec.graph, spec.raw_graph))
+            self._devices[key] = sibling
+        return sibling
 
     def trace(self, concrete_args: list | None) -> Specialization:
         """Trace the function once more (with guards from ``concrete_args`` if given)."""
-        from .codegen.numpy_tier import compile_numpy
-
         owner = self.owner
         recorder = _GuardRecorder(concrete_args) if concrete_args is not None else None
         if concrete_args is not None and self.example_args is None:
@@ -506,9 +557,7 @@ class CacheEntry:
         graph = optimize(raw)
         if config.jit_reroll_loops:  # unrolled Python loops back into scans (ir/reroll.py)
             graph = reroll(graph)
-        code = compile_numpy(graph, owner.__name__)
-        owner.compile_count += 1
-        spec = Specialization(graph, raw, code, owner.__name__)
+        spec = self._specialize(graph, raw)
         self.specs.append(spec)
         self._out_avals = graph.out_avals
         if owner.requested_tier() == 1 and concrete_args is not None:
@@ -645,7 +694,8 @@ def _leaf_key(x: Any) -> Any:
         return ((), x.dtype)
     shape = getattr(x, "shape", None)
     if shape is not None:  # another array type (CuPy): the device is part of the key
-        return (tuple(shape), x.dtype, type(x))
+        unit = getattr(x, "device", None)
+        return (tuple(shape), x.dtype, type(x), getattr(unit, "id", unit))
     return ("object", type(x))
 
 
@@ -752,10 +802,15 @@ class JitFunction:
             self.cache_hits += 1
             return entry, flat
         in_avals = [_leaf_aval(x, f"(leaf {i})") for i, x in enumerate(flat)]
-        # a device array never gets an entry (its type is part of the key, so no later call
-        # finds one): the compiled tiers are NumPy and numba code, the CuPy tier comes later
-        require_host("jit", *flat, why=_JIT_HOST_ONLY)
-        entry = CacheEntry(self, self._make_flat_fun(in_tree, static, len(args)), in_avals)
+        # device arrays (their type and unit are in the key) get an entry of their own that
+        # runs the device form; host and device arrays mixed are refused, never moved
+        # (tracers are keyed by aval only: their values' device is jit_call's impl's business)
+        placement = placement_of(
+            *[x for x in flat if not isinstance(x, Tracer)], what=f"jit({self.__name__})"
+        )
+        entry = CacheEntry(
+            self, self._make_flat_fun(in_tree, static, len(args)), in_avals, placement
+        )
         self._cache[key] = entry
         return entry, flat
 
@@ -984,6 +1039,15 @@ def jit(
     equation where it proves they repeat exactly (``fluxion.config.jit_reroll_loops``,
     on by default), so tier 1 compiles a loop: bitwise the same results, far fewer equations
     (``.lower(...).graph``; ``.unoptimized_graph`` is the unrolled trace).
+
+    Device arrays (``cupy.ndarray``, or a type registered with
+    :func:`fluxion.register_array_namespace`) run the same generated tier-0 source on the
+    device's namespace, and results stay on the device. Host and device calls of one function
+    each get their own compiled form (the device is part of the cache key); arrays the
+    function captures are copied to the device once, when its device form is compiled. Tier 1
+    (numba) compiles for the host only: on device arrays ``tier`` is ignored
+    (``.tier_info()`` says so) and no array leaves the device. Mixing host and device arrays
+    in one call raises a :class:`fluxion.DeviceError`.
 
     NumPy random draws (``np.random.normal(...)``, a ``Generator`` or ``RandomState`` method)
     made while the function is traced are constants of the compiled function: every call

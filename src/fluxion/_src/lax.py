@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from .api import jvp, vjp
+from .backend import placement_of
 from .batching import vmap
 from .codegen.numpy_tier import compile_body
 from .core import Primitive, ShapedArray, Tracer, Zero, aval_of, current_trace
@@ -153,7 +154,10 @@ def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
 
 def _while_impl(*args: Any, cond_graph: Graph, body_graph: Graph, n_consts: int) -> tuple:
     consts, carry = args[:n_consts], list(args[n_consts:])
-    cond_fn, body_fn = compile_body(cond_graph), compile_body(body_graph)
+    # on device arrays, the bodies' device forms (their constants copied to the device once)
+    placement = placement_of(*args, what="while_loop")
+    cond_fn = compile_body(cond_graph, placement)
+    body_fn = compile_body(body_graph, placement)
     while bool(cond_fn(*consts, *carry)[0]):
         carry = list(body_fn(*consts, *carry))
     return tuple(carry)
@@ -355,9 +359,12 @@ def _scan_impl(
 ) -> tuple:
     # The loop in Python over the body's tier-0 code (compiled once per body graph).
     consts, carry, xs = _split3(args, n_consts, n_carry)
-    step = compile_body(body)
+    # on device arrays: the body's device form, the stacked outputs allocated on the device
+    placement = placement_of(*args, what="scan")
+    xp = np if placement is None else placement.xp
+    step = compile_body(body, placement)
     out_avals = body.out_avals
-    ys = [np.empty((length, *a.shape), a.dtype) for a in out_avals[n_carry:]]
+    ys = [xp.empty((length, *a.shape), a.dtype) for a in out_avals[n_carry:]]
     for i in range(length - 1, -1, -1) if reverse else range(length):
         out = step(*consts, *carry, *[x[i] for x in xs])
         carry = out[:n_carry]
@@ -365,7 +372,7 @@ def _scan_impl(
             buf[i] = y
     final = []
     for c, a in zip(carry, out_avals[:n_carry]):
-        c = np.asarray(c, a.dtype)
+        c = xp.asarray(c, a.dtype)
         final.append(c[()] if c.ndim == 0 else c)
     return (*final, *ys)
 

@@ -1,8 +1,21 @@
 """Lowering tables: one per backend, keyed by primitive name.
 
 Backends: ``numpy`` (tier 0, NumPy source), ``numba`` (tier 1: whole-graph kernels and fused
-loops), ``tape`` (the compiled tape machine) and ``cupy`` (filled by the GPU issue). The models
-are PyTensor's per-backend ``numba_funcify.register`` and tinygrad's ``code_for_op``.
+loops), ``tape`` (the compiled tape machine) and ``cupy`` (device arrays: CuPy or a registered
+namespace). The models are PyTensor's per-backend ``numba_funcify.register`` and tinygrad's
+``code_for_op``.
+
+The ``cupy`` backend is, for now, tier 0's source run on the device namespace (the *device
+form* of ``codegen/numpy_tier.py``, what ``jit`` runs for device arrays): an elementwise
+primitive calls the device's ufunc, every other primitive its impl, which computes with the
+arrays' namespace (``backend.namespace_of``); registered entries (``getitem``) write source of
+their own. A primitive whose impl runs on the host only records why with :func:`cannot_lower`
+(the device form raises a ``DeviceError`` naming it). Next step (issue 17, Build item 2):
+fused kernels for elementwise clusters. ``codegen/cupy_elementwise.py`` already writes the
+``cupy.ElementwiseKernel`` sources from the same scalar formulas (their C spellings are checked
+against NumPy on the host); calling them from the device form, ``ReductionKernel``s for
+elementwise-then-reduce clusters and cuBLAS/cuSOLVER-backed linear algebra wait for a GPU
+session. Until then each equation is one CuPy call.
 
 * An **elementwise primitive** declares its scalar formula once, in its ``prims/`` block
   (``elementwise("expit", ..., scalar="...")``): a Python expression over ``{0}``, ``{1}``...
@@ -111,7 +124,13 @@ def status(backend: str, prim: Primitive) -> tuple[bool, str]:
         return True, "scalar formula"
     if backend == "numpy":
         return True, "impl call"  # tier 0 calls any primitive's impl (jit always works)
+    if backend == "cupy":
+        # the device form calls the device's ufunc, or the impl on the device namespace
+        return True, DEVICE_IMPL_CALL
     return False, ""
+
+
+DEVICE_IMPL_CALL = "device tier 0: the device namespace's ufunc or the impl on device arrays"
 
 
 # --------------------------------------------------------------------------------------------
@@ -241,7 +260,7 @@ def scalar_prelude(source: str, prims: Any = None) -> str:
 # --------------------------------------------------------------------------------------------
 
 # A backend with no lowerings yet: every primitive carries this reason until one registers.
-_BACKEND_REASONS = {"cupy": "CuPy backend not built yet (GPU issue)"}
+_BACKEND_REASONS: dict[str, str] = {}
 
 DTYPE_LIMITS["numba"] = (
     "tier 1 compiles real (bool, integer, float) values; a graph with complex values stays on "
@@ -414,3 +433,26 @@ for _name in ("expm", "logm", "sqrtm", "sylvester", "lu", "schur", "pivots_to_pe
     cannot_lower("numba", _name, f"no numba implementation of scipy.linalg's {_name} (a LAPACK "
                  "/ Schur-based routine; tier 0 calls SciPy)")
     cannot_lower("tape", _name, "no tape instruction for a matrix function or decomposition")
+
+# --- issue 17 (devices): primitives whose impl runs on the host only, so the device form of
+# tier 0 (the "cupy" backend) raises a DeviceError naming them instead of moving device data
+# to the host. (tests/_device_expectations.py lists the op-table rows they refuse.)
+for _name in ("betaincc", "betainccinv", "binom", "dawsn", "gammasgn", "hyp1f1", "hyp2f1",
+              "ive", "kve", "ndtri_exp", "owens_t", "poch", "wofz", "lambertw", "fresnel_s",
+              "fresnel_c"):
+    cannot_lower("cupy", _name, f"cupyx.scipy.special has no {_name} (as of CuPy 13); the "
+                 "SciPy function runs on the host only")
+for _name in ("gammainc_da", "betainc_da", "betainc_db", "gammainc_daa", "betainc_daa",
+              "betainc_dab", "betainc_dbb", "zeta_dx", "riemann_zeta_dx", "hyp1f1_dp",
+              "hyp2f1_dp") + tuple(f"{k}_{d}" for k in ("iv", "ive", "kv", "kve", "jv", "yv")
+                                   for d in ("dv", "dvv")):
+    cannot_lower("cupy", _name, f"{_name} is fluxion's NumPy series / quadrature kernel on host"
+                 " arrays; not ported to the device namespace")
+for _name in ("expm", "logm", "sqrtm", "sylvester", "lu", "schur", "pivots_to_permutation"):
+    cannot_lower("cupy", _name, f"scipy.linalg's {_name} runs on the host only (no CuPy "
+                 "counterpart used yet)")
+cannot_lower("cupy", "eig", "CuPy has no general (non-symmetric) eigensolver")
+cannot_lower("cupy", "lfilter", "scipy.signal.lfilter's C loop runs on the host only")
+for _name in ("quad", "ode", "ode_adjoint"):
+    cannot_lower("cupy", _name, "fluxion.integrate solves with scipy.integrate on the host (a "
+                 "Python call per step)")

@@ -4,6 +4,17 @@ The generated function calls NumPy directly, one line per equation, with no per-
 dispatch (no ``bind``, no trace lookup): arithmetic uses Python operators (the fast path for
 NumPy scalars), other ufuncs are called as objects, indexing with a static index is written as
 subscription, and every other primitive calls its ``impl`` with its parameters bound.
+
+The **device form** (``compile_numpy(graph, placement=...)``, the ``"cupy"`` backend of
+``codegen/lowering.py``) is the same source run on a device's namespace (CuPy, or a registered
+one): the module's ``np`` is the device namespace, so creation calls (``np.empty`` of a scan's
+stacked outputs, the persistent buffers) allocate on the device; elementwise primitives call
+the device namespace's ufunc (``cupy.sin``), or the primitive's impl where it has none (SciPy's
+special functions: the impl asks ``cupyx.scipy.special``); captured constants (the graph's
+array literals) are copied to the device once, when the form is compiled, so no call mixes a
+host constant with device arrays or pays a transfer. A primitive whose impl cannot run on the
+device raises the seam's ``DeviceError`` naming it. The form never moves device data to the
+host: results stay where the inputs live.
 """
 
 from __future__ import annotations
@@ -21,7 +32,7 @@ import numpy as np
 from ..ir.graph import Graph, Lit, Var
 from . import lowering
 
-__all__ = ["generate_numpy", "compile_numpy", "compile_body", "NumpyCode"]
+__all__ = ["generate_numpy", "compile_numpy", "compile_body", "NumpyCode", "device_ufunc"]
 
 _counter = itertools.count()
 
@@ -144,16 +155,52 @@ def _plan_buffers(graph: Graph, elementwise: Any) -> dict[int, int]:
     return slots, slot_key
 
 
-def generate_numpy(graph: Graph, name: str = "f", buffers: bool = False) -> tuple[str, dict]:
+def device_ufunc(ufunc: Any, xp: Any) -> Any:
+    """The device namespace's counterpart of a NumPy ufunc (``cupy.sin`` for ``numpy.sin``),
+    or None: a SciPy ufunc, or one the namespace lacks (the device form calls the impl)."""
+    name = ufunc.__name__
+    if getattr(np, name, None) is not ufunc:
+        return None
+    found = getattr(xp, name, None)
+    return found if callable(found) else None
+
+
+def _device_impl(prim: Any, params: dict) -> Callable:
+    """``prim``'s impl for the device form: a failure goes through the seam's explanation
+    (``core.impl_failed``: host constants retried on the device, else a DeviceError naming the
+    primitive), as an eager call would."""
+    from ..core import impl_failed
+
+    impl = prim.impl
+
+    def call(*args: Any) -> Any:
+        try:
+            return impl(*args, **params)
+        except Exception as err:
+            return impl_failed(prim, args, params, err)
+
+    call.__name__ = f"{prim.name}_on_device"
+    return call
+
+
+def generate_numpy(
+    graph: Graph, name: str = "f", buffers: bool = False, placement: Any = None
+) -> tuple[str, dict]:
     """Python source for ``graph`` and the namespace it needs (constants, ufuncs, impls).
 
     With ``buffers``, large elementwise results are written into persistent buffers (``out=``),
     reused by liveness; the caller must not run the function re-entrantly (compile_numpy guards
     it with a lock and falls back to the plain version).
+
+    With ``placement`` (a ``backend.Placement``), the device form: ``np`` is the device
+    namespace, array constants are copied to the device here (once), ufuncs are the device's,
+    and lowerings come from the ``"cupy"`` table (see the module docstring).
     """
     from ..prims.elementwise import UFUNC_OF
 
-    namespace: dict[str, Any] = {"np": np}
+    xp = np if placement is None else placement.xp
+    table = "numpy" if placement is None else "cupy"
+    namespace: dict[str, Any] = {"np": xp}
     names: dict[int, str] = {}
     const_ids: dict[int, str] = {}
 
@@ -161,8 +208,17 @@ def generate_numpy(graph: Graph, name: str = "f", buffers: bool = False) -> tupl
         key = id(val)
         if key not in const_ids:
             const_ids[key] = f"{hint}{len(const_ids)}"
+            if placement is not None and type(val) is np.ndarray:
+                # a captured array: copied to the device once, with the compiled form
+                val = placement.to_device(val)
             namespace[const_ids[key]] = val
         return const_ids[key]
+
+    def ufunc_of(prim: Any) -> Any:
+        ufunc = UFUNC_OF.get(prim)
+        if ufunc is None or placement is None:
+            return ufunc
+        return device_ufunc(ufunc, xp)
 
     def atom(a: Any) -> str:
         if type(a) is Lit:
@@ -171,19 +227,22 @@ def generate_numpy(graph: Graph, name: str = "f", buffers: bool = False) -> tupl
         return names[id(a)]
 
     def is_elementwise(eqn: Any) -> bool:
-        return eqn.prim in UFUNC_OF and not eqn.params and UFUNC_OF[eqn.prim].nout == 1
+        ufunc = ufunc_of(eqn.prim)
+        return ufunc is not None and not eqn.params and UFUNC_OF[eqn.prim].nout == 1
 
     slots: dict[int, int] = {}
     if buffers:
         slots, slot_key = _plan_buffers(graph, is_elementwise)
         for s, (shape, dtype) in enumerate(slot_key):
-            namespace[f"B{s}"] = np.empty(shape, dtype)
+            namespace[f"B{s}"] = xp.empty(shape, dtype)  # on the device in the device form
 
     args = []
     for i, v in enumerate(graph.in_vars):
         names[id(v)] = f"a{i}"
         args.append(f"a{i}")
     lines = [f"def {name}({', '.join(args)}):"]
+    if placement is not None:
+        lines.insert(0, f"# device form for {placement!r}: np is the device namespace")
     tmp = itertools.count()
     for eqn in graph.eqns:
         prim = eqn.prim
@@ -193,18 +252,22 @@ def generate_numpy(graph: Graph, name: str = "f", buffers: bool = False) -> tupl
             outs.append(names[id(v)])
         ins = [atom(a) for a in eqn.inputs]
         if prim.name == "scan":
-            lines.extend(_scan_lines(eqn, ins, outs, const))
+            lines.extend(_scan_lines(eqn, ins, outs, const, placement))
             continue
         slot = slots.get(id(eqn.outs[0])) if eqn.outs else None
         if slot is not None:
-            ufunc = const(UFUNC_OF[prim], "u_" + prim.name + "_")
+            ufunc = const(ufunc_of(prim), "u_" + prim.name + "_")
             expr = f"{ufunc}({', '.join(ins)}, out=B{slot})"
         elif prim.name in _OPERATORS and not eqn.params and prim in UFUNC_OF:
             expr = _OPERATORS[prim.name].format(*ins)
-        elif prim in UFUNC_OF and not eqn.params:
-            expr = f"{const(UFUNC_OF[prim], 'u_' + prim.name + '_')}({', '.join(ins)})"
-        elif lowering.lowering("numpy", prim.name) is not None:
-            expr = lowering.lowering("numpy", prim.name)(eqn, ins)
+        elif not eqn.params and ufunc_of(prim) is not None:
+            expr = f"{const(ufunc_of(prim), 'u_' + prim.name + '_')}({', '.join(ins)})"
+        elif lowering.lowering(table, prim.name) is not None:
+            expr = lowering.lowering(table, prim.name)(eqn, ins)
+        elif placement is not None and eqn.outs:
+            # (a check with no result, a value guard, raises its own signal: not wrapped)
+            fn = _device_impl(prim, eqn.params)
+            expr = f"{const(fn, 'p_' + prim.name + '_')}({', '.join(ins)})"
         else:
             fn = functools.partial(prim.impl, **eqn.params) if eqn.params else prim.impl
             expr = f"{const(fn, 'p_' + prim.name + '_')}({', '.join(ins)})"
@@ -214,17 +277,26 @@ def generate_numpy(graph: Graph, name: str = "f", buffers: bool = False) -> tupl
         lhs = ", ".join(outs) + ("," if prim.multiple_results and len(outs) == 1 else "")
         lines.append(f"    {lhs} = {expr}")
     rets = [atom(o) for o in graph.outs]
+    if placement is not None:
+        # a constant result (a folded gradient) as a NumPy scalar or array: on the device,
+        # as eager device code returns it (copied once, with the other constants)
+        for i, o in enumerate(graph.outs):
+            if type(o) is Lit and isinstance(o.val, np.generic | np.ndarray):
+                rets[i] = const(np.asarray(o.val), "out")
     lines.append(f"    return ({', '.join(rets)}{',' if len(rets) == 1 else ''})")
     return "\n".join(lines) + "\n", namespace
 
 
-def _scan_lines(eqn: Any, ins: list[str], outs: list[str], const: Callable) -> list[str]:
+def _scan_lines(
+    eqn: Any, ins: list[str], outs: list[str], const: Callable, placement: Any = None
+) -> list[str]:
     """Tier-0 lines of a scan equation: a Python ``for`` loop calling the body's own tier-0
-    function (compiled once per body graph), the stacked outputs preallocated."""
+    function (compiled once per body graph and device), the stacked outputs preallocated (with
+    the module's ``np``: on the device in the device form)."""
     p = eqn.params
     body, n_consts, n_carry = p["body"], p["n_consts"], p["n_carry"]
     length, reverse = p["length"], p["reverse"]
-    step = const(compile_body(body), "scan_body_")
+    step = const(compile_body(body, placement), "scan_body_")
     consts, carry = ins[:n_consts], ins[n_consts : n_consts + n_carry]
     xs = ins[n_consts + n_carry :]
     k_out, y_out = outs[:n_carry], outs[n_carry:]
@@ -251,8 +323,10 @@ def _scan_lines(eqn: Any, ins: list[str], outs: list[str], const: Callable) -> l
 # Tier 0's lowering table: elementwise primitives call their ufunc object (or a Python
 # operator) above; these primitives have source of their own; every other one calls its impl.
 @lowering.register("numpy", "getitem")
+@lowering.register("cupy", "getitem")
 def _numpy_getitem(eqn: Any, ins: list[str]) -> str:
-    """Subscription with the static index written out."""
+    """Subscription with the static index written out (index arrays are graph operands: in the
+    device form, constants already on the device)."""
     return f"{ins[0]}[{_index_source(eqn.params['spec'], ins[1:])}]"
 
 
@@ -260,24 +334,27 @@ def _largest(graph: Graph) -> int:
     return max([v.aval.size for e in graph.eqns for v in e.outs] + [0])
 
 
-def compile_numpy(graph: Graph, name: str = "f") -> NumpyCode:
+def compile_numpy(graph: Graph, name: str = "f", placement: Any = None) -> NumpyCode:
     """Generate and ``exec`` tier-0 code for ``graph``; tracebacks show the generated lines.
 
     Graphs with large temporaries get the buffered variant, guarded by a lock: a re-entrant or
-    concurrent call runs the plain (allocating) variant instead.
+    concurrent call runs the plain (allocating) variant instead. With ``placement`` (a
+    ``backend.Placement``), the device form for that device (see the module docstring); the
+    caller keeps it per (graph, device), since it holds the device copies of the constants.
     """
     safe = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "f"
-    source, namespace = generate_numpy(graph, safe)
-    filename = f"<fluxion.jit:{safe}:{next(_counter)}>"
+    source, namespace = generate_numpy(graph, safe, placement=placement)
+    where = "" if placement is None else f":{placement.name}"
+    filename = f"<fluxion.jit:{safe}{where}:{next(_counter)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), namespace)
     plain = namespace[safe]
     if _largest(graph) < BUFFER_MIN_SIZE:
         return NumpyCode(source, plain, namespace, filename)
-    bsource, bnamespace = generate_numpy(graph, safe, buffers=True)
+    bsource, bnamespace = generate_numpy(graph, safe, buffers=True, placement=placement)
     if "out=B" not in bsource:
         return NumpyCode(source, plain, namespace, filename)
-    bfilename = f"<fluxion.jit:{safe}:buffered:{next(_counter)}>"
+    bfilename = f"<fluxion.jit:{safe}{where}:buffered:{next(_counter)}>"
     linecache.cache[bfilename] = (len(bsource), None, bsource.splitlines(True), bfilename)
     exec(compile(bsource, bfilename, "exec"), bnamespace)
     buffered = bnamespace[safe]
@@ -294,13 +371,14 @@ def compile_numpy(graph: Graph, name: str = "f") -> NumpyCode:
     return NumpyCode(bsource, run, bnamespace, bfilename)
 
 
-def compile_body(graph: Graph) -> Callable:
-    """The tier-0 function of a loop's sub-graph (a scan or while body), compiled once and
-    kept with the graph object (a loop runs it once per step)."""
-    cache = _BODIES.get(id(graph))
+def compile_body(graph: Graph, placement: Any = None) -> Callable:
+    """The tier-0 function of a loop's sub-graph (a scan or while body), compiled once per
+    device and kept with the graph object (a loop runs it once per step)."""
+    key = (id(graph), None if placement is None else placement.key)
+    cache = _BODIES.get(key)
     if cache is None or cache[0] is not graph:
-        cache = _BODIES[id(graph)] = (graph, compile_numpy(graph, "body").fn)
+        cache = _BODIES[key] = (graph, compile_numpy(graph, "body", placement).fn)
     return cache[1]
 
 
-_BODIES: dict[int, tuple] = {}
+_BODIES: dict[tuple, tuple] = {}
