@@ -202,3 +202,19 @@ def test_tape_sum_of_products_with_a_broadcast_factor(machine):
     got = tape.run(encoded, machine, x, w)
     assert got[1] == np.sum(x * x) and got[2] == np.sum(x)  # NumPy's order: its bits
     np.testing.assert_allclose(got[0], np.sum(x * w), rtol=1e-13)
+
+
+def test_tape_keeps_a_product_read_elsewhere_through_an_alias(machine):
+    from fluxion._src.codegen import tape
+
+    x = RNG.standard_normal((3, 4))
+
+    def f(x):
+        p = x * x
+        return fnp.sum(fnp.reshape(p, (12,))), p + 1.0  # the sum reads an alias of p
+
+    encoded, why = tape.encode(_graph(f, x))
+    assert encoded is not None, why
+    got = tape.run(encoded, machine, x)
+    assert got[0] == np.sum(x * x)
+    np.testing.assert_array_equal(got[1], x * x + 1.0)

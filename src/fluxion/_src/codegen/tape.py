@@ -154,6 +154,7 @@ class _Encoder:
         self.array_consts: dict[tuple, int] = {}  # (address, shape, strides, dtype) -> offset
         self.array_values: list[np.ndarray] = []
         self.uses: dict[int, int] = {}  # id(Var) -> readers (equations and graph outputs)
+        self.last_result: Any = None  # the Var the last instruction computed, if elementwise
 
     # ---- memory ------------------------------------------------------------------------------
     def alloc(self, n: int) -> int:
@@ -206,13 +207,16 @@ class _Encoder:
     def emit(self, op: str, *operands: int) -> None:
         words = [OPCODES.index(op), *(int(x) for x in operands)]
         self.code.append(words + [0] * (WIDTH - len(words)))
+        self.last_result = None  # the encoder sets it after an elementwise instruction
 
     def fuse_product(self, atom: Any, out: int) -> bool:
         """Rewrite the last instruction, if it is the product ``atom = x * y`` of two
         contiguous operands that only this sum reads, into ``dot`` (the sum of the products
         in one pass: ``sum(r * r)`` of a residual). The product's slot is then never
         written; it is freed with ``atom`` as usual."""
-        if type(atom) is Lit or self.uses.get(id(atom)) != 1 or not self.code:
+        # the product's own result, read once (not an alias of it: a reshape of a product
+        # read elsewhere emits no instruction, yet the product must still be written)
+        if type(atom) is Lit or atom is not self.last_result or self.uses.get(id(atom)) != 1:
             return False
         last = self.code[-1]
         if not (
@@ -402,6 +406,7 @@ def _encode_eqn(enc: _Encoder, eqn: Any) -> None:
         (x, sx), (y, sy) = enc.operand(ins[0], shape), enc.operand(ins[1], shape)
         o = enc.alloc(size)
         enc.emit("binary", BINARY.index(name), o, x, sx, y, sy, size)
+        enc.last_result = out
         result(o)
         return
     if name == "where" and not p:
