@@ -621,7 +621,8 @@ def sink_scalar_broadcasts(graph: Graph) -> Graph:
     Both are exact: every element of the broadcast result is that one scalar, and IEEE
     multiplication is symmetric in sign. A broadcast is written out (``broadcast_to`` again)
     only where something other than elementwise arithmetic reads it, or it is an output.
-    Used by tier 1's whole-graph kernels and the tape encoder.
+    Used by tier 1's whole-graph kernels and the tape encoder; float64 values only (numba's
+    scalar arithmetic promotes float32 where NumPy's array arithmetic keeps it).
     """
     from ..prims.elementwise import negative_p
     from ..prims.shape import broadcast_to_p
@@ -661,6 +662,8 @@ def sink_scalar_broadcasts(graph: Graph) -> Graph:
             name == "broadcast_to"
             and type(ins[0]) is not Lit
             and ins[0].aval.ndim == 0
+            and ins[0].aval.dtype == np.float64
+            and out.aval.dtype == np.float64
             and id(out) not in outs
         ):
             sunk[id(out)] = ins[0]
@@ -670,7 +673,8 @@ def sink_scalar_broadcasts(graph: Graph) -> Graph:
             if any(type(a) is not Lit and id(a) in sunk for a in ins):
                 scalar = [sunk[id(a)] if type(a) is not Lit and id(a) in sunk else a for a in ins]
                 shape = np.broadcast_shapes(*(tuple(a.aval.shape) for a in scalar))
-                if shape == ():  # every operand a scalar: the result is one too
+                if shape == () and out.aval.dtype == np.float64:  # a scalar result too
+                    # (float64 only: numba's scalar arithmetic does not keep float32)
                     standin = Var(ShapedArray((), out.aval.dtype, out.aval.weak_type))
                     eqns.append(Eqn(eqn.prim, scalar, {}, [standin]))
                     producer[id(standin)] = len(eqns) - 1
@@ -695,7 +699,7 @@ def sink_scalar_broadcasts(graph: Graph) -> Graph:
                         a, b = b, a
                     if (
                         a.aval.ndim == 0
-                        and a.aval.dtype == out.aval.dtype
+                        and a.aval.dtype == out.aval.dtype == np.float64
                         and tuple(b.aval.shape) == tuple(out.aval.shape)
                         and b.aval.dtype == out.aval.dtype
                     ):
