@@ -17,12 +17,17 @@ def correlated_gaussian(d, seed=0):
     return rng.standard_normal(d), cov
 
 
-def check_moments(draws, mu, cov, sd_tol=0.1):
-    """Every mean within 4 MCSE of the truth, variances within sd_tol, R-hat < 1.01."""
+def check_moments(draws, mu, cov, sd_tol=None):
+    """Every mean within 4 MCSE of the truth, R-hat < 1.01, and every variance within
+    ``sd_tol`` (relative) or, by default, within 4.5 of its own Monte-Carlo standard errors
+    (Var[s^2] / sigma^4 is about 2 / ESS of the squares): a fixed 10% over 100 dimensions
+    failed at 3 standard errors whenever the gradient's rounding changed the chains' paths."""
     m = mcse(draws, method="mean")
     mean = draws.mean(axis=(0, 1))
     assert np.all(np.abs(mean - mu) <= 4 * m), np.max(np.abs(mean - mu) / m)
     var = draws.reshape(-1, mu.size).var(axis=0)
+    if sd_tol is None:
+        sd_tol = 4.5 * np.sqrt(2 / ess((draws - mu) ** 2))
     assert np.all(np.abs(var / np.diag(cov) - 1) < sd_tol), np.max(np.abs(var / np.diag(cov) - 1))
     assert np.all(rhat(draws) < 1.01), np.max(rhat(draws))
 
