@@ -581,3 +581,26 @@ def get(x: Any) -> Any:
     if type(x) is dict:
         return {k: get(v) for k, v in x.items()}
     return x
+
+
+# --------------------------------------------------------------------------------------------
+# the seed's line fit, the model that test_backend_seam and test_device_jit run on the device
+# --------------------------------------------------------------------------------------------
+
+
+def chi2(theta: Any, x: Any, y: Any, sigma: Any) -> Any:
+    """The seed's straight-line fit: chi^2 of y = a x + b with errors sigma."""
+    import fluxion.numpy as fnp
+
+    a, b = theta[0], theta[1]
+    r = (y - (a * x + b)) / sigma
+    return fnp.sum(r * r)
+
+
+def line_data() -> tuple:
+    """``(theta, x, y, sigma)`` of a 50-point line fit, as host arrays (``put`` moves them)."""
+    rng = np.random.default_rng(3)
+    x = np.linspace(0.0, 10.0, 50)
+    sigma = 0.5 + rng.random(50)
+    y = 2.5 * x - 1.0 + sigma * rng.standard_normal(50)
+    return np.array([2.0, -0.5]), x, y, sigma

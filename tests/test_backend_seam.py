@@ -19,6 +19,7 @@ import _fakedevice as fd
 import numpy as np
 import pytest
 from _device_expectations import FAMILIES
+from _fakedevice import chi2, line_data
 from optable import _restrict, make_args
 from test_op_table import ROWS
 
@@ -233,35 +234,20 @@ def test_the_fake_device_is_strict_like_cupy() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _chi2(theta: Any, x: Any, y: Any, sigma: Any) -> Any:
-    """The seed's straight-line fit: chi^2 of y = a x + b with errors sigma."""
-    a, b = theta[0], theta[1]
-    r = (y - (a * x + b)) / sigma
-    return fnp.sum(r * r)
-
-
-def _line_data() -> tuple:
-    rng = np.random.default_rng(3)
-    x = np.linspace(0.0, 10.0, 50)
-    sigma = 0.5 + rng.random(50)
-    y = 2.5 * x - 1.0 + sigma * rng.standard_normal(50)
-    return np.array([2.0, -0.5]), x, y, sigma
-
-
 def test_seed_line_fit_value_and_gradient_on_device() -> None:
-    args = _line_data()
-    value, grad = fluxion.value_and_grad(_chi2)(*args)
-    dev_value, dev_grad = fluxion.value_and_grad(_chi2)(*fd.put(args))
+    args = line_data()
+    value, grad = fluxion.value_and_grad(chi2)(*args)
+    dev_value, dev_grad = fluxion.value_and_grad(chi2)(*fd.put(args))
     _assert_same((dev_value, dev_grad), (value, grad), "line fit", FakeArray, fd.get)
 
 
 def test_grad_vmap_hessian_jacobians_on_device() -> None:
-    theta, x, y, sigma = _line_data()
+    theta, x, y, sigma = line_data()
     dx, dtheta = fd.put(x), fd.put(theta)
     dy, dsigma = fd.put(y), fd.put(sigma)
     cases = [
-        ("grad wrt data", fluxion.grad(_chi2, argnums=1), (theta, x, y, sigma)),
-        ("hessian", fluxion.hessian(_chi2), (theta, x, y, sigma)),
+        ("grad wrt data", fluxion.grad(chi2, argnums=1), (theta, x, y, sigma)),
+        ("hessian", fluxion.hessian(chi2), (theta, x, y, sigma)),
         ("jacfwd", fluxion.jacfwd(lambda t: fnp.sin(t) * t[::-1]), (theta,)),
         ("jacrev", fluxion.jacrev(lambda t: fnp.sin(t) * t[::-1]), (theta,)),
         ("vmap", fluxion.vmap(lambda t: fnp.exp(t) @ t), (x.reshape(5, 10),)),
@@ -274,7 +260,7 @@ def test_grad_vmap_hessian_jacobians_on_device() -> None:
     ]
     for what, f, args in cases:
         _assert_same(f(*fd.put(args)), f(*args), what, FakeArray, fd.get)
-    assert type(fluxion.grad(_chi2)(dtheta, dx, dy, dsigma)) is FakeArray
+    assert type(fluxion.grad(chi2)(dtheta, dx, dy, dsigma)) is FakeArray
 
 
 def test_host_constants_in_fluxion_ops_follow_the_device() -> None:

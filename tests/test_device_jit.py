@@ -19,6 +19,7 @@ import _fakedevice as fd
 import numpy as np
 import pytest
 from _device_expectations import FAMILIES
+from _fakedevice import chi2, line_data
 from optable import _backend_graphs, applicable, make_args, xfail_reason
 from test_op_table import ROWS
 
@@ -55,30 +56,15 @@ def _assert_same(got: Any, want: Any, what: str, array_type: type = FakeArray,
         np.testing.assert_allclose(g, w, rtol=RTOL, atol=ATOL, err_msg=what)
 
 
-def _chi2(theta: Any, x: Any, y: Any, sigma: Any) -> Any:
-    """The seed's straight-line fit: chi^2 of y = a x + b with errors sigma."""
-    a, b = theta[0], theta[1]
-    r = (y - (a * x + b)) / sigma
-    return fnp.sum(r * r)
-
-
-def _line_data() -> tuple:
-    rng = np.random.default_rng(3)
-    x = np.linspace(0.0, 10.0, 50)
-    sigma = 0.5 + rng.random(50)
-    y = 2.5 * x - 1.0 + sigma * rng.standard_normal(50)
-    return np.array([2.0, -0.5]), x, y, sigma
-
-
 # --------------------------------------------------------------------------------------------
 # the seed line fit
 # --------------------------------------------------------------------------------------------
 
 
 def test_seed_line_fit_value_and_gradient_under_jit_on_device() -> None:
-    args = _line_data()
-    want = fluxion.value_and_grad(_chi2)(*args)  # eager NumPy
-    f = fluxion.jit(fluxion.value_and_grad(_chi2))
+    args = line_data()
+    want = fluxion.value_and_grad(chi2)(*args)  # eager NumPy
+    f = fluxion.jit(fluxion.value_and_grad(chi2))
     dev = fd.put(args)
     _assert_same(f(*dev), want, "jit(value_and_grad) first call")
     _assert_same(f(*fd.put(args)), want, "jit(value_and_grad) second call")
@@ -86,8 +72,8 @@ def test_seed_line_fit_value_and_gradient_under_jit_on_device() -> None:
 
 
 def test_host_and_device_calls_each_keep_their_own_form() -> None:
-    args = _line_data()
-    f = fluxion.jit(_chi2, tier=0)
+    args = line_data()
+    f = fluxion.jit(chi2, tier=0)
     host = f(*args)
     assert type(host) is not FakeArray and f.trace_count == f.compile_count == 1
     dev = f(*fd.put(args))
@@ -103,7 +89,7 @@ def test_host_and_device_calls_each_keep_their_own_form() -> None:
     assert "device form" not in host_source and "device form" in device_source
 
     # the reverse order: a device call first never compiles the host form
-    g = fluxion.jit(_chi2, tier=0)
+    g = fluxion.jit(chi2, tier=0)
     g(*fd.put(args))
     assert g.compile_count == 1
     g(*args)
@@ -167,8 +153,8 @@ def test_loops_with_captured_constants_under_jit_on_device() -> None:
 
 
 def test_tier1_is_host_only_and_device_calls_stay_on_the_device() -> None:
-    args = _line_data()
-    f = fluxion.jit(_chi2, tier=1)
+    args = line_data()
+    f = fluxion.jit(chi2, tier=1)
     before = fd.TRANSFERS["to_host"]
     out = f(*fd.put(args))
     assert type(out) is FakeArray
@@ -182,9 +168,9 @@ def test_tier1_is_host_only_and_device_calls_stay_on_the_device() -> None:
 
 
 def test_mixed_host_and_device_arguments_are_refused() -> None:
-    f = fluxion.jit(_chi2)
-    theta, x, y, sigma = _line_data()
-    with pytest.raises(DeviceError, match=r"jit\(_chi2\): expected arrays on one device.*"
+    f = fluxion.jit(chi2)
+    theta, x, y, sigma = line_data()
+    with pytest.raises(DeviceError, match=r"jit\(chi2\): expected arrays on one device.*"
                                           r"device_put"):
         f(fd.put(theta), x, fd.put(y), fd.put(sigma))
 
@@ -195,12 +181,12 @@ def test_mixed_host_and_device_arguments_are_refused() -> None:
 
 
 def test_grad_vmap_over_and_under_jit_on_device() -> None:
-    theta, x, y, sigma = _line_data()
-    jchi2 = fluxion.jit(_chi2)
+    theta, x, y, sigma = line_data()
+    jchi2 = fluxion.jit(chi2)
     cases = [
         ("grad(jit)", fluxion.grad(jchi2), (theta, x, y, sigma)),
         ("value_and_grad(jit)", fluxion.value_and_grad(jchi2), (theta, x, y, sigma)),
-        ("jit(grad) wrt data", fluxion.jit(fluxion.grad(_chi2, argnums=1)), (theta, x, y, sigma)),
+        ("jit(grad) wrt data", fluxion.jit(fluxion.grad(chi2, argnums=1)), (theta, x, y, sigma)),
         ("hessian(jit)", fluxion.hessian(jchi2), (theta, x, y, sigma)),
         ("jvp(jit)", lambda t: fluxion.jvp(fluxion.jit(fnp.sin), (t,), (fnp.cos(t),)), (x,)),
         ("vmap(jit)", fluxion.vmap(fluxion.jit(lambda t: fnp.exp(t) @ t)), (x.reshape(5, 10),)),
@@ -216,8 +202,8 @@ def test_grad_of_jit_after_a_host_call_runs_the_device_form() -> None:
     # under grad (every argument traced) the cache key sees tracers only: the host call's
     # entry serves the device call through its sibling for the device (the same graph,
     # compiled for the device once)
-    theta, x, y, sigma = _line_data()
-    f = fluxion.jit(_chi2)
+    theta, x, y, sigma = line_data()
+    f = fluxion.jit(chi2)
     g = fluxion.grad(f, argnums=(0, 1, 2, 3))
     want = g(theta, x, y, sigma)
     traces = f.trace_count
@@ -356,9 +342,9 @@ def test_jit_on_cupy() -> None:
         moved = [cupy.asarray(v) if isinstance(v, np.ndarray | np.generic) else v for v in leaves]
         return tree_unflatten(tree, moved)
 
-    args = _line_data()
-    f = fluxion.jit(fluxion.value_and_grad(_chi2))
-    want = fluxion.value_and_grad(_chi2)(*args)
+    args = line_data()
+    f = fluxion.jit(fluxion.value_and_grad(chi2))
+    want = fluxion.value_and_grad(chi2)(*args)
     _assert_same(f(*put(args)), want, "line fit on CuPy", cupy.ndarray, cupy.asnumpy)
     assert f.trace_count == 1
     failures = [f for f in (_jit_row(r, put, cupy.ndarray, cupy.asnumpy) for r in _ROWS) if f]
@@ -414,8 +400,8 @@ def _call_c(fn: Any, inputs: list, n_out: int) -> list:
 def test_line_fit_residual_cluster_kernel_source() -> None:
     from fluxion._src.codegen import cupy_elementwise as ce
 
-    args = _line_data()
-    graph = fluxion.jit(_chi2).lower(*args).graph
+    args = line_data()
+    graph = fluxion.jit(chi2).lower(*args).graph
     clusters = ce.elementwise_clusters(graph)
     assert len(clusters) == 1 and [e.prim.name for e in clusters[0]] == [
         "multiply", "add", "subtract", "true_divide", "multiply"
@@ -504,8 +490,8 @@ def test_fused_kernel_on_cupy() -> None:
 
     from fluxion._src.codegen import cupy_elementwise as ce
 
-    args = _line_data()
-    graph = fluxion.jit(_chi2).lower(*args).graph
+    args = line_data()
+    graph = fluxion.jit(chi2).lower(*args).graph
     (cluster,) = ce.elementwise_clusters(graph)
     kernel = ce.build_kernel(ce.cluster_kernel(graph, cluster, "chi2_residual"))
     theta, x, y, sigma = args
