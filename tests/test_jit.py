@@ -250,9 +250,13 @@ def test_graphs_numba_cannot_lower_stay_on_tier0_and_say_why():
 
     # gamma has no numba implementation yet (codegen/lowering.py says so)
     f = fluxion.jit(lambda x: fnp.sum(fs.gamma(x)), tier=1)
-    assert float(f(np.array([1.5, 2.5]))) == pytest.approx(
-        float(np.sum(__import__("scipy").special.gamma([1.5, 2.5])))
-    )
+    with pytest.warns(fluxion.PerformanceWarning, match=r"tier 1 .*requested.*lowering for gamma"):
+        value = float(f(np.array([1.5, 2.5])))
+    assert value == pytest.approx(float(np.sum(__import__("scipy").special.gamma([1.5, 2.5]))))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once per function, not once per call
+        f(np.array([1.5, 2.5]))
+        f(np.array([1.5, 2.5, 3.5]))
     assert f.tier == 0 and "gamma" in f.tier_info()[0]
 
 
@@ -314,7 +318,8 @@ def test_without_numba_jit_stays_on_tier0(monkeypatch):
 
     monkeypatch.setattr(numba_tier, "numba_available", lambda: False)
     f = fluxion.jit(lambda x: fnp.sum(x * 2.0), tier=1)
-    assert float(f(np.ones(3))) == 6.0
+    with pytest.warns(fluxion.PerformanceWarning, match="numba is not installed"):
+        assert float(f(np.ones(3))) == 6.0
     assert f.tier == 0 and "numba is not installed" in f.tier_info()[0]
 
 

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from .backend import Placement, is_device_array, namespace_of, placement_of
-from .config import FrozenValueWarning, config
+from .config import FrozenValueWarning, PerformanceWarning, config
 from .core import (
     ConcretizationError,
     Primitive,
@@ -352,6 +352,23 @@ def _warn_frozen_random(owner: JitFunction, drawn: str) -> None:
     )
 
 
+def _warn_stays_on_tier0(owner: JitFunction, spec: Specialization) -> None:
+    """Tier 1 was asked for (``tier=1``, ``compile(tier=1)``, ``config.jit_tier = 1``) and
+    ``spec`` could not be promoted: say so once per function (the standing rule: no silent
+    slower path). Automatic promotion after hot calls stays quiet: tier 0 is its default."""
+    root = owner._root
+    if spec.tier == 1 or spec.promotion in (None, "running", "done") or root._tier0_warned:
+        return
+    root._tier0_warned = True
+    warnings.warn(
+        f"jit({root.__name__}): tier 1 (numba) was requested but this specialization runs on "
+        f"tier 0 (generated NumPy source): {spec.promotion}. .tier_info() lists every "
+        "specialization's tier",
+        PerformanceWarning,
+        stacklevel=4,
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # Specializations and cache entries
 # --------------------------------------------------------------------------------------------
@@ -562,6 +579,7 @@ class CacheEntry:
         self._out_avals = graph.out_avals
         if owner.requested_tier() == 1 and concrete_args is not None:
             spec.promote(concrete_args, background=False)
+            _warn_stays_on_tier0(owner, spec)
         return spec
 
     def out_avals(self, avals: Any) -> list:
@@ -748,6 +766,7 @@ class JitFunction:
         # jvp/vjp/vmap versions of a jitted function report (warn) as that function
         self._root = root._root if root is not None else self
         self._random_warned = False
+        self._tier0_warned = False  # tier 1 was asked for and a specialization stayed on tier 0
         self.trace_count = 0
         self.compile_count = 0
         self.cache_hits = 0
@@ -894,6 +913,7 @@ class JitFunction:
                         example = entry.example_args
                         if example is not None:
                             spec.promote(example, background=False)
+                            _warn_stays_on_tier0(self, spec)
         return self
 
     def clear_cache(self) -> None:

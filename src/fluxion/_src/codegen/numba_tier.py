@@ -245,9 +245,28 @@ def _numba_scatter_add(eqn: Any) -> str | None:
         return "SCATTER" if _index_ok(spec) else None
     if _pointwise_arrays(eqn, spec, len(eqn.params["shape"])):
         return "SCATTER"
-    # one 1-D index array into a 1-D target (x[idx] on a vector): an accumulating loop
-    ok = spec == (("a", 0),) and len(eqn.params["shape"]) == 1 and _in_avals(eqn)[0].ndim == 1
-    return "SCATTER" if ok else None
+    # one 1-D index array, every other axis a slice (x[idx] on a vector, x[..., perm] on a
+    # matrix): an accumulating loop over the index array, a slice of the target per index
+    return "SCATTER" if _one_index_array_among_slices(eqn, spec) else None
+
+
+def _one_index_array_among_slices(eqn: Any, spec: tuple) -> bool:
+    """Whether ``spec`` is slices and exactly one 1-D index array. Then NumPy keeps the
+    indexed axis where it is (one advanced index), so the value's axis ``k`` runs along the
+    index array when the array is entry ``k``."""
+    arrays = [e for e in spec if e[0] == "a"]
+    if len(arrays) != 1 or any(e[0] not in "as" for e in spec):
+        return False
+    index = eqn.inputs[1 + arrays[0][1]].aval
+    if index.ndim != 1:
+        return False
+    # the value must have the indexed shape itself (a broadcast value is not read per index)
+    shape = eqn.params["shape"]
+    indexed = [
+        index.shape[0] if e[0] == "a" else len(range(*slice(*e[1:]).indices(shape[k])))
+        for k, e in enumerate(spec)
+    ]
+    return tuple(_in_avals(eqn)[0].shape) == tuple(indexed) + tuple(shape[len(spec):])
 
 
 @lowering.register("numba", "reshape")
@@ -716,8 +735,10 @@ def _scatter_lines(out: str, eqn: Any, ins: list[str]) -> list[str]:
         # repeated indices must accumulate: an explicit loop over the index array
         idx = _index_source(spec, ins[1:])
         arr = ins[1 + next(e[1] for e in spec if e[0] == "a")]
+        axis = next(k for k, e in enumerate(spec) if e[0] == "a")
+        value = f"{ins[0]}[{':, ' * axis}_j]"  # the value's axis `axis` runs along the array
         lines.append(f"    for _j in range({arr}.shape[0]):")
-        lines.append(f"        {out}[{idx.replace(arr, arr + '[_j]')}] += {ins[0]}[_j]")
+        lines.append(f"        {out}[{idx.replace(arr, arr + '[_j]')}] += {value}")
         return lines
     return lines + _static_scatter(out, shape, spec, ins[0], eqn)
 

@@ -1736,7 +1736,9 @@ def _compiled_nuts(model: Model, adaptation: str, jit: bool = True) -> tuple[Any
                 PerformanceWarning,
                 stacklevel=3,
             )
-            model.logp_and_grad.compile(tier=1)
+            with warnings.catch_warnings():  # said below, in sample's terms
+                warnings.filterwarnings("ignore", "jit.*tier 1 .numba. was requested")
+                model.logp_and_grad.compile(tier=1)
             if model.logp_and_grad.tier == 0:
                 warnings.warn(
                     "sample: the model's gradient runs at tier 0 (NumPy source, not numba): "
