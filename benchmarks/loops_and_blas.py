@@ -37,11 +37,14 @@ Usage
 
     python benchmarks/loops_and_blas.py               # full run
     python benchmarks/loops_and_blas.py --quick       # a smoke test, shorter timings
+    python benchmarks/loops_and_blas.py --regression-only --repeats 41 --target 0.05 \
+        --shapes 500x25 5000x24 50000x24             # (b) only, three shapes
 
 Notes
 -----
 Timing: garbage collection off, loops of about ``--target`` seconds, the median over
-``--repeats`` repeats of the per-call time.
+``--repeats`` repeats of the per-call time. In (b) every variant runs once per round, in turn
+(``interleaved``), and the ratio to NumPy is the median of the rounds' ratios.
 """
 
 from __future__ import annotations
@@ -130,11 +133,13 @@ def arma_reference(p: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
 N_ROWS, N_COLS = 5000, 24
 
 
-def regression_data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def regression_data(
+    n_rows: int = N_ROWS, n_cols: int = N_COLS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(11)
-    X = rng.standard_normal((N_ROWS, N_COLS))
-    beta = rng.standard_normal(N_COLS) * 0.5
-    y = X @ beta + 0.7 * rng.standard_normal(N_ROWS)
+    X = rng.standard_normal((n_rows, n_cols))
+    beta = rng.standard_normal(n_cols) * 0.5
+    y = X @ beta + 0.7 * rng.standard_normal(n_rows)
     theta = np.concatenate([beta + 0.01, [np.log(0.7)]])
     return X, y, theta
 
@@ -319,64 +324,96 @@ def arma_numpy_per_call(repeats: int, target: float) -> float:
 # --------------------------------------------------------------------------------------------
 
 
-def run_regression(repeats: int, target: float) -> list[tuple[str, str]]:
+def interleaved(fns: dict[str, Callable], repeats: int, target: float) -> dict[str, tuple]:
+    """(median us per call, median ratio to the first entry) of each function, timed in
+    ``repeats`` rounds that run every function once for about ``target`` seconds in turn: a
+    change of machine load hits all of them alike, so the ratios are steadier than the times."""
+    loops = {}
+    for name, fn in fns.items():
+        fn()
+        t = time.perf_counter()
+        fn()
+        loops[name] = max(1, int(target / max(time.perf_counter() - t, 1e-7)))
+    times: dict[str, list] = {name: [] for name in fns}
+    gc.disable()
+    try:
+        for _ in range(repeats):
+            for name, fn in fns.items():
+                t = time.perf_counter()
+                for _ in range(loops[name]):
+                    fn()
+                times[name].append((time.perf_counter() - t) / loops[name])
+    finally:
+        gc.enable()
+    first = times[next(iter(fns))]
+    return {
+        name: (statistics.median(ts) * 1e6,
+               statistics.median([a / b for a, b in zip(ts, first, strict=True)]))
+        for name, ts in times.items()
+    }
+
+
+def run_regression(
+    repeats: int, target: float, n_rows: int = N_ROWS, n_cols: int = N_COLS
+) -> list[tuple[str, str]]:
+    """Rows (variant, "us per call   ratio to NumPy") for an ``n_rows x n_cols`` regression;
+    all variants timed interleaved (``interleaved``)."""
     import fluxion
     import fluxion.numpy as fnp
     from fluxion._src.codegen import tape as tape_mod
     from fluxion._src.codegen.tier1 import lowerable
 
-    X, y, theta = regression_data()
+    X, y, theta = regression_data(n_rows, n_cols)
     floor = regression_numpy(X, y)
     want = floor(theta)
-    def us(fn: Callable) -> str:
-        return f"{per_call(fn, repeats, target) * 1e6:8.1f}"
-
-    rows = [("numpy (hand-written value + gradient)", us(lambda: floor(theta)))]
+    fns: dict[str, Callable] = {"numpy (hand-written value + gradient)": lambda: floor(theta)}
+    notes: list[tuple[str, str]] = []
     lp = regression_fluxion(fnp, X, y)
 
     f0 = fluxion.jit(fluxion.value_and_grad(lp), tier=0)
     check("tier 0", f0(theta), want)
-    rows.append(("fluxion jit tier 0", us(lambda: f0(theta))))
+    fns["fluxion jit tier 0"] = lambda: f0(theta)
 
     graph = f0.lower(theta).graph
     missing = lowerable(graph)
     if missing:
-        rows.append(("fluxion jit tier 1", "not lowered: " + "; ".join(missing)))
+        notes.append(("fluxion jit tier 1", "not lowered: " + "; ".join(missing)))
     else:
         f1 = fluxion.jit(fluxion.value_and_grad(lp), tier=1)
         check("tier 1", f1(theta), want)
-        rows.append(("fluxion jit tier 1", us(lambda: f1(theta))))
+        fns["fluxion jit tier 1"] = lambda: f1(theta)
         # the kernel alone (what the NUTS's cfunc calls), without jit's Python dispatch
         code = f1.lower(theta).entry.specs[0].numba_code
         kernel = getattr(code, "kernel", None)
         if kernel is not None:
             args = (theta, *code.consts)
             check("tier 1 kernel", kernel(*args), want)
-            rows.append(("  its numba kernel alone (no jit dispatch)", us(lambda: kernel(*args))))
+            fns["  its numba kernel alone (no jit dispatch)"] = lambda: kernel(*args)
 
     encoded, why = tape_mod.encode(graph)
     if encoded is None:
-        rows.append(("tape machine", f"not encoded: {why}"))
-        return rows
-    machine = tape_mod.load_machine()
-    check("tape", tape_mod.run(encoded, machine, theta), want)
-    dim = theta.size
-    ctx = tape_mod.TapeContext(encoded, dim)
-    proto = ctypes.CFUNCTYPE(
-        ctypes.c_double, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double),
-        ctypes.c_void_p,
-    )
-    potential = proto(int(machine.potential.address))
-    q = np.ascontiguousarray(theta)
-    g = np.zeros(dim)
-    q_ptr = q.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
-    g_ptr = g.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
-    value = potential(q_ptr, g_ptr, ctx.address)
-    check("tape potential", (value, g.copy()), want)
-    entry = ctx.address
-    figure = us(lambda: potential(q_ptr, g_ptr, entry))
-    rows.append(("tape machine (the NUTS's C entry point)", figure))
-    return rows
+        notes.append(("tape machine", f"not encoded: {why}"))
+    else:
+        machine = tape_mod.load_machine()
+        check("tape", tape_mod.run(encoded, machine, theta), want)
+        dim = theta.size
+        ctx = tape_mod.TapeContext(encoded, dim)
+        proto = ctypes.CFUNCTYPE(
+            ctypes.c_double, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double),
+            ctypes.c_void_p,
+        )
+        potential = proto(int(machine.potential.address))
+        q = np.ascontiguousarray(theta)
+        g = np.zeros(dim)
+        q_ptr = q.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
+        g_ptr = g.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
+        value = potential(q_ptr, g_ptr, ctx.address)
+        check("tape potential", (value, g.copy()), want)
+        entry = ctx.address
+        fns["tape machine (the NUTS's C entry point)"] = lambda: potential(q_ptr, g_ptr, entry)
+    timed = interleaved(fns, repeats, target)
+    rows = [(name, f"{us:8.1f}   {ratio:5.2f}x") for name, (us, ratio) in timed.items()]
+    return rows + notes
 
 
 # --------------------------------------------------------------------------------------------
@@ -392,12 +429,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sample", action="store_true", help="also sample the Python-loop ARMA model"
     )
+    parser.add_argument(
+        "--shapes", nargs="+", default=[f"{N_ROWS}x{N_COLS}"],
+        help="regression design-matrix shapes, ROWSxCOLS (default %(default)s)",
+    )
+    parser.add_argument("--regression-only", action="store_true", help="skip the ARMA part")
     args = parser.parse_args(argv)
     if args.quick:
         args.repeats, args.target, args.compile_timeout = 3, 0.05, 120.0
 
+    arma: dict = {}
+    regression = {}
+    if not args.regression_only:
+        run_arma_part(args, arma)
+    for shape in args.shapes:
+        n_rows, n_cols = (int(k) for k in shape.lower().split("x"))
+        print(f"\n(b) Gaussian linear regression {n_rows} x {n_cols}: value + gradient per call"
+              " (us; ratio to NumPy: median over interleaved rounds)")
+        rows = regression[shape] = run_regression(args.repeats, args.target, n_rows, n_cols)
+        width = max(len(name) for name, _ in rows)
+        for name, figure in rows:
+            print(f"  {name:<{width}}  {figure}")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({"arma": arma, "regression": regression}, fh, indent=2)
+    return 0
+
+
+def run_arma_part(args: argparse.Namespace, arma: dict) -> None:
+    """Part (a): the ARMA model's compile and per-call times (figures into ``arma``)."""
     print(f"(a) ARMA(1,1), {T_STEPS} steps: jit(value_and_grad), fresh process, empty cache")
-    arma = {}
     variants = (
         ("lax.scan", "arma_scan", True),
         ("for loop, re-rolled", "arma_loop", True),
@@ -433,16 +494,6 @@ def main(argv: list[str] | None = None) -> int:
             line = run_arma_sampling(args.compile_timeout * 2, reroll)
             arma[f"sample {label}"] = line
             print(f"  sample(), Python-loop model ({label}), 4 chains x (1000 + 1000): {line}")
-
-    print(f"\n(b) Gaussian linear regression {N_ROWS} x {N_COLS}: value + gradient per call (us)")
-    rows = run_regression(args.repeats, args.target)
-    width = max(len(name) for name, _ in rows)
-    for name, figure in rows:
-        print(f"  {name:<{width}}  {figure}")
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({"arma": arma, "regression": rows}, fh, indent=2)
-    return 0
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ import numpy as np
 from fluxion_nutscore_CORE import as_voidptr
 from numba import types
 
-from fluxion._src.codegen.linalg_kernels import cholesky_into, triangular_solve_into
+from fluxion._src.codegen.linalg_kernels import cholesky_into, sum8, triangular_solve_into
 from fluxion._src.codegen.tape import BINARY, HEADER, OPCODES, REDUCTIONS, UNARY, WIDTH
 
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
@@ -49,6 +49,7 @@ OP_INV = OPCODES.index("inv")
 OP_SLOGDET = OPCODES.index("slogdet")
 OP_CHOLESKY = OPCODES.index("cholesky")
 OP_TRSOLVE = OPCODES.index("trsolve")
+OP_DOT = OPCODES.index("dot")
 
 H_CODE, H_NCODE, H_MEM, H_NMEM, H_MAPS, H_NMAPS, H_Q, H_DIM, H_VALUE, H_GRAD = (
     HEADER.index(k)
@@ -73,6 +74,49 @@ R_MIN = REDUCTIONS.index("min")
 # opcode, generated from each primitive's scalar formula (the lowering table) by
 # tape.machine_path, which puts them in place of the next line.
 from fluxion_tapevm_DISPATCH import _binary, _unary  # noqa: E402
+
+
+@numba.njit(**_JIT)
+def _arith_vv(fn, o, a, c):
+    """``o = a (fn) c`` for the four arithmetic operators on contiguous views of one length.
+    Loops over views (not offsets into the memory with run-time strides) are what LLVM
+    vectorizes: 2-4x faster per element than the strided loops below."""
+    if fn == B_ADD:
+        for i in range(o.size):
+            o[i] = a[i] + c[i]
+    elif fn == B_MULTIPLY:
+        for i in range(o.size):
+            o[i] = a[i] * c[i]
+    elif fn == B_SUBTRACT:
+        for i in range(o.size):
+            o[i] = a[i] - c[i]
+    else:
+        for i in range(o.size):
+            o[i] = a[i] / c[i]
+
+
+@numba.njit(**_JIT)
+def _arith_sv(fn, o, s, c, s_first):
+    """``o = s (fn) c`` (``s_first``) or ``o = c (fn) s``: a scalar and a contiguous view."""
+    if fn == B_ADD:
+        for i in range(o.size):
+            o[i] = s + c[i] if s_first else c[i] + s
+    elif fn == B_MULTIPLY:
+        for i in range(o.size):
+            o[i] = s * c[i] if s_first else c[i] * s
+    elif fn == B_SUBTRACT:
+        if s_first:
+            for i in range(o.size):
+                o[i] = s - c[i]
+        else:
+            for i in range(o.size):
+                o[i] = c[i] - s
+    elif s_first:
+        for i in range(o.size):
+            o[i] = s / c[i]
+    else:
+        for i in range(o.size):
+            o[i] = c[i] / s
 
 
 @numba.njit(**_JIT)
@@ -189,8 +233,16 @@ def run_tape(code, n_code, mem, maps):
                 code[b + 1], code[b + 2], code[b + 3], code[b + 4], code[b + 5], code[b + 6],
                 code[b + 7],
             )
-            # the four arithmetic operators get loops of their own: no call per element
-            if fn == B_ADD:
+            # the four arithmetic operators get loops of their own: no call per element;
+            # contiguous operands (stride 1) or a scalar (stride 0) loop over views
+            arith = fn == B_ADD or fn == B_MULTIPLY or fn == B_SUBTRACT or fn == B_DIVIDE
+            if arith and sx == 1 and sy == 1:
+                _arith_vv(fn, mem[out : out + n], mem[x : x + n], mem[y : y + n])
+            elif arith and sx == 0 and sy == 1:
+                _arith_sv(fn, mem[out : out + n], mem[x], mem[y : y + n], True)
+            elif arith and sx == 1 and sy == 0:
+                _arith_sv(fn, mem[out : out + n], mem[y], mem[x : x + n], False)
+            elif fn == B_ADD:
                 for i in range(n):
                     mem[out + i] = mem[x + i * sx] + mem[y + i * sy]
             elif fn == B_MULTIPLY:
@@ -230,11 +282,8 @@ def run_tape(code, n_code, mem, maps):
                 init = -np.inf
             elif kind == R_MIN:
                 init = np.inf
-            if kind == R_SUM and m < 0:  # a full sum: the common case, one accumulator
-                total = 0.0
-                for i in range(n_in):
-                    total += mem[x + i]
-                mem[out] = total
+            if kind == R_SUM and m < 0:  # a full sum: the common case
+                mem[out] = sum8(mem[x : x + n_in], mem[x : x + n_in], False)
                 continue
             for j in range(n_out):
                 mem[out + j] = init
@@ -250,6 +299,9 @@ def run_tape(code, n_code, mem, maps):
                         mem[j] = v if mem[j] == mem[j] else mem[j]
                 elif v < mem[j] or v != v:
                     mem[j] = v if mem[j] == mem[j] else mem[j]
+        elif op == OP_DOT:  # sum(x * y) of contiguous operands, one pass
+            out, x, y, n = code[b + 1], code[b + 2], code[b + 3], code[b + 4]
+            mem[out] = sum8(mem[x : x + n], mem[y : y + n], True)
         elif op == OP_GATHER:
             out, x, m, n = code[b + 1], code[b + 2], code[b + 3], code[b + 4]
             for i in range(n):

@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from ..ir.graph import Eqn, Graph, Lit
+from ..core import ShapedArray
+from ..ir.graph import Eqn, Graph, Lit, Var
 from . import lowering
 from .numpy_tier import _OPERATORS, _index_source  # noqa: F401  (shared with tier 0)
 
@@ -131,6 +132,8 @@ def _numba_solve(eqn: Any) -> str | None:
 LINALG_KERNELS = {
     "_fx_cholesky_nd": "cholesky_nd",
     "_fx_triangular_solve_nd": "triangular_solve_nd",
+    "_fx_sum_nd": "sum_nd",
+    "_fx_dot_nd": "dot_nd",
 }
 
 
@@ -200,7 +203,11 @@ def _numba_reduce(eqn: Any) -> str | None:
     """Over all axes; sum also over one axis (numba's np.sum takes axis=, np.prod does not)."""
     name = eqn.prim.name
     axes = eqn.params["axes"]
-    if len(axes) == _in_avals(eqn)[0].ndim:
+    x = _in_avals(eqn)[0]
+    if len(axes) == x.ndim:
+        if name == "sum" and x.ndim and x.dtype == np.float64:
+            # NumPy's pairwise order, vectorized (numba's np.sum is one serial add chain)
+            return "_fx_sum_nd({0})"
         return f"np.{name}({{0}})"
     if len(axes) == 1 and name == "sum":
         return f"np.{name}({{0}}, axis={axes[0]})"
@@ -412,7 +419,7 @@ def _scalar_source(val: Any) -> str | None:
 
 def generate_numba(graph: Graph, name: str) -> tuple[str, list]:
     """Numba-compatible source for ``graph``; returns (source, constant arrays in order)."""
-    graph = fold_transposes(graph)
+    graph = sink_scalar_broadcasts(fold_transposes(graph))
     consts: list = []
     const_names: dict[int, str] = {}
     names: dict[int, str] = {}
@@ -436,11 +443,19 @@ def generate_numba(graph: Graph, name: str) -> tuple[str, list]:
     helpers: list[str] = []  # the loops' bodies, as njit functions after this one
     tmp = itertools.count()
     builders = ElementBuilders()
+    products = summed_products(graph)
     for eqn in graph.eqns:
+        if id(eqn) in products:  # computed inside the sum that reads it (_fx_dot_nd)
+            continue
         outs = []
         for v in eqn.outs:
             names[id(v)] = f"v{next(tmp)}"
             outs.append(names[id(v)])
+        if eqn.prim.name == "sum" and id(eqn.inputs[0]) in products:
+            factors = [atom(a) for a in products[id(eqn.inputs[0])]]
+            body.extend(builders.materialize(factors))
+            body.append(f"    {outs[0]} = _fx_dot_nd({factors[0]}, {factors[1]})")
+            continue
         ins = [atom(a) for a in eqn.inputs]
         if eqn.prim.name == "matmul" and "transposed" in eqn.params:
             body.extend(builders.materialize(ins))
@@ -484,6 +499,54 @@ def generate_numba(graph: Graph, name: str) -> tuple[str, list]:
     return "\n".join([header, *body, ret]) + "\n" + "".join(helpers), consts
 
 
+def summed_products(graph: Graph) -> dict[int, tuple]:
+    """The products that only a full sum reads: ``sum(a * b)`` and ``sum(a ** 2)`` of float64
+    arrays of one shape (the squared residuals of a Gaussian log-likelihood). Maps both the
+    product equation's id and its result's id to the factors ``(a, b)``: tier 1 then emits
+    one pass, ``_fx_dot_nd(a, b)``, instead of a temporary array and a sum over it. Same
+    bits: ``x ** 2`` is ``x * x`` in NumPy, and the sum runs in NumPy's order (``sum8``)."""
+    uses: dict[int, int] = {}
+    for eqn in graph.eqns:
+        for a in eqn.inputs:
+            if type(a) is not Lit:
+                uses[id(a)] = uses.get(id(a), 0) + 1
+    outs = {id(o) for o in graph.outs}
+    made: dict[int, Any] = {}
+    found: dict[int, tuple] = {}
+    for eqn in graph.eqns:
+        for o in eqn.outs:
+            made[id(o)] = eqn
+        x = eqn.inputs[0] if eqn.inputs else None
+        if (
+            eqn.prim.name != "sum"
+            or type(x) is Lit
+            or eqn.outs[0].aval.ndim != 0
+            or uses.get(id(x)) != 1
+            or id(x) in outs
+            or id(x) not in made
+        ):
+            continue
+        prod = made[id(x)]
+        if prod.params or len(prod.outs) != 1:
+            continue
+        if prod.prim.name == "multiply":
+            a, b = prod.inputs
+        elif prod.prim.name == "power" and _is_literal_two(prod.inputs[1]):
+            a = b = prod.inputs[0]
+        else:
+            continue
+        if all(
+            type(f) is not Lit and f.aval.dtype == np.float64 and f.aval.shape == x.aval.shape
+            for f in (a, b)
+        ) and x.aval.dtype == np.float64 and x.aval.ndim >= 1:
+            found[id(prod)] = found[id(x)] = (a, b)
+    return found
+
+
+def _is_literal_two(a: Any) -> bool:
+    return type(a) is Lit and np.ndim(a.val) == 0 and a.val == 2
+
+
 # --------------------------------------------------------------------------------------------
 # Matrix products: BLAS on operands read in place
 # --------------------------------------------------------------------------------------------
@@ -497,6 +560,12 @@ def fold_transposes(graph: Graph) -> Graph:
     before ``np.dot``), which for a 5000 x 24 design matrix cost more than the products.
     Folded, the matmul reads ``X`` where it is and tells BLAS it is transposed (param
     ``transposed=(ta, tb)``). Used by the tape encoder and by tier 1 (not by fused loops).
+
+    A constant operand that is the transpose of a C-ordered array (the optimizer folds
+    ``transpose(X)`` of a constant ``X`` into the view ``X.T``) is folded the same way: the
+    matmul reads the C-ordered array, so the kernel and the tape hold one copy of ``X`` for
+    ``X @ b`` and ``X.T @ g`` instead of a second, transposed one (two copies of a 5000 x 24
+    design matrix overflow a 1 MB L2 cache).
     """
     outs = {id(o) for o in graph.outs if type(o) is not Lit}
     uses: dict[int, list] = {}
@@ -517,17 +586,156 @@ def fold_transposes(graph: Graph) -> Graph:
             )
         ):
             folded[id(eqn.outs[0])] = eqn.inputs[0]
-    if not folded:
+    if not folded and not any(
+        eqn.prim.name == "matmul" and not eqn.params and any(map(_transposed_constant,
+                                                                 eqn.inputs))
+        for eqn in graph.eqns
+    ):
         return graph
     eqns = []
     for eqn in graph.eqns:
         if eqn.prim.name == "transpose" and id(eqn.outs[0]) in folded:
             continue
-        if eqn.prim.name == "matmul" and any(id(a) in folded for a in eqn.inputs):
-            flags = tuple(int(id(a) in folded) for a in eqn.inputs)
-            inputs = [folded.get(id(a), a) for a in eqn.inputs]
-            eqn = Eqn(eqn.prim, inputs, {"transposed": flags}, eqn.outs)
+        if eqn.prim.name == "matmul" and not eqn.params:
+            flags, inputs = [], []
+            for a in eqn.inputs:
+                if type(a) is Lit:
+                    flag = _transposed_constant(a)
+                    inputs.append(Lit(a.val.T) if flag else a)
+                else:
+                    flag = id(a) in folded
+                    inputs.append(folded.get(id(a), a))
+                flags.append(int(flag))
+            if any(flags):
+                eqn = Eqn(eqn.prim, inputs, {"transposed": tuple(flags)}, eqn.outs)
         eqns.append(eqn)
+    return Graph(graph.in_vars, eqns, graph.outs)
+
+
+def _transposed_constant(atom: Any) -> bool:
+    """Whether ``atom`` is a float matrix constant stored as the transpose of a C-ordered one
+    (F-ordered and not C-ordered: ``X.T`` of a C-ordered ``X``)."""
+    if type(atom) is not Lit:
+        return False
+    val = atom.val
+    return (
+        type(val) is np.ndarray
+        and val.ndim == 2
+        and val.dtype.kind == "f"
+        and val.flags.f_contiguous
+        and not val.flags.c_contiguous
+    )
+
+
+def sink_scalar_broadcasts(graph: Graph) -> Graph:
+    """``graph`` with broadcasts of scalars kept scalar through elementwise arithmetic, and a
+    negation of a scalar-times-array product moved onto the scalar.
+
+    The gradient of ``sum(r ** 2) * c`` arrives as ``broadcast_to(c', (n,)) * 2.0 * r``,
+    negated: run literally, that is a filled array of ``n`` copies of one number, an array
+    times 2.0, a product and a negation, four passes over ``n`` elements where one suffices.
+    Here an elementwise equation whose operands are scalars or such broadcasts computes its
+    scalar once (its result stands for the broadcast), an equation with a full-shape operand
+    reads the scalar directly, and ``-(a * x)`` with ``a`` a scalar becomes ``(-a) * x``.
+    Both are exact: every element of the broadcast result is that one scalar, and IEEE
+    multiplication is symmetric in sign. A broadcast is written out (``broadcast_to`` again)
+    only where something other than elementwise arithmetic reads it, or it is an output.
+    Used by tier 1's whole-graph kernels and the tape encoder; float64 values only (numba's
+    scalar arithmetic promotes float32 where NumPy's array arithmetic keeps it).
+    """
+    from ..prims.elementwise import negative_p
+    from ..prims.shape import broadcast_to_p
+
+    elementwise = {id(p) for p in lowering.elementwise_primitives()}
+    sunk: dict[int, Any] = {}  # id(full-shape var) -> the scalar var standing for it
+    written: dict[int, Any] = {}  # id(full-shape var) -> its broadcast, once written out
+    producer: dict[int, int] = {}  # id(var) -> index in eqns of the equation that made it
+    uses: dict[int, int] = {}
+    for eqn in graph.eqns:
+        for a in eqn.inputs:
+            if type(a) is not Lit:
+                uses[id(a)] = uses.get(id(a), 0) + 1
+    outs = {id(o) for o in graph.outs if type(o) is not Lit}
+    eqns: list = []
+    changed = False
+
+    def full(a: Any) -> Any:
+        """``a`` as the graph had it (a sunk broadcast written out, once)."""
+        if type(a) is Lit or id(a) not in sunk:
+            return a
+        if id(a) not in written:
+            eqns.append(Eqn(broadcast_to_p, [sunk[id(a)]], {"shape": tuple(a.aval.shape)}, [a]))
+            written[id(a)] = a
+        return a
+
+    for eqn in graph.eqns:
+        name = eqn.prim.name
+        ins = list(eqn.inputs)
+        if len(eqn.outs) != 1:  # guards (no result), multiple results: operands written out
+            eqns.append(Eqn(eqn.prim, [full(a) for a in ins], eqn.params, eqn.outs))
+            for o in eqn.outs:
+                producer[id(o)] = len(eqns) - 1
+            continue
+        out = eqn.outs[0]
+        if (
+            name == "broadcast_to"
+            and type(ins[0]) is not Lit
+            and ins[0].aval.ndim == 0
+            and ins[0].aval.dtype == np.float64
+            and out.aval.dtype == np.float64
+            and id(out) not in outs
+        ):
+            sunk[id(out)] = ins[0]
+            changed = True
+            continue
+        if id(eqn.prim) in elementwise and not eqn.params:
+            if any(type(a) is not Lit and id(a) in sunk for a in ins):
+                scalar = [sunk[id(a)] if type(a) is not Lit and id(a) in sunk else a for a in ins]
+                shape = np.broadcast_shapes(*(tuple(a.aval.shape) for a in scalar))
+                if shape == () and out.aval.dtype == np.float64:  # a scalar result too
+                    # (float64 only: numba's scalar arithmetic does not keep float32)
+                    standin = Var(ShapedArray((), out.aval.dtype, out.aval.weak_type))
+                    eqns.append(Eqn(eqn.prim, scalar, {}, [standin]))
+                    producer[id(standin)] = len(eqns) - 1
+                    sunk[id(out)] = standin
+                    if id(out) in outs:
+                        full(out)
+                    continue
+                if shape == tuple(out.aval.shape):
+                    ins = scalar
+            if (
+                eqn.prim is negative_p
+                and type(ins[0]) is not Lit
+                and uses.get(id(ins[0])) == 1
+                and id(ins[0]) not in outs
+                and id(ins[0]) in producer
+            ):
+                k = producer[id(ins[0])]
+                prod = eqns[k]
+                if prod is not None and prod.prim.name == "multiply" and not prod.params:
+                    a, b = prod.inputs
+                    if a.aval.ndim != 0 and b.aval.ndim == 0:
+                        a, b = b, a
+                    if (
+                        a.aval.ndim == 0
+                        and a.aval.dtype == out.aval.dtype == np.float64
+                        and tuple(b.aval.shape) == tuple(out.aval.shape)
+                        and b.aval.dtype == out.aval.dtype
+                    ):
+                        negated = Var(ShapedArray((), a.aval.dtype, a.aval.weak_type))
+                        eqns[k] = Eqn(negative_p, [a], {}, [negated])
+                        eqns.append(Eqn(prod.prim, [negated, b], {}, [out]))
+                        producer[id(out)] = len(eqns) - 1
+                        changed = True
+                        continue
+        ins = [full(a) for a in ins]  # a reader of the whole array (or a mismatched shape)
+        eqns.append(Eqn(eqn.prim, ins, eqn.params, eqn.outs))
+        for o in eqn.outs:
+            producer[id(o)] = len(eqns) - 1
+    if not changed:
+        return graph
+    for o in graph.outs:
+        full(o)
     return Graph(graph.in_vars, eqns, graph.outs)
 
 

@@ -33,7 +33,7 @@ from ..prims import special as _special  # noqa: F401  (its primitives get opcod
 from ..prims.elementwise import multiply_p
 from . import lowering
 from .cache import CompileJob, digest_of, write_module
-from .numba_tier import fold_transposes
+from .numba_tier import fold_transposes, sink_scalar_broadcasts
 
 __all__ = ["Tape", "encode", "load_machine", "machine_job", "run", "TapeContext"]
 
@@ -55,6 +55,7 @@ OPCODES = (
     "slogdet",
     "cholesky",
     "trsolve",
+    "dot",
 )
 WIDTH = 10  # int64 words per instruction
 HEADER = ("code", "n_code", "mem", "n_mem", "maps", "n_maps", "q", "dim", "value", "grad")
@@ -150,6 +151,10 @@ class _Encoder:
         self.free: list[tuple[int, int]] = []  # (size, offset) of slots no longer read
         self.scalar_consts: dict[float, int] = {}
         self.constant_offsets: set[int] = set()
+        self.array_consts: dict[tuple, int] = {}  # (address, shape, strides, dtype) -> offset
+        self.array_values: list[np.ndarray] = []
+        self.uses: dict[int, int] = {}  # id(Var) -> readers (equations and graph outputs)
+        self.last_result: Any = None  # the Var the last instruction computed, if elementwise
 
     # ---- memory ------------------------------------------------------------------------------
     def alloc(self, n: int) -> int:
@@ -167,6 +172,15 @@ class _Encoder:
     def constant(self, value: Any) -> int:
         arr = np.asarray(value)
         _check_dtype(arr.dtype, "a constant")
+        # one slot per array in memory: several literals may view one array (the design
+        # matrix of ``X @ b`` and, folded, of ``X.T @ g``); copying it twice doubles the
+        # memory the machine streams through per call
+        view = None
+        if type(value) is np.ndarray and value.ndim >= 1:
+            view = (value.__array_interface__["data"][0], value.shape, value.strides,
+                    value.dtype.str)
+            if view in self.array_consts:
+                return self.array_consts[view]
         flat = np.ascontiguousarray(arr, dtype=np.float64).ravel()
         if flat.size == 1:
             key = float(flat[0])
@@ -178,6 +192,9 @@ class _Encoder:
         self.constant_offsets.add(offset)
         if flat.size == 1:
             self.scalar_consts.setdefault(float(flat[0]), offset)
+        if view is not None:
+            self.array_consts[view] = offset
+            self.array_values.append(value)  # keeps the address in the key from being reused
         return offset
 
     def index_map(self, positions: np.ndarray) -> int:
@@ -190,6 +207,30 @@ class _Encoder:
     def emit(self, op: str, *operands: int) -> None:
         words = [OPCODES.index(op), *(int(x) for x in operands)]
         self.code.append(words + [0] * (WIDTH - len(words)))
+        self.last_result = None  # the encoder sets it after an elementwise instruction
+
+    def fuse_product(self, atom: Any, out: int) -> bool:
+        """Rewrite the last instruction, if it is the product ``atom = x * y`` of two
+        contiguous operands that only this sum reads, into ``dot`` (the sum of the products
+        in one pass: ``sum(r * r)`` of a residual). The product's slot is then never
+        written; it is freed with ``atom`` as usual."""
+        # the product's own result, read once (not an alias of it: a reshape of a product
+        # read elsewhere emits no instruction, yet the product must still be written)
+        if type(atom) is Lit or atom is not self.last_result or self.uses.get(id(atom)) != 1:
+            return False
+        last = self.code[-1]
+        if not (
+            last[0] == OPCODES.index("binary")
+            and last[1] == BINARY.index("multiply")
+            and last[2] == self.where.get(id(atom))
+            and last[4] == 1
+            and last[6] == 1
+            and last[7] == atom.aval.size
+        ):
+            return False
+        words = [OPCODES.index("dot"), out, last[3], last[5], last[7]]
+        self.code[-1] = words + [0] * (WIDTH - len(words))
+        return True
 
     def addr(self, atom: Any) -> int:
         if type(atom) is Lit:
@@ -242,7 +283,7 @@ def encode(graph: Graph) -> tuple[Tape | None, str]:
     (Tape or None, str)
         The tape, and "" or the reason the graph cannot run on the tape machine.
     """
-    graph = _square_as_product(fold_transposes(graph))
+    graph = _square_as_product(sink_scalar_broadcasts(fold_transposes(graph)))
     enc = _Encoder()
     try:
         inputs = []
@@ -251,6 +292,9 @@ def encode(graph: Graph) -> tuple[Tape | None, str]:
             enc.where[id(v)] = off = enc.alloc(v.aval.size)
             inputs.append(off)
         last_use = _last_uses(graph)
+        for a in [a for eqn in graph.eqns for a in eqn.inputs] + list(graph.outs):
+            if type(a) is not Lit:
+                enc.uses[id(a)] = enc.uses.get(id(a), 0) + 1
         keep = {id(o) for o in graph.outs} | {id(v) for v in graph.in_vars}
         owner: dict[int, int] = {}  # offset -> number of live vars on it (aliases share)
         for v in graph.in_vars:
@@ -362,6 +406,7 @@ def _encode_eqn(enc: _Encoder, eqn: Any) -> None:
         (x, sx), (y, sy) = enc.operand(ins[0], shape), enc.operand(ins[1], shape)
         o = enc.alloc(size)
         enc.emit("binary", BINARY.index(name), o, x, sx, y, sy, size)
+        enc.last_result = out
         result(o)
         return
     if name == "where" and not p:
@@ -374,6 +419,9 @@ def _encode_eqn(enc: _Encoder, eqn: Any) -> None:
         in_shape = tuple(ins[0].aval.shape)
         axes = tuple(a % len(in_shape) for a in p["axes"])
         o = enc.alloc(size)
+        if name == "sum" and size == 1 and enc.fuse_product(ins[0], o):
+            result(o)
+            return
         if size == 1:
             m = -1
         else:
