@@ -50,6 +50,8 @@ def _params(check: str) -> list:
             # column runs with -m slow; test_tier1_every_elementwise_formula covers the
             # formulas in the fast suite with two compiles
             marks.append(pytest.mark.slow)
+        elif check in row.slow:
+            marks.append(pytest.mark.slow)
         params.append(pytest.param(row, id=row.name, marks=marks))
     return params
 

@@ -72,6 +72,9 @@ class OpCase:
     xfail: str | dict[str, str] | None = None
     # check name -> why the check cannot apply to this row (the check is then not generated)
     inapplicable: dict[str, str] = dataclasses.field(default_factory=dict)
+    # checks of this row that take tens of seconds (a traced root-finding loop of a quantile,
+    # a SciPy reference that integrates numerically): marked slow, run with -m slow
+    slow: tuple = ()
 
 
 VMAP_CHECKS = ("vmap_axis0", "vmap_axis1", "vmap_none")
