@@ -43,6 +43,20 @@ def compiled_nuts_cache(tmp_path_factory):
     return str(tmp_path_factory.mktemp("fluxion_cache"))
 
 
+@pytest.fixture
+def machine(compiled_nuts_cache):
+    """The tape machine (its numba entry points), loaded from the session's cache dir."""
+    import fluxion
+    from fluxion._src.codegen import tape
+
+    old = fluxion.config.cache_dir
+    fluxion.config.update("cache_dir", compiled_nuts_cache)
+    try:
+        yield tape.load_machine()
+    finally:
+        fluxion.config.update("cache_dir", old)
+
+
 @contextlib.contextmanager
 def _compiled_nuts_config(cache: str, potential: str):
     import fluxion

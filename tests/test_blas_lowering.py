@@ -48,18 +48,6 @@ def _close(got, want):
     np.testing.assert_allclose(np.asarray(grad), want[1], rtol=1e-10, atol=1e-12)
 
 
-@pytest.fixture
-def machine(compiled_nuts_cache):
-    from fluxion._src.codegen import tape
-
-    old = fluxion.config.cache_dir
-    fluxion.config.update("cache_dir", compiled_nuts_cache)
-    try:
-        yield tape.load_machine()
-    finally:
-        fluxion.config.update("cache_dir", old)
-
-
 # --------------------------------------------------------------------------------------------
 # sum8: NumPy's pairwise order
 # --------------------------------------------------------------------------------------------

@@ -36,18 +36,6 @@ def _triangular(n: int, lower: bool) -> np.ndarray:
     return t + (np.triu(junk, 1) if lower else np.tril(junk, -1))
 
 
-@pytest.fixture
-def machine(compiled_nuts_cache):
-    from fluxion._src.codegen import tape
-
-    old = fluxion.config.cache_dir
-    fluxion.config.update("cache_dir", compiled_nuts_cache)
-    try:
-        yield tape.load_machine()
-    finally:
-        fluxion.config.update("cache_dir", old)
-
-
 def _on_tape(machine, fn, *args):
     from fluxion._src.codegen import tape
 
