@@ -44,7 +44,7 @@ from .core import (
     aval_of,
     run_at,
 )
-from .ir.graph import Eqn, Graph, Lit
+from .ir.graph import Eqn, Graph, Lit, gc_paused
 from .ir.passes import optimize
 from .ir.reroll import reroll
 from .ir.staging import StagingTracer, register_inline, trace_to_graph
@@ -555,6 +555,10 @@ class CacheEntry:
 
     def trace(self, concrete_args: list | None) -> Specialization:
         """Trace the function once more (with guards from ``concrete_args`` if given)."""
+        with gc_paused():
+            return self._trace(concrete_args)
+
+    def _trace(self, concrete_args: list | None) -> Specialization:
         owner = self.owner
         recorder = _GuardRecorder(concrete_args) if concrete_args is not None else None
         if concrete_args is not None and self.example_args is None:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..core import ShapedArray
-from ..ir.graph import Eqn, Graph, Lit, Var
+from ..ir.graph import Eqn, Graph, Lit, Var, gc_paused
 from . import lowering
 from .numpy_tier import _OPERATORS, _index_source  # noqa: F401  (shared with tier 0)
 
@@ -417,6 +417,7 @@ def _scalar_source(val: Any) -> str | None:
     return None
 
 
+@gc_paused()
 def generate_numba(graph: Graph, name: str) -> tuple[str, list]:
     """Numba-compatible source for ``graph``; returns (source, constant arrays in order)."""
     graph = sink_scalar_broadcasts(fold_transposes(graph))
@@ -567,6 +568,8 @@ def fold_transposes(graph: Graph) -> Graph:
     ``X @ b`` and ``X.T @ g`` instead of a second, transposed one (two copies of a 5000 x 24
     design matrix overflow a 1 MB L2 cache).
     """
+    if not any(eqn.prim.name == "matmul" for eqn in graph.eqns):
+        return graph  # nothing to fold into (most graphs: no index of uses is built)
     outs = {id(o) for o in graph.outs if type(o) is not Lit}
     uses: dict[int, list] = {}
     for eqn in graph.eqns:

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..core import ShapedArray
-from ..ir.graph import Eqn, Graph, Lit
+from ..ir.graph import Eqn, Graph, Lit, gc_paused
 from ..prims import special as _special  # noqa: F401  (its primitives get opcodes too)
 from ..prims.elementwise import multiply_p
 from . import lowering
@@ -270,6 +270,7 @@ def _positions(shape: tuple) -> np.ndarray:
     return np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.int64).reshape(shape)
 
 
+@gc_paused()
 def encode(graph: Graph) -> tuple[Tape | None, str]:
     """The tape of ``graph``, or (None, why not).
 

@@ -26,8 +26,18 @@ def _substitute(atom: Any, env: dict) -> Any:
     return env.get(id(atom), atom) if type(atom) is Var else atom
 
 
+def _substituted(atoms: list, env: dict) -> list:
+    """``[_substitute(a, env) for a in atoms]``, inlined: the passes call it once per equation
+    of graphs of up to 10^5 equations (a traced quantile's root-finding loop), where the call
+    per operand cost a third of the pass."""
+    if not env:
+        return list(atoms)
+    get = env.get
+    return [get(id(a), a) if type(a) is Var else a for a in atoms]
+
+
 def _rebuild(graph: Graph, eqns: list[Eqn], env: dict) -> Graph:
-    return Graph(graph.in_vars, eqns, [_substitute(o, env) for o in graph.outs])
+    return Graph(graph.in_vars, eqns, _substituted(graph.outs, env))
 
 
 def dead_code(graph: Graph) -> Graph:
@@ -68,7 +78,7 @@ def cse(graph: Graph) -> Graph:
     seen: dict[Any, Eqn] = {}
     eqns = []
     for eqn in graph.eqns:
-        inputs = [_substitute(a, env) for a in eqn.inputs]
+        inputs = _substituted(eqn.inputs, env)
         try:
             key = (
                 eqn.prim,
@@ -96,7 +106,7 @@ def fold_constants(graph: Graph) -> Graph:
     env: dict[int, Any] = {}
     eqns = []
     for eqn in graph.eqns:
-        inputs = [_substitute(a, env) for a in eqn.inputs]
+        inputs = _substituted(eqn.inputs, env)
         if not eqn.outs and all(type(a) is Lit for a in inputs):
             continue  # a guard on a constant held while tracing, so it always holds
         if (
@@ -142,7 +152,7 @@ def simplify(graph: Graph) -> Graph:
     producer: dict[int, Eqn] = {}
     eqns = []
     for eqn in graph.eqns:
-        inputs = [_substitute(a, env) for a in eqn.inputs]
+        inputs = _substituted(eqn.inputs, env)
         prim: Primitive = eqn.prim
         out = eqn.outs[0] if eqn.outs else None
         replacement = None

@@ -494,7 +494,10 @@ def _rewrite(graph: Graph, where: dict, start: int, period: int, steps: int) -> 
             env[id(old)] = new
     for e in eqns[end:]:
         ins = [env.get(id(a), a) if type(a) is Var else a for a in e.inputs]
-        new_eqns.append(Eqn(e.prim, ins, e.params, e.outs))
+        # an equation that reads nothing of the run is kept as it is (reroll's signature
+        # cache then knows it on the next pass)
+        same = all(x is y for x, y in zip(ins, e.inputs))
+        new_eqns.append(e if same else Eqn(e.prim, ins, e.params, e.outs))
     outs = [env.get(id(o), o) if type(o) is Var else o for o in graph.outs]
     return Graph(graph.in_vars, new_eqns, outs)
 
@@ -543,13 +546,25 @@ def reroll(graph: Graph, min_steps: int = MIN_STEPS, min_eqns: int = MIN_EQNS) -
         return graph
     changed = False
     attempts = 0
+    # id(eqn) -> (eqn, its signature): a pass after a rewrite meets mostly the same equations
+    # (the eqn is kept alive with its entry, so its id is not reused)
+    signatures: dict[int, tuple] = {}
+
+    def signature(e: Eqn) -> Any:
+        hit = signatures.get(id(e))
+        if hit is not None and hit[0] is e:
+            return hit[1]
+        sig = _signature(e)
+        signatures[id(e)] = (e, sig)
+        return sig
+
     for _ in range(16):  # runs rewritten, at most
         eqns = graph.eqns
         if len(eqns) < max(2 * min_steps, min_eqns):
             break
         table: dict[Any, int] = {}
         ids = np.fromiter(
-            (table.setdefault(_signature(e), len(table)) for e in eqns), np.int64, len(eqns)
+            (table.setdefault(signature(e), len(table)) for e in eqns), np.int64, len(eqns)
         )
         where = {id(v): (g, o) for g, e in enumerate(eqns) for o, v in enumerate(e.outs)}
         done = False
