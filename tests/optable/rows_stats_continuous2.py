@@ -21,11 +21,11 @@ ROWS = [
                                  "mean": dict(atol=1e-10)}),
     *continuous_rows("s2-", "truncnorm", [(-2.0, -0.5), (0.3, 2.0)], (-0.4, 0.2)),
     # ppf/isf: 16 bracketed Newton steps of log cdf (Owen's T, Gauss-Laguerre tails) traced
-    # unrolled, about 95,000 equations: 10-25 s per tape check (run with -m slow)
+    # unrolled, about 95,000 equations: 5-25 s per jit or tape check (run with -m slow)
     *continuous_rows("s2-", "skewnorm", [(-3.0, 3.0)], (-1.5, 1.5), rtol=1e-9,
                      per_method={"entropy": dict(rtol=1e-8),
-                                 "ppf": dict(slow=("tape",)),
-                                 "isf": dict(slow=("tape",))}),
+                                 "ppf": dict(slow=("jit", "tape")),
+                                 "isf": dict(slow=("jit", "tape"))}),
     *continuous_rows("s2-", "gennorm", [(0.8, 4.0)], (0.2, 2.0)),
     *continuous_rows("s2-", "genextreme", [(-0.4, 0.4)], (-1.0, 1.0)),
 ]
