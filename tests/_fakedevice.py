@@ -604,3 +604,17 @@ def line_data() -> tuple:
     sigma = 0.5 + rng.random(50)
     y = 2.5 * x - 1.0 + sigma * rng.standard_normal(50)
     return np.array([2.0, -0.5]), x, y, sigma
+
+
+def cupy_usable() -> bool:
+    """Whether real CuPy and a GPU are here (the real-device tests skip cleanly otherwise)."""
+    import importlib.util
+
+    if importlib.util.find_spec("cupy") is None:
+        return False
+    try:
+        import cupy
+
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # no driver, no device
+        return False

@@ -19,7 +19,7 @@ import _fakedevice as fd
 import numpy as np
 import pytest
 from _device_expectations import FAMILIES
-from _fakedevice import chi2, line_data
+from _fakedevice import chi2, cupy_usable, line_data
 from optable import _restrict, make_args
 from test_op_table import ROWS
 
@@ -330,18 +330,7 @@ def test_device_row_counts() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _cupy_usable() -> bool:
-    if importlib.util.find_spec("cupy") is None:
-        return False
-    try:
-        import cupy
-
-        return cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:  # no driver, no device
-        return False
-
-
-@pytest.mark.skipif(not _cupy_usable(), reason="needs CuPy and a GPU")
+@pytest.mark.skipif(not cupy_usable(), reason="needs CuPy and a GPU")
 def test_op_table_rows_on_cupy() -> None:
     """The fake device's sweep on real cupy.ndarray inputs: every row the fake device runs must
     run on CuPy too (values to 1e-12 against NumPy, results on the GPU), and the refused rows

@@ -12,14 +12,13 @@ without a GPU.
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 import _fakedevice as fd
 import numpy as np
 import pytest
 from _device_expectations import FAMILIES
-from _fakedevice import chi2, line_data
+from _fakedevice import chi2, cupy_usable, line_data
 from optable import _backend_graphs, applicable, make_args, xfail_reason
 from test_op_table import ROWS
 
@@ -319,18 +318,7 @@ def test_device_jit_row_count() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _cupy_usable() -> bool:
-    if importlib.util.find_spec("cupy") is None:
-        return False
-    try:
-        import cupy
-
-        return cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:  # no driver, no device
-        return False
-
-
-@pytest.mark.skipif(not _cupy_usable(), reason="needs CuPy and a GPU")
+@pytest.mark.skipif(not cupy_usable(), reason="needs CuPy and a GPU")
 def test_jit_on_cupy() -> None:
     """The seed line fit and the op-table sweep under jit on real cupy.ndarray inputs."""
     import cupy
@@ -483,7 +471,7 @@ def test_every_c_formula_matches_numpy_on_the_host(tmp_path: Any) -> None:
     assert not mismatches, "\n".join(mismatches)
 
 
-@pytest.mark.skipif(not _cupy_usable(), reason="needs CuPy and a GPU")
+@pytest.mark.skipif(not cupy_usable(), reason="needs CuPy and a GPU")
 def test_fused_kernel_on_cupy() -> None:
     """The line fit's residual cluster as one cupy.ElementwiseKernel equals NumPy."""
     import cupy
