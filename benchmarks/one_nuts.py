@@ -12,7 +12,12 @@ medians of 3 runs after one warm-up run (compiles, caches):
   so the sleep runs at every call, not once at tracing), where the sampler's own cost stops
   mattering.
 
-Run: ``python benchmarks/one_nuts.py``.
+A second table times the warm-ups that stay in Python (``metric="low_rank"``: nutpie's low-rank
+metric; ``adapt_metric`` with a fixed step size) on a 50-dimensional correlated Gaussian, jitted:
+the Python NUTS (the previous route) against the tuner in Python with every transition in the
+compiled core (``numba_nuts.CompiledTransition``, ``result.compiled == "transition"``).
+
+Run: ``python benchmarks/one_nuts.py`` (``--python-warmups`` for the second table only).
 """
 
 from __future__ import annotations
@@ -59,9 +64,55 @@ def run(fn, jit: bool, compiled: bool, draws: int) -> tuple[float, fluxion.mcmc.
     return time.perf_counter() - t0, res
 
 
+D50 = 50
+_A = np.random.default_rng(1).standard_normal((D50, D50))
+PREC50 = np.linalg.inv(_A @ _A.T / D50 + 0.5 * np.eye(D50))
+
+
+def gauss50(x):
+    return -0.5 * fnp.sum(x * (PREC50 @ x))
+
+
+WARMUPS = {
+    "metric='low_rank' (nutpie)": {"adaptation": "nutpie", "metric": "low_rank"},
+    "adapt_metric, fixed step 0.2": {"step_size": 0.2, "adapt_step_size": False},
+}
+
+
+def python_warmups() -> None:
+    print("| warm-up (50-d Gaussian, 4 x 1000 + 1000) | Python NUTS (s) | compiled "
+          "transitions (s) | ratio | leapfrog steps |")
+    print("|---|---:|---:|---:|---:|")
+    for name, extra in WARMUPS.items():
+        times = {}
+        for compiled in (False, True):
+            fluxion.config.update("mcmc_compiled_nuts", "auto" if compiled else False)
+
+            def once(extra=extra):
+                t0 = time.perf_counter()
+                res = fluxion.mcmc.sample(gauss50, np.zeros(D50), chains=4, warmup=1000,
+                                          draws=1000, seed=1, progress=False,
+                                          chain_method="sequential", **extra)
+                return time.perf_counter() - t0, res
+
+            once()  # compiles, caches
+            samples = [once() for _ in range(3)]
+            times[compiled] = statistics.median(t for t, _ in samples)
+            assert samples[0][1].compiled == ("transition" if compiled else "python")
+            res = samples[0][1]
+        steps = int(res.stats["n_leapfrog"].sum())
+        print(f"| {name} | {times[False]:.2f} | {times[True]:.2f} | "
+              f"{times[True] / times[False]:.3f} | {steps:,} |", flush=True)
+
+
 def main() -> None:
+    import sys
+
     warnings.simplefilter("ignore")
     print(f"fluxion {fluxion.__version__}, numpy {np.__version__}")
+    if "--python-warmups" in sys.argv:
+        python_warmups()
+        return
     print("| model | Python NUTS (s) | compiled core + callback (s) | ratio | gradients |")
     print("|---|---:|---:|---:|---:|")
     for name, (fn, jit) in MODELS.items():
@@ -75,6 +126,8 @@ def main() -> None:
         grads = int(res.stats["n_leapfrog"].sum())
         print(f"| {name} ({4}x{draws}+{draws}) | {times[False]:.3f} | {times[True]:.3f} | "
               f"{times[True] / times[False]:.2f} | {grads:,} |", flush=True)
+    print()
+    python_warmups()
 
 
 if __name__ == "__main__":

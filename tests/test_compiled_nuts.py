@@ -227,6 +227,78 @@ def test_one_nuts_whatever_the_potential():
         np.testing.assert_array_equal(runs[False].draws[name], runs[True].draws[name])
 
 
+def test_a_compiled_transition_is_the_python_nuts_transition():
+    # CompiledTransition (the tree in the core, for warm-ups kept in Python) against the
+    # reference nuts_step: from one state, with one step size and metric, the two transition
+    # kernels give the same distribution of the next draw and of the tree's statistics
+    from fluxion._src.mcmc.numba_nuts import compiled_nuts
+    from fluxion.mcmc import Metric, init_state, nuts_step
+
+    mu, cov = correlated_gaussian(4, seed=2)
+    lp = fluxion.jit(fluxion.value_and_grad(gaussian_log_prob(mu, cov)))
+    lp(np.zeros(4))
+    native = lp.lower(np.zeros(4)).native_potential(fluxion.config.mcmc_potential)
+    step = compiled_nuts(native, "stan").transition_step(4, 10)
+    state = init_state(lp, np.ones(4))
+    metric = Metric(np.diag(cov))
+    n = 4000
+    rng_a, rng_b = np.random.default_rng(0), np.random.default_rng(1)
+    a = [step(rng_a, state, 0.4, metric) for _ in range(n)]
+    b = [nuts_step(rng_b, state, lp, 0.4, metric) for _ in range(n)]
+    for key in ("n_leapfrog", "tree_depth", "accept_prob"):
+        va = np.array([info[key] for _, info in a], dtype=float)
+        vb = np.array([info[key] for _, info in b], dtype=float)
+        se = np.sqrt((va.var() + vb.var()) / n)
+        assert abs(va.mean() - vb.mean()) < 4.5 * se + 1e-12, (key, va.mean(), vb.mean())
+    qa = np.array([s.q for s, _ in a])
+    qb = np.array([s.q for s, _ in b])
+    se = np.sqrt((qa.var(0) + qb.var(0)) / n)
+    assert np.all(np.abs(qa.mean(0) - qb.mean(0)) < 4.5 * se)
+    # the state handed in is left alone; the log density returned is the new draw's
+    np.testing.assert_array_equal(state.q, np.ones(4))
+    s, _ = a[-1]
+    assert s.logp == pytest.approx(float(lp(s.q)[0]), rel=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:sample. (R-hat|bulk ESS|tail ESS)")  # the short runs
+def test_warmups_kept_in_python_build_their_trees_compiled(potential, tmp_path, monkeypatch):
+    # nutpie's low-rank metric and adapt_metric without adapt_step_size: the tuner in Python,
+    # every transition in the core. No PerformanceWarning, the Gaussian's moments, and the same
+    # draws sequentially, in threads, and after an interrupted run resumes
+    from test_resume import _interrupt_after
+
+    mu, cov = correlated_gaussian(6, seed=3)
+    log_prob = gaussian_log_prob(mu, cov)
+    kw = {"chains": 2, "draws": 600, "warmup": 300, "seed": 4, "progress": False}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", fluxion.PerformanceWarning)
+        low = sample(log_prob, np.zeros(6), adaptation="nutpie", metric="low_rank",
+                     chain_method="sequential", **kw)
+        fixed = sample(log_prob, np.zeros(6), step_size=0.5, adapt_step_size=False, **kw)
+    assert (low.compiled, fixed.compiled) == ("transition", "transition")
+    assert low.potential == fixed.potential == potential
+    assert low.inv_metric[0].shape == (6, 6) and low.adaptation == ["nutpie"] * 2
+    check_moments(low.draws["x"], mu, cov)
+    assert np.all(fixed.stats["step_size"] == 0.5)  # the step stays, the metric is learnt
+    assert not np.allclose(fixed.inv_metric[0], 1.0)
+    check_moments(fixed.draws["x"], mu, cov)
+    threads = sample(log_prob, np.zeros(6), adaptation="nutpie", metric="low_rank",
+                     chain_method="threads", **kw)
+    np.testing.assert_array_equal(threads.draws["x"], low.draws["x"])
+    # (a short run: checkpoint_every=0 saves after every iteration of a Python-driven chain)
+    short = {**kw, "draws": 60, "warmup": 60, "adaptation": "nutpie", "metric": "low_rank"}
+    whole = sample(log_prob, np.zeros(6), **short)
+    with monkeypatch.context() as m:
+        _interrupt_after(m, 90)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            part = sample(log_prob, np.zeros(6), save_dir=tmp_path / "run", checkpoint_every=0,
+                          **short)
+    assert part.interrupted
+    resumed = sample(log_prob, np.zeros(6), save_dir=tmp_path / "run", resume=True, **short)
+    np.testing.assert_array_equal(resumed.draws["x"], whole.draws["x"])
+
+
 def test_an_exception_in_a_python_potential_reaches_the_caller():
     # an error inside the callback cannot unwind through numba's frames: it is kept, the core
     # finishes its chunk on NaNs (divergences), and sample re-raises it unchanged

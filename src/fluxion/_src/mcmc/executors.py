@@ -48,7 +48,7 @@ class ChainJob:
     """
 
     def __init__(self, token: str, model: tuple, chain_args: Any, extra: dict, entropy: int,
-                 chains: int, options: dict, compiled: bool, local_args: Any = None) -> None:
+                 chains: int, options: dict, compiled: str, local_args: Any = None) -> None:
         self.token = token  # the run: a worker builds its model once per run
         self.model = model  # (log_prob, init, constraints)
         self.chain_args = chain_args  # sample's _ChainArgs without the model and compiled NUTS
@@ -56,7 +56,7 @@ class ChainJob:
         self.entropy = entropy
         self.chains = chains
         self.options = options
-        self.compiled = compiled
+        self.compiled = compiled  # where the driver's chains run (SampleResult.compiled)
         self.driver_pid = os.getpid()
         self.local_args = local_args
 

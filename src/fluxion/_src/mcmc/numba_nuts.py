@@ -26,8 +26,12 @@ import numpy as np
 
 from ..codegen.cache import CompileJob, digest_of, write_module
 from ..codegen.native import NativePotential, compile_all
+from .hmc import MAX_DELTA_ENERGY, HMCState, Metric
 
-__all__ = ["CompiledNuts", "compiled_nuts", "core_jobs", "load_core", "seed_thread"]
+__all__ = [
+    "CompiledNuts", "CompiledTransition", "compiled_nuts", "core_jobs", "core_metric", "load_core",
+    "seed_thread",
+]
 
 _CORE_SOURCE = os.path.join(os.path.dirname(__file__), "_nuts_core.py")
 
@@ -115,6 +119,80 @@ class CompiledNuts:
 
     def workspace(self, d: int, max_depth: int) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros((self.core.N_WORK_ROWS, d)), np.zeros((max(max_depth, 1), 3, d))
+
+    def transition_step(self, d: int, max_depth: int) -> CompiledTransition:
+        """One chain's NUTS transitions in the core, for a warm-up that runs in Python."""
+        return CompiledTransition(self, d, max_depth)
+
+
+def core_metric(metric: Metric) -> np.ndarray:
+    """The core's form of a metric: ``(1, d)``, the diagonal of the inverse mass matrix, or
+    ``(2d, d)``, the dense one over its Cholesky factor (``_nuts_core._p_dot_velocity``)."""
+    if metric.dense:
+        return np.ascontiguousarray(np.vstack([metric.inv_mass, metric.chol_mass]))
+    return np.ascontiguousarray(metric.inv_mass.reshape(1, -1))
+
+
+class CompiledTransition:
+    """``nuts_step`` with the tree built in the core: one NUTS transition per call.
+
+    For the warm-ups that stay in Python (``sample(metric="low_rank")``: nutpie's low-rank
+    metric, refreshed from eigendecompositions of the recent draws; ``adapt_metric`` without
+    ``adapt_step_size``): the tuner sets the step size and metric of each transition, and the
+    transition (every leapfrog step and U-turn check) runs in numba, as ``run_chain`` over one
+    iteration with no warm-up. numba's generator is seeded from the chain's NumPy generator at
+    every call, so the draws depend on that generator alone (a restored chain continues, and
+    the thread a chain runs in does not matter).
+
+    Parameters
+    ----------
+    fast : CompiledNuts
+        The core with Stan's entry points (``run_chain``) and the model's potential.
+    d, max_depth : int
+        The dimension of the flat parameter vector and NUTS's maximum tree depth.
+    """
+
+    def __init__(self, fast: CompiledNuts, d: int, max_depth: int) -> None:
+        core = fast.core
+        self.fast, self.core, self.max_depth = fast, core, int(max_depth)
+        self.ctx, self._ctx_owner = fast.context()  # a tape's memory is per chain
+        self.ws, self.slots = fast.workspace(d, self.max_depth)
+        self.scalars = np.zeros(core.N_SCALARS)
+        self.welford = np.zeros((2, d))  # unused: no warm-up windows
+        self.no_windows = np.zeros(0, dtype=np.int64)
+        self.kept = np.empty((1, d))
+        self.stats = np.empty((1, core.N_STATS))
+        self._metric: tuple[Metric | None, np.ndarray] = (None, np.empty((1, d)))
+
+    def __call__(
+        self, rng: np.random.Generator, state: HMCState, step_size: float, metric: Metric
+    ) -> tuple[HMCState, dict]:
+        """One transition from ``state``: the new state and ``nuts_step``'s ``info``."""
+        core = self.core
+        if self._metric[0] is not metric:  # the tuner changes its metric a few times only
+            self._metric = (metric, core_metric(metric))
+        q = np.array(state.q, dtype=np.float64)  # the core writes the new draw in place
+        grad = np.array(state.grad, dtype=np.float64)
+        s = self.scalars
+        s[core.S_LOGP] = state.logp
+        s[core.S_STEP] = step_size
+        seed_thread(int(rng.integers(2**32 - 1)))
+        core.run_chain(
+            self.fast.fn, self.ctx, q, grad, self._metric[1], s, self.ws, self.slots,
+            self.welford, 0, 1, 0, self.max_depth, 0.8, MAX_DELTA_ENERGY, 0, 0,
+            self.no_windows, self.kept, self.stats,
+        )
+        if self.fast.potential == "python":
+            self.fast.native.raise_error()  # the model's exception, if it raised
+        row = self.stats[0]
+        info = {
+            "accept_prob": float(row[core.STAT_ACCEPT]),
+            "n_leapfrog": int(row[core.STAT_NLEAP]),
+            "tree_depth": int(row[core.STAT_DEPTH]),
+            "divergent": bool(row[core.STAT_DIV]),
+            "energy": float(row[core.STAT_ENERGY]),
+        }
+        return HMCState(q, float(s[core.S_LOGP]), grad), info
 
 
 def compiled_nuts(native: NativePotential, adaptation: str) -> CompiledNuts:

@@ -71,7 +71,9 @@ class SampleResult:
     metric : str
         The metric kind: "diag", "dense" or "low_rank" ("none" for slice and ensemble).
     compiled : str
-        Where the chains ran: "chain" (whole chains, warm-up included, in numba) or "python".
+        Where the chains ran: "chain" (whole chains, warm-up included, in numba),
+        "transition" (NUTS with a warm-up that runs in Python, ``metric="low_rank"`` or
+        ``adapt_metric`` without ``adapt_step_size``: every transition in numba) or "python".
     potential : str or None
         With compiled chains, how they reached the model: "kernel" (its numba-compiled
         gradient), "tape" (its graph on the tape machine; see ``config.mcmc_potential``) or
@@ -133,7 +135,7 @@ class SampleResult:
         self.adaptation = list(adaptation) if adaptation is not None else []
         self.metric = metric
         self.compiled = compiled
-        self.potential = potential if compiled == "chain" else None
+        self.potential = potential if compiled in ("chain", "transition") else None
         self.compiled_reason = compiled_reason
         self.warnings = list(warnings) if warnings is not None else []
         self.log_likelihood: dict = {}

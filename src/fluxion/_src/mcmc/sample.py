@@ -471,7 +471,8 @@ def sample(
             )
         entropy = store.entropy
     seeds = np.random.SeedSequence(entropy)
-    fast, reason = _compiled_nuts(model, adaptation, jit) if compiled_chains else (None, "")
+    fast, reason = (_compiled_nuts(model, _core_warmup(metric, adaptation, controls), jit)
+                    if compiled_chains else (None, ""))
     args = _ChainArgs(
         model, state0, kernel, draws, warmup, target_accept, max_depth, metric, num_steps,
         init_jitter, adaptation, controls, fast, reason, chain_states,
@@ -494,7 +495,7 @@ def sample(
         job = ChainJob(
             uuid.uuid4().hex, user_model, args._replace(model=None, fast=None),
             {"walkers": walkers, "jit": jit}, entropy, chains, _draw_options(),
-            args.whole_chain_compiled(), local_args=args if executor_type == "threads" else None,
+            args.where(), local_args=args if executor_type == "threads" else None,
         )
         check_picklable(job, executor_type, "sample", is_model=spec is not None)
     if chain_method == "auto" or kernel in LOCKSTEP_KERNELS:
@@ -781,7 +782,7 @@ def _drive(
         reporter.update(r.chain, r.done, r.divergences)
     if on_executor is not None:
         executor, kind, job, events = on_executor
-        granule = _COMPILED_CHUNK if job.compiled else 1
+        granule = _COMPILED_CHUNK if job.compiled == "chain" else 1
         run_on_executor(executor, kind, _chain_task, job, runners, granule, after_chunk,
                         reporter.stop, events)
     elif method == "parallel" and len(runners) > 1:
@@ -871,7 +872,7 @@ def _result(args: _ChainArgs, runners: list, start: float, partial: bool = False
         args.kernel,
         adaptation=[o[4] for o in outs],
         metric="none" if args.kernel == "slice" else args.metric,
-        compiled="chain" if args.whole_chain_compiled() else "python",
+        compiled=args.where(),
         potential=args.fast.potential if args.fast is not None else None,
         compiled_reason=args.reason,
     )
@@ -1042,13 +1043,17 @@ class _ChainArgs(NamedTuple):
         return self.state0 if self.chain_states is None else self.chain_states[chain]
 
     def whole_chain_compiled(self) -> bool:
-        """Whether chains run entirely in numba (NUTS; a diagonal metric with either warm-up,
-        or a dense one with Stan's)."""
-        return (
-            self.fast is not None
-            and self.kernel == "nuts"
-            and (self.metric == "diag" or (self.metric == "dense" and self.adaptation == "stan"))
-        )
+        """Whether chains run entirely in numba (NUTS whose warm-up the core has: a diagonal
+        metric with either warm-up, or a dense one with Stan's)."""
+        return (self.fast is not None and self.kernel == "nuts"
+                and _core_warmup(self.metric, self.adaptation, self.controls) != "python")
+
+    def where(self) -> str:
+        """Where the chains run (``SampleResult.compiled``): "chain" (whole chains in numba),
+        "transition" (the warm-up in Python, every NUTS transition in numba) or "python"."""
+        if self.whole_chain_compiled():
+            return "chain"
+        return "transition" if self.fast is not None and self.kernel == "nuts" else "python"
 
 
 # --------------------------------------------------------------------------------------------
@@ -1124,7 +1129,11 @@ class _PythonChain(_Runner):
         self._find_step_size = lambda state, metric, step_size: _find_step_size(
             rng, state, logp_and_grad, metric, step_size
         )
-        if args.kernel == "nuts":
+        if args.kernel == "nuts" and args.fast is not None:  # the trees in numba
+            transition = args.fast.transition_step(d, int(args.max_depth))
+            self.step = lambda state, step_size, metric: transition(rng, state, step_size, metric)
+            self.keys = _STAT_KEYS
+        elif args.kernel == "nuts":
             self.step = lambda state, step_size, metric: nuts_step(
                 rng, state, logp_and_grad, step_size, metric, args.max_depth
             )
@@ -1532,15 +1541,15 @@ def _worker_args(job: ChainJob) -> _ChainArgs:
                                            base.controls)
             if compiled and job.extra["jit"]:
                 model.logp_and_grad.compile(tier=0)
-            fast, _ = (_compiled_nuts(model, base.adaptation, job.extra["jit"]) if compiled
+            warmup = _core_warmup(base.metric, base.adaptation, base.controls)
+            fast, _ = (_compiled_nuts(model, warmup, job.extra["jit"]) if compiled
                        else (None, ""))
         args = base._replace(model=model, fast=fast)
-        if args.whole_chain_compiled() != job.compiled:
-            where = worker_identity()
+        if args.where() != job.compiled:
             raise RuntimeError(
-                f"sample: the worker {where} cannot run the chains as the driver does (compiled "
-                f"chains there: {args.whole_chain_compiled()}, here: {job.compiled}), so its "
-                "draws would differ; install the same fluxion and numba on the workers"
+                f"sample: the worker {worker_identity()} cannot run the chains as the driver "
+                f"does (chains compiled there: {args.where()!r}, here: {job.compiled!r}), so "
+                "its draws would differ; install the same fluxion and numba on the workers"
             )
         while len(_WORKER_RUNS) >= 4:
             _WORKER_RUNS.pop(next(iter(_WORKER_RUNS)))
@@ -1684,17 +1693,24 @@ def _may_compile_chains(kernel: str, metric: str, jit: bool, controls: _Controls
 
     if kernel != "nuts" or config.mcmc_compiled_nuts is False:
         return False  # another sampler, or the user's choice: nothing to warn about
-    if metric == "low_rank":
-        why = "metric='low_rank' has no compiled NUTS (use metric='diag' or 'dense')"
-    elif controls.adapt_metric and not controls.adapt_step_size:
-        why = ("adapt_metric=True with adapt_step_size=False has no compiled NUTS (adapt both, "
-               "the step size only, or neither)")
-    elif not numba_available():
+    if not numba_available():
         why = "numba is not installed (pip install numba)"
     else:
         return True
     _warn_python_nuts(why)
     return False
+
+
+def _core_warmup(metric: str, adaptation: str, controls: _Controls) -> str:
+    """The warm-up of compiled NUTS chains: "stan" or "nutpie" (whole chains in the core: its
+    ``run_chain`` or ``run_chain_nutpie``), or "python" (the tuner in Python, each transition
+    in the core: ``numba_nuts.CompiledTransition`` over ``run_chain``). Python keeps nutpie's
+    low-rank metric (eigendecompositions of the recent draws every few iterations) and
+    ``adapt_metric`` without ``adapt_step_size``: rare warm-ups, whose cost per iteration is
+    the tree's, not the tuner's."""
+    if metric == "low_rank" or (controls.adapt_metric and not controls.adapt_step_size):
+        return "python"
+    return "nutpie" if adaptation == "nutpie" and controls.adapt_metric else "stan"
 
 
 def _warn_python_nuts(why: str) -> None:
@@ -1706,9 +1722,9 @@ def _warn_python_nuts(why: str) -> None:
     )
 
 
-def _compiled_nuts(model: Model, adaptation: str, jit: bool = True) -> tuple[Any, str]:
-    """The numba NUTS (core + this model's potential), and why the chains run where they do
-    (``SampleResult.compiled_reason``).
+def _compiled_nuts(model: Model, warmup: str, jit: bool = True) -> tuple[Any, str]:
+    """The numba NUTS (core + this model's potential) for the chains' warm-up (``_core_warmup``),
+    and why the chains run where they do (``SampleResult.compiled_reason``).
 
     The potential is the model's compiled form (kernel or tape) where its graph has one, else a
     Python callback (``codegen.native.callback_potential``): the trees are still built in numba,
@@ -1749,7 +1765,7 @@ def _compiled_nuts(model: Model, adaptation: str, jit: bool = True) -> tuple[Any
     if native is None:
         native = callback_potential(model.logp_and_grad, model.dim, reason)
     try:
-        fast = compiled_nuts(native, adaptation)
+        fast = compiled_nuts(native, "stan" if warmup == "python" else warmup)
     except Exception as err:  # the core itself failed to compile: the Python NUTS is exact
         why = f"the compiled NUTS core is not available ({type(err).__name__}: {err})"
         _warn_python_nuts(why)
