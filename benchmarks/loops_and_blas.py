@@ -8,16 +8,17 @@ Two models, each timed as the compiled NUTS would use it (one value-and-gradient
         log p = sum_t -0.5 (e_t / sigma)^2 - log sigma
 
     written with ``fluxion.lax.scan``, and as a Python ``for`` loop: re-rolled by jit into a
-    scan (``fluxion.config.jit_reroll_loops``, the default; ``ir/reroll.py``) and unrolled
-    (the option off). For each: equations in the graph (top level, with the loops' bodies,
-    and as traced), ``jit(value_and_grad)`` trace + tier-0 first call, ``compile(tier=1)`` seconds
-    in a fresh process on an empty cache directory (``NUMBA_CACHE_DIR`` and
-    ``fluxion.config.cache_dir``; numba's caches cannot hide a compile), then the per-call
-    time of tier 0 and tier 1. A compile still running after ``--compile-timeout`` seconds is
-    killed and reported as such. The re-rolled and the unrolled loop's values and gradients
-    are compared bit for bit (tier 0 and tier 1), and the hand-written NumPy value and
-    gradient (``arma_reference``, a Python loop over NumPy scalars) is timed per call.
-    ``--sample`` also runs ``fluxion.mcmc.sample`` on the Python-loop model in a fresh process
+    scan (``fluxion.config.jit_reroll_loops``, the default; ``ir/reroll.py``) and unrolled (the
+    option off). For each: equations in the graph (top level, with the loops' bodies, and as
+    traced), ``jit(value_and_grad)`` trace + tier-0 first call, ``compile(tier=1)`` seconds in a
+    fresh process on an empty cache directory (``NUMBA_CACHE_DIR`` and
+    ``fluxion.config.cache_dir``; numba's caches cannot hide a compile), then the per-call time
+    of tier 0, tier 1 and the tape machine (``machine.evaluate`` on the encoded graph: a scan is
+    the machine's loop instruction). A compile still running after ``--compile-timeout`` seconds
+    is killed and reported as such. The re-rolled and the unrolled loop's values and gradients
+    are compared bit for bit (tier 0 and tier 1), and the hand-written NumPy value and gradient
+    (``arma_reference``, a Python loop over NumPy scalars) is timed per call. ``--sample`` also
+    runs ``fluxion.mcmc.sample`` on the Python-loop model in a fresh process
     and reports which path ran (compiled chain, kernel or tape potential).
 
 (b) A 5000 x 24 Gaussian linear regression ::
@@ -231,6 +232,18 @@ out["eqns_traced"] = len(low.unoptimized_graph.eqns)
 bench.check("{model} tier 0", (v, g), bench.arma_reference(p, y))
 out["tier0_bits"] = [float(v).hex()] + [float(x).hex() for x in g]
 out["tier0_us"] = bench.per_call(lambda: f(p, y), {repeats}, {target}) * 1e6
+from fluxion._src.codegen import tape
+encoded, why = tape.encode(low.graph)
+if encoded is not None:  # the tape machine (its loop instruction for a scan), per call
+    machine = tape.load_machine()
+    bench.check("{model} tape", tape.run(encoded, machine, p, y), bench.arma_reference(p, y))
+    mem = encoded.mem.copy()
+    mem[encoded.inputs[0] : encoded.inputs[0] + p.size] = p
+    mem[encoded.inputs[1] : encoded.inputs[1] + y.size] = y
+    out["tape_us"] = bench.per_call(
+        lambda: machine.evaluate(encoded.code, encoded.n_code, mem, encoded.maps), {repeats},
+        {target}) * 1e6
+    out["tape_instructions"] = encoded.n_code
 print("PARTIAL " + json.dumps(out), flush=True)
 t = time.perf_counter()
 f.compile(tier=1)
@@ -282,6 +295,7 @@ from fluxion.mcmc import sample
 import loops_and_blas as bench
 warnings.simplefilter("ignore", fluxion.SamplingWarning)
 fluxion.config.update("jit_reroll_loops", {reroll})
+fluxion.config.update("mcmc_potential", {potential!r})
 y = bench.arma_data()
 lik = bench.arma_loop(fnp, lax)
 def log_prob(p):
@@ -297,10 +311,11 @@ print(f"RESULT compiled={{res.compiled}} potential={{res.potential}} wall={{wall
 """
 
 
-def run_arma_sampling(timeout: float, reroll: bool = True) -> str:
+def run_arma_sampling(timeout: float, reroll: bool = True, potential: str = "auto") -> str:
     """``fluxion.mcmc.sample`` of the Python-loop ARMA model in a fresh process (the default
-    cache directory: the NUTS core is compiled once per machine, the model's kernel here)."""
-    code = _SAMPLE_CHILD.format(bench_dir=BENCH_DIR, reroll=reroll)
+    cache directory: the NUTS core is compiled once per machine, the model's kernel here), with
+    ``config.mcmc_potential = potential``."""
+    code = _SAMPLE_CHILD.format(bench_dir=BENCH_DIR, reroll=reroll, potential=potential)
     try:
         proc = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout
@@ -474,12 +489,14 @@ def run_arma_part(args: argparse.Namespace, arma: dict) -> None:
             else f"{r['compile_s']:.2f} s"
         )
         tier1 = f"{r['tier1_us']:.1f}" if "tier1_us" in r else "-"
+        tape_us = (f"{r['tape_us']:.1f} us ({r['tape_instructions']} instructions)"
+                   if "tape_us" in r else "-")
         first, tier0 = r.get("trace_tier0_s", float("nan")), r.get("tier0_us", float("nan"))
         print(
             f"  {label:<20} graph {r.get('eqns', '?'):>5} eqns ({r.get('eqns_with_bodies', '?')}"
             f" with loop bodies; traced {r.get('eqns_traced', '?')})   trace+tier0 first "
             f"{first:6.2f} s   tier 0 {tier0:9.1f} us   compile(tier=1) {compile_s:>18}"
-            f"   tier 1 {tier1:>8} us"
+            f"   tier 1 {tier1:>8} us   tape {tape_us}"
         )
     rolled, unrolled = arma["for loop, re-rolled"], arma["for loop, unrolled"]
     for tier in ("tier0_bits", "tier1_bits"):
@@ -490,8 +507,10 @@ def run_arma_part(args: argparse.Namespace, arma: dict) -> None:
     print(f"  {'hand-written NumPy':<20} value + gradient {numpy_us:9.1f} us per call")
     arma["numpy_us"] = numpy_us
     if args.sample:
-        for label, reroll in (("re-rolled", True), ("unrolled", False)):
-            line = run_arma_sampling(args.compile_timeout * 2, reroll)
+        for label, reroll, potential in (("re-rolled", True, "auto"),
+                                         ("re-rolled, tape", True, "tape"),
+                                         ("unrolled", False, "auto")):
+            line = run_arma_sampling(args.compile_timeout * 2, reroll, potential)
             arma[f"sample {label}"] = line
             print(f"  sample(), Python-loop model ({label}), 4 chains x (1000 + 1000): {line}")
 

@@ -198,28 +198,96 @@ def _arma_series(steps=200, seed=3):
 
 
 @pytest.mark.parametrize("setting", ["tape", "kernel"])
-def test_arma_scan_model_samples_on_the_kernel(setting, request):
-    from fluxion._src.codegen.tape import encode
+def test_arma_scan_model_samples_on_the_potential_asked_for(setting, request):
     from fluxion.mcmc import sample
 
-    # "tape" asks for the tape machine, which has no loop instruction: encode says so, and the
-    # model goes to its kernel (not to the Python NUTS)
+    # a loop is a loop on both: the tape machine's loop instruction, the kernel's for loop
     request.getfixturevalue("compiled_nuts" if setting == "tape" else "compiled_kernel")
     y = _arma_series()
-    graph = fluxion.jit(fluxion.value_and_grad(lambda p: arma11(p, y))).lower(P).graph
-    tape, why = encode(graph)
-    assert tape is None and "scan" in why and "loop" in why
 
     def log_prob(p):
         prior = -0.5 * fnp.sum(p**2) / 4.0
         return arma11(p, y) + prior
 
     init = np.array([0.0, 0.3, 0.0, np.log(0.6)])
-    res = sample(log_prob, init, chains=2, draws=300, warmup=300, seed=4, progress=False)
-    assert res.compiled == "chain" and res.potential == "kernel"
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", fluxion.PerformanceWarning)  # no fallback either way
+        res = sample(log_prob, init, chains=2, draws=300, warmup=300, seed=4, progress=False)
+    assert res.compiled == "chain" and res.potential == setting
     draws = res.draws["x"] if isinstance(res.draws, dict) else res.draws
     mean = np.asarray(draws).reshape(-1, 4).mean(axis=0)
     assert abs(mean[1] - 0.5) < 0.25 and abs(np.exp(mean[3]) - 0.5) < 0.15
+
+
+# --------------------------------------------------------------------------------------------
+# Loops on the tape machine: loop / slice / endloop instructions, not unrolled
+# --------------------------------------------------------------------------------------------
+
+
+def _on_the_tape(f, *args):
+    """``f``'s value and gradient run on the tape machine, and the tape's instruction count."""
+    from fluxion._src.codegen import tape
+
+    graph = fluxion.jit(f).lower(*args).graph
+    encoded, why = tape.encode(graph)
+    assert encoded is not None, why
+    return tape.run(encoded, tape.load_machine(), *args), encoded.n_code
+
+
+def test_the_tape_runs_the_arma_recursion_as_a_loop():
+    y = _arma_series()
+    f = fluxion.value_and_grad(lambda p: arma11(p, y))
+    (value, grad), n_code = _on_the_tape(f, P)
+    want_value, want_grad = fluxion.value_and_grad(lambda p: arma11_loop(p, y))(P)
+    np.testing.assert_allclose(value, want_value, rtol=1e-12)
+    np.testing.assert_allclose(grad, want_grad, rtol=1e-10)
+    assert n_code < 150  # two loops of 200 steps (value, gradient), not 200 copies of a body
+
+
+def test_the_tape_runs_reverse_nested_loops_array_carries_and_stacked_outputs():
+    w = np.array([0.3, -0.7])
+    xs = RNG.standard_normal((5, 2))
+
+    def f(w, xs):
+        def step(v, x):
+            inner, _ = lax.scan(lambda d, z: (d * 0.5 + z, None), v, fnp.ones(3))
+            v = fnp.tanh(w * inner + x)
+            return v, fnp.outer(v, x)
+
+        v, vs = lax.scan(step, fnp.ones(2), xs, reverse=True)
+        return fnp.sum(v) + fnp.sum(vs**2)
+
+    (value, grad_w, grad_xs), _ = _on_the_tape(
+        lambda w, xs: (f(w, xs), *fluxion.grad(f, argnums=(0, 1))(w, xs)), w, xs
+    )
+    want = fluxion.value_and_grad(f, argnums=(0, 1))(w, xs)
+    np.testing.assert_allclose(value, want[0], rtol=1e-12)
+    np.testing.assert_allclose(grad_w, want[1][0], rtol=1e-10)
+    np.testing.assert_allclose(grad_xs, want[1][1], rtol=1e-10)
+
+
+def test_the_tape_loop_keeps_the_old_carry_swaps_counts_and_runs_zero_times():
+    def f(a, b):
+        # ys are the old carry (read before the carry moves), the carry swaps its halves, the
+        # counter is an integer (fori_loop), and an empty scan keeps its initial carry
+        def step(carry, _):
+            x, y = carry
+            return (y, x * 1.5 + y), x
+
+        (x, y), olds = lax.scan(step, (a, b), None, length=7)
+        total = lax.fori_loop(0, 4, lambda i, s: s + i * x, 0.0)
+        (z, _), _ = lax.scan(step, (a, b), None, length=0)
+        return fnp.sum(olds) + y + total + z
+
+    a, b = 0.3, -1.2
+    (value, grad_a, grad_b), _ = _on_the_tape(
+        lambda a, b: (f(a, b), *fluxion.grad(f, argnums=(0, 1))(a, b)), a, b
+    )
+    want_value, (want_a, want_b) = fluxion.value_and_grad(f, argnums=(0, 1))(a, b)
+    np.testing.assert_allclose(value, want_value, rtol=1e-12)
+    np.testing.assert_allclose([grad_a, grad_b], [want_a, want_b], rtol=1e-12)
 
 
 # --------------------------------------------------------------------------------------------

@@ -28,7 +28,15 @@ from fluxion_nutscore_CORE import as_voidptr
 from numba import types
 
 from fluxion._src.codegen.linalg_kernels import cholesky_into, sum8, triangular_solve_into
-from fluxion._src.codegen.tape import BINARY, HEADER, OPCODES, REDUCTIONS, UNARY, WIDTH
+from fluxion._src.codegen.tape import (
+    BINARY,
+    HEADER,
+    MAX_LOOP_DEPTH,
+    OPCODES,
+    REDUCTIONS,
+    UNARY,
+    WIDTH,
+)
 
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
 BLAS_MIN_WORK = 512  # multiply-adds from which a matmul calls BLAS
@@ -50,6 +58,9 @@ OP_SLOGDET = OPCODES.index("slogdet")
 OP_CHOLESKY = OPCODES.index("cholesky")
 OP_TRSOLVE = OPCODES.index("trsolve")
 OP_DOT = OPCODES.index("dot")
+OP_LOOP = OPCODES.index("loop")
+OP_ENDLOOP = OPCODES.index("endloop")
+OP_SLICE = OPCODES.index("slice")
 
 H_CODE, H_NCODE, H_MEM, H_NMEM, H_MAPS, H_NMAPS, H_Q, H_DIM, H_VALUE, H_GRAD = (
     HEADER.index(k)
@@ -224,8 +235,15 @@ def _matmul(mem, out, x, y, mm, kk, nn, ta, tb):
 @numba.njit(**_JIT)
 def run_tape(code, n_code, mem, maps):
     """Run the ``n_code`` instructions; False if a linear solve met a singular matrix (NumPy
-    raises there; the potential then returns NaN and NUTS rejects the point)."""
-    for k in range(n_code):
+    raises there; the potential then returns NaN and NUTS rejects the point).
+
+    Instructions run in order, except that ``endloop`` jumps back to its ``loop``'s first body
+    instruction until the loop has run ``length`` times (``counters``: each nesting level's
+    iteration)."""
+    counters = np.zeros(MAX_LOOP_DEPTH, dtype=np.int64)
+    k = -1
+    while k + 1 < n_code:
+        k += 1  # here, not at the end: the branches below may ``continue``
         b = k * WIDTH
         op = code[b]
         if op == OP_BINARY:
@@ -323,6 +341,29 @@ def run_tape(code, n_code, mem, maps):
             out, x, n = code[b + 1], code[b + 2], code[b + 3]
             for i in range(n):
                 mem[out + i] = mem[x + i]
+        elif op == OP_SLICE:  # step t of a stacked array, out of it (into == 0) or into it
+            out, x, n, level, length, reverse, into = (
+                code[b + 1], code[b + 2], code[b + 3], code[b + 4], code[b + 5], code[b + 6],
+                code[b + 7],
+            )
+            t = counters[level]
+            if reverse:
+                t = length - 1 - t
+            if into:
+                for i in range(n):
+                    mem[out + t * n + i] = mem[x + i]
+            else:
+                for i in range(n):
+                    mem[out + i] = mem[x + t * n + i]
+        elif op == OP_LOOP:  # level, length, the instruction after the matching endloop
+            counters[code[b + 1]] = 0
+            if code[b + 2] <= 0:
+                k = code[b + 3] - 1
+        elif op == OP_ENDLOOP:  # level, the loop's first body instruction, length
+            level = code[b + 1]
+            counters[level] += 1
+            if counters[level] < code[b + 3]:
+                k = code[b + 2] - 1
         elif op == OP_WHERE:
             out, c, sc, x, sx, y, sy, n = (
                 code[b + 1], code[b + 2], code[b + 3], code[b + 4], code[b + 5], code[b + 6],

@@ -51,16 +51,32 @@ __all__ = [
 # 240k elements), and a default run (4 chains x 2000 iterations x ~7 gradients) makes ~56,000
 # calls: 56,000 x 0.5 ns x W > 5 s needs W > ~180,000 elements.
 KERNEL_MIN_WORK = 200_000
+# A loop body's equations run once per iteration, and on the tape each of them is an
+# instruction the machine dispatches: about 10 ns each, some 20 elements' worth of the 0.5 ns
+# per element above (measured: the 200-step ARMA(1,1) value and gradient, ~13,000 instructions
+# per call, 130 us on the tape against 3-4 us in its kernel; tests/test_scan_loops.py's model).
+# So a long scalar recursion gets its kernel, a short loop or one over large arrays the tape.
+LOOP_INSTRUCTION_WORK = 20
 
 
 def graph_work(graph: Graph) -> int:
     """Elements read and written by one call of ``graph`` (inputs and outputs of every
-    equation): the measure ``choose_kind`` compares with ``KERNEL_MIN_WORK``."""
+    equation; a loop's body counted once per iteration, each of its equations with
+    ``LOOP_INSTRUCTION_WORK`` more): the measure ``choose_kind`` compares with
+    ``KERNEL_MIN_WORK``."""
     total = 0
     for eqn in graph.eqns:
         for a in (*eqn.inputs, *eqn.outs):
             aval = getattr(a, "aval", None)
             total += int(aval.size) if aval is not None else 1
+        if eqn.prim.name == "scan":
+            # per iteration: the body's instructions, a copy per carry, a slice per stacked
+            # input and output, the jump back
+            body = eqn.params["body"]
+            n_moves = len(body.in_vars) - eqn.params["n_consts"] + len(body.outs)
+            instructions = len(body.eqns) + n_moves + 1
+            per_iteration = graph_work(body) + LOOP_INSTRUCTION_WORK * instructions
+            total += int(eqn.params["length"]) * per_iteration
     return total
 
 

@@ -56,8 +56,12 @@ OPCODES = (
     "cholesky",
     "trsolve",
     "dot",
+    "loop",
+    "endloop",
+    "slice",
 )
 WIDTH = 10  # int64 words per instruction
+MAX_LOOP_DEPTH = 8  # nested scans the machine runs (one iteration counter each)
 HEADER = ("code", "n_code", "mem", "n_mem", "maps", "n_maps", "q", "dim", "value", "grad")
 # The elementwise operations: every primitive whose scalar formula the tape lowers (see
 # lowering.py), numbered in this order; the machine's _unary/_binary are generated from their
@@ -155,6 +159,9 @@ class _Encoder:
         self.array_values: list[np.ndarray] = []
         self.uses: dict[int, int] = {}  # id(Var) -> readers (equations and graph outputs)
         self.last_result: Any = None  # the Var the last instruction computed, if elementwise
+        # the slots allocated inside each loop body being encoded (innermost last): a body
+        # frees only its own slots, never one of a value that lives around the loop
+        self.body_slots: list[set[int]] = []
 
     # ---- memory ------------------------------------------------------------------------------
     def alloc(self, n: int) -> int:
@@ -164,9 +171,12 @@ class _Encoder:
             if size >= n and (best is None or size < self.free[best][0]):
                 best = k
         if best is not None:
-            return self.free.pop(best)[1]
-        offset = self.size
-        self.size += n
+            offset = self.free.pop(best)[1]
+        else:
+            offset = self.size
+            self.size += n
+        for slots in self.body_slots:
+            slots.add(offset)
         return offset
 
     def constant(self, value: Any) -> int:
@@ -284,7 +294,7 @@ def encode(graph: Graph) -> tuple[Tape | None, str]:
     (Tape or None, str)
         The tape, and "" or the reason the graph cannot run on the tape machine.
     """
-    graph = _square_as_product(sink_scalar_broadcasts(fold_transposes(graph)))
+    graph = _prepared(graph)
     enc = _Encoder()
     try:
         inputs = []
@@ -292,32 +302,7 @@ def encode(graph: Graph) -> tuple[Tape | None, str]:
             _check_dtype(v.aval.dtype, "an input")
             enc.where[id(v)] = off = enc.alloc(v.aval.size)
             inputs.append(off)
-        last_use = _last_uses(graph)
-        for a in [a for eqn in graph.eqns for a in eqn.inputs] + list(graph.outs):
-            if type(a) is not Lit:
-                enc.uses[id(a)] = enc.uses.get(id(a), 0) + 1
-        keep = {id(o) for o in graph.outs} | {id(v) for v in graph.in_vars}
-        owner: dict[int, int] = {}  # offset -> number of live vars on it (aliases share)
-        for v in graph.in_vars:
-            owner[enc.where[id(v)]] = owner.get(enc.where[id(v)], 0) + 1
-        for k, eqn in enumerate(graph.eqns):
-            for o in eqn.outs:
-                _check_dtype(o.aval.dtype, f"the result of {eqn.prim.name}")
-            _encode_eqn(enc, eqn)
-            for o in eqn.outs:
-                off = enc.where[id(o)]
-                owner[off] = owner.get(off, 0) + 1
-            # slots whose last reader was this equation are free for later results
-            for a in eqn.inputs:
-                if type(a) is Lit or id(a) in keep or last_use.get(id(a)) != k:
-                    continue
-                off = enc.where[id(a)]
-                if off in enc.constant_offsets:
-                    continue  # an alias of a constant: constants stay
-                last_use[id(a)] = -1  # counted once even if read twice here
-                owner[off] -= 1
-                if owner[off] == 0:
-                    enc.free.append((max(a.aval.size, 1), off))
+        _encode_eqns(enc, graph)
         outputs = [enc.addr(o) for o in graph.outs]
     except _Unsupported as err:
         return None, str(err)
@@ -327,6 +312,112 @@ def encode(graph: Graph) -> tuple[Tape | None, str]:
     code = np.array(enc.code, dtype=np.int64).reshape(-1)
     maps = np.concatenate(enc.maps) if enc.maps else np.zeros(1, dtype=np.int64)
     return Tape(code, mem, maps, inputs, outputs, [o.aval for o in graph.outs]), ""
+
+
+def _prepared(graph: Graph) -> Graph:
+    """The rewrites the encoder expects (a loop body gets them too)."""
+    return _square_as_product(sink_scalar_broadcasts(fold_transposes(graph)))
+
+
+def _encode_eqns(enc: _Encoder, graph: Graph) -> None:
+    """Append the instructions of ``graph``'s equations (its inputs already have slots). A slot
+    is freed for later results after its last reader, unless it holds an input or an output
+    of ``graph`` or a constant; inside a loop body, only the body's own slots are freed."""
+    last_use = _last_uses(graph)
+    for a in [a for eqn in graph.eqns for a in eqn.inputs] + list(graph.outs):
+        if type(a) is not Lit:
+            enc.uses[id(a)] = enc.uses.get(id(a), 0) + 1
+    keep = {id(o) for o in graph.outs} | {id(v) for v in graph.in_vars}
+    mine = enc.body_slots[-1] if enc.body_slots else None
+    owner: dict[int, int] = {}  # offset -> number of live vars on it (aliases share)
+    for v in graph.in_vars:
+        owner[enc.where[id(v)]] = owner.get(enc.where[id(v)], 0) + 1
+    for k, eqn in enumerate(graph.eqns):
+        for o in eqn.outs:
+            _check_dtype(o.aval.dtype, f"the result of {eqn.prim.name}")
+        _encode_eqn(enc, eqn)
+        for o in eqn.outs:
+            off = enc.where[id(o)]
+            owner[off] = owner.get(off, 0) + 1
+        # slots whose last reader was this equation are free for later results
+        for a in eqn.inputs:
+            if type(a) is Lit or id(a) in keep or last_use.get(id(a)) != k:
+                continue
+            off = enc.where[id(a)]
+            if off in enc.constant_offsets or (mine is not None and off not in mine):
+                continue  # an alias of a constant, or of a value living around the loop
+            last_use[id(a)] = -1  # counted once even if read twice here
+            owner[off] -= 1
+            if owner[off] == 0:
+                enc.free.append((max(a.aval.size, 1), off))
+
+
+def _encode_scan(enc: _Encoder, eqn: Any) -> None:
+    """A scan (``lax.scan``, ``fori_loop``, a re-rolled Python loop) as a loop of the machine:
+
+    * the carry gets slots of its own, filled from the initial values before the loop;
+    * ``loop`` starts iteration counter ``level`` (one per nesting level); each iteration
+      ``slice`` copies step ``t`` of every stacked input into the body's slot, runs the body's
+      instructions, copies step ``t`` of every output into its stacked result, then the new
+      carry into the carry's slots (through fresh slots when one new carry value sits in
+      another one's slot: a swap); ``endloop`` jumps back until ``length`` iterations ran;
+    * ``reverse`` runs ``t`` from ``length - 1`` down to 0.
+
+    The body's constants are read in place (the outer values' slots)."""
+    p = eqn.params
+    n_consts, n_carry, length = p["n_consts"], p["n_carry"], int(p["length"])
+    level = len(enc.body_slots)
+    if level >= MAX_LOOP_DEPTH:
+        raise _Unsupported(f"scan nested deeper than {MAX_LOOP_DEPTH} loops")
+    body = _prepared(p["body"])
+    ins = eqn.inputs
+    consts, init, xs = ins[:n_consts], ins[n_consts:n_consts + n_carry], ins[n_consts + n_carry:]
+    b_consts = body.in_vars[:n_consts]
+    b_carry = body.in_vars[n_consts:n_consts + n_carry]
+    b_xs = body.in_vars[n_consts + n_carry:]
+    for v in body.in_vars + [o for o in body.outs if type(o) is not Lit]:
+        _check_dtype(v.aval.dtype, "a loop variable")
+    for bv, a in zip(b_consts, consts):
+        enc.where[id(bv)] = enc.addr(a)
+    carry = []
+    for bv, a in zip(b_carry, init):
+        slot = enc.alloc(bv.aval.size)
+        enc.emit("copy", slot, enc.addr(a), bv.aval.size)
+        enc.where[id(bv)] = slot
+        carry.append(slot)
+    for bv in b_xs:
+        enc.where[id(bv)] = enc.alloc(bv.aval.size)
+    stacked = [enc.alloc(o.aval.size) for o in eqn.outs[n_carry:]]
+    begin = len(enc.code)
+    enc.emit("loop", level, length, 0)  # where the loop ends: patched below
+    reverse = int(bool(p["reverse"]))
+    for bv, a in zip(b_xs, xs):
+        enc.emit("slice", enc.where[id(bv)], enc.addr(a), bv.aval.size, level, length, reverse,
+                 0)
+    enc.body_slots.append(set())
+    try:
+        _encode_eqns(enc, body)
+        new = [enc.addr(o) for o in body.outs]
+    finally:
+        enc.body_slots.pop()
+    # the outputs first: one may be the old carry, which the moves below overwrite
+    for out, src, o in zip(stacked, new[n_carry:], body.outs[n_carry:]):
+        enc.emit("slice", out, src, o.aval.size, level, length, reverse, 1)
+    moved = [(slot, src, int(v.aval.size)) for slot, src, v in zip(carry, new, b_carry)
+             if slot != src]
+    if any(src in carry for _, src, _ in moved):  # a swap: copy through fresh slots
+        staged = []
+        for slot, src, n in moved:
+            tmp = enc.alloc(n)
+            enc.emit("copy", tmp, src, n)
+            staged.append((slot, tmp, n))
+        moved = staged
+    for slot, src, n in moved:
+        enc.emit("copy", slot, src, n)
+    enc.emit("endloop", level, begin + 1, length)
+    enc.code[begin][3] = len(enc.code)  # the first instruction after the loop
+    for o, slot in zip(eqn.outs, carry + stacked):
+        enc.where[id(o)] = slot
 
 
 def _square_as_product(graph: Graph) -> Graph:
@@ -492,10 +583,8 @@ def _encode_eqn(enc: _Encoder, eqn: Any) -> None:
         result(o)
         return
     if name == "scan":
-        raise _Unsupported(
-            "scan (a lax.scan/fori_loop loop): the tape machine has no loop instruction; the "
-            "model runs on its numba kernel, where the loop is a real loop"
-        )
+        _encode_scan(enc, eqn)
+        return
     if name == "cumsum" and ins[0].aval.ndim == 1 and p.get("axis") in (0, -1, None):
         o = enc.alloc(size)
         enc.emit("cumsum", o, enc.addr(ins[0]), size)
@@ -547,7 +636,7 @@ def _encode_eqn(enc: _Encoder, eqn: Any) -> None:
 # from their scalar formulas, UNARY and BINARY).
 for _name in ("reshape", "stop_gradient", "copy", "convert_element_type", "where", *REDUCTIONS,
               *sorted(_MOVES), "scatter_add", "concatenate", "matmul", "cumsum", "solve", "inv",
-              "slogdet", "cholesky", "triangular_solve"):
+              "slogdet", "cholesky", "triangular_solve", "scan"):
     lowering.register("tape", _name)(_encode_eqn)
 
 
@@ -556,7 +645,7 @@ def _check_semantics(eqn: Any, name: str) -> None:
     boolean result would differ (bool + bool is "or" in NumPy; int ** int, int // int...)."""
     kind = np.dtype(eqn.outs[0].aval.dtype).kind
     plain = name in _MOVES or name in ("reshape", "copy", "stop_gradient", "concatenate", "where",
-                                        "convert_element_type", "scatter_add")
+                                        "convert_element_type", "scatter_add", "scan")
     if kind in "iu" and not (plain or name in _INT_SAFE):
         raise _Unsupported(f"{eqn.prim.name} with an integer result")
     if kind == "b" and not (plain or name in _BOOL_OPS):
@@ -616,7 +705,9 @@ def machine_job() -> CompileJob:
     source = source.replace(_DISPATCH_PLACEHOLDER, dispatch_source())
     # the tables and the calling convention are part of the machine: a change to either must
     # not reuse a cached compile
-    tables = hashlib.sha1(repr((OPCODES, WIDTH, HEADER, UNARY, BINARY, REDUCTIONS)).encode())
+    tables = hashlib.sha1(
+        repr((OPCODES, WIDTH, HEADER, UNARY, BINARY, REDUCTIONS, MAX_LOOP_DEPTH)).encode()
+    )
     from . import linalg_kernels
 
     header = (

@@ -56,7 +56,8 @@ __all__ = ["reroll", "count_eqns"]
 # Runs shorter than this many steps stay unrolled (a loop of 2-3 steps is cheaper straight).
 MIN_STEPS = 4
 # Runs covering fewer equations stay unrolled: a short straight-line graph compiles quickly,
-# and the tape machine (the compiled NUTS's potential for small models) has no loop instruction.
+# and on the tape machine (the compiled NUTS's potential for small models) a loop adds the
+# copies of its carry and slices per iteration.
 MIN_EQNS = 128
 # The same inside a loop's body (already a loop: no tape to keep).
 BODY_MIN_EQNS = 16
