@@ -254,7 +254,19 @@ def run_tape(code, n_code, mem, maps):
             # the four arithmetic operators get loops of their own: no call per element;
             # contiguous operands (stride 1) or a scalar (stride 0) loop over views
             arith = fn == B_ADD or fn == B_MULTIPLY or fn == B_SUBTRACT or fn == B_DIVIDE
-            if arith and sx == 1 and sy == 1:
+            if n == 1:  # scalars (a loop body's recursion): no views, no loop
+                xv, yv = mem[x], mem[y]
+                if fn == B_ADD:
+                    mem[out] = xv + yv
+                elif fn == B_MULTIPLY:
+                    mem[out] = xv * yv
+                elif fn == B_SUBTRACT:
+                    mem[out] = xv - yv
+                elif fn == B_DIVIDE:
+                    mem[out] = xv / yv
+                else:
+                    mem[out] = _binary(fn, xv, yv)
+            elif arith and sx == 1 and sy == 1:
                 _arith_vv(fn, mem[out : out + n], mem[x : x + n], mem[y : y + n])
             elif arith and sx == 0 and sy == 1:
                 _arith_sv(fn, mem[out : out + n], mem[x], mem[y : y + n], True)

@@ -52,11 +52,13 @@ __all__ = [
 # calls: 56,000 x 0.5 ns x W > 5 s needs W > ~180,000 elements.
 KERNEL_MIN_WORK = 200_000
 # A loop body's equations run once per iteration, and on the tape each of them is an
-# instruction the machine dispatches: about 10 ns each, some 20 elements' worth of the 0.5 ns
+# instruction the machine dispatches: about 3.4 ns each, some 7 elements' worth of the 0.5 ns
 # per element above (measured: the 200-step ARMA(1,1) value and gradient, ~13,000 instructions
-# per call, 130 us on the tape against 3-4 us in its kernel; tests/test_scan_loops.py's model).
-# So a long scalar recursion gets its kernel, a short loop or one over large arrays the tape.
-LOOP_INSTRUCTION_WORK = 20
+# per call, 44 us on the tape against 3-4 us in its kernel; tests/test_scan_loops.py's model;
+# benchmarks/loops_and_blas.py). That model comes to ~130,000, below KERNEL_MIN_WORK: its 2-3 s
+# kernel compile would about pay back over a default run, so the tape (no wait) is taken; a
+# recursion a few times longer, or over larger arrays, gets its kernel.
+LOOP_INSTRUCTION_WORK = 7
 
 
 def graph_work(graph: Graph) -> int:
