@@ -221,7 +221,8 @@ import loops_and_blas as bench
 y = bench.arma_data()
 p = bench.ARMA_THETA
 out = {{}}
-f = fluxion.jit(fluxion.value_and_grad(bench.{model}(fnp, lax)))
+vg = fluxion.value_and_grad(bench.{model}(fnp, lax))
+f = fluxion.jit(vg)
 t = time.perf_counter()
 v, g = f(p, y)
 out["trace_tier0_s"] = time.perf_counter() - t
@@ -231,7 +232,15 @@ out["eqns_with_bodies"] = count_eqns(low.graph)
 out["eqns_traced"] = len(low.unoptimized_graph.eqns)
 bench.check("{model} tier 0", (v, g), bench.arma_reference(p, y))
 out["tier0_bits"] = [float(v).hex()] + [float(x).hex() for x in g]
-out["tier0_us"] = bench.per_call(lambda: f(p, y), {repeats}, {target}) * 1e6
+print("PARTIAL " + json.dumps(out), flush=True)
+# the compile first: hot tier-0 calls would promote f to tier 1 in the background and hide it
+t = time.perf_counter()
+f.compile(tier=1)
+out["compile_s"] = time.perf_counter() - t
+out["tier"] = f.tier
+f0 = fluxion.jit(vg, tier=0)  # tier 0 timed on its own function, pinned there
+f0(p, y)
+out["tier0_us"] = bench.per_call(lambda: f0(p, y), {repeats}, {target}) * 1e6
 from fluxion._src.codegen import tape
 encoded, why = tape.encode(low.graph)
 if encoded is not None:  # the tape machine (its loop instruction for a scan), per call
@@ -244,11 +253,6 @@ if encoded is not None:  # the tape machine (its loop instruction for a scan), p
         lambda: machine.evaluate(encoded.code, encoded.n_code, mem, encoded.maps), {repeats},
         {target}) * 1e6
     out["tape_instructions"] = encoded.n_code
-print("PARTIAL " + json.dumps(out), flush=True)
-t = time.perf_counter()
-f.compile(tier=1)
-out["compile_s"] = time.perf_counter() - t
-out["tier"] = f.tier
 v, g = f(p, y)
 bench.check("{model} tier 1", (v, g), bench.arma_reference(p, y))
 out["tier1_bits"] = [float(v).hex()] + [float(x).hex() for x in g]
