@@ -18,6 +18,7 @@ otherwise (``GLMResult.dispersion``).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -343,6 +344,58 @@ def _dispersion_ratio(
     return float(np.sum(pearson)) / df
 
 
+def _fisher_scoring(
+    caller: str,
+    normal_equations: Callable[[Any, int], tuple[np.ndarray, np.ndarray]],
+    evaluate: Callable[[np.ndarray], tuple[float, Any]],
+    b: np.ndarray | None,
+    state: Any,
+    current: float,
+    l2: float,
+    max_iterations: int,
+    tolerance: float,
+) -> tuple[np.ndarray, Any, bool, int]:
+    """Fisher scoring (IRLS) with step halving: the loop of :func:`fit` and ``fit_sharded``.
+
+    ``normal_equations(state, it)`` returns the unpenalised ``X^T W X`` and ``X^T W z`` at the
+    current point; ``evaluate(b)`` returns the objective (``-log p + l2 |b|^2``, ``inf`` where
+    not finite) and the point's state (``fit``: the linear predictor; ``fit_sharded``: ``b``,
+    which the workers evaluate). ``b`` is None for a start from the family's initial mean
+    (``state`` then describes it, and the first step is taken whatever its objective).
+
+    A step that does not decrease the objective beyond rounding is halved, up to 40 times; if
+    none does, ``b`` is optimal to working precision when the full Fisher step was small
+    (``sqrt(tolerance)``). Converged when ``|b_new - b| <= tolerance * max(|b_new|, 1)``.
+    Returns ``(b, state, converged, iterations)``.
+    """
+    converged = False
+    it = 0
+    for it in range(1, max_iterations + 1):  # noqa: B007
+        info, rhs = normal_equations(state, it)
+        info[np.diag_indices(info.shape[0])] += 2.0 * l2
+        b_new = _solve_spd(info, rhs, caller)
+        value, new_state = evaluate(b_new)
+        if b is not None:
+            halvings = 0
+            # a change within rounding of the objective counts as no increase: near the optimum
+            # the objective cannot resolve the last digits the Fisher step still gains
+            slack = 64.0 * np.finfo(np.float64).eps * abs(current)
+            while not value <= current + slack and halvings < 40:
+                b_new = 0.5 * (b + b_new)
+                value, new_state = evaluate(b_new)
+                halvings += 1
+            if not value <= current + slack:
+                full_step = float(np.linalg.norm(b_new - b)) * 2.0**halvings
+                converged = full_step <= np.sqrt(tolerance) * max(float(np.linalg.norm(b)), 1.0)
+                break
+        step = np.inf if b is None else float(np.linalg.norm(b_new - b))
+        b, state, current = b_new, new_state, value
+        if step <= tolerance * max(float(np.linalg.norm(b)), 1.0):
+            converged = True
+            break
+    return b, state, converged, it
+
+
 def fit(
     model_matrix: Any,
     response: Any,
@@ -447,49 +500,25 @@ def fit(
             value = -_log_likelihood(model, y, eta, w) + l2 * float(b @ b)
         return value if np.isfinite(value) else np.inf
 
+    def normal_equations(eta: np.ndarray, it: int) -> tuple[np.ndarray, np.ndarray]:
+        fisher_w, score = _working_checked(caller, model, y, eta, w, it)
+        # X^T W z with z = eta - offset + score / W, i.e. X^T (W (eta - offset) + score)
+        return x.T @ (x * fisher_w[:, None]), x.T @ (fisher_w * (eta - off) + score)
+
+    def evaluate(b: np.ndarray) -> tuple[float, np.ndarray]:
+        eta = x @ b + off
+        return objective(eta, b), eta
+
     if model_coefficients_start is None:
         b = None
         eta = _initial_eta(model, y, off)
         current = np.inf  # the starting mean is not tied to a b: accept the first step
     else:
         b = _check_start(caller, model_coefficients_start, p)
-        eta = x @ b + off
-        current = objective(eta, b)
-
-    converged = False
-    it = 0
-    for it in range(1, max_iterations + 1):  # noqa: B007
-        fisher_w, score = _working_checked(caller, model, y, eta, w, it)
-        xw = x * fisher_w[:, None]
-        info = x.T @ xw
-        info[np.diag_indices(p)] += 2.0 * l2
-        # X^T W z with z = eta - offset + score / W, i.e. X^T (W (eta - offset) + score)
-        rhs = x.T @ (fisher_w * (eta - off) + score)
-        b_new = _solve_spd(info, rhs, caller)
-        # step halving while the objective does not decrease (b is None: first step, any b)
-        eta_new = x @ b_new + off
-        value = objective(eta_new, b_new)
-        if b is not None:
-            halvings = 0
-            # a change within rounding of the objective counts as no increase: near the optimum
-            # the objective cannot resolve the last digits the Fisher step still gains
-            slack = 64.0 * np.finfo(np.float64).eps * abs(current)
-            while not value <= current + slack and halvings < 40:
-                b_new = 0.5 * (b + b_new)
-                eta_new = x @ b_new + off
-                value = objective(eta_new, b_new)
-                halvings += 1
-            if not value <= current + slack:
-                # no step decreases the objective beyond rounding: b is optimal to working
-                # precision if the Fisher step itself was small
-                full_step = float(np.linalg.norm(b_new - b)) * 2.0**halvings
-                converged = full_step <= np.sqrt(tolerance) * max(float(np.linalg.norm(b)), 1.0)
-                break
-        step = np.inf if b is None else float(np.linalg.norm(b_new - b))
-        b, eta, current = b_new, eta_new, value
-        if step <= tolerance * max(float(np.linalg.norm(b)), 1.0):
-            converged = True
-            break
+        current, eta = evaluate(b)
+    b, eta, converged, it = _fisher_scoring(
+        caller, normal_equations, evaluate, b, eta, current, l2, max_iterations, tolerance
+    )
 
     with np.errstate(all="ignore"):
         fisher_w, _ = _working(model, y, eta, w)

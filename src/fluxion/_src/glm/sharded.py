@@ -28,9 +28,9 @@ from .fit import (
     _check_iterations,
     _check_penalty,
     _check_start,
+    _fisher_scoring,
     _initial_eta,
     _log_likelihood,
-    _solve_spd,
     _standard_errors,
     _working,
     _working_checked,
@@ -211,36 +211,21 @@ def fit_sharded(
         value = -total_log_lik(b) + l2 * float(b @ b)
         return value if np.isfinite(value) else np.inf
 
+    def normal_equations(at: np.ndarray | None, it: int) -> tuple[np.ndarray, np.ndarray]:
+        parts = data.map(_normal_equations, model, at, it)  # at None: the initial mean
+        return sum(part[0] for part in parts), sum(part[1] for part in parts)
+
+    def evaluate(b: np.ndarray) -> tuple[float, np.ndarray]:
+        return objective(b), b
+
     if model_coefficients_start is None:
         b, current = None, np.inf  # the first step starts from the family's initial mean
     else:
         b = _check_start(caller, model_coefficients_start, p)
         current = objective(b)
-    converged = False
-    it = 0
-    for it in range(1, max_iterations + 1):  # noqa: B007
-        parts = data.map(_normal_equations, model, b, it)
-        info = sum(part[0] for part in parts)
-        rhs = sum(part[1] for part in parts)
-        info[np.diag_indices(p)] += 2.0 * l2
-        b_new = _solve_spd(info, rhs, caller)
-        value = objective(b_new)
-        if b is not None:
-            halvings = 0
-            slack = 64.0 * np.finfo(np.float64).eps * abs(current)
-            while not value <= current + slack and halvings < 40:
-                b_new = 0.5 * (b + b_new)
-                value = objective(b_new)
-                halvings += 1
-            if not value <= current + slack:
-                full_step = float(np.linalg.norm(b_new - b)) * 2.0**halvings
-                converged = full_step <= np.sqrt(tolerance) * max(float(np.linalg.norm(b)), 1.0)
-                break
-        step = np.inf if b is None else float(np.linalg.norm(b_new - b))
-        b, current = b_new, value
-        if step <= tolerance * max(float(np.linalg.norm(b)), 1.0):
-            converged = True
-            break
+    b, _, converged, it = _fisher_scoring(
+        caller, normal_equations, evaluate, b, b, current, l2, max_iterations, tolerance
+    )
 
     sums = data.map(_final_sums, model, b)
     info = sum(s[0] for s in sums)
