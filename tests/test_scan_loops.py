@@ -162,18 +162,22 @@ def test_tier1_runs_the_loop_in_the_kernel_value_and_grad():
     assert "for _it in range(1, 39):" in source  # a loop, not 39 unrolled steps
 
 
+def nested_reverse_loops(w, xs):
+    """A reverse scan with an array carry and stacked array outputs, a scan in its body."""
+
+    def step(v, x):
+        inner, _ = lax.scan(lambda d, z: (d * 0.5 + z, None), v, fnp.ones(3))
+        v = fnp.tanh(w * inner + x)
+        return v, fnp.outer(v, x)
+
+    v, vs = lax.scan(step, fnp.ones(2), xs, reverse=True)
+    return fnp.sum(v) + fnp.sum(vs**2)
+
+
 def test_tier1_array_carries_stacked_array_outputs_reverse_and_nested_loops():
     w = np.array([0.3, -0.7])
     xs = RNG.standard_normal((5, 2))
-
-    def f(w, xs):
-        def step(v, x):
-            inner, _ = lax.scan(lambda d, z: (d * 0.5 + z, None), v, fnp.ones(3))
-            v = fnp.tanh(w * inner + x)
-            return v, fnp.outer(v, x)
-
-        v, vs = lax.scan(step, fnp.ones(2), xs, reverse=True)
-        return fnp.sum(v) + fnp.sum(vs**2)
+    f = nested_reverse_loops
 
     want_value, want_grad = fluxion.value_and_grad(f)(w, xs)
     g = fluxion.jit(fluxion.value_and_grad(f), tier=1)
@@ -249,15 +253,7 @@ def test_the_tape_runs_the_arma_recursion_as_a_loop():
 def test_the_tape_runs_reverse_nested_loops_array_carries_and_stacked_outputs():
     w = np.array([0.3, -0.7])
     xs = RNG.standard_normal((5, 2))
-
-    def f(w, xs):
-        def step(v, x):
-            inner, _ = lax.scan(lambda d, z: (d * 0.5 + z, None), v, fnp.ones(3))
-            v = fnp.tanh(w * inner + x)
-            return v, fnp.outer(v, x)
-
-        v, vs = lax.scan(step, fnp.ones(2), xs, reverse=True)
-        return fnp.sum(v) + fnp.sum(vs**2)
+    f = nested_reverse_loops
 
     (value, grad_w, grad_xs), _ = _on_the_tape(
         lambda w, xs: (f(w, xs), *fluxion.grad(f, argnums=(0, 1))(w, xs)), w, xs
