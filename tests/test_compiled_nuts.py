@@ -241,7 +241,7 @@ def test_a_compiled_transition_is_the_python_nuts_transition():
     step = compiled_nuts(native, "stan").transition_step(4, 10)
     state = init_state(lp, np.ones(4))
     metric = Metric(np.diag(cov))
-    n = 4000
+    n = 2500
     rng_a, rng_b = np.random.default_rng(0), np.random.default_rng(1)
     a = [step(rng_a, state, 0.4, metric) for _ in range(n)]
     b = [nuts_step(rng_b, state, lp, 0.4, metric) for _ in range(n)]
