@@ -296,6 +296,10 @@ for _name, _why in {
     "checkpoint": "checkpoint is inlined by staging; the call primitive itself is not lowered",
     "custom_jvp_call": "inlined by staging; the call primitive itself is not lowered",
     "custom_vjp_call": "inlined by staging; the call primitive itself is not lowered",
+    "jit_call": "a jit inside jit is inlined by staging; the call primitive itself is not lowered",
+    "while": "while_loop's trip count is decided at run time: no numba lowering yet, so jit runs "
+             "it at tier 0 (a Python while over the body's generated code); lax.scan and "
+             "fori_loop have loops in every tier",
 }.items():
     cannot_lower("numba", _name, _why)
 
@@ -320,6 +324,12 @@ for _name, _why in {
     "checkpoint": "inlined by staging; the call primitive itself is not encoded",
     "custom_jvp_call": "inlined by staging; the call primitive itself is not encoded",
     "custom_vjp_call": "inlined by staging; the call primitive itself is not encoded",
+    "jit_call": "a jit inside jit is inlined by staging; the call primitive itself is not encoded",
+    "while": "while_loop's trip count is decided at run time: no tape instruction yet (scan has "
+             "one); nor does a potential hold one, as while_loop has no reverse-mode gradient",
+    "guard": "a value guard (a Python branch on a traced value) must trigger a retrace when the "
+             "branch changes, which the tape cannot signal; the compiled NUTS calls such a model "
+             "back in Python (tier 1 returns a flag and retraces)",
 }.items():
     cannot_lower("tape", _name, _why)
 

@@ -800,6 +800,14 @@ def all_eqns(graph: Graph) -> Any:
             yield from all_eqns(eqn.params["body"])
 
 
+@lowering.register("numba", "scan")
+def _numba_scan(eqn: Any) -> None:  # noqa: ARG001 (the table's signature)
+    """Tier 1 lowers a scan with :func:`scan_lines`, which the kernel generator calls itself
+    (a scan needs its outputs' names and a helper function, not a one-line template); a graph
+    with a scan never takes the fused loops. Here, for the one-line paths: None (declined)."""
+    return None
+
+
 def scan_lines(
     eqn: Any, ins: list[str], outs: list[str], helper: str, const_name: Callable
 ) -> tuple[list[str], str]:
