@@ -286,6 +286,86 @@ def test_the_tape_loop_keeps_the_old_carry_swaps_counts_and_runs_zero_times():
     np.testing.assert_allclose([grad_a, grad_b], [want_a, want_b], rtol=1e-12)
 
 
+GARCH_Y = RNG.standard_normal(100)
+ROWS_X = RNG.standard_normal((30, 4))
+MIX_A = RNG.standard_normal((4, 4)) * 0.3
+GATHER_XS = RNG.standard_normal((6, 4))
+BATCH_YS = RNG.standard_normal((5, 20))
+
+
+def garch11(p):
+    w, a, b = fnp.exp(p[0]), 1 / (1 + fnp.exp(-p[1])), 1 / (1 + fnp.exp(-p[2]))
+
+    def step(carry, y_t):
+        s2, ll = carry
+        ll = ll - 0.5 * (fnp.log(s2) + y_t**2 / s2)
+        return (w + a * y_t**2 + b * s2, ll), s2
+
+    (_, ll), s2s = lax.scan(step, (1.0, 0.0), GARCH_Y)
+    return ll + 0.001 * fnp.sum(fnp.log(s2s))
+
+
+def rows_through_a_matvec(beta):
+    def step(c, x_row):  # a row of a matrix per step, a dot product in the body
+        r = fnp.tanh(x_row @ beta + c)
+        return 0.5 * c + r, r**2
+
+    c, rs = lax.scan(step, 0.0, ROWS_X)
+    return c + fnp.sum(rs)
+
+
+def matrix_times_array_carry(v0):
+    def step(v, _):
+        v2 = MIX_A @ v + fnp.sin(v)
+        return v2, fnp.sum(v2**2)
+
+    v, s = lax.scan(step, v0, None, length=12)
+    return fnp.sum(v) + fnp.sum(s)
+
+
+def gather_in_the_body(theta):
+    idx = np.array([2, 0, 1, 1])
+
+    def step(c, x):
+        return c + fnp.sum(theta[idx] * x), theta[idx][0] * x[1]
+
+    c, ys = lax.scan(step, 0.0, GATHER_XS)
+    return c + fnp.sum(ys)
+
+
+def vmap_of_a_scan(theta):
+    def series(y):
+        def step(c, y_t):
+            return 0.9 * c + y_t * theta[0], (y_t - c) ** 2
+
+        _, e = lax.scan(step, 0.0, y)
+        return fnp.sum(e)
+
+    return fnp.sum(fluxion.vmap(series)(BATCH_YS)) + theta[1] ** 2
+
+
+@pytest.mark.parametrize(
+    "f, x",
+    [
+        (garch11, np.array([-1.0, 0.2, 1.0])),
+        (rows_through_a_matvec, np.array([0.3, -0.2, 0.5, 0.1])),
+        (matrix_times_array_carry, np.array([0.4, -0.1, 0.2, 0.3])),
+        (gather_in_the_body, np.array([0.5, -1.0, 2.0])),
+        (vmap_of_a_scan, np.array([0.3, 0.2])),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+def test_tape_loops_match_eager_value_and_gradient(f, x):
+    # loop bodies holding what a likelihood holds: transcendental recursions (GARCH), a row of a
+    # stacked matrix and a dot product, a matrix times an array carry, a gather with a constant
+    # index array, and a batched (vmapped) scan
+    vg = fluxion.value_and_grad(f)
+    (value, grad), _ = _on_the_tape(vg, x)
+    want_value, want_grad = vg(x)
+    np.testing.assert_allclose(value, want_value, rtol=1e-11)
+    np.testing.assert_allclose(grad, want_grad, rtol=1e-9, atol=1e-12)
+
+
 # --------------------------------------------------------------------------------------------
 # Matrices on the tape machine: BLAS for large products, loops for small ones
 # --------------------------------------------------------------------------------------------
