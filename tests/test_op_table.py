@@ -135,10 +135,15 @@ def _all_primitives() -> dict[int, tuple[str, Primitive]]:
         modules.append(importlib.import_module(f"fluxion._src.prims.{info.name}"))
     found: dict[int, tuple[str, Primitive]] = {}
     for module in modules:
-        for attr, value in vars(module).items():
-            if isinstance(value, Primitive) and id(value) not in found:
-                found[id(value)] = (f"{module.__name__}.{attr}", value)
+        _add_primitives(found, module)
     return found
+
+
+def _add_primitives(found: dict[int, tuple[str, Primitive]], module: Any) -> None:
+    """Every Primitive bound to an attribute of ``module`` into ``found`` (by id, first name)."""
+    for attr, value in vars(module).items():
+        if isinstance(value, Primitive) and id(value) not in found:
+            found[id(value)] = (f"{module.__name__}.{attr}", value)
 
 
 def test_every_primitive_has_a_row() -> None:
@@ -191,9 +196,7 @@ def _primitives_anywhere() -> list[tuple[str, Primitive]]:
             if (err.name or "").startswith("fluxion"):
                 raise
             continue  # an optional dependency (an extra) is not installed
-        for attr, value in vars(module).items():
-            if isinstance(value, Primitive) and id(value) not in found:
-                found[id(value)] = (f"{module.__name__}.{attr}", value)
+        _add_primitives(found, module)
     return list(found.values())
 
 

@@ -126,11 +126,12 @@ class CompiledNuts:
 
 
 def core_metric(metric: Metric) -> np.ndarray:
-    """The core's form of a metric: ``(1, d)``, the diagonal of the inverse mass matrix, or
-    ``(2d, d)``, the dense one over its Cholesky factor (``_nuts_core._p_dot_velocity``)."""
+    """The core's form of a metric, a new array (the core's warm-up adapts it in place):
+    ``(1, d)``, the diagonal of the inverse mass matrix, or ``(2d, d)``, the dense one over its
+    Cholesky factor (``_nuts_core._p_dot_velocity``)."""
     if metric.dense:
-        return np.ascontiguousarray(np.vstack([metric.inv_mass, metric.chol_mass]))
-    return np.ascontiguousarray(metric.inv_mass.reshape(1, -1))
+        return np.vstack([metric.inv_mass, metric.chol_mass])
+    return metric.inv_mass.reshape(1, -1).copy()
 
 
 class CompiledTransition:

@@ -426,7 +426,7 @@ def sample(
             stacklevel=2,
         )
     logp_and_grad = model.logp_and_grad
-    compiled_chains = _may_compile_chains(kernel, metric, jit, controls)
+    compiled_chains = _may_compile_chains(kernel)
     if compiled_chains and jit:
         # trace at tier 0 only: _compiled_nuts decides whether the model's kernel is compiled
         # (numba, per model) or its tape runs on the tape machine (nothing to compile)
@@ -1215,12 +1215,12 @@ class _CompiledChain(_Runner):
         self.grad = np.empty(d)
         # the metric: (1, d) diagonal of the inverse mass matrix, or (2d, d) dense one over its
         # Cholesky factor; the given one or the identity to start with
+        from .numba_nuts import core_metric  # (lazily, as the module's other uses of it)
+
         inv = controls.inverse_metric
-        if self.dense:
-            inv = np.eye(d) if inv is None else inv
-            self.metric = np.vstack([inv, np.linalg.cholesky(inv)])
-        else:
-            self.metric = (np.ones(d) if inv is None else inv.copy()).reshape(1, d)
+        if inv is None:
+            inv = np.eye(d) if self.dense else np.ones(d)
+        self.metric = core_metric(Metric(inv))
         self.scalars = np.zeros(core.N_SCALARS)
         self.ws, self.slots = fast.workspace(d, int(args.max_depth))
         # with no adaptation at all, the warm-up is plain burn-in: the core runs every
@@ -1541,8 +1541,7 @@ def _worker_args(job: ChainJob) -> _ChainArgs:
             warnings.simplefilter("ignore")
             model = UnconstrainedModel(log_prob, init, constraints, jit=job.extra["jit"],
                                        who="sample")
-            compiled = _may_compile_chains(base.kernel, base.metric, job.extra["jit"],
-                                           base.controls)
+            compiled = _may_compile_chains(base.kernel)
             if compiled and job.extra["jit"]:
                 model.logp_and_grad.compile(tier=0)
             warmup = _core_warmup(base.metric, base.adaptation, base.controls)
@@ -1688,7 +1687,7 @@ def _optimized_start(model: Model, state0: HMCState) -> HMCState:
     return state0
 
 
-def _may_compile_chains(kernel: str, metric: str, jit: bool, controls: _Controls) -> bool:
+def _may_compile_chains(kernel: str) -> bool:
     """Whether the chains run in the compiled NUTS core (with the model's compiled potential,
     or a Python callback where it has none: ``_compiled_nuts``); a NUTS run that cannot warns
     (``PerformanceWarning``) unless the user chose so."""
@@ -1697,11 +1696,9 @@ def _may_compile_chains(kernel: str, metric: str, jit: bool, controls: _Controls
 
     if kernel != "nuts" or config.mcmc_compiled_nuts is False:
         return False  # another sampler, or the user's choice: nothing to warn about
-    if not numba_available():
-        why = "numba is not installed (pip install numba)"
-    else:
+    if numba_available():
         return True
-    _warn_python_nuts(why)
+    _warn_python_nuts("numba is not installed (pip install numba)")
     return False
 
 
