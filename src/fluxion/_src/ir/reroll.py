@@ -48,7 +48,7 @@ import numpy as np
 
 from ..core import Primitive, ShapedArray
 from .graph import Eqn, Graph, Lit, Var
-from .passes import dead_code
+from .passes import dead_code, substituted
 from .scan import scan_p
 
 __all__ = ["reroll", "count_eqns"]
@@ -494,12 +494,12 @@ def _rewrite(graph: Graph, where: dict, start: int, period: int, steps: int) -> 
             new_eqns.append(Eqn(getitem_prim, [ys_out[key]], {"spec": (("i", i),)}, [new]))
             env[id(old)] = new
     for e in eqns[end:]:
-        ins = [env.get(id(a), a) if type(a) is Var else a for a in e.inputs]
+        ins = substituted(e.inputs, env)
         # an equation that reads nothing of the run is kept as it is (reroll's signature
         # cache then knows it on the next pass)
         same = all(x is y for x, y in zip(ins, e.inputs))
         new_eqns.append(e if same else Eqn(e.prim, ins, e.params, e.outs))
-    outs = [env.get(id(o), o) if type(o) is Var else o for o in graph.outs]
+    outs = substituted(graph.outs, env)
     return Graph(graph.in_vars, new_eqns, outs)
 
 
