@@ -388,12 +388,14 @@ def run_tape(code, n_code, mem, maps):
                 mem, code[b + 1], code[b + 2], code[b + 3], code[b + 4], code[b + 5],
                 code[b + 6], code[b + 7], code[b + 8],
             )
-        elif op == OP_CUMSUM:
+        elif op == OP_CUMSUM:  # running sums, or products (cumprod) when flagged, along rows
             out, x, n = code[b + 1], code[b + 2], code[b + 3]
-            s = 0.0
-            for i in range(n):
-                s += mem[x + i]
-                mem[out + i] = s
+            product, row = code[b + 4], code[b + 5]
+            for r in range(0, n, row):
+                s = 1.0 if product else 0.0
+                for i in range(r, r + row):
+                    s = s * mem[x + i] if product else s + mem[x + i]
+                    mem[out + i] = s
         elif op == OP_SOLVE or op == OP_INV:
             out, a, y, n, nrhs, scratch = (
                 code[b + 1], code[b + 2], code[b + 3], code[b + 4], code[b + 5], code[b + 6]

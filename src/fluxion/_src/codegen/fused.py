@@ -339,7 +339,13 @@ def _is_two(a: Any) -> bool:
 
 def _small_lines(eqn: Any, ins: list[str], outs: list[str]) -> list[str]:
     """Numba lines for an operation on small values (outside the loops)."""
-    from .numba_tier import _lowering, _points_lines, _scatter_lines, index_spec
+    from .numba_tier import (
+        _einsum_lines,
+        _lowering,
+        _points_lines,
+        _scatter_lines,
+        index_spec,
+    )
 
     low = _lowering(eqn)
     if low is None:
@@ -356,4 +362,6 @@ def _small_lines(eqn: Any, ins: list[str], outs: list[str]) -> list[str]:
         return _points_lines(outs[0], eqn, ins)
     if low == "SCATTER":
         return _scatter_lines(outs[0], eqn, ins)
+    if low == "EINSUM":
+        return _einsum_lines(outs[0], eqn, ins)
     return [f"    {', '.join(outs)} = {low.format(*ins)}"]

@@ -373,3 +373,53 @@ def dot_nd(x, y):
     a = np.ascontiguousarray(x).ravel()
     c = np.ascontiguousarray(y).ravel()
     return sum8(a, c, True)
+
+
+@numba.njit(**_JIT)
+def cumulative_last(x, product):
+    """Running sums, or products when ``product``, along the last axis of a float64 array of
+    any rank (``np.cumsum``/``np.cumprod`` with ``axis=-1``; numba's take no axis). The
+    gradient of ``cumprod`` takes the running products of a square array's rows."""
+    a = np.ascontiguousarray(x)
+    out = np.empty(a.shape)
+    n = a.shape[-1] if a.ndim else 1
+    rows_in = a.reshape((a.size // max(n, 1), n))
+    rows_out = out.reshape(rows_in.shape)
+    for r in range(rows_in.shape[0]):
+        s = 1.0 if product else 0.0
+        for i in range(n):
+            s = s * rows_in[r, i] if product else s + rows_in[r, i]
+            rows_out[r, i] = s
+    return out
+
+
+@numba.njit(**_JIT)
+def reduce_axes(x, perm, out_shape, kind):
+    """``sum`` (kind 0), ``prod`` (1), ``max`` (2) or ``min`` (3) of a float64 array over some
+    of its axes: ``perm`` puts the kept axes first, the reduced ones last, and each row of
+    the reduced elements becomes one element of ``out_shape`` (the kept axes, with the
+    reduced ones as 1 under ``keepdims``). Sums run in NumPy's pairwise order (``sum8``);
+    ``max``/``min`` propagate NaN, as NumPy's do. numba's own reductions take no axis but
+    ``np.sum``'s one."""
+    a = np.ascontiguousarray(np.transpose(x, perm))
+    n_out = 1
+    for n in out_shape:
+        n_out *= n
+    n_red = a.size // n_out if n_out else 0
+    rows = a.reshape((n_out, n_red))
+    out = np.empty(n_out)
+    for r in range(n_out):
+        if kind == 0:
+            out[r] = sum8(rows[r], rows[r], False)
+            continue
+        acc = 1.0 if kind == 1 else (-np.inf if kind == 2 else np.inf)
+        for i in range(n_red):
+            v = rows[r, i]
+            if kind == 1:
+                acc *= v
+            elif v != v or acc != acc:
+                acc = np.nan
+            elif (kind == 2 and v > acc) or (kind == 3 and v < acc):
+                acc = v
+        out[r] = acc
+    return out.reshape(out_shape)

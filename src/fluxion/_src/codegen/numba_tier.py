@@ -134,6 +134,8 @@ LINALG_KERNELS = {
     "_fx_triangular_solve_nd": "triangular_solve_nd",
     "_fx_sum_nd": "sum_nd",
     "_fx_dot_nd": "dot_nd",
+    "_fx_cumulative_last": "cumulative_last",
+    "_fx_reduce_axes": "reduce_axes",
 }
 
 
@@ -186,21 +188,33 @@ def _numba_ive(eqn: Any) -> str | None:
 
 
 @lowering.register("numba", "cumsum")
-def _numba_cumsum(eqn: Any) -> str | None:
-    """1-D arrays only."""
-    return "np.cumsum({0})" if _in_avals(eqn)[0].ndim == 1 else None
+@lowering.register("numba", "cumprod")
+def _numba_cumulative(eqn: Any) -> str | None:
+    """1-D arrays (numba's own), or float64 along the last axis (``prod``'s gradient takes
+    running products of its operand, ``cumprod``'s of a square array's rows)."""
+    x = _in_avals(eqn)[0]
+    if x.ndim == 1:
+        return f"np.{eqn.prim.name}({{0}})"
+    last = eqn.params["axis"] % x.ndim == x.ndim - 1
+    if last and x.dtype == np.float64 == eqn.outs[0].aval.dtype:
+        return f"_fx_cumulative_last({{0}}, {eqn.prim.name == 'cumprod'})"
+    return None
 
 
 @lowering.register("numba", "flip")
 def _numba_flip(eqn: Any) -> str | None:
-    """1-D arrays only."""
-    one_d = _in_avals(eqn)[0].ndim == 1 and tuple(eqn.params["axes"]) in ((0,), (-1,))
-    return "{0}[::-1].copy()" if one_d else None
+    """Reversed slices along the flipped axes, copied (``prod``'s gradient flips rows)."""
+    ndim = _in_avals(eqn)[0].ndim
+    if ndim == 0:
+        return None
+    axes = {a % ndim for a in eqn.params["axes"]}
+    return "{0}[" + ", ".join("::-1" if k in axes else ":" for k in range(ndim)) + "].copy()"
 
 
 @lowering.register("numba", "sum", "prod", "max", "min")
 def _numba_reduce(eqn: Any) -> str | None:
-    """Over all axes; sum also over one axis (numba's np.sum takes axis=, np.prod does not)."""
+    """Over all axes; sum also over one axis (numba's np.sum takes axis=, np.prod does not);
+    float64 over any axes through ``_fx_reduce_axes``."""
     name = eqn.prim.name
     axes = eqn.params["axes"]
     x = _in_avals(eqn)[0]
@@ -211,6 +225,14 @@ def _numba_reduce(eqn: Any) -> str | None:
         return f"np.{name}({{0}})"
     if len(axes) == 1 and name == "sum":
         return f"np.{name}({{0}}, axis={axes[0]})"
+    if x.dtype == np.float64 == eqn.outs[0].aval.dtype:
+        # over some axes (a broadcast's gradient, a logsumexp over components): a row of
+        # reduced elements per kept element (linalg_kernels.reduce_axes)
+        axes = tuple(a % x.ndim for a in axes)
+        perm = tuple(k for k in range(x.ndim) if k not in axes) + axes
+        out_shape = tuple(eqn.outs[0].aval.shape)
+        kind = ("sum", "prod", "max", "min").index(name)
+        return f"_fx_reduce_axes({{0}}, {perm!r}, {out_shape!r}, {kind})"
     return None
 
 
@@ -223,13 +245,13 @@ def _numba_all_any(eqn: Any) -> str | None:
     return "bool({0})" if ndim == 0 else f"np.{eqn.prim.name}({{0}})"
 
 
-def _pointwise_arrays(eqn: Any, spec: tuple, ndim: int) -> bool:
+def _pointwise_arrays(spec: tuple, ndim: int, arrays: list) -> bool:
     """Whether ``spec`` indexes every axis of a rank-``ndim`` array with 1-D index arrays of
-    one length (``x[i, j]``: a diagonal, a list of points), which a loop over the points
-    lowers (numba's indexing takes one index array only)."""
+    one length (``x[i, j]``: a diagonal, a list of points; ``arrays`` are the index arrays'
+    avals), which a loop over the points lowers (numba's indexing takes one index array only)."""
     if len(spec) != ndim or ndim < 2 or any(e[0] != "a" for e in spec):
         return False
-    shapes = {tuple(eqn.inputs[1 + e[1]].aval.shape) for e in spec}
+    shapes = {tuple(arrays[e[1]].shape) for e in spec}
     return len(shapes) == 1 and len(next(iter(shapes))) == 1
 
 
@@ -238,42 +260,133 @@ def _numba_getitem(eqn: Any) -> str | None:
     """Static indices with at most one index array, no None or Ellipsis left; or one 1-D
     index array per axis (a loop over the points)."""
     spec = index_spec(eqn)
-    if _index_ok(spec):
+    # basic indexing may hold new axes (x[None, :], x[:, None, 1:]): numba takes None there
+    if _index_ok(spec) or all(e[0] in "isn" for e in spec):
         return "IDX"
-    return "POINTS" if _pointwise_arrays(eqn, spec, _in_avals(eqn)[0].ndim) else None
+    avals = _in_avals(eqn)
+    return "POINTS" if _pointwise_arrays(spec, avals[0].ndim, avals[1:]) else None
+
+
+class _IndexWrite:
+    """An indexed write into a fresh array: scatter_add's ``zeros(shape)[spec] += value`` or
+    update's ``copy(x)[spec] = value`` (``x.at[spec].set(value)``; ``.add`` and the other
+    ``at`` methods read ``x[spec]`` first). One set of loops lowers both; ``=`` keeps NumPy's
+    order, so a repeated index holds its last write, as ``out[idx] = v`` does."""
+
+    __slots__ = ("shape", "spec", "value", "arrays", "assign", "squeezed", "newaxes")
+
+    def __init__(self, eqn: Any) -> None:
+        self.assign = eqn.prim.name == "update"
+        first = 2 if self.assign else 1  # update's inputs: x, value, *arrays
+        self.shape = tuple(eqn.inputs[0].aval.shape if self.assign else eqn.params["shape"])
+        self.value = eqn.inputs[first - 1].aval
+        self.arrays = [a.aval for a in eqn.inputs[first:]]
+        spec = index_spec(eqn)
+        # new axes (the gradient of x[None, :]) hold one element each: write through the
+        # value with those axes squeezed out, by the spec without them
+        self.squeezed: tuple | None = None
+        if any(e[0] == "n" for e in spec) and self.value.ndim:
+            region = [e for e in spec if e[0] in "sn"] + [None] * (len(self.shape) - len(
+                [e for e in spec if e[0] != "n"]))
+            if len(region) == self.value.ndim:
+                self.squeezed = tuple(
+                    n for e, n in zip(region, self.value.shape) if e is None or e[0] != "n"
+                )
+        self.spec = tuple(e for e in spec if e[0] != "n")
+        self.newaxes = len(spec) - len(self.spec)
+
+    def lowerable(self) -> bool:
+        """Static indices; one 1-D index array per axis; or one 1-D index array among
+        slices, with a value of the indexed region's shape (update: or a scalar)."""
+        spec = self.spec
+        if self.assign and not self.shape:
+            return False  # a 0-d target is a scalar in the kernel, not an array to write
+        if self.newaxes and (self.arrays or (self.value.ndim and self.squeezed is None)):
+            return False
+        if not any(e[0] == "a" for e in spec):
+            return _index_ok(spec)
+        if self.pointwise():
+            return True
+        arrays = [e for e in spec if e[0] == "a"]
+        if len(arrays) != 1 or any(e[0] not in "as" for e in spec):
+            return False
+        if self.arrays[arrays[0][1]].ndim != 1:
+            return False
+        if self.assign and self.value.ndim == 0:
+            return True
+        # NumPy keeps one advanced index where it is: the region's axis k runs along the array
+        region = [
+            self.arrays[e[1]].shape[0] if e[0] == "a"
+            else len(range(*slice(*e[1:]).indices(self.shape[k])))
+            for k, e in enumerate(spec)
+        ]
+        return tuple(self.value.shape) == tuple(region) + self.shape[len(spec):]
+
+    def pointwise(self) -> bool:
+        return _pointwise_arrays(self.spec, len(self.shape), self.arrays)
 
 
 @lowering.register("numba", "scatter_add")
-def _numba_scatter_add(eqn: Any) -> str | None:
-    """Static indices, one 1-D index array into a 1-D target, or one 1-D index array per axis
-    (accumulating loops)."""
-    spec = index_spec(eqn)
-    if not any(e[0] == "a" for e in spec):
-        return "SCATTER" if _index_ok(spec) else None
-    if _pointwise_arrays(eqn, spec, len(eqn.params["shape"])):
-        return "SCATTER"
-    # one 1-D index array, every other axis a slice (x[idx] on a vector, x[..., perm] on a
-    # matrix): an accumulating loop over the index array, a slice of the target per index
-    return "SCATTER" if _one_index_array_among_slices(eqn, spec) else None
+@lowering.register("numba", "update")
+def _numba_index_write(eqn: Any) -> str | None:
+    """Accumulating (scatter_add) or assigning (update) loops: ``_scatter_lines``."""
+    return "SCATTER" if _IndexWrite(eqn).lowerable() else None
 
 
-def _one_index_array_among_slices(eqn: Any, spec: tuple) -> bool:
-    """Whether ``spec`` is slices and exactly one 1-D index array. Then NumPy keeps the
-    indexed axis where it is (one advanced index), so the value's axis ``k`` runs along the
-    index array when the array is entry ``k``."""
-    arrays = [e for e in spec if e[0] == "a"]
-    if len(arrays) != 1 or any(e[0] not in "as" for e in spec):
-        return False
-    index = eqn.inputs[1 + arrays[0][1]].aval
-    if index.ndim != 1:
-        return False
-    # the value must have the indexed shape itself (a broadcast value is not read per index)
-    shape = eqn.params["shape"]
-    indexed = [
-        index.shape[0] if e[0] == "a" else len(range(*slice(*e[1:]).indices(shape[k])))
-        for k, e in enumerate(spec)
-    ]
-    return tuple(_in_avals(eqn)[0].shape) == tuple(indexed) + tuple(shape[len(spec):])
+def einsum_terms(eqn: Any) -> tuple[list[str], str, dict[str, int]]:
+    """An einsum's operand labels, output labels and each label's size (explicit subscripts:
+    ``numpy.contract.parse_einsum`` resolved ``...`` and an implicit output; an axis of size
+    1 broadcasts against its label's size, as in ``numpy.einsum``)."""
+    lhs, out = eqn.params["subscripts"].split("->")
+    terms = lhs.split(",")
+    sizes: dict[str, int] = {}
+    for term, a in zip(terms, eqn.inputs):
+        for label, n in zip(term, a.aval.shape):
+            sizes[label] = max(sizes.get(label, 1), int(n))
+    return terms, out, sizes
+
+
+@lowering.register("numba", "einsum")
+def _numba_einsum(eqn: Any) -> str | None:
+    """float64 operands: explicit loops over the output labels, a sum over the others
+    (``_einsum_lines``)."""
+    avals = [*_in_avals(eqn), eqn.outs[0].aval]
+    return "EINSUM" if all(np.dtype(a.dtype) == np.float64 for a in avals) else None
+
+
+def _einsum_lines(out: str, eqn: Any, ins: list[str]) -> list[str]:
+    """``out = einsum(subscripts, *ins)`` as loops: one per output label, then one per summed
+    label around ``s += a[..] * b[..]``. Repeated labels (diagonals, traces) index twice with
+    one variable; a size-1 axis against a larger label reads index 0 (broadcasting)."""
+    terms, out_labels, sizes = einsum_terms(eqn)
+    summed = sorted(set("".join(terms)) - set(out_labels))
+
+    def read(k: int) -> str:
+        shape = eqn.inputs[k].aval.shape
+        if not terms[k]:
+            return ins[k]
+        at = [
+            "0" if n == 1 < sizes[lab] else f"_e_{lab}" for lab, n in zip(terms[k], shape)
+        ]
+        return f"{ins[k]}[{', '.join(at)}]"
+
+    lines = []
+    if out_labels:
+        shape = tuple(sizes[lab] for lab in out_labels)
+        lines.append(f"    {out} = np.empty({shape!r})")
+    pad = "    "
+    for lab in out_labels:
+        lines.append(f"{pad}for _e_{lab} in range({sizes[lab]}):")
+        pad += "    "
+    lines.append(f"{pad}_e_sum = 0.0")
+    inner = pad
+    for lab in summed:
+        lines.append(f"{inner}for _e_{lab} in range({sizes[lab]}):")
+        inner += "    "
+    lines.append(f"{inner}_e_sum += {' * '.join(read(k) for k in range(len(terms)))}")
+    target = f"{out}[{', '.join(f'_e_{lab}' for lab in out_labels)}]" if out_labels else out
+    lines.append(f"{pad}{target} = _e_sum")
+    return lines
 
 
 @lowering.register("numba", "reshape")
@@ -488,6 +601,9 @@ def generate_numba(graph: Graph, name: str) -> tuple[str, list]:
             continue
         elif low == "SCATTER":
             body.extend(_scatter_lines(outs[0], eqn, ins))
+            continue
+        elif low == "EINSUM":
+            body.extend(_einsum_lines(outs[0], eqn, ins))
             continue
         else:
             expr = low.format(*ins)
@@ -939,27 +1055,42 @@ class ElementBuilders:
 
 
 def _scatter_lines(out: str, eqn: Any, ins: list[str]) -> list[str]:
-    """Lines computing ``out = scatter_add(zeros(shape), spec, value)`` (tier 1 and fused)."""
-    shape, spec = eqn.params["shape"], index_spec(eqn)
+    """Lines computing ``out = scatter_add(zeros(shape), spec, value)`` or ``out = update(x,
+    value, spec)`` (``_IndexWrite``; tier 1 and fused)."""
+    write = _IndexWrite(eqn)
+    shape, spec = write.shape, write.spec
     dtype = np.dtype(eqn.outs[0].aval.dtype).name
-    lines = [f"    {out} = np.zeros({shape!r}, dtype=np.{dtype})"]
-    if len(spec) == len(shape) and len(spec) >= 2 and all(e[0] == "a" for e in spec):
-        # one index array per axis (the transpose of a diagonal gather): accumulate per point
-        arrays = [ins[1 + e[1]] for e in spec]
-        value = ins[0] if eqn.inputs[0].aval.ndim == 0 else f"{ins[0]}[_j]"
-        lines.append(f"    for _j in range({arrays[0]}.shape[0]):")
-        lines.append(f"        {out}[{', '.join(f'{a}[_j]' for a in arrays)}] += {value}")
+    if write.assign:
+        x, value, arrays = ins[0], ins[1], ins[2:]
+        lines = [f"    {out} = {x}.astype(np.{dtype})"]  # astype copies, in numba as in NumPy
+        op = "="
+    else:
+        value, arrays = ins[0], ins[1:]
+        lines = [f"    {out} = np.zeros({shape!r}, dtype=np.{dtype})"]
+        op = "+="
+    scalar = write.value.ndim == 0
+    if write.squeezed is not None:
+        lines.append(f"    {out}_v = np.ascontiguousarray({value}).reshape({write.squeezed!r})")
+        value = f"{out}_v"
+    if write.pointwise():
+        # one index array per axis (the transpose of a diagonal gather): a loop over the points
+        points = [arrays[e[1]] for e in spec]
+        lines.append(f"    for _j in range({points[0]}.shape[0]):")
+        at = ", ".join(f"{a}[_j]" for a in points)
+        lines.append(f"        {out}[{at}] {op} {value if scalar else value + '[_j]'}")
         return lines
     if any(e[0] == "a" for e in spec):
-        # repeated indices must accumulate: an explicit loop over the index array
-        idx = _index_source(spec, ins[1:])
-        arr = ins[1 + next(e[1] for e in spec if e[0] == "a")]
+        # repeated indices accumulate (scatter_add) or keep the last write (update): an
+        # explicit loop over the index array, in order
+        idx = _index_source(spec, arrays)
+        arr = arrays[next(e[1] for e in spec if e[0] == "a")]
         axis = next(k for k, e in enumerate(spec) if e[0] == "a")
-        value = f"{ins[0]}[{':, ' * axis}_j]"  # the value's axis `axis` runs along the array
+        item = value if scalar else f"{value}[{':, ' * axis}_j]"  # along the index array
         lines.append(f"    for _j in range({arr}.shape[0]):")
-        lines.append(f"        {out}[{idx.replace(arr, arr + '[_j]')}] += {value}")
+        lines.append(f"        {out}[{idx.replace(arr, arr + '[_j]')}] {op} {item}")
         return lines
-    return lines + _static_scatter(out, shape, spec, ins[0], eqn)
+    value_shape = write.squeezed if write.squeezed is not None else tuple(write.value.shape)
+    return lines + _static_scatter(out, shape, spec, value, value_shape)
 
 
 def _points_lines(out: str, eqn: Any, ins: list[str]) -> list[str]:
@@ -973,14 +1104,15 @@ def _points_lines(out: str, eqn: Any, ins: list[str]) -> list[str]:
     ]
 
 
-def _static_scatter(out: str, shape: tuple, spec: tuple, value: str, eqn: Any) -> list[str]:
-    """``out[spec] = value`` into the fresh zeros ``out`` for static int/slice indices.
+def _static_scatter(out: str, shape: tuple, spec: tuple, value: str,
+                    value_shape: tuple) -> list[str]:
+    """``out[spec] = value`` into the fresh array ``out`` for static int/slice indices (which
+    name each element once, so ``=`` serves scatter_add into zeros too).
 
     An array value is written element by element in explicit loops: numba compiles a slice
     assignment of an array through its generic broadcasting machinery, which measured ~1.8 s
     of compile for one ``g[0:3] += v`` (the loops compile in milliseconds)."""
     idx = _index_source(spec, [])
-    value_shape = tuple(eqn.inputs[0].aval.shape)
     if not value_shape:
         return [f"    {out}[{idx}] = {value}"]
     targets, loops = [], []

@@ -534,19 +534,28 @@ def _encode_eqn(enc: _Encoder, eqn: Any) -> None:
         enc.emit("gather", o, enc.addr(ins[0]), enc.index_map(positions), size)
         result(o)
         return
-    if name == "scatter_add":
-        arrays = ins[1:]
+    if name in ("scatter_add", "update"):
+        # scatter_add: zeros(shape)[spec] += value; update (x.at[spec].set): copy(x)[spec] =
+        # value, in order, so a repeated index keeps its last write as NumPy's does
+        assign = name == "update"
+        value, arrays = (ins[1], ins[2:]) if assign else (ins[0], ins[1:])
         if any(type(a) is not Lit for a in arrays):
-            raise _Unsupported("scatter_add with an index array computed at run time")
-        getitem = _getitem_prim()
-        index_arrays = [a.val for a in arrays]
-        # the positions written, in the shape of the indexed region; the update broadcasts to it
-        region = np.asarray(getitem.impl(_positions(shape), *index_arrays, spec=p["spec"]))
-        update = enc.dense(ins[0], region.shape)
+            raise _Unsupported(f"{name} with an index array computed at run time")
+        # the positions written, in the shape of the indexed region; the value broadcasts to it
+        region = np.asarray(
+            _getitem_prim().impl(_positions(shape), *(a.val for a in arrays), spec=p["spec"])
+        )
+        dense = enc.dense(value, region.shape)
         o = enc.alloc(size)
-        enc.emit("fill", o, enc.constant(0.0), size)
-        enc.emit("scatter_add", o, update, enc.index_map(region), region.size)
+        if assign:
+            enc.emit("copy", o, enc.dense(ins[0], shape), size)
+        else:
+            enc.emit("fill", o, enc.constant(0.0), size)
+        enc.emit("put" if assign else "scatter_add", o, dense, enc.index_map(region), region.size)
         result(o)
+        return
+    if name == "einsum":
+        result(_encode_einsum(enc, eqn, shape, size))
         return
     if name == "concatenate":
         positions = np.asarray(
@@ -585,9 +594,11 @@ def _encode_eqn(enc: _Encoder, eqn: Any) -> None:
     if name == "scan":
         _encode_scan(enc, eqn)
         return
-    if name == "cumsum" and ins[0].aval.ndim == 1 and p.get("axis") in (0, -1, None):
+    last_axis = bool(shape) and p.get("axis", -1) % max(len(shape), 1) == len(shape) - 1
+    if name in ("cumsum", "cumprod") and last_axis:
+        # along the last axis: contiguous rows of shape[-1] elements
         o = enc.alloc(size)
-        enc.emit("cumsum", o, enc.addr(ins[0]), size)
+        enc.emit("cumsum", o, enc.addr(ins[0]), size, int(name == "cumprod"), max(shape[-1], 1))
         result(o)
         return
     if name in ("solve", "inv") and ins[0].aval.ndim == 2 and not p:
@@ -632,11 +643,58 @@ def _encode_eqn(enc: _Encoder, eqn: Any) -> None:
     raise _Unsupported(f"primitive {eqn.prim.name}" + (f" with {sorted(p)}" if p else ""))
 
 
+#: the most elements an einsum's product space may hold on the tape (each operand is gathered
+#: into it); a larger contraction is left to tier 1's loops
+EINSUM_MAX_ELEMENTS = 1 << 20
+
+
+def _encode_einsum(enc: _Encoder, eqn: Any, shape: tuple, size: int) -> int:
+    """``einsum`` in the space of all its labels: each operand gathered into it (a repeated
+    label reads a diagonal, a size-1 axis broadcasts), the product of the gathered operands
+    elementwise, and a sum of each element into its output position (a full sum when the
+    output is a scalar). Costs one pass over the product space per operand. Returns the
+    result's offset."""
+    from .numba_tier import einsum_terms
+
+    terms, out_labels, sizes = einsum_terms(eqn)
+    labels = out_labels + "".join(sorted(set("".join(terms)) - set(out_labels)))
+    full = tuple(sizes[lab] for lab in labels)
+    n = int(np.prod(full, dtype=np.int64))
+    if n > EINSUM_MAX_ELEMENTS:
+        raise _Unsupported(f"einsum over {n} elements (more than {EINSUM_MAX_ELEMENTS})")
+    grid = np.indices(full, dtype=np.int64) if full else np.zeros((0,), dtype=np.int64)
+
+    def positions_in(shape: tuple, term: str) -> np.ndarray:
+        """Where each element of the label space reads an array of ``shape`` labelled
+        ``term``."""
+        at = tuple(
+            np.zeros(full, np.int64) if d == 1 else grid[labels.index(lab)]
+            for lab, d in zip(term, shape)
+        )
+        return np.broadcast_to(_positions(shape)[at], full).ravel()
+
+    product = -1
+    for term, a in zip(terms, eqn.inputs):
+        dense = enc.alloc(n)
+        where = positions_in(tuple(a.aval.shape), term)
+        enc.emit("gather", dense, enc.addr(a), enc.index_map(where), n)
+        if product >= 0:
+            step = enc.alloc(n)
+            enc.emit("binary", BINARY.index("multiply"), step, product, 1, dense, 1, n)
+            dense = step
+        product = dense
+    o = enc.alloc(size)
+    m = enc.index_map(positions_in(shape, out_labels)) if out_labels else -1
+    enc.emit("reduce", REDUCTIONS.index("sum"), o, product, m, n, size)
+    return o
+
+
 # The tape's lowering table: the encoder above handles these primitives (elementwise ones come
 # from their scalar formulas, UNARY and BINARY).
 for _name in ("reshape", "stop_gradient", "copy", "convert_element_type", "where", *REDUCTIONS,
-              *sorted(_MOVES), "scatter_add", "concatenate", "matmul", "cumsum", "solve", "inv",
-              "slogdet", "cholesky", "triangular_solve", "scan"):
+              *sorted(_MOVES), "scatter_add", "update", "concatenate", "matmul", "cumsum",
+              "cumprod", "einsum", "solve", "inv", "slogdet", "cholesky", "triangular_solve",
+              "scan"):
     lowering.register("tape", _name)(_encode_eqn)
 
 
@@ -645,7 +703,7 @@ def _check_semantics(eqn: Any, name: str) -> None:
     boolean result would differ (bool + bool is "or" in NumPy; int ** int, int // int...)."""
     kind = np.dtype(eqn.outs[0].aval.dtype).kind
     plain = name in _MOVES or name in ("reshape", "copy", "stop_gradient", "concatenate", "where",
-                                        "convert_element_type", "scatter_add", "scan")
+                                        "convert_element_type", "scatter_add", "update", "scan")
     if kind in "iu" and not (plain or name in _INT_SAFE):
         raise _Unsupported(f"{eqn.prim.name} with an integer result")
     if kind == "b" and not (plain or name in _BOOL_OPS):
