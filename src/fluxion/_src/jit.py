@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -164,6 +165,11 @@ jit_call_p.batch = _jit_call_batch
 # attribute deeper than one level, or one created in another thread, is not seen.
 
 _SRC_DIR = __file__.rsplit("/", 1)[0]
+
+# An automatic promotion whose numba compile is estimated to take longer than this (a graph of
+# about 200 equations, see codegen.tier1.estimated_compile_seconds) waits until the
+# specialization has spent as long on tier 0 (Specialization.defer_costly_compile).
+COSTLY_COMPILE_SECONDS = 10.0
 _watch_lock = __import__("threading").Lock()
 _watch_depth = 0
 _watch_local = __import__("threading").local()
@@ -392,6 +398,8 @@ class Specialization:
         "numba_code",
         "promotion",
         "name",
+        "rent",
+        "rent_due",
     )
 
     def __init__(self, graph: Graph, raw_graph: Graph, code: Any, name: str) -> None:
@@ -405,9 +413,18 @@ class Specialization:
         self.numba_code = None
         self.promotion: str | None = None  # None, "running", "done" or the reason it failed
         self.name = name
+        # A deferred automatic promotion (see ``defer_costly_compile``): the seconds spent on
+        # tier 0 since it was deferred, and the estimated compile seconds they must reach.
+        self.rent = 0.0
+        self.rent_due: float | None = None
 
-    def promote(self, example_args: Sequence, background: bool) -> None:
-        """Compile tier 1 (numba) and switch to it; in a thread if ``background``."""
+    def promote(self, example_args: Sequence, background: bool, automatic: bool = False) -> None:
+        """Compile tier 1 (numba) and switch to it; in a thread if ``background``.
+
+        ``automatic`` (the hot-call promotion): a compile estimated to cost more than
+        ``COSTLY_COMPILE_SECONDS`` and not in numba's disk cache is deferred instead (see
+        ``defer_costly_compile``).
+        """
         if self.promotion is not None:
             return
         from .codegen.numba_tier import numba_available
@@ -420,6 +437,9 @@ class Specialization:
         if missing:
             self.promotion = f"no numba lowering for {', '.join(missing)}"
             return
+        if automatic and self.defer_costly_compile():
+            return
+        self.rent_due = None
         self.promotion = "running"
         args = tuple(example_args)
         if background:
@@ -429,8 +449,31 @@ class Specialization:
         else:
             self._compile_tier1(args)
 
+    def defer_costly_compile(self) -> bool:
+        """Whether to keep running tier 0 for now, paying rent before buying the compile.
+
+        A long straight-line kernel can take numba minutes to compile cold (a 778-line VI
+        step measured 295 s), far more than a fit spends on tier 0; in a background thread it
+        also holds numba's compiler lock and a core. The ski-rental rule: keep renting (tier 0)
+        until the time spent on it reaches the estimated compile time, then buy (compile) --
+        never more than twice the cost of the better choice made in hindsight. Cheap compiles
+        and kernels already in numba's disk cache are bought at once.
+        """
+        from .codegen.cache import is_compiled
+        from .codegen.tier1 import TIER1_ENTRY, KernelModule, estimated_compile_seconds
+
+        estimate = estimated_compile_seconds(self.graph)
+        if estimate < COSTLY_COMPILE_SECONDS:
+            return False
+        written = KernelModule(self.graph, self.name)
+        if written.cacheable and is_compiled(written.path, TIER1_ENTRY):
+            return False
+        self.rent, self.rent_due = 0.0, estimate
+        return True
+
     def _compile_tier1(self, args: tuple) -> None:
-        from .codegen.tier1 import compile_numba
+        from .codegen.cache import mark_compiled
+        from .codegen.tier1 import TIER1_ENTRY, compile_numba
 
         try:
             code = compile_numba(self.graph, self.name)
@@ -440,6 +483,8 @@ class Specialization:
         except Exception as err:  # keep running tier 0; say why on .tier_info
             self.promotion = f"numba failed: {type(err).__name__}: {err}"
             return
+        if code.cacheable:  # a later process loads it instead of compiling: no deferral
+            mark_compiled(code.path, TIER1_ENTRY)
         self.numba_code = code
         self.run = code.fn
         self.tier = 1
@@ -594,14 +639,20 @@ class CacheEntry:
     def run(self, args: Sequence) -> tuple:
         specs = self.specs
         for spec in specs:
+            renting = spec.rent_due is not None  # a deferred costly compile: time tier 0
+            start = time.perf_counter() if renting else 0.0
             try:
                 out = spec.run(*args)
             except GuardFailure:
                 continue
             if spec.tier == 0:
                 spec.calls += 1
-                if spec.calls == self.owner.hot_calls and spec.promotion is None:
-                    spec.promote(args, background=True)
+                if renting:
+                    spec.rent += time.perf_counter() - start
+                    if spec.rent >= spec.rent_due:
+                        spec.promote(args, background=True)
+                elif spec.calls == self.owner.hot_calls and spec.promotion is None:
+                    spec.promote(args, background=True, automatic=True)
             return out
         if len(specs) >= config.jit_guard_limit:
             raise ConcretizationError(
@@ -893,6 +944,12 @@ class JitFunction:
         return [
             f"{i}: tier {s.tier}"
             + (f" ({s.promotion})" if s.promotion not in (None, "done") else "")
+            + (
+                f" (tier 1 deferred: {s.rent:.2g} s on tier 0 of the estimated "
+                f"{s.rent_due:.2g} s compile)"
+                if s.rent_due is not None and s.promotion is None
+                else ""
+            )
             for i, s in enumerate(s for e in self._cache.values() for s in e.specs)
         ]
 

@@ -8,6 +8,8 @@ The choice between the two tier-1 code generators sits here, above both: whole-g
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -29,7 +31,49 @@ from .numba_tier import (
     linalg_prelude,
 )
 
-__all__ = ["lowerable", "KernelModule", "compile_numba"]
+__all__ = [
+    "lowerable",
+    "KernelModule",
+    "compile_numba",
+    "estimated_compile_seconds",
+    "TIER1_ENTRY",
+]
+
+# Compile cost of straight-line array kernels (measured with numba 0.68 / LLVM on the 2-core
+# development machine, cold cache; a MAF training step of 378 equations, 300 kernel lines):
+# numba's front end (typing, lowering) is about linear in the lines, but LLVM's function
+# passes at -O3 grow about quadratically with one function's size: 105 s at -O3, 29 s at -O1,
+# 12 s at -O0 for that step, while its run time was 0.86, 0.79 and 2.7 ms per call. Array
+# statements gain nothing from -O3's loop vectorizer and unrolling that -O1 lacks (each is a
+# short loop over a small array, or a BLAS call), so long kernels compile at -O1.
+# Loops (scans) and fused kernels keep -O3: a scan body runs many times and fused loops are
+# vectorized on purpose.
+LOW_OPT_LINES = 150
+TIER1_ENTRY = "tier1"  # the marker entry (cache.marker) of a kernel numba has cached
+
+
+def _kernel_lines(source: str) -> int:
+    return source.count("\n")
+
+
+def _opt_level(graph: Graph, fused: bool, source: str) -> int:
+    if fused or has_scan(graph) or _kernel_lines(source) <= LOW_OPT_LINES:
+        return 3
+    return 1
+
+
+def estimated_compile_seconds(graph: Graph) -> float:
+    """A rough cold-cache numba compile time for ``graph``'s tier-1 kernel, in seconds.
+
+    Fitted to straight-line kernels on the 2-core development machine (about one kernel line
+    per equation): half a second of fixed cost, 0.02 s per equation of numba's front end and
+    the function passes' quadratic term (-O3 up to ``LOW_OPT_LINES``: 3-8 s for kernels of
+    100-160 lines; -O1 past it: 29 s for 378 equations). An estimate for deciding when an
+    automatic promotion pays (see ``jit``), not a promise.
+    """
+    n = sum(1 for _ in all_eqns(graph))
+    quadratic = 1.5e-4 if n > LOW_OPT_LINES and not has_scan(graph) else 2e-4
+    return 0.5 + 0.02 * n + quadratic * n * n
 
 
 def lowerable(graph: Graph) -> list[str]:
@@ -55,7 +99,9 @@ class KernelModule:
     Attributes: ``source`` (the kernel function), ``module_name`` and ``path``, ``name`` (the
     function's name in the module), ``consts`` (array constants passed after the inputs),
     ``parallel``, ``injected`` (user primitives' globals the module needs before its first
-    call) and ``cacheable`` (no injected globals: numba caches it on disk).
+    call), ``cacheable`` (no injected globals: numba caches it on disk) and ``opt_level`` (the
+    LLVM level its first compile runs at: 1 for long straight-line kernels, see
+    ``LOW_OPT_LINES``).
     """
 
     def __init__(self, graph: Graph, name: str = "f") -> None:
@@ -72,6 +118,7 @@ class KernelModule:
         else:
             source, consts = generate_numba(graph, safe)
         parallel = "numba.prange" in source
+        self.opt_level = _opt_level(graph, shape is not None, source)
         # Fused loops may reassociate their sums (as NumPy's pairwise sum also does): that lets
         # LLVM vectorize the reductions instead of waiting on one serial add chain per sum
         # (measured: 2.8x faster at 10^6 elements). No other fast-math flag: NaN, inf and signed
@@ -104,6 +151,44 @@ class KernelModule:
         self.parallel, self.injected, self.cacheable = parallel, injected, not injected
 
 
+@contextmanager
+def llvm_opt_level(level: int) -> Iterator[None]:
+    """Compile at LLVM ``-O{level}`` inside the block (numba's default is 3).
+
+    numba reads ``numba.core.config.OPT`` each time it builds a pass manager, so the level is
+    swapped while holding numba's global compiler lock: no other thread compiles (at the wrong
+    level) meanwhile. A numba without that attribute compiles at its own level.
+    """
+    try:
+        from numba.core import config as numba_config
+        from numba.core.compiler_lock import global_compiler_lock
+    except ImportError:  # pragma: no cover - a numba that moved them: its default level
+        yield
+        return
+    with global_compiler_lock:
+        saved = numba_config.OPT
+        numba_config.OPT = type(saved)(level)
+        try:
+            yield
+        finally:
+            numba_config.OPT = saved
+
+
+def _first_call_at(level: int, call: Callable) -> Callable:
+    """``call`` whose first call (numba's compile) runs at LLVM ``-O{level}``."""
+    compiled: list[bool] = []
+
+    def first_compile_at_level(*args: Any) -> tuple:
+        if compiled:
+            return call(*args)
+        with llvm_opt_level(level):
+            outs = call(*args)
+        compiled.append(True)
+        return outs
+
+    return first_compile_at_level
+
+
 def compile_numba(graph: Graph, name: str = "f") -> NumbaCode:
     """Generate, write and numba-compile ``graph`` (blocking). Raises if not lowerable."""
     written = KernelModule(graph, name)
@@ -118,11 +203,24 @@ def compile_numba(graph: Graph, name: str = "f") -> NumbaCode:
         for c in written.consts
     )
 
-    def fn(*args: Any) -> tuple:
+    # numba returns Python scalars for 0-d results: the wrapper restores the graph's NumPy
+    # dtypes (np.float64, np.int32). A 0-d input is passed as a scalar too: numba types a 0-d
+    # array and a scalar apart, and a loop feeding a kernel's 0-d output back (an optimizer's
+    # step count: a 0-d array at the first call, np.int32 after) compiled the kernel twice
+    # (measured: 2 x 105 s for a MAF training step).
+    zero_d = tuple(i for i, v in enumerate(graph.in_vars) if v.aval.ndim == 0)
+
+    def call(*args: Any) -> tuple:
+        if zero_d:
+            args = list(args)
+            for i in zero_d:
+                if type(args[i]) is np.ndarray:
+                    args[i] = args[i][()]
         outs = kernel(*args, *const_args)
-        # numba returns Python scalars for 0-d results: restore the graph's NumPy dtypes
         return tuple(o if t is None else t(o) for o, t in zip(outs, out_dtypes))
 
+    # the first call compiles: at the kernel's LLVM level
+    fn = call if written.opt_level == 3 else _first_call_at(written.opt_level, call)
     return NumbaCode(
         written.source,
         kernel,
