@@ -36,6 +36,14 @@ def pytest_configure(config):
     fluxion.config.update("mcmc_compiled_nuts", False)
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """Let background tier-1 compiles finish before pytest's summary imports plugins (their
+    assertion rewriting parses source: see ``jit.wait_for_background_compiles``)."""
+    from fluxion._src.jit import wait_for_background_compiles
+
+    wait_for_background_compiles(timeout=600)
+
+
 @pytest.fixture(scope="session")
 def compiled_nuts_cache(tmp_path_factory):
     """A cache directory shared by the session's compiled-NUTS tests: the model-independent

@@ -9,8 +9,6 @@ the kernel.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -90,9 +88,7 @@ def test_the_compile_estimate_grows_with_the_graph():
 
 
 def wait_for_tier1(f, timeout=120.0):
-    deadline = time.monotonic() + timeout
-    while f.tier != 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert jit_module.wait_for_background_compiles(timeout)
     return f.tier
 
 

@@ -51,7 +51,10 @@ class Config:
         Python branches on traced values are treated as errors.
     jit_hot_calls : int
         After this many calls a specialization is promoted from tier 0 (NumPy source) to
-        tier 1 (numba), compiled in a background thread; 0 disables promotion.
+        tier 1 (numba), compiled in a background thread; 0 disables promotion. A long graph
+        whose cold compile is estimated at more than 10 s (about 200 equations) and that is
+        not in numba's disk cache waits further, until its tier-0 calls have taken as long as
+        the compile would (``tier_info()`` shows the count); ``tier=1`` compiles at once.
     jit_tier : int or None
         Force every jitted function to one tier (0 or 1); None lets each choose.
     jit_reroll_loops : bool

@@ -170,6 +170,24 @@ _SRC_DIR = __file__.rsplit("/", 1)[0]
 # about 200 equations, see codegen.tier1.estimated_compile_seconds) waits until the
 # specialization has spent as long on tier 0 (Specialization.defer_costly_compile).
 COSTLY_COMPILE_SECONDS = 10.0
+
+_BACKGROUND_COMPILES: list = []  # the threads of automatic promotions (threading.Thread)
+
+
+def wait_for_background_compiles(timeout: float | None = None) -> bool:
+    """Wait until the automatic promotions' numba compiles have finished; whether all did.
+
+    For a process that is about to parse Python source on its main thread (pytest's
+    assertion rewriting of a late import): CPython 3.11 keeps ``ast`` construction's recursion
+    count per interpreter, not per thread, so a numba compile parsing source in a background
+    thread at the same time fails one of them with "SystemError: AST constructor recursion
+    depth mismatch" (seen once at the end of a test session).
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    for thread in list(_BACKGROUND_COMPILES):
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        thread.join(left)
+    return not any(t.is_alive() for t in _BACKGROUND_COMPILES)
 _watch_lock = __import__("threading").Lock()
 _watch_depth = 0
 _watch_local = __import__("threading").local()
@@ -445,7 +463,10 @@ class Specialization:
         if background:
             import threading
 
-            threading.Thread(target=self._compile_tier1, args=(args,), daemon=True).start()
+            thread = threading.Thread(target=self._compile_tier1, args=(args,), daemon=True)
+            _BACKGROUND_COMPILES[:] = [t for t in _BACKGROUND_COMPILES if t.is_alive()]
+            _BACKGROUND_COMPILES.append(thread)
+            thread.start()
         else:
             self._compile_tier1(args)
 
@@ -1098,7 +1119,9 @@ def jit(
     tier : {None, 0, 1}, optional
         None (default): start on tier 0 (generated NumPy source, ready in milliseconds) and
         promote a specialization to tier 1 (one numba kernel for the whole graph) in a
-        background thread once it has been called ``fluxion.config.jit_hot_calls`` times.
+        background thread once it has been called ``fluxion.config.jit_hot_calls`` times
+        -- for a long graph whose compile would take more than ~10 s, once its tier-0 calls
+        have also taken as long as that compile (a short fit never waits on numba).
         0: never promote. 1: compile tier 1 on the first call (blocking). Graphs with an
         operation numba cannot lower stay on tier 0 (``.tier_info()`` says why).
 
