@@ -324,6 +324,7 @@ def test_without_numba_jit_stays_on_tier0(monkeypatch):
 
 
 def test_tier1_kernels_are_cached_on_disk_between_processes(tmp_path):
+    import os
     import subprocess
     import sys
 
@@ -335,9 +336,12 @@ def test_tier1_kernels_are_cached_on_disk_between_processes(tmp_path):
         "f(x)\n"
         "t = time.perf_counter(); f.compile(tier=1); print(time.perf_counter() - t, f.tier)\n"
     )
+    # numba's default cache location (beside the kernel's source), not the suite's
+    # NUMBA_CACHE_DIR (conftest.py)
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
     runs = [
         subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
         ).stdout.split()
         for _ in range(2)
     ]
