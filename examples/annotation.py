@@ -41,6 +41,24 @@ the sampler's R-hat warning). Annotators that differ (planted ``sigma = 1.2``) b
 both chains then agree (96% item accuracy against 97% for the majority vote). The seed's
 ``rho ~ Uniform(0, 50)`` is kept; ``--rho-high`` narrows it.
 
+Labels per item: with the seed's vague priors (``rho`` up to 50, ``sigma`` up to 100) a large
+item difficulty can stand in for the category, and with few labels per item the posterior leans
+that way. Measured with ``python examples/annotation.py`` (4 chains x 500 draws, seed 1):
+
+======================  =========  ==============  =============
+items x annotators      max R-hat  item accuracy   majority vote
+======================  =========  ==============  =============
+200 x 5                 1.54       0.80            0.94
+200 x 10 (the default)  1.04       0.97            0.945
+======================  =========  ==============  =============
+
+With 5 annotators every chain drifts to ``rho[1]`` near 30 and ``sigma[1]`` near 20, and the
+sampler says so (R-hat and ESS warnings). Ten labels per item is what the RTE data of
+Snow et al. (2008) that Carpenter analyses has. Even at 150 x 8, ``pi`` mixes slowly (bulk ESS
+about 10 in 2 x 300 draws, for the compiled and the Python NUTS alike): run long chains, narrow
+``rho`` (``--rho-high 2``), and read the warnings; this is the model's geometry, not a sampler
+fault.
+
 Run ``python examples/annotation.py`` (``--help`` for options): it simulates labels from known
 parameters, samples, and prints recovered against planted values and the accuracy of the
 inferred categories.
@@ -52,6 +70,7 @@ import argparse
 import warnings
 
 import numpy as np
+from scipy.special import expit
 
 import fluxion.distributions as fd
 import fluxion.numpy as fnp
@@ -75,7 +94,7 @@ def constraints(rho_high: float = RHO_HIGH) -> dict:
 CONSTRAINTS = constraints()
 
 
-def simulate(items: int = 200, annotators: int = 5, seed: int = 1) -> dict:
+def simulate(items: int = 200, annotators: int = 10, seed: int = 1) -> dict:
     """Labels ``x`` (items x annotators) from the generative model with planted parameters."""
     rng = np.random.default_rng(seed)
     gamma = PLANTED["mu"] + PLANTED["sigma"] * rng.standard_normal((annotators, 2))
@@ -136,7 +155,7 @@ def item_posteriors(draws: dict, x: np.ndarray) -> np.ndarray:
     probs = np.zeros(x.shape[0])
     for s in range(n):
         pos, neg = _category_terms({k: v[s] for k, v in flat.items()}, x)
-        probs += 1.0 / (1.0 + np.exp(np.asarray(neg) - np.asarray(pos)))
+        probs += expit(np.asarray(pos) - np.asarray(neg))  # pos / (pos + neg), no overflow
     return probs / n
 
 
@@ -158,7 +177,7 @@ def fit(
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=200)
-    parser.add_argument("--annotators", type=int, default=5)
+    parser.add_argument("--annotators", type=int, default=10)
     parser.add_argument("--chains", type=int, default=4)
     parser.add_argument("--draws", type=int, default=500)
     parser.add_argument("--warmup", type=int, default=500)

@@ -401,6 +401,33 @@ def _regression(n, k, seed):
     return lp, {"beta": np.zeros(k), "log_sigma": 0.0}
 
 
+def test_a_model_with_more_than_thirty_constants_samples_compiled(potential):
+    # the kernel potential hands the kernel one argument per constant: past 30, CPython 3.11
+    # builds the call through a list, which numba cannot type inside the cfunc's try block
+    # (the annotation example on 200 x 10 labels fell back to the Python NUTS)
+    rng = np.random.default_rng(3)
+    centres = [rng.normal(size=3) for _ in range(36)]  # 36 constants of the graph
+
+    def lp(p):
+        total = -0.5 * fnp.sum(p["x"] ** 2)
+        for c in centres:
+            total = total - 0.01 * fnp.sum((p["x"] - c) ** 2)
+        return total
+
+    # the density is Gaussian: precision 1 + 0.02 * 36, mean 0.02 * sum(centres) / precision
+    precision = 1.0 + 0.02 * len(centres)
+    mean = 0.02 * np.sum(centres, axis=0) / precision
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", fluxion.PerformanceWarning)
+        res = sample(lp, {"x": np.zeros(3)}, chains=2, draws=1000, warmup=300, seed=5,
+                     progress=False)
+    assert res.compiled == "chain" and res.potential == potential, res.compiled_reason
+    draws = res.draws["x"].reshape(-1, 3)
+    se = np.sqrt(1.0 / precision / ess(res.draws["x"][..., 0]))
+    np.testing.assert_allclose(draws.mean(0), mean, atol=5 * se)
+    np.testing.assert_allclose(draws.var(0), 1.0 / precision, rtol=0.15)
+
+
 def test_auto_chooses_the_potential_from_the_graph_alone(potential):
     # config.mcmc_potential = "auto": the choice depends on the model, never on what is cached
     # (the kernel and the tape round differently: a choice made from the cache would change

@@ -362,14 +362,17 @@ _SIG = types.float64(types.CPointer(types.float64), types.CPointer(types.float64
 def potential(q_ptr, g_ptr, ctx):
     q = numba.carray(q_ptr, ({dim},))
 {unpack}    out = numba.carray(g_ptr, ({dim},))
-    try:
-        value, grad = _kernel(q{args})
+{pack}    try:
+        value, grad = _kernel(*kargs)
     except Exception:  # e.g. a singular matrix: reject the point, as Stan does
         return np.nan
     for i in range({dim}):
         out[i] = grad[i]
     return value
 """
+
+
+_TUPLE_CHUNK = 24  # items per tuple display in generated numba code (CPython's limit is 30)
 
 
 def _potential_source(kernel: Any, dim: int) -> tuple[str, list] | str:
@@ -397,9 +400,19 @@ def _potential_source(kernel: Any, dim: int) -> tuple[str, list] | str:
         else:
             return f"a constant of type {type(c).__name__} cannot pass to a kernel potential"
         buffers.append(buf)
-        args.append(f", k{i}")
+        args.append(f"k{i}")
     if buffers:
         lines.insert(0, f"    addrs = numba.carray(ctx, ({len(buffers)},), np.int64)\n")
+    # The constants reach the kernel as one tuple built before the ``try``, in chunks of at
+    # most _TUPLE_CHUNK: CPython 3.11 compiles a call or tuple display of more than 30 items
+    # to BUILD_LIST ... LIST_TO_TUPLE, which numba rewrites only outside a try block
+    # (measured: the annotation example with 31 constants failed to type and ran on the
+    # Python NUTS).
+    # (``_kernel(q, *kargs)`` is no way out: it builds a list as well; ``_kernel(*kargs)`` with
+    # q in the tuple is a plain CALL_FUNCTION_EX)
+    args.insert(0, "q")
+    chunks = [args[i:i + _TUPLE_CHUNK] for i in range(0, len(args), _TUPLE_CHUNK)]
+    pack = "    kargs = " + " + ".join("(" + ", ".join(c) + ",)" for c in chunks) + "\n"
     source = _POTENTIAL_TEMPLATE.format(
         abi=digest_of(native_abi.__file__),
         kernel_module=kernel.module_name,
@@ -407,6 +420,6 @@ def _potential_source(kernel: Any, dim: int) -> tuple[str, list] | str:
         cache="True" if kernel.cacheable else "False",
         dim=dim,
         unpack="".join(lines),
-        args="".join(args),
+        pack=pack,
     )
     return source, buffers
