@@ -148,3 +148,40 @@ def test_cheap_promotions_and_explicit_tier1_are_not_deferred(cold_cache, monkey
     h = fluxion.jit(lambda v: fnp.sum(v * v * 3.0), tier=1)
     h(x)
     assert h.tier == 1
+
+
+def test_a_long_kernel_potential_compiles_at_the_kernels_level(cold_cache, monkeypatch):
+    # the sampler's kernel potential (a cfunc around the tier-1 kernel) compiles in its own job,
+    # in this process or in a child interpreter: both at the kernel's level
+    import ctypes
+
+    from fluxion._src.codegen import cache
+
+    x = np.linspace(0.0, 1.0, 5)
+    value_and_grad = fluxion.jit(fluxion.value_and_grad(long_chain))
+    native = value_and_grad.lower(x).native_potential("kernel")
+    (job,) = native.jobs
+    assert job.opt_level == 1
+    assert "config.OPT = type(config.OPT)(1)" in job.script()  # the child interpreter's
+    levels = []
+    real = cache.llvm_opt_level
+
+    def recording(level):
+        levels.append(level)
+        return real(level)
+
+    monkeypatch.setattr(cache, "llvm_opt_level", recording)
+    native.load()
+    assert levels == [1]
+    address, owner = native.context()
+    signature = ctypes.CFUNCTYPE(
+        ctypes.c_double, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double),
+        ctypes.c_void_p,
+    )
+    q, g = x + 0.5, np.empty(5)
+    as_pointer = ctypes.POINTER(ctypes.c_double)
+    value = signature(native.address)(q.ctypes.data_as(as_pointer), g.ctypes.data_as(as_pointer),
+                                      address)
+    want_value, want_grad = value_and_grad(q)
+    assert value == pytest.approx(float(want_value), rel=1e-13)
+    np.testing.assert_allclose(g, want_grad, rtol=1e-13)

@@ -26,6 +26,8 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +39,7 @@ __all__ = [
     "ensure_compiled",
     "import_module",
     "is_compiled",
+    "llvm_opt_level",
     "load_module",
     "mark_compiled",
     "write_module",
@@ -116,6 +119,30 @@ def mark_compiled(path: str, entry: str = "module") -> None:
     open(marker(path, entry), "w").close()
 
 
+@contextmanager
+def llvm_opt_level(level: int) -> Iterator[None]:
+    """Compile at LLVM ``-O{level}`` inside the block (numba's default is 3).
+
+    numba reads ``numba.core.config.OPT`` each time it builds a pass manager, so the level is
+    swapped while holding numba's global compiler lock: no other thread compiles (at the wrong
+    level) meanwhile. A numba without that attribute compiles at its own level.
+    """
+    try:
+        from numba.core import config as numba_config
+        from numba.core.compiler_lock import global_compiler_lock
+    except ImportError:  # pragma: no cover - a numba that moved them: its default level
+        yield
+        return
+    with global_compiler_lock:
+        saved = numba_config.OPT
+        numba_config.OPT = type(saved)(level)
+        try:
+            yield
+        finally:
+            numba_config.OPT = saved
+
+
+
 @dataclass(frozen=True)
 class CompileJob:
     """One compile: import ``requires`` (module name, path) pairs, then the module, then compile
@@ -123,6 +150,8 @@ class CompileJob:
     no signatures, importing the module is the compile (``cfunc``s compile on definition).
 
     ``entry`` names the marker (``marker(path, entry)``) written when the job succeeded.
+    ``opt_level`` is the LLVM level of the whole job (``llvm_opt_level``; a kernel potential
+    compiles its long kernel at the kernel's own level, ``tier1.LOW_OPT_LINES``).
     """
 
     name: str
@@ -130,12 +159,20 @@ class CompileJob:
     entry: str = "module"
     signatures: dict = field(default_factory=dict)
     requires: tuple = ()
+    opt_level: int = 3
 
     def done(self) -> bool:
         return is_compiled(self.path, self.entry)
 
     def run_here(self) -> Any:
         """Compile (or load from numba's cache) in this process; the module."""
+        if self.opt_level == 3:
+            return self._run_here()
+        # _IMPORT_LOCK before numba's compiler lock, the order import_module takes them in
+        with _IMPORT_LOCK, llvm_opt_level(self.opt_level):
+            return self._run_here()
+
+    def _run_here(self) -> Any:
         for name, path in self.requires:
             import_module(name, path)
         module = import_module(self.name, self.path)
@@ -152,6 +189,10 @@ class CompileJob:
     def script(self) -> str:
         """The Python program that runs this job in a fresh interpreter."""
         return _CHILD.format(
+            opt=(
+                "" if self.opt_level == 3 else
+                f"from numba.core import config\nconfig.OPT = type(config.OPT)({self.opt_level})\n"
+            ),
             requires=self.requires,
             name=self.name,
             path=self.path,
@@ -161,7 +202,7 @@ class CompileJob:
 
 
 _CHILD = """
-import importlib.util, sys
+{opt}import importlib.util, sys
 def load(name, path):
     spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)

@@ -24,6 +24,7 @@ differently). ``"auto"`` takes the kernel when the graph moves enough data per c
 from __future__ import annotations
 
 import math
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
@@ -120,12 +121,14 @@ class NativePotential:
         """Load the compiled module(s) (from numba's cache when ``jobs`` ran) and take the
         function's address. Returns self."""
         if self._kernel is not None and not self.jobs:  # injected globals: compile here
-            from .cache import load_module
+            from .cache import llvm_opt_level, load_module
 
             kernel, pot_module = self._kernel
             module = load_module(kernel.module_name, kernel.path)
             module.__dict__.update(kernel.injected)  # before the first call compiles it
-            potential = load_module(*pot_module).potential
+            level = kernel.opt_level
+            with llvm_opt_level(level) if level != 3 else nullcontext():  # the cfunc compiles it
+                potential = load_module(*pot_module).potential
         else:
             module = None
             for job in self.jobs:
@@ -322,7 +325,8 @@ def native_potential(graph: Graph, dim: int, prefer: str = "auto") -> NativePote
             source, buffers = made
             module = write_module("fx_nutspot", "fluxion_nutspot", source)
             if kernel.cacheable:
-                job = CompileJob(*module, requires=((kernel.module_name, kernel.path),))
+                job = CompileJob(*module, requires=((kernel.module_name, kernel.path),),
+                                 opt_level=kernel.opt_level)
                 return NativePotential("kernel", reason, [job], dim, buffers=tuple(buffers),
                                        fallback=fallback)
             return NativePotential("kernel", reason, [], dim, buffers=tuple(buffers),
