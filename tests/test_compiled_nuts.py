@@ -428,6 +428,35 @@ def test_a_model_with_more_than_thirty_constants_samples_compiled(potential):
     np.testing.assert_allclose(draws.var(0), 1.0 / precision, rtol=0.15)
 
 
+@pytest.mark.parametrize("failing", [("kernel",), ("kernel", "tape")])
+def test_a_potential_that_fails_to_compile_leaves_the_chains_compiled(potential, failing,
+                                                                      monkeypatch):
+    # a failed compile of the model's potential is not the core's: the next form down (tape,
+    # then a Python callback) keeps the chains in numba, with a warning naming the failure
+    if potential != "kernel":
+        pytest.skip("the failure starts from the kernel")
+    from fluxion._src.mcmc import numba_nuts
+
+    real = numba_nuts.compiled_nuts
+
+    def compiled_nuts(native, adaptation):
+        if native.kind in failing:
+            raise RuntimeError(f"compiling failed for fx_{native.kind} (simulated)")
+        return real(native, adaptation)
+
+    monkeypatch.setattr(numba_nuts, "compiled_nuts", compiled_nuts)
+    mu, cov = correlated_gaussian(3, seed=4)
+    instead = "tape machine" if len(failing) == 1 else "Python callback"
+    with pytest.warns(fluxion.PerformanceWarning,
+                      match=f"kernel potential failed.*simulated.*{instead}"):
+        res = sample(gaussian_log_prob(mu, cov), np.zeros(3), chains=2, draws=1000,
+                     warmup=300, seed=2, progress=False)
+    assert res.compiled == "chain"
+    assert res.potential == ("tape" if len(failing) == 1 else "python"), res.compiled_reason
+    assert "kernel potential failed" in res.compiled_reason
+    check_moments(res.draws["x"], mu, cov, sd_tol=np.inf)
+
+
 def test_auto_chooses_the_potential_from_the_graph_alone(potential):
     # config.mcmc_potential = "auto": the choice depends on the model, never on what is cached
     # (the kernel and the tape round differently: a choice made from the cache would change

@@ -1765,12 +1765,19 @@ def _compiled_nuts(model: Model, warmup: str, jit: bool = True) -> tuple[Any, st
                 )
     if native is None:
         native = callback_potential(model.logp_and_grad, model.dim, reason)
+    adaptation = "stan" if warmup == "python" else warmup
     try:
-        fast = compiled_nuts(native, "stan" if warmup == "python" else warmup)
-    except Exception as err:  # the core itself failed to compile: the Python NUTS is exact
-        why = f"the compiled NUTS core is not available ({type(err).__name__}: {err})"
-        _warn_python_nuts(why)
-        return None, why
+        fast = compiled_nuts(native, adaptation)
+    except Exception as err:
+        # The model's compiled potential, or the core, failed to compile. Blame the right one:
+        # the next form down (kernel -> tape -> Python callback) keeps the compiled chains
+        # unless the core itself is what failed; then the Python NUTS is exact.
+        failed = f"{type(err).__name__}: {err}"
+        fast = _next_potential_down(model, native, adaptation, failed)
+        if fast is None:
+            why = f"the compiled NUTS core is not available ({failed})"
+            _warn_python_nuts(why)
+            return None, why
     if fast.native.fallback:
         warnings.warn(
             f"sample: mcmc_potential={config.mcmc_potential!r} could not be used; the compiled "
@@ -1779,6 +1786,37 @@ def _compiled_nuts(model: Model, warmup: str, jit: bool = True) -> tuple[Any, st
             stacklevel=3,
         )
     return fast, fast.reason
+
+
+def _next_potential_down(model: Model, native: Any, adaptation: str, failed: str) -> Any:
+    """The compiled NUTS on the next potential down from ``native``, whose compile failed
+    (``failed``): the tape after a kernel, a Python callback after the tape; None when the
+    callback fails too (the core cannot be had). Warns once, naming the failure."""
+    from ..codegen.native import callback_potential
+    from .numba_nuts import compiled_nuts
+
+    if native.kind == "python":
+        return None
+    candidates = []
+    if native.kind == "kernel":
+        try:
+            candidates.append(model.logp_and_grad.lower(model.u0).native_potential("tape"))
+        except Exception:  # noqa: S110 - no tape form: the callback below
+            pass
+    why = f"the model's {native.kind} potential failed to compile ({failed})"
+    candidates.append(callback_potential(model.logp_and_grad, model.dim, why))
+    for candidate in candidates:
+        if candidate.kind not in ("tape", "python"):
+            continue  # native_potential("tape") may answer with the kernel it just failed on
+        try:
+            fast = compiled_nuts(candidate, adaptation)
+        except Exception:  # noqa: S112 - the next one down
+            continue
+        instead = {"tape": "the tape machine", "python": "a Python callback of the gradient"}
+        fast.reason = f"{why}; the compiled chains run on {instead[fast.potential]} instead"
+        warnings.warn(f"sample: {fast.reason}", PerformanceWarning, stacklevel=4)
+        return fast
+    return None
 
 
 def _jittered_start(
