@@ -10,7 +10,13 @@ Each measurement runs in a fresh process with an empty cache directory (numba co
 * 300 steps with plain ``fluxion.jit`` (automatic promotion: a costly compile waits until tier
   0 has cost as much) against ``tier=1`` (compile first), wall time including the compile.
 
-    python benchmarks/compile_cost.py          # about 3 minutes on 2 cores
+The sampler's kernel potential (a cfunc around the model's tier-1 value-and-gradient kernel)
+follows the same rule; ``--potential`` measures it on the annotation example (200 items x 10
+annotators, a 354-line kernel): the cold compile of the potential's job at -O3 and -O1, and the
+time per call of the cfunc after.
+
+    python benchmarks/compile_cost.py              # about 3 minutes on 2 cores
+    python benchmarks/compile_cost.py --potential  # about 2 minutes
 """
 
 from __future__ import annotations
@@ -92,6 +98,61 @@ def measure(mode: str) -> dict:
             "tier": step.tier}
 
 
+def measure_potential(level: int) -> dict:
+    """The annotation example's kernel potential compiled cold at LLVM -O``level``, and its
+    median time per call (a fresh process with an empty cache directory)."""
+    import ctypes
+    import dataclasses
+    from pathlib import Path
+
+    import fluxion
+    from fluxion.infer import UnconstrainedModel
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
+    import annotation
+
+    fluxion.config.update("cache_dir", tempfile.mkdtemp(prefix="fluxion_cold_"))
+    data = annotation.simulate(200, 10, seed=1)
+    model = UnconstrainedModel(annotation.make_log_prob(data["x"]),
+                               annotation.init_values(200, 10), annotation.CONSTRAINTS)
+    value_and_grad = fluxion.jit(fluxion.value_and_grad(model.potential))
+    native = value_and_grad.lower(model.u0).native_potential("kernel")
+    (job,) = native.jobs
+    native.jobs = [dataclasses.replace(job, opt_level=level)]
+    start = time.perf_counter()
+    native.load()  # runs the job here: the compile
+    compile_s = time.perf_counter() - start
+    address, _owner = native.context()
+    pointer = ctypes.POINTER(ctypes.c_double)
+    call = ctypes.CFUNCTYPE(ctypes.c_double, pointer, pointer, ctypes.c_void_p)(native.address)
+    q, g = np.asarray(model.u0, dtype=float) + 0.1, np.empty(model.dim)
+    qp, gp = q.ctypes.data_as(pointer), g.ctypes.data_as(pointer)
+    want = float(value_and_grad(q)[0])
+    assert call(qp, gp, address) == want
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for _ in range(500):
+            call(qp, gp, address)
+        times.append((time.perf_counter() - t0) / 500)
+    return {"compile_s": compile_s, "per_call_us": 1e6 * statistics.median(times),
+            "kernel_level": job.opt_level}
+
+
+def main_potential() -> None:
+    rows = {}
+    for level in (3, 1, 3, 1, 3, 1):  # interleaved: the machine's load hits both alike
+        out = subprocess.run([sys.executable, __file__, f"potential{level}"],
+                             capture_output=True, text=True, check=True)
+        rows.setdefault(level, []).append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(level, rows[level][-1], flush=True)
+    print("| LLVM level | cold compile (median of 3) | per call (median of 3) |\n|---|---|---|")
+    for level in (3, 1):
+        compile_s = statistics.median(r["compile_s"] for r in rows[level])
+        per_call = statistics.median(r["per_call_us"] for r in rows[level])
+        print(f"| -O{level} | {compile_s:.1f} s | {per_call:.0f} us |")
+
+
 def main() -> None:
     import numba
 
@@ -115,7 +176,11 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1:
+    if len(sys.argv) > 1 and sys.argv[1] == "--potential":
+        main_potential()
+    elif len(sys.argv) > 1 and sys.argv[1].startswith("potential"):
+        print(json.dumps(measure_potential(int(sys.argv[1].removeprefix("potential")))))
+    elif len(sys.argv) > 1:
         print(json.dumps(measure(sys.argv[1])))
     else:
         main()

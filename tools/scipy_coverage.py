@@ -24,7 +24,9 @@ Per function the columns come from its rows, as in the NumPy table (a column cou
 row runs the check without a known-defect mark): **impl** (values against SciPy), **fwd**,
 **rev**, **2nd**, **vmap**, **jit**, **tape**. The values' agreement is measured, not taken from
 the rows' tolerances: the largest relative difference from SciPy over every row's inputs (eager
-and bound as primitives), printed rounded up to a power of ten (``0``: bit-identical).
+and bound as primitives), printed rounded up to a power of ten (``0``: bit-identical). A row
+whose reference is tighter than SciPy's own value names it (its ``ref.reference``), and the cell
+says "vs" that reference.
 
 Which arguments are differentiated is observed too: each row's function runs once more under
 ``fluxion.jvp`` in its floating-point inputs, and the arguments that reach the SciPy function
@@ -541,6 +543,8 @@ def columns(entries: list[dict[str, Any]]) -> dict[str, Any]:
         "rtol": max((r.rtol for r in impl_rows), default=None),
         "error": max((e for e in (_bound(value_error(r)) for r in impl_rows) if e is not None),
                      default=None),
+        # a row whose reference is not SciPy's function says against what (``ref.reference``)
+        "against": sorted({getattr(r.ref, "reference", "") for r in impl_rows} - {""}),
         "differentiable": bool(diff),
         "fwd": any(_runs(e["row"], "jvp") for e in diff),
         "rev": any(_runs(e["row"], "vjp") for e in diff),
@@ -636,7 +640,9 @@ def render(m: dict[str, Any]) -> str:
         "",
         "Columns as in the NumPy table; **values** the largest relative difference from "
         "SciPy measured over the rows' inputs, rounded up to a power of ten (`0`: identical; "
-        "`—`: no value check); **arguments** the continuous arguments (those rows pass "
+        "`—`: no value check; \"vs quadrature\": against a reference tighter than SciPy's own "
+        "value, e.g. `vonmises.var`, where SciPy integrates its quantile function to about "
+        "1e-8); **arguments** the continuous arguments (those rows pass "
         "floating-point values) and whether rows perturb each with forward, reverse and "
         "second order passing (`ok`), or why not (the error fluxion raises for that "
         "derivative, or the checks a row marks as a known defect). `missing`: not in "
@@ -699,6 +705,8 @@ def _stats_grid(m: dict[str, Any]) -> list[str]:
 def _table_line(short: str, c: dict[str, Any]) -> str:
     mark = {True: "yes", False: "—"}
     impl = _fmt_error(c["error"]) if c["impl"] else "—"
+    if c["impl"] and c.get("against"):
+        impl += " (vs " + ", ".join(c["against"]) + ")"
     diff = [mark[c[k] and c["differentiable"]] for k in ("fwd", "rev", "2nd")]
     args = ", ".join(
         f"{p}: ok" if v == "checked" else f"{p}: {v}" for p, v in c["args"].items()

@@ -89,7 +89,8 @@ def continuous_rows(
         if inapplicable and method in inapplicable:
             fields["inapplicable"] = inapplicable[method]
         if per_method and method in per_method:
-            fields.update(per_method[method])
+            fields.update(per_method[method])  # may replace ``ref``
+        fields.setdefault("ref", _ref(family, method))
         rows.append(OpCase(name=f"{prefix}{family}-{method}", fn=_call(family, method),
-                           ref=_ref(family, method), make_args=make_args, **fields))
+                           make_args=make_args, **fields))
     return rows
