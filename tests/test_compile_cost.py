@@ -47,6 +47,19 @@ def cold_cache(tmp_path):
         fluxion.config.update("cache_dir", old)
 
 
+def record_levels(monkeypatch, module) -> list:
+    """The LLVM levels ``module.llvm_opt_level`` is entered with, from now on."""
+    levels = []
+    real = module.llvm_opt_level
+
+    def recording(level):
+        levels.append(level)
+        return real(level)
+
+    monkeypatch.setattr(module, "llvm_opt_level", recording)
+    return levels
+
+
 def test_long_straight_line_kernels_compile_at_O1_and_small_ones_at_O3(cold_cache, monkeypatch):
     x = np.linspace(0.0, 1.0, 5)
     long_graph, short_graph = graph_of(long_chain, x), graph_of(lambda v: fnp.sum(v * v), x)
@@ -55,14 +68,7 @@ def test_long_straight_line_kernels_compile_at_O1_and_small_ones_at_O3(cold_cach
 
     from numba.core import config as numba_config
 
-    levels = []
-    real = tier1.llvm_opt_level
-
-    def recording(level):
-        levels.append(level)
-        return real(level)
-
-    monkeypatch.setattr(tier1, "llvm_opt_level", recording)
+    levels = record_levels(monkeypatch, tier1)
     code = tier1.compile_numba(long_graph, "long_chain")
     (value,) = code.fn(x)
     assert value == pytest.approx(float(long_chain(x)), rel=1e-13)
@@ -169,14 +175,7 @@ def test_a_long_kernel_potential_compiles_at_the_kernels_level(cold_cache, monke
     (job,) = native.jobs
     assert job.opt_level == 1
     assert "config.OPT = type(config.OPT)(1)" in job.script()  # the child interpreter's
-    levels = []
-    real = cache.llvm_opt_level
-
-    def recording(level):
-        levels.append(level)
-        return real(level)
-
-    monkeypatch.setattr(cache, "llvm_opt_level", recording)
+    levels = record_levels(monkeypatch, cache)
     native.load()
     assert levels == [1]
     address, owner = native.context()
