@@ -430,13 +430,17 @@ class vonmises_gen(rv_continuous):
         return _invert(f, dens, q, -math.pi, math.pi, x0, 25)
 
     def _stats(self, k: Any) -> tuple[Any, Any]:
-        # x^2 = pi^2/3 + 4 sum_n (-1)^n cos(n x) / n^2 on [-pi, pi], and E cos(n x) = I_n / I_0:
-        # the ratios from one call of the scaled Bessel function over every order. (A 120-step
-        # recurrence for them, unrolled into the graph, made var's gradient 2,428 equations,
-        # over 20 minutes of numba compile; this one is 25.)
-        order = np.arange(1.0, _VM_VAR_TERMS + 1.0).reshape((-1,) + (1,) * fnp.ndim(k))
-        ratios = fsp.ive(order, k) / fsp.ive(0.0, k)
-        total = fnp.sum((-1.0) ** order * ratios / (order * order), axis=0)
+        ratios = []
+        ratio = 0.0 * k
+        for n in range(_VM_VAR_TERMS, 0, -1):
+            ratio = k / (2.0 * n + k * ratio)
+            ratios.append(ratio)
+        ratios.reverse()  # I_n / I_{n-1}, n = 1, 2, ...
+        total = 0.0 * k
+        prod = 1.0 + 0.0 * k
+        for n, r in enumerate(ratios, start=1):
+            prod = prod * r
+            total = total + (-1.0) ** n * prod / (n * n)
         return 0.0 * k, math.pi ** 2 / 3.0 + 4.0 * total
 
     def _entropy(self, k: Any) -> Any:
