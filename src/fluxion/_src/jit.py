@@ -188,6 +188,8 @@ def wait_for_background_compiles(timeout: float | None = None) -> bool:
         left = None if deadline is None else max(0.0, deadline - time.monotonic())
         thread.join(left)
     return not any(t.is_alive() for t in _BACKGROUND_COMPILES)
+
+
 _watch_lock = __import__("threading").Lock()
 _watch_depth = 0
 _watch_local = __import__("threading").local()

@@ -142,7 +142,6 @@ def llvm_opt_level(level: int) -> Iterator[None]:
             numba_config.OPT = saved
 
 
-
 @dataclass(frozen=True)
 class CompileJob:
     """One compile: import ``requires`` (module name, path) pairs, then the module, then compile
