@@ -189,6 +189,30 @@ def test_a_changing_constant_is_scanned_data_bitwise():
     assert_bitwise(*run_both(fluxion.value_and_grad(drift), P, Y))
 
 
+def test_a_loop_in_a_graph_that_indexes_nothing_rerolls():
+    # A scalar recurrence over literals only (a continued fraction, as scipy.stats.vonmises.var
+    # computes its Bessel ratios): the graph has no getitem of its own, but the gradient reads
+    # the forward loop's values back from the scan's stacked outputs. Before, the pass looked
+    # for a getitem equation in the graph to do that with, found none, and left the loop
+    # unrolled (vonmises.std's gradient: 2,419 equations).
+    def continued_fraction(k):
+        ratio = 0.0 * k
+        total = 0.0 * k
+        for n in range(60, 0, -1):
+            ratio = k / (2.0 * n + k * ratio)
+            total = ratio * ((-1.0) ** n / (n * n) + total)
+        return total
+
+    k = np.array(2.5)
+    for f in (continued_fraction, fluxion.grad(continued_fraction)):
+        on, off = graphs(f, k)
+        assert scans(on) and count_eqns(on) * 5 < len(off.eqns), (count_eqns(on), len(off.eqns))
+        assert not any(e.prim.name == "getitem" for e in off.eqns)
+        assert_bitwise(*run_both(f, k))
+    with reroll_setting(True):
+        check_grads(fluxion.jit(continued_fraction), (k,), order=2)
+
+
 def test_a_loop_that_does_not_repeat_stays_unrolled_and_correct():
     primes = {2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73}
 

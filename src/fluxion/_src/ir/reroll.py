@@ -46,7 +46,8 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Primitive, ShapedArray
+from ..core import ShapedArray
+from ..prims.indexing import getitem_p
 from .graph import Eqn, Graph, Lit, Var
 from .passes import dead_code, substituted
 from .scan import scan_p
@@ -381,7 +382,6 @@ def _rewrite(graph: Graph, where: dict, start: int, period: int, steps: int) -> 
     xs_vars = {_slice_key(step): Var(x_aval(step)) for step in xs_keys}
     body_env: dict[tuple[int, int], Any] = {}
     body_eqns = []
-    getitem_prim = None
     elements: dict[Any, Any] = {}
 
     def element(step: tuple) -> Any:
@@ -391,18 +391,16 @@ def _rewrite(graph: Graph, where: dict, start: int, period: int, steps: int) -> 
             arr, rest = step[0], step[1]
             if rest:
                 out = Var(_index_aval(arr.aval.shape[1:], arr.aval.dtype, rest))
-                body_eqns.append(Eqn(get, [xs_vars[_slice_key(step)]], {"spec": rest}, [out]))
+                body_eqns.append(Eqn(getitem_p, [xs_vars[_slice_key(step)]], {"spec": rest}, [out]))
                 elements[key] = out
             else:
                 elements[key] = xs_vars[_slice_key(step)]
         return elements[key]
 
-    get = _find_getitem(graph)  # there is one: the scanned inputs are getitems
     for j in range(period):
         e = eqns[start + j]
         if j in scanned_eqn:
             body_env[(j, 0)] = element(scanned_eqn[j])
-            getitem_prim = e.prim
             continue
         ins = []
         for a in range(len(e.inputs)):
@@ -421,8 +419,6 @@ def _rewrite(graph: Graph, where: dict, start: int, period: int, steps: int) -> 
         for o, v in enumerate(outs):
             body_env[(j, o)] = v
         body_eqns.append(Eqn(e.prim, ins, e.params, outs))
-        if e.prim.name == "getitem":
-            getitem_prim = e.prim
     ys_keys = []
     final_carry = set()
     for key, blocks in leaving.items():
@@ -430,10 +426,6 @@ def _rewrite(graph: Graph, where: dict, start: int, period: int, steps: int) -> 
             final_carry.add(key)
         else:
             ys_keys.append(key)
-    if ys_keys and getitem_prim is None:
-        getitem_prim = _find_getitem(graph)
-        if getitem_prim is None:
-            raise _NotALoop("no getitem primitive to read stacked outputs with")
     body = Graph(
         [const_vars[id(c)] for c in consts] + [carry_vars[k] for k in carries]
         + [xs_vars[_slice_key(s)] for s in xs_keys],
@@ -460,10 +452,7 @@ def _rewrite(graph: Graph, where: dict, start: int, period: int, steps: int) -> 
             continue
         out = Var(aval)
         spec = (("s", lo, hi, by),)
-        prim = getitem_prim or _find_getitem(graph)
-        if prim is None:
-            raise _NotALoop("no getitem primitive to slice with")
-        new_eqns.append(Eqn(prim, [arr], {"spec": spec}, [out]))
+        new_eqns.append(Eqn(getitem_p, [arr], {"spec": spec}, [out]))
         xs_atoms.append(out)
     carry_out = {k: Var(carry_vars[k].aval) for k in carries}
     ys_out = {k: Var(ShapedArray((steps, *body_env[k].aval.shape), body_env[k].aval.dtype))
@@ -491,7 +480,7 @@ def _rewrite(graph: Graph, where: dict, start: int, period: int, steps: int) -> 
                 continue
             i = steps - 1 - k if reverse else k
             new = Var(old.aval)
-            new_eqns.append(Eqn(getitem_prim, [ys_out[key]], {"spec": (("i", i),)}, [new]))
+            new_eqns.append(Eqn(getitem_p, [ys_out[key]], {"spec": (("i", i),)}, [new]))
             env[id(old)] = new
     for e in eqns[end:]:
         ins = substituted(e.inputs, env)
@@ -515,13 +504,6 @@ def _index_aval(shape: tuple, dtype: Any, spec: tuple) -> ShapedArray:
         else:
             raise _NotALoop("a sub-index other than integers and slices")
     return ShapedArray(dummy[tuple(index)].shape, np.dtype(dtype))
-
-
-def _find_getitem(graph: Graph) -> Primitive | None:
-    for e in graph.eqns:
-        if e.prim.name == "getitem":
-            return e.prim
-    return None
 
 
 def reroll(graph: Graph, min_steps: int = MIN_STEPS, min_eqns: int = MIN_EQNS) -> Graph:

@@ -430,17 +430,17 @@ class vonmises_gen(rv_continuous):
         return _invert(f, dens, q, -math.pi, math.pi, x0, 25)
 
     def _stats(self, k: Any) -> tuple[Any, Any]:
-        ratios = []
+        # x^2 = pi^2/3 + 4 sum_n (-1)^n cos(n x) / n^2 on [-pi, pi], and E cos(n x) = I_n/I_0
+        # = r_1 r_2 ... r_n with r_n = I_n/I_{n-1} = k / (2n + k r_{n+1}) (the backward
+        # recurrence, from r_{N+1} = 0). One backward loop gives the ratios and the sum, in
+        # Horner form: sum_n c_n r_1...r_n = r_1 (c_1 + r_2 (c_2 + ...)), c_n = (-1)^n/n^2.
+        # Every step is the same five operations with two literals that change, so jit
+        # re-rolls the unrolled loop into one scan (ir/reroll.py), gradient included.
         ratio = 0.0 * k
+        total = 0.0 * k
         for n in range(_VM_VAR_TERMS, 0, -1):
             ratio = k / (2.0 * n + k * ratio)
-            ratios.append(ratio)
-        ratios.reverse()  # I_n / I_{n-1}, n = 1, 2, ...
-        total = 0.0 * k
-        prod = 1.0 + 0.0 * k
-        for n, r in enumerate(ratios, start=1):
-            prod = prod * r
-            total = total + (-1.0) ** n * prod / (n * n)
+            total = ratio * ((-1.0) ** n / (n * n) + total)
         return 0.0 * k, math.pi ** 2 / 3.0 + 4.0 * total
 
     def _entropy(self, k: Any) -> Any:
