@@ -124,8 +124,14 @@ class KernelModule:
         # Fused loops may reassociate their sums (as NumPy's pairwise sum also does): that lets
         # LLVM vectorize the reductions instead of waiting on one serial add chain per sum
         # (measured: 2.8x faster at 10^6 elements). No other fast-math flag: NaN, inf and signed
-        # zeros stay IEEE.
-        fastmath = "{'reassoc'}" if shape is not None else "False"
+        # zeros stay IEEE. Not where the loop calls a scalar helper: LLVM inlines the helper
+        # into the kernel, whose flag then reorders the helper's own arithmetic, which is
+        # ordered on purpose (beta's Gamma(a) / Gamma(a + b) * Gamma(b) became
+        # Gamma(a) * Gamma(b) / Gamma(a + b): inf at a = 170.5, b = 1e-8; scaled recurrences,
+        # series in Horner form). A helper costs tens of operations per element, so the
+        # serial sum is no longer the bottleneck there (log_ndtr, digamma: within 10%).
+        helpers = lowering.scalar_prelude(source)
+        fastmath = "{'reassoc'}" if shape is not None and not helpers else "False"
         # User primitives' globals (ctypes pointers, njit functions): numba cannot cache a
         # pointer on disk, and a cached kernel would not notice a changed user function, so such
         # kernels are compiled per process (cache=False) -- slower to start, never wrong.
@@ -141,7 +147,7 @@ class KernelModule:
             "import math\n\nimport numpy as np\nimport numba\n"
             "from fluxion._src.jit import GuardFailure\n\n\n"
             + linalg_prelude(source)  # the Cholesky / triangular-solve kernels it calls
-            + lowering.scalar_prelude(source)  # helpers and vectorized formulas it calls
+            + helpers  # the scalar helpers and vectorized formulas it calls
             # error_model="numpy": x / 0 is inf or nan as in NumPy (tier 0), not Python's
             # ZeroDivisionError (a sampler's step into sigma = 0 must give -inf, not crash)
             + f"@numba.njit(cache={cache}, fastmath={fastmath}, parallel={parallel}, nogil=True, "
