@@ -273,8 +273,7 @@ DTYPE_LIMITS["tape"] = (
 )
 
 # SciPy functions numba has no implementation of (tier 0 calls SciPy's ufunc).
-for _name in ("gamma", "beta", "gammainc", "gammaincc", "erfinv", "erfcinv", "entr",
-              "polygamma"):
+for _name in ("gammainc", "gammaincc", "polygamma"):
     for _backend in ("numba", "tape"):
         cannot_lower(_backend, _name, f"no numba implementation of scipy.special.{_name} yet "
                      "(tier 0 calls SciPy)")
@@ -384,7 +383,7 @@ for _name in ("gammainc_da", "betainc_da", "betainc_db", "gammainc_daa", "betain
 
 # --- issue 14 (prims/special_more.py): SciPy functions numba has no implementation of; tier 0
 # calls SciPy. (The Box-Cox family, rel_entr, kl_div, huber, pseudo_huber: scalar formulas.)
-for _name in ("i0", "i1", "k0", "k1", "k0e", "k1e", "j0", "j1", "y0", "y1", "iv", "kv",
+for _name in ("k0", "k1", "k0e", "k1e", "j0", "j1", "y0", "y1", "iv", "kv",
               "kve", "jv", "yv", "zeta", "riemann_zeta", "expi", "exp1", "expn", "owens_t",
               "binom", "poch", "spence", "sici_si",
               "sici_ci", "fresnel_s", "fresnel_c", "hyp1f1", "hyp2f1"):

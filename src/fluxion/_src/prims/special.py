@@ -185,6 +185,67 @@ def ndtri_scalar(p: float) -> float:
     return -z if q < 0.0 else z
 
 
+def erfinv_scalar(y: float) -> float:
+    """erf^-1(y) as scipy.special.erfinv: +-inf at +-1, NaN outside [-1, 1].
+
+    For ``|y| > 1/2``, ``sign(y) erfcinv(1 - |y|)`` (``1 - |y|`` is exact there). Otherwise
+    the start ``ndtri((1 + y)/2)/sqrt 2`` (``erf(x) = 2 Phi(x sqrt 2) - 1``), whose rounding of
+    ``(1 + y)/2`` costs relative accuracy for small ``|y|``, then Newton steps on
+    ``erf(x) - y`` (``erf' = 2/sqrt(pi) e^(-x^2)``; ``math.erf`` is relatively exact near 0), which
+    also reach ``y sqrt(pi)/2`` from a start of 0 for subnormal ``y``."""
+    if y != y or y < -1.0 or y > 1.0:
+        return np.nan
+    if y == 0.0:
+        return 0.0
+    if abs(y) > 0.5:  # erfcinv(1 - |y|), as there, inline (numba: no mutual recursion)
+        x = -ndtri_scalar(0.5 * (1.0 - abs(y))) * 0.7071067811865476
+        return x if y > 0.0 else -x
+    x = ndtri_scalar(0.5 + 0.5 * y) * 0.7071067811865476
+    for _ in range(3):
+        x -= (math.erf(x) - y) * 0.886226925452758 * math.exp(x * x)
+    return x
+
+
+def erfcinv_scalar(z: float) -> float:
+    """erfc^-1(z) as scipy.special.erfcinv: inf at 0, -inf at 2, NaN outside [0, 2].
+
+    ``-ndtri(z/2)/sqrt 2`` for ``z < 1/2`` (``erfc(x) = 2 Phi(-x sqrt 2)``; ``z/2`` is exact, so
+    this is as accurate as ``ndtri`` in the tail), ``erfinv(1 - z)`` for ``1/2 <= z <= 3/2``
+    and ``-erfcinv(2 - z)`` above (both differences exact, by Sterbenz's lemma)."""
+    if z != z or z < 0.0 or z > 2.0:
+        return np.nan
+    if z < 0.5:
+        return -ndtri_scalar(0.5 * z) * 0.7071067811865476
+    if z == 1.0:
+        return -0.0  # as SciPy
+    if z <= 1.5:
+        return erfinv_scalar(1.0 - z)
+    return ndtri_scalar(1.0 - 0.5 * z) * 0.7071067811865476
+
+
+def gamma_scalar(x: float) -> float:
+    """Gamma(x) as scipy.special.gamma: +-inf at +-0, NaN at the negative integers and -inf,
+    inf beyond 171.62 (``math.gamma``, a Lanczos approximation, elsewhere)."""
+    if x != x:
+        return x
+    if x == 0.0:
+        return math.copysign(np.inf, x)
+    if x < 0.0 and x == math.floor(x):
+        return np.nan
+    if x > 171.7:
+        return np.inf
+    return math.gamma(x)
+
+
+def entr_scalar(x: float) -> float:
+    """scipy.special.entr: ``-x log x`` for x > 0, 0 at 0, -inf below."""
+    if x != x:
+        return x
+    if x > 0.0:
+        return -x * math.log(x) if x < np.inf else -np.inf
+    return 0.0 if x == 0.0 else -np.inf
+
+
 def _where(c: Any, x: Any, y: Any) -> Any:
     return where_p.bind(c, x, y)
 
@@ -206,7 +267,7 @@ gammaln_p = _scipy_ufunc("gammaln", scalar="math.lgamma({0})")
 digamma_p = _scipy_ufunc(
     "digamma", scipy_special_ufunc("psi"), scalar="digamma_scalar({0})", helpers=(digamma_scalar,)
 )
-gamma_p = _scipy_ufunc("gamma")
+gamma_p = _scipy_ufunc("gamma", scalar="gamma_scalar({0})", helpers=(gamma_scalar,))
 
 
 def _polygamma_impl(x: Any, *, n: int) -> Any:
@@ -272,43 +333,104 @@ def _stirling_correction_scalar(x: float) -> float:
     ) / x
 
 
-def betaln_scalar(a: float, b: float) -> float:
-    """log|B(a, b)| as scipy.special.betaln. With ``a >= b``: for ``a >= 20``,
-    ``lgamma(b) + [lgamma(a) - lgamma(a + b)]`` with the bracket from Stirling's formula,
-    ``-(a - 1/2) log1p(b/a) - b ln(a + b) + b + c(a) - c(a + b)`` (``c`` the series above), so
-    nothing cancels when ``b << a``; below, ``ln|Gamma(a) Gamma(b) / Gamma(a + b)|`` with the
-    ratio taken first between the closer pair (Cephes ``lbeta``); ``b < 1e-100`` (non-positive
-    included): the sum of ``lgamma``."""
-    if a != a or b != b:
-        return a + b
+def _gamma_ratio_scalar(a: float, b: float) -> float:
+    """Gamma(a) Gamma(b) / Gamma(a + b) for arguments away from the poles with |a|, |b|,
+    |a + b| below 171 (no overflow of one Gamma): the division first between the closer pair
+    (the other factor then stays in range; as Cephes ``beta``)."""
+    gy = math.gamma(a + b)
+    ga = math.gamma(a)
+    gb = math.gamma(b)
+    if abs(abs(ga) - abs(gy)) > abs(abs(gb) - abs(gy)):
+        return gb / gy * ga
+    return ga / gy * gb
+
+
+def _betaln_off_poles_scalar(a: float, b: float) -> float:
+    """log|B(a, b)| for a, b not non-positive integers. With ``a >= b``: where ``a`` and
+    ``a + b`` are at least 20, ``lgamma(b) + [lgamma(a) - lgamma(a + b)]`` with the bracket
+    from Stirling's formula, ``-(a - 1/2) log1p(b/a) - b ln(a + b) + b + c(a) - c(a + b)``
+    (``c`` the series above), so nothing cancels when ``|b| << a`` (negative ``b`` included);
+    for ``b < 1e-100`` otherwise, the sum of ``lgamma`` (``a`` small: no cancellation); else
+    ``ln|Gamma(a) Gamma(b) / Gamma(a + b)|`` with the ratio taken first between the closer
+    pair (Cephes ``lbeta``)."""
     if a < b:
         a, b = b, a
-    if b < 1e-100:  # b <= 0, or Gamma(b) ~ 1/b near overflow (lgamma(b) dominates: no cancellation)
-        return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
-    if a >= 20.0:
-        y = a + b
-        if y == math.inf:
-            return -math.inf if b > 0.0 else math.nan
+    y = a + b
+    if a == math.inf:  # B(inf, b) = 0 for b > 0; |B| = inf for b < 0 (Gamma(b) / Gamma(inf))
+        return -math.inf if b > 0.0 else (math.inf if b < 0.0 else math.nan)
+    if a >= 20.0 and y >= 20.0:
         return (
             math.lgamma(b) - (a - 0.5) * math.log1p(b / a) - b * math.log(y) + b
             + _stirling_correction_scalar(a) - _stirling_correction_scalar(y)
         )
+    if b < 1e-100:
+        return math.lgamma(a) + math.lgamma(b) - math.lgamma(y)
+    return math.log(abs(_gamma_ratio_scalar(a, b)))
+
+
+def _beta_pole_scalar(a: float, b: float) -> tuple:
+    """SciPy's B(a, b) where Gamma(a) or Gamma(b) is a pole (a non-positive integer).
+
+    ``(1, s, a2, b2)``: the finite limit ``s B(a2, b2)`` with ``(a2, b2) = (1 - a - b, b)``
+    (both positive) and ``s = (-1)^b``, when ``b`` is an integer with ``1 - a - b > 0``
+    (Gamma(a + b) then has a pole of the same order); ``(2, s, 0, 0)``: ``s * inf``;
+    ``(0, 1, a, b)``: neither argument is a pole. Cephes' order, ``a`` first, so B(NaN, -6)
+    is inf; a pole beyond a C int (-inf included) is inf."""
+    for _ in range(2):
+        if a <= 0.0 and a == math.floor(a):
+            if a < -2147483648.0 or abs(b) == math.inf:
+                return 2, 1.0, 0.0, 0.0
+            if b == math.floor(b) and 1.0 - a - b > 0.0:
+                sign = 1.0 if b % 2.0 == 0.0 else -1.0
+                if b <= 0.0:  # B(1 - a - b, b) is itself at a pole of Gamma(b)
+                    return 2, sign, 0.0, 0.0
+                return 1, sign, 1.0 - a - b, b
+            return 2, 1.0, 0.0, 0.0
+        a, b = b, a
+    return 0, 1.0, a, b
+
+
+def betaln_scalar(a: float, b: float) -> float:
+    """log|B(a, b)| as scipy.special.betaln: poles as ``_beta_pole_scalar``, elsewhere
+    ``_betaln_off_poles_scalar``."""
+    kind, _, a, b = _beta_pole_scalar(a, b)
+    if kind == 2:
+        return math.inf
+    if a != a or b != b:
+        return a + b
+    return _betaln_off_poles_scalar(a, b)
+
+
+def beta_scalar(a: float, b: float) -> float:
+    """B(a, b) as scipy.special.beta. At poles, ``_beta_pole_scalar``. Elsewhere the Gamma
+    ratio where every Gamma is in range (``|a|, |b|, |a + b| < 171``), else
+    ``sign * exp(log|B|)``, the sign that of Gamma(a) Gamma(b) / Gamma(a + b) (Gamma(z) < 0
+    exactly for z < 0 with an odd floor); a pole of Gamma(a + b) alone gives 0."""
+    kind, sign, a, b = _beta_pole_scalar(a, b)
+    if kind == 2:
+        return sign * math.inf
+    if a != a or b != b:
+        return a + b
     y = a + b
-    gy = math.gamma(y)
-    ga = math.gamma(a)
-    gb = math.gamma(b)
-    if abs(abs(ga) - abs(gy)) > abs(abs(gb) - abs(gy)):
-        r = gb / gy * ga
-    else:
-        r = ga / gy * gb
-    return math.log(abs(r))
+    if y <= 0.0 and y == math.floor(y):
+        return 0.0  # 1 / Gamma(a + b) at a pole
+    if abs(a) < 171.0 and abs(b) < 171.0 and abs(y) < 171.0:
+        return sign * _gamma_ratio_scalar(a, b)
+    for z in (a, b, y):
+        if z < 0.0 and math.floor(z) % 2.0 != 0.0:
+            sign = -sign
+    return sign * math.exp(_betaln_off_poles_scalar(a, b))
 
 
-betaln_p = _scipy_ufunc(
-    "betaln", scalar="betaln_scalar({0}, {1})",
-    helpers=(_stirling_correction_scalar, betaln_scalar),
+_BETA_HELPERS = (
+    _stirling_correction_scalar, _gamma_ratio_scalar, _betaln_off_poles_scalar, _beta_pole_scalar,
 )
-beta_p = _scipy_ufunc("beta")
+betaln_p = _scipy_ufunc(
+    "betaln", scalar="betaln_scalar({0}, {1})", helpers=(*_BETA_HELPERS, betaln_scalar)
+)
+beta_p = _scipy_ufunc(
+    "beta", scalar="beta_scalar({0}, {1})", helpers=(*_BETA_HELPERS, beta_scalar)
+)
 
 
 def _digamma_diff(a: Any, b: Any) -> Any:
@@ -352,8 +474,12 @@ def _forbid_shape_derivative(prim: Primitive) -> None:
 
 erf_p = _scipy_ufunc("erf", scalar="math.erf({0})")
 erfc_p = _scipy_ufunc("erfc", scalar="math.erfc({0})")
-erfinv_p = _scipy_ufunc("erfinv")
-erfcinv_p = _scipy_ufunc("erfcinv")
+erfinv_p = _scipy_ufunc(
+    "erfinv", scalar="erfinv_scalar({0})", helpers=(ndtri_scalar, erfinv_scalar)
+)
+erfcinv_p = _scipy_ufunc(
+    "erfcinv", scalar="erfcinv_scalar({0})", helpers=(ndtri_scalar, erfinv_scalar, erfcinv_scalar)
+)
 ndtr_p = _scipy_ufunc("ndtr", scalar="ndtr_scalar({0})", helpers=(ndtr_scalar,))
 ndtri_p = _scipy_ufunc("ndtri", scalar="ndtri_scalar({0})", helpers=(ndtri_scalar,))
 log_ndtr_p = _scipy_ufunc(
@@ -431,7 +557,7 @@ xlogy_p = _scipy_ufunc(
 xlog1py_p = _scipy_ufunc(
     "xlog1py", scalar="(0.0 if ({0} == 0.0 and {1} == {1}) else {0} * np.log1p({1}))"
 )
-entr_p = _scipy_ufunc("entr")
+entr_p = _scipy_ufunc("entr", scalar="entr_scalar({0})", helpers=(entr_scalar,))
 
 
 def xlogy(x: Any, y: Any) -> Any:

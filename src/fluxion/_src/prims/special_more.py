@@ -158,8 +158,14 @@ def _over_x(num: Any, x: Any, limit: float) -> Any:
 # Bessel functions of integer order 0 and 1
 # --------------------------------------------------------------------------------------------
 
-i0_p = _ufunc("i0")
-i1_p = _ufunc("i1")
+# I0 = e^|x| i0e(x), I1 = e^|x| i1e(x) (i1e is odd, as I1): the scaled functions' Chebyshev
+# series, as Cephes evaluates I0 and I1 themselves (inf beyond x ~ 713, NaN at +-inf, as SciPy)
+i0_p = _ufunc(
+    "i0", "np.exp(np.abs({0})) * i0e_scalar({0})", (i0e_scalar, chebyshev_series_scalar)
+)
+i1_p = _ufunc(
+    "i1", "np.exp(np.abs({0})) * i1e_scalar({0})", (i1e_scalar, chebyshev_series_scalar)
+)
 k0_p = _ufunc("k0")
 k1_p = _ufunc("k1")
 k0e_p = _ufunc("k0e")
