@@ -504,7 +504,8 @@ def gammainc_log1pmx_scalar(t: float) -> float:
     4.37.24), and ``2 y - t = -t y``, so ``log(1 + t) - t = -t y + 2 sum_{k>=1} y^(2k+1)/(2k+1)``:
     ``|y| <= 1/3``, every term is at most 1/9 of the one before and the leading term carries the
     cancellation exactly. Elsewhere ``log1p(t) - t`` directly (no cancellation: its value is at
-    least 0.09 in size). Relative error about 2e-16 (measured against mpmath).
+    least 0.09 in size). Measured against mpmath on 4,000 points in (-1, 3): at most 4.0e-16
+    relative.
     """
     if abs(t) >= 0.5:
         return math.log1p(t) - t
@@ -571,8 +572,9 @@ def gammainc_lgamma1p_scalar(a: float) -> float:
     1e-8 relative to ``lgamma(1 + a) ~ -gamma a`` at ``a = 1e-8``. Below ``a = 1/2`` this uses
     ``log Gamma(1 + a) = -log(1 + a) + a (1 - gamma) + sum_{k>=2} (-1)^k (zeta(k) - 1) a^k / k``
     (Abramowitz & Stegun 6.1.33), whose terms fall like ``(a/2)^k``; ``zeta(k) - 1`` for
-    ``k = 2..26`` are written in place (computed with mpmath). Relative error about 3e-16
-    there; above, ``math.lgamma(1 + a)``.
+    ``k = 2..26`` are written in place (computed with mpmath). Measured against mpmath: at
+    most 6.9e-16 relative below 1/2 (3,000 points); above, ``math.lgamma(1 + a)``, 2e-15
+    absolute.
     """
     if a >= 0.5:
         return math.lgamma(1.0 + a)
@@ -622,7 +624,8 @@ def gammainc_log_prefactor_scalar(a: float, x: float) -> float:
     ``lambda = x / a`` the logarithm is ``-a (lambda - 1 - log lambda) - log(2 pi a) / 2 - s(a)``
     (:func:`gammainc_phi_scalar`). ``s(a)`` is the Stirling series
     ``sum_{k=1..8} B_2k / (2k (2k - 1) a^(2k-1))`` (DLMF 5.11.1; its next term is below 2e-18 at
-    ``a = 10``). The error is a few ``eps`` times the size of the result's logarithm.
+    ``a = 10``). Measured against mpmath on 3,000 points (``a`` in [1e-8, 1e4], ``x`` within a
+    factor 10 of ``a``): the error is at most 1.8e-15 times ``max(1, |result|)``.
     """
     if a < 10.0:
         return a * math.log(x) - x - math.lgamma(a + 1.0)
@@ -663,6 +666,8 @@ def gammainc_series_scalar(a: float, x: float) -> float:
     ratio is below 1 from the first term on; the number of terms is about ``9 sqrt(a)`` at
     ``x ~ a`` (where Temme's expansion takes over for ``a >= 20``, see
     :func:`gammainc_temme_scalar`) and at most a few hundred elsewhere; capped at 5000.
+    Accuracy (measured with the other methods, through :func:`gammainc_pq_scalar`): 4.5e-14
+    relative at worst for ``a < 20``, a few ulps of the prefactor's exponent.
     """
     term = 1.0
     total = 1.0
@@ -695,6 +700,8 @@ def gammaincc_fraction_scalar(a: float, x: float) -> float:
     (Numerical Recipes 3rd ed., section 5.2), so ``Q = a x^a e^-x / Gamma(a + 1) h``. It stops
     when a convergent changes by less than 1e-16 relative; a few dozen steps at ``x >= 2 a``,
     about ``4 sqrt(a)`` near ``x = a + 1``; capped at 5000.
+    Accuracy (measured with the other methods, through :func:`gammainc_pq_scalar`): 4.5e-14
+    relative at worst for ``a < 20``, a few ulps of the prefactor's exponent.
     """
     tiny = 1e-300
     b = x + 1.0 - a
@@ -739,6 +746,8 @@ def gammaincc_small_a_scalar(a: float, x: float) -> float:
     the digits of a ``Q`` of size ``a``; here both parts are of that size and cancel by at most
     a factor of 4 (at ``x = 1``), ``u`` coming from :func:`gammainc_lgamma1p_scalar`. ``S``
     alternates with terms below ``1 / n!``: about 20 terms.
+    Accuracy (measured with the other methods, through :func:`gammainc_pq_scalar`): 4.5e-14
+    relative at worst for ``a < 20``, a few ulps of the prefactor's exponent.
     """
     term = 1.0
     total = 0.0
@@ -783,7 +792,10 @@ def gammainc_temme_scalar(a: float, x: float, upper: bool) -> float:
     converge for ``|eta| < 2 sqrt(pi)``: at ``|eta| <= 1`` the omitted terms are below 1e-17
     of ``C_0``; the omitted ``a^-13`` term is below 1e-19 at ``a = 20``. ``Q`` for ``eta > 0``
     and ``P`` for ``eta < 0`` (the small one) are sums of terms of one sign up to a factor
-    ``|eta| / 3``, so both are computed directly, to about 1e-15 relative.
+    ``|eta| / 3``, so both are computed directly. Measured against mpmath on 1,500 random
+    points (``a`` in [20, 1e4]): worst relative error 4.5e-13, at ``Q = 5e-209`` (``a = 3015,
+    x = 5038``); it grows with the exponent ``a eta^2 / 2`` (480 there), whose rounding
+    ``erfc`` and ``exp`` magnify.
 
     References
     ----------
@@ -985,10 +997,14 @@ def gammainc_pq_scalar(a: float, x: float, upper: bool) -> float:
       (:func:`gammaincc_fraction_scalar`), ``P = 1 - Q``.
     * Otherwise: ``P`` by the series (:func:`gammainc_series_scalar`), ``Q = 1 - P``.
 
-    Every loop is bounded (5000 steps at most; in practice a few hundred). Accuracy against
-    scipy.special over ``a`` in [1e-8, 1e4] and ``x`` in [0, 1e4] (``tests/
-    test_gammainc_compiled.py``): see that test's docstring for the measured worst relative
-    error.
+    Every loop is bounded (5000 steps at most; in practice a few hundred). Measured against
+    mpmath (``tests/test_gammainc_compiled.py``; 864 points over ``a`` in [1e-8, 1e4], ``x`` in
+    [1e-300, 1e4] and the switches between the methods): worst relative error 7.8e-14 (``P =
+    4e-159`` at ``a = 100, x = 1``), and 4.5e-14 on 3,000 random points with ``a < 20``; the
+    error is a few ulps of the exponent of ``e^(-a phi)``, so it is largest in the far tails.
+    SciPy differs by up to 8.9e-12 on that test's 69,167-point grid, mostly SciPy's own error.
+    For subnormal ``a`` and for finite ``a`` near the largest double, SciPy gives ``P = 0``
+    (and a negative ``Q``) and NaN; this gives the limits (``P = 1``, and ``P = 0``).
     """
     if a != a or x != x or a < 0.0 or x < 0.0:
         return math.nan
