@@ -273,7 +273,7 @@ DTYPE_LIMITS["tape"] = (
 )
 
 # SciPy functions numba has no implementation of (tier 0 calls SciPy's ufunc).
-for _name in ("gammainc", "gammaincc", "polygamma"):
+for _name in ("polygamma",):
     for _backend in ("numba", "tape"):
         cannot_lower(_backend, _name, f"no numba implementation of scipy.special.{_name} yet "
                      "(tier 0 calls SciPy)")
