@@ -365,7 +365,9 @@ def _vm_cdf_series(z: Any, k: Any) -> Any:
     acc = 0.0 * z
     for n in range(_VM_TERMS - 1, 0, -1):
         ratio = k / (2.0 * n + k * ratio)  # I_n / I_{n-1}
-        acc = ratio * (fnp.sin(n * z) / n + acc)
+        # float(n): a float literal that changes per step is scanned data, so jit re-rolls the
+        # loop (ir/reroll.py); an int literal would be a changing constant, and stay unrolled
+        acc = ratio * (fnp.sin(float(n) * z) / float(n) + acc)
     return 0.5 + z / (2.0 * math.pi) + acc / math.pi
 
 
