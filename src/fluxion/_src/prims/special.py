@@ -323,9 +323,10 @@ defderiv(gammaln_p, lambda ans, x: digamma(x))  # d lnGamma(x) = psi(x)
 defderiv(digamma_p, lambda ans, x: polygamma(1, x))  # d psi(x) = psi^(1)(x)
 defderiv(gamma_p, lambda ans, x: multiply(ans, digamma(x)))  # d Gamma(x) = Gamma(x) psi(x)
 
-def _stirling_correction_scalar(x: float) -> float:
-    """lgamma(x) - [(x - 1/2) ln x - x + ln(2 pi)/2] for x >= 20: the Stirling series
-    sum B_2k / (2k (2k-1) x^(2k-1)) to x^-13 (the next term is below 1e-19 at x = 20)."""
+def stirling_correction_scalar(x: float) -> float:
+    """lgamma(x) - [(x - 1/2) ln x - x + ln(2 pi)/2] for x >= 10: the Stirling series
+    sum B_2k / (2k (2k-1) x^(2k-1)) to x^-13 (DLMF 5.11.1; the next term is below 1e-19 at
+    x = 20 and 3e-17 at x = 10)."""
     r = 1.0 / (x * x)
     return (
         1.0 / 12.0 + r * (-1.0 / 360.0 + r * (1.0 / 1260.0 + r * (-1.0 / 1680.0 + r * (
@@ -361,7 +362,7 @@ def _betaln_off_poles_scalar(a: float, b: float) -> float:
     if a >= 20.0 and y >= 20.0:
         return (
             math.lgamma(b) - (a - 0.5) * math.log1p(b / a) - b * math.log(y) + b
-            + _stirling_correction_scalar(a) - _stirling_correction_scalar(y)
+            + stirling_correction_scalar(a) - stirling_correction_scalar(y)
         )
     if b < 1e-100:
         return math.lgamma(a) + math.lgamma(b) - math.lgamma(y)
@@ -423,7 +424,7 @@ def beta_scalar(a: float, b: float) -> float:
 
 
 _BETA_HELPERS = (
-    _stirling_correction_scalar, _gamma_ratio_scalar, _betaln_off_poles_scalar, _beta_pole_scalar,
+    stirling_correction_scalar, _gamma_ratio_scalar, _betaln_off_poles_scalar, _beta_pole_scalar,
 )
 betaln_p = _scipy_ufunc(
     "betaln", scalar="betaln_scalar({0}, {1})", helpers=(*_BETA_HELPERS, betaln_scalar)

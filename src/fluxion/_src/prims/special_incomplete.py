@@ -72,6 +72,7 @@ from .special import (
     gamma_p,
     gammaln,
     polygamma,
+    stirling_correction_scalar,
     xlog1py_p,
     xlogy,
 )
@@ -622,27 +623,15 @@ def gammainc_log_prefactor_scalar(a: float, x: float) -> float:
     would cancel (about ``9 a`` each at ``a = 1e4``, an error of 1e-11), so with Stirling's
     ``lgamma(a + 1) = (a + 1/2) log a - a + log(2 pi) / 2 + s(a)`` (DLMF 5.11.1) and
     ``lambda = x / a`` the logarithm is ``-a (lambda - 1 - log lambda) - log(2 pi a) / 2 - s(a)``
-    (:func:`gammainc_phi_scalar`). ``s(a)`` is the Stirling series
-    ``sum_{k=1..8} B_2k / (2k (2k - 1) a^(2k-1))`` (DLMF 5.11.1; its next term is below 2e-18 at
+    (:func:`gammainc_phi_scalar`). ``s(a)`` is the Stirling series to ``a^-13``
+    (``prims.special.stirling_correction_scalar``; its next term is below 3e-17 at
     ``a = 10``). Measured against mpmath on 3,000 points (``a`` in [1e-8, 1e4], ``x`` within a
     factor 10 of ``a``): the error is at most 1.8e-15 times ``max(1, |result|)``.
     """
     if a < 10.0:
         return a * math.log(x) - x - math.lgamma(a + 1.0)
     phi = gammainc_phi_scalar(a, x)
-    w = 1.0 / (a * a)
-    # B_2k / (2k (2k - 1)): 1/12, -1/360, 1/1260, -1/1680, 1/1188, -691/360360, 1/156,
-    # -3617/122400, in Horner form in 1/a^2
-    s = -3617.0 / 122400.0
-    s = s * w + 1.0 / 156.0
-    s = s * w - 691.0 / 360360.0
-    s = s * w + 1.0 / 1188.0
-    s = s * w - 1.0 / 1680.0
-    s = s * w + 1.0 / 1260.0
-    s = s * w - 1.0 / 360.0
-    s = s * w + 1.0 / 12.0
-    s = s / a
-    return -a * phi - 0.5 * math.log(2.0 * math.pi * a) - s
+    return -a * phi - 0.5 * math.log(2.0 * math.pi * a) - stirling_correction_scalar(a)
 
 
 def gammainc_series_scalar(a: float, x: float) -> float:
@@ -1065,6 +1054,7 @@ _GAMMAINC_HELPERS = (
     gammainc_phi_scalar,
     gammainc_lgamma1p_scalar,
     gammainc_log1pmx_scalar,
+    stirling_correction_scalar,
 )
 gammainc_p = _scipy_ufunc("gammainc", scalar="gammainc_scalar({0}, {1})", helpers=_GAMMAINC_HELPERS)
 gammaincc_p = _scipy_ufunc(
