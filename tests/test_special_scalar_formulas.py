@@ -1,5 +1,6 @@
-"""SciPy special functions with a scalar formula (``prims/special.py``, ``special_more.py``):
-``gamma``, ``beta``, ``betaln``, ``erfinv``, ``erfcinv``, ``entr``, ``i0``, ``i1``.
+"""SciPy special functions with a scalar formula (``prims/special.py``, ``special_more.py``,
+``special_incomplete.py``): ``gamma``, ``rgamma``, ``loggamma`` (reals), ``beta``, ``betaln``,
+``erfinv``, ``erfcinv``, ``entr``, ``i0``, ``i1``.
 
 Before their formulas, a model that called one of them ran at tier 0 and sampled through the
 Python callback potential. Each now compiles in tier 1 (numba) and on the tape machine, and
@@ -58,6 +59,9 @@ _A, _B = _A.ravel(), _B.ravel()
 # name: (fluxion function, SciPy function, arguments, relative tolerance on finite values)
 CASES = {
     "gamma": (fs.gamma, sc.gamma, (_GAMMA,), 4e-15),
+    "rgamma": (fs.rgamma, sc.rgamma, (np.concatenate([_GAMMA, [-184.5, -190.5]]),), 4e-15),
+    # (without x = 5e-324, where SciPy gives inf and the formula log Gamma = 744.44 = -log x)
+    "loggamma": (fs.loggamma, sc.loggamma, (_GAMMA[_GAMMA != 5e-324],), 4e-15),
     "erfinv": (fs.erfinv, sc.erfinv, (_UNIT,), 2e-15),
     "erfcinv": (fs.erfcinv, sc.erfcinv, (_ERFC,), 3e-15),
     "entr": (fs.entr, sc.entr, (np.concatenate([_UNIT, [np.inf, -np.inf, 1e300]]),), 1e-15),

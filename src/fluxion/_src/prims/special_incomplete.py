@@ -1250,8 +1250,35 @@ defderiv(
 # loggamma, rgamma, gammasgn, erfcx, dawsn, ndtri_exp
 # --------------------------------------------------------------------------------------------
 
-loggamma_p = _scipy_ufunc("loggamma")
-rgamma_p = _scipy_ufunc("rgamma")
+def loggamma_real_scalar(x: float) -> float:
+    """scipy.special.loggamma on reals: ``lgamma(x)`` for x > 0, inf at +-0 and inf, NaN below
+    0 (SciPy's real branch; the principal branch of complex arguments stays on tier 0)."""
+    if x != x or x < 0.0:
+        return np.nan
+    if x == 0.0:
+        return np.inf
+    return math.lgamma(x)
+
+
+def rgamma_scalar(x: float) -> float:
+    """1 / Gamma(x) as scipy.special.rgamma: signed zeros at the poles (0, -1, -2, ...), 0 at
+    +-inf and beyond 171.62 (Gamma overflows), +-inf where Gamma(x) underflows (x < -184)."""
+    if x != x:
+        return x
+    if x > 171.7 or x == -np.inf:
+        return 0.0
+    if x <= 0.0 and x == math.floor(x):
+        return 0.0 * x if x == 0.0 else 0.0  # rgamma(-0.0) = -0.0, as SciPy
+    g = math.gamma(x)
+    if g == 0.0:
+        return math.copysign(np.inf, g)
+    return 1.0 / g
+
+
+loggamma_p = _scipy_ufunc(
+    "loggamma", scalar="loggamma_real_scalar({0})", helpers=(loggamma_real_scalar,)
+)
+rgamma_p = _scipy_ufunc("rgamma", scalar="rgamma_scalar({0})", helpers=(rgamma_scalar,))
 gammasgn_p = _scipy_ufunc("gammasgn")
 erfcx_p = _scipy_ufunc("erfcx")
 dawsn_p = _scipy_ufunc("dawsn")
