@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,29 @@ def machine(compiled_nuts_cache):
         yield tape.load_machine()
     finally:
         fluxion.config.update("cache_dir", old)
+
+
+@pytest.fixture
+def run_on_tier1(compiled_nuts_cache):
+    """``run(fn, *args)``: ``fluxion.jit(fn, tier=1)`` compiled in the session's cache dir and
+    called on ``args``; any warning is an error (no "tier 1 was requested ... runs at tier 0")
+    and the call must have run on tier 1. Returns its output."""
+    import fluxion
+
+    def run(fn, *args):
+        old = fluxion.config.cache_dir
+        fluxion.config.update("cache_dir", compiled_nuts_cache)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                compiled = fluxion.jit(fn, tier=1)
+                out = compiled(*args)
+        finally:
+            fluxion.config.update("cache_dir", old)
+        assert compiled.tier == 1, compiled.tier_info()
+        return out
+
+    return run
 
 
 @contextlib.contextmanager

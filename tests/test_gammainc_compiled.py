@@ -42,20 +42,6 @@ def _both(a, x):
     return fsp.gammainc(a, x), fsp.gammaincc(a, x)
 
 
-def _on_tier1(fn, *args, cache_dir):
-    old = fluxion.config.cache_dir
-    fluxion.config.update("cache_dir", cache_dir)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # no "tier 1 was requested ... runs at tier 0"
-            compiled = fluxion.jit(fn, tier=1)
-            out = compiled(*args)
-    finally:
-        fluxion.config.update("cache_dir", old)
-    assert compiled.tier == 1, compiled.tier_info()
-    return out
-
-
 def _on_tape(fn, machine, *args):
     from fluxion._src.codegen import tape
 
@@ -80,7 +66,7 @@ def test_the_backends_lower_them_by_the_scalar_formula():
 
 
 @pytest.mark.parametrize("backend", ["tier1", "tape"])
-def test_grid_matches_scipy(backend, compiled_nuts_cache, request):
+def test_grid_matches_scipy(backend, run_on_tier1, request):
     """The 69,167-point grid through tier 1 and the tape, against scipy.special.
 
     Measured worst relative error (values above 1e-300): P 5.9e-12 at a = 2512, x = 1122
@@ -92,7 +78,7 @@ def test_grid_matches_scipy(backend, compiled_nuts_cache, request):
     formula's own.
     """
     if backend == "tier1":
-        p, q = _on_tier1(_both, GRID_A, GRID_X, cache_dir=compiled_nuts_cache)
+        p, q = run_on_tier1(_both, GRID_A, GRID_X)
     else:
         p, q = _on_tape(_both, request.getfixturevalue("machine"), GRID_A, GRID_X)
     for got, want in ((p, sc.gammainc(GRID_A, GRID_X)), (q, sc.gammaincc(GRID_A, GRID_X))):
@@ -104,7 +90,7 @@ def test_grid_matches_scipy(backend, compiled_nuts_cache, request):
     assert np.max(np.abs(p + q - 1.0)) <= 4e-16
 
 
-def test_subgrid_matches_mpmath(compiled_nuts_cache):
+def test_subgrid_matches_mpmath(run_on_tier1):
     """864 points: 25 values of a in [1e-8, 1e4] x 30 of x in [1e-300, 1e4], x near a, and the
     switches between the methods (a = 1, a = 10, a = 20, x = 1, x = a + 1, |eta| = 1), against
     mpmath at 40 digits. Measured worst relative error: P 7.8e-14 (a = 100, x = 1,
@@ -120,7 +106,7 @@ def test_subgrid_matches_mpmath(compiled_nuts_cache):
     aa = np.concatenate([np.repeat(a, x.size), np.tile(a, 4), switches_a])
     xx = np.concatenate([np.tile(x, a.size)] + [a * (1 + d) for d in (1e-3, -1e-3, 0.1, -0.1)]
                         + [switches_x])
-    p, q = _on_tier1(_both, aa, xx, cache_dir=compiled_nuts_cache)
+    p, q = run_on_tier1(_both, aa, xx)
     worst = [0.0, 0.0]
     with mpmath.workdps(40):
         for ai, xi, pi, qi in zip(aa, xx, p, q):
@@ -135,13 +121,13 @@ def test_subgrid_matches_mpmath(compiled_nuts_cache):
 
 
 @pytest.mark.parametrize("backend", ["eager-formula", "tier1", "tape"])
-def test_edges_are_scipys(backend, compiled_nuts_cache, request):
+def test_edges_are_scipys(backend, run_on_tier1, request):
     want_p, want_q = sc.gammainc(EDGE_A, EDGE_X), sc.gammaincc(EDGE_A, EDGE_X)
     if backend == "eager-formula":  # the helpers as plain Python
         p = np.array([si.gammainc_scalar(a, x) for a, x in zip(EDGE_A, EDGE_X)])
         q = np.array([si.gammaincc_scalar(a, x) for a, x in zip(EDGE_A, EDGE_X)])
     elif backend == "tier1":
-        p, q = _on_tier1(_both, EDGE_A, EDGE_X, cache_dir=compiled_nuts_cache)
+        p, q = run_on_tier1(_both, EDGE_A, EDGE_X)
     else:
         p, q = _on_tape(_both, request.getfixturevalue("machine"), EDGE_A, EDGE_X)
     # the conventions (an argument 0, inf, NaN or negative) exactly; the values between to SciPy's
@@ -190,12 +176,12 @@ def _want_x_gradient(x):
 
 
 @pytest.mark.parametrize("backend", ["tier1", "tape"])
-def test_gradient_in_x_matches_eager(backend, compiled_nuts_cache, request):
+def test_gradient_in_x_matches_eager(backend, run_on_tier1, request):
     vg = fluxion.value_and_grad(_x_model)
     want_value, want_grad = vg(_GRAD_X)
     np.testing.assert_allclose(want_grad, _want_x_gradient(_GRAD_X), rtol=1e-13)
     if backend == "tier1":
-        value, grad = _on_tier1(vg, _GRAD_X, cache_dir=compiled_nuts_cache)
+        value, grad = run_on_tier1(vg, _GRAD_X)
     else:
         value, grad = _on_tape(vg, request.getfixturevalue("machine"), _GRAD_X)
     assert value == pytest.approx(want_value, rel=1e-13)

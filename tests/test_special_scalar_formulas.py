@@ -22,8 +22,6 @@ now compiled without it (``codegen/tier1.py``).
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 import scipy.special as sc
@@ -94,20 +92,10 @@ def _assert_matches_scipy(name: str, got: np.ndarray, want: np.ndarray, rtol: fl
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_tier1_matches_scipy_on_awkward_points(name: str, compiled_nuts_cache: str) -> None:
+def test_tier1_matches_scipy_on_awkward_points(name: str, run_on_tier1) -> None:
     fn, ref, args, rtol = CASES[name]
-    old = fluxion.config.cache_dir
-    fluxion.config.update("cache_dir", compiled_nuts_cache)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # no "tier 1 was requested ... runs at tier 0"
-            compiled = fluxion.jit(fn, tier=1)
-            with np.errstate(all="ignore"):
-                got = compiled(*args)
-    finally:
-        fluxion.config.update("cache_dir", old)
-    assert compiled.tier == 1, compiled.tier_info()
     with np.errstate(all="ignore"):
+        got = run_on_tier1(fn, *args)
         want = ref(*args)
     _assert_matches_scipy(name, got, want, rtol, args)
 
@@ -125,7 +113,7 @@ def test_the_tape_matches_scipy_on_awkward_points(name: str, machine) -> None:
     _assert_matches_scipy(name, got, want, rtol, args)
 
 
-def test_gradients_compile_and_match_eager(compiled_nuts_cache: str) -> None:
+def test_gradients_compile_and_match_eager(run_on_tier1) -> None:
     # d Gamma = Gamma psi, d erfinv = sqrt(pi)/2 e^(erfinv^2), d I0 = I1, d I1 = I0 - I1/x,
     # d B(a, b)/da = B (psi(a) - psi(a + b)), d entr = -(log x + 1): every piece lowers now
     def f(p):
@@ -136,16 +124,7 @@ def test_gradients_compile_and_match_eager(compiled_nuts_cache: str) -> None:
     p = np.array([2.3, 0.7, 0.4])
     vg = fluxion.value_and_grad(f)
     want = vg(p)
-    old = fluxion.config.cache_dir
-    fluxion.config.update("cache_dir", compiled_nuts_cache)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            compiled = fluxion.jit(vg, tier=1)
-            got = compiled(p)
-    finally:
-        fluxion.config.update("cache_dir", old)
-    assert compiled.tier == 1, compiled.tier_info()
+    got = run_on_tier1(vg, p)
     np.testing.assert_allclose(got[0], want[0], rtol=1e-13)
     np.testing.assert_allclose(got[1], want[1], rtol=1e-12)
 
