@@ -359,15 +359,25 @@ _VM_TERMS = 60
 _VM_VAR_TERMS = 120
 
 
-def _vm_cdf_series(z: Any, k: Any) -> Any:
-    """``1/2 + z/(2 pi) + sum_n I_n(k)/I_0(k) sin(n z) / (n pi)`` by backward recurrence."""
+def _bessel_ratio_sum(k: Any, n_terms: int, term: Any) -> Any:
+    """``sum_{n=1..N} term(n) I_n(k)/I_0(k)``: ``I_n/I_0 = r_1 ... r_n`` with
+    ``r_n = I_n/I_{n-1} = k / (2n + k r_{n+1})`` (the backward recurrence, from ``r_{N+1} = 0``),
+    summed in the same backward loop in Horner form, ``r_1 (t_1 + r_2 (t_2 + ...))``.
+
+    Every step is the same operations with float literals that change (``n`` is passed to
+    ``term`` as a float: an int literal that changes per step would stay a constant), so jit
+    re-rolls the unrolled loop into one scan (ir/reroll.py), gradient included."""
     ratio = 0.0 * k
-    acc = 0.0 * z
-    for n in range(_VM_TERMS - 1, 0, -1):
-        ratio = k / (2.0 * n + k * ratio)  # I_n / I_{n-1}
-        # float(n): a float literal that changes per step is scanned data, so jit re-rolls the
-        # loop (ir/reroll.py); an int literal would be a changing constant, and stay unrolled
-        acc = ratio * (fnp.sin(float(n) * z) / float(n) + acc)
+    total = 0.0 * k
+    for n in range(n_terms, 0, -1):
+        ratio = k / (2.0 * n + k * ratio)
+        total = ratio * (term(float(n)) + total)
+    return total
+
+
+def _vm_cdf_series(z: Any, k: Any) -> Any:
+    """``1/2 + z/(2 pi) + sum_n I_n(k)/I_0(k) sin(n z) / (n pi)``."""
+    acc = _bessel_ratio_sum(k, _VM_TERMS - 1, lambda n: fnp.sin(n * z) / n)
     return 0.5 + z / (2.0 * math.pi) + acc / math.pi
 
 
@@ -433,16 +443,7 @@ class vonmises_gen(rv_continuous):
 
     def _stats(self, k: Any) -> tuple[Any, Any]:
         # x^2 = pi^2/3 + 4 sum_n (-1)^n cos(n x) / n^2 on [-pi, pi], and E cos(n x) = I_n/I_0
-        # = r_1 r_2 ... r_n with r_n = I_n/I_{n-1} = k / (2n + k r_{n+1}) (the backward
-        # recurrence, from r_{N+1} = 0). One backward loop gives the ratios and the sum, in
-        # Horner form: sum_n c_n r_1...r_n = r_1 (c_1 + r_2 (c_2 + ...)), c_n = (-1)^n/n^2.
-        # Every step is the same five operations with two literals that change, so jit
-        # re-rolls the unrolled loop into one scan (ir/reroll.py), gradient included.
-        ratio = 0.0 * k
-        total = 0.0 * k
-        for n in range(_VM_VAR_TERMS, 0, -1):
-            ratio = k / (2.0 * n + k * ratio)
-            total = ratio * ((-1.0) ** n / (n * n) + total)
+        total = _bessel_ratio_sum(k, _VM_VAR_TERMS, lambda n: (-1.0) ** n / (n * n))
         return 0.0 * k, math.pi ** 2 / 3.0 + 4.0 * total
 
     def _entropy(self, k: Any) -> Any:
