@@ -37,6 +37,7 @@ checks that every primitive has one or the other in every backend.
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import re
 import textwrap
@@ -216,8 +217,26 @@ def array_formula(prim: Primitive) -> str | None:
     return f"{vectorized_name(prim)}({args})"
 
 
+# A helper's source cannot change while the process runs. Reading it (inspect tokenizes the
+# module) and scanning it for calls cost about 1 ms each; the tape machine's dispatch alone
+# calls ~80 helpers, and it was regenerated on every ``tape.load_machine()`` (a third of the
+# op table's tape column, 380 of its 550 s, went to these two lines and their regex searches).
+@functools.cache
 def _helper_source(fn: Callable) -> str:
     return textwrap.dedent(inspect.getsource(fn))
+
+
+_CALL = re.compile(r"\b(\w+)\(")
+
+
+def _calls(text: str) -> frozenset[str]:
+    """The names called in ``text`` (an identifier followed by ``(``)."""
+    return frozenset(_CALL.findall(text))
+
+
+@functools.cache
+def _helper_calls(fn: Callable) -> frozenset[str]:
+    return _calls(_helper_source(fn))
 
 
 def scalar_prelude(source: str, prims: Any = None) -> str:
@@ -230,18 +249,17 @@ def scalar_prelude(source: str, prims: Any = None) -> str:
     prims = elementwise_primitives() if prims is None else prims
     by_helper = {fn.__name__: fn for p in prims for fn in helpers(p)}
     lines: list[str] = []
-    wanted_vec = [p for p in prims if re.search(rf"\b{vectorized_name(p)}\(", source)]
-    text = source + "".join(scalar_formula(p) for p in wanted_vec)
-    wanted: list[str] = []
-    pending = [n for n in sorted(by_helper) if re.search(rf"\b{n}\(", text)]
+    called = _calls(source)
+    wanted_vec = [p for p in prims if vectorized_name(p) in called]
+    called = called.union(*(_calls(scalar_formula(p)) for p in wanted_vec))
+    wanted: set[str] = set()
+    pending = [n for n in by_helper if n in called]
     while pending:  # helpers calling helpers
-        name = pending.pop(0)
+        name = pending.pop()
         if name in wanted:
             continue
-        wanted.append(name)
-        body = _helper_source(by_helper[name])
-        pending += [n for n in sorted(by_helper) if n not in wanted and re.search(rf"\b{n}\(",
-                                                                                 body)]
+        wanted.add(name)
+        pending += [n for n in by_helper if n not in wanted and n in _helper_calls(by_helper[name])]
     for name in sorted(wanted):
         decorator = '@numba.njit(cache=True, nogil=True, error_model="numpy")\n'
         lines.append(decorator + _helper_source(by_helper[name]).strip() + "\n")
