@@ -245,6 +245,41 @@ def test_a_scalar_formula_alone_lowers_everywhere() -> None:
     assert numba_tier is not None
 
 
+def test_the_tape_numbers_every_library_formula_whatever_was_imported_first() -> None:
+    """The tape's opcode tables are numbered once, when codegen/tape.py is imported. They held
+    only the formulas loaded by then: a process that sampled before it first imported
+    fluxion.scipy.special had no opcode for gammainc, loggamma, ... and such a model left the
+    tape for the Python callback (while ``lowering.status`` said "scalar formula")."""
+    import subprocess
+    import sys
+
+    from fluxion._src.codegen import tape
+
+    script = ("from fluxion._src.codegen import tape; "
+              "print(' '.join(sorted({*tape.UNARY, *tape.BINARY})))")
+    fresh = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           check=True, timeout=300).stdout.split()
+    assert {"gammainc", "loggamma", "erfinv"} <= set(fresh)
+    assert sorted(fresh) == sorted({*tape.UNARY, *tape.BINARY})
+
+
+def test_a_formula_declared_after_the_tape_tables_says_so() -> None:
+    import numpy as np
+
+    import fluxion
+    from fluxion._src.codegen import tape
+    from fluxion._src.prims.elementwise import UFUNC_OF, elementwise
+
+    late = elementwise("late_cube_for_test", np.cbrt, scalar="({0} * {0} * {0})")
+    try:
+        graph = fluxion.jit(lambda x: late.bind(x)).lower(np.ones(3)).graph
+        encoded, why = tape.encode(graph)
+    finally:
+        UFUNC_OF.pop(late)
+    assert encoded is None
+    assert why.startswith("primitive late_cube_for_test: its scalar formula was declared after")
+
+
 def _formula_inputs(prim: Primitive, n: int) -> tuple | None:
     """Float64 inputs inside the domain of most functions (x in [0.2, 0.8], y in [1.2, 2]);
     None if the primitive refuses float64 operands (invert)."""

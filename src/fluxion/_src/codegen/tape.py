@@ -29,7 +29,13 @@ import numpy as np
 
 from ..core import ShapedArray
 from ..ir.graph import Eqn, Graph, Lit, gc_paused
-from ..prims import special as _special  # noqa: F401  (its primitives get opcodes too)
+
+# Every library module that declares scalar formulas, imported before the opcode tables below
+# are numbered: a special function first imported after this module (a notebook that samples
+# one model, then writes another with fluxion.scipy.special) would otherwise have no opcode,
+# and its model would leave the tape. The numbering cannot grow later: tapes already encoded
+# hold the opcodes of the machine they were encoded for.
+from ..prims import special, special_incomplete, special_more  # noqa: F401
 from ..prims.elementwise import multiply_p
 from . import lowering
 from .cache import CompileJob, digest_of, write_module
@@ -640,6 +646,12 @@ def _encode_eqn(enc: _Encoder, eqn: Any) -> None:
         enc.emit("trsolve", o, a, b, n, k, size // max(n * k, 1), flags)
         result(o)
         return
+    if lowering.scalar_formula(eqn.prim) is not None:
+        raise _Unsupported(
+            f"primitive {eqn.prim.name}: its scalar formula was declared after the tape "
+            "machine's opcode tables were numbered (define the primitive before fluxion first "
+            "samples, or restart the process)"
+        )
     raise _Unsupported(f"primitive {eqn.prim.name}" + (f" with {sorted(p)}" if p else ""))
 
 
