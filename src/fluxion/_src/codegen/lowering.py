@@ -370,7 +370,7 @@ for _name in ("gcd", "lcm"):
 
 # --- issue 14 (incomplete gamma/beta: prims/special_incomplete.py); tier 0 calls SciPy / NumPy --
 for _name in ("betainc", "betaincc", "gammaincinv", "gammainccinv", "betaincinv", "betainccinv",
-              "gammasgn", "erfcx", "dawsn", "ndtri_exp"):
+              "gammasgn", "dawsn", "ndtri_exp"):
     for _backend in ("numba", "tape"):
         cannot_lower(_backend, _name, f"no numba implementation of scipy.special.{_name} yet "
                      "(tier 0 calls SciPy)")
