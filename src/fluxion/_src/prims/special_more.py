@@ -166,10 +166,84 @@ i0_p = _ufunc(
 i1_p = _ufunc(
     "i1", "np.exp(np.abs({0})) * i1e_scalar({0})", (i1e_scalar, chebyshev_series_scalar)
 )
-k0_p = _ufunc("k0")
-k1_p = _ufunc("k1")
-k0e_p = _ufunc("k0e")
-k1e_p = _ufunc("k1e")
+
+
+def bessel_k01_scalar(x: float, order: int, scaled: int) -> float:
+    """The modified Bessel function of the second kind ``K_order(x)`` (order 0 or 1), times
+    ``e^x`` if ``scaled``: scipy.special.k0, k1, k0e, k1e on reals.
+
+    On ``0 < x <= 1`` the series (DLMF 10.31.2, and 10.31.1 with n = 1)
+    ``K0 = -(ln(x/2) + gamma) I0(x) + sum_k H_k (x^2/4)^k / k!^2`` and
+    ``K1 = 1/x + (ln(x/2) + gamma) I1(x) - (x/4) sum_k (H_k + H_(k+1)) (x^2/4)^k / (k! (k+1)!)``
+    (``H_k`` harmonic numbers; I0, I1 summed in the same loop). Beyond, the integral
+    ``K_n(x) = int_0^inf e^(-x cosh t) cosh(n t) dt`` (DLMF 10.32.9) with ``sinh(t/2) =
+    s / sqrt(2x)``: ``e^x K_n(x) = sqrt(2/x) int_0^inf e^(-s^2) (1 + s^2/x)^n
+    (1 + s^2/(2x))^(-1/2) ds``, by the trapezoidal rule, which converges geometrically for an
+    integrand analytic in a strip: the error is about ``e^(-pi^2/h^2)`` while ``pi/h`` is below
+    the branch points ``s = +-i sqrt(2x)``, ``e^(2x - 2 pi sqrt(2x)/h)`` otherwise; the step h
+    keeps it under ``e^-39`` (h = 0.217 at x = 1, 0.503 from x = 19.5 on; 13 to 30 nodes, up to
+    s = 6.5). The unscaled value beyond the series is ``e^-x`` (in two halves) times the scaled
+    one, so it underflows gradually as SciPy's does, to 0 from x = 745.
+    Against 40-digit mpmath: 8.5e-16 relative at worst (x between 2 and 6), as SciPy's (1.1e-15).
+    Edges as SciPy: inf at +-0, 0 at inf, NaN for x < 0, -inf and NaN. Deliberate differences
+    (mpmath as judge): at subnormal x SciPy halves x before its logarithm (K0 4e-4 off at
+    x = 1.5e-323, inf at 5e-324, K1(5e-324) NaN); here ``ln x - ln 2``: ``K0(5e-324) = 744.556``
+    and ``K1(5e-324) = inf`` (``1/x`` overflows), likewise for the scaled ones.
+    """
+    if x != x or x < 0.0:
+        return np.nan
+    if x == 0.0:
+        return np.inf
+    if x <= 1.0:
+        y = 0.25 * x * x
+        t = 1.0  # (x^2/4)^k / k!^2
+        harmonic = 0.0
+        i0 = 1.0
+        s0 = 0.0
+        i1 = 1.0  # I1(x) / (x/2)
+        s1 = 1.0
+        for k in range(1, 30):
+            t *= y / (k * k)
+            harmonic += 1.0 / k
+            u = t / (k + 1)
+            i0 += t
+            s0 += harmonic * t
+            i1 += u
+            s1 += (2.0 * harmonic + 1.0 / (k + 1)) * u
+            if t < 1e-17:
+                break
+        log_term = math.log(x) - 0.6931471805599453 + 0.5772156649015329  # ln(x/2) + gamma
+        if order == 0:
+            value = s0 - log_term * i0
+        else:
+            value = 1.0 / x + 0.5 * x * (log_term * i1 - 0.5 * s1)
+        return value * math.exp(x) if scaled else value
+    if x > 750.0 and not scaled:
+        return 0.0
+    if x >= 19.5:
+        h = 0.5030569246448981  # pi / sqrt(39)
+    else:
+        h = 2.0 * math.pi * math.sqrt(2.0 * x) / (2.0 * x + 39.0)
+    total = 0.5
+    for j in range(1, 31):
+        s2 = (j * h) * (j * h)
+        if s2 > 42.25:
+            break
+        weight = math.exp(-s2) / math.sqrt(1.0 + s2 / (2.0 * x))
+        if order == 1:
+            weight *= 1.0 + s2 / x
+        total += weight
+    value = math.sqrt(2.0 / x) * h * total
+    if scaled:
+        return value
+    half = math.exp(-0.5 * x)
+    return half * (half * value)
+
+
+k0_p = _ufunc("k0", "bessel_k01_scalar({0}, 0, 0)", (bessel_k01_scalar,))
+k1_p = _ufunc("k1", "bessel_k01_scalar({0}, 1, 0)", (bessel_k01_scalar,))
+k0e_p = _ufunc("k0e", "bessel_k01_scalar({0}, 0, 1)", (bessel_k01_scalar,))
+k1e_p = _ufunc("k1e", "bessel_k01_scalar({0}, 1, 1)", (bessel_k01_scalar,))
 j0_p = _ufunc("j0")
 j1_p = _ufunc("j1")
 y0_p = _ufunc("y0")
