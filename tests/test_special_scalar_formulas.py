@@ -1,6 +1,7 @@
 """SciPy special functions with a scalar formula (``prims/special.py``, ``special_more.py``,
 ``special_incomplete.py``): ``gamma``, ``rgamma``, ``loggamma`` (reals), ``beta``, ``betaln``,
-``erfinv``, ``erfcinv``, ``entr``, ``i0``, ``i1``.
+``erfinv``, ``erfcinv``, ``entr``, ``i0``, ``i1``, ``exp1``, ``expi``, ``erfcx``, ``k0``, ``k1``,
+``k0e``, ``k1e`` (more on the last seven in ``tests/test_expint_bessel_k_compiled.py``).
 
 Before their formulas, a model that called one of them ran at tier 0 and sampled through the
 Python callback potential. Each now compiles in tier 1 (numba) and on the tape machine, and
@@ -12,6 +13,8 @@ Measured worst relative errors against SciPy on these grids (finite results abov
 gamma 1.3e-15, erfinv 7.4e-16, erfcinv 1.1e-15, i0/i1 1e-15; beta/betaln 2.3e-13, all of it
 SciPy's own error (near a = 171.5, and at a = 1e7 where SciPy's betaln is off by 1e-9): against
 40-digit mpmath ours is within 5e-14 on random grids of positive and mixed-sign arguments.
+exp1 1.6e-15, k0/k0e 1e-15, k1 1.1e-15, k1e 7e-16; expi 2.7e-14 (x = 40) and erfcx 5.6e-14
+(x = -24), SciPy's own error (against mpmath ours is 1.6e-16 and 4e-16 there).
 
 The tier-1 grid runs as one fused loop over thousands of elements. Such loops were compiled
 with LLVM's reassociation flag, which reached into the inlined helpers and turned beta's
@@ -46,6 +49,29 @@ _ERFC = np.concatenate([
 ])
 _BESSEL = np.concatenate([np.linspace(-720.0, 720.0, 2881), [8.0, -8.0, 0.0, -0.0],
                           [np.inf, -np.inf, np.nan, 709.0, 713.0, 1e-300]])
+_X0 = 0.3725074107813666  # the zero of Ei
+_MAGNITUDES = np.logspace(-320.0, 2.0, 323)
+_EXPINT = np.concatenate([
+    np.linspace(-60.0, 60.0, 2401), np.linspace(60.0, 760.0, 1401), -np.linspace(60.0, 760.0, 1401),
+    _MAGNITUDES, -_MAGNITUDES, _X0 + np.linspace(-0.1, 0.1, 201),
+    [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 0.18, 0.75, 1.0, 40.0, 709.78, 716.35,
+     745.0, 750.0, 1e300, -1e300, np.nextafter(1.0, 2.0), np.nextafter(40.0, 41.0)],
+])
+# (without 709.78 < x < 716.4, where SciPy's Ei overflows with e^x and Ei does not, and the
+# zero's neighbourhood, where SciPy's error is absolute: tests/test_expint_bessel_k_compiled.py)
+_EXPI = _EXPINT[~((_EXPINT > 709.78) & (_EXPINT < 716.4)) & ~(np.abs(_EXPINT - _X0) < 0.05)]
+_ERFCX = np.concatenate([
+    np.linspace(-27.0, 30.0, 5701), _MAGNITUDES, -_MAGNITUDES[_MAGNITUDES < 27.0],
+    10.0 ** np.arange(2.0, 309.0), [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 5.0,
+                                    np.nextafter(5.0, 0.0), -26.62, -26.63, -26.64, 1.7e308],
+])
+# (without subnormal x, where SciPy halves x before its logarithm: 4e-4 off at x = 1.5e-323,
+# inf and NaN at 5e-324; tests/test_expint_bessel_k_compiled.py)
+_BESSEL_K = np.concatenate([
+    np.linspace(-10.0, 760.0, 7701), _MAGNITUDES[_MAGNITUDES > 1e-307],
+    10.0 ** np.arange(2.0, 309.0), [0.0, -0.0, np.inf, -np.inf, np.nan, -5e-324, 1.0,
+                                    np.nextafter(1.0, 2.0), 19.5, 740.0, 745.0, 1.7e308],
+])
 _A, _B = np.meshgrid(
     np.concatenate([np.arange(-6.0, 7.0), _HALF_INTEGERS, [1e-8, 0.3, 25.5, 170.5, 171.5,
                                                            -170.5, -180.5, np.nan, -0.0]]),
@@ -68,6 +94,15 @@ CASES = {
     # SciPy's own error near a = 171.5 is 2e-13 (test_beta_where_scipy_is_less_accurate)
     "beta": (fs.beta, sc.beta, (_A, _B), 3e-13),
     "betaln": (fs.betaln, sc.betaln, (_A, _B), 3e-13),
+    "exp1": (fs.exp1, sc.exp1, (_EXPINT,), 2e-15),
+    # SciPy's own error near x = 40 is 2.7e-14 (ours 1.6e-16, mpmath)
+    "expi": (fs.expi, sc.expi, (_EXPI,), 3e-14),
+    # SciPy rounds x^2 in e^(x^2): 5.6e-14 off near x = -24 (ours 4e-16, mpmath)
+    "erfcx": (fs.erfcx, sc.erfcx, (_ERFCX,), 1e-13),
+    "k0": (fs.k0, sc.k0, (_BESSEL_K,), 2e-15),
+    "k1": (fs.k1, sc.k1, (_BESSEL_K,), 2e-15),
+    "k0e": (fs.k0e, sc.k0e, (_BESSEL_K,), 2e-15),
+    "k1e": (fs.k1e, sc.k1e, (_BESSEL_K,), 2e-15),
 }
 
 

