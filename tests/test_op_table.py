@@ -277,7 +277,7 @@ def test_a_formula_declared_after_the_tape_tables_says_so() -> None:
     finally:
         UFUNC_OF.pop(late)
     assert encoded is None
-    assert why.startswith("primitive late_cube_for_test: its scalar formula was declared after")
+    assert why.startswith("primitive late_cube_for_test (its scalar formula was declared after")
 
 
 def _formula_inputs(prim: Primitive, n: int) -> tuple | None:

@@ -646,10 +646,10 @@ def _encode_eqn(enc: _Encoder, eqn: Any) -> None:
         enc.emit("trsolve", o, a, b, n, k, size // max(n * k, 1), flags)
         result(o)
         return
-    if lowering.scalar_formula(eqn.prim) is not None:
+    if lowering.scalar_formula(eqn.prim) is not None and lowering.status("tape", eqn.prim)[0]:
         raise _Unsupported(
-            f"primitive {eqn.prim.name}: its scalar formula was declared after the tape "
-            "machine's opcode tables were numbered (define the primitive before fluxion first "
+            f"primitive {eqn.prim.name} (its scalar formula was declared after the tape "
+            "machine's opcode tables were numbered: define the primitive before fluxion first "
             "samples, or restart the process)"
         )
     raise _Unsupported(f"primitive {eqn.prim.name}" + (f" with {sorted(p)}" if p else ""))
