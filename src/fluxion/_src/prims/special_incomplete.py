@@ -1529,20 +1529,18 @@ def betainc_pq_scalar(a: float, b: float, x: float, upper: bool) -> float:
 
 
 def betainc_scalar(a: float, b: float, x: float) -> float:
-    """``I_x(a, b)`` as ``scipy.special.betainc`` (the compiled backends' formula); see
-    :func:`betainc_pq_scalar`."""
+    """``I_x(a, b)`` as ``scipy.special.betainc`` by :func:`betainc_pq_scalar` (which the
+    compiled backends' formula calls directly)."""
     return betainc_pq_scalar(float(a), float(b), float(x), False)
 
 
 def betaincc_scalar(a: float, b: float, x: float) -> float:
-    """``1 - I_x(a, b)`` as ``scipy.special.betaincc`` (the compiled backends' formula); see
-    :func:`betainc_pq_scalar`."""
+    """``1 - I_x(a, b)`` as ``scipy.special.betaincc`` by :func:`betainc_pq_scalar` (which the
+    compiled backends' formula calls directly)."""
     return betainc_pq_scalar(float(a), float(b), float(x), True)
 
 
 _BETAINC_HELPERS = (
-    betainc_scalar,
-    betaincc_scalar,
     betainc_pq_scalar,
     betainc_center_scalar,
     betainc_small_a_scalar,
@@ -1557,11 +1555,15 @@ _BETAINC_HELPERS = (
     stirling_correction_scalar,
     _gamma_ratio_scalar,
 )
+# (the formulas call betainc_pq_scalar itself: each level of helpers is compiled again into every
+# function that calls it, so a wrapper would add to the tape machine's compile)
 betainc_p = _scipy_ufunc(
-    "betainc", scalar="betainc_scalar({0}, {1}, {2})", helpers=_BETAINC_HELPERS
+    "betainc", scalar="betainc_pq_scalar(float({0}), float({1}), float({2}), False)",
+    helpers=_BETAINC_HELPERS,
 )
 betaincc_p = _scipy_ufunc(
-    "betaincc", scalar="betaincc_scalar({0}, {1}, {2})", helpers=_BETAINC_HELPERS
+    "betaincc", scalar="betainc_pq_scalar(float({0}), float({1}), float({2}), True)",
+    helpers=_BETAINC_HELPERS,
 )
 betaincinv_p = _scipy_ufunc("betaincinv")
 betainccinv_p = _scipy_ufunc("betainccinv")
