@@ -61,6 +61,7 @@ OP_DOT = OPCODES.index("dot")
 OP_LOOP = OPCODES.index("loop")
 OP_ENDLOOP = OPCODES.index("endloop")
 OP_SLICE = OPCODES.index("slice")
+OP_TERNARY = OPCODES.index("ternary")
 
 H_CODE, H_NCODE, H_MEM, H_NMEM, H_MAPS, H_NMAPS, H_Q, H_DIM, H_VALUE, H_GRAD = (
     HEADER.index(k)
@@ -81,10 +82,10 @@ R_PROD = REDUCTIONS.index("prod")
 R_MAX = REDUCTIONS.index("max")
 R_MIN = REDUCTIONS.index("min")
 
-# _unary(fn, x) and _binary(fn, x, y), NumPy's elementwise functions on float64: one branch per
-# opcode, generated from each primitive's scalar formula (the lowering table) by
-# tape.machine_path, which puts them in place of the next line.
-from fluxion_tapevm_DISPATCH import _binary, _unary  # noqa: E402
+# _unary(fn, x), _binary(fn, x, y) and _ternary(fn, x, y, z), NumPy's and SciPy's elementwise
+# functions on float64: one branch per opcode, generated from each primitive's scalar formula
+# (the lowering table) by tape.machine_job, which puts them in place of the next line.
+from fluxion_tapevm_DISPATCH import _binary, _ternary, _unary  # noqa: E402
 
 
 @numba.njit(**_JIT)
@@ -383,6 +384,13 @@ def run_tape(code, n_code, mem, maps):
             )
             for i in range(n):
                 mem[out + i] = mem[x + i * sx] if mem[c + i * sc] != 0.0 else mem[y + i * sy]
+        elif op == OP_TERNARY:  # betainc(a, b, x) and the like: three operands, stride 0 or 1
+            fn, out, x, sx, y, sy, z, sz, n = (
+                code[b + 1], code[b + 2], code[b + 3], code[b + 4], code[b + 5], code[b + 6],
+                code[b + 7], code[b + 8], code[b + 9],
+            )
+            for i in range(n):
+                mem[out + i] = _ternary(fn, mem[x + i * sx], mem[y + i * sy], mem[z + i * sz])
         elif op == OP_MATMUL:  # (M, K) @ (K, N); ta/tb: an operand stored transposed
             _matmul(
                 mem, code[b + 1], code[b + 2], code[b + 3], code[b + 4], code[b + 5],

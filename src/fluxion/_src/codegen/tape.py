@@ -65,13 +65,15 @@ OPCODES = (
     "loop",
     "endloop",
     "slice",
+    "ternary",
 )
 WIDTH = 10  # int64 words per instruction
 MAX_LOOP_DEPTH = 8  # nested scans the machine runs (one iteration counter each)
 HEADER = ("code", "n_code", "mem", "n_mem", "maps", "n_maps", "q", "dim", "value", "grad")
 # The elementwise operations: every primitive whose scalar formula the tape lowers (see
-# lowering.py), numbered in this order; the machine's _unary/_binary are generated from their
-# formulas (dispatch_source). The ones models use most come first: the chain of tests is short.
+# lowering.py), numbered in this order; the machine's _unary/_binary/_ternary are generated from
+# their formulas (dispatch_source). The ones models use most come first: the chain of tests is
+# short.
 _HOT_UNARY = ("exp", "log", "log1p", "negative", "sqrt", "expit", "log_expit", "square", "expm1",
               "reciprocal", "abs", "logit", "tanh")
 _HOT_BINARY = ("add", "subtract", "multiply", "true_divide", "power", "maximum", "minimum",
@@ -95,15 +97,17 @@ def _elementwise_formulas(arity: int) -> dict[str, str]:
         for p in lowering.elementwise_primitives()
         if lowering.arity(p) == arity and lowering.status("tape", p)[0]
     }
-    hot = _HOT_UNARY if arity == 1 else _HOT_BINARY
+    hot = {1: _HOT_UNARY, 2: _HOT_BINARY}.get(arity, ())
     order = [n for n in hot if n in ops] + sorted(n for n in ops if n not in hot)
     return {n: ops[n] for n in order}
 
 
 UNARY_FORMULAS = {**_elementwise_formulas(1), **_MACHINE_UNARY}
 BINARY_FORMULAS = _elementwise_formulas(2)
+TERNARY_FORMULAS = _elementwise_formulas(3)  # betainc, betaincc
 UNARY = tuple(UNARY_FORMULAS)
 BINARY = tuple(BINARY_FORMULAS)
+TERNARY = tuple(TERNARY_FORMULAS)
 REDUCTIONS = ("sum", "prod", "max", "min")
 # operations whose result moves the operand's elements without computing: their index map is
 # the primitive applied to the positions
@@ -507,6 +511,12 @@ def _encode_eqn(enc: _Encoder, eqn: Any) -> None:
         enc.last_result = out
         result(o)
         return
+    if not p and name in TERNARY and len(ins) == 3:
+        (x, sx), (y, sy), (z, sz) = (enc.operand(a, shape) for a in ins)
+        o = enc.alloc(size)
+        enc.emit("ternary", TERNARY.index(name), o, x, sx, y, sy, z, sz, size)
+        result(o)
+        return
     if name == "where" and not p:
         (c, sc), (x, sx), (y, sy) = (enc.operand(a, shape) for a in ins)
         o = enc.alloc(size)
@@ -702,7 +712,7 @@ def _encode_einsum(enc: _Encoder, eqn: Any, shape: tuple, size: int) -> int:
 
 
 # The tape's lowering table: the encoder above handles these primitives (elementwise ones come
-# from their scalar formulas, UNARY and BINARY).
+# from their scalar formulas, UNARY, BINARY and TERNARY).
 for _name in ("reshape", "stop_gradient", "copy", "convert_element_type", "where", *REDUCTIONS,
               *sorted(_MOVES), "scatter_add", "update", "concatenate", "matmul", "cumsum",
               "cumprod", "einsum", "solve", "inv", "slogdet", "cholesky", "triangular_solve",
@@ -740,16 +750,20 @@ _VM_SOURCE = os.path.join(os.path.dirname(__file__), "_tape_vm.py")
 # the machine's source imports ``as_voidptr`` from this placeholder; the copy in the cache
 # directory imports it from ``native_abi`` (the calling convention it shares with the core)
 _ABI_PLACEHOLDER = "fluxion_nutscore_CORE"
-_DISPATCH_PLACEHOLDER = "from fluxion_tapevm_DISPATCH import _binary, _unary  # noqa: E402"
+_DISPATCH_PLACEHOLDER = (
+    "from fluxion_tapevm_DISPATCH import _binary, _ternary, _unary  # noqa: E402"
+)
 
 
 def dispatch_source() -> str:
-    """numba source of the machine's ``_unary(fn, x)`` and ``_binary(fn, x, y)``: one branch per
-    opcode (UNARY, BINARY), each the primitive's scalar formula on float64 (booleans come back
-    as 0.0 / 1.0), plus the scalar helpers the formulas call."""
+    """numba source of the machine's ``_unary(fn, x)``, ``_binary(fn, x, y)`` and
+    ``_ternary(fn, x, y, z)``: one branch per opcode (UNARY, BINARY, TERNARY), each the
+    primitive's scalar formula on float64 (booleans come back as 0.0 / 1.0), plus the scalar
+    helpers the formulas call."""
     lines = []
     for fn_name, formulas, params in (("_unary", UNARY_FORMULAS, ("x",)),
-                                      ("_binary", BINARY_FORMULAS, ("x", "y"))):
+                                      ("_binary", BINARY_FORMULAS, ("x", "y")),
+                                      ("_ternary", TERNARY_FORMULAS, ("x", "y", "z"))):
         lines += ["@numba.njit(**_JIT)", f"def {fn_name}(fn, {', '.join(params)}):"]
         for code, (name, formula) in enumerate(formulas.items()):
             lines.append(f"    if fn == {code}:  # {name}")
@@ -776,7 +790,7 @@ def machine_job() -> CompileJob:
     # the tables and the calling convention are part of the machine: a change to either must
     # not reuse a cached compile
     tables = hashlib.sha1(
-        repr((OPCODES, WIDTH, HEADER, UNARY, BINARY, REDUCTIONS, MAX_LOOP_DEPTH)).encode()
+        repr((OPCODES, WIDTH, HEADER, UNARY, BINARY, TERNARY, REDUCTIONS, MAX_LOOP_DEPTH)).encode()
     )
     from . import linalg_kernels
 

@@ -67,6 +67,7 @@ from .elementwise import (
     where_p,
 )
 from .special import (
+    _gamma_ratio_scalar,
     _scipy_ufunc,
     betaln_p,
     digamma,
@@ -1406,8 +1407,447 @@ defderiv(
 # The regularized incomplete beta function I_x(a, b), its complement and inverses
 # --------------------------------------------------------------------------------------------
 
-betainc_p = _scipy_ufunc("betainc")
-betaincc_p = _scipy_ufunc("betaincc")
+# Scalar helpers of I_x(a, b) (the compiled backends' formula; plain Python as the ones of
+# P(a, x) above). Throughout, ``d = x (a + b) - a = (a + b)(x - x0)`` with ``x0 = a / (a + b)`` the
+# mean: computed once without cancellation (``betainc_pq_scalar``), it carries the digits that
+# ``x - x0`` would lose near the mean, where the large parameters multiply them.
+
+
+def betainc_stirling_diff_scalar(z: float, h: float) -> float:
+    """``s(z + h) - s(z)`` for ``z >= 10`` and ``h > 0``, ``s`` the Stirling series
+    ``prims.special.stirling_correction_scalar``, accurate relative to the difference.
+
+    Notes
+    -----
+    With ``r = 1 / z``, ``w = 1 / (z + h)`` and ``delta = w - r = -h / (z (z + h))`` (no
+    cancellation), ``w^n - r^n = delta H_n`` where ``H_1 = 1`` and ``H_(n+1) = w H_n + r^n``
+    (positive terms), so each power of the series is differenced exactly; the two values of
+    ``s`` would cancel to ``h / (12 z^2)`` and lose ``z / h`` of their digits.
+    """
+    coefficients = (1.0 / 12.0, -1.0 / 360.0, 1.0 / 1260.0, -1.0 / 1680.0, 1.0 / 1188.0,
+                    -691.0 / 360360.0, 1.0 / 156.0)
+    w = 1.0 / (z + h)
+    r = 1.0 / z
+    h_n = 1.0
+    r_n = 1.0
+    total = 0.0
+    for n in range(1, 14):
+        if n % 2 == 1:
+            total += coefficients[n // 2] * h_n
+        r_n *= r
+        h_n = w * h_n + r_n
+    return -h / (z * (z + h)) * total
+
+
+def betainc_lgamma_shift_scalar(z: float, h: float) -> tuple:
+    """``(r, w)`` with ``lgamma(z + h) - lgamma(z) = r + h log(w)``, for ``z > 0`` and
+    ``0 < h <= 1/2``, with an absolute error of a few ulps of ``h + |r|``.
+
+    Notes
+    -----
+    ``Gamma(z + 1) = z Gamma(z)`` takes ``z`` up to ``z' >= 10`` (``-log1p(h / z)`` per step, at
+    most 10 steps), and Stirling's formula (DLMF 5.11.1) there gives
+    ``(z' - 1/2) log1p(h / z') - h + s(z' + h) - s(z')`` plus ``h log(z' + h)``, returned as
+    ``w = z' + h`` so that the caller can merge ``h log w`` with a logarithm of its own (the
+    small-``a`` series merges it with ``a log x``, which nearly cancels it where ``x ~ 1 / b``).
+    The difference of the two ``lgamma`` would lose ``|lgamma(z)| / h`` of its digits.
+    """
+    r = 0.0
+    for _ in range(11):
+        if z >= 10.0:
+            break
+        r -= math.log1p(h / z)
+        z += 1.0
+    # (z - 1/2) log1p(t) - h with t = h / z, as -t/2 + (z - 1/2)(log1p(t) - t): h cancels
+    # exactly (and nothing is lost where t underflows)
+    t = h / z
+    main = -0.5 * t + (z - 0.5) * gammainc_log1pmx_scalar(t)
+    return r + main + betainc_stirling_diff_scalar(z, h), z + h
+
+
+def betainc_power_term_scalar(c: float, cu: float, x_c: float, s: float) -> tuple:
+    """``(e, f)`` with ``r^c e^(-c u) = f e^e``, where ``r = x_c s / c = 1 + u`` and ``cu = c u``
+    (given without cancellation): one of the two factors of ``x^a y^b (a + b)^(a + b) / (a^a
+    b^b)`` (``c = a``, ``x_c = x``, ``cu = d``; or ``c = b``, ``x_c = y``, ``cu = -d``).
+
+    Notes
+    -----
+    ``c u`` sums to 0 over the two factors (``a u_a + b u_b = d - d``), so the sum of the ``e``
+    is the exponent ``a (log1p(u_a) - u_a) + b (log1p(u_b) - u_b)``: two negative terms, no
+    cancellation. For ``-3/4 <= u <= 1``: ``c (log1p(u) - u)`` by
+    :func:`gammainc_log1pmx_scalar`. Below, ``r`` is small and ``x_c`` (below 1/4, so exact:
+    the input ``x`` or ``1 - x`` of an input ``x >= 1/2``) goes into ``f = x_c^c (s / c)^c`` by
+    ``pow`` (an ulp each, where ``e^(c log x_c)`` would carry the rounding of its exponent,
+    ``|c log x_c|`` ulps) while ``c < 500`` and both powers are in range. Otherwise
+    ``c log r - c u`` with ``r`` formed as a product (so ``log x_c`` and ``log(s / c)`` do not
+    cancel, as they would at ``x = 1e-300, b = 1e300``): its error is a few ulps of
+    ``c |log r|``, the far tails' floor (up to 3e-13 at results near 1e-274).
+    """
+    u = cu / c
+    if -0.75 <= u <= 1.0:
+        return c * gammainc_log1pmx_scalar(u), 1.0
+    ratio = s / c
+    if ratio < 1e300:
+        log_ratio = math.log(ratio)
+        r = x_c * ratio
+        log_r = math.log(r) if r > 1e-300 else math.log(x_c) + log_ratio
+    else:
+        log_ratio = math.log(s) - math.log(c)
+        log_r = math.log(x_c) + log_ratio
+    if u < -0.75 and c < 500.0 and c * log_ratio < 690.0:
+        power = math.pow(x_c, c)
+        if power > 1e-307:
+            return -cu, power * math.pow(ratio, c)
+    return c * log_r - cu, 1.0
+
+
+def betainc_stirling_front_scalar(a: float, b: float, x: float, y: float, d: float) -> float:
+    """``x^a y^b / (a B(a, b))`` for ``max(a, b) >= 10`` by Stirling's formula.
+
+    Notes
+    -----
+    With ``p = max(a, b)``, ``q = min(a, b)``, ``s = a + b`` and Stirling's series for
+    ``Gamma(s) / Gamma(p)`` (DLMF 5.11.1),
+    ``x^a y^b / B(a, b) = r_a^a e^(-d) r_b^b e^(d) sqrt(p / s) e^(s(s) - s(p)) q^q e^-q / Gamma(q)``
+    with ``r_a = x s / a``, ``r_b = y s / b`` (each ``r^c e^(-c u)`` by
+    :func:`betainc_power_term_scalar`) and ``q^q e^-q / Gamma(q) = sqrt(q / 2 pi) e^(-s(q))``
+    for ``q >= 10``, ``q^(q + 1) e^-q / Gamma(q + 1)`` below. So the large exponents
+    ``a log x``, ``b log y`` and ``log B(a, b)``, which cancel to the result's, are never
+    formed: ``exp(a log x + b log1p(-x) - betaln)`` would lose ``|a log x|`` ulps.
+    """
+    s = a + b
+    ea, fa = betainc_power_term_scalar(a, d, x, s)
+    eb, fb = betainc_power_term_scalar(b, -d, y, s)
+    p = max(a, b)
+    q = min(a, b)
+    if q >= 10.0:
+        ratio = math.sqrt(q / (2.0 * math.pi)) * math.exp(-stirling_correction_scalar(q))
+    else:
+        ratio = q * math.pow(q, q) * math.exp(-q) / math.gamma(q + 1.0)
+    e = ea + eb + stirling_correction_scalar(s) - stirling_correction_scalar(p)
+    return fa * fb * math.exp(e) * (math.sqrt(p / s) * ratio / a)
+
+
+def betainc_front_scalar(a: float, b: float, x: float, y: float, d: float) -> float:
+    """``x^a y^b / (a B(a, b))`` for ``a > 1/2``, the factor in front of the continued fraction
+    (DLMF 8.17.22); the smaller of ``x``, ``y = 1 - x`` is exact (see
+    :func:`betainc_pq_scalar`).
+
+    Notes
+    -----
+    :func:`betainc_stirling_front_scalar` where ``max(a, b) >= 10``. Below, the power of the
+    smaller of ``x``, ``y`` by ``pow`` and the other's as ``exp`` of ``c log1p(-t)`` (at most
+    ``7`` in size), over ``a B(a, b)`` from the Gamma ratio of ``prims.special`` (a few ulps);
+    for ``b <= 1/2``, ``a B(a, b) = (a / b) b B(b, a)`` with
+    ``log(b B(b, a)) = lgamma(1 + b) - [lgamma(a + b) - lgamma(a)]``
+    (:func:`gammainc_lgamma1p_scalar`, :func:`betainc_lgamma_shift_scalar`), which keeps the
+    digits of ``B(a, b) ~ 1 / b`` that ``Gamma(b)`` would lose below ``b ~ 1e-300``.
+    """
+    if a >= 10.0 or b >= 10.0:
+        return betainc_stirling_front_scalar(a, b, x, y, d)
+    if x <= 0.5:
+        x_a = math.pow(x, a)
+        y_b = math.exp(b * math.log1p(-x))
+    else:
+        x_a = math.exp(a * math.log1p(-y))
+        y_b = math.pow(y, b)
+    if b <= 0.5:
+        r, w = betainc_lgamma_shift_scalar(a, b)
+        return b / a * x_a * math.exp(r + b * math.log(w) - gammainc_lgamma1p_scalar(b)) * y_b
+    return x_a * y_b / (a * _gamma_ratio_scalar(a, b))
+
+
+def betainc_fraction_scalar(a: float, b: float, x: float, d: float) -> float:
+    """``1 / K`` for the continued fraction ``K`` of ``I_x(a, b) = front K`` (DLMF 8.17.22),
+    ``a > 1/2`` and ``x`` below about ``(a + 1) / (a + b + 2)``; ``d = x (a + b) - a``.
+
+    Notes
+    -----
+    8.17.22 is ``1 / (1 + d_1 / (1 + d_2 / (1 + ...)))`` with
+    ``d_(2m) = m (b - m) x / ((a + 2m - 1)(a + 2m))`` and
+    ``d_(2m+1) = -(a + m)(a + b + m) x / ((a + 2m)(a + 2m + 1))``. Near ``x = 1`` (``a >> b``)
+    and near the mean, ``d_(2m+1)`` is close to -1 and ``1 + d_(2m+1)`` loses up to ``a`` ulps
+    (1e-11 at ``a = 1e5``). Its odd part (Lorentzen & Waadeland, section 2.4.2),
+    ``1 + d_1 - d_1 d_2 / (1 + d_2 + d_3 - d_3 d_4 / (1 + d_4 + d_5 - ...))``, has the partial
+    denominators ``1 + d_(2m) + d_(2m+1) = (2m + 1 - d) / (a + 2m + 1)
+    + 2m (b - m) x / ((a + 2m - 1)(a + 2m + 1))`` (an identity in ``a, b, m, x``) and
+    ``1 + d_1 = (1 - d) / (a + 1)``, where the cancellation is gone into ``d``. Evaluated by
+    the modified Lentz method (Numerical Recipes 3rd ed., section 5.2) until a step changes it
+    by at most an ulp; each step is two of 8.17.22 and every quotient is taken before a product
+    (no overflow for ``a, b`` near the largest double). At most 5000 steps; measured: at most
+    91 over the points of ``tools/betainc_accuracy.py`` (the method of
+    :func:`betainc_center_scalar` takes over near the mean where both parameters are large).
+    """
+    tiny = 1e-300
+    f = (1.0 - d) / (a + 1.0)
+    if abs(f) < tiny:
+        f = tiny
+    c = f
+    e = 0.0
+    for m in range(1, 5000):
+        am = a + 2.0 * m
+        numerator = ((a + m - 1.0) / (am - 2.0) * ((a + b + m - 1.0) / (am - 1.0) * x)
+                     * (m * (b - m) / ((am - 1.0) * am) * x))
+        denominator = ((2.0 * m + 1.0 - d) + 2.0 * m * x * ((b - m) / (am - 1.0))) / (am + 1.0)
+        e = denominator + numerator * e
+        if abs(e) < tiny:
+            e = tiny
+        c = denominator + numerator / c
+        if abs(c) < tiny:
+            c = tiny
+        e = 1.0 / e
+        delta = c * e
+        f *= delta
+        if abs(delta - 1.0) <= 3e-16:
+            break
+    return f
+
+
+def betainc_small_a_scalar(a: float, b: float, x: float) -> tuple:
+    """``(I_x(a, b), 1 - I_x(a, b))`` for ``0 < a <= 1/2`` and ``b x`` below about 1.5 (``x``
+    at most ``(a + 1) / (a + b + 2)``), where ``1 - I`` can be small (``~ a``).
+
+    Notes
+    -----
+    ``B_x(a, b) = x^a sum_n (1 - b)_n x^n / (n! (a + n))`` (DLMF 8.17.7 with 15.2.1), so
+    ``I = x^a / (a B(a, b)) (1 + a S)`` with ``S = sum_(n>=1) (1 - b)_n x^n / (n! (a + n))``:
+    its terms are those of ``(1 - x)^(b - 1)`` over ``a + n``, at most ``e^(b x)`` in sum, and
+    it stops when a term is below 1e-17 of the sum (at most a few dozen terms here).
+    With ``u = log(x^a / (a B(a, b))) = a log x + [lgamma(a + b) - lgamma(b)] - lgamma(1 + a)``
+    (:func:`betainc_lgamma_shift_scalar`, its ``a log w`` merged with ``a log x``;
+    :func:`gammainc_lgamma1p_scalar`), ``1 - I = -expm1(u) - e^u a S``: both parts are of the
+    size of ``1 - I`` (``1 - I`` would lose the digits of ``I`` for small ``a``). Where ``u``
+    is large and negative, ``x^a`` comes from ``pow`` (an ulp, not ``|u|`` ulps).
+    """
+    term = 1.0
+    total = 0.0
+    for n in range(1, 5000):
+        term *= (n - b) * x / n
+        part = term / (a + n)
+        total += part
+        if abs(part) <= 1e-17 * abs(total):
+            break
+    r, w = betainc_lgamma_shift_scalar(b, a)
+    rest = r - gammainc_lgamma1p_scalar(a)
+    if x > 1e-290:
+        u = rest + a * math.log(x * w)
+    else:
+        u = rest + a * (math.log(x) + math.log(w))
+    upper = -math.expm1(u) - math.exp(u) * a * total
+    lower = math.exp(u) * (1.0 + a * total)
+    if u < -1.0:
+        power = math.pow(x, a)
+        if power > 1e-307:
+            lower = power * math.exp(rest + a * math.log(w)) * (1.0 + a * total)
+    return lower, upper
+
+
+def betainc_center_scalar(
+    a: float, b: float, x: float, y: float, d: float, spread: float
+) -> float:
+    """``I_x(a, b)`` for ``a, b >= 1000`` near the mean: ``-3 < z <= ~0`` with
+    ``z = d / spread = (x - x0) / sigma``, ``spread = sqrt(a b / (a + b))``.
+
+    Notes
+    -----
+    There the continued fraction needs about ``N^(1/3)`` steps (``N = a + b``: 2500 at
+    ``N = 2e8``); at ``z <= -3`` about 50 whatever ``N``. So ``I(x) = I(x1) + int_x1^x p(t) dt``
+    with ``x1`` at ``z = -3``: ``I(x1)`` by the fraction, the integral of the density
+    ``p(t) = a front(t) / (t (1 - t))`` (:func:`betainc_stirling_front_scalar`: its exponent
+    is ``a l(u_a) + b l(u_b)`` with ``l(u) = log1p(u) - u`` and ``d(t) = d(x1) + N (t - x1)``
+    exact to rounding) by 16-point Gauss-Legendre over the interval (at most ``3 sigma`` wide,
+    where ``p`` is within ``O(N^-1/2)`` of a Gaussian: 16 points integrate
+    ``e^(-z^2/2 + 0.05 z^3)`` over ``[-3, 0]`` to 2e-16). Nodes and weights: the positive half
+    of ``numpy.polynomial.legendre.leggauss(16)`` (``tools/betainc_accuracy.py`` checks them).
+    The interval is laid out in the exact one of ``x``, ``y`` (the smaller), so ``t (1 - t)``
+    keeps its digits near either end. Where ``3 sigma`` is below an ulp of it, ``x`` is at
+    ``z = -3`` to an ulp (the fraction there) or ``min(a, b) > 1e30``, where ``I = Phi(z)`` to
+    ``O(min(a, b)^(-1/2))`` (1e-15).
+    """
+    nodes = (0.09501250983763744, 0.2816035507792589, 0.45801677765722737, 0.6178762444026438,
+             0.755404408355003, 0.8656312023878318, 0.9445750230732326, 0.9894009349916499)
+    weights = (0.18945061045506864, 0.18260341504492364, 0.16915651939500265,
+               0.1495959888165767, 0.12462897125553407, 0.0951585116824926,
+               0.062253523938647456, 0.027152459411754176)
+    s = a + b
+    # x1 at z = -3, moved in the exact one of x, y (the smaller)
+    if x <= 0.5:
+        x1 = x - (d + 3.0 * spread) / s
+        width = x - x1
+        y1 = 1.0 - x1
+    else:
+        y1 = y + (d + 3.0 * spread) / s
+        width = y1 - y
+        x1 = 1.0 - y1
+    if width == 0.0:
+        if min(a, b) > 1e30:
+            # 3 sigma are below an ulp of x or y: I = Phi(z) to O(min(a, b)^(-1/2))
+            return 0.5 * math.erfc(-d / (spread * math.sqrt(2.0)))
+        # x is at z = -3 to an ulp: the fraction converges fast there
+        return betainc_stirling_front_scalar(a, b, x, y, d) / betainc_fraction_scalar(a, b, x, d)
+    d1 = d - s * width
+    lower = betainc_stirling_front_scalar(a, b, x1, y1, d1) / betainc_fraction_scalar(
+        a, b, x1, d1)
+    # the density without its exponent: a front(t) / (t (1 - t)) = scale e^e / (t (1 - t))
+    p = max(a, b)
+    q = min(a, b)
+    scale = (math.sqrt(p / s) * math.sqrt(q / (2.0 * math.pi)) * math.exp(
+        stirling_correction_scalar(s) - stirling_correction_scalar(p)
+        - stirling_correction_scalar(q)))
+    total = 0.0
+    for i in range(16):
+        node = nodes[i - 8] if i >= 8 else -nodes[i]
+        half = 0.5 * width * (1.0 + node)
+        dt = d1 + s * half
+        e = a * gammainc_log1pmx_scalar(dt / a) + b * gammainc_log1pmx_scalar(-dt / b)
+        total += weights[i % 8] * math.exp(e) / ((x1 + half) * (y1 - half))
+    return lower + 0.5 * width * scale * total
+
+
+def betainc_pq_scalar(a: float, b: float, x: float, upper: bool) -> float:
+    """The regularized incomplete beta function ``I_x(a, b)``, or ``1 - I_x(a, b)``
+    (``upper``), as ``scipy.special.betainc`` / ``betaincc``.
+
+    Parameters
+    ----------
+    a, b : float
+        The shape parameters.
+    x : float
+        The integration limit.
+    upper : bool
+        Return ``1 - I`` (True) or ``I`` (False).
+
+    Returns
+    -------
+    float
+        ``I_x(a, b)`` or ``1 - I_x(a, b)``; SciPy's values at the edges: NaN for NaN,
+        ``a < 0``, ``b < 0``, ``x`` outside ``[0, 1]``, ``a = b = 0`` and ``a = b = inf``;
+        ``I = 0`` at ``x = 0``, ``I = 1`` at ``x = 1``; otherwise ``I = 1`` for ``a = 0`` or
+        ``b = inf`` and ``I = 0`` for ``b = 0`` or ``a = inf``.
+
+    Notes
+    -----
+    With ``d = x (a + b) - a`` formed by an error-free sum and product (Dekker), the side with
+    ``x <= (a + 1) / (a + b + 2)`` (where the continued fraction converges fast) is taken,
+    through ``1 - I_x(a, b) = I_(1-x)(b, a)`` otherwise (then ``d`` changes sign exactly, and
+    ``1 - x`` is exact when ``x >= 1/2``; so the smaller of the two limits is always exact).
+    On that side, with each method computing the one of ``I``, ``1 - I`` that it gets without
+    cancellation (the other is one minus it only where it is at least about 0.08):
+
+    * ``a <= 1/2``: both by the series :func:`betainc_small_a_scalar` (``1 - I ~ a`` there);
+    * ``a, b >= 1000`` and ``z > -3`` (near the mean): :func:`betainc_center_scalar`;
+    * otherwise: ``I = front / fraction`` (:func:`betainc_front_scalar`,
+      :func:`betainc_fraction_scalar`).
+
+    If ``a + b`` overflows, ``I`` is a step at the mean (its width ``sqrt(x0 (1 - x0) / (a +
+    b))`` is below 1e-154): 0, 1/2 or 1 by the sign of ``d``. Every loop is bounded (5000
+    steps; measured by ``tools/betainc_accuracy.py``: at most 91 fraction steps, each two of
+    8.17.22, and 70 series terms; the step near the mean adds 16 evaluations of the density).
+
+    Accuracy against mpmath at 50 digits (``tools/betainc_accuracy.py``,
+    ``tests/test_betainc_compiled.py``): worst relative error 2.1e-14 on 1,000 random points
+    (``a, b`` in [1e-6, 1e5], ``x`` across [1e-300, 1 - 1e-16], near the mean and near the
+    switch), 8.9e-14 on 3,072 points at the switches between the methods (``1 - I = 6.6e-156``)
+    and 2.5e-13 on the test's subgrid (``I = 1.7e-274`` at ``a = 316, b = 31.6, x = 0.1``): in
+    the far tails the error is a few ulps of the exponent (``|log I|`` up to 690), elsewhere a
+    few ulps (1.9e-14 at most above 1e-100). Near the mean of large parameters (143 points,
+    ``a, b`` from 1e3 to 1e15): 5.8e-15, where SciPy's error reaches 4.3e-8. SciPy is also off
+    at ``x = 1 - 1e-16`` for ``a = b = 1/2`` (2.8e-9), at subnormal ``x`` (``betainc(0.5, 25,
+    5e-324)``, 1.5e-2) and gives NaN at ``a = 25, b = 1e300, x = 1e-300``.
+    Deliberate differences from SciPy: for subnormal ``a`` and ``b``
+    (``betainc(5e-324, 5e-324, 0.5)``) this gives ``b / (a + b) = 0.5`` where SciPy gives 0;
+    for ``a + b`` beyond the largest double, the step (SciPy: NaN for ``betainc``).
+    """
+    if a != a or b != b or x != x or a < 0.0 or b < 0.0 or x < 0.0 or x > 1.0:
+        return math.nan
+    if (a == 0.0 and b == 0.0) or (a == math.inf and b == math.inf):
+        return math.nan
+    if x == 0.0 or x == 1.0 or a == 0.0 or b == 0.0 or a == math.inf or b == math.inf:
+        if x == 0.0:
+            lower = 0.0
+        elif x == 1.0 or a == 0.0 or b == math.inf:
+            lower = 1.0
+        else:
+            lower = 0.0
+        return 1.0 - lower if upper else lower
+    s = a + b
+    if s == math.inf:
+        d = x * (0.5 * a + 0.5 * b) - 0.5 * a
+        lower = 0.5 if d == 0.0 else (1.0 if d > 0.0 else 0.0)
+        return 1.0 - lower if upper else lower
+    if s < 1e300:
+        # d = x s - a: Knuth's two-sum s + s_low = a + b and Dekker's two-product of x and s
+        s_low = (a - (s - (s - a))) + (b - (s - a))
+        split = 134217729.0 * x
+        x_high = split - (split - x)
+        x_low = x - x_high
+        split = 134217729.0 * s
+        s_high = split - (split - s)
+        s_rest = s - s_high
+        product = x * s
+        error = ((x_high * s_high - product) + x_high * s_rest + x_low * s_high) + x_low * s_rest
+        d = (product - a) + (error + x * s_low)
+    else:
+        d = x * s - a
+    y = 1.0 - x
+    swap = x > (a + 1.0) / (s + 2.0)
+    if swap:
+        a, b, x, y, d = b, a, y, x, -d
+    if a <= 0.5:
+        lower, complement = betainc_small_a_scalar(a, b, x)
+    else:
+        center = a >= 1000.0 and b >= 1000.0
+        spread = 0.0
+        if center:
+            spread = math.sqrt(min(a, b)) * math.sqrt(max(a, b) / s)
+            center = d > -3.0 * spread
+        if center:
+            lower = betainc_center_scalar(a, b, x, y, d, spread)
+        else:
+            lower = betainc_front_scalar(a, b, x, y, d) / betainc_fraction_scalar(a, b, x, d)
+        complement = 1.0 - lower
+    if swap:
+        lower, complement = complement, lower
+    return complement if upper else lower
+
+
+def betainc_scalar(a: float, b: float, x: float) -> float:
+    """``I_x(a, b)`` as ``scipy.special.betainc`` by :func:`betainc_pq_scalar` (which the
+    compiled backends' formula calls directly)."""
+    return betainc_pq_scalar(float(a), float(b), float(x), False)
+
+
+def betaincc_scalar(a: float, b: float, x: float) -> float:
+    """``1 - I_x(a, b)`` as ``scipy.special.betaincc`` by :func:`betainc_pq_scalar` (which the
+    compiled backends' formula calls directly)."""
+    return betainc_pq_scalar(float(a), float(b), float(x), True)
+
+
+_BETAINC_HELPERS = (
+    betainc_pq_scalar,
+    betainc_center_scalar,
+    betainc_small_a_scalar,
+    betainc_fraction_scalar,
+    betainc_front_scalar,
+    betainc_stirling_front_scalar,
+    betainc_power_term_scalar,
+    betainc_lgamma_shift_scalar,
+    betainc_stirling_diff_scalar,
+    gammainc_lgamma1p_scalar,
+    gammainc_log1pmx_scalar,
+    stirling_correction_scalar,
+    _gamma_ratio_scalar,
+)
+# (the formulas call betainc_pq_scalar itself: each level of helpers is compiled again into every
+# function that calls it, so a wrapper would add to the tape machine's compile)
+betainc_p = _scipy_ufunc(
+    "betainc", scalar="betainc_pq_scalar(float({0}), float({1}), float({2}), False)",
+    helpers=_BETAINC_HELPERS,
+)
+betaincc_p = _scipy_ufunc(
+    "betaincc", scalar="betainc_pq_scalar(float({0}), float({1}), float({2}), True)",
+    helpers=_BETAINC_HELPERS,
+)
 betaincinv_p = _scipy_ufunc("betaincinv")
 betainccinv_p = _scipy_ufunc("betainccinv")
 
