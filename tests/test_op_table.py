@@ -281,7 +281,8 @@ def test_a_formula_declared_after_the_tape_tables_says_so() -> None:
 
 
 def _formula_inputs(prim: Primitive, n: int) -> tuple | None:
-    """Float64 inputs inside the domain of most functions (x in [0.2, 0.8], y in [1.2, 2]);
+    """Float64 inputs inside the domain of most functions (x in [0.2, 0.8], y in [1.2, 2],
+    z in [0.3, 0.7]);
     None if the primitive refuses float64 operands (invert)."""
     import numpy as np
 
@@ -294,7 +295,8 @@ def _formula_inputs(prim: Primitive, n: int) -> tuple | None:
     except TypeError:
         return None
     x = np.linspace(0.2, 0.8, n)
-    return (x, np.linspace(1.2, 2.0, n))[:arity]
+    # a third operand (betainc's x) in [0.3, 0.7]
+    return (x, np.linspace(1.2, 2.0, n), np.linspace(0.3, 0.7, n))[:arity]
 
 
 @pytest.mark.parametrize("n", [8, 64])  # array code (small), fused loops (above fused._SMALL)
