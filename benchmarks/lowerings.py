@@ -1,5 +1,6 @@
 """Models written with ``x.at[i].set``, ``einsum``, ``prod`` and a ``logsumexp`` over an axis,
-or calling SciPy special functions (``gammainc``, ``gamma``): ``sample`` before and after
+or calling SciPy special functions (``gammainc``, ``gamma``; ``gammaincc`` in its shape,
+``betainc``, ``k0``): ``sample`` before and after
 these primitives had tier-1 and tape lowerings.
 
 Before, each of these models ran its gradient at tier 0 and the compiled NUTS called it back
@@ -30,7 +31,15 @@ import numpy as np
 import fluxion
 import fluxion.mcmc
 import fluxion.numpy as fnp
-from fluxion.scipy.special import gamma, gammainc, logsumexp
+from fluxion.scipy.special import (
+    betainc,
+    gamma,
+    gammainc,
+    gammaincc,
+    gammaln,
+    k0,
+    logsumexp,
+)
 
 rng = np.random.default_rng(0)
 N, K, G = 200, 4, 8
@@ -46,6 +55,18 @@ LIMIT = 8
 SEEN = COUNTS < LIMIT
 # survival times, Weibull with shape 1.5 and mean exp(0.5 + 0.4 x)
 T = np.exp(0.5 + 0.4 * X[:, 1]) / 0.9027452929509336 * rng.weibull(1.5, N)
+# lifetimes, Gamma with shape 2.5 and mean exp(0.3 + 0.5 x), observed up to 3 (then censored)
+LIFE = rng.gamma(2.5, np.exp(0.3 + 0.5 * X[:, 2]) / 2.5)
+CUTOFF = 3.0
+ALIVE = LIFE >= CUTOFF
+LIFE_SEEN = np.where(ALIVE, 1.0, LIFE)
+# fluxes, Student-t (4 degrees of freedom) around 1.0 with scale 0.5, below 0.6 reported only
+# as "below the detection limit"
+FLUX = 1.0 + 0.5 * rng.standard_t(4.0, N)
+DETECTION = 0.6
+FAINT = FLUX < DETECTION
+# products of two Gaussian deviates (scale 1.3): density K0(|w| / s) / (pi s)
+PRODUCT = 1.3 * rng.normal(size=N) * rng.normal(size=N)
 
 
 def grouped_regression(p):
@@ -87,6 +108,40 @@ def weibull_by_mean(p):
             - 0.5 * (p["a"] ** 2 + p["b"] ** 2) - k)
 
 
+def censored_gamma(p):
+    """Gamma lifetimes with unknown shape and a mean regression, right-censored at 3:
+    ``log Q(k, 3 / theta)``; the gradient differentiates gammaincc in its shape (gammainc_da)."""
+    k = fnp.exp(p["log_k"])
+    theta = fnp.exp(p["a"] + p["b"] * X[:, 2]) / k
+    z = LIFE_SEEN / theta
+    seen = (k - 1.0) * fnp.log(z) - z - fnp.log(theta) - gammaln(k)
+    censored = fnp.log(gammaincc(k, CUTOFF / theta))
+    return (fnp.sum(fnp.where(ALIVE, censored, seen))
+            - 0.5 * (p["a"] ** 2 + p["b"] ** 2 + p["log_k"] ** 2))
+
+
+def t_cdf(z, nu):
+    """Student-t CDF by the incomplete beta function: ``I_{nu/(nu+z^2)}(nu/2, 1/2) / 2`` below 0."""
+    tail = 0.5 * betainc(0.5 * nu, 0.5, nu / (nu + z * z))
+    return fnp.where(z < 0.0, tail, 1.0 - tail)
+
+
+def censored_student_t(p):
+    """Student-t fluxes (4 dof) with unknown location and scale, left-censored at a detection
+    limit: ``log F((0.6 - mu) / s)`` by ``betainc``."""
+    s = fnp.exp(p["log_s"])
+    z = (FLUX - p["mu"]) / s
+    seen = -2.5 * fnp.log1p(z * z / 4.0) - fnp.log(s)
+    faint = fnp.log(t_cdf((DETECTION - p["mu"]) / s, 4.0))
+    return fnp.sum(fnp.where(FAINT, faint, seen)) - 0.5 * (p["mu"] ** 2 + p["log_s"] ** 2)
+
+
+def product_normal(p):
+    """Products of two Gaussian deviates: ``log K0(|w| / s) - log(pi s)``."""
+    s = fnp.exp(p["log_s"])
+    return fnp.sum(fnp.log(k0(np.abs(PRODUCT) / s)) - fnp.log(np.pi * s)) - 0.5 * p["log_s"] ** 2
+
+
 MODELS = {
     "grouped regression (.at, einsum, gather)": (
         grouped_regression,
@@ -102,6 +157,11 @@ MODELS = {
     "Weibull by its mean (gamma)": (
         weibull_by_mean, {"a": 0.0, "b": 0.0, "k": 1.0}, {"k": "positive"},
     ),
+    "censored Gamma, unknown shape (gammaincc in a)": (
+        censored_gamma, {"a": 0.0, "b": 0.0, "log_k": 0.0}, None,
+    ),
+    "censored Student-t fluxes (betainc)": (censored_student_t, {"mu": 0.5, "log_s": 0.0}, None),
+    "product of two normals (k0)": (product_normal, {"log_s": 0.0}, None),
 }
 
 
