@@ -101,6 +101,23 @@ def run_on_tier1(compiled_nuts_cache):
     return run
 
 
+@pytest.fixture
+def run_on_tape(machine):
+    """``run(fn, *args)``: the jit graph of ``fn`` at ``args`` encoded for the tape machine (it
+    must encode: otherwise the test fails with encode's reason) and run there on ``args``;
+    its outputs as a tuple of NumPy arrays."""
+    from fluxion._src.codegen import tape
+
+    def run(fn, *args):
+        import fluxion
+
+        encoded, why = tape.encode(fluxion.jit(fn, tier=0).lower(*args).graph)
+        assert encoded is not None, why
+        return tape.run(encoded, machine, *args)
+
+    return run
+
+
 @contextlib.contextmanager
 def _compiled_nuts_config(cache: str, potential: str):
     import fluxion

@@ -53,14 +53,6 @@ def _both(a, b, x):
     return fsp.betainc(a, b, x), fsp.betaincc(a, b, x)
 
 
-def _on_tape(fn, machine, *args):
-    from fluxion._src.codegen import tape
-
-    encoded, why = tape.encode(fluxion.jit(fn, tier=0).lower(*args).graph)
-    assert encoded is not None, why
-    return tape.run(encoded, machine, *args)
-
-
 def _relative_error(got, want):
     """|got - want| / want where SciPy's value is above 1e-300 (0 elsewhere), and whether the
     values below agree to 1e-300 absolute."""
@@ -126,7 +118,7 @@ def test_grid_matches_scipy(backend, run_on_tier1, request):
     if backend == "tier1":
         p, q = run_on_tier1(_both, GRID_A, GRID_B, GRID_X)
     else:
-        p, q = _on_tape(_both, request.getfixturevalue("machine"), GRID_A, GRID_B, GRID_X)
+        p, q = request.getfixturevalue("run_on_tape")(_both, GRID_A, GRID_B, GRID_X)
     for k, (got, want) in enumerate(((p, sc.betainc(GRID_A, GRID_B, GRID_X)),
                                      (q, sc.betaincc(GRID_A, GRID_B, GRID_X)))):
         rel, tiny_agree = _relative_error(got, want)
@@ -206,7 +198,7 @@ def test_edges_are_scipys(backend, run_on_tier1, request):
     elif backend == "tier1":
         p, q = run_on_tier1(_both, EDGE_A, EDGE_B, EDGE_X)
     else:
-        p, q = _on_tape(_both, request.getfixturevalue("machine"), EDGE_A, EDGE_B, EDGE_X)
+        p, q = request.getfixturevalue("run_on_tape")(_both, EDGE_A, EDGE_B, EDGE_X)
     # the conventions (an argument 0, inf, NaN, negative, x outside (0, 1)) exactly; the values
     # between to SciPy's accuracy
     inside = ((EDGE_A > 0) & (EDGE_A < np.inf) & (EDGE_B > 0) & (EDGE_B < np.inf)
@@ -281,7 +273,7 @@ def test_gradient_in_x_matches_eager(backend, run_on_tier1, request):
     if backend == "tier1":
         value, grad = run_on_tier1(vg, _GRAD_X)
     else:
-        value, grad = _on_tape(vg, request.getfixturevalue("machine"), _GRAD_X)
+        value, grad = request.getfixturevalue("run_on_tape")(vg, _GRAD_X)
     assert value == pytest.approx(want_value, rel=1e-13)
     np.testing.assert_allclose(grad, want_grad, rtol=1e-13)
 

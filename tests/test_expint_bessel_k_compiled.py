@@ -29,18 +29,10 @@ numba = pytest.importorskip("numba")
 _X0 = 0.3725074107813666  # the double nearest the zero of Ei
 
 
-def _on_tape(fn, machine, *args):
-    from fluxion._src.codegen import tape
-
-    encoded, why = tape.encode(fluxion.jit(fn, tier=0).lower(*args).graph)
-    assert encoded is not None, why
-    return tape.run(encoded, machine, *args)
-
-
 def _run(backend, fn, args, run_on_tier1, request):
     if backend == "tier1":
         return run_on_tier1(fn, *args)
-    return _on_tape(fn, request.getfixturevalue("machine"), *args)
+    return request.getfixturevalue("run_on_tape")(fn, *args)
 
 
 def test_the_backends_lower_them_by_the_scalar_formula():

@@ -42,14 +42,6 @@ def _both(a, x):
     return fsp.gammainc(a, x), fsp.gammaincc(a, x)
 
 
-def _on_tape(fn, machine, *args):
-    from fluxion._src.codegen import tape
-
-    encoded, why = tape.encode(fluxion.jit(fn, tier=0).lower(*args).graph)
-    assert encoded is not None, why
-    return tape.run(encoded, machine, *args)
-
-
 def _relative_error(got, want):
     """|got - want| / want where SciPy's value is above 1e-300 (0 elsewhere), and whether the
     values below agree to 1e-300 absolute."""
@@ -80,7 +72,7 @@ def test_grid_matches_scipy(backend, run_on_tier1, request):
     if backend == "tier1":
         p, q = run_on_tier1(_both, GRID_A, GRID_X)
     else:
-        p, q = _on_tape(_both, request.getfixturevalue("machine"), GRID_A, GRID_X)
+        p, q = request.getfixturevalue("run_on_tape")(_both, GRID_A, GRID_X)
     for got, want in ((p, sc.gammainc(GRID_A, GRID_X)), (q, sc.gammaincc(GRID_A, GRID_X))):
         rel, tiny_agree = _relative_error(got, want)
         assert tiny_agree
@@ -129,7 +121,7 @@ def test_edges_are_scipys(backend, run_on_tier1, request):
     elif backend == "tier1":
         p, q = run_on_tier1(_both, EDGE_A, EDGE_X)
     else:
-        p, q = _on_tape(_both, request.getfixturevalue("machine"), EDGE_A, EDGE_X)
+        p, q = request.getfixturevalue("run_on_tape")(_both, EDGE_A, EDGE_X)
     # the conventions (an argument 0, inf, NaN or negative) exactly; the values between to SciPy's
     # accuracy (its P(1e-300, 0.5) is 1 + 2.4e-14)
     edge = ~((EDGE_A > 0) & (EDGE_A < np.inf) & (EDGE_X > 0) & (EDGE_X < np.inf))
@@ -183,7 +175,7 @@ def test_gradient_in_x_matches_eager(backend, run_on_tier1, request):
     if backend == "tier1":
         value, grad = run_on_tier1(vg, _GRAD_X)
     else:
-        value, grad = _on_tape(vg, request.getfixturevalue("machine"), _GRAD_X)
+        value, grad = request.getfixturevalue("run_on_tape")(vg, _GRAD_X)
     assert value == pytest.approx(want_value, rel=1e-13)
     np.testing.assert_allclose(grad, want_grad, rtol=1e-13)
 

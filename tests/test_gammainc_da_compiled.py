@@ -40,20 +40,12 @@ EDGE_A = np.repeat(_EDGE, _EDGE.size)
 EDGE_X = np.tile(_EDGE, _EDGE.size)
 
 
-def _on_tape(fn, machine, *args):
-    from fluxion._src.codegen import tape
-
-    encoded, why = tape.encode(fluxion.jit(fn, tier=0).lower(*args).graph)
-    assert encoded is not None, why
-    return tape.run(encoded, machine, *args)
-
-
 def _run(backend, fn, run_on_tier1, request, *args):
     """The outputs' leaves (a single output: the array) through tier 1 or the tape."""
     if backend == "tier1":
         leaves = fluxion.tree.leaves(run_on_tier1(fn, *args))
     else:
-        leaves = list(_on_tape(fn, request.getfixturevalue("machine"), *args))
+        leaves = list(request.getfixturevalue("run_on_tape")(fn, *args))
     return leaves[0] if len(leaves) == 1 else leaves
 
 

@@ -36,15 +36,6 @@ def _triangular(n: int, lower: bool) -> np.ndarray:
     return t + (np.triu(junk, 1) if lower else np.tril(junk, -1))
 
 
-def _on_tape(machine, fn, *args):
-    from fluxion._src.codegen import tape
-
-    graph = fluxion.jit(fn, tier=0).lower(*args).graph
-    encoded, why = tape.encode(graph)
-    assert encoded is not None, why
-    return tape.run(encoded, machine, *args)
-
-
 def _on_tier1(fn, *args):
     from fluxion._src.codegen import tier1
 
@@ -119,11 +110,11 @@ def _chol_and_solves(a, b):
 
 
 @pytest.mark.parametrize("n,k", [(4, 2), (30, 9)])
-def test_tier1_and_tape_values_and_gradients_match_eager(machine, n, k):
+def test_tier1_and_tape_values_and_gradients_match_eager(run_on_tape, n, k):
     a, b = _spd((n, n)), RNG.standard_normal((n, k))
     vg = fluxion.value_and_grad(_chol_and_solves, argnums=(0, 1))
     v0, (ga0, gb0) = vg(a, b)
-    for name, run in (("tier 1", _on_tier1), ("tape", lambda f, *x: _on_tape(machine, f, *x))):
+    for name, run in (("tier 1", _on_tier1), ("tape", run_on_tape)):
         v, ga, gb = run(vg, a, b)
         assert v == pytest.approx(v0, rel=1e-11), name
         np.testing.assert_allclose(ga, ga0, rtol=1e-9, atol=1e-11, err_msg=name)
@@ -140,7 +131,7 @@ def test_gradient_through_tier1_matches_central_differences():
     assert np.sum(g * direction) == pytest.approx(float(fd) / (2 * eps), rel=1e-7)
 
 
-def test_batched_forward_on_tier1_and_tape_with_broadcast_leading_dimensions(machine):
+def test_batched_forward_on_tier1_and_tape_with_broadcast_leading_dimensions(run_on_tape):
     a = _spd((3, 1, 4, 4))
     b = RNG.standard_normal((2, 4, 3))
 
@@ -150,12 +141,12 @@ def test_batched_forward_on_tier1_and_tape_with_broadcast_leading_dimensions(mac
 
     want_l = np.linalg.cholesky(a)
     want_x = np.linalg.solve(np.swapaxes(np.broadcast_to(want_l, (3, 2, 4, 4)), -1, -2), b)
-    for name, got in (("tier 1", _on_tier1(f, a, b)), ("tape", _on_tape(machine, f, a, b))):
+    for name, got in (("tier 1", _on_tier1(f, a, b)), ("tape", run_on_tape(f, a, b))):
         np.testing.assert_allclose(got[0], want_l, rtol=1e-12, atol=1e-14, err_msg=name)
         np.testing.assert_allclose(got[1], want_x, rtol=1e-10, atol=1e-12, err_msg=name)
 
 
-def test_not_positive_definite_gives_nan_compiled_and_raises_eagerly(machine):
+def test_not_positive_definite_gives_nan_compiled_and_raises_eagerly(run_on_tape):
     def logdet(a):
         return 2.0 * fnp.sum(fnp.log(fnp.diagonal(la.cholesky(a))))
 
@@ -163,7 +154,7 @@ def test_not_positive_definite_gives_nan_compiled_and_raises_eagerly(machine):
     with pytest.raises(np.linalg.LinAlgError):
         logdet(bad)
     vg = fluxion.value_and_grad(logdet)
-    for name, run in (("tier 1", _on_tier1), ("tape", lambda f, *x: _on_tape(machine, f, *x))):
+    for name, run in (("tier 1", _on_tier1), ("tape", run_on_tape)):
         v, g = run(vg, bad)
         assert np.isnan(v) and np.isnan(g).all(), name
         good = _spd((2, 2))
@@ -192,7 +183,7 @@ def _gp_data(n=8):
     return x, y
 
 
-def test_gp_log_marginal_likelihood_value_and_gradient_compiled(machine):
+def test_gp_log_marginal_likelihood_value_and_gradient_compiled(run_on_tape):
     x, y = _gp_data()
     theta = np.array([0.2, -0.3, -1.5])
     vg = fluxion.value_and_grad(lambda t: _gp_log_marginal(t, x, y))
@@ -204,7 +195,7 @@ def test_gp_log_marginal_likelihood_value_and_gradient_compiled(machine):
     z = scipy.linalg.solve_triangular(chol, y, lower=True)
     want = -0.5 * z @ z - np.log(np.diag(chol)).sum() - 0.5 * y.size * np.log(2 * np.pi)
     assert v0 == pytest.approx(want, rel=1e-12)
-    for name, run in (("tier 1", _on_tier1), ("tape", lambda f, *a: _on_tape(machine, f, *a))):
+    for name, run in (("tier 1", _on_tier1), ("tape", run_on_tape)):
         v, g = run(vg, theta)
         assert v == pytest.approx(v0, rel=1e-12), name
         np.testing.assert_allclose(g, g0, rtol=1e-10, atol=1e-12, err_msg=name)
