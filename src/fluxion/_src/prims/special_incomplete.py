@@ -1413,6 +1413,19 @@ defderiv(
 # ``x - x0`` would lose near the mean, where the large parameters multiply them.
 
 
+def two_product_error_scalar(x: float, y: float, product: float) -> float:
+    """The rounding error of ``product = x * y``: ``x y - product`` exactly (Dekker's
+    two-product; each factor split into 26-bit halves by Veltkamp's ``(2^27 + 1) x``, so every
+    partial product and sum below is exact). For ``|x y|`` below about 1e300."""
+    split = 134217729.0 * x
+    x_high = split - (split - x)
+    x_low = x - x_high
+    split = 134217729.0 * y
+    y_high = split - (split - y)
+    y_low = y - y_high
+    return ((x_high * y_high - product) + x_high * y_low + x_low * y_high) + x_low * y_low
+
+
 def betainc_stirling_diff_scalar(z: float, h: float) -> float:
     """``s(z + h) - s(z)`` for ``z >= 10`` and ``h > 0``, ``s`` the Stirling series
     ``prims.special.stirling_correction_scalar``, accurate relative to the difference.
@@ -1778,15 +1791,8 @@ def betainc_pq_scalar(a: float, b: float, x: float, upper: bool) -> float:
     if s < 1e300:
         # d = x s - a: Knuth's two-sum s + s_low = a + b and Dekker's two-product of x and s
         s_low = (a - (s - (s - a))) + (b - (s - a))
-        split = 134217729.0 * x
-        x_high = split - (split - x)
-        x_low = x - x_high
-        split = 134217729.0 * s
-        s_high = split - (split - s)
-        s_rest = s - s_high
         product = x * s
-        error = ((x_high * s_high - product) + x_high * s_rest + x_low * s_high) + x_low * s_rest
-        d = (product - a) + (error + x * s_low)
+        d = (product - a) + (two_product_error_scalar(x, s, product) + x * s_low)
     else:
         d = x * s - a
     y = 1.0 - x
@@ -1833,6 +1839,7 @@ _BETAINC_HELPERS = (
     betainc_power_term_scalar,
     betainc_lgamma_shift_scalar,
     betainc_stirling_diff_scalar,
+    two_product_error_scalar,
     gammainc_lgamma1p_scalar,
     gammainc_log1pmx_scalar,
     stirling_correction_scalar,
@@ -2005,11 +2012,7 @@ def exp_square_scalar(x: float) -> float:
     hi = x * x
     if hi > 709.782712893384:
         return np.inf
-    split = 134217729.0 * x  # (2^27 + 1) x
-    x_hi = split - (split - x)
-    x_lo = x - x_hi
-    lo = ((x_hi * x_hi - hi) + 2.0 * x_hi * x_lo) + x_lo * x_lo
-    return math.exp(hi) * (1.0 + lo)
+    return math.exp(hi) * (1.0 + two_product_error_scalar(x, x, hi))
 
 
 def erfcx_scalar(x: float) -> float:
@@ -2043,7 +2046,9 @@ loggamma_p = _scipy_ufunc(
 rgamma_p = _scipy_ufunc("rgamma", scalar="rgamma_scalar({0})", helpers=(rgamma_scalar,))
 gammasgn_p = _scipy_ufunc("gammasgn")
 erfcx_p = _scipy_ufunc(
-    "erfcx", scalar="erfcx_scalar({0})", helpers=(erfcx_scalar, exp_square_scalar)
+    "erfcx",
+    scalar="erfcx_scalar({0})",
+    helpers=(erfcx_scalar, exp_square_scalar, two_product_error_scalar),
 )
 dawsn_p = _scipy_ufunc("dawsn")
 ndtri_exp_p = _scipy_ufunc("ndtri_exp")
