@@ -73,11 +73,12 @@ def test_the_backends_lower_it_by_the_scalar_formula():
 def test_grid_matches_the_numpy_impl(backend, run_on_tier1, request):
     """The 20,727-point grid through tier 1 and the tape, against ``gammainc_da_values``.
 
-    Measured worst relative difference: 1.2e-11 at a = 7079, x = 1e4 (dP/da = -1.4e-209),
-    where the impl is 9.9e-12 off mpmath (it multiplies by SciPy's Q) and the formula 3.9e-14;
-    above |dP/da| = 1e-20, 4.5e-13 (a = 447, x = 631: the impl 2.4e-13 off, the formula 6.7e-16);
-    above 1e-5, 1.9e-13 (a = 7079, x = 7072: the impl's ``log x - psi(a + 1)`` loses digits).
-    So the bounds are the impl's accuracy; ``test_subgrid_matches_mpmath`` bounds the formula's.
+    The impl takes the formula's methods point for point (Temme's window included), with SciPy's
+    P or Q where the formula computes its own. Measured worst relative difference: 1.3e-12 at
+    a = 794, x = 200 (dP/da = -1e-170: SciPy's P, just below Temme's window); above |dP/da| =
+    1e-20, 6.8e-14; above 1e-5, 1.4e-14. (Before the impl took Temme's window: 1.2e-11, 4.5e-13
+    and 1.9e-13, the impl's ``log x - psi(a + 1)`` and SciPy's Q.)
+    ``test_subgrid_matches_mpmath`` bounds the formula's own accuracy.
     """
     got = _run(backend, si.gammainc_da, run_on_tier1, request, GRID_A, GRID_X)
     want = si.gammainc_da_values(GRID_A, GRID_X)
@@ -85,9 +86,9 @@ def test_grid_matches_the_numpy_impl(backend, run_on_tier1, request):
     normal = np.abs(want) > 1e-300
     rel = np.abs(got - want)[normal] / np.abs(want[normal])
     assert np.max(np.abs(got - want)[~normal]) <= 1e-300
-    assert rel.max() <= 3e-11
-    assert rel[np.abs(want[normal]) > 1e-20].max() <= 1e-12
-    assert rel[np.abs(want[normal]) > 1e-5].max() <= 5e-13
+    assert rel.max() <= 5e-12
+    assert rel[np.abs(want[normal]) > 1e-20].max() <= 3e-13
+    assert rel[np.abs(want[normal]) > 1e-5].max() <= 5e-14
 
 
 def test_subgrid_matches_mpmath(run_on_tier1):
@@ -97,9 +98,9 @@ def test_subgrid_matches_mpmath(run_on_tier1):
     1.8e-13 at a = 215, x = 4.6 (dP/da = -3e-269; the error of P there, a few ulps of the
     exponent of its prefactor); above |dP/da| = 1e-5, 4.9e-15 (a = 1e-3, x = 1, where
     ``log x - psi(a + 1)`` and the series' weighted sum cancel by a factor 3.6). The impl
-    ``gammainc_da_values`` is 2.5e-13 off at worst on the same points. (On 1,657 random points,
-    1,061 of them in Temme's window with a in [20, 1e4]: 2.2e-13 at worst, at dP/da = -7e-191;
-    1.8e-14 above |dP/da| = 1e-20.)"""
+    ``gammainc_da_values`` is 1.7e-13 off at worst on the same points (2.7e-15 above 1e-5).
+    (On 1,657 random points, 1,061 of them in Temme's window with a in [20, 1e4]: 2.2e-13 at
+    worst, at dP/da = -7e-191; 1.8e-14 above |dP/da| = 1e-20.)"""
     mpmath = pytest.importorskip("mpmath")
     a = np.logspace(-3, 3, 19)
     x = np.logspace(-10, 4, 22)
@@ -164,9 +165,10 @@ def test_every_loop_ends_and_the_value_is_sane_on_awkward_inputs():
     for a in (1e6, 1e10, 1e15):
         want = -1.0 / math.sqrt(2.0 * math.pi * a) * (1.0 + 1.0 / (12.0 * a))
         assert math.isclose(si.gammainc_da_scalar(a, a), want, rel_tol=1e-12)
-    # the impl agrees where it is accurate (a <= 1e4)
+    # the eager impl agrees, huge shapes included (it took the O(sqrt(a)) series near x = a
+    # and ran out of its 20,000 steps from a = 1e7: 9% off at a = x = 1e8)
     for a, x in [(19.999999, 20.999999), (1.0, 2.0), (0.999999, 1.0000001), (1e-8, 1e4),
-                 (20.0, 20.0)]:
+                 (20.0, 20.0), (1e7, 1e7), (1e8, 1e8), (1e8, 1.0001e8), (1e15, 1e15 * 0.999)]:
         assert math.isclose(si.gammainc_da_scalar(a, x), float(si.gammainc_da_values(a, x)),
                             rel_tol=1e-13), (a, x)
 
