@@ -821,7 +821,7 @@ def test_every_family_log_prob_and_gradient_encode_for_the_compiled_nuts(name):
 
 def test_skellam_runs_compiled_through_the_integer_order_formula_of_ive(compiled_nuts_cache):
     # ive(|k|, 2 sqrt(mu1 mu2)) with integer data k: the tape machine and tier 1 run its scalar
-    # formula (prims/special_more.ive_integer_scalar); values and gradients equal eager
+    # formula (prims/special_more.bessel_ik_scalar); values and gradients equal eager
     from fluxion._src.codegen import tape, tier1
 
     def fn(theta):

@@ -402,30 +402,13 @@ for _name in ("betainc_da", "betainc_db", "gammainc_daa", "betainc_daa", "betain
 # --- issue 14 (prims/special_more.py): SciPy functions numba has no implementation of; tier 0
 # calls SciPy. (The Box-Cox family, rel_entr, kl_div, huber, pseudo_huber, exp1, expi, k0, k1,
 # k0e, k1e: scalar formulas.)
-for _name in ("j0", "j1", "y0", "y1", "iv", "kv",
-              "kve", "jv", "yv", "zeta", "riemann_zeta", "expn", "owens_t",
+for _name in ("j0", "j1", "y0", "y1",
+              "jv", "yv", "zeta", "riemann_zeta", "expn", "owens_t",
               "binom", "poch", "spence", "sici_si",
               "sici_ci", "fresnel_s", "fresnel_c", "hyp1f1", "hyp2f1"):
     for _backend in ("numba", "tape"):
         cannot_lower(_backend, _name, f"no numba implementation of scipy.special.{_name} yet "
                      "(tier 0 calls SciPy)")
-
-
-def integer_order(eqn: Any) -> bool:
-    """Whether the first operand of ``eqn`` (a Bessel order) is a constant of integers: the
-    compiled formula of ``ive`` (``prims/special_more.ive_integer_scalar``) covers those
-    only, so tier 1 and the tape lower ``ive`` just then (tier 0 calls SciPy otherwise)."""
-    import numpy as np
-
-    from ..ir.graph import Lit
-
-    order = eqn.inputs[0]
-    if type(order) is not Lit:
-        return False
-    values = np.asarray(order.val)
-    return values.dtype.kind in "iuf" and bool(np.all(np.isfinite(values))) and bool(
-        np.all(values == np.round(values))
-    )
 
 
 # --- issue 14 (Bessel order derivatives: prims/special_order.py via prims/special_more.py) ----

@@ -177,16 +177,6 @@ def linalg_prelude(source: str) -> str:
             f"from fluxion._src.codegen.linalg_kernels import {names}\n\n\n")
 
 
-@lowering.register("numba", "ive")
-def _numba_ive(eqn: Any) -> str | None:
-    """A constant integer order only (the formula covers those; lowering.integer_order)."""
-    if eqn.params or not lowering.integer_order(eqn):
-        return None
-    if any(np.dtype(v.aval.dtype) != np.float64 for v in eqn.outs):
-        return None
-    return lowering.array_formula(eqn.prim)
-
-
 @lowering.register("numba", "cumsum")
 @lowering.register("numba", "cumprod")
 def _numba_cumulative(eqn: Any) -> str | None:

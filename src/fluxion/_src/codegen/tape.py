@@ -501,9 +501,6 @@ def _encode_eqn(enc: _Encoder, eqn: Any) -> None:
         enc.emit("unary", UNARY.index(name), o, x, size)
         result(o)
         return
-    if name == "ive" and not lowering.integer_order(eqn):
-        raise _Unsupported("ive of an order that is not a constant integer (its formula covers "
-                           "integer orders)")
     if not p and name in BINARY and len(ins) == 2:
         (x, sx), (y, sy) = enc.operand(ins[0], shape), enc.operand(ins[1], shape)
         o = enc.alloc(size)
