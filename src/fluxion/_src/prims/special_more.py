@@ -270,24 +270,25 @@ def bessel_jy01_hankel_scalar(x: float, order: int, second: int) -> float:
 
     Notes
     -----
-    DLMF 10.17.3: ``J = sqrt(2/(pi x)) (P cos w - Q sin w)``, ``Y = sqrt(2/(pi x)) (P sin w +
-    Q cos w)``, ``w = x - (2n + 1) pi/4``, with ``P ~ sum_k (-1)^k a_2k / x^2k``, ``Q ~ sum_k
-    (-1)^k a_(2k+1) / x^(2k+1)`` and ``a_k = a_(k-1) (4n^2 - (2k - 1)^2) / (8k)`` (DLMF 10.17.1,
-    exact rationals generated on the fly), summed until the terms fall below 1e-17 or start to
-    grow (the least term is about ``e^-2x``: below 2e-16 for ``x >= 18``). In modulus/phase form
-    (DLMF 10.18.3, 10.18.4) ``J = M cos(w + phi)``, ``Y = M sin(w + phi)`` with ``M = sqrt(2/(pi x))
-    sqrt(P^2 + Q^2)`` and ``phi = atan(Q/P)`` (``|phi| < 1/(8x)``). The phase: ``K`` the odd
-    integer nearest ``4x/pi``, ``r = x - K pi/4`` (``|r| <= pi/4``) in double-double by pi/4
-    split into three 24-bit pieces and a double (exact products ``K C_i`` while ``K < 2^29``),
-    then ``w + phi = t + m pi/2`` with ``t = r + phi`` and ``m = (K - 1)/2 - n``; the quadrant
-    ``m mod 4`` picks ``+-cos t`` or ``+-sin t``. Near a zero of J or Y, ``t`` is small and its
-    absolute error is that of ``phi``, a few ``eps/(8x)``, plus the series' truncation (1e-17
-    near x = 18): the error is far below ``eps M`` there (measured at the doubles nearest the
-    zeros: 2e-17 M at worst; relative to the value itself 1e-2 near x = 18, 3e-6 at 3e3, 3e-11
-    at 3e5, 8e-16 at 3e7; Cephes' rounded ``x - pi/4`` gives SciPy 1.5e-9 M by x = 3e7).
-    Beyond ``x = 2^28`` the products are no longer exact: ``cos(w + phi)`` comes from the
-    correctly reduced ``math.cos(x)``, ``math.sin(x)`` and the angle ``phi - (2n + 1) pi/4``,
-    accurate to about ``1e-16 M`` absolute (relative away from zeros), up to the largest double.
+    DLMF 10.17.3: ``J = sqrt(2/(pi x)) (P cos w - Q sin w)``,
+    ``Y = sqrt(2/(pi x)) (P sin w + Q cos w)``, ``w = x - (2n + 1) pi/4``, with
+    ``P ~ sum_k (-1)^k a_2k / x^2k``, ``Q ~ sum_k (-1)^k a_(2k+1) / x^(2k+1)`` and
+    ``a_k = a_(k-1) (4n^2 - (2k - 1)^2) / (8k)`` (DLMF 10.17.1, exact rationals generated on the
+    fly), summed until the terms fall below 1e-17 or start to grow (the least term is about
+    ``e^-2x``: below 2e-16 for ``x >= 18``). In modulus/phase form (DLMF 10.18.3, 10.18.4)
+    ``J = M cos(w + phi)``, ``Y = M sin(w + phi)`` with ``M = sqrt(2/(pi x)) sqrt(P^2 + Q^2)`` and
+    ``phi = atan(Q/P)`` (``|phi| < 1/(8x)``). The phase: ``K`` the odd integer nearest ``4x/pi``,
+    ``r = x - K pi/4`` (``|r| <= pi/4``) in double-double by pi/4 split into three 24-bit pieces and
+    a double (exact products ``K C_i`` while ``K < 2^29``), then ``w + phi = t + m pi/2`` with
+    ``t = r + phi`` and ``m = (K - 1)/2 - n``; the quadrant ``m mod 4`` picks ``+-cos t`` or
+    ``+-sin t``. Near a zero of J or Y, ``t`` is small and its absolute error is that of ``phi``, a
+    few ``eps/(8x)``, plus the series' truncation (1e-17 near x = 18): the error is far below
+    ``eps M`` there (measured at the doubles nearest the zeros: 2e-17 M at worst; relative to the
+    value itself 1e-2 near x = 18, 3e-6 at 3e3, 3e-11 at 3e5, 8e-16 at 3e7; Cephes' rounded
+    ``x - pi/4`` gives SciPy 1.5e-9 M by x = 3e7). Beyond ``x = 2^28`` the products are no longer
+    exact: ``cos(w + phi)`` comes from the correctly reduced ``math.cos(x)``, ``math.sin(x)`` and
+    the angle ``phi - (2n + 1) pi/4``, accurate to about ``1e-16 M`` absolute (relative away from
+    zeros), up to the largest double.
     """
     mu = 4.0 * order * order
     p = 1.0
