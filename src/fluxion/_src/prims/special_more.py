@@ -291,11 +291,14 @@ def bessel_jy01_hankel_scalar(x: float, order: int, second: int) -> float:
     zeros), up to the largest double.
     """
     mu = 4.0 * order * order
+    inverse = 1.0 / x
     p = 1.0
     q = 0.0
     u = 1.0  # a_k / x^k
     for k in range(1, 60):
-        nxt = u * (mu - (2.0 * k - 1.0) * (2.0 * k - 1.0)) / (8.0 * k * x)
+        # a_k / a_(k-1) apart from u: the division stays off the chain of products
+        ratio = (mu - (2.0 * k - 1.0) * (2.0 * k - 1.0)) / (8.0 * k)
+        nxt = (u * ratio) * inverse
         if abs(nxt) >= abs(u):
             break
         u = nxt
