@@ -402,8 +402,7 @@ for _name in ("betainc_da", "betainc_db", "gammainc_daa", "betainc_daa", "betain
 # --- issue 14 (prims/special_more.py): SciPy functions numba has no implementation of; tier 0
 # calls SciPy. (The Box-Cox family, rel_entr, kl_div, huber, pseudo_huber, exp1, expi, k0, k1,
 # k0e, k1e: scalar formulas.)
-for _name in ("j0", "j1", "y0", "y1",
-              "jv", "yv", "zeta", "riemann_zeta", "expn", "owens_t",
+for _name in ("jv", "yv", "zeta", "riemann_zeta", "expn", "owens_t",
               "binom", "poch", "spence", "sici_si",
               "sici_ci", "fresnel_s", "fresnel_c", "hyp1f1", "hyp2f1"):
     for _backend in ("numba", "tape"):
