@@ -290,12 +290,6 @@ DTYPE_LIMITS["tape"] = (
     "encoded, nor integer or boolean results whose float64 arithmetic would differ from NumPy's"
 )
 
-# SciPy functions numba has no implementation of (tier 0 calls SciPy's ufunc).
-for _name in ("polygamma",):
-    for _backend in ("numba", "tape"):
-        cannot_lower(_backend, _name, f"no numba implementation of scipy.special.{_name} yet "
-                     "(tier 0 calls SciPy)")
-
 # Primitives with no tier-1 (numba) lowering.
 for _name, _why in {
     "round": "np.round with decimals is not lowered yet",
@@ -403,7 +397,7 @@ for _name in ("betainc_da", "betainc_db", "gammainc_daa", "betainc_daa", "betain
 # calls SciPy. (The Box-Cox family, rel_entr, kl_div, huber, pseudo_huber, exp1, expi, k0, k1,
 # k0e, k1e: scalar formulas.)
 for _name in ("j0", "j1", "y0", "y1", "iv", "kv",
-              "kve", "jv", "yv", "zeta", "riemann_zeta", "expn", "owens_t",
+              "kve", "jv", "yv", "expn", "owens_t",
               "binom", "poch", "spence", "sici_si",
               "sici_ci", "fresnel_s", "fresnel_c", "hyp1f1", "hyp2f1"):
     for _backend in ("numba", "tape"):
