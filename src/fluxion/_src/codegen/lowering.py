@@ -459,7 +459,7 @@ for _name in ("betaincc", "betainccinv", "binom", "dawsn", "gammasgn", "hyp1f1",
     cannot_lower("cupy", _name, f"cupyx.scipy.special has no {_name} (as of CuPy 13); the "
                  "SciPy function runs on the host only")
 for _name in ("gammainc_da", "betainc_da", "betainc_db", "gammainc_daa", "betainc_daa",
-              "betainc_dab", "betainc_dbb", "zeta_dx", "riemann_zeta_dx", "hyp1f1_dp",
+              "betainc_dab", "betainc_dbb", "zeta_dx", "zeta_dx1", "riemann_zeta_dx", "hyp1f1_dp",
               "hyp2f1_dp") + tuple(f"{k}_{d}" for k in ("iv", "ive", "kv", "kve", "jv", "yv")
                                    for d in ("dv", "dvv")):
     cannot_lower("cupy", _name, f"{_name} is fluxion's NumPy series / quadrature kernel on host"

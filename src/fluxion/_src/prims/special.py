@@ -301,6 +301,8 @@ def hurwitz_zeta_positive_scalar(x: float, q: float) -> float:
     successive terms is about ``((x + 2j)/(2 pi a))^2 <= 1/4``). Against 40-digit mpmath:
     about 1e-15 relative at worst (see ``tests/test_zeta_polygamma_compiled.py``).
     """
+    if q < 1.0 and -x * math.log(q) > 709.79:
+        return np.inf  # q^-x overflows
     edge = max(10.0, 2.0 * x)
     s = 0.0
     a = q
@@ -314,7 +316,6 @@ def hurwitz_zeta_positive_scalar(x: float, q: float) -> float:
     w = p / a
     s += p / (x - 1.0) + 0.5 * w
     f = w * x / a  # (x)_(2j-1) a^(-x-2j+1) at j = 1
-    a2 = a * a
     k = x
     # B_2j / (2j)!, j = 1 ... 15 (exact rationals, rounded)
     for c in (0.08333333333333333, -0.001388888888888889, 3.306878306878307e-05,
@@ -326,7 +327,7 @@ def hurwitz_zeta_positive_scalar(x: float, q: float) -> float:
         s += t
         if abs(t) <= 1.4e-17 * abs(s):
             break
-        f *= (k + 1.0) * (k + 2.0) / a2
+        f *= (k + 1.0) / a * ((k + 2.0) / a)
         k += 2.0
     return s
 
@@ -370,14 +371,14 @@ def hurwitz_zeta_scalar(x: float, q: float) -> float:
     if x == np.inf:
         return np.inf if q < 1.0 else (1.0 if q == 1.0 else 0.0)
     if q <= 0.0:
-        if q == math.floor(q):
+        if q == np.floor(q):  # (np.floor: a float, whatever the magnitude, also in numba)
             return np.inf
-        if x != math.floor(x):
+        if x != np.floor(x):
             return np.nan
         # sum_{k<m} (q + k)^-x = (-1)^x [zeta(x, b) - zeta(x, 1 - q)], b = -q - (m - 1)
-        m = math.ceil(-q)
+        m = np.ceil(-q)
         b = -q - (m - 1.0)
-        sign = -1.0 if 0.5 * x != math.floor(0.5 * x) else 1.0  # (-1)^x
+        sign = -1.0 if 0.5 * x != np.floor(0.5 * x) else 1.0  # (-1)^x
         near = hurwitz_zeta_positive_scalar(x, q + m) + sign * hurwitz_zeta_positive_scalar(x, b)
         return near - sign * hurwitz_zeta_positive_scalar(x, 1.0 - q)
     return hurwitz_zeta_positive_scalar(x, q)
@@ -408,12 +409,12 @@ def polygamma_scalar(n: float, x: float) -> float:
     """
     if n != n or x != x:
         return np.nan
-    if n < 0.0 or n != math.floor(n):
+    if n < 0.0 or n != np.floor(n) or n == np.inf:
         return np.nan
     if n == 0.0:
         return digamma_scalar(x)
     value = math.gamma(n + 1.0) * hurwitz_zeta_scalar(n + 1.0, x)
-    return value if 0.5 * n != math.floor(0.5 * n) else -value
+    return value if 0.5 * n != np.floor(0.5 * n) else -value
 
 
 def _polygamma_impl(n: Any, x: Any) -> Any:

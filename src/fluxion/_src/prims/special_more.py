@@ -510,7 +510,7 @@ def riemann_zeta_scalar(x: float) -> float:
     if x == -np.inf:
         return np.nan
     v = -x
-    r = v - 4.0 * math.floor(0.25 * v)  # sin(pi x / 2) = -sin(pi r / 2), r = -x mod 4 (exact)
+    r = v - 4.0 * np.floor(0.25 * v)  # sin(pi x / 2) = -sin(pi r / 2), r = -x mod 4 (exact)
     sign = -1.0
     if r >= 2.0:
         r -= 2.0
@@ -539,8 +539,77 @@ def riemann_zeta_scalar(x: float) -> float:
            + ey * (0.6931471805599453 - log_2pi) - y * delta)
     scale = math.pow(6.283185307179586, -h)
     f = (math.gamma(h) * scale) * (math.gamma(w) * scale) * fix
-    e = math.floor(y - 1.0)
-    return math.ldexp(2.0 * s * z * f * math.pow(2.0, y - 1.0 - e) / 1.7724538509055159, int(e))
+    e = np.floor(y - 1.0)
+    half = np.floor(0.5 * e)  # 2^e as two exact powers of two (overflowing to inf, no error)
+    value = 2.0 * s * z * f * math.pow(2.0, y - 1.0 - e) / 1.7724538509055159
+    return value * math.pow(2.0, half) * math.pow(2.0, e - half)
+
+
+def hurwitz_zeta_dx_scalar(x: float, q: float) -> float:
+    """``d/dx zeta(x, q) = -sum_k ln(k + q) (k + q)^-x``, the first derivative of the Hurwitz
+    zeta function in its exponent, for ``1 < x < inf`` and ``0 < q < inf`` (NaN elsewhere, as
+    the eager ``zeta_dx_values``).
+
+    Parameters
+    ----------
+    x : float
+        The exponent.
+    q : float
+        The shift.
+
+    Returns
+    -------
+    float
+        ``d/dx zeta(x, q)``.
+
+    Notes
+    -----
+    The Euler-Maclaurin sum of :func:`hurwitz_zeta_positive_scalar` differentiated term by
+    term: ``-ln(a) a^-x`` for the direct terms (stopping once the tail bound ``a^-x (ln a
+    (1 + a/(x-1)) + a/(x-1)^2)`` is below ``1.4e-17`` of the sum of their magnitudes),
+    ``-a^(1-x)/(x-1) (ln a + 1/(x-1)) - ln(a) a^-x / 2`` and each Bernoulli term times
+    ``sum_{i<2j-1} 1/(x+i) - ln a``. Against 40-digit mpmath: about 1e-15 relative (relative
+    to the sum of the magnitudes of the terms where ``q < 1`` and the derivative nears 0).
+    """
+    if not (x > 1.0 and q > 0.0) or x == np.inf or q == np.inf:
+        return np.nan
+    if q < 1.0 and -x * math.log(q) > 709.79:
+        return np.inf  # q^-x overflows
+    edge = max(10.0, 2.0 * x)
+    s = 0.0
+    size = 0.0
+    a = q
+    while a < edge:
+        t = math.pow(a, -x)
+        la = math.log(a)
+        s -= la * t
+        size += abs(la) * t
+        a += 1.0
+        if t * (math.log(a) * (1.0 + a / (x - 1.0)) + a / ((x - 1.0) * (x - 1.0))) <= (
+            1.4e-17 * size
+        ):
+            return s
+    la = math.log(a)
+    p = math.pow(a, 1.0 - x)
+    w = p / a
+    s -= p / (x - 1.0) * (la + 1.0 / (x - 1.0)) + 0.5 * la * w
+    f = w * x / a  # (x)_(2j-1) a^(-x-2j+1) at j = 1
+    h = 1.0 / x  # sum_{i<2j-1} 1/(x + i) at j = 1
+    k = x
+    # B_2j / (2j)!, j = 1 ... 15 (as in hurwitz_zeta_positive_scalar)
+    for c in (0.08333333333333333, -0.001388888888888889, 3.306878306878307e-05,
+              -8.267195767195768e-07, 2.08767569878681e-08, -5.284190138687493e-10,
+              1.3382536530684679e-11, -3.3896802963225827e-13, 8.586062056277845e-15,
+              -2.174868698558062e-16, 5.5090028283602295e-18, -1.3954464685812522e-19,
+              3.534707039629467e-21, -8.953517427037546e-23, 2.267952452337683e-24):
+        t = c * f * (h - la)
+        s += t
+        if abs(t) <= 1.4e-17 * abs(s):
+            break
+        f *= (k + 1.0) / a * ((k + 2.0) / a)
+        h += 1.0 / (k + 1.0) + 1.0 / (k + 2.0)
+        k += 2.0
+    return s
 
 
 # Hurwitz zeta(x, q) = sum_k (k + q)^-x
@@ -595,21 +664,40 @@ riemann_zeta_dx_p = _params_primitive(
 )
 
 
+# d/dx zeta(x, q) alone, an elementwise primitive with no parameter (the derivative zeta's
+# gradient needs, e.g. fitting a Zipf exponent): compiled by its scalar formula; the eager value
+# is zeta_dx_values's
+zeta_dx1_p = array_elementwise(
+    "zeta_dx1", lambda x, q: zeta_dx_values(x, q, 1), real_float_dtype(2), cast=True
+)
+zeta_dx1_p.templates["scalar"] = "hurwitz_zeta_dx_scalar({0}, {1})"
+zeta_dx1_p.templates["scalar_helpers"] = (hurwitz_zeta_dx_scalar,)
+FORMULA_ONLY.append(zeta_dx1_p)
+
+
+def _zeta_x_derivative(x: Any, q: Any, order: int) -> Any:
+    # Z_n(x, q) = d^n/dx^n zeta(x, q): zeta, zeta_dx1, zeta_dx(order=n)
+    if order == 0:
+        return zeta_p.bind(x, q)
+    if order == 1:
+        return zeta_dx1_p.bind(x, q)
+    return zeta_dx_p.bind(x, q, order=order)
+
+
 def _zeta_dq(x: Any, q: Any, order: int) -> Any:
     # d/dq d^n/dx^n zeta(x, q) = d^n/dx^n (-x zeta(x + 1, q))
     #                          = -x Z_n(x + 1, q) - n Z_(n-1)(x + 1, q)   (Z_0 = zeta)
     x1 = add(x, 1.0)
-    upper = zeta_p.bind(x1, q) if order == 0 else zeta_dx_p.bind(x1, q, order=order)
-    out = negative(multiply(x, upper))
+    out = negative(multiply(x, _zeta_x_derivative(x1, q, order)))
     if order >= 1:
-        lower = zeta_p.bind(x1, q) if order == 1 else zeta_dx_p.bind(x1, q, order=order - 1)
-        out = subtract(out, multiply(lower, float(order)))
+        out = subtract(out, multiply(_zeta_x_derivative(x1, q, order - 1), float(order)))
     return out
 
 
-# zeta: d/dx = zeta_dx(order=1), d/dq = -x zeta(x + 1, q)
-defderiv(zeta_p, lambda ans, x, q: zeta_dx_p.bind(x, q, order=1),
-         lambda ans, x, q: _zeta_dq(x, q, 0))
+# zeta: d/dx = zeta_dx1, d/dq = -x zeta(x + 1, q)
+defderiv(zeta_p, lambda ans, x, q: zeta_dx1_p.bind(x, q), lambda ans, x, q: _zeta_dq(x, q, 0))
+defderiv(zeta_dx1_p, lambda ans, x, q: zeta_dx_p.bind(x, q, order=2),
+         lambda ans, x, q: _zeta_dq(x, q, 1))
 defderiv(
     zeta_dx_p,
     lambda ans, x, q, *, order: zeta_dx_p.bind(x, q, order=order + 1),
