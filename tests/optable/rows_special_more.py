@@ -70,7 +70,7 @@ ROWS = [
          _complex((0.5, 3.0), (-1.0, 1.0)), (sm.kve_p,)),
     _row("zeta-q", _fixed(fs.zeta, 2.5), _fixed(sc.zeta, 2.5), _uniform(0.5, 3.0), (sm.zeta_p,)),
     # Hurwitz zeta in the exponent x and the shift q (second order in (x, q))
-    _row("zeta", fs.zeta, sc.zeta, _uniform2(1.2, 6.0, 0.3, 3.0), (sm.zeta_p, sm.zeta_dx_p)),
+    _row("zeta", fs.zeta, sc.zeta, _uniform2(1.2, 6.0, 0.3, 3.0), (sm.zeta_p, sm.zeta_dx1_p)),
     _row("zeta_dx", lambda x, q: sm.zeta_dx_p.bind(x, q, order=1), None,
          _uniform2(1.5, 5.0, 0.5, 3.0), (sm.zeta_dx_p,), order=1),
     # Bessel functions differentiated in the order v too (second order in (v, x)); v between

@@ -290,12 +290,6 @@ DTYPE_LIMITS["tape"] = (
     "encoded, nor integer or boolean results whose float64 arithmetic would differ from NumPy's"
 )
 
-# SciPy functions numba has no implementation of (tier 0 calls SciPy's ufunc).
-for _name in ("polygamma",):
-    for _backend in ("numba", "tape"):
-        cannot_lower(_backend, _name, f"no numba implementation of scipy.special.{_name} yet "
-                     "(tier 0 calls SciPy)")
-
 # Primitives with no tier-1 (numba) lowering.
 for _name, _why in {
     "round": "np.round with decimals is not lowered yet",
@@ -402,7 +396,7 @@ for _name in ("betainc_da", "betainc_db", "gammainc_daa", "betainc_daa", "betain
 # --- issue 14 (prims/special_more.py): SciPy functions numba has no implementation of; tier 0
 # calls SciPy. (The Box-Cox family, rel_entr, kl_div, huber, pseudo_huber, exp1, expi, k0, k1,
 # k0e, k1e: scalar formulas.)
-for _name in ("jv", "yv", "zeta", "riemann_zeta", "expn", "owens_t",
+for _name in ("jv", "yv", "expn", "owens_t",
               "binom", "poch", "spence", "sici_si",
               "sici_ci", "fresnel_s", "fresnel_c", "hyp1f1", "hyp2f1"):
     for _backend in ("numba", "tape"):
@@ -447,7 +441,7 @@ for _name in ("betaincc", "betainccinv", "binom", "dawsn", "gammasgn", "hyp1f1",
     cannot_lower("cupy", _name, f"cupyx.scipy.special has no {_name} (as of CuPy 13); the "
                  "SciPy function runs on the host only")
 for _name in ("gammainc_da", "betainc_da", "betainc_db", "gammainc_daa", "betainc_daa",
-              "betainc_dab", "betainc_dbb", "zeta_dx", "riemann_zeta_dx", "hyp1f1_dp",
+              "betainc_dab", "betainc_dbb", "zeta_dx", "zeta_dx1", "riemann_zeta_dx", "hyp1f1_dp",
               "hyp2f1_dp") + tuple(f"{k}_{d}" for k in ("iv", "ive", "kv", "kve", "jv", "yv")
                                    for d in ("dv", "dvv")):
     cannot_lower("cupy", _name, f"{_name} is fluxion's NumPy series / quadrature kernel on host"
