@@ -2221,7 +2221,24 @@ def betainc_dparam_scalar(a: float, b: float, x: float, wrt_b: bool) -> float:
       (:func:`betainc_front_scalar`, :func:`betainc_dlog_front_scalar`,
       :func:`betainc_dfraction_scalar`).
 
-    Every loop is bounded (5000 steps) and as short as the value's.
+    Every loop is bounded (5000 steps) and about as short as the value's (no loop grows with
+    ``a`` or ``b`` near the mean: the Gauss-Legendre step takes over there as for the value).
+
+    Accuracy against mpmath (``tools/betainc_d_accuracy.py``, 40 digits;
+    ``tests/test_betainc_d_compiled.py``): on 1,536 points around the switches (``a, b`` from
+    1e-3 to 2000; 2,729 values of both derivatives above 1e-300) worst relative error 1.1e-13
+    (at ``dI/da = -3.4e-300``: the rounding of the prefactor's exponent, as for ``I``), 2.2e-14
+    above 1e-20, 1.7e-14 above 1e-5 (``d log I = (log front)' - (log f)'`` cancels by up to ~6
+    near the switch of a small and a large parameter); on 397 random points (``a, b`` in
+    [1e-3, 1e4]; 662 values): 1.9e-13, 1.0e-14 above 1e-20; near the mean of ``a, b`` from 1e3
+    to 1e6 (246 points, ``|z| <= 6``): 6.3e-15. The impl :func:`betainc_dab_values` on the same points: 3.5e-10 (at the
+    switch of a large and a small parameter, ``a = 2000, b = 1e-3``; 7.4e-10 at ``a = 1e4``),
+    3e-12 above 1e-5, 8.2e-12 near the mean of large parameters; it does not converge in its
+    20,000 steps near the mean of ``a, b`` beyond about 1e9 (``+1.2e-5`` for ``dI/da`` at
+    ``a = b = 1e15, x = 1/2``, where the value is ``-1/sqrt(4 pi a) = -8.9e-9``) and is NaN at
+    ``a`` or ``b = 1e300``. Limits: for a shape parameter below about 1e-290 the derivative in it
+    goes through the subnormal ``I`` (``~`` that parameter): 2.4e-10 at ``b = 1e-300``
+    (``a = 25, x = 0.3``), and ``inf`` for a subnormal one (below 2.2e-308; the impl: NaN).
     """
     if not (a > 0.0 and b > 0.0 and a < math.inf and b < math.inf and 0.0 <= x <= 1.0):
         return math.nan
