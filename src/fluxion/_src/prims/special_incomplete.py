@@ -2231,9 +2231,10 @@ def betainc_dparam_scalar(a: float, b: float, x: float, wrt_b: bool) -> float:
     above 1e-20, 1.7e-14 above 1e-5 (``d log I = (log front)' - (log f)'`` cancels by up to ~6
     near the switch of a small and a large parameter); on 397 random points (``a, b`` in
     [1e-3, 1e4]; 662 values): 1.9e-13, 1.0e-14 above 1e-20; near the mean of ``a, b`` from 1e3
-    to 1e6 (246 points, ``|z| <= 6``): 6.3e-15. The impl :func:`betainc_dab_values` on the same points: 3.5e-10 (at the
-    switch of a large and a small parameter, ``a = 2000, b = 1e-3``; 7.4e-10 at ``a = 1e4``),
-    3e-12 above 1e-5, 8.2e-12 near the mean of large parameters; it does not converge in its
+    to 1e6 (246 points, ``|z| <= 6``): 6.3e-15. The impl :func:`betainc_dab_values` on the
+    same points: 3.5e-10 (at the switch of a large and a small parameter, ``a = 2000,
+    b = 1e-3``; 7.4e-10 at ``a = 1e4``), 3e-12 above 1e-5, 4.4e-13 on the random points,
+    8.2e-12 near the mean of large parameters; it does not converge in its
     20,000 steps near the mean of ``a, b`` beyond about 1e9 (``+1.2e-5`` for ``dI/da`` at
     ``a = b = 1e15, x = 1/2``, where the value is ``-1/sqrt(4 pi a) = -8.9e-9``) and is NaN at
     ``a`` or ``b = 1e300``. Limits: for a shape parameter below about 1e-290 the derivative in it
