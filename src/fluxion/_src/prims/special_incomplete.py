@@ -2235,11 +2235,11 @@ def betainc_dparam_scalar(a: float, b: float, x: float, wrt_b: bool) -> float:
     same points: 3.5e-10 (at the switch of a large and a small parameter, ``a = 2000,
     b = 1e-3``; 7.4e-10 at ``a = 1e4``), 3e-12 above 1e-5, 4.4e-13 on the random points,
     8.2e-12 near the mean of large parameters; at the mean of ``a = b`` it is 2e-10 off at
-    1e8, 1e-8 at 1e11, 24% at 1e12 (its continued fraction needs ``O(sqrt(a))`` of its 20,000
-    steps there) and ``+1.2e-5`` at 1e15, where ``dI/da = -1/sqrt(4 pi a) = -8.9e-9``; NaN at
-    ``a`` or ``b = 1e300``. Limits: for a shape parameter below about 1e-290 the derivative in it
-    goes through the subnormal ``I`` (``~`` that parameter): 2.4e-10 at ``b = 1e-300``
-    (``a = 25, x = 0.3``), and ``inf`` for a subnormal one (below 2.2e-308; the impl: NaN).
+    1e8, 1e-8 at 1e11, 24% at 1e12 and ``+1.2e-5`` at 1e15, where
+    ``dI/da = -1/sqrt(4 pi a) = -8.9e-9``; NaN at ``a`` or ``b = 1e300``. Limits: for a shape
+    parameter below about 1e-290 the derivative in it goes through the subnormal ``I`` (``~``
+    that parameter): 2.4e-10 at ``b = 1e-300`` (``a = 25, x = 0.3``), and ``inf`` for a
+    subnormal one (below 2.2e-308; the impl: NaN).
     """
     if not (a > 0.0 and b > 0.0 and a < math.inf and b < math.inf and 0.0 <= x <= 1.0):
         return math.nan
