@@ -386,8 +386,7 @@ for _name in ("gammaincinv", "gammainccinv", "betaincinv", "betainccinv", "gamma
     for _backend in ("numba", "tape"):
         cannot_lower(_backend, _name, f"no numba implementation of scipy.special.{_name} yet "
                      "(tier 0 calls SciPy)")
-for _name in ("betainc_da", "betainc_db", "gammainc_daa", "betainc_daa", "betainc_dab",
-              "betainc_dbb"):
+for _name in ("gammainc_daa", "betainc_daa", "betainc_dab", "betainc_dbb"):
     cannot_lower("numba", _name, f"{_name} is a vectorized NumPy series / continued fraction "
                  "with a data-dependent iteration count; not ported to numba (tier 0 calls it)")
     cannot_lower("tape", _name, f"{_name} has no tape instruction (an iterative NumPy "
