@@ -1512,6 +1512,8 @@ def gammaincinv_pq_scalar(a: float, y: float, upper: bool) -> float:
                 x_new = x_high * 0.25
         if x_high < math.inf and x_high - x_low <= 4e-16 * x_high:
             return x_new
+        if x_new == 0.0:
+            return 0.0  # the root lies below the subnormals
         x = x_new
     return x
 
@@ -2103,8 +2105,8 @@ def betaincinv_start_scalar(a: float, b: float, p: float, q: float) -> tuple:
       (1/(2b-1) - 1/(2a-1)) (l + 5/6 - 2/(3h))``, ``h = 2 / (1/(2a-1) + 1/(2b-1))``,
       ``l = (z^2 - 3) / 6`` with ``z`` the upper normal quantile of ``p``; moved to the tail
       value where that is a bound beyond it.
-    * Otherwise the tail value that lies in ``(0, 1)`` (``x_s`` where both do), else the mean
-      ``a / (a + b)``.
+    * Otherwise a tail value below 1/2 (the one on the side of the smaller of ``p``, ``q``
+      where both are), else the mean ``a / (a + b)``.
     """
     log_p = math.log(p) if p < 0.5 else math.log1p(-q)
     log_q = math.log(q) if q < 0.5 else math.log1p(-p)
@@ -2115,11 +2117,13 @@ def betaincinv_start_scalar(a: float, b: float, p: float, q: float) -> tuple:
     # term (its next is O(b x) smaller; p^(1/a) by pow keeps the |t| ulps that exp(t) loses);
     # the values below are kept off those ranges
     if t_x < -690.8 and b * math.exp(t_x) < 1e-3:
+        if a < 1e-3:
+            return math.exp(t_x), 1.0
         return math.pow(p, 1.0 / a) * math.exp(log_beta_a / a), 1.0
     if t_y < -37.44 and a * math.exp(t_y) < 1e-3:
         return 1.0, math.exp(t_y)
-    t_x = max(t_x, -690.8)
-    t_y = max(t_y, -37.44)
+    t_x = max(t_x, -690.7)  # x > 1e-300
+    t_y = max(t_y, -37.4)  # y > 5.5e-17
     if a > 1.0 and b > 1.0:
         z = -ndtri_scalar(p) if p <= 0.5 else ndtri_scalar(q)
         ca = 1.0 / (2.0 * a - 1.0)
@@ -2139,10 +2143,13 @@ def betaincinv_start_scalar(a: float, b: float, p: float, q: float) -> tuple:
                 y = math.exp(t_y)
                 x = 1.0 - y
             return x, y
-    if t_x < 0.0 and (t_y >= 0.0 or p <= 0.5):
+    # a tail value where it is small (below 1/2), on the side of the smaller probability first
+    x_tail = t_x < -0.6931471805599453
+    y_tail = t_y < -0.6931471805599453
+    if x_tail and (p <= 0.5 or not y_tail):
         x = math.exp(t_x)
         return x, 1.0 - x
-    if t_y < 0.0:
+    if y_tail:
         y = math.exp(t_y)
         return 1.0 - y, y
     x = a / (a + b)
@@ -2535,10 +2542,13 @@ def ndtri_exp_scalar(y: float) -> float:
         return -ndtri_scalar(-math.expm1(y))
     if y > -700.0:
         return ndtri_scalar(math.exp(y))
-    # -x^2/2 - log(-x) - log sqrt(2 pi) = y: x^2 = -2y - 2 log(-x) - log(2 pi)
-    x = -math.sqrt(-2.0 * y)
+    # -x^2/2 - log(-x) - log sqrt(2 pi) = y: x^2 = 2 (-y - log(-x) - log sqrt(2 pi)); below
+    # y = -1e20 that is x to an ulp (the next term, log(1 - 1/x^2 + ...), is 1e-20 of y)
+    x = -math.sqrt(2.0) * math.sqrt(-y)
     for _ in range(3):
-        x = -math.sqrt(-2.0 * y - 2.0 * math.log(-x) - 1.8378770664093453)
+        x = -math.sqrt(2.0) * math.sqrt(-y - math.log(-x) - 0.9189385332046728)
+    if y < -1e20:
+        return x
     for _ in range(20):
         log_cdf = log_ndtr_scalar(x)
         # phi(x) / Phi(x) = exp(-x^2/2 - log sqrt(2 pi) - log Phi(x))
