@@ -459,7 +459,7 @@ def _quantile_model_log_prob(z):
             - 0.5 * fnp.sum(z ** 2))
 
 
-@pytest.mark.parametrize("potential", ["tape", "kernel"])
+@pytest.mark.parametrize("potential", ["tape", pytest.param("kernel", marks=pytest.mark.slow)])
 def test_a_quantile_transformed_model_samples_on_the_compiled_chain(potential, request):
     # before the scalar formulas, gammaincinv and betaincinv kept the potential off the tape
     # and the kernel: the sampler called the model back in Python and warned
@@ -467,7 +467,7 @@ def test_a_quantile_transformed_model_samples_on_the_compiled_chain(potential, r
     with warnings.catch_warnings():
         warnings.simplefilter("error", fluxion.PerformanceWarning)
         result = fluxion.mcmc.sample(
-            _quantile_model_log_prob, np.zeros(2), chains=2, draws=300, warmup=300, seed=5,
+            _quantile_model_log_prob, np.zeros(2), chains=2, draws=400, warmup=300, seed=5,
             progress=False,
         )
     assert result.compiled == "chain" and result.potential == potential
@@ -478,6 +478,6 @@ def test_a_quantile_transformed_model_samples_on_the_compiled_chain(potential, r
     a, b = 2.0 + _SUCCESSES, 5.0 + _FAILURES
     means = np.array([shape / rate, a / (a + b)])
     sds = np.array([math.sqrt(shape) / rate, math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))])
-    # within 4 Monte-Carlo standard errors (an effective sample size of 200 of the 600 draws)
+    # within 4 Monte-Carlo standard errors (an effective sample size of 250 of the 800 draws)
     got = np.array([lam.mean(), theta.mean()])
-    assert np.all(np.abs(got - means) < 4 * sds / np.sqrt(200)), (got, means, sds)
+    assert np.all(np.abs(got - means) < 4 * sds / np.sqrt(250)), (got, means, sds)
