@@ -1425,7 +1425,7 @@ def gammaincinv_pq_scalar(a: float, y: float, upper: bool) -> float:
     -----
     With ``p = P``, ``q = Q = 1 - p`` (the one not given is ``1 - y``, exact where it is
     ``<= 1/2``), the equation on the smaller of them is solved: ``F(t) = log P(a, e^t) - log p``
-    (or ``log Q - log q``) in ``t = log x``. ``log t`` of a Gamma variable has a log-concave
+    (or ``log Q - log q``) in ``t = log x``. The logarithm of a Gamma variable has the log-concave
     density ``e^(a t - e^t) / Gamma(a)``, so both ``log P`` and ``log Q`` are concave in ``t``
     (log-concave distribution and survival functions; Bagnoli & Bergstrom 2005): Newton's
     method converges from any start, monotonically after its first step. Halley's correction
@@ -1433,15 +1433,23 @@ def gammaincinv_pq_scalar(a: float, y: float, upper: bool) -> float:
     is taken multiplicatively (``x e^dt``, so ``x`` keeps its digits where ``|t|`` is large)
     and kept inside the bracket of the root that the signs of ``F`` give (bisected in ``log x``
     otherwise). It stops when a step is below 1e-11 (the error after it is then below the
-    rounding of ``P``) or the bracket is a few ulps wide; at most 60 steps (in practice 2-5
-    from :func:`gammaincinv_start_scalar`). ``P`` and ``Q`` come from
+    rounding of ``P``) or the bracket is a few ulps wide; at most 60 steps (2.6 on average
+    and 13 at most on 40,000 random points from :func:`gammaincinv_start_scalar`; a root
+    below 1e-300 is its tail value, exact there, with no step). ``P`` and ``Q`` come from
     :func:`gammainc_pq_scalar`, ``x P'(x) = a e^(prefactor)`` from
     :func:`gammainc_log_prefactor_scalar`.
 
     The result's error is the error of ``P`` (or ``Q``) at it times the condition number
     ``p / (x P'(x))`` (about ``1/a`` for small ``a``, where ``x = (p Gamma(a + 1))^(1/a)``
-    amplifies every error of ``p`` by ``1/a``). Accuracy: see
-    ``tests/test_gamma_beta_inverse_compiled.py``.
+    amplifies every error of ``p`` by ``1/a``). Measured against mpmath
+    (``tests/test_gamma_beta_inverse_compiled.py``; 372 roots over ``a`` in [1e-3, 1e5],
+    ``y`` from 1e-300 to 1 - 1e-16): worst relative error 1.4e-13 (``gammainccinv(3.2e-3,
+    0.7) = 2.5e-166``, condition number 316), 3.0e-14 for ``a > 0.1``; SciPy's worst on the
+    same points 5.7e-13, and 1e-10 at ``a ~ 6e5-9e5`` in the lower tail (this: 7e-17 there).
+    Deliberate differences from SciPy: NaN for every ``y`` outside ``[0, 1]`` and for
+    ``a = 0`` inside (SciPy gives 0 at some of those points, e.g. ``gammaincinv(0.5,
+    -1e-300)``, ``gammaincinv(0, 1 - 1e-16)``); 0 for a subnormal ``a`` (the limit; SciPy:
+    NaN).
 
     References
     ----------
@@ -2193,9 +2201,19 @@ def betaincinv_pq_scalar(a: float, b: float, y: float, upper: bool) -> float:
     below 1e-300, or within 1e-17 of 1, is the tail's leading term, exact there).
 
     The result's error is the error of ``I`` at it times the condition number ``p / (x
-    I'(x))`` (about ``1/a`` for small ``a``). Where the root underflows, this gives 0 (or a
+    I'(x))`` (about ``1/a`` for small ``a``). Measured against mpmath
+    (``tests/test_gamma_beta_inverse_compiled.py``; 562 roots over ``a, b`` in [1e-3, 1e3],
+    ``y`` from 1e-300 to 1 - 1e-8): worst relative error 1.9e-13 (``a = b = 1e-3``,
+    ``p = 0.3``, ``x = 1.4e-222``, condition number 1000), 3.3e-14 for ``a >= 0.1``; SciPy's
+    worst on the same points 7.8e-2 (``betaincinv(1e3, 30, 1e-300)``). On 20,000 random
+    points with ``a, b`` in [1e-3, 1e5]: 2 steps on average, 10 at most.
+    Deliberate differences from SciPy: where the root underflows, this gives 0 (or a
     subnormal), where SciPy gives the smallest normal double 2.2e-308, whose ``I`` is far
-    from ``p``. Accuracy: see ``tests/test_gamma_beta_inverse_compiled.py``.
+    from ``p``; NaN for an infinite ``a`` or ``b`` inside ``(0, 1)`` (SciPy gives 0 for
+    ``b = inf`` and 1 for ``a = inf`` when the other parameter is 1, NaN when it is 1/2);
+    values where SciPy gives NaN or is off for ``a`` or ``b`` near 1e-300 or 1e300. Where
+    ``a + b`` is near the largest doubles the forward formula's upper tail loses its value
+    (``betaincc(1, 1e300, 6e-299) = 0`` for 4e-26), and so does this inverse there.
 
     References
     ----------
@@ -2530,7 +2548,10 @@ def ndtri_exp_scalar(y: float) -> float:
     its asymptotic series there; ``d log Phi / dx = phi(x) / Phi(x)``), from the leading
     terms of ``log Phi(x) = -x^2/2 - log(-x sqrt(2 pi)) + O(x^-2)`` (DLMF 7.12.1);
     ``log Phi`` is concave, so the steps approach the root from one side; at most 20, in
-    practice 3-4. Measured against mpmath: see ``tests/test_gamma_beta_inverse_compiled.py``.
+    practice 3-4; below ``y = -1e20`` the start alone (its error is ``1e-20`` of ``y``).
+    Measured against mpmath (``tests/test_gamma_beta_inverse_compiled.py``, 245 points over
+    ``y`` in [-1e15, -1e-300]): 2.9e-15 relative to ``max(|x|, 0.01)``; SciPy's 5.4e-13
+    (``y = -1e5``).
     """
     if y != y or y > 0.0:
         return math.nan
