@@ -153,23 +153,23 @@ _SMALL_BP = np.array([1e-3, 0.3, 2.0, 40.0, 1e3])
 _SMALL_BY = np.array([1e-200, 1e-6, 0.4, 0.9])
 
 
-def test_the_gamma_inverses_match_mpmath_on_a_small_grid(run_on_tier1):
+def test_the_gamma_inverses_match_mpmath_on_a_small_grid(run_on_tape):
     """42 points, both functions (76 roots above 1e-305). Measured worst relative error
     1.6e-14 (gammaincinv(0.5, 1e-30) = 7.9e-61); SciPy's 5.7e-13 (gammaincinv(1e-3, 0.5) =
     5.2e-302)."""
     mpmath = pytest.importorskip("mpmath")
     a, y = np.repeat(_SMALL_GA, _SMALL_GY.size), np.tile(_SMALL_GY, _SMALL_GA.size)
-    worst, worst_above = _gamma_check(mpmath, a, y, *run_on_tier1(_gamma_pair, a, y))
+    worst, worst_above = _gamma_check(mpmath, a, y, *run_on_tape(_gamma_pair, a, y))
     assert worst <= 5e-14 and worst_above <= 5e-14, (worst, worst_above)
 
 
-def test_the_beta_inverses_match_mpmath_on_a_small_grid(run_on_tier1):
+def test_the_beta_inverses_match_mpmath_on_a_small_grid(run_on_tape):
     """100 points, both functions (134 roots in (1e-305, 1)). Measured worst relative error
     3.0e-14 (a = b = 1e-3, p = 0.4, x = 1.2e-97), 2.3e-14 for a >= 0.1; SciPy's 5.0e-13
     (betainccinv(1e-3, 1e3, 0.4) = 8e-226) and 7.5e-14 for a >= 0.1."""
     mpmath = pytest.importorskip("mpmath")
     a, b, y = (v.ravel() for v in np.meshgrid(_SMALL_BP, _SMALL_BP, _SMALL_BY, indexing="ij"))
-    worst, worst_above = _beta_check(mpmath, a, b, y, *run_on_tier1(_beta_pair, a, b, y))
+    worst, worst_above = _beta_check(mpmath, a, b, y, *run_on_tape(_beta_pair, a, b, y))
     assert worst <= 1e-13 and worst_above <= 5e-14, (worst, worst_above)
 
 
@@ -237,7 +237,7 @@ def _allowed(y, upper, slope):
     return 8 * 2.2e-16 * slope + 4 * 2.2e-16 * (abs(math.log(target)) + 10.0)
 
 
-@pytest.mark.parametrize("backend", ["tier1", "tape"])
+@pytest.mark.parametrize("backend", [pytest.param("tier1", marks=pytest.mark.slow), "tape"])
 def test_gamma_inverses_solve_their_equation_everywhere(backend, run_on_tier1, request):
     """400 random (a, y), a in [1e-3, 1e6], y uniform or log-uniform down to 1e-300, both
     functions: the compiled values are the eager formula's (to 1e-12: numba's ``lgamma``
@@ -258,7 +258,7 @@ def test_gamma_inverses_solve_their_equation_everywhere(backend, run_on_tier1, r
             assert residual <= _allowed(y, upper, slope), (a, y, upper, x, residual, slope)
 
 
-@pytest.mark.parametrize("backend", ["tier1", "tape"])
+@pytest.mark.parametrize("backend", [pytest.param("tier1", marks=pytest.mark.slow), "tape"])
 def test_beta_inverses_solve_their_equation_everywhere(backend, run_on_tier1, request):
     """400 random (a, b, y), a, b in [1e-3, 1e5], both functions: as for the gamma inverses
     (the slope in logit x, so an ulp of x or of 1 - x)."""
