@@ -67,6 +67,7 @@ from .elementwise import (
     where_p,
 )
 from .special import (
+    _betaln_off_poles_scalar,
     _gamma_ratio_scalar,
     _scipy_ufunc,
     betaln_p,
@@ -74,6 +75,8 @@ from .special import (
     digamma_scalar,
     gamma_p,
     gammaln,
+    log_ndtr_scalar,
+    ndtri_scalar,
     polygamma,
     stirling_correction_scalar,
     xlog1py_p,
@@ -1363,8 +1366,217 @@ gammainc_p = _scipy_ufunc("gammainc", scalar="gammainc_scalar({0}, {1})", helper
 gammaincc_p = _scipy_ufunc(
     "gammaincc", scalar="gammaincc_scalar({0}, {1})", helpers=_GAMMAINC_HELPERS
 )
-gammaincinv_p = _scipy_ufunc("gammaincinv")
-gammainccinv_p = _scipy_ufunc("gammainccinv")
+# The inverses x = P^-1(a, p) (gammaincinv) and x = Q^-1(a, q) (gammainccinv): a starting
+# value, then Halley steps in log x on log P(a, x) = log p (or log Q = log q) with the scalar
+# formulas above and a bracket. (The helpers below are plain Python as the ones above.)
+
+
+def gammaincinv_start_scalar(a: float, p: float, q: float, lower: bool) -> float:
+    """A starting value for ``x`` with ``P(a, x) = p`` (``lower``) or ``Q(a, x) = q``, for
+    ``0 < a < inf``, ``0 < p, q < 1``, ``p + q = 1`` (the smaller of them exact).
+
+    Parameters
+    ----------
+    a : float
+        The shape parameter, positive and finite.
+    p, q : float
+        The target ``P`` and its complement ``Q = 1 - p``.
+    lower : bool
+        Whether the iteration will solve on ``P`` (``p <= 1/2``) or on ``Q``.
+
+    Returns
+    -------
+    float
+        The start ``x0 > 0`` (0 only where the root lies below the smallest double).
+
+    Notes
+    -----
+    Three approximations, each good in its own region (compare DiDonato & Morris 1986,
+    section 4, who pick among similar ones):
+
+    * small ``x``: ``P(a, x) = x^a / Gamma(a + 1) (1 + O(x))`` (DLMF 8.7.1 with 8.7.3), so
+      ``x_s = (p Gamma(a + 1))^(1/a)``; since ``P <= x^a / Gamma(a + 1)`` it is a lower
+      bound of the root.
+    * the bulk for ``a >= 1/2``: Wilson & Hilferty's cube-root normal approximation
+      ``x = a (1 - 1/(9a) + z / (3 sqrt a))^3`` with ``z = Phi^-1(p)``.
+    * the upper tail: ``Q(a, x) ~ x^(a-1) e^-x / Gamma(a)`` (DLMF 8.11.2), solved for
+      ``x - (a - 1) log x = -log(q Gamma(a))`` by Newton steps from ``x = max(a, 1) + L``.
+
+    On ``P``: the larger of the first two (the first is a lower bound). On ``Q``: the first
+    where ``x_s <= 1/4`` (small ``a``), else the larger of the last two (the tail's is a lower
+    bound for ``a >= 1``, where ``Gamma(a, x) >= x^(a-1) e^-x``).
+    """
+    log_gamma = gammainc_lgamma1p_scalar(a)
+    t_small = ((math.log(p) if p < 0.5 else math.log1p(-q)) + log_gamma) / a
+    if t_small < -690.0:
+        # below 1e-300 the leading term is exact; p^(1/a) by pow keeps the digits that
+        # exp(t) loses for large |t| (|t| ulps)
+        return math.pow(p, 1.0 / a) * math.exp(log_gamma / a)
+    if not lower and t_small < -1.3862943611198906:  # x_s < 1/4
+        return math.exp(t_small)
+    start = math.exp(t_small) if lower else 0.0
+    if a >= 0.5:
+        z = ndtri_scalar(p) if p <= 0.5 else -ndtri_scalar(q)
+        c = 1.0 / (9.0 * a)
+        base = 1.0 - c + z * math.sqrt(c)
+        if base > 0.0:
+            start = max(start, a * base * base * base)
+    if not lower:
+        # x - (a - 1) log x = L, on the branch x > max(a - 1, 0): Newton steps (convex in x)
+        target = -math.log(q) - math.lgamma(a)
+        x = max(a, 1.0) + max(target, 0.0)
+        for _ in range(8):
+            h = x - (a - 1.0) * math.log(x) - target
+            x_new = x - h / (1.0 - (a - 1.0) / x)
+            if x_new <= 0.5 * x:
+                x_new = 0.5 * x
+            if abs(x_new - x) <= 1e-3 * x:
+                x = x_new
+                break
+            x = x_new
+        start = max(start, x)
+    return start
+
+
+def gammaincinv_pq_scalar(a: float, y: float, upper: bool) -> float:
+    """The inverse of the regularized incomplete gamma function in ``x``: ``x`` with
+    ``P(a, x) = y`` (``gammaincinv``), or with ``Q(a, x) = y`` (``upper``,
+    ``gammainccinv``), as ``scipy.special.gammaincinv`` / ``gammainccinv``.
+
+    Parameters
+    ----------
+    a : float
+        The shape parameter.
+    y : float
+        The probability, in ``[0, 1]``.
+    upper : bool
+        Invert ``Q`` (True) or ``P`` (False).
+
+    Returns
+    -------
+    float
+        ``x >= 0``; SciPy's values at the edges: NaN for NaN, ``a < 0`` and ``y`` outside
+        ``[0, 1]``; ``x = 0`` where ``P = 0`` is asked for, ``inf`` where ``P = 1``; NaN for
+        ``a = 0`` or ``a = inf`` otherwise.
+
+    Notes
+    -----
+    With ``p = P``, ``q = Q = 1 - p`` (the one not given is ``1 - y``, exact where it is
+    ``<= 1/2``), the equation on the smaller of them is solved: ``F(t) = log P(a, e^t) - log p``
+    (or ``log Q - log q``) in ``t = log x``. The logarithm of a Gamma variable has the log-concave
+    density ``e^(a t - e^t) / Gamma(a)``, so both ``log P`` and ``log Q`` are concave in ``t``
+    (log-concave distribution and survival functions; Bagnoli & Bergstrom 2005): Newton's
+    method converges from any start, monotonically after its first step. Halley's correction
+    (``F' = +-r`` with ``r = x P'(x) / P``, ``F'' = r (a - x -+ r)``) makes it cubic; the step
+    is taken multiplicatively (``x e^dt``, so ``x`` keeps its digits where ``|t|`` is large)
+    and kept inside the bracket of the root that the signs of ``F`` give (bisected in ``log x``
+    otherwise). It stops when a step is below 1e-11 (the error after it is then below the
+    rounding of ``P``) or the bracket is a few ulps wide; at most 60 steps (2.6 on average
+    and 13 at most on 40,000 random points from :func:`gammaincinv_start_scalar`; a root
+    below 1e-300 is its tail value, exact there, with no step). ``P`` and ``Q`` come from
+    :func:`gammainc_pq_scalar`, ``x P'(x) = a e^(prefactor)`` from
+    :func:`gammainc_log_prefactor_scalar`.
+
+    The result's error is the error of ``P`` (or ``Q``) at it times the condition number
+    ``p / (x P'(x))`` (about ``1/a`` for small ``a``, where ``x = (p Gamma(a + 1))^(1/a)``
+    amplifies every error of ``p`` by ``1/a``). Measured against mpmath
+    (``tests/test_gamma_beta_inverse_compiled.py``; 372 roots over ``a`` in [1e-3, 1e5],
+    ``y`` from 1e-300 to 1 - 1e-16): worst relative error 1.4e-13 (``gammainccinv(3.2e-3,
+    0.7) = 2.5e-166``, condition number 316), 3.0e-14 for ``a > 0.1``; SciPy's worst on the
+    same points 5.7e-13, and 1e-10 at ``a ~ 6e5-9e5`` in the lower tail (this: 7e-17 there).
+    Deliberate differences from SciPy: NaN for every ``y`` outside ``[0, 1]`` and for
+    ``a = 0`` inside (SciPy gives 0 at some of those points, e.g. ``gammaincinv(0.5,
+    -1e-300)``, ``gammaincinv(0, 1 - 1e-16)``); 0 for a subnormal ``a`` (the limit; SciPy:
+    NaN).
+
+    References
+    ----------
+    A. R. DiDonato and A. H. Morris, "Computation of the incomplete gamma function ratios and
+    their inverse", ACM TOMS 12 (1986) 377-393.
+    M. Bagnoli and T. Bergstrom, "Log-concave probability and its applications", Economic
+    Theory 26 (2005) 445-469.
+    """
+    if a != a or y != y or a < 0.0 or y < 0.0 or y > 1.0:
+        return math.nan
+    p = 1.0 - y if upper else y
+    q = y if upper else 1.0 - y
+    if p == 0.0:
+        return 0.0
+    if q == 0.0:
+        return math.inf
+    if a == 0.0 or a == math.inf:
+        return math.nan
+    lower = p <= 0.5
+    target = math.log(p) if lower else math.log(q)
+    x = gammaincinv_start_scalar(a, p, q, lower)
+    if x < 1e-300:
+        return x
+    x_low = 0.0
+    x_high = math.inf
+    for _ in range(60):
+        value = gammainc_pq_scalar(a, x, not lower)
+        if value <= 0.0:
+            # P underflowed (x far too small) or Q did (x far too large)
+            if lower:
+                x_low = x
+            else:
+                x_high = x
+            x_new = x * 4.0 if lower else x * 0.25
+        else:
+            f = math.log(value) - target
+            if f == 0.0:
+                return x
+            # Q too large (f > 0) or P too small (f < 0): x is below the root
+            if (f < 0.0) == lower:
+                x_low = x
+            else:
+                x_high = x
+            r = a * math.exp(gammainc_log_prefactor_scalar(a, x)) / value
+            if not 1e-300 < r < 1e300:
+                # no usable slope (P' underflowed against P, or P was subnormal): a factor 4
+                # towards the root
+                dt = 1.3862943611198906 if x_low == x else -1.3862943611198906
+            elif lower:
+                dt = -f / r
+                correction = 0.5 * f * (a - x - r) / r
+                if abs(correction) < 0.5:
+                    dt /= 1.0 - correction
+            else:
+                dt = f / r
+                correction = -0.5 * f * (a - x + r) / r
+                if abs(correction) < 0.5:
+                    dt /= 1.0 - correction
+            if abs(dt) <= 1e-11:
+                return x * math.exp(dt)  # the next step would be below P's rounding
+            x_new = x * math.exp(max(min(dt, 50.0), -50.0))
+        if not (x_low < x_new < x_high):
+            if x_low > 0.0 and x_high < math.inf:
+                x_new = math.sqrt(x_low) * math.sqrt(x_high)
+            elif x_low > 0.0:
+                x_new = x_low * 4.0
+            else:
+                x_new = x_high * 0.25
+        if x_high < math.inf and x_high - x_low <= 4e-16 * x_high:
+            return x_new
+        if x_new == 0.0:
+            return 0.0  # the root lies below the subnormals
+        x = x_new
+    return x
+
+
+_GAMMAINCINV_HELPERS = (
+    gammaincinv_pq_scalar,
+    gammaincinv_start_scalar,
+    ndtri_scalar,
+) + _GAMMAINC_HELPERS[2:]
+gammaincinv_p = _scipy_ufunc(
+    "gammaincinv", scalar="gammaincinv_pq_scalar(float({0}), float({1}), False)",
+    helpers=_GAMMAINCINV_HELPERS,
+)
+gammainccinv_p = _scipy_ufunc(
+    "gammainccinv", scalar="gammaincinv_pq_scalar(float({0}), float({1}), True)",
+    helpers=_GAMMAINCINV_HELPERS,
+)
 
 
 def gammainc_da(a: Any, x: Any) -> Any:
@@ -1893,8 +2105,267 @@ betaincc_p = _scipy_ufunc(
     "betaincc", scalar="betainc_pq_scalar(float({0}), float({1}), float({2}), True)",
     helpers=_BETAINC_HELPERS,
 )
-betaincinv_p = _scipy_ufunc("betaincinv")
-betainccinv_p = _scipy_ufunc("betainccinv")
+# The inverses x = I^-1(a, b, p) (betaincinv) and x with 1 - I_x(a, b) = q (betainccinv): a
+# starting value, then Halley steps in logit(x) on log I = log p (or log(1 - I) = log q) with
+# the scalar formula above and a bracket. (Plain Python as the helpers above.)
+
+
+def betaincinv_log_beta_scalar(a: float, b: float) -> float:
+    """``log(a B(a, b))`` for positive finite ``a``, ``b``, with an absolute error of a few
+    ulps of its terms: for ``a <= 1/2``, ``lgamma(1 + a) - [lgamma(b + a) - lgamma(b)]``
+    (:func:`gammainc_lgamma1p_scalar`, :func:`betainc_lgamma_shift_scalar`: nothing of
+    ``log a`` or ``lgamma(b)`` cancels), else ``log a + log B(a, b)`` (``prims.special``'s
+    ``log B``, Stirling's form for large arguments). The tail values of
+    :func:`betaincinv_start_scalar` divide it by ``a``, so its absolute error becomes their
+    relative error times ``1/a``."""
+    if a <= 0.5:
+        r, w = betainc_lgamma_shift_scalar(b, a)
+        return gammainc_lgamma1p_scalar(a) - r - a * math.log(w)
+    return math.log(a) + _betaln_off_poles_scalar(a, b)
+
+
+def betaincinv_start_scalar(a: float, b: float, p: float, q: float) -> tuple:
+    """A starting value ``(x, 1 - x)`` for ``x`` with ``I_x(a, b) = p`` (and ``1 - I = q``),
+    for ``0 < a, b < inf`` and ``p + q = 1`` (the smaller of them exact).
+
+    Parameters
+    ----------
+    a, b : float
+        The shape parameters, positive and finite.
+    p, q : float
+        The target ``I`` and its complement.
+
+    Returns
+    -------
+    tuple
+        ``(x0, y0)`` with ``y0 = 1 - x0``, the smaller of them to its full relative accuracy.
+
+    Notes
+    -----
+    * The tails: ``I_x(a, b) = x^a / (a B(a, b)) (1 + O(b x))`` and ``1 - I_x(a, b) =
+      y^b / (b B(a, b)) (1 + O(a y))`` (DLMF 8.17.8 with 8.17.4), so ``x_s = (p a B)^(1/a)``
+      and ``y_s = (q b B)^(1/b)``: exact where they are tiny (the first a lower bound of the
+      root for ``b >= 1``, the second one of ``1 - x`` for ``a >= 1``).
+    * For ``a, b > 1``, the normal approximation of Abramowitz & Stegun 26.5.22 (Cornish-Fisher
+      on ``log(x / (1 - x))``): ``x = a / (a + b e^(2w))``, ``w = z sqrt(h + l) / h -
+      (1/(2b-1) - 1/(2a-1)) (l + 5/6 - 2/(3h))``, ``h = 2 / (1/(2a-1) + 1/(2b-1))``,
+      ``l = (z^2 - 3) / 6`` with ``z`` the upper normal quantile of ``p``; moved to the tail
+      value where that is a bound beyond it.
+    * Otherwise a tail value below 1/2 (the one on the side of the smaller of ``p``, ``q``
+      where both are), else the mean ``a / (a + b)``.
+    """
+    log_p = math.log(p) if p < 0.5 else math.log1p(-q)
+    log_q = math.log(q) if q < 0.5 else math.log1p(-p)
+    log_beta_a = betaincinv_log_beta_scalar(a, b)
+    t_x = (log_p + log_beta_a) / a
+    t_y = (log_q + betaincinv_log_beta_scalar(b, a)) / b
+    # a root below 1e-300 (or within 5.5e-17 of 1, where x rounds to 1) is the tail's leading
+    # term (its next is O(b x) smaller; p^(1/a) by pow keeps the |t| ulps that exp(t) loses);
+    # the values below are kept off those ranges
+    if t_x < -690.8 and b * math.exp(t_x) < 1e-3:
+        if a < 1e-3:
+            return math.exp(t_x), 1.0
+        return math.pow(p, 1.0 / a) * math.exp(log_beta_a / a), 1.0
+    if t_y < -37.44 and a * math.exp(t_y) < 1e-3:
+        return 1.0, math.exp(t_y)
+    t_x = max(t_x, -690.7)  # x > 1e-300
+    t_y = max(t_y, -37.4)  # y > 5.5e-17
+    if a > 1.0 and b > 1.0:
+        z = -ndtri_scalar(p) if p <= 0.5 else ndtri_scalar(q)
+        ca = 1.0 / (2.0 * a - 1.0)
+        cb = 1.0 / (2.0 * b - 1.0)
+        h = 2.0 / (ca + cb)
+        ell = (z * z - 3.0) / 6.0
+        if h + ell > 0.0:
+            w = z * math.sqrt(h + ell) / h - (cb - ca) * (ell + 5.0 / 6.0 - 2.0 / (3.0 * h))
+            e = math.exp(min(2.0 * w, 700.0))
+            # x = a / (a + b e^2w), y = b e^2w / (a + b e^2w)
+            x = max(a / (a + b * e), 1e-300)
+            y = max(b * e / (a + b * e), 5.6e-17)
+            if p <= 0.5 and t_x < 0.0 and math.exp(t_x) > x:
+                x = math.exp(t_x)
+                y = 1.0 - x
+            elif p > 0.5 and t_y < 0.0 and math.exp(t_y) > y:
+                y = math.exp(t_y)
+                x = 1.0 - y
+            return x, y
+    # a tail value where it is small (below 1/2), on the side of the smaller probability first
+    x_tail = t_x < -0.6931471805599453
+    y_tail = t_y < -0.6931471805599453
+    if x_tail and (p <= 0.5 or not y_tail):
+        x = math.exp(t_x)
+        return x, 1.0 - x
+    if y_tail:
+        y = math.exp(t_y)
+        return 1.0 - y, y
+    x = a / (a + b)
+    return x, b / (a + b)
+
+
+def betaincinv_pq_scalar(a: float, b: float, y: float, upper: bool) -> float:
+    """The inverse of the regularized incomplete beta function in ``x``: ``x`` with
+    ``I_x(a, b) = y`` (``betaincinv``), or with ``1 - I_x(a, b) = y`` (``upper``,
+    ``betainccinv``), as ``scipy.special.betaincinv`` / ``betainccinv``.
+
+    Parameters
+    ----------
+    a, b : float
+        The shape parameters.
+    y : float
+        The probability, in ``[0, 1]``.
+    upper : bool
+        Invert ``1 - I`` (True) or ``I`` (False).
+
+    Returns
+    -------
+    float
+        ``x`` in ``[0, 1]``; SciPy's values at the edges: NaN for NaN, ``a <= 0``, ``b <= 0``
+        and ``y`` outside ``[0, 1]``; ``x = 0`` where ``I = 0`` is asked for, ``x = 1`` where
+        ``I = 1``; NaN for an infinite ``a`` or ``b`` otherwise.
+
+    Notes
+    -----
+    As :func:`gammaincinv_pq_scalar`, on the smaller of ``p = I``, ``q = 1 - I`` and in
+    ``u = log(x / (1 - x))``: the logit of a Beta variable has the log-concave density
+    ``e^(a u) / (1 + e^u)^(a + b) / B(a, b)``, so ``log I`` and ``log(1 - I)`` are concave in
+    ``u`` and Newton's method converges from any start (monotonically after its first step).
+    With ``w = dI/du = x^a y^b / B(a, b)`` and ``r = w / I``: ``F' = +-r``,
+    ``F'' = r (a y - b x -+ r)`` (Halley's correction). The pair ``x``, ``y = 1 - x`` is
+    carried, each updated by the exact logistic step ``x / (x + y e^-du)``, and ``I`` is
+    evaluated at the smaller of them (``I_x(a, b) = 1 - I_y(b, a)``), so the iteration keeps
+    the digits of ``1 - x`` near ``x = 1``. ``w`` by Stirling's form
+    (:func:`betainc_stirling_front_scalar`) where ``max(a, b) >= 10``, else from ``lgamma``.
+    Steps, bracket and stopping as :func:`gammaincinv_pq_scalar` (at most 60 steps; a root
+    below 1e-300, or within 1e-17 of 1, is the tail's leading term, exact there).
+
+    The result's error is the error of ``I`` at it times the condition number ``p / (x
+    I'(x))`` (about ``1/a`` for small ``a``). Measured against mpmath
+    (``tests/test_gamma_beta_inverse_compiled.py``; 562 roots over ``a, b`` in [1e-3, 1e3],
+    ``y`` from 1e-300 to 1 - 1e-8): worst relative error 1.9e-13 (``a = b = 1e-3``,
+    ``p = 0.3``, ``x = 1.4e-222``, condition number 1000), 3.3e-14 for ``a >= 0.1``; SciPy's
+    worst on the same points 7.8e-2 (``betaincinv(1e3, 30, 1e-300)``). On 10,000 random
+    points with ``a, b`` in [1e-3, 1e5]: 2 steps on average, 10 at most.
+    Deliberate differences from SciPy: where the root underflows, this gives 0 (or a
+    subnormal), where SciPy gives the smallest normal double 2.2e-308, whose ``I`` is far
+    from ``p``; NaN for an infinite ``a`` or ``b`` inside ``(0, 1)`` (SciPy gives 0 for
+    ``b = inf`` and 1 for ``a = inf`` when the other parameter is 1, NaN when it is 1/2);
+    values where SciPy gives NaN or is off for ``a`` or ``b`` near 1e-300 or 1e300. Where
+    ``a + b`` is near the largest doubles the forward formula's upper tail loses its value
+    (``betaincc(1, 1e300, 6e-299) = 0`` for 4e-26), and so does this inverse there.
+
+    References
+    ----------
+    M. Abramowitz and I. A. Stegun, Handbook of Mathematical Functions, 26.5.22.
+    N. M. Temme, "Asymptotic inversion of the incomplete beta function", J. Comput. Appl.
+    Math. 41 (1992) 145-157 (the inversion's setting).
+    """
+    if a != a or b != b or y != y or a <= 0.0 or b <= 0.0 or y < 0.0 or y > 1.0:
+        return math.nan
+    p = 1.0 - y if upper else y
+    q = y if upper else 1.0 - y
+    if p == 0.0:
+        return 0.0
+    if q == 0.0:
+        return 1.0
+    if a == math.inf or b == math.inf:
+        return math.nan
+    lower = p <= 0.5
+    target = math.log(p) if lower else math.log(q)
+    x, ym = betaincinv_start_scalar(a, b, p, q)
+    if x < 1e-300:
+        return x  # the tail's leading term, exact there
+    if ym < 5.5e-17:
+        return 1.0  # the same for 1 - x (x rounds to 1)
+    s = a + b
+    u_low = -math.inf
+    u_high = math.inf
+    for _ in range(60):
+        # I (lower) or 1 - I at the smaller of x, 1 - x
+        if x <= 0.5:
+            value = betainc_pq_scalar(a, b, x, not lower)
+        else:
+            value = betainc_pq_scalar(b, a, ym, lower)
+        u = math.log(x) - math.log(ym)
+        if value <= 0.0:
+            # I underflowed (x far too small) or 1 - I did (x far too large): a factor 4 in
+            # x / (1 - x) towards the root, or the bracket's midpoint
+            if lower:
+                u_low = u
+            else:
+                u_high = u
+            du = 1.3862943611198906 if lower else -1.3862943611198906
+            if u_low > -math.inf and u_high < math.inf:
+                du = 0.5 * (u_low + u_high) - u
+        else:
+            f = math.log(value) - target
+            if f == 0.0:
+                return x
+            if (f < 0.0) == lower:
+                u_low = u
+            else:
+                u_high = u
+            if a >= 10.0 or b >= 10.0:
+                w = a * betainc_stirling_front_scalar(a, b, x, ym, x * s - a)
+            else:
+                w = math.exp(a * math.log(x) + b * math.log(ym) - math.lgamma(a)
+                             - math.lgamma(b) + math.lgamma(s))
+            r = w / value
+            slope = a * ym - b * x
+            if not 1e-300 < r < 1e300:
+                du = 1.3862943611198906 if u_low == u else -1.3862943611198906
+            elif lower:
+                du = -f / r
+                correction = 0.5 * f * (slope - r) / r
+                if abs(correction) < 0.5:
+                    du /= 1.0 - correction
+            else:
+                du = f / r
+                correction = -0.5 * f * (slope + r) / r
+                if abs(correction) < 0.5:
+                    du /= 1.0 - correction
+            du = max(min(du, 10.0), -10.0)
+        small = abs(du) <= 1e-11  # the error after this step is below I's rounding
+        u_new = u + du
+        if not small and not (u_low < u_new < u_high):
+            if u_low > -math.inf and u_high < math.inf:
+                u_new = 0.5 * (u_low + u_high)
+            elif u_low > -math.inf:
+                u_new = u_low + 1.3862943611198906
+            else:
+                u_new = u_high - 1.3862943611198906
+            du = u_new - u
+        # the logistic step: logit(x_new) = logit(x) + du for both x and 1 - x
+        e = math.exp(du)
+        x_new = x * e / (ym + x * e)
+        y_new = ym / (ym + x * e)
+        if x_new <= 0.5:
+            ym = 1.0 - x_new
+            x = x_new
+        else:
+            x = 1.0 - y_new
+            ym = y_new
+        if small:
+            return x
+        if u_high - u_low <= 1e-15 * max(1.0, abs(u_new)):
+            return x
+    return x
+
+
+_BETAINCINV_HELPERS = (
+    betaincinv_pq_scalar,
+    betaincinv_start_scalar,
+    betaincinv_log_beta_scalar,
+    _betaln_off_poles_scalar,
+    ndtri_scalar,
+) + _BETAINC_HELPERS
+betaincinv_p = _scipy_ufunc(
+    "betaincinv", scalar="betaincinv_pq_scalar(float({0}), float({1}), float({2}), False)",
+    helpers=_BETAINCINV_HELPERS,
+)
+betainccinv_p = _scipy_ufunc(
+    "betainccinv", scalar="betaincinv_pq_scalar(float({0}), float({1}), float({2}), True)",
+    helpers=_BETAINCINV_HELPERS,
+)
 
 
 # d I_x(a, b) / da and d I_x(a, b) / db compiled (tier 1, fused loops, the tape machine): the
@@ -2530,7 +3001,70 @@ erfcx_p = _scipy_ufunc(
     helpers=(erfcx_scalar, exp_square_scalar, two_product_error_scalar),
 )
 dawsn_p = _scipy_ufunc("dawsn")
-ndtri_exp_p = _scipy_ufunc("ndtri_exp")
+
+
+def ndtri_exp_scalar(y: float) -> float:
+    """``Phi^-1(e^y)``, the inverse of ``log_ndtr``, as ``scipy.special.ndtri_exp``.
+
+    Parameters
+    ----------
+    y : float
+        ``log p``, at most 0.
+
+    Returns
+    -------
+    float
+        ``x`` with ``log Phi(x) = y``; ``inf`` at 0, ``-inf`` at ``-inf``, NaN for NaN and
+        ``y > 0``.
+
+    Notes
+    -----
+    Above ``y = log(1/2)``: ``-Phi^-1(q)`` with ``q = -expm1(y)`` (no cancellation, where
+    ``1 - e^y`` would lose the digits of a small ``q``). From there down to ``y = -700``:
+    ``Phi^-1(e^y)`` (``e^y`` normal; its rounding, 1 ulp, moves ``x`` by less than an ulp).
+    ``Phi^-1`` is Wichura's AS 241 (``prims.special.ndtri_scalar``). Below, where ``e^y``
+    underflows: Newton's method on ``log Phi(x) = y`` (``prims.special.log_ndtr_scalar``,
+    its asymptotic series there; ``d log Phi / dx = phi(x) / Phi(x)``), from the leading
+    terms of ``log Phi(x) = -x^2/2 - log(-x sqrt(2 pi)) + O(x^-2)`` (DLMF 7.12.1);
+    ``log Phi`` is concave, so the steps approach the root from one side; at most 20, in
+    practice 3-4; below ``y = -1e20`` the start alone (its error is ``1e-20`` of ``y``).
+    Measured against mpmath (``tests/test_gamma_beta_inverse_compiled.py``, 245 points over
+    ``y`` in [-1e15, -1e-300]): 2.9e-15 relative to ``max(|x|, 0.01)``; SciPy's 5.4e-13
+    (``y = -1e5``).
+    """
+    if y != y or y > 0.0:
+        return math.nan
+    if y == 0.0:
+        return math.inf
+    if y == -math.inf:
+        return -math.inf
+    if y > -0.6931471805599453:
+        return -ndtri_scalar(-math.expm1(y))
+    if y > -700.0:
+        return ndtri_scalar(math.exp(y))
+    # -x^2/2 - log(-x) - log sqrt(2 pi) = y: x^2 = 2 (-y - log(-x) - log sqrt(2 pi)); below
+    # y = -1e20 that is x to an ulp (the next term, log(1 - 1/x^2 + ...), is 1e-20 of y)
+    x = -math.sqrt(2.0) * math.sqrt(-y)
+    for _ in range(3):
+        x = -math.sqrt(2.0) * math.sqrt(-y - math.log(-x) - 0.9189385332046728)
+    if y < -1e20:
+        return x
+    for _ in range(20):
+        log_cdf = log_ndtr_scalar(x)
+        # phi(x) / Phi(x) = exp(-x^2/2 - log sqrt(2 pi) - log Phi(x))
+        slope = math.exp(-0.5 * x * x - 0.9189385332046728 - log_cdf)
+        dx = (y - log_cdf) / slope
+        x += dx
+        if abs(dx) <= 1e-15 * abs(x):
+            break
+    return x
+
+
+ndtri_exp_p = _scipy_ufunc(
+    "ndtri_exp",
+    scalar="ndtri_exp_scalar({0})",
+    helpers=(ndtri_exp_scalar, ndtri_scalar, log_ndtr_scalar),
+)
 
 defderiv(loggamma_p, lambda ans, x: digamma(x))  # d log Gamma(x) = psi(x)
 
