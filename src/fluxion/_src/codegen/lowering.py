@@ -393,10 +393,9 @@ for _name in ("gammainc_daa", "betainc_daa", "betainc_dab", "betainc_dbb"):
 
 # --- issue 14 (prims/special_more.py): SciPy functions numba has no implementation of; tier 0
 # calls SciPy. (The Box-Cox family, rel_entr, kl_div, huber, pseudo_huber, exp1, expi, k0, k1,
-# k0e, k1e: scalar formulas.)
-for _name in ("jv", "yv", "expn", "owens_t",
-              "binom", "poch", "spence", "sici_si",
-              "sici_ci", "fresnel_s", "fresnel_c", "hyp1f1", "hyp2f1"):
+# k0e, k1e, j0, j1, y0, y1, iv, ive, kv, kve, zeta, riemann_zeta: scalar formulas.)
+for _name in ("jv", "yv", "expn", "owens_t", "binom", "poch", "spence", "sici_si", "sici_ci",
+              "fresnel_s", "fresnel_c", "hyp1f1", "hyp2f1"):
     for _backend in ("numba", "tape"):
         cannot_lower(_backend, _name, f"no numba implementation of scipy.special.{_name} yet "
                      "(tier 0 calls SciPy)")
