@@ -25,20 +25,26 @@ import statistics
 import sys
 import time
 import warnings
+from math import gamma as math_gamma
 
 import numpy as np
+import scipy.special
 
 import fluxion
 import fluxion.mcmc
 import fluxion.numpy as fnp
+import fluxion.scipy.linalg
 from fluxion.scipy.special import (
     betainc,
     gamma,
     gammainc,
     gammaincc,
     gammaln,
+    j1,
     k0,
+    kv,
     logsumexp,
+    zeta,
 )
 
 rng = np.random.default_rng(0)
@@ -67,6 +73,19 @@ DETECTION = 0.6
 FAINT = FLUX < DETECTION
 # products of two Gaussian deviates (scale 1.3): density K0(|w| / s) / (pi s)
 PRODUCT = 1.3 * rng.normal(size=N) * rng.normal(size=N)
+# a star's radial profile: an Airy disk (first zero at r = 3.8317 w, w = 1.7 px) of amplitude
+# 50 on a background, Gaussian noise of 0.5
+RADIUS = np.linspace(0.05, 12.0, N)
+_U = RADIUS / 1.7
+PROFILE = 50.0 * (2.0 * scipy.special.j1(_U) / _U) ** 2
+PROFILE = PROFILE + 0.2 + rng.normal(0.0, 0.5, N)
+# a Matern-1.3 Gaussian process (length 1.5, amplitude 1) observed at 40 points with noise 0.1
+GP_X = np.sort(rng.uniform(0.0, 10.0, 40))
+GP_NU = 1.3
+GP_R = np.abs(GP_X[:, None] - GP_X[None, :])
+GP_Y = np.sin(GP_X) + rng.normal(0.0, 0.1, GP_X.size)
+# word ranks drawn from a Zipf law with exponent 2.1
+ZIPF = rng.zipf(2.1, N).astype(float)
 
 
 def grouped_regression(p):
@@ -142,6 +161,47 @@ def product_normal(p):
     return fnp.sum(fnp.log(k0(np.abs(PRODUCT) / s)) - fnp.log(np.pi * s)) - 0.5 * p["log_s"] ** 2
 
 
+def censored_student_t_dof(p):
+    """The censored Student-t fluxes with unknown degrees of freedom ``nu``: the gradient
+    differentiates ``betainc`` in its first parameter (betainc_da)."""
+    s = fnp.exp(p["log_s"])
+    nu = fnp.exp(p["log_nu"])
+    z = (FLUX - p["mu"]) / s
+    seen = (gammaln(0.5 * nu + 0.5) - gammaln(0.5 * nu) - 0.5 * fnp.log(nu)
+            - 0.5 * (nu + 1.0) * fnp.log1p(z * z / nu) - fnp.log(s))
+    faint = fnp.log(t_cdf((DETECTION - p["mu"]) / s, nu))
+    return (fnp.sum(fnp.where(FAINT, faint, seen))
+            - 0.5 * (p["mu"] ** 2 + p["log_s"] ** 2 + (p["log_nu"] - 1.5) ** 2))
+
+
+def airy_profile(p):
+    """An Airy-disk point-spread function fitted to a radial profile:
+    ``A (2 J1(r / w) / (r / w))^2 + b``."""
+    u = RADIUS / fnp.exp(p["log_w"])
+    model = fnp.exp(p["log_a"]) * (2.0 * j1(u) / u) ** 2 + p["b"]
+    return (-0.5 * fnp.sum(((PROFILE - model) / 0.5) ** 2)
+            - 0.5 * ((p["log_a"] - 4.0) ** 2 + p["log_w"] ** 2 + p["b"] ** 2))
+
+
+def matern_gp(p):
+    """A Gaussian process with a Matern kernel of smoothness 1.3:
+    ``k(r) = s^2 2^(1-nu) / Gamma(nu) (sqrt(2 nu) r / l)^nu K_nu(sqrt(2 nu) r / l)``."""
+    scaled = np.sqrt(2.0 * GP_NU) * fnp.where(GP_R > 0.0, GP_R, 1.0) / fnp.exp(p["log_l"])
+    shape = 2.0 ** (1.0 - GP_NU) / math_gamma(GP_NU) * scaled**GP_NU * kv(GP_NU, scaled)
+    amp2 = fnp.exp(2.0 * p["log_s"])
+    cov = amp2 * fnp.where(GP_R > 0.0, shape, 1.0) + 0.01 * np.eye(GP_X.size)
+    chol = fnp.linalg.cholesky(cov)
+    alpha = fluxion.scipy.linalg.solve_triangular(chol, GP_Y, lower=True)
+    return (-0.5 * fnp.sum(alpha**2) - fnp.sum(fnp.log(fnp.diagonal(chol)))
+            - 0.5 * (p["log_l"] ** 2 + p["log_s"] ** 2))
+
+
+def zipf_exponent(p):
+    """A Zipf law's exponent: ``log p(k) = -s log k - log zeta(s)``, ``s = 1 + e^t``."""
+    s = 1.0 + fnp.exp(p["t"])
+    return fnp.sum(-s * np.log(ZIPF)) - N * fnp.log(zeta(s, 1.0)) - 0.5 * p["t"] ** 2
+
+
 MODELS = {
     "grouped regression (.at, einsum, gather)": (
         grouped_regression,
@@ -162,6 +222,12 @@ MODELS = {
     ),
     "censored Student-t fluxes (betainc)": (censored_student_t, {"mu": 0.5, "log_s": 0.0}, None),
     "product of two normals (k0)": (product_normal, {"log_s": 0.0}, None),
+    "censored Student-t, unknown dof (betainc in a)": (
+        censored_student_t_dof, {"mu": 0.5, "log_s": 0.0, "log_nu": 1.0}, None,
+    ),
+    "Airy PSF profile (j1)": (airy_profile, {"log_a": 4.0, "log_w": 0.5, "b": 0.0}, None),
+    "Matern-1.3 Gaussian process (kv)": (matern_gp, {"log_l": 0.0, "log_s": 0.0}, None),
+    "Zipf exponent (zeta)": (zipf_exponent, {"t": 0.0}, None),
 }
 
 
