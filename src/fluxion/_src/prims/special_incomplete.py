@@ -1905,6 +1905,47 @@ def betainc_small_a_scalar(a: float, b: float, x: float) -> tuple:
     return lower, upper
 
 
+def gauss_legendre16_scalar(i: int) -> tuple:
+    """Node ``i`` (``0 <= i < 16``) and its weight of 16-point Gauss-Legendre quadrature on
+    ``[-1, 1]``, in the order the sums take them: the negative nodes from the centre out
+    (``i < 8``), then the positive ones. The positive half of
+    ``numpy.polynomial.legendre.leggauss(16)`` (``tools/betainc_accuracy.py`` checks them)."""
+    nodes = (0.09501250983763744, 0.2816035507792589, 0.45801677765722737, 0.6178762444026438,
+             0.755404408355003, 0.8656312023878318, 0.9445750230732326, 0.9894009349916499)
+    weights = (0.18945061045506864, 0.18260341504492364, 0.16915651939500265,
+               0.1495959888165767, 0.12462897125553407, 0.0951585116824926,
+               0.062253523938647456, 0.027152459411754176)
+    if i >= 8:
+        return nodes[i - 8], weights[i - 8]
+    return -nodes[i], weights[i]
+
+
+def betainc_center_interval_scalar(
+    x: float, y: float, d: float, spread: float, s: float
+) -> tuple:
+    """``(x1, y1, width)``: the interval ``[x1, x]`` from ``z = -3`` (``x1 = x - (d + 3
+    spread) / s``) of :func:`betainc_center_scalar` and :func:`betainc_dcenter_scalar`, laid
+    out in the exact one of ``x``, ``y = 1 - x`` (the smaller), so ``t (1 - t)`` keeps its
+    digits near either end; ``y1 = 1 - x1``. ``width`` is 0 where ``3 sigma`` is below an ulp.
+    """
+    if x <= 0.5:
+        x1 = x - (d + 3.0 * spread) / s
+        return x1, 1.0 - x1, x - x1
+    y1 = y + (d + 3.0 * spread) / s
+    return 1.0 - y1, y1, y1 - y
+
+
+def betainc_center_scale_scalar(a: float, b: float, s: float) -> float:
+    """The density of ``I_x(a, b)`` without its exponent, ``a front(t) / (t (1 - t)) = scale
+    e^e / (t (1 - t))``: ``scale = sqrt(p / s) sqrt(q / (2 pi)) e^(c(s) - c(p) - c(q))`` with
+    ``p, q = max, min(a, b)``, ``s = a + b`` and ``c`` Stirling's correction."""
+    p = max(a, b)
+    q = min(a, b)
+    return (math.sqrt(p / s) * math.sqrt(q / (2.0 * math.pi)) * math.exp(
+        stirling_correction_scalar(s) - stirling_correction_scalar(p)
+        - stirling_correction_scalar(q)))
+
+
 def betainc_center_scalar(
     a: float, b: float, x: float, y: float, d: float, spread: float
 ) -> float:
@@ -1927,21 +1968,8 @@ def betainc_center_scalar(
     ``z = -3`` to an ulp (the fraction there) or ``min(a, b) > 1e30``, where ``I = Phi(z)`` to
     ``O(min(a, b)^(-1/2))`` (1e-15).
     """
-    nodes = (0.09501250983763744, 0.2816035507792589, 0.45801677765722737, 0.6178762444026438,
-             0.755404408355003, 0.8656312023878318, 0.9445750230732326, 0.9894009349916499)
-    weights = (0.18945061045506864, 0.18260341504492364, 0.16915651939500265,
-               0.1495959888165767, 0.12462897125553407, 0.0951585116824926,
-               0.062253523938647456, 0.027152459411754176)
     s = a + b
-    # x1 at z = -3, moved in the exact one of x, y (the smaller)
-    if x <= 0.5:
-        x1 = x - (d + 3.0 * spread) / s
-        width = x - x1
-        y1 = 1.0 - x1
-    else:
-        y1 = y + (d + 3.0 * spread) / s
-        width = y1 - y
-        x1 = 1.0 - y1
+    x1, y1, width = betainc_center_interval_scalar(x, y, d, spread, s)
     if width == 0.0:
         if min(a, b) > 1e30:
             # 3 sigma are below an ulp of x or y: I = Phi(z) to O(min(a, b)^(-1/2))
@@ -1952,18 +1980,14 @@ def betainc_center_scalar(
     lower = betainc_stirling_front_scalar(a, b, x1, y1, d1) / betainc_fraction_scalar(
         a, b, x1, d1)
     # the density without its exponent: a front(t) / (t (1 - t)) = scale e^e / (t (1 - t))
-    p = max(a, b)
-    q = min(a, b)
-    scale = (math.sqrt(p / s) * math.sqrt(q / (2.0 * math.pi)) * math.exp(
-        stirling_correction_scalar(s) - stirling_correction_scalar(p)
-        - stirling_correction_scalar(q)))
+    scale = betainc_center_scale_scalar(a, b, s)
     total = 0.0
     for i in range(16):
-        node = nodes[i - 8] if i >= 8 else -nodes[i]
+        node, weight = gauss_legendre16_scalar(i)
         half = 0.5 * width * (1.0 + node)
         dt = d1 + s * half
         e = a * gammainc_log1pmx_scalar(dt / a) + b * gammainc_log1pmx_scalar(-dt / b)
-        total += weights[i % 8] * math.exp(e) / ((x1 + half) * (y1 - half))
+        total += weight * math.exp(e) / ((x1 + half) * (y1 - half))
     return lower + 0.5 * width * scale * total
 
 
@@ -2082,6 +2106,9 @@ def betaincc_scalar(a: float, b: float, x: float) -> float:
 _BETAINC_HELPERS = (
     betainc_pq_scalar,
     betainc_center_scalar,
+    betainc_center_interval_scalar,
+    betainc_center_scale_scalar,
+    gauss_legendre16_scalar,
     betainc_small_a_scalar,
     betainc_fraction_scalar,
     betainc_front_scalar,
@@ -2645,20 +2672,8 @@ def betainc_dcenter_scalar(
     ``x`` or ``y``: for ``min(a, b) > 1e30``, ``I = Phi(z)`` differentiated
     (``z = d / sigma``, ``sigma^2 = a b / s``); else the fraction at ``x``.
     """
-    nodes = (0.09501250983763744, 0.2816035507792589, 0.45801677765722737, 0.6178762444026438,
-             0.755404408355003, 0.8656312023878318, 0.9445750230732326, 0.9894009349916499)
-    weights = (0.18945061045506864, 0.18260341504492364, 0.16915651939500265,
-               0.1495959888165767, 0.12462897125553407, 0.0951585116824926,
-               0.062253523938647456, 0.027152459411754176)
     s = a + b
-    if x <= 0.5:
-        x1 = x - (d + 3.0 * spread) / s
-        width = x - x1
-        y1 = 1.0 - x1
-    else:
-        y1 = y + (d + 3.0 * spread) / s
-        width = y1 - y
-        x1 = 1.0 - y1
+    x1, y1, width = betainc_center_interval_scalar(x, y, d, spread, s)
     if width == 0.0:
         if min(a, b) > 1e30:
             # z = d / sigma: z' = (d' - d (log sigma)') / sigma, d' = x t_b - y t_a,
@@ -2676,22 +2691,18 @@ def betainc_dcenter_scalar(
     lower = front / f * (dlog_front - dlog_f)
     if width == 0.0:
         return lower
-    p = max(a, b)
-    q = min(a, b)
-    scale = (math.sqrt(p / s) * math.sqrt(q / (2.0 * math.pi)) * math.exp(
-        stirling_correction_scalar(s) - stirling_correction_scalar(p)
-        - stirling_correction_scalar(q)))
+    scale = betainc_center_scale_scalar(a, b, s)
     tail_s = betainc_psi_tail_scalar(s)
     shift_a = tail_s - betainc_psi_tail_scalar(a)
     shift_b = tail_s - betainc_psi_tail_scalar(b)
     total = 0.0
     for i in range(16):
-        node = nodes[i - 8] if i >= 8 else -nodes[i]
+        node, weight = gauss_legendre16_scalar(i)
         half = 0.5 * width * (1.0 + node)
         dt = d1 + s * half
         e = a * gammainc_log1pmx_scalar(dt / a) + b * gammainc_log1pmx_scalar(-dt / b)
         factor = ta * (math.log1p(dt / a) + shift_a) + tb * (math.log1p(-dt / b) + shift_b)
-        total += weights[i % 8] * math.exp(e) / ((x1 + half) * (y1 - half)) * factor
+        total += weight * math.exp(e) / ((x1 + half) * (y1 - half)) * factor
     return lower + 0.5 * width * scale * total
 
 
