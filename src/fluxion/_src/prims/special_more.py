@@ -866,6 +866,25 @@ _X_DERIVATIVE = {
 }
 
 
+def _kv_x_derivative(prim: Primitive, ans: Any, v: Any, x: Any) -> Any:
+    # K_v = K_|v| (DLMF 10.27.3), K_v' = -K_(|v|-1) - (|v| / x) K_v (DLMF 10.29.2): one more
+    # evaluation instead of the half sum's two, and both terms have one sign (no cancellation).
+    # Not for the v-derivative primitives: the coefficient |v| / x depends on v.
+    order = abs_p.bind(v)
+    return negative(add(prim.bind(subtract(order, 1.0), x), multiply(divide(order, x), ans)))
+
+
+def _kve_x_derivative(prim: Primitive, ans: Any, v: Any, x: Any) -> Any:
+    # kve = e^x K_v: kve' = kve - kve_(|v|-1) - (|v| / x) kve (as _kv_x_derivative)
+    order = abs_p.bind(v)
+    lower = prim.bind(subtract(order, 1.0), x)
+    return subtract(subtract(ans, lower), multiply(divide(order, x), ans))
+
+
+# the x-derivatives of kv and kve themselves (the v-derivative primitives keep the half sums)
+_X_DERIVATIVE_OF_VALUE = {**_X_DERIVATIVE, "kv": _kv_x_derivative, "kve": _kve_x_derivative}
+
+
 def _order_derivative_primitive(kind: str, order: int) -> Primitive:
     """``d/dv`` (order 1) or ``d2/dv2`` (order 2) of ``scipy.special.<kind>(v, x)`` for real v
     and x (``special_order``)."""
@@ -899,7 +918,8 @@ for _prim in (iv_p, ive_p, kv_p, kve_p, jv_p, yv_p):
     _dv = _order_derivative_primitive(_kind, 1)
     _dvv = _order_derivative_primitive(_kind, 2)
     _ORDER_DV[_kind], _ORDER_DVV[_kind] = _dv, _dvv
-    defderiv(_prim, _order_rule(_kind, _dv), functools.partial(_X_DERIVATIVE[_kind], _prim))
+    defderiv(_prim, _order_rule(_kind, _dv),
+             functools.partial(_X_DERIVATIVE_OF_VALUE[_kind], _prim))
     # the v-derivatives: differentiable in x by the same recurrences (d/dv and d/dx commute)
     defderiv(_dv, lambda ans, v, x, _dvv=_dvv: _dvv.bind(v, x),
              functools.partial(_X_DERIVATIVE[_kind], _dv))
